@@ -1,0 +1,51 @@
+import type { Grant } from '../schema/grant.js';
+import type { Resource } from '../schema/resource.js';
+import type { DirectoryUser } from '../schema/directory.js';
+
+/** What a connector needs to act on one grant. The grant id is the idempotency key. */
+export type AssignmentRef = {
+  grantId: string;
+  resource: Pick<Resource, 'id' | 'kind' | 'connector' | 'connectorId' | 'target' | 'name'>;
+  /** The principal in that directory: Entra object id, AD distinguished name. */
+  principalId: string;
+  /** For PIM schedule requests: when the assignment must end on its own. */
+  expiresAt?: string;
+  justification?: string;
+};
+
+/** A typed outcome. `pending` means a person must act (a manual task); `failed` says whether to retry. */
+export type ConnectorOutcome =
+  | { status: 'applied'; detail: string; alreadyInState?: boolean }
+  | { status: 'pending'; taskTitle: string; detail: string }
+  | { status: 'failed'; retryable: boolean; code: string; message: string; retryAfterMs?: number };
+
+export type VerificationReadResult = { at: string; present: boolean; detail: string };
+
+export type VerifyOutcome = {
+  /** Whether the principal holds the access now, directly or transitively. */
+  present: boolean;
+  endpoint: string;
+  reads: VerificationReadResult[];
+  consistentReads: number;
+  transitiveChecked: boolean;
+  /** False when the reads did not agree within the allowed attempts. */
+  conclusive: boolean;
+};
+
+export type Assignment = { resourceExternalId: string; principalId: string; kind: Resource['kind']; detail?: string };
+
+export interface Connector {
+  readonly kind: Resource['connector'];
+  readonly id: string;
+  provision(ref: AssignmentRef): Promise<ConnectorOutcome>;
+  revoke(ref: AssignmentRef): Promise<ConnectorOutcome>;
+  /** Reads the directory back until `consistentReads` reads agree. */
+  verify(ref: AssignmentRef, expect: 'present' | 'absent', opts?: { consistentReads?: number; maxReads?: number }): Promise<VerifyOutcome>;
+  listAssignments(resource: AssignmentRef['resource']): Promise<Assignment[]>;
+  /** Several due writes at once: connectors that can batch (Graph $batch) do; others loop. */
+  revokeMany?(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>>;
+  provisionMany?(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>>;
+  health(): Promise<{ ok: boolean; detail: string }>;
+}
+
+export type { Grant, DirectoryUser };

@@ -1,0 +1,33 @@
+import type { AccountRole } from '../schema/common.js';
+import type { CommandType } from '../schema/command.js';
+import { err, ok, type Result } from './result.js';
+
+/**
+ * Which account roles may send each command at all. Finer rules (is this person an approver of
+ * this step, the grantee, the task's assignee) live in the engine functions. Deny by default.
+ */
+export const COMMAND_ROLES: Record<CommandType, readonly AccountRole[]> = {
+  'request.create': ['requester', 'approver', 'admin'],
+  'request.approve': ['approver', 'admin', 'requester'],
+  'request.deny': ['approver', 'admin'],
+  'request.cancel': ['requester', 'approver', 'admin'],
+  'grant.revoke': ['approver', 'admin', 'requester'],
+  'grant.extend': ['approver', 'admin'],
+  'policy.upsert': ['policy_admin', 'admin'],
+  'profile.upsert': ['policy_admin', 'admin'],
+  'resource.upsert': ['policy_admin', 'admin'],
+  'task.close': ['approver', 'admin', 'policy_admin'],
+};
+
+export function authorizeCommand(roles: readonly AccountRole[], type: CommandType): Result<true> {
+  const allowed = COMMAND_ROLES[type];
+  if (roles.some((r) => allowed.includes(r))) return ok(true);
+  return err('forbidden', `${type} needs one of the roles ${allowed.join(', ')}; you have ${roles.join(', ') || 'none'}`);
+}
+
+/** Collections a role may replicate. Requesters use the requester API, not the console replica. */
+export const CONSOLE_ROLES: readonly AccountRole[] = ['approver', 'policy_admin', 'reviewer', 'auditor', 'admin'];
+
+export function mayUseConsole(roles: readonly AccountRole[]): boolean {
+  return roles.some((r) => CONSOLE_ROLES.includes(r));
+}

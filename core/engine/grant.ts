@@ -1,0 +1,118 @@
+import type { Grant } from '../schema/grant.js';
+import type { AccessRequest } from '../schema/request.js';
+import type { Resource } from '../schema/resource.js';
+import { canTransition, isTerminal } from './lifecycle.js';
+import { err, ok, type EngineContext, type Result } from './result.js';
+
+const MINUTE = 60_000;
+
+export function grantFromRequest(request: AccessRequest, resource: Resource, grantId: string, ctx: EngineContext): Result<Grant> {
+  if (request.status !== 'approved') return err('invalid_transition', `a ${request.status} request does not produce a grant`);
+  if (!request.policy) return err('invalid_transition', 'the request has no resolved policy');
+  const maxDurationMinutes = request.policy.maxDurationMinutes;
+  if (request.durationMinutes > maxDurationMinutes) {
+    return err('duration_exceeds_policy', `durationMinutes ${request.durationMinutes} exceeds the policy maximum of ${maxDurationMinutes}`);
+  }
+  const now = ctx.now.toISOString();
+  return ok({
+    id: grantId,
+    requestId: request.id,
+    userId: request.requesterId,
+    resourceId: resource.id,
+    connector: resource.connector,
+    status: 'provisioning',
+    approvedAt: request.decidedAt ?? now,
+    startsAt: now,
+    expiresAt: new Date(ctx.now.getTime() + request.durationMinutes * MINUTE).toISOString(),
+    provisionedAt: null,
+    effectiveAt: null,
+    revokeRequestedAt: null,
+    revokedAt: null,
+    verifiedAt: null,
+    endedBy: null,
+    endedReason: '',
+    extensions: 0,
+    maxExtensions: request.policy.maxExtensions,
+    maxDurationMinutes,
+    latenessMs: null,
+    timeToEffectiveMs: null,
+    attempts: 0,
+    lastError: '',
+    verification: 'none',
+    updatedAt: now,
+    revision: 1,
+  });
+}
+
+const bump = (g: Grant, now: string): Pick<Grant, 'updatedAt' | 'revision'> => ({ updatedAt: now, revision: g.revision + 1 });
+
+/** Extensions never let a grant outlive its policy's maximum, counted from its start. */
+export function extendGrant(grant: Grant, minutes: number, ctx: EngineContext): Result<Grant> {
+  if (grant.status !== 'active' && grant.status !== 'provisioning') return err('invalid_transition', `a ${grant.status.replace('_', ' ')} grant cannot be extended`);
+  if (grant.extensions >= grant.maxExtensions) {
+    return err('extension_limit', grant.maxExtensions === 0 ? 'the access policy allows no extensions' : `the access policy allows at most ${grant.maxExtensions} extension(s)`);
+  }
+  const ceiling = Date.parse(grant.startsAt) + grant.maxDurationMinutes * MINUTE;
+  const proposed = Date.parse(grant.expiresAt) + minutes * MINUTE;
+  if (proposed > ceiling) {
+    const left = Math.max(0, Math.floor((ceiling - Date.parse(grant.expiresAt)) / MINUTE));
+    return err('duration_exceeds_policy', `minutes ${minutes} would pass the policy maximum of ${grant.maxDurationMinutes} minutes; at most ${left} more minutes are allowed`);
+  }
+  if (proposed <= ctx.now.getTime()) return err('invalid_transition', 'the grant has already expired');
+  const now = ctx.now.toISOString();
+  return ok({ ...grant, expiresAt: new Date(proposed).toISOString(), extensions: grant.extensions + 1, ...bump(grant, now) });
+}
+
+/** Revoke now (a person) or at expiry (the scheduler, actor `system`). */
+export function requestRevocation(grant: Grant, actorId: string, reason: string, ctx: EngineContext): Result<Grant> {
+  if (grant.status === 'revoking' || grant.status === 'revoked' || grant.status === 'verified') {
+    return err('already_decided', `the grant is already ${grant.status}`);
+  }
+  if (!canTransition(grant.status, 'revoking')) return err('invalid_transition', `a ${grant.status} grant cannot be revoked`);
+  const now = ctx.now.toISOString();
+  return ok({ ...grant, status: 'revoking', revokeRequestedAt: now, endedBy: actorId, endedReason: reason, ...bump(grant, now) });
+}
+
+export function markProvisioned(grant: Grant, ctx: EngineContext): Result<Grant> {
+  if (!canTransition(grant.status, 'active')) return err('invalid_transition', `cannot activate a ${grant.status} grant`);
+  const now = ctx.now.toISOString();
+  return ok({ ...grant, status: 'active', provisionedAt: grant.provisionedAt ?? now, lastError: '', ...bump(grant, now) });
+}
+
+export function markEffective(grant: Grant, ctx: EngineContext): Grant {
+  const now = ctx.now.toISOString();
+  return { ...grant, effectiveAt: now, timeToEffectiveMs: ctx.now.getTime() - Date.parse(grant.approvedAt), verification: 'effective', ...bump(grant, now) };
+}
+
+export function markRevoked(grant: Grant, ctx: EngineContext): Result<Grant> {
+  if (!canTransition(grant.status, 'revoked')) return err('invalid_transition', `cannot mark a ${grant.status} grant revoked`);
+  const now = ctx.now.toISOString();
+  const expiredAt = Date.parse(grant.expiresAt);
+  // Lateness is measured only for revocations due to expiry, not early "revoke now".
+  const dueToExpiry = Date.parse(grant.revokeRequestedAt ?? now) >= expiredAt;
+  return ok({
+    ...grant,
+    status: 'revoked',
+    revokedAt: now,
+    latenessMs: dueToExpiry ? ctx.now.getTime() - expiredAt : null,
+    verification: 'pending',
+    lastError: '',
+    ...bump(grant, now),
+  });
+}
+
+export function markFailed(grant: Grant, to: 'provision_failed' | 'revoke_failed', error: string, ctx: EngineContext): Result<Grant> {
+  if (!canTransition(grant.status, to)) return err('invalid_transition', `cannot mark a ${grant.status} grant ${to}`);
+  const now = ctx.now.toISOString();
+  return ok({ ...grant, status: to, lastError: error.slice(0, 2048), ...bump(grant, now) });
+}
+
+export function markVerifiedGone(grant: Grant, ctx: EngineContext): Result<Grant> {
+  if (!canTransition(grant.status, 'verified')) return err('invalid_transition', `cannot verify a ${grant.status} grant`);
+  const now = ctx.now.toISOString();
+  return ok({ ...grant, status: 'verified', verifiedAt: now, verification: 'gone', ...bump(grant, now) });
+}
+
+export function isEnded(grant: Grant): boolean {
+  return isTerminal(grant.status);
+}

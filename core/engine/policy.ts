@@ -1,0 +1,54 @@
+import type { AccessPolicy } from '../schema/policy.js';
+import type { ResolvedPolicy } from '../schema/request.js';
+import type { Resource } from '../schema/resource.js';
+import { err, ok, type Result } from './result.js';
+
+/**
+ * Several policies can bound one resource; the most restrictive wins: the shortest durations,
+ * the OR of every requirement, the AND of every permission, all approval steps in order.
+ */
+export function resolvePolicy(resource: Resource, policies: readonly AccessPolicy[]): Result<ResolvedPolicy> {
+  const applicable = resource.policyIds.map((id) => policies.find((p) => p.id === id));
+  const missing = resource.policyIds.filter((_, i) => applicable[i] === undefined);
+  if (missing.length > 0) {
+    return err('not_found', `access policy ${missing.join(', ')} of ${resource.name} does not exist; requests are refused until it is fixed`);
+  }
+  const list = applicable as AccessPolicy[];
+  const approvalSteps = list.flatMap((p) =>
+    p.approvalSteps.map((s) => ({
+      name: s.name,
+      mode: s.mode,
+      approverIds: [...s.approverIds, ...(s.includeResourceOwner ? [resource.ownerId] : [])],
+      approverRoles: [...s.approverRoles],
+      timeoutMinutes: s.timeoutMinutes,
+      escalateToIds: [...s.escalateToIds],
+    })),
+  );
+  const autoApprove = list.every((p) => p.autoApprove) && approvalSteps.length === 0;
+  return ok({
+    policyIds: list.map((p) => p.id),
+    maxDurationMinutes: Math.min(...list.map((p) => p.maxDurationMinutes)),
+    requireJustification: list.some((p) => p.requireJustification),
+    requireTicket: list.some((p) => p.requireTicket),
+    requireMfa: list.some((p) => p.requireMfa),
+    allowSelfApproval: list.every((p) => p.allowSelfApproval),
+    autoApprove,
+    breakGlass: list.every((p) => p.breakGlass),
+    maxExtensions: Math.min(...list.map((p) => p.maxExtensions)),
+    requestTtlMinutes: Math.min(...list.map((p) => p.requestTtlMinutes)),
+    approvalSteps,
+  });
+}
+
+/** The managers of the requester are named per request, so the step is completed at request time. */
+export function withManager(policy: ResolvedPolicy, policies: readonly AccessPolicy[], managerId: string | null): ResolvedPolicy {
+  const includeManager = policies
+    .filter((p) => policy.policyIds.includes(p.id))
+    .flatMap((p) => p.approvalSteps.map((s) => s.includeManager));
+  return {
+    ...policy,
+    approvalSteps: policy.approvalSteps.map((s, i) =>
+      includeManager[i] && managerId ? { ...s, approverIds: [...s.approverIds, managerId] } : s,
+    ),
+  };
+}

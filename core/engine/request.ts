@@ -1,0 +1,173 @@
+import type { DirectoryUser } from '../schema/directory.js';
+import type { AccessPolicy, AccessProfile } from '../schema/policy.js';
+import type { AccessRequest, ApprovalDecision, ResolvedPolicy } from '../schema/request.js';
+import type { Resource } from '../schema/resource.js';
+import { checkEligibility } from './eligibility.js';
+import { canTransition, PENDING_REQUEST_STATES } from './lifecycle.js';
+import { resolvePolicy, withManager } from './policy.js';
+import { err, ok, type EngineContext, type Result } from './result.js';
+import { scoreRisk } from './risk.js';
+
+export type NewRequestInput = {
+  id: string;
+  requester: DirectoryUser;
+  resource: Resource;
+  durationMinutes: number;
+  justification: string;
+  ticket: string;
+};
+
+export type RequestWorld = {
+  profiles: readonly AccessProfile[];
+  policies: readonly AccessPolicy[];
+  /** The requester's earlier requests, newest first, for the risk score. */
+  history?: readonly AccessRequest[];
+};
+
+const addMinutes = (d: Date, minutes: number) => new Date(d.getTime() + minutes * 60_000).toISOString();
+
+/** Eligibility, then the policy's bounds. Auto-approval decides at once; otherwise the chain starts. */
+export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: EngineContext): Result<AccessRequest> {
+  const eligibility = checkEligibility(input.requester, input.resource, world.profiles);
+  if (!eligibility.ok) return eligibility;
+  const resolved = resolvePolicy(input.resource, world.policies);
+  if (!resolved.ok) return resolved;
+  const policy = withManager(resolved.value, world.policies, input.requester.managerId);
+
+  const cap = Math.min(policy.maxDurationMinutes, eligibility.value.maxDurationMinutes ?? Infinity);
+  if (input.durationMinutes > cap) {
+    return err('duration_exceeds_policy', `durationMinutes ${input.durationMinutes} exceeds the maximum of ${cap} minutes for ${input.resource.name}`);
+  }
+  if (policy.requireJustification && input.justification.trim() === '') {
+    return err('justification_required', `a justification is required for ${input.resource.name}`);
+  }
+  if (policy.requireTicket && input.ticket.trim() === '') {
+    return err('ticket_required', `a ticket reference is required for ${input.resource.name}`);
+  }
+
+  const now = ctx.now.toISOString();
+  const status = policy.autoApprove ? 'approved' : 'pending_approval';
+  const request: AccessRequest = {
+    id: input.id,
+    requesterId: input.requester.id,
+    resourceId: input.resource.id,
+    durationMinutes: input.durationMinutes,
+    justification: input.justification.trim(),
+    ticket: input.ticket.trim(),
+    status,
+    policy: { ...policy, maxDurationMinutes: cap },
+    currentStep: 0,
+    decisions: [],
+    riskScore: scoreRisk({ resource: input.resource, durationMinutes: input.durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [] }, ctx),
+    outcomeReason: policy.autoApprove ? 'auto-approved by policy' : '',
+    grantId: null,
+    createdAt: now,
+    updatedAt: now,
+    decidedAt: policy.autoApprove ? now : null,
+    expiresAt: policy.autoApprove ? null : addMinutes(ctx.now, policy.requestTtlMinutes),
+    revision: 1,
+  };
+  return ok(request);
+}
+
+export type Approver = Pick<DirectoryUser, 'id' | 'displayName' | 'roles' | 'disabled'>;
+
+export function isStepApprover(step: ResolvedPolicy['approvalSteps'][number], actor: Approver): boolean {
+  return step.approverIds.includes(actor.id) || (step.mode === 'any' && step.approverRoles.some((r) => (actor.roles as string[]).includes(r)));
+}
+
+function describeDecided(request: AccessRequest, names: (id: string) => string): string {
+  const last = [...request.decisions].reverse().find((d) => d.decision === (request.status === 'denied' ? 'deny' : 'approve'));
+  const by = last ? ` by ${names(last.approverId)}` : '';
+  return `the request was already ${request.status.replace('_', ' ')}${by}`;
+}
+
+export type Decision = { decision: 'approve' | 'deny'; reason: string; breakGlass?: boolean };
+
+/**
+ * One approver's decision. Guard clauses first (not pending, expired, not an approver, self-approval,
+ * deny without reason, twice in one step), then the step and the chain advance.
+ */
+export function decideRequest(
+  request: AccessRequest,
+  actor: Approver,
+  decision: Decision,
+  ctx: EngineContext & { names?: (id: string) => string },
+): Result<AccessRequest> {
+  const names = ctx.names ?? ((id: string) => id);
+  if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', describeDecided(request, names));
+  if (request.expiresAt && ctx.now.getTime() >= Date.parse(request.expiresAt)) {
+    return err('stale', `the request expired at ${request.expiresAt} before it was decided`);
+  }
+  if (actor.disabled) return err('forbidden', `${actor.displayName} is disabled`);
+  const policy = request.policy;
+  if (!policy) return err('invalid_transition', 'the request has no resolved policy');
+  const step = policy.approvalSteps[request.currentStep];
+  const breakGlass = decision.decision === 'approve' && decision.breakGlass === true;
+
+  if (actor.id === request.requesterId) {
+    if (breakGlass) {
+      if (!policy.breakGlass) return err('self_approval_forbidden', 'break-glass is not allowed by the access policy');
+      if (decision.reason.trim() === '') return err('invalid_input', 'reason: a break-glass approval needs a reason');
+    } else if (!policy.allowSelfApproval) {
+      return err('self_approval_forbidden', 'you cannot approve or deny your own request');
+    }
+  } else if (breakGlass) {
+    return err('forbidden', 'break-glass is only for the requester in an emergency');
+  } else if (!step || !isStepApprover(step, actor)) {
+    return err('forbidden', `${actor.displayName} is not an approver for step "${step?.name ?? 'none'}" of this request`);
+  }
+  if (decision.decision === 'deny' && decision.reason.trim() === '') return err('invalid_input', 'reason: a denial needs a reason');
+  if (request.decisions.some((d) => d.stepIndex === request.currentStep && d.approverId === actor.id)) {
+    return err('conflict', `${actor.displayName} has already decided step "${step?.name ?? request.currentStep}"`);
+  }
+
+  const now = ctx.now.toISOString();
+  const recorded: ApprovalDecision = {
+    stepIndex: request.currentStep,
+    approverId: actor.id,
+    decision: decision.decision,
+    reason: decision.reason.trim(),
+    decidedAt: now,
+    breakGlass,
+  };
+  const decisions = [...request.decisions, recorded];
+  const base = { ...request, decisions, updatedAt: now, revision: request.revision + 1 };
+
+  if (decision.decision === 'deny') {
+    if (!canTransition(request.status, 'denied')) return err('invalid_transition', `cannot deny a ${request.status} request`);
+    return ok({ ...base, status: 'denied', decidedAt: now, outcomeReason: recorded.reason });
+  }
+  const stepDone =
+    breakGlass ||
+    !step ||
+    step.mode === 'any' ||
+    step.approverIds.every((id) => decisions.some((d) => d.stepIndex === request.currentStep && d.approverId === id && d.decision === 'approve'));
+  if (!stepDone) return ok(base);
+  const nextStep = breakGlass ? policy.approvalSteps.length : request.currentStep + 1;
+  if (nextStep < policy.approvalSteps.length) return ok({ ...base, currentStep: nextStep });
+  return ok({
+    ...base,
+    currentStep: policy.approvalSteps.length,
+    status: 'approved',
+    decidedAt: now,
+    outcomeReason: breakGlass ? `break-glass: ${recorded.reason}` : recorded.reason,
+  });
+}
+
+export function cancelRequest(request: AccessRequest, actor: Approver, reason: string, ctx: EngineContext): Result<AccessRequest> {
+  if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', `the request is already ${request.status}`);
+  if (actor.id !== request.requesterId && !actor.roles.includes('admin')) {
+    return err('forbidden', 'only the requester or an admin can cancel a request');
+  }
+  const now = ctx.now.toISOString();
+  return ok({ ...request, status: 'cancelled', decidedAt: now, updatedAt: now, outcomeReason: reason.trim() || 'cancelled', revision: request.revision + 1 });
+}
+
+/** The scheduler's rule: a pending request past its deadline expires. */
+export function expireRequest(request: AccessRequest, ctx: EngineContext): Result<AccessRequest> {
+  if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', `the request is already ${request.status}`);
+  if (!request.expiresAt || ctx.now.getTime() < Date.parse(request.expiresAt)) return err('invalid_transition', 'the request has not reached its deadline');
+  const now = ctx.now.toISOString();
+  return ok({ ...request, status: 'expired', decidedAt: now, updatedAt: now, outcomeReason: 'not decided before its deadline', revision: request.revision + 1 });
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { DurationMinutes, Id, IsoTime } from './common.js';
+import { AccessPolicy, AccessProfile } from './policy.js';
+import { Resource } from './resource.js';
+
+const reason = z.string().trim().min(1, 'a reason is required').max(2048);
+
+/** Payloads per command type: the closed list of intents a client may send. */
+export const CommandPayloads = {
+  'request.create': z.object({
+    /** Client-chosen id so an offline client can refer to the request before it syncs. */
+    requestId: Id.optional(),
+    resourceId: Id,
+    durationMinutes: DurationMinutes,
+    justification: z.string().max(4096).default(''),
+    ticket: z.string().max(256).default(''),
+  }),
+  'request.approve': z.object({ requestId: Id, reason: z.string().max(2048).default(''), breakGlass: z.boolean().default(false) }),
+  'request.deny': z.object({ requestId: Id, reason }),
+  'request.cancel': z.object({ requestId: Id, reason: z.string().max(2048).default('') }),
+  'grant.revoke': z.object({ grantId: Id, reason }),
+  'grant.extend': z.object({ grantId: Id, minutes: DurationMinutes, reason }),
+  'policy.upsert': z.object({ policy: AccessPolicy.omit({ updatedAt: true }) }),
+  'profile.upsert': z.object({ profile: AccessProfile.omit({ updatedAt: true }) }),
+  'resource.upsert': z.object({ resource: Resource.omit({ updatedAt: true }) }),
+  'task.close': z.object({ taskId: Id, outcome: z.enum(['done', 'dismissed']), note: z.string().max(2048).default('') }),
+} as const;
+
+export type CommandType = keyof typeof CommandPayloads;
+export const CommandType = z.enum(Object.keys(CommandPayloads) as [CommandType, ...CommandType[]]);
+export type CommandPayload<T extends CommandType> = z.infer<(typeof CommandPayloads)[T]>;
+
+/** The envelope as stored and replicated; payload is checked against its type by parseCommand. */
+export const Command = z.object({
+  id: Id,
+  type: CommandType,
+  actorId: Id,
+  payload: z.record(z.string(), z.unknown()),
+  createdAt: IsoTime,
+  /** The revision of the subject the client saw when deciding; a newer one makes the decision stale. */
+  baseRevision: z.number().int().min(0).nullable().default(null),
+});
+export type Command = z.infer<typeof Command>;
+
+export type TypedCommand = { [T in CommandType]: Omit<Command, 'type' | 'payload'> & { type: T; payload: CommandPayload<T> } }[CommandType];
+
+export const ErrorCode = z.enum([
+  'invalid_input',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'not_eligible',
+  'self_approval_forbidden',
+  'already_decided',
+  'stale',
+  'invalid_transition',
+  'duration_exceeds_policy',
+  'justification_required',
+  'ticket_required',
+  'extension_limit',
+  'conflict',
+  'unsupported_protocol',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const CommandResult = z.object({
+  /** Same as the command id: one result per command, ever. */
+  id: Id,
+  commandId: Id,
+  type: CommandType,
+  actorId: Id,
+  status: z.enum(['applied', 'rejected']),
+  code: z.union([ErrorCode, z.literal('ok')]),
+  message: z.string().max(4096),
+  /** Ids of the documents the command created or changed. */
+  subjectIds: z.array(Id).max(64).default([]),
+  appliedAt: IsoTime,
+});
+export type CommandResult = z.infer<typeof CommandResult>;

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { Id, IsoTime } from './common.js';
+
+export const GrantStatus = z.enum([
+  'provisioning',
+  'provision_failed',
+  'active',
+  'revoking',
+  'revoke_failed',
+  'revoked',
+  'verified',
+]);
+export type GrantStatus = z.infer<typeof GrantStatus>;
+
+export const VerificationState = z.enum(['none', 'pending', 'effective', 'gone', 'still_present', 'drift', 'inconclusive']);
+
+/** Time-bound access produced by an approved request. Never deleted: ended with time, actor and reason. */
+export const Grant = z.object({
+  id: Id,
+  requestId: Id,
+  userId: Id,
+  resourceId: Id,
+  connector: z.enum(['entra', 'ad', 'manual', 'webhook']),
+  status: GrantStatus,
+  approvedAt: IsoTime,
+  startsAt: IsoTime,
+  expiresAt: IsoTime,
+  provisionedAt: IsoTime.nullable().default(null),
+  /** Verified effective in the directory. */
+  effectiveAt: IsoTime.nullable().default(null),
+  revokeRequestedAt: IsoTime.nullable().default(null),
+  revokedAt: IsoTime.nullable().default(null),
+  verifiedAt: IsoTime.nullable().default(null),
+  endedBy: Id.nullable().default(null),
+  endedReason: z.string().max(2048).default(''),
+  extensions: z.number().int().min(0).default(0),
+  maxExtensions: z.number().int().min(0).default(0),
+  /** Ceiling set by the policy at approval; extensions may not pass it. */
+  maxDurationMinutes: z.number().int().min(1),
+  /** revokedAt - expiresAt, in milliseconds, once revoked at or after expiry. */
+  latenessMs: z.number().int().nullable().default(null),
+  /** effectiveAt - approvedAt, in milliseconds. */
+  timeToEffectiveMs: z.number().int().nullable().default(null),
+  attempts: z.number().int().min(0).default(0),
+  lastError: z.string().max(2048).default(''),
+  verification: VerificationState.default('none'),
+  updatedAt: IsoTime,
+  revision: z.number().int().min(0),
+});
+export type Grant = z.infer<typeof Grant>;

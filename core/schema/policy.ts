@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { AccountRole, DurationMinutes, Id, IsoTime } from './common.js';
+
+export const ApprovalStep = z.object({
+  name: z.string().min(1).max(128),
+  /** any: one approval completes the step; all: every named approver must approve. */
+  mode: z.enum(['any', 'all']),
+  approverIds: z.array(Id).max(64).default([]),
+  /** People holding one of these roles may also approve (any-mode only). */
+  approverRoles: z.array(AccountRole).max(6).default([]),
+  /** Resource owner and the requester's manager can be named indirectly. */
+  includeResourceOwner: z.boolean().default(false),
+  includeManager: z.boolean().default(false),
+  timeoutMinutes: DurationMinutes.default(24 * 60),
+  escalateToIds: z.array(Id).max(64).default([]),
+});
+export type ApprovalStep = z.infer<typeof ApprovalStep>;
+
+export const AccessPolicy = z.object({
+  id: Id,
+  name: z.string().min(1).max(256),
+  description: z.string().max(2048).default(''),
+  maxDurationMinutes: DurationMinutes,
+  defaultDurationMinutes: DurationMinutes,
+  requireJustification: z.boolean().default(true),
+  requireTicket: z.boolean().default(false),
+  requireMfa: z.boolean().default(false),
+  approvalSteps: z.array(ApprovalStep).max(8).default([]),
+  /** With no steps and autoApprove, eligible requests are approved at once. */
+  autoApprove: z.boolean().default(false),
+  allowSelfApproval: z.boolean().default(false),
+  breakGlass: z.boolean().default(false),
+  maxExtensions: z.number().int().min(0).max(20).default(0),
+  /** A pending request not decided within this expires. */
+  requestTtlMinutes: DurationMinutes.default(7 * 24 * 60),
+  updatedAt: IsoTime,
+});
+export type AccessPolicy = z.infer<typeof AccessPolicy>;
+
+/** Eligibility: who may request which resources. */
+export const AccessProfile = z.object({
+  id: Id,
+  name: z.string().min(1).max(256),
+  description: z.string().max(2048).default(''),
+  resourceIds: z.array(Id).max(10000),
+  /** Members: named people, whole departments, or holders of an account role. */
+  userIds: z.array(Id).max(100000).default([]),
+  departments: z.array(z.string().min(1).max(128)).max(256).default([]),
+  roles: z.array(AccountRole).max(6).default([]),
+  /** Optional cap tighter than the policies'. */
+  maxDurationMinutes: DurationMinutes.nullable().default(null),
+  enabled: z.boolean().default(true),
+  updatedAt: IsoTime,
+});
+export type AccessProfile = z.infer<typeof AccessProfile>;

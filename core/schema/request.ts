@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { DurationMinutes, Id, IsoTime } from './common.js';
+
+export const RequestStatus = z.enum([
+  'requested',
+  'eligibility_checked',
+  'pending_approval',
+  'approved',
+  'denied',
+  'expired',
+  'cancelled',
+  'ineligible',
+]);
+export type RequestStatus = z.infer<typeof RequestStatus>;
+
+export const ApprovalDecision = z.object({
+  stepIndex: z.number().int().min(0).max(7),
+  approverId: Id,
+  decision: z.enum(['approve', 'deny']),
+  reason: z.string().max(2048).default(''),
+  decidedAt: IsoTime,
+  /** Set when the decision was a break-glass self-approval. */
+  breakGlass: z.boolean().default(false),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+/** The resolved policy is frozen on the request so later edits do not change a decision in flight. */
+export const ResolvedPolicy = z.object({
+  policyIds: z.array(Id),
+  maxDurationMinutes: DurationMinutes,
+  requireJustification: z.boolean(),
+  requireTicket: z.boolean(),
+  requireMfa: z.boolean(),
+  allowSelfApproval: z.boolean(),
+  autoApprove: z.boolean(),
+  breakGlass: z.boolean(),
+  maxExtensions: z.number().int().min(0),
+  requestTtlMinutes: DurationMinutes,
+  approvalSteps: z.array(
+    z.object({
+      name: z.string(),
+      mode: z.enum(['any', 'all']),
+      approverIds: z.array(Id),
+      approverRoles: z.array(z.string()),
+      timeoutMinutes: DurationMinutes,
+      escalateToIds: z.array(Id),
+    }),
+  ),
+});
+export type ResolvedPolicy = z.infer<typeof ResolvedPolicy>;
+
+export const AccessRequest = z.object({
+  id: Id,
+  requesterId: Id,
+  resourceId: Id,
+  durationMinutes: DurationMinutes,
+  justification: z.string().max(4096).default(''),
+  ticket: z.string().max(256).default(''),
+  status: RequestStatus,
+  policy: ResolvedPolicy.nullable().default(null),
+  currentStep: z.number().int().min(0).max(8).default(0),
+  decisions: z.array(ApprovalDecision).max(256).default([]),
+  riskScore: z.number().int().min(0).max(100).default(0),
+  /** Why the request ended: denial reason, ineligibility, cancellation. */
+  outcomeReason: z.string().max(2048).default(''),
+  grantId: Id.nullable().default(null),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  decidedAt: IsoTime.nullable().default(null),
+  expiresAt: IsoTime.nullable().default(null),
+  /** Increases on every server write; clients send it back as baseRevision. */
+  revision: z.number().int().min(0),
+});
+export type AccessRequest = z.infer<typeof AccessRequest>;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { Id, IsoTime } from './common.js';
+
+/** Work for a person: an escalated revocation, a manual provisioning, a drift alert. */
+export const Task = z.object({
+  id: Id,
+  kind: z.enum(['revocation_escalation', 'provision_escalation', 'manual_provision', 'manual_revoke', 'drift_alert', 'approval_escalation']),
+  title: z.string().min(1).max(512),
+  detail: z.string().max(8192).default(''),
+  assigneeId: Id.nullable().default(null),
+  grantId: Id.nullable().default(null),
+  requestId: Id.nullable().default(null),
+  resourceId: Id.nullable().default(null),
+  severity: z.enum(['info', 'warning', 'critical']).default('warning'),
+  status: z.enum(['open', 'done', 'dismissed']),
+  createdAt: IsoTime,
+  dueAt: IsoTime.nullable().default(null),
+  closedAt: IsoTime.nullable().default(null),
+  closedBy: Id.nullable().default(null),
+  updatedAt: IsoTime,
+});
+export type Task = z.infer<typeof Task>;
+
+export const VerificationRead = z.object({
+  at: IsoTime,
+  present: z.boolean(),
+  /** What the directory answered, summarised (status, ids seen). */
+  detail: z.string().max(2048).default(''),
+});
+
+/** A verification receipt: what was read back from the directory to prove a grant took effect or is gone. */
+export const Verification = z.object({
+  id: Id,
+  grantId: Id,
+  purpose: z.enum(['provision', 'revocation', 'drift_check']),
+  result: z.enum(['effective', 'gone', 'still_present', 'drift', 'inconclusive']),
+  connector: z.enum(['entra', 'ad', 'manual', 'webhook']),
+  endpoint: z.string().max(2048),
+  reads: z.array(VerificationRead).max(64),
+  consistentReads: z.number().int().min(0),
+  transitiveChecked: z.boolean().default(false),
+  startedAt: IsoTime,
+  finishedAt: IsoTime,
+});
+export type Verification = z.infer<typeof Verification>;

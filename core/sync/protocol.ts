@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { AuditEvent } from '../audit/events.js';
+import { Command, CommandResult } from '../schema/command.js';
+import { DirectoryGroup, DirectoryUser } from '../schema/directory.js';
+import { Grant } from '../schema/grant.js';
+import { AccessPolicy, AccessProfile } from '../schema/policy.js';
+import { AccessRequest } from '../schema/request.js';
+import { Resource } from '../schema/resource.js';
+import { Task, Verification } from '../schema/task.js';
+
+/**
+ * Replication protocol between the console's RxDB replica and the sync server.
+ * Paths: /sync/v{PROTOCOL_VERSION}/{collection}/pull|push|stream.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Closed list of reasons a client and server cannot talk. */
+export const IncompatibilityReason = z.enum(['client_too_old', 'server_too_old', 'invalid_record', 'forbidden', 'unknown_collection']);
+export type IncompatibilityReason = z.infer<typeof IncompatibilityReason>;
+
+/**
+ * Every replicated collection and its schema. Keep well under RxDB's open-source limit of
+ * about 14 open collections. Only `commands` accepts pushes; the rest are authoritative.
+ */
+export const COLLECTIONS = {
+  users: { schema: DirectoryUser, primaryKey: 'id', indexes: ['username'], push: false },
+  groups: { schema: DirectoryGroup, primaryKey: 'id', indexes: [], push: false },
+  resources: { schema: Resource, primaryKey: 'id', indexes: ['name'], push: false },
+  policies: { schema: AccessPolicy, primaryKey: 'id', indexes: [], push: false },
+  profiles: { schema: AccessProfile, primaryKey: 'id', indexes: [], push: false },
+  requests: { schema: AccessRequest, primaryKey: 'id', indexes: ['status', 'createdAt', 'requesterId', 'resourceId'], push: false },
+  grants: { schema: Grant, primaryKey: 'id', indexes: ['status', 'expiresAt', 'userId', 'requestId'], push: false },
+  tasks: { schema: Task, primaryKey: 'id', indexes: ['status'], push: false },
+  verifications: { schema: Verification, primaryKey: 'id', indexes: ['grantId'], push: false },
+  audit: { schema: AuditEvent, primaryKey: 'id', indexes: ['seq', 'subjectId'], push: false },
+  commands: { schema: Command, primaryKey: 'id', indexes: ['createdAt'], push: true },
+  commandResults: { schema: CommandResult, primaryKey: 'id', indexes: ['appliedAt'], push: false },
+} as const;
+
+export type CollectionName = keyof typeof COLLECTIONS;
+export const CollectionName = z.enum(Object.keys(COLLECTIONS) as [CollectionName, ...CollectionName[]]);
+export type CollectionDoc<C extends CollectionName> = z.infer<(typeof COLLECTIONS)[C]['schema']>;
+
+/** The server's monotonically increasing sequence; id breaks no ties (seq is unique) but keeps RxDB's shape. */
+export const Checkpoint = z.object({ seq: z.number().int().min(0), id: z.string() });
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** A replicated document on the wire: the entity plus RxDB's deletion flag. */
+export type WireDoc<T> = T & { _deleted: boolean };
+
+export const PullQuery = z.object({
+  /** Absent on the first pull. */
+  seq: z.coerce.number().int().min(0).default(0),
+  id: z.string().max(256).default(''),
+  batchSize: z.coerce.number().int().min(1).max(5000).default(500),
+});
+
+export type PullResponse<T = unknown> = { documents: WireDoc<T>[]; checkpoint: Checkpoint };
+
+export const PushRow = z.object({
+  assumedMasterState: z.unknown().nullable().optional(),
+  newDocumentState: z.record(z.string(), z.unknown()),
+});
+export const PushRequest = z.array(PushRow).max(1000);
+/** Push answers with the conflicting documents in their server state, as RxDB expects. */
+export type PushResponse<T = unknown> = WireDoc<T>[];
+
+/** Stream messages (Server-Sent Events `data:` JSON). */
+export type StreamMessage<T = unknown> = { documents: WireDoc<T>[]; checkpoint: Checkpoint } | 'RESYNC';
+
+export type IncompatibleAnswer = { error: { code: 'unsupported_protocol'; reason: IncompatibilityReason; message: string; serverVersion: number } };
+
+export function syncPath(collection: CollectionName, op: 'pull' | 'push' | 'stream'): string {
+  return `/sync/v${PROTOCOL_VERSION}/${collection}/${op}`;
+}
