@@ -1,0 +1,45 @@
+// `npm test`: every test. Unit and integration tests (vitest), then the console's end-to-end
+// tests in Chromium (Playwright). Prints one closing line: "N passed, N failed, N skipped".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { ensureNodeModules, ensureSystemPackages } from './ensure-deps.mjs';
+
+ensureNodeModules();
+ensureSystemPackages();
+
+const resultsDir = 'test-results';
+mkdirSync(resultsDir, { recursive: true });
+const run = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failedSteps = [];
+
+const vitestJson = `${resultsDir}/vitest.json`;
+rmSync(vitestJson, { force: true });
+const vitestStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+if (existsSync(vitestJson)) {
+  const r = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  totals.passed += r.numPassedTests ?? 0;
+  totals.failed += r.numFailedTests ?? 0;
+  totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+}
+if (vitestStatus !== 0) failedSteps.push('unit/integration');
+
+if (run('npx', ['electron-vite', 'build']) !== 0) {
+  failedSteps.push('build');
+  totals.failed += 1;
+} else {
+  const pwJson = `${resultsDir}/playwright.json`;
+  rmSync(pwJson, { force: true });
+  const pwStatus = run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson });
+  if (existsSync(pwJson)) {
+    const s = JSON.parse(readFileSync(pwJson, 'utf8')).stats ?? {};
+    totals.passed += (s.expected ?? 0) + (s.flaky ?? 0);
+    totals.failed += s.unexpected ?? 0;
+    totals.skipped += s.skipped ?? 0;
+  }
+  if (pwStatus !== 0) failedSteps.push('end-to-end');
+}
+
+if (failedSteps.length > 0) console.error(`Failed: ${failedSteps.join(', ')}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedSteps.length > 0 || totals.failed > 0 ? 1 : 0);
