@@ -1,0 +1,128 @@
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_SETTINGS } from '../preload/api.js';
+import { registerHostHandlers, SettingsService, TokenVault, type Encryptor, type HostDeps, type RawStore } from './host-services.js';
+import { IpcRegistry } from './ipc/registry.js';
+
+vi.mock('electron', () => {
+  throw new Error('host services must not import electron directly');
+});
+
+function memoryStore(initial: Record<string, unknown> = {}): RawStore & { data: Map<string, unknown> } {
+  const data = new Map(Object.entries(initial));
+  return { data, get: (k) => data.get(k), set: (k, v) => void data.set(k, v), delete: (k) => void data.delete(k) };
+}
+
+// Reversible, and visibly not plain text, like the OS keychain's encryption.
+const fakeKeychain = (available = true): Encryptor => ({
+  isEncryptionAvailable: () => available,
+  encryptString: (plain) => Buffer.from(`enc:${[...plain].reverse().join('')}`),
+  decryptString: (buf) => {
+    const text = buf.toString();
+    if (!text.startsWith('enc:')) throw new Error('cannot decrypt');
+    return [...text.slice(4)].reverse().join('');
+  },
+});
+
+describe('SettingsService', () => {
+  it('starts from defaults and persists changes', () => {
+    const store = memoryStore();
+    const settings = new SettingsService(store);
+    expect(settings.get()).toEqual(DEFAULT_SETTINGS);
+    settings.update({ serverUrl: 'https://jit.example.com', theme: 'dark' });
+    expect(new SettingsService(store).get()).toMatchObject({ serverUrl: 'https://jit.example.com', theme: 'dark' });
+  });
+
+  it('refuses an invalid server URL naming the field', () => {
+    const settings = new SettingsService(memoryStore());
+    expect(() => settings.update({ serverUrl: 'file:///etc' })).toThrow(/http\(s\) URL/);
+  });
+
+  it('repairs a hand-edited file field by field', () => {
+    const settings = new SettingsService(memoryStore({ settings: { theme: 'neon', serverUrl: 'https://ok.example', lastUsername: 5 } }));
+    expect(settings.get()).toEqual({ ...DEFAULT_SETTINGS, serverUrl: 'https://ok.example' });
+  });
+});
+
+describe('TokenVault', () => {
+  it('never writes the token in clear', () => {
+    const store = memoryStore();
+    const vault = new TokenVault(store, fakeKeychain());
+    vault.set('secret-token-123');
+    expect(JSON.stringify([...store.data.values()])).not.toContain('secret-token-123');
+    expect(new TokenVault(store, fakeKeychain()).get()).toBe('secret-token-123');
+    vault.clear();
+    expect(vault.get()).toBeNull();
+  });
+
+  it('keeps the token in memory only when OS encryption is unavailable', () => {
+    const store = memoryStore();
+    const vault = new TokenVault(store, fakeKeychain(false));
+    vault.set('secret-token-123');
+    expect(vault.get()).toBe('secret-token-123');
+    expect(store.data.size).toBe(0);
+  });
+
+  it('drops a token it cannot decrypt', () => {
+    const store = memoryStore({ sessionToken: Buffer.from('garbage').toString('base64') });
+    expect(new TokenVault(store, fakeKeychain()).get()).toBeNull();
+    expect(store.data.has('sessionToken')).toBe(false);
+  });
+});
+
+describe('registerHostHandlers', () => {
+  function setup(overrides: Partial<HostDeps> = {}) {
+    const store = memoryStore();
+    const deps: HostDeps = {
+      settings: new SettingsService(store),
+      tokens: new TokenVault(store, fakeKeychain()),
+      chooseSavePath: vi.fn(async (name: string) => `/home/admin/Downloads/${name}`),
+      writeFile: vi.fn(async () => {}),
+      printWindowToPdf: vi.fn(async () => new Uint8Array([37, 80, 68, 70])),
+      isWindowFocused: () => false,
+      showNotification: vi.fn(),
+      setBadgeCount: vi.fn(),
+      ...overrides,
+    };
+    const registry = new IpcRegistry(() => true);
+    registerHostHandlers(registry, deps);
+    return { registry, deps };
+  }
+  const caller = { frameUrl: 'app://console/' };
+
+  it('covers every declared channel', () => {
+    expect(setup().registry.missingChannels()).toEqual([]);
+  });
+
+  it('shows an OS notification only when the window is not focused', async () => {
+    const focused = setup({ isWindowFocused: () => true });
+    await expect(focused.registry.dispatch('notify', { title: '3 new requests', body: '' }, caller)).resolves.toEqual({ ok: true, value: { shown: false } });
+    expect(focused.deps.showNotification).not.toHaveBeenCalled();
+    const away = setup();
+    await expect(away.registry.dispatch('notify', { title: '3 new requests', body: 'x' }, caller)).resolves.toEqual({ ok: true, value: { shown: true } });
+    expect(away.deps.showNotification).toHaveBeenCalledWith('3 new requests', 'x');
+  });
+
+  it('saves files where the user chose, and nothing when cancelled', async () => {
+    const { registry, deps } = setup();
+    await expect(registry.dispatch('file.save', { suggestedName: 'grants.csv', content: 'a,b', mimeType: 'text/csv' }, caller)).resolves.toEqual({
+      ok: true,
+      value: { saved: true, path: '/home/admin/Downloads/grants.csv' },
+    });
+    expect(deps.writeFile).toHaveBeenCalledWith('/home/admin/Downloads/grants.csv', 'a,b');
+    const cancelled = setup({ chooseSavePath: async () => null });
+    await expect(cancelled.registry.dispatch('file.printToPdf', { suggestedName: 'request' }, caller)).resolves.toEqual({ ok: true, value: { saved: false, path: null } });
+    expect(cancelled.deps.printWindowToPdf).not.toHaveBeenCalled();
+  });
+
+  it('refuses a file name with a folder in it', async () => {
+    const { registry } = setup();
+    const reply = await registry.dispatch('file.save', { suggestedName: '../../.bashrc', content: '', mimeType: 'text/plain' }, caller);
+    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+  });
+
+  it('sets the dock badge', async () => {
+    const { registry, deps } = setup();
+    await registry.dispatch('badge.set', { count: 12 }, caller);
+    expect(deps.setBadgeCount).toHaveBeenCalledWith(12);
+  });
+});

@@ -1,0 +1,152 @@
+import { DEFAULT_SETTINGS, HostSettings, type SettingsPatch, type WindowBounds } from '../preload/api.js';
+import type { IpcRegistry } from './ipc/registry.js';
+
+/** Where settings persist: electron-store in the app, a Map in tests. */
+export interface RawStore {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+const SETTINGS_KEY = 'settings';
+const TOKEN_KEY = 'sessionToken';
+
+/** Settings read defensively: a hand-edited or outdated file falls back to defaults field by field. */
+export class SettingsService {
+  private readonly listeners = new Set<(settings: HostSettings) => void>();
+
+  constructor(private readonly store: RawStore) {}
+
+  get(): HostSettings {
+    const raw = this.store.get(SETTINGS_KEY);
+    const merged = { ...DEFAULT_SETTINGS, ...(raw && typeof raw === 'object' ? raw : {}) };
+    const parsed = HostSettings.safeParse(merged);
+    if (parsed.success) return parsed.data;
+    // Keep the fields that are still valid.
+    const repaired: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+    for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof HostSettings>) {
+      const field = HostSettings.shape[key].safeParse(merged[key]);
+      if (field.success) repaired[key] = field.data;
+    }
+    return HostSettings.parse(repaired);
+  }
+
+  update(patch: SettingsPatch): HostSettings {
+    const next = HostSettings.parse({ ...this.get(), ...patch });
+    this.store.set(SETTINGS_KEY, next);
+    for (const listener of this.listeners) listener(next);
+    return next;
+  }
+
+  setWindowBounds(bounds: WindowBounds): void {
+    this.store.set(SETTINGS_KEY, { ...this.get(), windowBounds: bounds });
+  }
+
+  onChange(listener: (settings: HostSettings) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** Electron's safeStorage, narrowed to what the vault needs. */
+export interface Encryptor {
+  isEncryptionAvailable(): boolean;
+  encryptString(plain: string): Buffer;
+  decryptString(encrypted: Buffer): string;
+}
+
+/**
+ * The session token, encrypted with the OS keychain (safeStorage). Without OS encryption the token
+ * is kept in memory only, for this run: never written to disk in clear.
+ */
+export class TokenVault {
+  private memoryOnly: string | null = null;
+
+  constructor(
+    private readonly store: RawStore,
+    private readonly encryptor: Encryptor,
+  ) {}
+
+  get(): string | null {
+    if (!this.encryptor.isEncryptionAvailable()) return this.memoryOnly;
+    const stored = this.store.get(TOKEN_KEY);
+    if (typeof stored !== 'string' || stored === '') return null;
+    try {
+      return this.encryptor.decryptString(Buffer.from(stored, 'base64'));
+    } catch {
+      // A token from another machine or user profile cannot be read: sign in again.
+      this.store.delete(TOKEN_KEY);
+      return null;
+    }
+  }
+
+  set(token: string): void {
+    if (!this.encryptor.isEncryptionAvailable()) {
+      this.memoryOnly = token;
+      return;
+    }
+    this.store.set(TOKEN_KEY, this.encryptor.encryptString(token).toString('base64'));
+  }
+
+  clear(): void {
+    this.memoryOnly = null;
+    this.store.delete(TOKEN_KEY);
+  }
+}
+
+export type HostDeps = {
+  settings: SettingsService;
+  tokens: TokenVault;
+  /** Asks where to save; null when the user cancels. */
+  chooseSavePath(suggestedName: string, filters: Array<{ name: string; extensions: string[] }>): Promise<string | null>;
+  writeFile(path: string, content: string | Uint8Array): Promise<void>;
+  printWindowToPdf(): Promise<Uint8Array>;
+  isWindowFocused(): boolean;
+  showNotification(title: string, body: string): void;
+  setBadgeCount(count: number): void;
+};
+
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+}
+
+/** Registers a handler for every channel of the contract. */
+export function registerHostHandlers(registry: IpcRegistry, deps: HostDeps): void {
+  registry
+    .handle('settings.get', () => deps.settings.get())
+    .handle('settings.set', (patch) => deps.settings.update(patch))
+    .handle('token.get', () => ({ token: deps.tokens.get() }))
+    .handle('token.set', ({ token }) => {
+      deps.tokens.set(token);
+      return { ok: true as const };
+    })
+    .handle('token.clear', () => {
+      deps.tokens.clear();
+      return { ok: true as const };
+    })
+    .handle('file.save', async ({ suggestedName, content }) => {
+      const ext = extensionOf(suggestedName);
+      const path = await deps.chooseSavePath(suggestedName, ext ? [{ name: ext.toUpperCase(), extensions: [ext] }] : []);
+      if (!path) return { saved: false, path: null };
+      await deps.writeFile(path, content);
+      return { saved: true, path };
+    })
+    .handle('file.printToPdf', async ({ suggestedName }) => {
+      const name = extensionOf(suggestedName) === 'pdf' ? suggestedName : `${suggestedName}.pdf`;
+      const path = await deps.chooseSavePath(name, [{ name: 'PDF', extensions: ['pdf'] }]);
+      if (!path) return { saved: false, path: null };
+      await deps.writeFile(path, await deps.printWindowToPdf());
+      return { saved: true, path };
+    })
+    .handle('notify', ({ title, body }) => {
+      // Someone looking at the console needs no OS notification.
+      if (deps.isWindowFocused()) return { shown: false };
+      deps.showNotification(title, body);
+      return { shown: true };
+    })
+    .handle('badge.set', ({ count }) => {
+      deps.setBadgeCount(count);
+      return { ok: true as const };
+    });
+}

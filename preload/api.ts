@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * The one IPC contract between the renderer and Electron's main process. Main registers a handler
+ * per declared channel; the preload exposes only `invoke(name, input)` for these names and `on(event, cb)`
+ * for the declared events. This file is imported by main, preload and renderer alike, so it stays
+ * free of Node and Electron imports.
+ */
+
+export const ThemePreference = z.enum(['system', 'light', 'dark']);
+export type ThemePreference = z.infer<typeof ThemePreference>;
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+export const WindowBounds = z.object({
+  x: z.number().int(),
+  y: z.number().int(),
+  width: z.number().int().min(400).max(20000),
+  height: z.number().int().min(300).max(20000),
+});
+export type WindowBounds = z.infer<typeof WindowBounds>;
+
+/** The signed-in user remembered between launches so the console opens offline. */
+export const RememberedUser = z.object({
+  id: z.string().min(1).max(128),
+  displayName: z.string().max(256),
+  roles: z.array(z.string().max(64)).max(16),
+});
+export type RememberedUser = z.infer<typeof RememberedUser>;
+
+export const HostSettings = z.object({
+  serverUrl: httpUrl.nullable(),
+  theme: ThemePreference,
+  lastUsername: z.string().max(256),
+  user: RememberedUser.nullable(),
+  windowBounds: WindowBounds.nullable(),
+});
+export type HostSettings = z.infer<typeof HostSettings>;
+
+export const DEFAULT_SETTINGS: HostSettings = { serverUrl: null, theme: 'system', lastUsername: '', user: null, windowBounds: null };
+
+/** The part of the settings the renderer may change; window bounds belong to main. */
+export const SettingsPatch = HostSettings.omit({ windowBounds: true }).partial();
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+const Empty = z.object({}).strict();
+const Done = z.object({ ok: z.literal(true) });
+const Saved = z.object({ saved: z.boolean(), path: z.string().nullable() });
+const fileName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\\:*?"<>|\x00-\x1f]+$/, 'must be a plain file name without a folder');
+
+export const IPC_CONTRACT = {
+  'settings.get': { input: Empty, output: HostSettings },
+  'settings.set': { input: SettingsPatch, output: HostSettings },
+  'token.get': { input: Empty, output: z.object({ token: z.string().nullable() }) },
+  'token.set': { input: z.object({ token: z.string().min(1).max(4096) }), output: Done },
+  'token.clear': { input: Empty, output: Done },
+  'file.save': {
+    input: z.object({ suggestedName: fileName, content: z.string().max(50_000_000), mimeType: z.string().max(128) }),
+    output: Saved,
+  },
+  'file.printToPdf': { input: z.object({ suggestedName: fileName }), output: Saved },
+  notify: { input: z.object({ title: z.string().min(1).max(256), body: z.string().max(1024) }), output: z.object({ shown: z.boolean() }) },
+  'badge.set': { input: z.object({ count: z.number().int().min(0).max(1_000_000) }), output: Done },
+} as const;
+
+export type IpcChannel = keyof typeof IPC_CONTRACT;
+export type IpcInput<C extends IpcChannel> = z.input<(typeof IPC_CONTRACT)[C]['input']>;
+export type IpcOutput<C extends IpcChannel> = z.output<(typeof IPC_CONTRACT)[C]['output']>;
+
+/** Events main sends to the window. */
+export const IPC_EVENTS = {
+  /** The OS notification for new requests was clicked: show the queue. */
+  'queue.focus': z.object({}),
+  'settings.changed': HostSettings,
+} as const;
+
+export type IpcEvent = keyof typeof IPC_EVENTS;
+export type IpcEventPayload<E extends IpcEvent> = z.output<(typeof IPC_EVENTS)[E]>;
+
+export const IPC_CHANNEL_NAMES = Object.keys(IPC_CONTRACT) as IpcChannel[];
+export const IPC_EVENT_NAMES = Object.keys(IPC_EVENTS) as IpcEvent[];
+
+/** Errors cross the bridge as plain data; Electron strips custom error fields. */
+export type IpcReply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/** What the preload puts on `window.jitHost`. */
+export interface JitHostBridge {
+  readonly platform: string;
+  invoke<C extends IpcChannel>(channel: C, input: IpcInput<C>): Promise<IpcOutput<C>>;
+  on<E extends IpcEvent>(event: E, listener: (payload: IpcEventPayload<E>) => void): () => void;
+}
+
+/** IPC channel names are prefixed on the wire so nothing else on ipcMain collides with them. */
+export const IPC_PREFIX = 'jit:';

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { AccessRequest } from '../../../core/index.js';
+import { DEFAULT_FILTERS, filterQueue, followCursor, keepChecked, toQueueItems, type Lookups } from './queue-model.js';
+
+const now = Date.parse('2026-11-25T12:00:00.000Z');
+const HOUR = 3_600_000;
+
+function request(id: string, over: Partial<AccessRequest> = {}): AccessRequest {
+  return {
+    id,
+    requesterId: 'u-carol',
+    resourceId: 'r-sql',
+    durationMinutes: 60,
+    justification: 'incident INC-42',
+    ticket: '',
+    status: 'pending_approval',
+    policy: null,
+    currentStep: 0,
+    decisions: [],
+    riskScore: 30,
+    outcomeReason: '',
+    grantId: null,
+    createdAt: new Date(now - HOUR / 2).toISOString(),
+    updatedAt: new Date(now).toISOString(),
+    decidedAt: null,
+    expiresAt: new Date(now + 24 * HOUR).toISOString(),
+    revision: 1,
+    ...over,
+  };
+}
+
+const lookups: Lookups = {
+  users: new Map([
+    ['u-carol', { displayName: 'Carol Ops', username: 'carol', department: 'Operations' }],
+    ['u-dan', { displayName: 'Dan Dev', username: 'dan', department: 'Engineering' }],
+  ]),
+  resources: new Map([
+    ['r-sql', { name: 'SQL Admins', kind: 'ad_group' as const, sensitivity: 'high' as const }],
+    ['r-ga', { name: 'Global Administrator', kind: 'entra_role' as const, sensitivity: 'critical' as const }],
+  ]),
+};
+
+const items = toQueueItems(
+  [
+    request('a', { createdAt: new Date(now - 30 * HOUR).toISOString(), riskScore: 80 }),
+    request('b', { requesterId: 'u-dan', resourceId: 'r-ga', riskScore: 45, createdAt: new Date(now - 2 * HOUR).toISOString() }),
+    request('c', { riskScore: 10, ticket: 'CHG-7', expiresAt: new Date(now + HOUR).toISOString() }),
+  ],
+  lookups,
+);
+
+describe('filterQueue', () => {
+  const ids = (filters: Partial<typeof DEFAULT_FILTERS>) => filterQueue(items, { ...DEFAULT_FILTERS, ...filters }, now).map((i) => i.request.id);
+
+  it('searches names, resource, justification and ticket, all terms required', () => {
+    expect(ids({ search: 'dan' })).toEqual(['b']);
+    expect(ids({ search: 'global admin' })).toEqual(['b']);
+    expect(ids({ search: 'chg-7' })).toEqual(['c']);
+    expect(ids({ search: 'carol global' })).toEqual([]);
+  });
+
+  it('filters by resource, requester, risk band and age', () => {
+    expect(ids({ resourceId: 'r-ga' })).toEqual(['b']);
+    expect(ids({ requesterId: 'u-carol' })).toEqual(['a', 'c']);
+    expect(ids({ risk: 'high' })).toEqual(['a']);
+    expect(ids({ risk: 'medium' })).toEqual(['b']);
+    expect(ids({ age: 'lt1h' })).toEqual(['c']);
+    expect(ids({ age: 'lt24h' })).toEqual(['b', 'c']);
+    expect(ids({ age: 'gt24h' })).toEqual(['a']);
+  });
+
+  it('sorts oldest, newest, by risk and by deadline', () => {
+    expect(ids({ sort: 'oldest' })).toEqual(['a', 'b', 'c']);
+    expect(ids({ sort: 'newest' })).toEqual(['c', 'b', 'a']);
+    expect(ids({ sort: 'risk' })).toEqual(['a', 'b', 'c']);
+    expect(ids({ sort: 'expiring' })[0]).toBe('c');
+  });
+
+  it('shows unknown users and resources by id rather than hiding them', () => {
+    const [orphan] = toQueueItems([request('x', { requesterId: 'u-gone', resourceId: 'r-gone' })], lookups);
+    expect(orphan).toMatchObject({ requesterName: 'u-gone', resourceName: 'r-gone' });
+  });
+});
+
+describe('followCursor', () => {
+  it('stays on the same request when new items stream in above it', () => {
+    const before = filterQueue(items, { ...DEFAULT_FILTERS, sort: 'newest' }, now);
+    const after = filterQueue([...toQueueItems([request('new', { createdAt: new Date(now).toISOString() })], lookups), ...items], { ...DEFAULT_FILTERS, sort: 'newest' }, now);
+    const cursor = followCursor(before, 'b', 1);
+    expect(cursor).toEqual({ id: 'b', index: 1 });
+    expect(followCursor(after, 'b', cursor.index)).toEqual({ id: 'b', index: 2 });
+  });
+
+  it('moves to the item now at the same place when the selected one leaves', () => {
+    const list = filterQueue(items.filter((i) => i.request.id !== 'b'), DEFAULT_FILTERS, now);
+    expect(followCursor(list, 'b', 1)).toEqual({ id: 'c', index: 1 });
+    expect(followCursor(list.slice(0, 1), 'b', 1)).toEqual({ id: 'a', index: 0 });
+    expect(followCursor([], 'b', 1)).toEqual({ id: null, index: 0 });
+  });
+
+  it('drops checked ids that left the list', () => {
+    expect([...keepChecked(new Set(['a', 'zz']), items)]).toEqual(['a']);
+  });
+});

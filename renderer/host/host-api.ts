@@ -1,0 +1,27 @@
+import type { HostSettings, SettingsPatch } from '../../preload/api.js';
+
+export type { HostSettings, SettingsPatch };
+
+export type SaveResult = { saved: boolean; path: string | null };
+
+/**
+ * Every capability the console needs from where it runs. The desktop app implements it over the
+ * preload bridge; the web console with browser APIs. Screens use only this interface.
+ */
+export interface HostApi {
+  readonly kind: 'electron' | 'browser';
+  getSettings(): Promise<HostSettings>;
+  setSettings(patch: SettingsPatch): Promise<HostSettings>;
+  getToken(): Promise<string | null>;
+  setToken(token: string): Promise<void>;
+  clearToken(): Promise<void>;
+  saveFile(suggestedName: string, content: string, mimeType: string): Promise<SaveResult>;
+  printToPdf(suggestedName: string): Promise<SaveResult>;
+  /** Shown only when the user is not looking at the console. */
+  notify(title: string, body: string): Promise<void>;
+  setBadgeCount(count: number): Promise<void>;
+  /** The host asks the console to show the queue (a notification was clicked). */
+  onFocusQueue(listener: () => void): () => void;
+  /** The default server for the sign-in form. */
+  defaultServerUrl(): string | null;
+}

@@ -1,0 +1,65 @@
+/** Human times: relative in the text, absolute with zone on hover. Pure so they are tested. */
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/** "in 23 min", "2 h ago", "just now", "in 3 days". */
+export function formatRelative(iso: string, now: number): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return 'unknown time';
+  const delta = at - now;
+  const abs = Math.abs(delta);
+  if (abs < 45_000) return delta >= 0 ? 'in a moment' : 'just now';
+  let text: string;
+  if (abs < HOUR) text = `${Math.max(1, Math.round(abs / MINUTE))} min`;
+  else if (abs < DAY) text = `${Math.floor(abs / HOUR)} h${abs % HOUR >= MINUTE && abs < 6 * HOUR ? ` ${Math.floor((abs % HOUR) / MINUTE)} min` : ''}`;
+  else if (abs < 30 * DAY) text = plural(Math.floor(abs / DAY), 'day');
+  else return new Date(at).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  return delta >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** "25 Nov 2026, 18:40:12 UTC" in the viewer's locale and zone. */
+export function formatAbsolute(iso: string, timeZone?: string): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  return new Intl.DateTimeFormat(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(new Date(at));
+}
+
+/** Durations in the units people use: 30 min, 2 h, 1 day, 1 day 4 h. */
+export function formatDuration(minutes: number): string {
+  if (!Number.isFinite(minutes) || minutes < 0) return '—';
+  if (minutes < 60) return `${Math.round(minutes)} min`;
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60);
+    const m = Math.round(minutes % 60);
+    return m === 0 ? `${h} h` : `${h} h ${m} min`;
+  }
+  const d = Math.floor(minutes / (24 * 60));
+  const h = Math.round((minutes % (24 * 60)) / 60);
+  return h === 0 ? plural(d, 'day') : `${plural(d, 'day')} ${h} h`;
+}
+
+/** A countdown for grants: "23 min left", "1 h 05 min left", "expired 3 min ago". */
+export function formatCountdown(expiresIso: string, now: number): string {
+  const left = Date.parse(expiresIso) - now;
+  if (Number.isNaN(left)) return '—';
+  if (left <= 0) return `expired ${formatRelative(expiresIso, now).replace(/ ago$/, '')} ago`.replace('expired just now ago', 'expired just now');
+  if (left < MINUTE) return `${Math.ceil(left / 1000)} s left`;
+  if (left < HOUR) return `${Math.floor(left / MINUTE)} min left`;
+  if (left < DAY) return `${Math.floor(left / HOUR)} h ${String(Math.floor((left % HOUR) / MINUTE)).padStart(2, '0')} min left`;
+  return `${formatDuration(Math.floor(left / MINUTE))} left`;
+}
