@@ -13,6 +13,28 @@ export type RxJsonSchemaLike = {
 
 const INDEXED_STRING_MAX = 128;
 
+/** RxDB accepts `default` only on top-level fields (SC7); below that, defaults are zod's business. */
+function withoutDefaults(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDefaults);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [keyword, value] of Object.entries(node as Record<string, unknown>)) {
+    if (keyword === 'default') continue;
+    if (keyword === 'enum' || keyword === 'const') out[keyword] = value;
+    else if (keyword === 'properties' && value !== null && typeof value === 'object') {
+      // Keys here are field names, not keywords: a field may be called "default".
+      out[keyword] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([field, sub]) => [field, withoutDefaults(sub)]));
+    } else out[keyword] = withoutDefaults(value);
+  }
+  return out;
+}
+
+function withoutNestedDefaults(prop: Record<string, unknown>): Record<string, unknown> {
+  const stripped = withoutDefaults(prop) as Record<string, unknown>;
+  if ('default' in prop) stripped.default = prop.default;
+  return stripped;
+}
+
 /**
  * Derives the RxDB JSON schema from the zod schema, so there is one schema. RxDB needs a
  * maxLength on the primary key and on indexed strings, and numeric bounds on indexed numbers.
@@ -24,10 +46,11 @@ export function toRxSchema(schema: z.ZodObject, opts: { primaryKey: string; inde
   };
   const properties: Record<string, unknown> = {};
   for (const [name, prop] of Object.entries(json.properties)) {
-    const p = { ...prop };
+    const p = withoutNestedDefaults(prop);
     delete p.$schema;
     if (name === opts.primaryKey || opts.indexes?.includes(name)) {
-      if (p.type === 'string' && (typeof p.maxLength !== 'number' || (p.maxLength as number) > INDEXED_STRING_MAX)) {
+      // Keep zod's own bound so every value zod accepts is also accepted here.
+      if (p.type === 'string' && typeof p.maxLength !== 'number') {
         p.maxLength = INDEXED_STRING_MAX;
       }
       if (p.type === 'string' && p.format === 'date-time') {
