@@ -1,0 +1,346 @@
+import { readFileSync } from 'node:fs';
+import type https from 'node:https';
+import { AuthenticationHandler, Client, GraphError, ResponseType, TelemetryHandler } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { ClientCertificateCredential, ClientSecretCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
+import type { ConnectorOutcome } from '../../../core/index.js';
+import { backoffDelayMs, parseRetryAfterMs, sleep as realSleep } from '../backoff.js';
+import { DEFAULT_WRITE_BUDGET, type EntraConnectorConfig } from '../config.js';
+import { TokenBucket } from '../rate-limiter.js';
+import { createHttpsAgent, HttpsMessageHandler } from './transport.js';
+
+export type Failure = Extract<ConnectorOutcome, { status: 'failed' }>;
+
+/** A Graph answer reduced to what the connector branches on. */
+export type GraphResponse = {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: unknown;
+};
+
+export type GraphResult = { ok: true; response: GraphResponse } | { ok: false; failure: Failure };
+
+export type GraphErrorBody = { code: string; message: string };
+
+/** The `error` object of Graph's error shape, or undefined for any other body. */
+export function graphError(body: unknown): GraphErrorBody | undefined {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
+  const error = (body as { error: unknown }).error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return { code: typeof code === 'string' ? code : 'unknown', message: typeof message === 'string' ? message : '' };
+}
+
+/** Statuses Graph documents as transient: throttled, unavailable, gateway timeout (and plain 5xx). */
+const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+export const isTransientStatus = (status: number): boolean => TRANSIENT_STATUSES.has(status);
+
+export type BatchItem = { id: string; method: 'GET' | 'POST' | 'DELETE' | 'PATCH'; url: string; body?: unknown; isWrite: boolean };
+
+export type GraphDeps = {
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+  /** Replaces the credential built from the config (tests of the transport alone). */
+  credential?: TokenCredential;
+};
+
+export type GraphStats = { requests: number; throttled: number; retries: number; transportErrors: number };
+
+function headersOf(response: Response): Record<string, string> {
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, key) => (out[key.toLowerCase()] = value));
+  return out;
+}
+
+function lowerKeys(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof headers !== 'object' || headers === null) return out;
+  for (const [key, value] of Object.entries(headers)) if (typeof value === 'string') out[key.toLowerCase()] = value;
+  return out;
+}
+
+/** Builds the app's client credential; both kinds honour the authority host and the extra CA. */
+function buildCredential(config: EntraConnectorConfig, agent: https.Agent): TokenCredential {
+  type Policy = NonNullable<ClientSecretCredentialOptions['additionalPolicies']>[number];
+  // The identity pipeline sends every token request through the connector's agent (extra CA, pooling).
+  const agentPolicy: Policy = {
+    position: 'perCall',
+    policy: {
+      name: 'connectorHttpsAgent',
+      sendRequest: (request, next) => {
+        request.agent = agent;
+        return next(request);
+      },
+    },
+  };
+  const options: ClientSecretCredentialOptions = {
+    authorityHost: config.authorityHost,
+    disableInstanceDiscovery: config.disableInstanceDiscovery,
+    additionalPolicies: [agentPolicy],
+    retryOptions: { maxRetries: 2 },
+  };
+  if (config.clientSecret) return new ClientSecretCredential(config.tenantId, config.clientId, config.clientSecret, options);
+  if (!config.certificatePath) throw new Error(`connector ${config.id}: either clientSecret or certificatePath is required`);
+  // Read once at start so a missing file fails loudly at configuration, not at 3 a.m.
+  const certificate = readFileSync(config.certificatePath, 'utf8');
+  return new ClientCertificateCredential(config.tenantId, config.clientId, { certificate }, options);
+}
+
+/**
+ * Microsoft Graph over the official client, with our own policy for retries (so a failure
+ * comes back typed, with the wait the directory asked for) and a write budget.
+ */
+export class GraphHttp {
+  readonly client: Client;
+  readonly writeLimiter: TokenBucket;
+  readonly stats: GraphStats = { requests: 0, throttled: 0, retries: 0, transportErrors: 0 };
+  private readonly agent: https.Agent;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    readonly config: EntraConnectorConfig,
+    deps: GraphDeps = {},
+  ) {
+    this.sleep = deps.sleep ?? realSleep;
+    this.random = deps.random ?? Math.random;
+    this.agent = createHttpsAgent({ extraCaPem: config.tlsCaPem, maxSockets: Math.max(8, config.batchConcurrency * 2) });
+    const credential = deps.credential ?? buildCredential(config, this.agent);
+    const scope = config.scope ?? `${config.graphBaseUrl}/.default`;
+    const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
+    const graphHost = new URL(config.graphBaseUrl).hostname;
+    const authHandler = new AuthenticationHandler(authProvider);
+    const telemetryHandler = new TelemetryHandler();
+    const httpHandler = new HttpsMessageHandler(this.agent, config.requestTimeoutMs);
+    this.client = Client.initWithMiddleware({
+      baseUrl: config.graphBaseUrl,
+      defaultVersion: config.graphVersion,
+      // No RetryHandler: retries are ours, so the scheduler learns about persistent throttling.
+      middleware: [authHandler, telemetryHandler, httpHandler],
+      // The auth handler only attaches tokens for hosts it knows; national clouds and private endpoints are added here.
+      customHosts: new Set([graphHost]),
+    });
+    const budget = config.writeBudget ?? DEFAULT_WRITE_BUDGET;
+    this.writeLimiter = new TokenBucket(budget, deps.now ? { now: deps.now, sleep: this.sleep } : { sleep: this.sleep });
+  }
+
+  /** `${graphBaseUrl}/${version}/directoryObjects/{id}`: how Graph names an object in a $ref body. */
+  directoryObjectUrl(id: string): string {
+    return `${this.config.graphBaseUrl}/${this.config.graphVersion}/directoryObjects/${encodeURIComponent(id)}`;
+  }
+
+  /** One HTTP exchange; never throws for HTTP statuses. */
+  private async sendOnce(method: BatchItem['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<GraphResult> {
+    this.stats.requests++;
+    try {
+      let request = this.client.api(path).responseType(ResponseType.RAW);
+      if (headers) request = request.headers(headers);
+      let raw: Response;
+      if (method === 'GET') raw = (await request.get()) as Response;
+      else if (method === 'POST') raw = (await request.post(body ?? {})) as Response;
+      else if (method === 'PATCH') raw = (await request.patch(body ?? {})) as Response;
+      else raw = (await request.delete()) as Response;
+      const text = await raw.text();
+      let parsed: unknown = null;
+      if (text) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = text;
+        }
+      }
+      return { ok: true, response: { status: raw.status, headers: headersOf(raw), body: parsed } };
+    } catch (error) {
+      return { ok: false, failure: this.failureFromThrown(error) };
+    }
+  }
+
+  private failureFromThrown(error: unknown): Failure {
+    const code = error instanceof GraphError ? (error.code ?? 'unknown') : error instanceof Error ? error.name : 'unknown';
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === 'TransportError') {
+      this.stats.transportErrors++;
+      return { status: 'failed', retryable: true, code: 'network_error', message };
+    }
+    if (code === 'AuthenticationError') {
+      // A refused client credential (wrong secret, unknown app) will not heal by retrying.
+      return { status: 'failed', retryable: false, code: 'auth_failed', message: `the directory refused the app's credential: ${message}` };
+    }
+    if (code === 'CredentialUnavailableError' || code === 'AggregateAuthenticationError') {
+      return { status: 'failed', retryable: true, code: 'auth_unavailable', message };
+    }
+    return { status: 'failed', retryable: true, code: 'client_error', message };
+  }
+
+  private delayFor(attempt: number, retryAfterMs: number | undefined): number {
+    return retryAfterMs ?? backoffDelayMs(attempt, { random: this.random });
+  }
+
+  /**
+   * A request with retries on throttling, transient statuses and network failures.
+   * Returns the final HTTP answer for the caller to interpret, or a typed failure when
+   * retries ran out or the directory asked for a longer wait than we make in-call.
+   */
+  async request(method: BatchItem['method'], path: string, opts: { body?: unknown; headers?: Record<string, string>; isWrite?: boolean } = {}): Promise<GraphResult> {
+    let last: Failure = { status: 'failed', retryable: true, code: 'not_attempted', message: 'no attempt was made' };
+    for (let attempt = 0; attempt < this.config.maxAttempts; attempt++) {
+      if (opts.isWrite) await this.writeLimiter.take(1);
+      const result = await this.sendOnce(method, path, opts.body, opts.headers);
+      let retryAfterMs: number | undefined;
+      if (result.ok) {
+        const { status, headers, body } = result.response;
+        if (!isTransientStatus(status)) return result;
+        if (status === 429) this.stats.throttled++;
+        retryAfterMs = parseRetryAfterMs(headers['retry-after']);
+        const error = graphError(body);
+        last = {
+          status: 'failed',
+          retryable: true,
+          code: error?.code ?? `http_${status}`,
+          message: `${method} ${path} answered ${status}${error?.message ? `: ${error.message}` : ''}`,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        };
+      } else {
+        last = result.failure;
+        if (!last.retryable) return result;
+      }
+      if (attempt === this.config.maxAttempts - 1) break;
+      const delay = this.delayFor(attempt, retryAfterMs);
+      if (delay > this.config.maxRetryWaitMs) return { ok: false, failure: { ...last, retryAfterMs: delay } };
+      this.stats.retries++;
+      await this.sleep(delay);
+    }
+    return { ok: false, failure: last };
+  }
+
+  /** GET every page, following the opaque absolute @odata.nextLink as-is. */
+  async getAll(path: string, headers?: Record<string, string>): Promise<{ ok: true; items: unknown[]; pages: number } | { ok: false; failure: Failure }> {
+    const items: unknown[] = [];
+    let next: string | undefined = path;
+    let pages = 0;
+    while (next) {
+      const result = await this.request('GET', next, headers ? { headers } : {});
+      if (!result.ok) return result;
+      const { status, body } = result.response;
+      if (status !== 200) {
+        const error = graphError(body);
+        return { ok: false, failure: { status: 'failed', retryable: false, code: error?.code ?? `http_${status}`, message: `GET ${path} answered ${status}${error ? `: ${error.message}` : ''}` } };
+      }
+      pages++;
+      const page = body as { value?: unknown; '@odata.nextLink'?: unknown };
+      if (Array.isArray(page.value)) items.push(...page.value);
+      next = typeof page['@odata.nextLink'] === 'string' ? page['@odata.nextLink'] : undefined;
+      if (pages > 10_000) return { ok: false, failure: { status: 'failed', retryable: false, code: 'paging_runaway', message: `GET ${path} returned more than 10,000 pages` } };
+    }
+    return { ok: true, items, pages };
+  }
+
+  /**
+   * Sends up to 20 requests per `$batch`. Items answered 429/5xx inside the 200 are retried
+   * on their own (after the longest Retry-After among them); the rest are final.
+   * Returns the final answer for every item id, or a failure for items that ran out of retries.
+   */
+  async batch(items: BatchItem[]): Promise<Map<string, GraphResult>> {
+    const results = new Map<string, GraphResult>();
+    let pending = items;
+    for (let attempt = 0; pending.length > 0 && attempt < this.config.maxAttempts; attempt++) {
+      const writes = pending.filter((i) => i.isWrite).length;
+      if (writes > 0) await this.writeLimiter.take(writes);
+      const payload = {
+        requests: pending.map((i) => ({
+          id: i.id,
+          method: i.method,
+          url: i.url,
+          ...(i.body !== undefined ? { body: i.body, headers: { 'Content-Type': 'application/json' } } : {}),
+        })),
+      };
+      const outer = await this.sendOnce('POST', '/$batch', payload);
+      const retry: BatchItem[] = [];
+      let waitMs = 0;
+      let anyRetryAfter = false;
+      const failAll = (failure: Failure) => {
+        for (const item of pending) results.set(item.id, { ok: false, failure });
+        retry.push(...pending);
+      };
+      if (!outer.ok) {
+        failAll(outer.failure);
+        if (!outer.failure.retryable) return results;
+      } else if (outer.response.status !== 200) {
+        const { status, headers, body } = outer.response;
+        const error = graphError(body);
+        const retryAfterMs = parseRetryAfterMs(headers['retry-after']);
+        if (status === 429) this.stats.throttled++;
+        const failure: Failure = {
+          status: 'failed',
+          retryable: isTransientStatus(status),
+          code: error?.code ?? `http_${status}`,
+          message: `$batch answered ${status}${error ? `: ${error.message}` : ''}`,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        };
+        failAll(failure);
+        if (!failure.retryable) return results;
+        if (retryAfterMs !== undefined) {
+          waitMs = retryAfterMs;
+          anyRetryAfter = true;
+        }
+      } else {
+        const responses = (outer.response.body as { responses?: unknown }).responses;
+        const byId = new Map<string, GraphResponse>();
+        if (Array.isArray(responses)) {
+          for (const r of responses as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown }[]) {
+            if (typeof r.id === 'string' && typeof r.status === 'number') byId.set(r.id, { status: r.status, headers: lowerKeys(r.headers), body: r.body ?? null });
+          }
+        }
+        for (const item of pending) {
+          const response = byId.get(item.id);
+          if (!response) {
+            results.set(item.id, { ok: false, failure: { status: 'failed', retryable: true, code: 'batch_item_missing', message: `$batch gave no answer for ${item.method} ${item.url}` } });
+            retry.push(item);
+            continue;
+          }
+          if (isTransientStatus(response.status)) {
+            if (response.status === 429) this.stats.throttled++;
+            const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']);
+            if (retryAfterMs !== undefined) {
+              waitMs = Math.max(waitMs, retryAfterMs);
+              anyRetryAfter = true;
+            }
+            const error = graphError(response.body);
+            results.set(item.id, {
+              ok: false,
+              failure: {
+                status: 'failed',
+                retryable: true,
+                code: error?.code ?? `http_${response.status}`,
+                message: `${item.method} ${item.url} answered ${response.status} inside $batch${error ? `: ${error.message}` : ''}`,
+                ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+              },
+            });
+            retry.push(item);
+            continue;
+          }
+          results.set(item.id, { ok: true, response });
+        }
+      }
+      pending = retry;
+      if (pending.length === 0 || attempt === this.config.maxAttempts - 1) break;
+      const delay = anyRetryAfter ? waitMs : backoffDelayMs(attempt, { random: this.random });
+      if (delay > this.config.maxRetryWaitMs) {
+        for (const item of pending) {
+          const current = results.get(item.id);
+          if (current && !current.ok) results.set(item.id, { ok: false, failure: { ...current.failure, retryAfterMs: delay } });
+        }
+        break;
+      }
+      this.stats.retries++;
+      await this.sleep(delay);
+    }
+    return results;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
