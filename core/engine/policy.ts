@@ -42,9 +42,8 @@ export function resolvePolicy(resource: Resource, policies: readonly AccessPolic
 
 /** The managers of the requester are named per request, so the step is completed at request time. */
 export function withManager(policy: ResolvedPolicy, policies: readonly AccessPolicy[], managerId: string | null): ResolvedPolicy {
-  const includeManager = policies
-    .filter((p) => policy.policyIds.includes(p.id))
-    .flatMap((p) => p.approvalSteps.map((s) => s.includeManager));
+  // Walk the policies in the resolved order (the resource's), as resolvePolicy laid out the steps.
+  const includeManager = policy.policyIds.flatMap((id) => policies.find((p) => p.id === id)?.approvalSteps.map((s) => s.includeManager) ?? []);
   return {
     ...policy,
     approvalSteps: policy.approvalSteps.map((s, i) =>

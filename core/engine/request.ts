@@ -111,6 +111,9 @@ export function decideRequest(
       if (decision.reason.trim() === '') return err('invalid_input', 'reason: a break-glass approval needs a reason');
     } else if (!policy.allowSelfApproval) {
       return err('self_approval_forbidden', 'you cannot approve or deny your own request');
+    } else if (!step || !isStepApprover(step, actor)) {
+      // Self-approval lifts the "not your own request" rule, not the "must be an approver" one.
+      return err('forbidden', `${actor.displayName} is not an approver for step "${step?.name ?? 'none'}" of this request`);
     }
   } else if (breakGlass) {
     return err('forbidden', 'break-glass is only for the requester in an emergency');
