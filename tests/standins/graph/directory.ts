@@ -1,0 +1,368 @@
+import { SeededRandom } from './rng.js';
+
+export type UserRecord = {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  mail: string | null;
+  accountEnabled: boolean;
+  givenName: string | null;
+  surname: string | null;
+  jobTitle: string | null;
+  department: string | null;
+};
+
+export type GroupRecord = {
+  id: string;
+  displayName: string;
+  description: string | null;
+  mailNickname: string;
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  groupTypes: string[];
+  isAssignableToRole: boolean;
+};
+
+export type RoleDefinitionRecord = {
+  id: string;
+  displayName: string;
+  description: string;
+  templateId: string;
+  isBuiltIn: boolean;
+  isEnabled: boolean;
+};
+
+export type ScheduleInfo = {
+  startDateTime: string;
+  expiration: { type: 'noExpiration' | 'afterDateTime' | 'afterDuration'; endDateTime: string | null; duration: string | null };
+};
+
+export type RoleRequestRecord = {
+  id: string;
+  action: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  appScopeId: string | null;
+  justification: string | null;
+  status: string;
+  createdDateTime: string;
+  completedDateTime: string;
+  approvalId: null;
+  customData: null;
+  isValidationOnly: boolean;
+  targetScheduleId: string;
+  scheduleInfo: ScheduleInfo;
+  ticketInfo: { ticketNumber: string | null; ticketSystem: string | null };
+  createdBy: { application: { id: string; displayName: string | null } };
+};
+
+export type RoleInstanceRecord = {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  appScopeId: string | null;
+  startDateTime: string;
+  endDateTime: string | null;
+  assignmentType: 'Assigned' | 'Activated';
+  memberType: 'Direct';
+  roleAssignmentOriginId: string;
+  roleAssignmentScheduleId: string;
+};
+
+export type GroupAccessId = 'member' | 'owner';
+
+export type GroupRequestRecord = {
+  id: string;
+  action: string;
+  principalId: string;
+  groupId: string;
+  accessId: GroupAccessId;
+  justification: string | null;
+  status: string;
+  createdDateTime: string;
+  completedDateTime: string;
+  approvalId: null;
+  customData: null;
+  isValidationOnly: boolean;
+  targetScheduleId: string;
+  scheduleInfo: ScheduleInfo;
+  ticketInfo: { ticketNumber: string | null; ticketSystem: string | null };
+  createdBy: { application: { id: string; displayName: string | null } };
+};
+
+export type GroupInstanceRecord = {
+  id: string;
+  principalId: string;
+  groupId: string;
+  accessId: GroupAccessId;
+  startDateTime: string;
+  endDateTime: string | null;
+  assignmentType: 'assigned' | 'activated';
+  memberType: 'direct';
+  assignmentScheduleId: string;
+};
+
+/** Every change to the directory, as data, so the primary and each replica apply the same thing. */
+export type DirectoryOp =
+  | { kind: 'putUser'; user: UserRecord }
+  | { kind: 'putGroup'; group: GroupRecord }
+  | { kind: 'addMember'; groupId: string; memberId: string }
+  | { kind: 'removeMember'; groupId: string; memberId: string }
+  | { kind: 'addOwner'; groupId: string; ownerId: string }
+  | { kind: 'putRoleDefinition'; roleDefinition: RoleDefinitionRecord }
+  | { kind: 'putRoleRequest'; request: RoleRequestRecord }
+  | { kind: 'putRoleInstance'; instance: RoleInstanceRecord }
+  | { kind: 'deleteRoleInstance'; id: string }
+  | { kind: 'putGroupRequest'; request: GroupRequestRecord }
+  | { kind: 'putGroupInstance'; instance: GroupInstanceRecord }
+  | { kind: 'deleteGroupInstance'; id: string };
+
+export type DirectoryObject = { type: 'user'; record: UserRecord } | { type: 'group'; record: GroupRecord };
+
+function isActive(instance: { startDateTime: string; endDateTime: string | null }, nowMs: number): boolean {
+  if (Date.parse(instance.startDateTime) > nowMs) return false;
+  return instance.endDateTime === null || Date.parse(instance.endDateTime) > nowMs;
+}
+
+/** One copy of the directory: the primary, or one replica. Records are replaced, never mutated. */
+export class Directory {
+  readonly users = new Map<string, UserRecord>();
+  readonly groups = new Map<string, GroupRecord>();
+  /** groupId -> direct member ids, in the order they were added. */
+  readonly directMembers = new Map<string, Set<string>>();
+  readonly directOwners = new Map<string, Set<string>>();
+  readonly roleDefinitions = new Map<string, RoleDefinitionRecord>();
+  readonly roleRequests = new Map<string, RoleRequestRecord>();
+  readonly roleInstances = new Map<string, RoleInstanceRecord>();
+  readonly groupRequests = new Map<string, GroupRequestRecord>();
+  readonly groupInstances = new Map<string, GroupInstanceRecord>();
+
+  apply(op: DirectoryOp): void {
+    switch (op.kind) {
+      case 'putUser':
+        this.users.set(op.user.id, op.user);
+        return;
+      case 'putGroup':
+        this.groups.set(op.group.id, op.group);
+        return;
+      case 'addMember':
+        this.setOf(this.directMembers, op.groupId).add(op.memberId);
+        return;
+      case 'removeMember':
+        this.directMembers.get(op.groupId)?.delete(op.memberId);
+        return;
+      case 'addOwner':
+        this.setOf(this.directOwners, op.groupId).add(op.ownerId);
+        return;
+      case 'putRoleDefinition':
+        this.roleDefinitions.set(op.roleDefinition.id, op.roleDefinition);
+        return;
+      case 'putRoleRequest':
+        this.roleRequests.set(op.request.id, op.request);
+        return;
+      case 'putRoleInstance':
+        this.roleInstances.set(op.instance.id, op.instance);
+        return;
+      case 'deleteRoleInstance':
+        this.roleInstances.delete(op.id);
+        return;
+      case 'putGroupRequest':
+        this.groupRequests.set(op.request.id, op.request);
+        return;
+      case 'putGroupInstance':
+        this.groupInstances.set(op.instance.id, op.instance);
+        return;
+      case 'deleteGroupInstance':
+        this.groupInstances.delete(op.id);
+        return;
+    }
+  }
+
+  private setOf(map: Map<string, Set<string>>, key: string): Set<string> {
+    let set = map.get(key);
+    if (!set) {
+      set = new Set();
+      map.set(key, set);
+    }
+    return set;
+  }
+
+  object(id: string): DirectoryObject | undefined {
+    const user = this.users.get(id);
+    if (user) return { type: 'user', record: user };
+    const group = this.groups.get(id);
+    if (group) return { type: 'group', record: group };
+    return undefined;
+  }
+
+  isDirectMember(groupId: string, memberId: string): boolean {
+    return this.directMembers.get(groupId)?.has(memberId) ?? false;
+  }
+
+  /** Principals holding an active PIM-for-groups assignment with this access to the group. */
+  pimHolders(groupId: string, accessId: GroupAccessId, nowMs: number): string[] {
+    const out: string[] = [];
+    for (const instance of this.groupInstances.values()) {
+      if (instance.groupId === groupId && instance.accessId === accessId && isActive(instance, nowMs)) out.push(instance.principalId);
+    }
+    return out;
+  }
+
+  /** Direct members plus active PIM-for-groups members: in Entra, PIM writes a real membership. */
+  members(groupId: string, nowMs: number): string[] {
+    const ids = new Set(this.directMembers.get(groupId) ?? []);
+    for (const id of this.pimHolders(groupId, 'member', nowMs)) ids.add(id);
+    return [...ids].filter((id) => this.object(id) !== undefined);
+  }
+
+  owners(groupId: string, nowMs: number): string[] {
+    const ids = new Set(this.directOwners.get(groupId) ?? []);
+    for (const id of this.pimHolders(groupId, 'owner', nowMs)) ids.add(id);
+    return [...ids].filter((id) => this.object(id) !== undefined);
+  }
+
+  isMember(groupId: string, memberId: string, nowMs: number): boolean {
+    return this.members(groupId, nowMs).includes(memberId);
+  }
+
+  /** Every user and group below the group, nested groups included (as Graph's transitiveMembers). */
+  transitiveMembers(groupId: string, nowMs: number): string[] {
+    const seen = new Set<string>();
+    const queue = [groupId];
+    while (queue.length > 0) {
+      const current = queue.shift() as string;
+      for (const memberId of this.members(current, nowMs)) {
+        if (seen.has(memberId) || memberId === groupId) continue;
+        seen.add(memberId);
+        if (this.groups.has(memberId)) queue.push(memberId);
+      }
+    }
+    return [...seen];
+  }
+
+  /** Groups the object is a direct member of. */
+  memberOf(objectId: string, nowMs: number): string[] {
+    const out: string[] = [];
+    for (const groupId of this.groups.keys()) {
+      if (this.members(groupId, nowMs).includes(objectId)) out.push(groupId);
+    }
+    return out;
+  }
+
+  transitiveMemberOf(objectId: string, nowMs: number): string[] {
+    const seen = new Set<string>();
+    const queue = [objectId];
+    while (queue.length > 0) {
+      const current = queue.shift() as string;
+      for (const groupId of this.memberOf(current, nowMs)) {
+        if (seen.has(groupId) || groupId === objectId) continue;
+        seen.add(groupId);
+        queue.push(groupId);
+      }
+    }
+    return [...seen];
+  }
+
+  activeRoleInstances(nowMs: number): RoleInstanceRecord[] {
+    return [...this.roleInstances.values()].filter((instance) => isActive(instance, nowMs));
+  }
+
+  activeGroupInstances(nowMs: number): GroupInstanceRecord[] {
+    return [...this.groupInstances.values()].filter((instance) => isActive(instance, nowMs));
+  }
+}
+
+export type ReplicationLag = { minMs: number; maxMs: number };
+
+type Replica = { directory: Directory; pending: Array<{ visibleAtMs: number; op: DirectoryOp }>; lastVisibleAtMs: number };
+
+/**
+ * A primary that takes writes at once and replicas that apply them, in order, after a seeded
+ * delay. Reads go to a seeded choice of replica, so reads right after a write can be stale
+ * and two reads can disagree until all replicas caught up (as Entra's eventual consistency).
+ */
+export class ReplicatedDirectory {
+  primary = new Directory();
+  private replicas: Replica[] = [];
+  private lag: ReplicationLag = { minMs: 0, maxMs: 0 };
+
+  constructor(
+    private readonly replicaCount: number,
+    private readonly random: Pick<SeededRandom, 'next' | 'int'>,
+    private readonly now: () => number,
+  ) {
+    if (!Number.isInteger(replicaCount) || replicaCount < 1 || replicaCount > 16) {
+      throw new Error(`replicas must be an integer from 1 to 16, got ${String(replicaCount)}`);
+    }
+    this.clear();
+  }
+
+  clear(): void {
+    this.primary = new Directory();
+    this.replicas = Array.from({ length: this.replicaCount }, () => ({ directory: new Directory(), pending: [], lastVisibleAtMs: 0 }));
+  }
+
+  setLag(lag: ReplicationLag): void {
+    if (!Number.isFinite(lag.minMs) || !Number.isFinite(lag.maxMs) || lag.minMs < 0 || lag.maxMs < lag.minMs) {
+      throw new Error(`replicationLag needs 0 <= minMs <= maxMs, got ${JSON.stringify(lag)}`);
+    }
+    this.lag = { minMs: lag.minMs, maxMs: lag.maxMs };
+  }
+
+  getLag(): ReplicationLag {
+    return { ...this.lag };
+  }
+
+  /** Seeding: visible everywhere at once. */
+  seed(op: DirectoryOp): void {
+    this.primary.apply(op);
+    for (const replica of this.replicas) replica.directory.apply(op);
+  }
+
+  /** A write through the API: the primary now, each replica after its own delay. */
+  write(op: DirectoryOp): void {
+    this.primary.apply(op);
+    const nowMs = this.now();
+    for (const replica of this.replicas) {
+      const delay = this.lag.maxMs === 0 ? 0 : this.lag.minMs + this.random.next() * (this.lag.maxMs - this.lag.minMs);
+      const visibleAtMs = Math.max(replica.lastVisibleAtMs, nowMs + delay);
+      replica.lastVisibleAtMs = visibleAtMs;
+      replica.pending.push({ visibleAtMs, op });
+    }
+  }
+
+  /** The replica that serves this read, caught up to now. */
+  readView(): Directory {
+    const index = this.replicas.length === 1 ? 0 : this.random.int(0, this.replicas.length - 1);
+    return this.replicaView(index);
+  }
+
+  replicaView(index: number): Directory {
+    const replica = this.replicas[index];
+    if (!replica) throw new Error(`no replica ${index}; there are ${this.replicas.length}`);
+    const nowMs = this.now();
+    while (replica.pending.length > 0 && (replica.pending[0] as { visibleAtMs: number }).visibleAtMs <= nowMs) {
+      replica.directory.apply((replica.pending.shift() as { op: DirectoryOp }).op);
+    }
+    return replica.directory;
+  }
+
+  /** Make every replica catch up at once. */
+  settle(): void {
+    for (const replica of this.replicas) {
+      for (const { op } of replica.pending) replica.directory.apply(op);
+      replica.pending = [];
+      replica.lastVisibleAtMs = 0;
+    }
+  }
+
+  pendingCount(): number {
+    return this.replicas.reduce((sum, replica) => sum + replica.pending.length, 0);
+  }
+
+  get replicaTotal(): number {
+    return this.replicas.length;
+  }
+}

@@ -1,0 +1,653 @@
+import type {
+  Directory,
+  DirectoryObject,
+  GroupAccessId,
+  GroupInstanceRecord,
+  GroupRecord,
+  GroupRequestRecord,
+  ReplicatedDirectory,
+  RoleInstanceRecord,
+  RoleRequestRecord,
+  ScheduleInfo,
+  UserRecord,
+} from './directory.js';
+import { SeededRandom } from './rng.js';
+import { applyFilter, CursorSealer, GraphError, parseFilter, parseIsoDurationMs, parseSelect, project } from './odata.js';
+
+/** One Graph request after authentication, whether it came alone or inside a `$batch`. */
+export type GraphCall = {
+  method: string;
+  /** Path below `/v1.0`, starting with `/`, still percent-encoded. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  body: unknown;
+  clientId: string;
+};
+
+export type GraphResult = { status: number; headers?: Record<string, string>; body?: unknown };
+
+export type GraphApiContext = {
+  directory: ReplicatedDirectory;
+  random: SeededRandom;
+  now: () => number;
+  origin: string;
+  defaultPageSize: number;
+  maxPageSize: number;
+  cursors: CursorSealer;
+  appDisplayName: (clientId: string) => string | null;
+};
+
+export type Route = {
+  method: 'GET' | 'POST' | 'DELETE';
+  pattern: RegExp;
+  /** Resource units this request costs against the per-app budget. */
+  cost: number;
+  write: boolean;
+  /** Any one of these application permissions allows the call. */
+  permissions: readonly string[];
+  handle: (ctx: GraphApiContext, call: GraphCall, params: string[]) => GraphResult;
+};
+
+const READ_DIRECTORY = ['Directory.Read.All', 'Directory.ReadWrite.All'];
+const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', ...READ_DIRECTORY];
+const READ_GROUPS = ['Group.Read.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', ...READ_DIRECTORY];
+const WRITE_MEMBERS = ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'];
+const READ_ROLES = ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', ...READ_DIRECTORY];
+const WRITE_ROLE_SCHEDULES = ['RoleAssignmentSchedule.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory'];
+const READ_ROLE_SCHEDULES = ['RoleAssignmentSchedule.Read.Directory', 'RoleManagement.Read.Directory', 'RoleManagement.Read.All', ...WRITE_ROLE_SCHEDULES];
+const WRITE_GROUP_SCHEDULES = ['PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup', 'PrivilegedAccess.ReadWrite.AzureADGroup'];
+const READ_GROUP_SCHEDULES = ['PrivilegedAssignmentSchedule.Read.AzureADGroup', 'PrivilegedAccess.Read.AzureADGroup', ...WRITE_GROUP_SCHEDULES];
+
+/** Every application permission the stand-in knows; the default app holds them all. */
+export const ALL_PERMISSIONS: readonly string[] = [
+  ...new Set([...READ_USERS, ...READ_GROUPS, ...WRITE_MEMBERS, ...READ_ROLES, ...READ_ROLE_SCHEDULES, ...READ_GROUP_SCHEDULES]),
+];
+
+const USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'givenName', 'surname', 'jobTitle', 'department'] as const;
+const GROUP_FIELDS = ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'groupTypes', 'isAssignableToRole'] as const;
+const OBJECT_FIELDS: readonly string[] = [...new Set<string>([...USER_FIELDS, ...GROUP_FIELDS])];
+
+const notFound = (id: string): GraphError =>
+  new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+
+function userJson(user: UserRecord, typed: boolean): Record<string, unknown> {
+  return { ...(typed ? { '@odata.type': '#microsoft.graph.user' } : {}), ...user };
+}
+
+function groupJson(group: GroupRecord, typed: boolean): Record<string, unknown> {
+  return { ...(typed ? { '@odata.type': '#microsoft.graph.group' } : {}), ...group, groupTypes: [...group.groupTypes] };
+}
+
+function objectJson(object: DirectoryObject): Record<string, unknown> {
+  return object.type === 'user' ? userJson(object.record, true) : groupJson(object.record, true);
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new GraphError(400, 'BadRequest', `Invalid segment '${segment}' in the request URL.`);
+  }
+}
+
+/** `$`-prefixed keys stay literal, as in Graph's own links. */
+function encodeQuery(query: URLSearchParams): string {
+  const parts: string[] = [];
+  for (const [key, value] of query) parts.push(`${key}=${encodeURIComponent(value)}`);
+  return parts.join('&');
+}
+
+function pageSize(ctx: GraphApiContext, call: GraphCall): number {
+  const top = call.query.get('$top');
+  if (top === null) return ctx.defaultPageSize;
+  const n = Number(top);
+  if (!Number.isInteger(n) || n < 1 || n > ctx.maxPageSize) {
+    throw new GraphError(400, 'Request_BadRequest', `Invalid page size specified: '${top}'. Must be between 1 and ${ctx.maxPageSize} inclusive.`);
+  }
+  return n;
+}
+
+/** A collection answer with `$select`, `$top`, `$count` and an opaque absolute nextLink. */
+function collection(ctx: GraphApiContext, call: GraphCall, contextName: string, items: Record<string, unknown>[], fields: readonly string[]): GraphResult {
+  const select = parseSelect(call.query.get('$select'), fields);
+  const size = pageSize(ctx, call);
+  const withoutToken = new URLSearchParams(call.query);
+  withoutToken.delete('$skiptoken');
+  const fingerprint = `${call.path.toLowerCase()}?${[...withoutToken].map(([k, v]) => `${k}=${v}`).sort().join('&')}`;
+  const token = call.query.get('$skiptoken');
+  const offset = token === null ? 0 : ctx.cursors.open(token, fingerprint);
+  const page = items.slice(offset, offset + size).map((item) => project(item, select));
+  const body: Record<string, unknown> = { '@odata.context': `${ctx.origin}/v1.0/$metadata#${contextName}` };
+  const wantsCount = (call.query.get('$count') ?? '').toLowerCase() === 'true';
+  if (wantsCount && (call.headers['consistencylevel'] ?? '').toLowerCase() === 'eventual') body['@odata.count'] = items.length;
+  if (offset + size < items.length) {
+    const next = new URLSearchParams(withoutToken);
+    next.set('$skiptoken', ctx.cursors.seal(fingerprint, offset + size));
+    body['@odata.nextLink'] = `${ctx.origin}/v1.0${call.path}?${encodeQuery(next)}`;
+  }
+  body.value = page;
+  return { status: 200, body };
+}
+
+function listObjects(ctx: GraphApiContext, call: GraphCall, view: Directory, ids: string[], cast: string | undefined, contextName: string): GraphResult {
+  let objects = ids.map((id) => view.object(id)).filter((o): o is DirectoryObject => o !== undefined);
+  if (cast) {
+    const type = cast.toLowerCase() === 'microsoft.graph.user' ? 'user' : cast.toLowerCase() === 'microsoft.graph.group' ? 'group' : undefined;
+    if (!type) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${cast}'.`);
+    objects = objects.filter((o) => o.type === type);
+  }
+  const filterText = call.query.get('$filter');
+  const items = applyFilter(objects.map(objectJson), parseFilter(filterText), OBJECT_FIELDS, filterText ?? '');
+  return collection(ctx, call, contextName, items, OBJECT_FIELDS);
+}
+
+function requireUser(view: Directory, id: string): UserRecord {
+  const user = view.users.get(id);
+  if (!user) throw notFound(id);
+  return user;
+}
+
+function requireGroup(view: Directory, id: string): GroupRecord {
+  const group = view.groups.get(id);
+  if (!group) throw notFound(id);
+  return group;
+}
+
+function requireObject(view: Directory, id: string): DirectoryObject {
+  const object = view.object(id);
+  if (!object) throw notFound(id);
+  return object;
+}
+
+function bodyObject(call: GraphCall): Record<string, unknown> {
+  if (typeof call.body !== 'object' || call.body === null || Array.isArray(call.body)) {
+    throw new GraphError(400, 'BadRequest', 'Empty Payload. JSON content expected.');
+  }
+  return call.body as Record<string, unknown>;
+}
+
+function stringField(body: Record<string, unknown>, name: string, required: true): string;
+function stringField(body: Record<string, unknown>, name: string, required: false): string | undefined;
+function stringField(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) {
+    if (required) throw new GraphError(400, 'BadRequest', `The request is missing the required property '${name}'.`);
+    return undefined;
+  }
+  if (typeof value !== 'string' || value.length === 0) throw new GraphError(400, 'BadRequest', `Property '${name}' must be a non-empty string.`);
+  return value;
+}
+
+/** The id at the end of an `@odata.id` reference such as `https://graph.microsoft.com/v1.0/directoryObjects/{id}`. */
+function referencedId(call: GraphCall): string {
+  const body = bodyObject(call);
+  const ref = body['@odata.id'];
+  if (typeof ref !== 'string' || ref.length === 0) {
+    throw new GraphError(400, 'Request_BadRequest', "The request is missing the required property '@odata.id'.");
+  }
+  const match = /\/(?:directoryObjects|users|groups)\/([^/?#]+)\/?$/i.exec(ref) ?? /^\{?([0-9a-zA-Z-]+)\}?$/.exec(ref);
+  if (!match) throw new GraphError(400, 'Request_BadRequest', `Invalid object identifier '${ref}'.`);
+  return decode(match[1] as string);
+}
+
+// ---- PIM ---------------------------------------------------------------------------------
+
+const ASSIGN_ACTIONS = ['adminAssign', 'selfActivate'];
+const REMOVE_ACTIONS = ['adminRemove', 'selfDeactivate'];
+const CHANGE_ACTIONS = ['adminUpdate', 'adminExtend', 'adminRenew', 'selfExtend', 'selfRenew'];
+const ALL_ACTIONS = [...ASSIGN_ACTIONS, ...REMOVE_ACTIONS, ...CHANGE_ACTIONS];
+const MIN_ACTIVE_MS = 5 * 60 * 1000;
+
+function parseScheduleInfo(raw: unknown, nowMs: number): { info: ScheduleInfo; startMs: number; endMs: number | null } {
+  const source = raw === undefined || raw === null ? {} : raw;
+  if (typeof source !== 'object' || Array.isArray(source)) throw new GraphError(400, 'BadRequest', "Property 'scheduleInfo' must be an object.");
+  const info = source as Record<string, unknown>;
+  const startText = info.startDateTime;
+  let startMs = nowMs;
+  if (startText !== undefined && startText !== null) {
+    if (typeof startText !== 'string' || Number.isNaN(Date.parse(startText))) throw new GraphError(400, 'BadRequest', "Property 'scheduleInfo.startDateTime' must be an ISO 8601 date-time.");
+    startMs = Date.parse(startText);
+  }
+  const expirationRaw = info.expiration ?? { type: 'noExpiration' };
+  if (typeof expirationRaw !== 'object' || expirationRaw === null) throw new GraphError(400, 'BadRequest', "Property 'scheduleInfo.expiration' must be an object.");
+  const expiration = expirationRaw as Record<string, unknown>;
+  const type = expiration.type ?? (expiration.endDateTime ? 'afterDateTime' : expiration.duration ? 'afterDuration' : 'noExpiration');
+  let endMs: number | null = null;
+  let duration: string | null = null;
+  if (type === 'afterDateTime') {
+    const end = expiration.endDateTime;
+    if (typeof end !== 'string' || Number.isNaN(Date.parse(end))) throw new GraphError(400, 'BadRequest', "Property 'scheduleInfo.expiration.endDateTime' must be an ISO 8601 date-time when type is afterDateTime.");
+    endMs = Date.parse(end);
+  } else if (type === 'afterDuration') {
+    const d = expiration.duration;
+    const ms = typeof d === 'string' ? parseIsoDurationMs(d) : undefined;
+    if (ms === undefined || ms <= 0) throw new GraphError(400, 'BadRequest', "Property 'scheduleInfo.expiration.duration' must be an ISO 8601 duration such as PT8H when type is afterDuration.");
+    duration = d as string;
+    endMs = startMs + ms;
+  } else if (type !== 'noExpiration') {
+    throw new GraphError(400, 'BadRequest', "Property 'scheduleInfo.expiration.type' must be noExpiration, afterDateTime or afterDuration.");
+  }
+  if (endMs !== null && endMs <= startMs) throw new GraphError(400, 'BadRequest', 'The schedule ends before it starts.');
+  if (endMs !== null && endMs <= nowMs) throw new GraphError(400, 'BadRequest', 'The schedule has already expired.');
+  return {
+    info: {
+      startDateTime: new Date(startMs).toISOString(),
+      expiration: { type: type as ScheduleInfo['expiration']['type'], endDateTime: endMs === null ? null : new Date(endMs).toISOString(), duration },
+    },
+    startMs,
+    endMs,
+  };
+}
+
+function commonRequestFields(ctx: GraphApiContext, call: GraphCall, body: Record<string, unknown>) {
+  const action = stringField(body, 'action', true);
+  if (!ALL_ACTIONS.includes(action)) {
+    throw new GraphError(400, 'BadRequest', `Property 'action' must be one of ${ALL_ACTIONS.join(', ')}; got '${action}'.`);
+  }
+  const principalId = stringField(body, 'principalId', true);
+  const justification = stringField(body, 'justification', false) ?? null;
+  const ticketRaw = body.ticketInfo;
+  const ticket = typeof ticketRaw === 'object' && ticketRaw !== null ? (ticketRaw as Record<string, unknown>) : {};
+  const ticketInfo = {
+    ticketNumber: typeof ticket.ticketNumber === 'string' ? ticket.ticketNumber : null,
+    ticketSystem: typeof ticket.ticketSystem === 'string' ? ticket.ticketSystem : null,
+  };
+  const nowMs = ctx.now();
+  const isValidationOnly = body.isValidationOnly === true;
+  const createdBy = { application: { id: call.clientId, displayName: ctx.appDisplayName(call.clientId) } };
+  return { action, principalId, justification, ticketInfo, nowMs, isValidationOnly, createdBy };
+}
+
+function createRoleRequest(ctx: GraphApiContext, call: GraphCall): GraphResult {
+  const body = bodyObject(call);
+  const common = commonRequestFields(ctx, call, body);
+  const roleDefinitionId = stringField(body, 'roleDefinitionId', true);
+  const directoryScopeId = stringField(body, 'directoryScopeId', false);
+  const appScopeId = stringField(body, 'appScopeId', false) ?? null;
+  if (directoryScopeId === undefined && appScopeId === null) {
+    throw new GraphError(400, 'BadRequest', "Either 'directoryScopeId' or 'appScopeId' is required.");
+  }
+  const scope = directoryScopeId ?? '/';
+  const primary = ctx.directory.primary;
+  requireObject(primary, common.principalId);
+  if (!primary.roleDefinitions.has(roleDefinitionId)) throw notFound(roleDefinitionId);
+  const schedule = parseScheduleInfo(body.scheduleInfo, common.nowMs);
+  const existing = primary
+    .activeRoleInstances(common.nowMs)
+    .concat([...primary.roleInstances.values()].filter((i) => Date.parse(i.startDateTime) > common.nowMs))
+    .find((i) => i.principalId === common.principalId && i.roleDefinitionId === roleDefinitionId && i.directoryScopeId === scope);
+  const requestId = ctx.random.uuid();
+  let targetScheduleId = existing?.roleAssignmentScheduleId ?? ctx.random.uuid();
+  let status = 'Provisioned';
+  const ops: Array<() => void> = [];
+  if (ASSIGN_ACTIONS.includes(common.action)) {
+    if (existing) throw new GraphError(400, 'RoleAssignmentExists', 'The Role assignment already exists.');
+    const instance: RoleInstanceRecord = {
+      id: ctx.random.uuid(),
+      principalId: common.principalId,
+      roleDefinitionId,
+      directoryScopeId: scope,
+      appScopeId,
+      startDateTime: schedule.info.startDateTime,
+      endDateTime: schedule.info.expiration.endDateTime,
+      assignmentType: common.action === 'selfActivate' ? 'Activated' : 'Assigned',
+      memberType: 'Direct',
+      roleAssignmentOriginId: ctx.random.uuid(),
+      roleAssignmentScheduleId: targetScheduleId,
+    };
+    if (schedule.startMs > common.nowMs) status = 'Scheduled';
+    ops.push(() => ctx.directory.write({ kind: 'putRoleInstance', instance }));
+  } else if (REMOVE_ACTIONS.includes(common.action)) {
+    if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
+    if (common.action === 'selfDeactivate' && common.nowMs - Date.parse(existing.startDateTime) < MIN_ACTIVE_MS) {
+      throw new GraphError(400, 'ActiveDurationTooShort', 'The role assignment cannot be deactivated within 5 minutes of activation.');
+    }
+    status = 'Revoked';
+    ops.push(() => ctx.directory.write({ kind: 'deleteRoleInstance', id: existing.id }));
+  } else {
+    if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
+    targetScheduleId = existing.roleAssignmentScheduleId;
+    const updated: RoleInstanceRecord = { ...existing, endDateTime: schedule.info.expiration.endDateTime };
+    ops.push(() => ctx.directory.write({ kind: 'putRoleInstance', instance: updated }));
+  }
+  const nowIso = new Date(common.nowMs).toISOString();
+  const request: RoleRequestRecord = {
+    id: requestId,
+    action: common.action,
+    principalId: common.principalId,
+    roleDefinitionId,
+    directoryScopeId: scope,
+    appScopeId,
+    justification: common.justification,
+    status,
+    createdDateTime: nowIso,
+    completedDateTime: nowIso,
+    approvalId: null,
+    customData: null,
+    isValidationOnly: common.isValidationOnly,
+    targetScheduleId,
+    scheduleInfo: schedule.info,
+    ticketInfo: common.ticketInfo,
+    createdBy: common.createdBy,
+  };
+  if (!common.isValidationOnly) {
+    for (const op of ops) op();
+    ctx.directory.write({ kind: 'putRoleRequest', request });
+  }
+  return {
+    status: 201,
+    body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity`, ...request },
+  };
+}
+
+function parseAccessId(body: Record<string, unknown>): GroupAccessId {
+  const accessId = stringField(body, 'accessId', true);
+  if (accessId !== 'member' && accessId !== 'owner') throw new GraphError(400, 'BadRequest', `Property 'accessId' must be member or owner; got '${accessId}'.`);
+  return accessId;
+}
+
+function createGroupRequest(ctx: GraphApiContext, call: GraphCall): GraphResult {
+  const body = bodyObject(call);
+  const common = commonRequestFields(ctx, call, body);
+  const groupId = stringField(body, 'groupId', true);
+  const accessId = parseAccessId(body);
+  const primary = ctx.directory.primary;
+  requireObject(primary, common.principalId);
+  requireGroup(primary, groupId);
+  const schedule = parseScheduleInfo(body.scheduleInfo, common.nowMs);
+  const existing = [...primary.groupInstances.values()].find(
+    (i) =>
+      i.principalId === common.principalId &&
+      i.groupId === groupId &&
+      i.accessId === accessId &&
+      (i.endDateTime === null || Date.parse(i.endDateTime) > common.nowMs),
+  );
+  let targetScheduleId = existing?.assignmentScheduleId ?? ctx.random.uuid();
+  let status = 'Provisioned';
+  const ops: Array<() => void> = [];
+  if (ASSIGN_ACTIONS.includes(common.action)) {
+    if (existing) throw new GraphError(400, 'RoleAssignmentExists', 'The Role assignment already exists.');
+    const instance: GroupInstanceRecord = {
+      id: ctx.random.uuid(),
+      principalId: common.principalId,
+      groupId,
+      accessId,
+      startDateTime: schedule.info.startDateTime,
+      endDateTime: schedule.info.expiration.endDateTime,
+      assignmentType: common.action === 'selfActivate' ? 'activated' : 'assigned',
+      memberType: 'direct',
+      assignmentScheduleId: targetScheduleId,
+    };
+    if (schedule.startMs > common.nowMs) status = 'Scheduled';
+    ops.push(() => ctx.directory.write({ kind: 'putGroupInstance', instance }));
+  } else if (REMOVE_ACTIONS.includes(common.action)) {
+    if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
+    if (common.action === 'selfDeactivate' && common.nowMs - Date.parse(existing.startDateTime) < MIN_ACTIVE_MS) {
+      throw new GraphError(400, 'ActiveDurationTooShort', 'The assignment cannot be deactivated within 5 minutes of activation.');
+    }
+    status = 'Revoked';
+    ops.push(() => ctx.directory.write({ kind: 'deleteGroupInstance', id: existing.id }));
+  } else {
+    if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
+    targetScheduleId = existing.assignmentScheduleId;
+    const updated: GroupInstanceRecord = { ...existing, endDateTime: schedule.info.expiration.endDateTime };
+    ops.push(() => ctx.directory.write({ kind: 'putGroupInstance', instance: updated }));
+  }
+  const nowIso = new Date(common.nowMs).toISOString();
+  const request: GroupRequestRecord = {
+    id: ctx.random.uuid(),
+    action: common.action,
+    principalId: common.principalId,
+    groupId,
+    accessId,
+    justification: common.justification,
+    status,
+    createdDateTime: nowIso,
+    completedDateTime: nowIso,
+    approvalId: null,
+    customData: null,
+    isValidationOnly: common.isValidationOnly,
+    targetScheduleId,
+    scheduleInfo: schedule.info,
+    ticketInfo: common.ticketInfo,
+    createdBy: common.createdBy,
+  };
+  if (!common.isValidationOnly) {
+    for (const op of ops) op();
+    ctx.directory.write({ kind: 'putGroupRequest', request });
+  }
+  return {
+    status: 201,
+    body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity`, ...request },
+  };
+}
+
+const ROLE_REQUEST_FIELDS = ['id', 'action', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'appScopeId', 'status', 'createdDateTime', 'completedDateTime', 'justification', 'targetScheduleId', 'scheduleInfo', 'isValidationOnly', 'approvalId', 'customData', 'ticketInfo', 'createdBy'];
+const ROLE_INSTANCE_FIELDS = ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'appScopeId', 'startDateTime', 'endDateTime', 'assignmentType', 'memberType', 'roleAssignmentOriginId', 'roleAssignmentScheduleId'];
+const GROUP_REQUEST_FIELDS = ['id', 'action', 'principalId', 'groupId', 'accessId', 'status', 'createdDateTime', 'completedDateTime', 'justification', 'targetScheduleId', 'scheduleInfo', 'isValidationOnly', 'approvalId', 'customData', 'ticketInfo', 'createdBy'];
+const GROUP_INSTANCE_FIELDS = ['id', 'principalId', 'groupId', 'accessId', 'startDateTime', 'endDateTime', 'assignmentType', 'memberType', 'assignmentScheduleId'];
+
+function filteredList(ctx: GraphApiContext, call: GraphCall, contextName: string, items: Record<string, unknown>[], filterable: string[], fields: string[], requireOneOf?: string[]): GraphResult {
+  const filterText = call.query.get('$filter');
+  const clauses = parseFilter(filterText);
+  if (requireOneOf && !clauses.some((c) => requireOneOf.includes(c.property))) {
+    throw new GraphError(400, 'BadRequest', `A $filter on ${requireOneOf.join(' or ')} is required for this request.`);
+  }
+  return collection(ctx, call, contextName, applyFilter(items, clauses, filterable, filterText ?? ''), fields);
+}
+
+const asRecords = <T extends object>(items: T[]): Record<string, unknown>[] => items.map((item) => ({ ...item }) as Record<string, unknown>);
+
+const ROLE_BASE = '/roleManagement/directory';
+const GROUP_PIM_BASE = '/identityGovernance/privilegedAccess/group';
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const route = (path: string): RegExp => new RegExp(`^${path.split('([^/]+)').map(esc).join('([^/]+)')}/?$`, 'i');
+const CAST = '(?:/(microsoft\\.graph\\.(?:user|group)))?';
+const castRoute = (path: string): RegExp => new RegExp(`^${path.split('([^/]+)').map(esc).join('([^/]+)')}${CAST}/?$`, 'i');
+
+export const ROUTES: Route[] = [
+  {
+    method: 'GET', pattern: route('/users'), cost: 2, write: false, permissions: READ_USERS,
+    handle: (ctx, call) => {
+      const filterText = call.query.get('$filter');
+      const users = [...ctx.directory.readView().users.values()].map((u) => userJson(u, false));
+      return collection(ctx, call, 'users', applyFilter(users, parseFilter(filterText), [...USER_FIELDS], filterText ?? ''), USER_FIELDS);
+    },
+  },
+  {
+    method: 'GET', pattern: route('/users/([^/]+)'), cost: 2, write: false, permissions: READ_USERS,
+    handle: (ctx, call, [id]) => {
+      const view = ctx.directory.readView();
+      const key = decode(id as string);
+      const user = view.users.get(key) ?? [...view.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase());
+      if (!user) throw notFound(key);
+      const select = parseSelect(call.query.get('$select'), USER_FIELDS);
+      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#users/$entity`, ...project(userJson(user, false), select) } };
+    },
+  },
+  {
+    method: 'GET', pattern: castRoute('/users/([^/]+)/memberOf'), cost: 3, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id, cast]) => {
+      const view = ctx.directory.readView();
+      const user = requireUser(view, decode(id as string));
+      return listObjects(ctx, call, view, view.memberOf(user.id, ctx.now()), cast, 'directoryObjects');
+    },
+  },
+  {
+    method: 'GET', pattern: castRoute('/users/([^/]+)/transitiveMemberOf'), cost: 5, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id, cast]) => {
+      const view = ctx.directory.readView();
+      const user = requireUser(view, decode(id as string));
+      return listObjects(ctx, call, view, view.transitiveMemberOf(user.id, ctx.now()), cast, 'directoryObjects');
+    },
+  },
+  {
+    method: 'GET', pattern: route('/groups'), cost: 2, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call) => {
+      const filterText = call.query.get('$filter');
+      const groups = [...ctx.directory.readView().groups.values()].map((g) => groupJson(g, false));
+      return collection(ctx, call, 'groups', applyFilter(groups, parseFilter(filterText), [...GROUP_FIELDS], filterText ?? ''), GROUP_FIELDS);
+    },
+  },
+  {
+    method: 'GET', pattern: route('/groups/([^/]+)'), cost: 2, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id]) => {
+      const group = requireGroup(ctx.directory.readView(), decode(id as string));
+      const select = parseSelect(call.query.get('$select'), GROUP_FIELDS);
+      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#groups/$entity`, ...project(groupJson(group, false), select) } };
+    },
+  },
+  {
+    method: 'GET', pattern: castRoute('/groups/([^/]+)/members'), cost: 3, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id, cast]) => {
+      const view = ctx.directory.readView();
+      const group = requireGroup(view, decode(id as string));
+      return listObjects(ctx, call, view, view.members(group.id, ctx.now()), cast, 'directoryObjects');
+    },
+  },
+  {
+    method: 'GET', pattern: castRoute('/groups/([^/]+)/transitiveMembers'), cost: 5, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id, cast]) => {
+      const view = ctx.directory.readView();
+      const group = requireGroup(view, decode(id as string));
+      return listObjects(ctx, call, view, view.transitiveMembers(group.id, ctx.now()), cast, 'directoryObjects');
+    },
+  },
+  {
+    method: 'GET', pattern: castRoute('/groups/([^/]+)/owners'), cost: 3, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id, cast]) => {
+      const view = ctx.directory.readView();
+      const group = requireGroup(view, decode(id as string));
+      return listObjects(ctx, call, view, view.owners(group.id, ctx.now()), cast, 'directoryObjects');
+    },
+  },
+  {
+    method: 'GET', pattern: castRoute('/groups/([^/]+)/memberOf'), cost: 3, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id, cast]) => {
+      const view = ctx.directory.readView();
+      const group = requireGroup(view, decode(id as string));
+      return listObjects(ctx, call, view, view.memberOf(group.id, ctx.now()), cast, 'directoryObjects');
+    },
+  },
+  {
+    method: 'GET', pattern: castRoute('/groups/([^/]+)/transitiveMemberOf'), cost: 5, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id, cast]) => {
+      const view = ctx.directory.readView();
+      const group = requireGroup(view, decode(id as string));
+      return listObjects(ctx, call, view, view.transitiveMemberOf(group.id, ctx.now()), cast, 'directoryObjects');
+    },
+  },
+  {
+    method: 'POST', pattern: route('/groups/([^/]+)/members/$ref'), cost: 1, write: true, permissions: WRITE_MEMBERS,
+    handle: (ctx, call, [id]) => {
+      const primary = ctx.directory.primary;
+      const group = requireGroup(primary, decode(id as string));
+      const memberId = referencedId(call);
+      requireObject(primary, memberId);
+      if (memberId === group.id) throw new GraphError(400, 'Request_BadRequest', 'A group cannot be a member of itself.');
+      if (primary.isMember(group.id, memberId, ctx.now())) {
+        throw new GraphError(400, 'Request_BadRequest', "One or more added object references already exist for the following modified properties: 'members'.");
+      }
+      ctx.directory.write({ kind: 'addMember', groupId: group.id, memberId });
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'DELETE', pattern: route('/groups/([^/]+)/members/([^/]+)/$ref'), cost: 1, write: true, permissions: WRITE_MEMBERS,
+    handle: (ctx, _call, [id, member]) => {
+      const primary = ctx.directory.primary;
+      const group = requireGroup(primary, decode(id as string));
+      const memberId = decode(member as string);
+      if (!primary.isDirectMember(group.id, memberId)) {
+        if (primary.isMember(group.id, memberId, ctx.now())) {
+          throw new GraphError(400, 'Request_BadRequest', 'This membership is held by a privileged access assignment; end it with an adminRemove assignment schedule request.');
+        }
+        throw notFound(memberId);
+      }
+      ctx.directory.write({ kind: 'removeMember', groupId: group.id, memberId });
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'GET', pattern: route('/directoryObjects/([^/]+)'), cost: 1, write: false, permissions: [...new Set([...READ_USERS, ...READ_GROUPS])],
+    handle: (ctx, call, [id]) => {
+      const object = requireObject(ctx.directory.readView(), decode(id as string));
+      const select = parseSelect(call.query.get('$select'), OBJECT_FIELDS);
+      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#directoryObjects/$entity`, ...project(objectJson(object), select) } };
+    },
+  },
+  {
+    method: 'GET', pattern: route(`${ROLE_BASE}/roleDefinitions`), cost: 1, write: false, permissions: READ_ROLES,
+    handle: (ctx, call) =>
+      filteredList(ctx, call, 'roleManagement/directory/roleDefinitions', asRecords([...ctx.directory.readView().roleDefinitions.values()]), ['id', 'displayName', 'templateId', 'isBuiltIn'], ['id', 'displayName', 'description', 'templateId', 'isBuiltIn', 'isEnabled']),
+  },
+  {
+    method: 'GET', pattern: route(`${ROLE_BASE}/roleDefinitions/([^/]+)`), cost: 1, write: false, permissions: READ_ROLES,
+    handle: (ctx, _call, [id]) => {
+      const key = decode(id as string);
+      const definition = ctx.directory.readView().roleDefinitions.get(key);
+      if (!definition) throw notFound(key);
+      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#roleManagement/directory/roleDefinitions/$entity`, ...definition } };
+    },
+  },
+  {
+    method: 'POST', pattern: route(`${ROLE_BASE}/roleAssignmentScheduleRequests`), cost: 1, write: true, permissions: WRITE_ROLE_SCHEDULES,
+    handle: (ctx, call) => createRoleRequest(ctx, call),
+  },
+  {
+    method: 'GET', pattern: route(`${ROLE_BASE}/roleAssignmentScheduleRequests`), cost: 1, write: false, permissions: READ_ROLE_SCHEDULES,
+    handle: (ctx, call) =>
+      filteredList(ctx, call, 'roleManagement/directory/roleAssignmentScheduleRequests', asRecords([...ctx.directory.readView().roleRequests.values()]), ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'action', 'status'], ROLE_REQUEST_FIELDS),
+  },
+  {
+    method: 'GET', pattern: route(`${ROLE_BASE}/roleAssignmentScheduleRequests/([^/]+)`), cost: 1, write: false, permissions: READ_ROLE_SCHEDULES,
+    handle: (ctx, _call, [id]) => {
+      const key = decode(id as string);
+      const request = ctx.directory.readView().roleRequests.get(key);
+      if (!request) throw notFound(key);
+      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity`, ...request } };
+    },
+  },
+  {
+    method: 'GET', pattern: route(`${ROLE_BASE}/roleAssignmentScheduleInstances`), cost: 1, write: false, permissions: READ_ROLE_SCHEDULES,
+    handle: (ctx, call) =>
+      filteredList(ctx, call, 'roleManagement/directory/roleAssignmentScheduleInstances', asRecords(ctx.directory.readView().activeRoleInstances(ctx.now())), ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'assignmentType'], ROLE_INSTANCE_FIELDS),
+  },
+  {
+    method: 'POST', pattern: route(`${GROUP_PIM_BASE}/assignmentScheduleRequests`), cost: 1, write: true, permissions: WRITE_GROUP_SCHEDULES,
+    handle: (ctx, call) => createGroupRequest(ctx, call),
+  },
+  {
+    method: 'GET', pattern: route(`${GROUP_PIM_BASE}/assignmentScheduleRequests`), cost: 1, write: false, permissions: READ_GROUP_SCHEDULES,
+    handle: (ctx, call) =>
+      filteredList(ctx, call, 'identityGovernance/privilegedAccess/group/assignmentScheduleRequests', asRecords([...ctx.directory.readView().groupRequests.values()]), ['id', 'groupId', 'principalId', 'accessId', 'action', 'status'], GROUP_REQUEST_FIELDS, ['groupId', 'principalId']),
+  },
+  {
+    method: 'GET', pattern: route(`${GROUP_PIM_BASE}/assignmentScheduleRequests/([^/]+)`), cost: 1, write: false, permissions: READ_GROUP_SCHEDULES,
+    handle: (ctx, _call, [id]) => {
+      const key = decode(id as string);
+      const request = ctx.directory.readView().groupRequests.get(key);
+      if (!request) throw notFound(key);
+      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity`, ...request } };
+    },
+  },
+  {
+    method: 'GET', pattern: route(`${GROUP_PIM_BASE}/assignmentScheduleInstances`), cost: 1, write: false, permissions: READ_GROUP_SCHEDULES,
+    handle: (ctx, call) =>
+      filteredList(ctx, call, 'identityGovernance/privilegedAccess/group/assignmentScheduleInstances', asRecords(ctx.directory.readView().activeGroupInstances(ctx.now())), ['id', 'groupId', 'principalId', 'accessId', 'assignmentType'], GROUP_INSTANCE_FIELDS, ['groupId', 'principalId']),
+  },
+];
+
+export type RouteMatch = { route: Route; params: string[] } | { route: undefined; methodAllowed: boolean };
+
+export function matchRoute(method: string, path: string): RouteMatch {
+  let pathMatched = false;
+  for (const candidate of ROUTES) {
+    const m = candidate.pattern.exec(path);
+    if (!m) continue;
+    pathMatched = true;
+    if (candidate.method === method.toUpperCase()) return { route: candidate, params: m.slice(1).map((p) => p ?? '') };
+  }
+  return { route: undefined, methodAllowed: !pathMatched };
+}
