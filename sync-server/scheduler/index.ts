@@ -1,0 +1,185 @@
+import type { Store } from '../store/types.js';
+import { resolveOptions, SchedulerContext, type SchedulerOptions } from './context.js';
+import { SCHEDULER_MIGRATIONS } from './migrations.js';
+import { runVerifyPass, VERIFY_KINDS, type VerifySummary } from './verification.js';
+import { discover, runWritePass, settleManualTasks, WRITE_KINDS, type PassSummary } from './writes.js';
+
+export { SCHEDULER_MIGRATIONS } from './migrations.js';
+export { JobQueue, jobId, type Job, type JobKind } from './jobs.js';
+export type { SchedulerOptions, ConnectorLookup } from './context.js';
+
+export type RunSummary = { expired: number; writes: PassSummary; manualSettled: number; verifications: VerifySummary };
+
+export type Scheduler = {
+  /** Stops the loop; resolves when in-flight passes have finished. */
+  stop(): Promise<void>;
+  /** One full pass (discover, writes, manual tasks, verifications), awaited. For tests and tools. */
+  runOnce(): Promise<RunSummary>;
+  /** Wakes the write loop now (e.g. a grant was just approved). */
+  poke(): void;
+  jobCounts(): { kind: string; state: string; n: number }[];
+};
+
+const FULL_RESCAN_MS = 60_000;
+
+/**
+ * The durable revocation scheduler. Plain functions over the store, the connector registry and
+ * a clock. Two loops run side by side so slow verification reads never delay a due revocation:
+ * - writes: expire grants, provision and revoke (batched per connector), settle manual tasks;
+ * - verifications: read the directory back, write receipts, schedule drift checks.
+ * Each loop sleeps until its next job is due (at most `intervalMs`). With `intervalMs: 0` no
+ * loop runs and only `runOnce()` does work (tests with an injected clock).
+ */
+export function startScheduler(options: SchedulerOptions): Scheduler {
+  const store: Store = options.store;
+  store.applyMigrations(SCHEDULER_MIGRATIONS);
+  const ctx = new SchedulerContext(store, options.registry, resolveOptions(options));
+  const onError = (error: unknown) => {
+    if (ctx.opts.onError) ctx.opts.onError(error);
+    else console.error('scheduler pass failed:', error);
+  };
+
+  // This process is the only one on this data file: what a crash left running runs again now.
+  store.tx(() => ctx.jobs.recoverInterrupted(ctx.nowMs()));
+
+  const writesInFlight = new Set<string>();
+  const verifyInFlight = new Set<string>();
+  // Grants changed by commands since the last pass: checked without rescanning everything.
+  const changedGrants = new Set<string>();
+  let lastFullScan = Number.NEGATIVE_INFINITY;
+  let stopped = false;
+
+  const unsubscribe = store.onCommit((changes) => {
+    let wake = false;
+    for (const change of changes) {
+      if (change.collection === 'grants') {
+        for (const doc of change.docs) {
+          const grant = doc as { id: string; status?: string };
+          if (grant.status === 'provisioning' || grant.status === 'revoking') {
+            changedGrants.add(grant.id);
+            wake = true;
+          }
+        }
+      } else if (change.collection === 'tasks') wake = true;
+    }
+    if (wake) writes.poke();
+  });
+
+  const discoverNow = (): number => {
+    const nowMs = ctx.nowMs();
+    let expired = 0;
+    if (nowMs - lastFullScan >= FULL_RESCAN_MS) {
+      lastFullScan = nowMs;
+      changedGrants.clear();
+      expired = discover(ctx).expired;
+    } else {
+      const ids = [...changedGrants];
+      changedGrants.clear();
+      expired = discover(ctx, ids).expired;
+    }
+    return expired;
+  };
+
+  const writePass = async (): Promise<{ expired: number; writes: PassSummary; manualSettled: number }> => {
+    const expired = discoverNow();
+    const writesSummary = await runWritePass(ctx, writesInFlight);
+    const manualSettled = settleManualTasks(ctx);
+    return { expired, writes: writesSummary, manualSettled };
+  };
+
+  const verifyPass = async (): Promise<VerifySummary> => await runVerifyPass(ctx, verifyInFlight);
+
+  const nextDelay = (kinds: readonly (typeof WRITE_KINDS)[number][] | readonly (typeof VERIFY_KINDS)[number][], includeExpiry: boolean): number => {
+    const nowMs = ctx.nowMs();
+    let next = ctx.jobs.nextDueAt(kinds) ?? Number.POSITIVE_INFINITY;
+    if (includeExpiry) {
+      // The next grant to expire: sleep until then, not a whole interval.
+      const soonest = store.list('grants', { status: ['active', 'provisioning', 'provision_failed'], expiresAtOrBefore: new Date(nowMs + ctx.opts.intervalMs).toISOString(), limit: 1 });
+      if (soonest[0]) next = Math.min(next, Date.parse(soonest[0].expiresAt));
+    }
+    return Math.max(5, Math.min(ctx.opts.intervalMs, next - nowMs));
+  };
+
+  const writes = makeLoop(() => writePass(), () => nextDelay(WRITE_KINDS, true), onError);
+  const verifications = makeLoop(() => verifyPass(), () => nextDelay(VERIFY_KINDS, false), onError);
+  if (ctx.opts.intervalMs > 0) {
+    writes.start();
+    verifications.start();
+  }
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe();
+      await Promise.all([writes.stop(), verifications.stop()]);
+    },
+    async runOnce() {
+      const w = await writePass();
+      const v = await verifyPass();
+      return { ...w, verifications: v };
+    },
+    poke() {
+      writes.poke();
+    },
+    jobCounts() {
+      return ctx.jobs.counts();
+    },
+  };
+}
+
+/** A self-rescheduling loop: one pass at a time, woken early by poke(). */
+function makeLoop(pass: () => Promise<unknown>, delay: () => number, onError: (e: unknown) => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let active = false;
+
+  const schedule = (ms: number) => {
+    if (!active) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(tick, ms);
+  };
+  const tick = () => {
+    timer = undefined;
+    if (!active) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      try {
+        await pass();
+      } catch (error) {
+        onError(error);
+      }
+      let wait = 1000;
+      try {
+        wait = delay();
+      } catch (error) {
+        onError(error);
+      }
+      running = undefined;
+      if (again) {
+        again = false;
+        schedule(0);
+      } else schedule(wait);
+    })();
+  };
+  return {
+    start() {
+      active = true;
+      schedule(0);
+    },
+    poke() {
+      if (!active) return;
+      if (running) again = true;
+      else schedule(0);
+    },
+    async stop() {
+      active = false;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

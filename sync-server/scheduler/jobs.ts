@@ -1,0 +1,169 @@
+import type Database from 'better-sqlite3';
+
+export const JOB_KINDS = ['provision', 'revoke', 'verify_provision', 'verify_revocation', 'drift_check'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export type JobState = 'queued' | 'running' | 'waiting' | 'done' | 'cancelled';
+
+export type Job = {
+  id: string;
+  grantId: string;
+  kind: JobKind;
+  connectorId: string;
+  dueAt: number;
+  /** Claims so far, this one included once running. */
+  attempts: number;
+  state: JobState;
+  lockedUntil: number | null;
+  lastError: string;
+  escalated: boolean;
+  taskId: string | null;
+};
+
+type JobRow = {
+  id: string;
+  grant_id: string;
+  kind: JobKind;
+  connector_id: string;
+  due_at: number;
+  attempts: number;
+  state: JobState;
+  locked_until: number | null;
+  last_error: string;
+  escalated: number;
+  task_id: string | null;
+};
+
+const fromRow = (r: JobRow): Job => ({
+  id: r.id,
+  grantId: r.grant_id,
+  kind: r.kind,
+  connectorId: r.connector_id,
+  dueAt: r.due_at,
+  attempts: r.attempts,
+  state: r.state,
+  lockedUntil: r.locked_until,
+  lastError: r.last_error,
+  escalated: r.escalated === 1,
+  taskId: r.task_id,
+});
+
+/** One job per (kind, grant); drift checks are numbered. The id is the idempotency key. */
+export const jobId = (kind: JobKind, grantId: string, n?: number): string => (n === undefined ? `${kind}:${grantId}` : `${kind}:${grantId}:${n}`);
+
+/**
+ * The durable job table. Every method is synchronous and meant to run inside the store's
+ * transaction together with the grant, task and audit writes it belongs to.
+ */
+export class JobQueue {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      get: db.prepare('SELECT * FROM scheduler_jobs WHERE id = ?'),
+      // A finished job is brought back when its grant needs that work again (e.g. a failed verification).
+      ensure: db.prepare(
+        `INSERT INTO scheduler_jobs (id, grant_id, kind, connector_id, due_at, attempts, state, created_at, updated_at)
+         VALUES (@id, @grantId, @kind, @connectorId, @dueAt, 0, 'queued', @now, @now)
+         ON CONFLICT (id) DO UPDATE SET state = 'queued', due_at = excluded.due_at, locked_until = NULL, updated_at = excluded.updated_at
+         WHERE scheduler_jobs.state IN ('done', 'cancelled') AND @reopen = 1`,
+      ),
+      due: db.prepare(
+        `SELECT * FROM scheduler_jobs
+         WHERE kind IN (SELECT value FROM json_each(@kinds))
+           AND ((state = 'queued' AND due_at <= @now) OR (state = 'running' AND locked_until <= @now))
+         ORDER BY due_at LIMIT @limit`,
+      ),
+      claim: db.prepare(
+        `UPDATE scheduler_jobs SET state = 'running', attempts = attempts + 1, locked_until = @lockedUntil, updated_at = @now
+         WHERE id = @id AND ((state = 'queued' AND due_at <= @now) OR (state = 'running' AND locked_until <= @now))`,
+      ),
+      finish: db.prepare(`UPDATE scheduler_jobs SET state = @state, locked_until = NULL, last_error = @lastError, updated_at = @now WHERE id = @id`),
+      retry: db.prepare(
+        `UPDATE scheduler_jobs SET state = 'queued', due_at = @dueAt, locked_until = NULL, last_error = @lastError, escalated = MAX(escalated, @escalated), updated_at = @now WHERE id = @id`,
+      ),
+      wait: db.prepare(`UPDATE scheduler_jobs SET state = 'waiting', task_id = @taskId, locked_until = NULL, updated_at = @now WHERE id = @id`),
+      waiting: db.prepare(`SELECT * FROM scheduler_jobs WHERE state = 'waiting' AND kind IN (SELECT value FROM json_each(@kinds)) LIMIT @limit`),
+      cancelForGrant: db.prepare(
+        `UPDATE scheduler_jobs SET state = 'cancelled', locked_until = NULL, updated_at = @now
+         WHERE grant_id = @grantId AND kind IN (SELECT value FROM json_each(@kinds)) AND state IN ('queued', 'waiting')`,
+      ),
+      runningFor: db.prepare(`SELECT COUNT(*) FROM scheduler_jobs WHERE grant_id = ? AND kind = ? AND state = 'running'`).pluck(),
+      forGrant: db.prepare('SELECT * FROM scheduler_jobs WHERE grant_id = ? ORDER BY id'),
+      nextDue: db.prepare(
+        `SELECT MIN(CASE WHEN state = 'queued' THEN due_at ELSE locked_until END) FROM scheduler_jobs
+         WHERE kind IN (SELECT value FROM json_each(@kinds)) AND state IN ('queued', 'running')`,
+      ).pluck(),
+      recover: db.prepare(`UPDATE scheduler_jobs SET state = 'queued', locked_until = NULL, updated_at = @now WHERE state = 'running'`),
+      counts: db.prepare('SELECT kind, state, COUNT(*) AS n FROM scheduler_jobs GROUP BY kind, state'),
+    };
+  }
+
+  get(id: string): Job | null {
+    const row = this.stmts.get.get(id) as JobRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  /**
+   * Makes sure a job exists; with `reopen`, a done or cancelled one is queued again.
+   * A queued, running or waiting job is left as it is.
+   */
+  ensure(job: { id: string; grantId: string; kind: JobKind; connectorId: string; dueAt: number }, now: number, reopen = true): void {
+    this.stmts.ensure.run({ ...job, now, reopen: reopen ? 1 : 0 });
+  }
+
+  /** Due jobs of these kinds (queued and due, or running with an expired lease). */
+  due(kinds: readonly JobKind[], now: number, limit: number): Job[] {
+    return (this.stmts.due.all({ kinds: JSON.stringify(kinds), now, limit }) as JobRow[]).map(fromRow);
+  }
+
+  /** Claims a job for one attempt; false when someone else got it first. */
+  claim(id: string, now: number, leaseMs: number): boolean {
+    return this.stmts.claim.run({ id, now, lockedUntil: now + leaseMs }).changes === 1;
+  }
+
+  finish(id: string, now: number, state: 'done' | 'cancelled' = 'done', lastError = ''): void {
+    this.stmts.finish.run({ id, now, state, lastError: lastError.slice(0, 2048) });
+  }
+
+  retry(id: string, now: number, dueAt: number, lastError: string, escalated = false): void {
+    this.stmts.retry.run({ id, now, dueAt, lastError: lastError.slice(0, 2048), escalated: escalated ? 1 : 0 });
+  }
+
+  waitForTask(id: string, taskId: string, now: number): void {
+    this.stmts.wait.run({ id, taskId, now });
+  }
+
+  waiting(kinds: readonly JobKind[], limit = 1000): Job[] {
+    return (this.stmts.waiting.all({ kinds: JSON.stringify(kinds), limit }) as JobRow[]).map(fromRow);
+  }
+
+  cancelForGrant(grantId: string, kinds: readonly JobKind[], now: number): void {
+    this.stmts.cancelForGrant.run({ grantId, kinds: JSON.stringify(kinds), now });
+  }
+
+  isRunning(grantId: string, kind: JobKind): boolean {
+    return (this.stmts.runningFor.get(grantId, kind) as number) > 0;
+  }
+
+  forGrant(grantId: string): Job[] {
+    return (this.stmts.forGrant.all(grantId) as JobRow[]).map(fromRow);
+  }
+
+  /** Earliest time a job of these kinds becomes claimable, or null. */
+  nextDueAt(kinds: readonly JobKind[]): number | null {
+    return (this.stmts.nextDue.get({ kinds: JSON.stringify(kinds) }) as number | null) ?? null;
+  }
+
+  /**
+   * At start-up of the only process using this data file: jobs left running by a crash are
+   * queued again at once instead of waiting out their lease. Their connector calls are
+   * idempotent, so running them again is safe.
+   */
+  recoverInterrupted(now: number): number {
+    return this.stmts.recover.run({ now }).changes;
+  }
+
+  counts(): { kind: JobKind; state: JobState; n: number }[] {
+    return this.stmts.counts.all() as { kind: JobKind; state: JobState; n: number }[];
+  }
+}

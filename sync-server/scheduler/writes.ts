@@ -1,0 +1,399 @@
+import {
+  canTransition,
+  markFailed,
+  markProvisioned,
+  markRevoked,
+  markEffective,
+  markVerifiedGone,
+  requestRevocation,
+  type AssignmentRef,
+  type Connector,
+  type ConnectorOutcome,
+  type Grant,
+  type Resource,
+} from '../../core/index.js';
+import { inParallel, type SchedulerContext } from './context.js';
+import { jobId, type Job } from './jobs.js';
+
+export const WRITE_KINDS = ['provision', 'revoke'] as const;
+
+export type PassSummary = { claimed: number; applied: number; failed: number; pending: number; escalated: number };
+const emptySummary = (): PassSummary => ({ claimed: 0, applied: 0, failed: 0, pending: 0, escalated: 0 });
+
+/**
+ * Finds grants that need a write and makes sure each has a job:
+ * - live grants past their expiry are moved to `revoking` (actor system, reason "expired");
+ * - `provisioning` grants get a provision job, `revoking` ones a revoke job.
+ * `grantIds` limits the check to grants known to have changed; without it every live grant is checked.
+ */
+export function discover(ctx: SchedulerContext, grantIds?: Iterable<string>): { expired: number; queued: number } {
+  const now = ctx.opts.now();
+  const nowMs = now.getTime();
+  let expired = 0;
+  let queued = 0;
+  ctx.store.tx(() => {
+    const due = ctx.store.list('grants', { status: ['active', 'provisioning', 'provision_failed'], expiresAtOrBefore: now.toISOString(), limit: 5000 });
+    for (const grant of due) {
+      // A provisioning call in flight finishes first; the next pass revokes what it made.
+      if (ctx.jobs.isRunning(grant.id, 'provision')) continue;
+      const revoking = requestRevocation(grant, 'system', 'expired', { now });
+      if (!revoking.ok) continue;
+      ctx.putGrant(revoking.value);
+      ctx.jobs.cancelForGrant(grant.id, ['provision', 'verify_provision'], nowMs);
+      ctx.audit('grant.revoke_requested', 'grant', grant.id, { reason: 'expired', expiresAt: grant.expiresAt, from: grant.status }, now);
+      expired++;
+    }
+    const grants: Grant[] = [];
+    if (grantIds) {
+      for (const id of grantIds) {
+        const g = ctx.store.get('grants', id);
+        if (g) grants.push(g);
+      }
+    } else {
+      grants.push(...ctx.store.list('grants', { status: ['provisioning', 'provision_failed', 'revoking', 'revoke_failed'] }));
+    }
+    for (const grant of grants) {
+      const kind = grant.status === 'provisioning' || grant.status === 'provision_failed' ? 'provision' : grant.status === 'revoking' || grant.status === 'revoke_failed' ? 'revoke' : null;
+      if (!kind) continue;
+      const resource = ctx.store.get('resources', grant.resourceId);
+      ctx.jobs.ensure({ id: jobId(kind, grant.id), grantId: grant.id, kind, connectorId: resource?.connectorId ?? 'unknown', dueAt: nowMs }, nowMs);
+      if (kind === 'revoke') ctx.jobs.cancelForGrant(grant.id, ['provision', 'verify_provision'], nowMs);
+      queued++;
+    }
+  });
+  return { expired, queued };
+}
+
+type Claimed = { job: Job; grant: Grant; ref: AssignmentRef; resource: Resource; connector: Connector };
+
+/** Claims due write jobs, calls the connectors in batches, records each outcome. */
+export async function runWritePass(ctx: SchedulerContext, inFlight: Set<string>): Promise<PassSummary> {
+  const summary = emptySummary();
+  const claimed = claimWrites(ctx, inFlight, summary);
+  if (claimed.length === 0) return summary;
+  // Group per connector and kind: one batched call per group of `batchSize`.
+  const groups = new Map<string, Claimed[]>();
+  for (const c of claimed) {
+    const key = `${c.connector.id}\u0000${c.job.kind}`;
+    const list = groups.get(key) ?? [];
+    list.push(c);
+    groups.set(key, list);
+  }
+  await Promise.all(
+    [...groups.values()].map(async (list) => {
+      const chunks: Claimed[][] = [];
+      for (let i = 0; i < list.length; i += ctx.opts.batchSize) chunks.push(list.slice(i, i + ctx.opts.batchSize));
+      await inParallel(chunks, ctx.opts.writeConcurrency, async (chunk) => {
+        const first = chunk[0] as Claimed;
+        let outcomes: Map<string, ConnectorOutcome>;
+        try {
+          outcomes = await callConnector(first.connector, first.job.kind as 'provision' | 'revoke', chunk.map((c) => c.ref));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          outcomes = new Map(chunk.map((c) => [c.grant.id, { status: 'failed', retryable: true, code: 'connector_threw', message } as ConnectorOutcome]));
+        }
+        try {
+          ctx.store.tx(() => {
+            for (const c of chunk) {
+              const outcome = outcomes.get(c.grant.id) ?? { status: 'failed', retryable: true, code: 'no_outcome', message: 'the connector gave no outcome for this grant' };
+              recordWrite(ctx, c.job, outcome, summary);
+            }
+          });
+        } finally {
+          for (const c of chunk) inFlight.delete(c.job.id);
+        }
+      });
+    }),
+  );
+  return summary;
+}
+
+async function callConnector(connector: Connector, kind: 'provision' | 'revoke', refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>> {
+  const many = kind === 'revoke' ? connector.revokeMany?.bind(connector) : connector.provisionMany?.bind(connector);
+  if (many && refs.length > 1) return await many(refs);
+  const out = new Map<string, ConnectorOutcome>();
+  await Promise.all(refs.map(async (ref) => out.set(ref.grantId, kind === 'revoke' ? await connector.revoke(ref) : await connector.provision(ref))));
+  return out;
+}
+
+/**
+ * Claims due provision and revoke jobs in one transaction, before any connector is called:
+ * a job is ours alone until its lease ends, so a grant is never written twice at once.
+ * Grants whose work cannot even start (no connector, no principal) are escalated here.
+ */
+function claimWrites(ctx: SchedulerContext, inFlight: Set<string>, summary: PassSummary): Claimed[] {
+  const now = ctx.opts.now();
+  const nowMs = now.getTime();
+  const claimed: Claimed[] = [];
+  ctx.store.tx(() => {
+    for (const job of ctx.jobs.due(['revoke', 'provision'], nowMs, ctx.opts.claimLimit)) {
+      if (inFlight.has(job.id)) continue;
+      // Never remove access while its provisioning call may still land afterwards.
+      if (job.kind === 'revoke' && ctx.jobs.isRunning(job.grantId, 'provision')) continue;
+      let grant = ctx.store.get('grants', job.grantId);
+      const wanted = job.kind === 'revoke' ? ['revoking', 'revoke_failed'] : ['provisioning', 'provision_failed'];
+      if (!grant || !wanted.includes(grant.status)) {
+        ctx.jobs.finish(job.id, nowMs, 'cancelled', grant ? `grant is ${grant.status}` : 'grant does not exist');
+        continue;
+      }
+      if (!ctx.jobs.claim(job.id, nowMs, ctx.opts.leaseMs)) continue;
+      const attempt = job.attempts + 1;
+      const claimedJob: Job = { ...job, attempts: attempt, state: 'running' };
+      summary.claimed++;
+      if (grant.status === 'provision_failed') {
+        // A retried provisioning is provisioning again (the lifecycle allows it).
+        grant = ctx.putGrant({ ...grant, status: 'provisioning', updatedAt: now.toISOString(), revision: grant.revision + 1 });
+      }
+      if (attempt === 1) {
+        ctx.audit(job.kind === 'revoke' ? 'grant.revoke_started' : 'grant.provision_started', 'grant', grant.id, { connectorId: job.connectorId }, now);
+      }
+      const target = ctx.assignmentFor(grant);
+      if (!target.ok) {
+        recordWrite(ctx, claimedJob, { status: 'failed', retryable: false, code: target.code, message: target.message }, summary);
+        continue;
+      }
+      inFlight.add(job.id);
+      claimed.push({ job: claimedJob, grant, ref: target.ref, resource: target.resource, connector: target.connector });
+    }
+  });
+  return claimed;
+}
+
+/** Writes one outcome: grant state, job state, tasks and audit, in the caller's transaction. */
+function recordWrite(ctx: SchedulerContext, job: Job, outcome: ConnectorOutcome, summary: PassSummary): void {
+  const now = ctx.opts.now();
+  const nowMs = now.getTime();
+  const grant = ctx.store.get('grants', job.grantId);
+  if (!grant) {
+    ctx.jobs.finish(job.id, nowMs, 'cancelled', 'grant does not exist');
+    return;
+  }
+  const resource = ctx.store.get('resources', grant.resourceId);
+  if (job.kind === 'revoke') recordRevoke(ctx, job, grant, resource, outcome, now, summary);
+  else recordProvision(ctx, job, grant, resource, outcome, now, summary);
+}
+
+function recordRevoke(ctx: SchedulerContext, job: Job, grant: Grant, resource: Resource | null, outcome: ConnectorOutcome, now: Date, summary: PassSummary): void {
+  const nowMs = now.getTime();
+  if (outcome.status === 'applied') {
+    const revoked = markRevoked(grant, { now });
+    if (!revoked.ok) {
+      ctx.jobs.finish(job.id, nowMs, 'cancelled', revoked.message);
+      return;
+    }
+    const saved = ctx.putGrant({ ...revoked.value, attempts: job.attempts });
+    ctx.audit('grant.revoked', 'grant', grant.id, {
+      connectorId: job.connectorId,
+      detail: outcome.detail,
+      alreadyInState: outcome.alreadyInState ?? false,
+      latenessMs: saved.latenessMs,
+      attempts: job.attempts,
+    }, now);
+    ctx.jobs.finish(job.id, nowMs);
+    if (job.escalated) ctx.closeTasks(grant.id, 'revocation_escalation', `Revoked by the scheduler at ${now.toISOString()} after ${job.attempts} attempt(s).`, now);
+    ctx.jobs.ensure({ id: jobId('verify_revocation', grant.id), grantId: grant.id, kind: 'verify_revocation', connectorId: job.connectorId, dueAt: nowMs + ctx.opts.verifyDelayMs }, nowMs);
+    summary.applied++;
+    return;
+  }
+  if (outcome.status === 'pending') {
+    const taskId = ctx.openTask(
+      {
+        id: `task:manual_revoke:${grant.id}:${job.attempts}`.slice(0, 128),
+        kind: 'manual_revoke',
+        title: outcome.taskTitle.slice(0, 512),
+        detail: outcome.detail,
+        assigneeId: resource?.ownerId ?? null,
+        grantId: grant.id,
+        requestId: grant.requestId,
+        resourceId: grant.resourceId,
+        severity: 'warning',
+        dueAt: now.toISOString(),
+      },
+      now,
+    );
+    ctx.jobs.waitForTask(job.id, taskId, nowMs);
+    summary.pending++;
+    return;
+  }
+  summary.failed++;
+  const escalate = !outcome.retryable || job.attempts >= ctx.opts.maxAttempts;
+  const message = `${outcome.code}: ${outcome.message}`;
+  let current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
+  ctx.audit('grant.revoke_failed', 'grant', grant.id, { attempt: job.attempts, code: outcome.code, retryable: outcome.retryable, message: outcome.message.slice(0, 1024) }, now);
+  if (escalate && !job.escalated) {
+    const failed = markFailed(current, 'revoke_failed', message, { now });
+    if (failed.ok) current = ctx.putGrant(failed.value);
+    const taskId = ctx.openTask(
+      {
+        id: `task:revocation_escalation:${grant.id}:${job.attempts}`.slice(0, 128),
+        kind: 'revocation_escalation',
+        title: `Revocation keeps failing: ${resource?.name ?? grant.resourceId} for ${grant.userId}`.slice(0, 512),
+        detail: `The access could not be removed after ${job.attempts} attempt(s). Last error: ${message}. The scheduler keeps retrying every ${Math.round(ctx.opts.escalatedRetryMs / 60_000)} min; remove the access by hand if it cannot wait.`.slice(0, 8192),
+        assigneeId: resource?.ownerId ?? null,
+        grantId: grant.id,
+        requestId: grant.requestId,
+        resourceId: grant.resourceId,
+        severity: 'critical',
+        dueAt: now.toISOString(),
+      },
+      now,
+    );
+    ctx.audit('grant.revoke_escalated', 'grant', grant.id, { attempts: job.attempts, code: outcome.code, retryable: outcome.retryable, taskId }, now);
+    summary.escalated++;
+  }
+  const delay = escalate ? Math.max(ctx.opts.escalatedRetryMs, outcome.retryAfterMs ?? 0) : ctx.retryDelayMs(job.attempts, outcome.retryAfterMs);
+  ctx.jobs.retry(job.id, nowMs, nowMs + delay, message, escalate);
+}
+
+function recordProvision(ctx: SchedulerContext, job: Job, grant: Grant, resource: Resource | null, outcome: ConnectorOutcome, now: Date, summary: PassSummary): void {
+  const nowMs = now.getTime();
+  if (grant.status !== 'provisioning') {
+    // Revoked or expired while the call was out: the revoke job removes whatever landed.
+    ctx.jobs.finish(job.id, nowMs, 'cancelled', `grant became ${grant.status} during provisioning`);
+    if (outcome.status === 'applied') ctx.audit('grant.provisioned', 'grant', grant.id, { connectorId: job.connectorId, detail: outcome.detail, supersededBy: grant.status }, now);
+    return;
+  }
+  if (outcome.status === 'applied') {
+    const active = markProvisioned(grant, { now });
+    if (!active.ok) {
+      ctx.jobs.finish(job.id, nowMs, 'cancelled', active.message);
+      return;
+    }
+    ctx.putGrant({ ...active.value, attempts: job.attempts, verification: 'pending' });
+    ctx.audit('grant.provisioned', 'grant', grant.id, { connectorId: job.connectorId, detail: outcome.detail, alreadyInState: outcome.alreadyInState ?? false, attempts: job.attempts }, now);
+    ctx.jobs.finish(job.id, nowMs);
+    if (job.escalated) ctx.closeTasks(grant.id, 'provision_escalation', `Provisioned by the scheduler at ${now.toISOString()}.`, now);
+    ctx.jobs.ensure({ id: jobId('verify_provision', grant.id), grantId: grant.id, kind: 'verify_provision', connectorId: job.connectorId, dueAt: nowMs }, nowMs);
+    summary.applied++;
+    return;
+  }
+  if (outcome.status === 'pending') {
+    const taskId = ctx.openTask(
+      {
+        id: `task:manual_provision:${grant.id}:${job.attempts}`.slice(0, 128),
+        kind: 'manual_provision',
+        title: outcome.taskTitle.slice(0, 512),
+        detail: outcome.detail,
+        assigneeId: resource?.ownerId ?? null,
+        grantId: grant.id,
+        requestId: grant.requestId,
+        resourceId: grant.resourceId,
+        severity: 'info',
+        dueAt: now.toISOString(),
+      },
+      now,
+    );
+    ctx.jobs.waitForTask(job.id, taskId, nowMs);
+    summary.pending++;
+    return;
+  }
+  summary.failed++;
+  const escalate = !outcome.retryable || job.attempts >= ctx.opts.maxAttempts;
+  const message = `${outcome.code}: ${outcome.message}`;
+  let current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
+  if (escalate) {
+    const failed = markFailed(current, 'provision_failed', message, { now });
+    if (failed.ok) current = ctx.putGrant(failed.value);
+  }
+  ctx.audit('grant.provision_failed', 'grant', grant.id, { attempt: job.attempts, code: outcome.code, retryable: outcome.retryable, escalated: escalate, message: outcome.message.slice(0, 1024) }, now);
+  if (escalate && !job.escalated) {
+    ctx.openTask(
+      {
+        id: `task:provision_escalation:${grant.id}:${job.attempts}`.slice(0, 128),
+        kind: 'provision_escalation',
+        title: `Provisioning keeps failing: ${resource?.name ?? grant.resourceId} for ${grant.userId}`.slice(0, 512),
+        detail: `The access could not be granted after ${job.attempts} attempt(s). Last error: ${message}.`.slice(0, 8192),
+        assigneeId: resource?.ownerId ?? null,
+        grantId: grant.id,
+        requestId: grant.requestId,
+        resourceId: grant.resourceId,
+        severity: 'warning',
+        dueAt: now.toISOString(),
+      },
+      now,
+    );
+    summary.escalated++;
+  }
+  const delay = escalate ? Math.max(ctx.opts.escalatedRetryMs, outcome.retryAfterMs ?? 0) : ctx.retryDelayMs(job.attempts, outcome.retryAfterMs);
+  ctx.jobs.retry(job.id, nowMs, nowMs + delay, message, escalate);
+}
+
+/**
+ * Manual work: when the owner closes the task, the grant moves on. A closed manual revocation
+ * is the owner's sign-off and becomes the verification receipt (the directory cannot be read).
+ * A dismissed one is escalated, since the access may still be there.
+ */
+export function settleManualTasks(ctx: SchedulerContext): number {
+  const now = ctx.opts.now();
+  const nowMs = now.getTime();
+  let settled = 0;
+  ctx.store.tx(() => {
+    for (const job of ctx.jobs.waiting(['provision', 'revoke'])) {
+      const task = job.taskId ? ctx.store.get('tasks', job.taskId) : null;
+      if (task && task.status === 'open') continue;
+      const grant = ctx.store.get('grants', job.grantId);
+      if (!grant) {
+        ctx.jobs.finish(job.id, nowMs, 'cancelled', 'grant does not exist');
+        continue;
+      }
+      settled++;
+      const signedOff = task?.status === 'done';
+      const who = task?.closedBy ?? 'unknown';
+      if (job.kind === 'revoke') {
+        if (!signedOff) {
+          recordRevoke(ctx, { ...job, escalated: false, attempts: Math.max(job.attempts, ctx.opts.maxAttempts) }, grant, ctx.store.get('resources', grant.resourceId), { status: 'failed', retryable: false, code: 'manual_task_dismissed', message: `the manual revocation task was dismissed by ${who}` }, now, { claimed: 0, applied: 0, failed: 0, pending: 0, escalated: 0 });
+          continue;
+        }
+        const revoked = markRevoked(grant, { now });
+        if (!revoked.ok) {
+          ctx.jobs.finish(job.id, nowMs, 'cancelled', revoked.message);
+          continue;
+        }
+        ctx.putGrant(revoked.value);
+        ctx.audit('grant.revoked', 'grant', grant.id, { connectorId: job.connectorId, detail: `removed by hand; signed off by ${who}`, taskId: job.taskId, latenessMs: revoked.value.latenessMs }, now);
+        const verified = markVerifiedGone(ctx.store.get('grants', grant.id) as Grant, { now });
+        if (verified.ok) {
+          ctx.putGrant(verified.value);
+          const receipt = ctx.writeReceipt(
+            job,
+            grant,
+            'revocation',
+            'gone',
+            { present: false, endpoint: `sign-off: task ${job.taskId ?? ''}`, reads: [{ at: now.toISOString(), present: false, detail: `the application owner (${who}) confirmed the access is removed` }], consistentReads: 0, transitiveChecked: false, conclusive: true },
+            now,
+            now,
+          );
+          ctx.audit('grant.revocation_verified', 'grant', grant.id, { verificationId: receipt.id, method: 'sign-off', signedOffBy: who }, now);
+        }
+        ctx.jobs.finish(job.id, nowMs);
+      } else {
+        if (!signedOff || grant.status !== 'provisioning') {
+          ctx.jobs.finish(job.id, nowMs, 'cancelled', signedOff ? `grant is ${grant.status}` : 'manual provisioning task was dismissed');
+          if (!signedOff && canTransition(grant.status, 'provision_failed')) {
+            const failed = markFailed(grant, 'provision_failed', `the manual provisioning task was dismissed by ${who}`, { now });
+            if (failed.ok) ctx.putGrant(failed.value);
+            ctx.audit('grant.provision_failed', 'grant', grant.id, { code: 'manual_task_dismissed', retryable: false, taskId: job.taskId }, now);
+          }
+          continue;
+        }
+        const active = markProvisioned(grant, { now });
+        if (!active.ok) continue;
+        ctx.audit('grant.provisioned', 'grant', grant.id, { connectorId: job.connectorId, detail: `granted by hand; signed off by ${who}`, taskId: job.taskId }, now);
+        const effective = markEffective(active.value, { now });
+        ctx.putGrant(effective);
+        const receipt = ctx.writeReceipt(
+          job,
+          grant,
+          'provision',
+          'effective',
+          { present: true, endpoint: `sign-off: task ${job.taskId ?? ''}`, reads: [{ at: now.toISOString(), present: true, detail: `the application owner (${who}) confirmed the access is granted` }], consistentReads: 0, transitiveChecked: false, conclusive: true },
+          now,
+          now,
+        );
+        ctx.audit('grant.effective_verified', 'grant', grant.id, { verificationId: receipt.id, method: 'sign-off', timeToEffectiveMs: effective.timeToEffectiveMs }, now);
+        ctx.jobs.finish(job.id, nowMs);
+      }
+    }
+  });
+  return settled;
+}
