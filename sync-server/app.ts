@@ -1,0 +1,197 @@
+import { existsSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import fastifyCors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { PROTOCOL_VERSION } from '../core/index.js';
+import { generatePassword, hashPassword } from './auth/passwords.js';
+import { tokenTtlFromEnv } from './auth/tokens.js';
+import { createCommandProcessor, type CommandProcessor } from './commands/processor.js';
+import { seedDemoOrganisation } from './demo/seed.js';
+import { registerApiRoutes } from './http/api-routes.js';
+import { installAuth } from './http/auth.js';
+import { installErrorHandler, notFound, sendError } from './http/errors.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { registerSyncRoutes } from './http/sync-routes.js';
+import { openStore } from './store/sqlite-store.js';
+import type { MigrationSet, Store } from './store/types.js';
+import { SERVER_VERSION } from './version.js';
+
+export type CreateServerOptions = {
+  /** Directory holding jit.sqlite (created if missing). */
+  dataDir: string;
+  /** Password for the `admin` account created on first start; generated and printed once if absent. */
+  adminPassword?: string;
+  /** Seed the demo organisation into an empty store. */
+  seedDemo?: boolean;
+  /** The clock for commands, sessions and audit events (tests inject one). */
+  now?: () => Date;
+  /** Built web console to serve at `/`; default `<repo>/out/renderer`, served only if it exists. */
+  webRoot?: string;
+  /** Fastify (pino) log level; default 'info'. Use 'silent' in tests. */
+  logLevel?: string;
+  /** Origins allowed by CORS (exact match, e.g. http://localhost:5173). Default: none (same-origin only). */
+  allowedOrigins?: string[];
+  /** Allow the `null` origin of file:// pages (the packaged Electron app). Default false. */
+  allowFileOrigin?: boolean;
+  /** Session lifetime; default JIT_TOKEN_TTL_MINUTES or 12 hours. */
+  tokenTtlMinutes?: number;
+  /** Extra migration sets for server-only tables (e.g. the scheduler's). */
+  migrations?: readonly MigrationSet[];
+  /** SSE heartbeat interval; default 15 s. */
+  heartbeatMs?: number;
+};
+
+export type JitServer = {
+  app: FastifyInstance;
+  store: Store;
+  processor: CommandProcessor;
+  metrics: Metrics;
+  /** Set once listening. */
+  url?: string;
+  /** The admin password, when this start created the admin account with a generated one. */
+  generatedAdminPassword?: string;
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+};
+
+export const ADMIN_USER_ID = 'u-admin';
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../out/renderer', import.meta.url));
+const SERVER_PREFIXES = ['/api/', '/sync/', '/metrics', '/healthz'];
+
+/** First start: an `admin` account holding every console role. */
+async function ensureAdmin(store: Store, now: () => Date, password: string | undefined): Promise<string | undefined> {
+  if (store.listAccounts().length > 0) return undefined;
+  const generated = password ? undefined : generatePassword();
+  const passwordHash = await hashPassword(password ?? (generated as string));
+  const at = now().toISOString();
+  const roles = ['admin', 'approver', 'auditor', 'policy_admin'] as const;
+  store.tx(() => {
+    if (store.listAccounts().length > 0) return;
+    store.createAccount({ id: ADMIN_USER_ID, username: 'admin', passwordHash, roles: [...roles], createdAt: at });
+    store.put('users', { id: ADMIN_USER_ID, username: 'admin', displayName: 'Administrator', roles: [...roles], updatedAt: at });
+    store.appendAudit({ type: 'account.created', actorId: 'system', subjectType: 'account', subjectId: ADMIN_USER_ID, data: { username: 'admin', roles: [...roles] }, at });
+  });
+  return generated;
+}
+
+export async function createServer(opts: CreateServerOptions): Promise<JitServer> {
+  const now = opts.now ?? (() => new Date());
+  const store = openStore({ dataDir: opts.dataDir, migrations: opts.migrations ?? [] });
+  const processor = createCommandProcessor({ store, now });
+  const metrics = createMetrics();
+  const streams = new Set<ServerResponse>();
+
+  let generatedAdminPassword: string | undefined;
+  try {
+    generatedAdminPassword = await ensureAdmin(store, now, opts.adminPassword);
+    if (generatedAdminPassword) process.stdout.write(`Admin password: ${generatedAdminPassword}\n`);
+    if (opts.seedDemo) await seedDemoOrganisation(store, processor, now());
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+
+  processor.onResult((result, { replay }) => metrics.commands.inc({ type: result.type, status: replay ? 'replayed' : result.status }));
+
+  const app = Fastify({
+    logger: { level: opts.logLevel ?? 'info' },
+    bodyLimit: 1024 * 1024,
+    // Open SSE streams are ended in preClose; idle keep-alive sockets must not hold close() up.
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  const allowed = new Set(opts.allowedOrigins ?? []);
+  await app.register(fastifyCors, {
+    origin: (origin, callback) => {
+      if (origin === undefined) return callback(null, false);
+      if (origin === 'null') return callback(null, opts.allowFileOrigin === true);
+      callback(null, allowed.has(origin));
+    },
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    maxAge: 600,
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'JIT access console sync server',
+        version: SERVER_VERSION,
+        description: `Requester, admin and replication API (sync protocol v${PROTOCOL_VERSION}). Errors: {error:{code,message,field?}}.`,
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  installAuth(app, { store, now });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
+  });
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+    streams.clear();
+  });
+
+  const tokenTtlMinutes = opts.tokenTtlMinutes ?? tokenTtlFromEnv();
+  registerApiRoutes(app, { store, processor, now, metrics, tokenTtlMinutes });
+  registerSyncRoutes(app, { store, processor, metrics, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
+  app.get('/api/v1/openapi.json', {
+    schema: { hide: true },
+    handler: async () => app.swagger(),
+  });
+
+  const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
+  const serveWeb = existsSync(webRoot) && statSync(webRoot).isDirectory() && existsSync(`${webRoot}/index.html`);
+  if (serveWeb) {
+    await app.register(async (web) => {
+      // The web console's files are public: it signs in itself.
+      web.addHook('onRoute', (route) => {
+        route.config = { ...(route.config ?? {}), public: true };
+      });
+      await web.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: true, index: ['index.html'] });
+    });
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const isServerPath = SERVER_PREFIXES.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p));
+    if (serveWeb && request.method === 'GET' && !isServerPath) {
+      // Client-side routes of the single-page console.
+      return reply.type('text/html').sendFile('index.html', webRoot);
+    }
+    return sendError(reply, notFound(`no route ${request.method} ${path}`));
+  });
+
+  const server: JitServer = {
+    app,
+    store,
+    processor,
+    metrics,
+    ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
+    async listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const actualPort = typeof address === 'object' && address ? address.port : port;
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      server.url = `http://${shownHost}:${actualPort}`;
+      return server.url;
+    },
+    async close() {
+      await app.close();
+      store.close();
+    },
+  };
+  await app.ready();
+  return server;
+}

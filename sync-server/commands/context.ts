@@ -1,0 +1,81 @@
+import type {
+  AccessRequest,
+  AccountRole,
+  AuditEvent,
+  AuditEventType,
+  Command,
+  CommandPayload,
+  CommandType,
+  DirectoryUser,
+  Grant,
+  Result,
+} from '../../core/index.js';
+import type { Store } from '../store/types.js';
+
+/** The person a command acts for: their directory entry with the roles of their account. */
+export type Actor = {
+  id: string;
+  displayName: string;
+  roles: AccountRole[];
+  disabled: boolean;
+  /** The directory user with `roles` replaced by the account's roles (the authority for permissions). */
+  user: DirectoryUser;
+};
+
+export type UseCaseContext = {
+  store: Store;
+  now: Date;
+  command: Command;
+  actor: Actor;
+  /** Display name for a user id (falls back to the id). */
+  names: (userId: string) => string;
+  /** Appends an audit event by the actor at `now`, in the command's transaction. */
+  audit: (type: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => void;
+};
+
+/** What an applied command reports back: a sentence and the documents it created or changed. */
+export type Applied = { message: string; subjectIds: string[] };
+
+/** One use case per command type: load, guard clauses, write, audit. A failure writes nothing. */
+export type UseCase<T extends CommandType> = (payload: CommandPayload<T>, ctx: UseCaseContext) => Result<Applied>;
+
+export function hasAnyRole(actor: Actor, roles: readonly AccountRole[]): boolean {
+  return actor.roles.some((r) => roles.includes(r));
+}
+
+/** "the request was already approved by Alice Admin": who decided, for stale decisions. */
+export function describeRequestOutcome(request: AccessRequest, names: (id: string) => string): string {
+  switch (request.status) {
+    case 'approved': {
+      const last = [...request.decisions].reverse().find((d) => d.decision === 'approve');
+      if (!last) return 'the request was already approved automatically by its access policy';
+      return `the request was already approved by ${names(last.approverId)}${last.breakGlass ? ' (break-glass)' : ''}`;
+    }
+    case 'denied': {
+      const last = [...request.decisions].reverse().find((d) => d.decision === 'deny');
+      return `the request was already denied${last ? ` by ${names(last.approverId)}` : ''}`;
+    }
+    case 'cancelled':
+      return 'the request was already cancelled';
+    case 'expired':
+      return `the request already expired${request.decidedAt ? ` at ${request.decidedAt}` : ''}`;
+    case 'ineligible':
+      return 'the request was found ineligible';
+    default:
+      return `the request is ${request.status.replace('_', ' ')}`;
+  }
+}
+
+export function describeGrantEnd(grant: Grant, names: (id: string) => string): string {
+  const by = grant.endedBy ? ` by ${names(grant.endedBy)}` : '';
+  switch (grant.status) {
+    case 'revoking':
+    case 'revoke_failed':
+      return `the grant's revocation was already requested${by}`;
+    case 'revoked':
+    case 'verified':
+      return `the grant was already revoked${by}`;
+    default:
+      return `the grant is ${grant.status.replace('_', ' ')}`;
+  }
+}

@@ -1,0 +1,23 @@
+import { err, extendGrant, ok } from '../../core/index.js';
+import { describeGrantEnd, type UseCase } from './context.js';
+
+export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
+  const grant = ctx.store.get('grants', payload.grantId);
+  if (!grant) return err('not_found', `grant ${payload.grantId} does not exist`);
+  const live = grant.status === 'active' || grant.status === 'provisioning';
+  const base = ctx.command.baseRevision;
+  if (!live && base !== null && grant.revision > base) {
+    return err('stale', `${describeGrantEnd(grant, ctx.names)} after you loaded it (revision ${base}, now ${grant.revision})`);
+  }
+  const extended = extendGrant(grant, payload.minutes, { now: ctx.now });
+  if (!extended.ok) return extended;
+  ctx.store.put('grants', extended.value);
+  ctx.audit('grant.extended', 'grant', grant.id, {
+    minutes: payload.minutes,
+    reason: payload.reason.trim(),
+    previousExpiresAt: grant.expiresAt,
+    expiresAt: extended.value.expiresAt,
+    extensions: extended.value.extensions,
+  });
+  return ok({ message: `grant ${grant.id} extended by ${payload.minutes} minutes, until ${extended.value.expiresAt}`, subjectIds: [grant.id] });
+};

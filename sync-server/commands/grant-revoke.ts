@@ -1,0 +1,19 @@
+import { err, ok, requestRevocation } from '../../core/index.js';
+import { describeGrantEnd, hasAnyRole, type UseCase } from './context.js';
+
+const ENDED = ['revoking', 'revoke_failed', 'revoked', 'verified'] as const;
+
+export const grantRevoke: UseCase<'grant.revoke'> = (payload, ctx) => {
+  const grant = ctx.store.get('grants', payload.grantId);
+  if (!grant) return err('not_found', `grant ${payload.grantId} does not exist`);
+  // Approvers and admins revoke any grant; anyone else only their own.
+  if (!hasAnyRole(ctx.actor, ['approver', 'admin']) && grant.userId !== ctx.actor.id) {
+    return err('forbidden', `${ctx.actor.displayName} can revoke only their own grants`);
+  }
+  if ((ENDED as readonly string[]).includes(grant.status)) return err('already_decided', describeGrantEnd(grant, ctx.names));
+  const revoking = requestRevocation(grant, ctx.actor.id, payload.reason, { now: ctx.now });
+  if (!revoking.ok) return revoking;
+  ctx.store.put('grants', revoking.value);
+  ctx.audit('grant.revoke_requested', 'grant', grant.id, { reason: revoking.value.endedReason, expiresAt: grant.expiresAt });
+  return ok({ message: `revocation of grant ${grant.id} requested; the connector removes the access next`, subjectIds: [grant.id] });
+};

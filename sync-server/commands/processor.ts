@@ -1,0 +1,236 @@
+import {
+  authorizeCommand,
+  Command,
+  CommandPayloads,
+  CommandResult,
+  CommandType,
+  Id,
+  type AuditEvent,
+  type AuditEventType,
+  type CommandPayload,
+  type Err,
+  type ErrorCode,
+} from '../../core/index.js';
+import type { Store } from '../store/types.js';
+import type { Actor, Applied, UseCase, UseCaseContext } from './context.js';
+import { grantExtend } from './grant-extend.js';
+import { grantRevoke } from './grant-revoke.js';
+import { policyUpsert } from './policy-upsert.js';
+import { profileUpsert } from './profile-upsert.js';
+import { requestCancel } from './request-cancel.js';
+import { requestCreate } from './request-create.js';
+import { requestApprove, requestDeny } from './request-decide.js';
+import { resourceUpsert } from './resource-upsert.js';
+import { taskClose } from './task-close.js';
+
+/** One handler per command type; the mapped type makes a missing or doubled one a compile error. */
+const USE_CASES: { [T in CommandType]: UseCase<T> } = {
+  'request.create': requestCreate,
+  'request.approve': requestApprove,
+  'request.deny': requestDeny,
+  'request.cancel': requestCancel,
+  'grant.revoke': grantRevoke,
+  'grant.extend': grantExtend,
+  'policy.upsert': policyUpsert,
+  'profile.upsert': profileUpsert,
+  'resource.upsert': resourceUpsert,
+  'task.close': taskClose,
+};
+
+/** The envelope is unusable (no valid id, type or actor): there is nothing to record a result against. */
+export class InvalidCommandError extends Error {
+  readonly code = 'invalid_input' as const;
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'InvalidCommandError';
+  }
+}
+
+/** A command as a caller hands it in: baseRevision may be omitted. */
+export type CommandInput = Omit<Command, 'baseRevision'> & { baseRevision?: number | null };
+
+export type ApplyOptions = {
+  /**
+   * The signed-in user sending the command. When set, the command is recorded as theirs, and one
+   * claiming another actor is rejected (forbidden): a client cannot act for someone else.
+   */
+  authenticatedActorId?: string;
+};
+
+export type ResultListener = (result: CommandResult, info: { replay: boolean }) => void;
+
+export interface CommandProcessor {
+  /**
+   * Applies one command in one transaction and returns its result. A command id seen before returns
+   * the first result unchanged and writes nothing. Throws InvalidCommandError only when the envelope
+   * has no usable id, type or actorId.
+   */
+  apply(command: CommandInput | Record<string, unknown>, options?: ApplyOptions): CommandResult;
+  /** Called after each apply (and replay) commits. */
+  onResult(listener: ResultListener): () => void;
+}
+
+class Rejection extends Error {
+  constructor(readonly failure: Err) {
+    super(failure.message);
+  }
+}
+
+function describeIssue(prefix: string, issue: { path: PropertyKey[]; message: string } | undefined): { field: string; message: string } {
+  const path = issue?.path.map(String).join('.') ?? '';
+  const field = [prefix, path].filter(Boolean).join('.') || '(command)';
+  return { field, message: `${field}: ${issue?.message ?? 'is invalid'}` };
+}
+
+export function createCommandProcessor(options: { store: Store; now?: () => Date }): CommandProcessor {
+  const { store } = options;
+  const clock = options.now ?? (() => new Date());
+  const listeners = new Set<ResultListener>();
+
+  const emit = (result: CommandResult, replay: boolean) => {
+    for (const listener of [...listeners]) listener(result, { replay });
+  };
+
+  function loadActor(actorId: string): Actor | Err {
+    const user = store.get('users', actorId);
+    if (!user) return { ok: false, code: 'forbidden', message: `actor ${actorId} is not a known user` };
+    const account = store.getAccount(actorId);
+    const roles = account ? account.roles : user.roles;
+    const disabled = user.disabled || (account?.disabledAt ?? null) !== null;
+    if (disabled) return { ok: false, code: 'forbidden', message: `${user.displayName} is disabled and cannot act` };
+    return { id: user.id, displayName: user.displayName, roles, disabled, user: { ...user, roles } };
+  }
+
+  function apply(raw: CommandInput | Record<string, unknown>, options: ApplyOptions = {}): CommandResult {
+    const input = raw as Record<string, unknown>;
+    const now = clock();
+    const nowIso = now.toISOString();
+
+    const id = Id.safeParse(input.id);
+    if (!id.success) throw new InvalidCommandError('id', describeIssue('id', id.error.issues[0]).message.replace(/^id: /, ''));
+    const known = store.get('commandResults', id.data);
+    if (known) {
+      emit(known, true);
+      return known;
+    }
+    const type = CommandType.safeParse(input.type);
+    if (!type.success) throw new InvalidCommandError('type', `must be one of ${CommandType.options.join(', ')}`);
+    const claimedActor = Id.safeParse(input.actorId);
+    if (!claimedActor.success) throw new InvalidCommandError('actorId', claimedActor.error.issues[0]?.message ?? 'is invalid');
+    const actorId = Id.parse(options.authenticatedActorId ?? claimedActor.data);
+    const impersonating = actorId !== claimedActor.data;
+
+    const result = store.tx(() => {
+      // Re-check inside the transaction: the same id may have been applied meanwhile.
+      const again = store.get('commandResults', id.data);
+      if (again) return { result: again, replay: true };
+
+      const reject = (code: ErrorCode, message: string, envelope: Command | null): CommandResult => {
+        const rejected = store.put('commandResults', {
+          id: id.data,
+          commandId: id.data,
+          type: type.data,
+          actorId,
+          status: 'rejected',
+          code,
+          message: message.slice(0, 4096),
+          subjectIds: [],
+          appliedAt: nowIso,
+        });
+        if (envelope) store.put('commands', envelope);
+        store.appendAudit({
+          type: 'command.rejected',
+          actorId,
+          subjectType: 'command',
+          subjectId: id.data,
+          data: { type: type.data, code, message: rejected.message },
+          at: nowIso,
+        });
+        return rejected;
+      };
+
+      const envelope = Command.safeParse(input);
+      if (!envelope.success) {
+        const issue = describeIssue('', envelope.error.issues[0]);
+        return { result: reject('invalid_input', issue.message, null), replay: false };
+      }
+      const command: Command = { ...envelope.data, actorId };
+      if (impersonating) {
+        const message = `the command names actor ${claimedActor.data} but was sent by ${actorId}; a client cannot act for someone else`;
+        return { result: reject('forbidden', message, command), replay: false };
+      }
+
+      const payloadSchema = CommandPayloads[command.type];
+      const payload = payloadSchema.safeParse(command.payload);
+      if (!payload.success) {
+        return { result: reject('invalid_input', describeIssue('payload', payload.error.issues[0]).message, command), replay: false };
+      }
+
+      const actor = loadActor(command.actorId);
+      if ('ok' in actor) return { result: reject(actor.code, actor.message, command), replay: false };
+      const allowed = authorizeCommand(actor.roles, command.type);
+      if (!allowed.ok) return { result: reject(allowed.code, allowed.message, command), replay: false };
+
+      const nameCache = new Map<string, string>();
+      const names = (userId: string) => {
+        let name = nameCache.get(userId);
+        if (name === undefined) {
+          name = store.get('users', userId)?.displayName ?? userId;
+          nameCache.set(userId, name);
+        }
+        return name;
+      };
+      const ctx: UseCaseContext = {
+        store,
+        now,
+        command,
+        actor,
+        names,
+        audit: (auditType: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => {
+          store.appendAudit({ type: auditType, actorId: actor.id, subjectType, subjectId, data: { commandId: command.id, ...data }, at: nowIso });
+        },
+      };
+
+      let applied: Applied;
+      try {
+        // A savepoint: a use case that fails after writing leaves nothing behind.
+        applied = store.tx(() => {
+          const useCase = USE_CASES[command.type] as UseCase<typeof command.type>;
+          const outcome = useCase(payload.data as CommandPayload<typeof command.type>, ctx);
+          if (!outcome.ok) throw new Rejection(outcome);
+          return outcome.value;
+        });
+      } catch (error) {
+        if (error instanceof Rejection) return { result: reject(error.failure.code, error.failure.message, command), replay: false };
+        throw error;
+      }
+
+      store.put('commands', command);
+      const appliedResult = store.put('commandResults', {
+        id: command.id,
+        commandId: command.id,
+        type: command.type,
+        actorId: command.actorId,
+        status: 'applied',
+        code: 'ok',
+        message: applied.message.slice(0, 4096),
+        subjectIds: applied.subjectIds.slice(0, 64),
+        appliedAt: nowIso,
+      });
+      return { result: appliedResult, replay: false };
+    });
+    emit(result.result, result.replay);
+    return CommandResult.parse(result.result);
+  }
+
+  return {
+    apply,
+    onResult(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { createRequest, err, ok } from '../../core/index.js';
+import type { UseCase } from './context.js';
+import { createGrantForApproved, grantIdFor } from './grant-for-request.js';
+
+const ID_MAX = 128;
+
+export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
+  const requestId = payload.requestId ?? `req-${randomUUID()}`;
+  if (grantIdFor(requestId).length > ID_MAX) return err('invalid_input', `payload.requestId: must be at most ${ID_MAX - 2} characters`);
+  if (ctx.store.get('requests', requestId)) return err('conflict', `a request with id ${requestId} already exists`);
+  const resource = ctx.store.get('resources', payload.resourceId);
+  if (!resource) return err('not_found', `resource ${payload.resourceId} does not exist`);
+
+  const created = createRequest(
+    {
+      id: requestId,
+      requester: ctx.actor.user,
+      resource,
+      durationMinutes: payload.durationMinutes,
+      justification: payload.justification,
+      ticket: payload.ticket,
+    },
+    {
+      profiles: ctx.store.list('profiles'),
+      policies: ctx.store.list('policies'),
+      history: ctx.store.list('requests', { where: { requesterId: ctx.actor.id }, order: 'desc', limit: 200 }),
+    },
+    { now: ctx.now },
+  );
+  if (!created.ok) return created;
+  let request = created.value;
+  ctx.audit('request.created', 'request', request.id, {
+    resourceId: resource.id,
+    durationMinutes: request.durationMinutes,
+    ticket: request.ticket,
+    riskScore: request.riskScore,
+    status: request.status,
+  });
+
+  const subjectIds = [request.id];
+  if (request.status === 'approved') {
+    ctx.audit('request.approved', 'request', request.id, { auto: true, policyIds: request.policy?.policyIds ?? [] });
+    const withGrant = createGrantForApproved(request, ctx);
+    if (!withGrant.ok) return withGrant;
+    request = withGrant.value;
+    subjectIds.push(request.grantId as string);
+  }
+  ctx.store.put('requests', request);
+
+  const steps = request.policy?.approvalSteps ?? [];
+  const message =
+    request.status === 'approved'
+      ? `request for ${resource.name} was approved automatically by its access policy`
+      : `request for ${resource.name} is waiting for approval (step 1 of ${steps.length}: ${steps[0]?.name ?? 'approval'})`;
+  return ok({ message, subjectIds });
+};

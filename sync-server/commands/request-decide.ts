@@ -1,0 +1,55 @@
+import { decideRequest, err, ok, PENDING_REQUEST_STATES } from '../../core/index.js';
+import { describeRequestOutcome, type UseCase, type UseCaseContext } from './context.js';
+import { createGrantForApproved } from './grant-for-request.js';
+
+type DecideInput = { requestId: string; reason: string; breakGlass?: boolean };
+
+function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCaseContext) {
+  const request = ctx.store.get('requests', payload.requestId);
+  if (!request) return err('not_found', `request ${payload.requestId} does not exist`);
+  // A decision on a request someone else already decided is stale: say who decided it.
+  if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', describeRequestOutcome(request, ctx.names));
+
+  const decided = decideRequest(
+    request,
+    { id: ctx.actor.id, displayName: ctx.actor.displayName, roles: ctx.actor.roles, disabled: ctx.actor.disabled },
+    { decision, reason: payload.reason, breakGlass: payload.breakGlass ?? false },
+    { now: ctx.now, names: ctx.names },
+  );
+  if (!decided.ok) return decided;
+  let next = decided.value;
+  const recorded = next.decisions[next.decisions.length - 1];
+  const stepName = request.policy?.approvalSteps[request.currentStep]?.name ?? '';
+
+  if (decision === 'deny') {
+    ctx.audit('request.denied', 'request', next.id, { stepIndex: request.currentStep, stepName, reason: recorded?.reason ?? '' });
+  } else if (recorded?.breakGlass) {
+    ctx.audit('request.break_glass', 'request', next.id, { reason: recorded.reason });
+  } else {
+    ctx.audit('request.approval_recorded', 'request', next.id, { stepIndex: request.currentStep, stepName, reason: recorded?.reason ?? '' });
+  }
+
+  const subjectIds = [next.id];
+  if (next.status === 'approved') {
+    ctx.audit('request.approved', 'request', next.id, { breakGlass: recorded?.breakGlass ?? false });
+    const withGrant = createGrantForApproved(next, ctx);
+    if (!withGrant.ok) return withGrant;
+    next = withGrant.value;
+    subjectIds.push(next.grantId as string);
+  }
+  ctx.store.put('requests', next);
+
+  const steps = next.policy?.approvalSteps ?? [];
+  const message =
+    next.status === 'approved'
+      ? `request ${next.id} approved; grant ${next.grantId} is being provisioned`
+      : next.status === 'denied'
+        ? `request ${next.id} denied`
+        : next.currentStep > request.currentStep
+          ? `approval recorded; request ${next.id} moves to step ${next.currentStep + 1} of ${steps.length}: ${steps[next.currentStep]?.name ?? ''}`
+          : `approval recorded; step "${stepName}" still needs other approvers`;
+  return ok({ message, subjectIds });
+}
+
+export const requestApprove: UseCase<'request.approve'> = (payload, ctx) => decide('approve', payload, ctx);
+export const requestDeny: UseCase<'request.deny'> = (payload, ctx) => decide('deny', payload, ctx);

@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  AccessRequest,
+  AccountRole,
+  checkEligibility,
+  CommandResult,
+  CommandType,
+  DurationMinutes,
+  Id,
+  mayUseConsole,
+  PROTOCOL_VERSION,
+  RequestStatus,
+  verifyChain,
+  type Command,
+} from '../../core/index.js';
+import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashToken, newToken } from '../auth/tokens.js';
+import type { CommandProcessor } from '../commands/processor.js';
+import type { Store } from '../store/types.js';
+import { SERVER_VERSION } from '../version.js';
+import { principalOf, requireRole } from './auth.js';
+import { ApiError, commandErrorBody, forbidden, notFound, statusForCode } from './errors.js';
+import type { Metrics } from './metrics.js';
+
+export type ApiDeps = {
+  store: Store;
+  processor: CommandProcessor;
+  now: () => Date;
+  metrics: Metrics;
+  tokenTtlMinutes: number;
+};
+
+const ErrorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+  result: CommandResult.optional(),
+});
+
+/** Every status a rejected command can answer with. */
+const commandErrors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema, 426: ErrorBodySchema };
+
+const PublicUser = z.object({ id: Id, displayName: z.string(), roles: z.array(AccountRole) });
+const LoginBody = z.object({
+  username: z.string().min(1, 'is required').max(256),
+  password: z.string().min(1, 'is required').max(1024),
+});
+const CommandBody = z.object({
+  /** Client-chosen id for idempotency: sending the same id again returns the first result. */
+  id: Id.optional(),
+  type: CommandType,
+  payload: z.record(z.string(), z.unknown()),
+  baseRevision: z.number().int().min(0).nullable().optional(),
+});
+const RequestBody = z.object({
+  requestId: Id.optional(),
+  resourceId: Id,
+  durationMinutes: DurationMinutes,
+  justification: z.string().max(4096).default(''),
+  ticket: z.string().max(256).default(''),
+});
+const AccountBody = z.object({
+  id: Id.optional(),
+  username: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._@-]+$/, 'may contain only letters, digits and . _ @ -'),
+  password: z.string().min(12, 'must be at least 12 characters').max(1024),
+  displayName: z.string().trim().min(1).max(256),
+  roles: z.array(AccountRole).min(1, 'needs at least one role').max(6),
+  department: z.string().max(128).default(''),
+  email: z.string().max(320).default(''),
+  managerId: Id.nullable().default(null),
+});
+
+const secured = [{ bearerAuth: [] as string[] }];
+
+export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { store, processor, now } = deps;
+
+  /** Runs a command for the signed-in user; rejections become the mapped HTTP error with the result. */
+  function runCommand(actorId: string, body: { id?: string; type: Command['type']; payload: Record<string, unknown>; baseRevision?: number | null }) {
+    const id = body.id ?? `cmd-${randomUUID()}`;
+    const known = store.get('commands', id);
+    if (known && known.actorId !== actorId) throw new ApiError(409, 'conflict', `command id ${id} is already used by another command`, 'id');
+    return processor.apply(
+      { id, type: body.type, actorId, payload: body.payload, createdAt: now().toISOString(), baseRevision: body.baseRevision ?? null },
+      { authenticatedActorId: actorId },
+    );
+  }
+
+  app.get('/healthz', {
+    config: { public: true },
+    schema: {
+      tags: ['health'],
+      summary: 'Liveness, server version and replication protocol version',
+      response: { 200: z.object({ status: z.literal('ok'), version: z.string(), protocolVersion: z.number() }) },
+    },
+    handler: async () => ({ status: 'ok' as const, version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION }),
+  });
+
+  app.post('/api/v1/auth/login', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'],
+      summary: 'Exchange a username and password for a bearer token',
+      body: LoginBody,
+      response: { 200: z.object({ token: z.string(), expiresAt: z.string(), user: PublicUser }), 401: ErrorBodySchema, 403: ErrorBodySchema },
+    },
+    handler: async (request, reply) => {
+      const { username, password } = request.body;
+      const account = store.getAccountByUsername(username);
+      // Same work and same answer whether or not the user exists.
+      const valid = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
+      const at = now().toISOString();
+      if (!account || !valid) {
+        store.appendAudit({
+          type: 'auth.login_failed',
+          actorId: account?.id ?? 'anonymous',
+          subjectType: 'account',
+          subjectId: account?.id ?? 'unknown',
+          data: { username: username.slice(0, 64), ip: request.ip },
+          at,
+        });
+        throw new ApiError(401, 'unauthenticated', 'the username or password is not correct');
+      }
+      const user = store.get('users', account.id);
+      if (account.disabledAt || !user || user.disabled) {
+        store.appendAudit({ type: 'auth.login_failed', actorId: account.id, subjectType: 'account', subjectId: account.id, data: { reason: 'disabled', ip: request.ip }, at });
+        throw forbidden('the account is disabled');
+      }
+      const token = newToken();
+      const expiresAt = new Date(now().getTime() + deps.tokenTtlMinutes * 60_000).toISOString();
+      store.tx(() => {
+        store.deleteExpiredSessions(at);
+        store.createSession({ tokenHash: hashToken(token), accountId: account.id, createdAt: at, expiresAt });
+        store.appendAudit({ type: 'auth.login_succeeded', actorId: account.id, subjectType: 'account', subjectId: account.id, data: { ip: request.ip }, at });
+      });
+      return reply.send({ token, expiresAt, user: { id: account.id, displayName: user.displayName, roles: account.roles } });
+    },
+  });
+
+  app.post('/api/v1/auth/logout', {
+    schema: { tags: ['auth'], summary: 'End this token', security: secured, response: { 204: z.undefined() } },
+    handler: async (request, reply) => {
+      store.deleteSession(principalOf(request).session.tokenHash);
+      return reply.code(204).send();
+    },
+  });
+
+  app.get('/api/v1/me', {
+    schema: {
+      tags: ['auth'],
+      summary: 'The signed-in user',
+      security: secured,
+      response: {
+        200: z.object({
+          user: PublicUser.extend({ username: z.string(), department: z.string(), email: z.string(), console: z.boolean() }),
+          expiresAt: z.string(),
+        }),
+      },
+    },
+    handler: async (request) => {
+      const { account, user, session } = principalOf(request);
+      return {
+        user: {
+          id: account.id,
+          username: account.username,
+          displayName: user.displayName,
+          roles: account.roles,
+          department: user.department,
+          email: user.email,
+          console: mayUseConsole(account.roles),
+        },
+        expiresAt: session.expiresAt,
+      };
+    },
+  });
+
+  app.post('/api/v1/commands', {
+    schema: {
+      tags: ['commands'],
+      summary: 'Send a command as the signed-in user; answers its result',
+      description:
+        'Applied: 200 with the CommandResult. Rejected: invalid_input 400, forbidden/self_approval_forbidden 403, not_found 404, already_decided/stale/conflict 409, other rule failures 422; the body is {error, result}.',
+      security: secured,
+      body: CommandBody,
+      response: { 200: CommandResult, ...commandErrors },
+    },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      const result = runCommand(principal.account.id, request.body);
+      if (result.status === 'applied') return reply.send(result);
+      return reply.code(statusForCode(result.code)).send(commandErrorBody(result));
+    },
+  });
+
+  app.post('/api/v1/requests', {
+    schema: {
+      tags: ['requests'],
+      summary: 'Request access to a resource (runs request.create)',
+      security: secured,
+      body: RequestBody,
+      response: { 201: AccessRequest, ...commandErrors },
+    },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      const { requestId, ...rest } = request.body;
+      const result = runCommand(principal.account.id, { type: 'request.create', payload: { ...rest, ...(requestId ? { requestId } : {}) } });
+      if (result.status !== 'applied') return reply.code(statusForCode(result.code)).send(commandErrorBody(result));
+      const created = store.get('requests', result.subjectIds[0] ?? '');
+      if (!created) throw new Error(`request.create applied but request ${result.subjectIds[0]} is missing`);
+      return reply.code(201).send(created);
+    },
+  });
+
+  app.get('/api/v1/requests/:id', {
+    schema: { tags: ['requests'], summary: 'One access request (requesters see only their own)', security: secured, params: z.object({ id: Id }) },
+    handler: async (request) => {
+      const { account } = principalOf(request);
+      const found = store.get('requests', request.params.id);
+      // Someone else's request answers exactly like a missing one.
+      if (!found || (!mayUseConsole(account.roles) && found.requesterId !== account.id)) throw notFound(`request ${request.params.id} does not exist`);
+      return found;
+    },
+  });
+
+  app.get('/api/v1/requests', {
+    schema: {
+      tags: ['requests'],
+      summary: 'Access requests, newest first: your own with mine=1 (always, for requesters), all for console roles',
+      security: secured,
+      querystring: z.object({
+        mine: z.enum(['0', '1', 'true', 'false']).optional(),
+        status: RequestStatus.optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+    },
+    handler: async (request) => {
+      const { account } = principalOf(request);
+      const mine = request.query.mine === '1' || request.query.mine === 'true' || !mayUseConsole(account.roles);
+      const requests: AccessRequest[] = store.list('requests', {
+        ...(mine ? { where: { requesterId: account.id } } : {}),
+        ...(request.query.status ? { status: request.query.status } : {}),
+        order: 'desc',
+        limit: request.query.limit,
+      });
+      return { requests };
+    },
+  });
+
+  app.get('/api/v1/catalog', {
+    schema: { tags: ['requests'], summary: 'Resources the signed-in user is eligible to request, with their policy bounds', security: secured },
+    handler: async (request) => {
+      const { user } = principalOf(request);
+      const profiles = store.list('profiles');
+      const policies = store.list('policies');
+      const resources = store
+        .list('resources')
+        .map((resource) => ({ resource, eligibility: checkEligibility(user, resource, profiles) }))
+        .filter((r) => r.eligibility.ok)
+        .map(({ resource }) => {
+          const bound = resource.policyIds.map((id) => policies.find((p) => p.id === id)).filter((p) => p !== undefined);
+          return {
+            id: resource.id,
+            name: resource.name,
+            description: resource.description,
+            kind: resource.kind,
+            sensitivity: resource.sensitivity,
+            maxDurationMinutes: Math.min(...bound.map((p) => p.maxDurationMinutes)),
+            defaultDurationMinutes: Math.min(...bound.map((p) => p.defaultDurationMinutes)),
+            requireJustification: bound.some((p) => p.requireJustification),
+            requireTicket: bound.some((p) => p.requireTicket),
+          };
+        });
+      return { resources };
+    },
+  });
+
+  app.get('/api/v1/audit/verify', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Verify the audit hash chain (auditor, admin)',
+      security: secured,
+      response: {
+        200: z.object({
+          ok: z.boolean(),
+          events: z.number(),
+          headHash: z.string(),
+          firstProblem: z.object({ seq: z.number(), eventId: z.string(), problem: z.string() }).optional(),
+          message: z.string().optional(),
+        }),
+      },
+    },
+    handler: async (request) => {
+      requireRole(request, ['auditor', 'admin'], 'verifying the audit log');
+      return verifyChain(store.auditEvents());
+    },
+  });
+
+  app.get('/api/v1/accounts', {
+    schema: { tags: ['accounts'], summary: 'Console accounts (admin)', security: secured },
+    handler: async (request) => {
+      requireRole(request, ['admin'], 'listing accounts');
+      return {
+        accounts: store.listAccounts().map((a) => ({ id: a.id, username: a.username, roles: a.roles, createdAt: a.createdAt, disabledAt: a.disabledAt })),
+      };
+    },
+  });
+
+  app.post('/api/v1/accounts', {
+    schema: {
+      tags: ['accounts'],
+      summary: 'Create an account and its directory user (admin)',
+      security: secured,
+      body: AccountBody,
+      response: { 201: z.object({ user: PublicUser.extend({ username: z.string() }) }), 400: ErrorBodySchema, 403: ErrorBodySchema, 409: ErrorBodySchema },
+    },
+    handler: async (request, reply) => {
+      const admin = requireRole(request, ['admin'], 'creating accounts');
+      const body = request.body;
+      const id = body.id ?? `u-${body.username.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+      if (store.getAccountByUsername(body.username)) throw new ApiError(409, 'conflict', `username ${body.username} is taken`, 'username');
+      if (store.getAccount(id) || store.get('users', id)) throw new ApiError(409, 'conflict', `user id ${id} is taken`, 'id');
+      if (body.managerId && !store.get('users', body.managerId)) throw new ApiError(404, 'not_found', `managerId: user ${body.managerId} does not exist`, 'managerId');
+      const passwordHash = await hashPassword(body.password);
+      const at = now().toISOString();
+      store.tx(() => {
+        store.createAccount({ id, username: body.username, passwordHash, roles: body.roles, createdAt: at });
+        store.put('users', {
+          id,
+          username: body.username,
+          displayName: body.displayName,
+          email: body.email,
+          department: body.department,
+          managerId: body.managerId,
+          roles: body.roles,
+          updatedAt: at,
+        });
+        store.appendAudit({ type: 'account.created', actorId: admin.account.id, subjectType: 'account', subjectId: id, data: { username: body.username, roles: body.roles }, at });
+      });
+      return reply.code(201).send({ user: { id, username: body.username, displayName: body.displayName, roles: body.roles } });
+    },
+  });
+
+  app.get('/metrics', {
+    schema: { tags: ['health'], summary: 'Prometheus metrics (admin, auditor)', security: secured },
+    handler: async (request, reply) => {
+      requireRole(request, ['admin', 'auditor'], 'reading metrics');
+      const text = await deps.metrics.registry.metrics();
+      return reply.type(deps.metrics.registry.contentType).send(text);
+    },
+  });
+}

@@ -1,0 +1,103 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { CommandResult, ErrorCode } from '../../core/index.js';
+import { InvalidCommandError } from '../commands/processor.js';
+
+/** Codes in error bodies: the domain's ErrorCode plus the one for our own failures. */
+export type ApiErrorCode = ErrorCode | 'internal_error';
+
+/** The one error body shape: `{error:{code, message, field?}}`, plus `result` for commands. */
+export type ErrorBody = { error: { code: ApiErrorCode; message: string; field?: string }; result?: CommandResult };
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const unauthenticated = (message = 'sign in first: send Authorization: Bearer <token>') => new ApiError(401, 'unauthenticated', message);
+export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
+export const notFound = (message: string) => new ApiError(404, 'not_found', message);
+
+export type RejectionStatus = 400 | 401 | 403 | 404 | 409 | 422 | 426;
+
+/** HTTP status for a rejected command's code. */
+export function statusForCode(code: ErrorCode | 'ok'): RejectionStatus {
+  switch (code) {
+    case 'invalid_input':
+      return 400;
+    case 'unauthenticated':
+      return 401;
+    case 'forbidden':
+    case 'self_approval_forbidden':
+      return 403;
+    case 'not_found':
+      return 404;
+    case 'already_decided':
+    case 'stale':
+    case 'conflict':
+      return 409;
+    case 'unsupported_protocol':
+      return 426;
+    default:
+      return 422;
+  }
+}
+
+/** Rejection messages start with the field path ("payload.durationMinutes: ..."); surface it. */
+export function fieldOf(message: string): string | undefined {
+  const match = /^([A-Za-z_][\w]*(?:\.[\w]+)*): /.exec(message);
+  return match?.[1];
+}
+
+export function commandErrorBody(result: CommandResult): ErrorBody {
+  const field = result.code === 'invalid_input' ? fieldOf(result.message) : undefined;
+  return { error: { code: result.code as ErrorCode, message: result.message, ...(field ? { field } : {}) }, result };
+}
+
+function codeForStatus(status: number): ApiErrorCode {
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 426) return 'unsupported_protocol';
+  return 'invalid_input';
+}
+
+export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+  return reply.code(error.statusCode).type('application/json').send(body);
+}
+
+/** Every failure leaves as ErrorBody; bad input is a 4xx naming the field, never a 500. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const first = error.validation[0];
+      const path = (first?.instancePath ?? '').split('/').filter(Boolean).join('.');
+      const where = error.validationContext ?? 'body';
+      const field = path || where;
+      return sendError(reply, new ApiError(400, 'invalid_input', `${field}: ${first?.message ?? 'is invalid'}`, field));
+    }
+    if (error instanceof ApiError) return sendError(reply, error);
+    if (error instanceof InvalidCommandError) return sendError(reply, new ApiError(400, 'invalid_input', error.message, error.field));
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const message =
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'the request body is too large'
+          : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.name === 'SyntaxError'
+            ? `body: is not valid JSON (${error.message})`
+            : error.message;
+      return sendError(reply, new ApiError(status, codeForStatus(status), message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, new ApiError(500, 'internal_error', 'the server failed to handle the request; the error was logged'));
+  });
+}

@@ -1,0 +1,407 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  AccountRole,
+  AuditEvent,
+  COLLECTIONS,
+  GENESIS_HASH,
+  sealEvent,
+  type Checkpoint,
+  type CollectionDoc,
+  type CollectionName,
+  type PullResponse,
+  type WireDoc,
+} from '../../core/index.js';
+import { applyMigrationSet, CORE_MIGRATIONS, registeredMigrations } from './migrations.js';
+import type {
+  AccountRecord,
+  AuditInput,
+  CollectionInput,
+  CommitChange,
+  CommitListener,
+  ListFilter,
+  MigrationSet,
+  SessionRecord,
+  Store,
+} from './types.js';
+
+export const STORE_FILE_NAME = 'jit.sqlite';
+
+export type OpenStoreOptions = {
+  /** Directory holding jit.sqlite; created if missing. */
+  dataDir: string;
+  /** Extra migration sets applied after the core and registered ones. */
+  migrations?: readonly MigrationSet[];
+  /** Called when an onCommit listener throws (it never breaks the committing code). */
+  onListenerError?: (error: unknown) => void;
+};
+
+/** A document failed its collection's schema: a bug in the caller, named precisely. */
+export class StoreValidationError extends Error {
+  constructor(
+    readonly collection: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${collection}.${field}: ${message}`);
+    this.name = 'StoreValidationError';
+  }
+}
+
+type AuditRow = {
+  seq: number;
+  id: string;
+  type: string;
+  actor_id: string;
+  at: string;
+  subject_type: string;
+  subject_id: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+};
+
+type AccountRow = { id: string; username: string; password_hash: string; roles: string; created_at: string; disabled_at: string | null };
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Audit rows are mapped field by field so the verifier hashes exactly what was sealed. */
+export function auditEventFromRow(row: AuditRow): AuditEvent {
+  return {
+    id: row.id,
+    seq: row.seq,
+    type: row.type as AuditEvent['type'],
+    actorId: row.actor_id,
+    at: row.at,
+    subjectType: row.subject_type as AuditEvent['subjectType'],
+    subjectId: row.subject_id,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/** Reads the audit chain from any better-sqlite3 handle (the verify CLI opens the file read-only). */
+export function* readAuditEvents(db: Database.Database, fromSeq = 1): IterableIterator<AuditEvent> {
+  const rows = db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq').iterate(fromSeq) as IterableIterator<AuditRow>;
+  for (const row of rows) yield auditEventFromRow(row);
+}
+
+function accountFromRow(row: AccountRow): AccountRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    roles: AccountRole.array().parse(JSON.parse(row.roles)),
+    createdAt: row.created_at,
+    disabledAt: row.disabled_at,
+  };
+}
+
+type PendingChange = { collection: CollectionName; doc: WireDoc<unknown>; seq: number; id: string };
+
+export function openStore(options: OpenStoreOptions): Store {
+  mkdirSync(options.dataDir, { recursive: true });
+  const path = resolve(join(options.dataDir, STORE_FILE_NAME));
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+
+  applyMigrationSet(db, CORE_MIGRATIONS);
+  for (const set of registeredMigrations()) applyMigrationSet(db, set);
+  for (const set of options.migrations ?? []) applyMigrationSet(db, set);
+
+  return new SqliteStore(db, path, options.onListenerError);
+}
+
+class SqliteStore implements Store {
+  private depth = 0;
+  private pending: PendingChange[] = [];
+  private readonly listeners = new Set<CommitListener>();
+  private readonly stmts;
+
+  constructor(
+    readonly db: Database.Database,
+    readonly path: string,
+    private readonly onListenerError: ((error: unknown) => void) | undefined,
+  ) {
+    this.stmts = {
+      maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM documents').pluck(),
+      get: db.prepare('SELECT doc FROM documents WHERE collection = ? AND id = ? AND deleted = 0').pluck(),
+      getAny: db.prepare('SELECT doc, deleted FROM documents WHERE collection = ? AND id = ?'),
+      upsert: db.prepare(
+        `INSERT INTO documents (collection, id, seq, doc, deleted) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc, deleted = excluded.deleted`,
+      ),
+      pull: db.prepare('SELECT seq, id, doc, deleted FROM documents WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      auditHead: db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
+      auditInsert: db.prepare(
+        `INSERT INTO audit_events (seq, id, type, actor_id, at, subject_type, subject_id, data, prev_hash, hash)
+         VALUES (@seq, @id, @type, @actorId, @at, @subjectType, @subjectId, @data, @prevHash, @hash)`,
+      ),
+      auditById: db.prepare('SELECT * FROM audit_events WHERE id = ?'),
+      auditPull: db.prepare('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      auditCount: db.prepare('SELECT COUNT(*) FROM audit_events').pluck(),
+      accountInsert: db.prepare(
+        'INSERT INTO accounts (id, username, password_hash, roles, created_at, disabled_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      accountById: db.prepare('SELECT * FROM accounts WHERE id = ?'),
+      accountByUsername: db.prepare('SELECT * FROM accounts WHERE username = ?'),
+      accountsAll: db.prepare('SELECT * FROM accounts ORDER BY username'),
+      sessionInsert: db.prepare('INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
+      sessionGet: db.prepare('SELECT token_hash, account_id, created_at, expires_at FROM sessions WHERE token_hash = ?'),
+      sessionDelete: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
+      sessionsExpired: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+    };
+  }
+
+  tx<T>(fn: () => T): T {
+    const outermost = this.depth === 0;
+    const mark = this.pending.length;
+    this.depth++;
+    let result: T;
+    try {
+      const run = this.db.transaction(() => {
+        const value = fn();
+        if (value instanceof Promise) throw new Error('store.tx needs a synchronous function');
+        return value;
+      });
+      result = outermost ? run.immediate() : run();
+    } catch (error) {
+      this.pending.length = mark;
+      throw error;
+    } finally {
+      this.depth--;
+    }
+    if (outermost) this.flush();
+    return result;
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const pending = this.pending;
+    this.pending = [];
+    // Keep only the last write of each document, grouped by collection in seq order.
+    const latest = new Map<string, PendingChange>();
+    for (const change of pending) latest.set(`${change.collection}\u0000${change.id}`, change);
+    const byCollection = new Map<CollectionName, PendingChange[]>();
+    for (const change of [...latest.values()].sort((a, b) => a.seq - b.seq)) {
+      const list = byCollection.get(change.collection) ?? [];
+      list.push(change);
+      byCollection.set(change.collection, list);
+    }
+    const changes: CommitChange[] = [...byCollection].map(([collection, list]) => {
+      const last = list[list.length - 1] as PendingChange;
+      return { collection, docs: list.map((c) => c.doc) as CommitChange['docs'], checkpoint: { seq: last.seq, id: last.id } };
+    });
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(changes);
+      } catch (error) {
+        this.onListenerError?.(error);
+      }
+    }
+  }
+
+  get<C extends CollectionName>(collection: C, id: string): CollectionDoc<C> | null {
+    if (collection === 'audit') {
+      const row = this.stmts.auditById.get(id) as AuditRow | undefined;
+      return row ? (auditEventFromRow(row) as CollectionDoc<C>) : null;
+    }
+    const json = this.stmts.get.get(collection, id) as string | undefined;
+    return json === undefined ? null : (JSON.parse(json) as CollectionDoc<C>);
+  }
+
+  put<C extends CollectionName>(collection: C, doc: CollectionInput<C>): CollectionDoc<C> {
+    if (collection === 'audit') throw new Error('audit events are appended with appendAudit, never put');
+    const schema = COLLECTIONS[collection].schema;
+    const parsed = schema.safeParse(doc);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StoreValidationError(collection, issue?.path.join('.') || '(document)', issue?.message ?? 'invalid');
+    }
+    const value = parsed.data as CollectionDoc<C> & { id: string };
+    this.write(collection, value.id, value, false);
+    return value;
+  }
+
+  remove(collection: CollectionName, id: string): boolean {
+    if (collection === 'audit') throw new Error('audit events are append-only');
+    const row = this.stmts.getAny.get(collection, id) as { doc: string; deleted: number } | undefined;
+    if (!row || row.deleted) return false;
+    this.write(collection, id, JSON.parse(row.doc) as object, true);
+    return true;
+  }
+
+  private write(collection: CollectionName, id: string, doc: object, deleted: boolean): void {
+    this.tx(() => {
+      const seq = (this.stmts.maxSeq.get() as number) + 1;
+      this.stmts.upsert.run(collection, id, seq, JSON.stringify(doc), deleted ? 1 : 0);
+      this.pending.push({ collection, id, seq, doc: { ...doc, _deleted: deleted } });
+    });
+  }
+
+  list<C extends CollectionName>(collection: C, filter: ListFilter = {}): CollectionDoc<C>[] {
+    if (collection === 'audit') {
+      const all = [...this.auditEvents()];
+      const ordered = filter.order === 'desc' ? all.reverse() : all;
+      return (filter.limit ? ordered.slice(0, filter.limit) : ordered) as CollectionDoc<C>[];
+    }
+    const { sql, params } = this.filterSql(collection, filter);
+    const order = filter.order === 'desc' ? 'DESC' : 'ASC';
+    const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+    const rows = this.db.prepare(`SELECT doc FROM documents WHERE ${sql} ORDER BY seq ${order}${limit}`).pluck().all(...params) as string[];
+    return rows.map((json) => JSON.parse(json) as CollectionDoc<C>);
+  }
+
+  count(collection: CollectionName, filter: ListFilter = {}): number {
+    if (collection === 'audit') return this.stmts.auditCount.get() as number;
+    const { sql, params } = this.filterSql(collection, filter);
+    return this.db.prepare(`SELECT COUNT(*) FROM documents WHERE ${sql}`).pluck().get(...params) as number;
+  }
+
+  private filterSql(collection: CollectionName, filter: ListFilter): { sql: string; params: unknown[] } {
+    const clauses = ['collection = ?'];
+    const params: unknown[] = [collection];
+    if (!filter.includeDeleted) clauses.push('deleted = 0');
+    if (filter.status !== undefined) {
+      const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
+      if (statuses.length === 0) clauses.push('0');
+      else {
+        clauses.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+        params.push(...statuses);
+      }
+    }
+    if (filter.expiresAtOrBefore !== undefined) {
+      clauses.push('expires_at IS NOT NULL AND expires_at <= ?');
+      params.push(filter.expiresAtOrBefore);
+    }
+    for (const [field, value] of Object.entries(filter.where ?? {})) {
+      // Field names are inlined (not bound) so SQLite can use the expression indexes.
+      if (!FIELD_NAME.test(field)) throw new Error(`list filter: "${field}" is not a field name`);
+      const expr = `json_extract(doc, '$.${field}')`;
+      if (value === null) clauses.push(`${expr} IS NULL`);
+      else {
+        clauses.push(`${expr} = ?`);
+        params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      }
+    }
+    return { sql: clauses.join(' AND '), params };
+  }
+
+  pull<C extends CollectionName>(collection: C, checkpoint: Checkpoint | null, batchSize: number): PullResponse<CollectionDoc<C>> {
+    const after = checkpoint?.seq ?? 0;
+    const limit = Math.max(1, Math.floor(batchSize));
+    if (collection === 'audit') {
+      const rows = this.stmts.auditPull.all(after, limit) as AuditRow[];
+      const documents = rows.map((row) => ({ ...auditEventFromRow(row), _deleted: false }));
+      const last = documents[documents.length - 1];
+      return {
+        documents: documents as unknown as PullResponse<CollectionDoc<C>>['documents'],
+        checkpoint: last ? { seq: last.seq, id: last.id } : (checkpoint ?? { seq: 0, id: '' }),
+      };
+    }
+    const rows = this.stmts.pull.all(collection, after, limit) as { seq: number; id: string; doc: string; deleted: number }[];
+    const documents = rows.map((row) => ({ ...(JSON.parse(row.doc) as object), _deleted: row.deleted === 1 }));
+    const last = rows[rows.length - 1];
+    return {
+      documents: documents as PullResponse<CollectionDoc<C>>['documents'],
+      checkpoint: last ? { seq: last.seq, id: last.id } : (checkpoint ?? { seq: 0, id: '' }),
+    };
+  }
+
+  appendAudit(input: AuditInput): AuditEvent {
+    return this.tx(() => {
+      const head = this.auditHead();
+      const seq = head.seq + 1;
+      // A JSON round trip first, so what is hashed is exactly what is read back (no Dates, no undefined).
+      const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>;
+      const candidate = AuditEvent.omit({ hash: true, prevHash: true }).parse({
+        id: `ae-${seq}`,
+        seq,
+        type: input.type,
+        actorId: input.actorId,
+        at: input.at,
+        subjectType: input.subjectType,
+        subjectId: input.subjectId,
+        data,
+      });
+      const event = sealEvent(candidate, head.hash);
+      this.stmts.auditInsert.run({ ...event, data: JSON.stringify(event.data) });
+      this.pending.push({ collection: 'audit', id: event.id, seq: event.seq, doc: { ...event, _deleted: false } });
+      return event;
+    });
+  }
+
+  auditEvents(fromSeq = 1): IterableIterator<AuditEvent> {
+    return readAuditEvents(this.db, fromSeq);
+  }
+
+  auditHead(): { seq: number; hash: string } {
+    const row = this.stmts.auditHead.get() as { seq: number; hash: string } | undefined;
+    return row ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  createAccount(account: Omit<AccountRecord, 'disabledAt'> & { disabledAt?: string | null }): AccountRecord {
+    const roles = AccountRole.array().min(1).parse(account.roles);
+    this.stmts.accountInsert.run(account.id, account.username, account.passwordHash, JSON.stringify(roles), account.createdAt, account.disabledAt ?? null);
+    return this.getAccount(account.id) as AccountRecord;
+  }
+
+  getAccount(id: string): AccountRecord | null {
+    const row = this.stmts.accountById.get(id) as AccountRow | undefined;
+    return row ? accountFromRow(row) : null;
+  }
+
+  getAccountByUsername(username: string): AccountRecord | null {
+    const row = this.stmts.accountByUsername.get(username) as AccountRow | undefined;
+    return row ? accountFromRow(row) : null;
+  }
+
+  updateAccount(id: string, patch: Partial<Pick<AccountRecord, 'passwordHash' | 'roles' | 'disabledAt'>>): AccountRecord | null {
+    const current = this.getAccount(id);
+    if (!current) return null;
+    const next = { ...current, ...patch };
+    this.db
+      .prepare('UPDATE accounts SET password_hash = ?, roles = ?, disabled_at = ? WHERE id = ?')
+      .run(next.passwordHash, JSON.stringify(AccountRole.array().min(1).parse(next.roles)), next.disabledAt, id);
+    return this.getAccount(id);
+  }
+
+  listAccounts(): AccountRecord[] {
+    return (this.stmts.accountsAll.all() as AccountRow[]).map(accountFromRow);
+  }
+
+  createSession(session: SessionRecord): void {
+    this.stmts.sessionInsert.run(session.tokenHash, session.accountId, session.createdAt, session.expiresAt);
+  }
+
+  getSession(tokenHash: string): SessionRecord | null {
+    const row = this.stmts.sessionGet.get(tokenHash) as { token_hash: string; account_id: string; created_at: string; expires_at: string } | undefined;
+    return row ? { tokenHash: row.token_hash, accountId: row.account_id, createdAt: row.created_at, expiresAt: row.expires_at } : null;
+  }
+
+  deleteSession(tokenHash: string): void {
+    this.stmts.sessionDelete.run(tokenHash);
+  }
+
+  deleteExpiredSessions(nowIso: string): number {
+    return this.stmts.sessionsExpired.run(nowIso).changes;
+  }
+
+  applyMigrations(set: MigrationSet): void {
+    applyMigrationSet(this.db, set);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
