@@ -9,7 +9,6 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/main'),
       lib: { entry: resolve(root, 'main/index.ts'), formats: ['es'] },
-      rolldownOptions: { external: ['electron-store'] },
     },
   },
   preload: {
@@ -17,6 +16,8 @@ export default defineConfig({
       outDir: resolve(root, 'out/preload'),
       // CommonJS so the window can stay sandboxed (sandboxed preloads cannot be ES modules).
       lib: { entry: resolve(root, 'preload/index.ts'), formats: ['cjs'] },
+      // A sandboxed preload can require only `electron`: everything else is bundled in.
+      externalizeDeps: false,
       rolldownOptions: { output: { entryFileNames: '[name].cjs' } },
     },
   },
@@ -25,6 +26,8 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      minify: true,
+      chunkSizeWarningLimit: 4096,
       rolldownOptions: { input: resolve(root, 'renderer/index.html') },
     },
   },

@@ -1,0 +1,117 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ThemePreference } from '../../preload/api.js';
+import { AuditPage } from '../features/audit/AuditPage.js';
+import { COMMAND_LABEL } from '../features/decisions.js';
+import { GrantsPage } from '../features/grants/GrantsPage.js';
+import { ComingScreen } from '../features/placeholder/ComingScreens.js';
+import { QueuePage } from '../features/queue/QueuePage.js';
+import { RejectedPage } from '../features/rejected/RejectedPage.js';
+import { RequestsPage } from '../features/requests/RequestsPage.js';
+import { SettingsPage } from '../features/settings/SettingsPage.js';
+import { SignInPage } from '../features/signin/SignInPage.js';
+import { ConsoleDataProvider, useConsoleData, useNewRejections } from '../session/console-data.js';
+import { useSessionApi } from '../session/session.js';
+import { ToastProvider, useToasts } from '../ui/toasts.js';
+import { EmptyState } from '../ui/ui.js';
+import { Layout } from './Layout.js';
+import { href, navigate, useRoute } from './router.js';
+import { SearchProvider } from './search.js';
+import { ShortcutsDialog } from './ShortcutsDialog.js';
+import { useTheme } from './theme.js';
+
+/** Host side effects of the queue: badge count, and an OS notification when new requests wait. */
+function QueueSignals() {
+  const { host } = useSessionApi();
+  const { pending, pendingLoading } = useConsoleData();
+  const known = useRef<Set<string> | null>(null);
+  useEffect(() => {
+    void host.setBadgeCount(pending.length).catch(() => undefined);
+    if (pendingLoading) return;
+    const ids = new Set(pending.map((r) => r.id));
+    if (known.current) {
+      const fresh = [...ids].filter((id) => !known.current!.has(id)).length;
+      if (fresh > 0) void host.notify(fresh === 1 ? 'New access request' : `${fresh} new access requests`, `${pending.length} waiting for a decision`).catch(() => undefined);
+    }
+    known.current = ids;
+  }, [host, pending, pendingLoading]);
+  useEffect(() => host.onFocusQueue(() => navigate('queue')), [host]);
+  return null;
+}
+
+function RejectionToasts() {
+  const toasts = useToasts();
+  useNewRejections((results) => {
+    for (const r of results) {
+      toasts.push({ tone: 'danger', title: `${COMMAND_LABEL[r.type] ?? r.type} not applied`, body: r.message, action: { label: 'See rejected decisions', href: href('rejected') } });
+    }
+  });
+  return null;
+}
+
+function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemePreference): void }) {
+  const route = useRoute();
+  let screen: React.ReactNode;
+  switch (route.screen) {
+    case 'queue':
+      screen = <QueuePage />;
+      break;
+    case 'requests':
+      screen = <RequestsPage id={route.id} />;
+      break;
+    case 'grants':
+      screen = <GrantsPage />;
+      break;
+    case 'audit':
+      screen = <AuditPage />;
+      break;
+    case 'rejected':
+      screen = <RejectedPage />;
+      break;
+    case 'settings':
+      screen = <SettingsPage theme={theme} onTheme={onTheme} />;
+      break;
+    default:
+      screen = <ComingScreen screen={route.screen} />;
+  }
+  return (
+    <Layout screen={route.screen}>
+      <div key={route.screen} className="screen">
+        {screen}
+      </div>
+    </Layout>
+  );
+}
+
+export function App() {
+  const { state, host } = useSessionApi();
+  const [theme, setTheme] = useState<ThemePreference>('system');
+  useTheme(theme);
+  useEffect(() => {
+    void host.getSettings().then((s) => setTheme(s.theme));
+  }, [host]);
+  const changeTheme = useCallback(
+    (next: ThemePreference) => {
+      setTheme(next);
+      void host.setSettings({ theme: next });
+    },
+    [host],
+  );
+
+  if (state.status === 'loading') return <div className="boot" aria-busy="true" aria-label="Loading the console" />;
+  if (state.status === 'reloading') {
+    return <EmptyState title="Connecting to the new server…" icon="cloud">The console restarts with {state.serverUrl} allowed; sign in again when it opens.</EmptyState>;
+  }
+  if (state.status === 'signed-out') return <SignInPage notice={state.notice} />;
+  return (
+    <ConsoleDataProvider key={state.session.db.name}>
+      <ToastProvider>
+        <SearchProvider>
+          <QueueSignals />
+          <RejectionToasts />
+          <ShortcutsDialog />
+          <Screens theme={theme} onTheme={changeTheme} />
+        </SearchProvider>
+      </ToastProvider>
+    </ConsoleDataProvider>
+  );
+}

@@ -1,0 +1,152 @@
+import clsx from 'clsx';
+import { useEffect, type ReactNode } from 'react';
+import { useConsoleData } from '../session/console-data.js';
+import { useSession } from '../session/session.js';
+import { Avatar, Icon, Kbd, type IconName } from '../ui/ui.js';
+import { href, type Screen } from './router.js';
+import { isTypingTarget, useSearch } from './search.js';
+
+type NavItem = { screen: Screen; label: string; icon: IconName };
+
+const NAV: NavItem[] = [
+  { screen: 'queue', label: 'Queue', icon: 'inbox' },
+  { screen: 'requests', label: 'Requests', icon: 'list' },
+  { screen: 'grants', label: 'Active grants', icon: 'key' },
+  { screen: 'revocations', label: 'Revocations', icon: 'shield-off' },
+  { screen: 'reviews', label: 'Reviews', icon: 'check-square' },
+  { screen: 'policies', label: 'Policies', icon: 'file-text' },
+  { screen: 'resources', label: 'Resources', icon: 'box' },
+  { screen: 'audit', label: 'Audit', icon: 'scroll' },
+];
+
+export function SyncIndicator() {
+  const { status } = useConsoleData();
+  const waiting = status.pendingCommands;
+  const offline = status.browserOffline || !status.online;
+  let tone: 'ok' | 'warn' | 'bad' = 'ok';
+  let label = 'Online';
+  let detail = 'Connected; changes arrive as they happen.';
+  if (status.upgradeRequired) {
+    tone = 'bad';
+    label = 'Update required';
+    detail = 'The server needs a newer version of the console. Syncing has stopped.';
+  } else if (offline) {
+    tone = 'warn';
+    label = 'Offline';
+    detail = `${status.lastError ?? 'No connection to the server.'} You can keep deciding; decisions sync when the connection returns.`;
+  } else if (status.lastError) {
+    tone = 'warn';
+    label = 'Sync problem';
+    detail = status.lastError;
+  }
+  return (
+    <div className={clsx('sync', `sync-${tone}`)} title={detail} data-testid="sync-state" role="status" aria-live="polite">
+      <Icon name={offline ? 'cloud-off' : 'cloud'} />
+      <span className="sync-label">{label}</span>
+      {waiting > 0 ? (
+        <span className="sync-waiting" data-testid="sync-waiting">
+          {waiting} {waiting === 1 ? 'change' : 'changes'} waiting
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+export function Layout({ screen, children }: { screen: string; children: ReactNode }) {
+  const { user } = useSession();
+  const { pending, rejections } = useConsoleData();
+  const { query, setQuery, inputRef } = useSearch();
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === '/' && !isTypingTarget(event.target) && !event.ctrlKey && !event.metaKey && !document.querySelector('dialog[open]')) {
+        event.preventDefault();
+        inputRef.current?.focus();
+        inputRef.current?.select();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [inputRef]);
+
+  const searchable = ['queue', 'requests', 'grants', 'audit', 'rejected'].includes(screen);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            <Icon name="key" size={14} />
+          </span>
+          <span className="brand-name">JIT Access</span>
+        </div>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.screen}>
+                <a href={href(item.screen)} className={clsx('nav-link', screen === item.screen && 'active')} aria-current={screen === item.screen ? 'page' : undefined}>
+                  <Icon name={item.icon} />
+                  <span>{item.label}</span>
+                  {item.screen === 'queue' && pending.length > 0 ? <span className="count">{pending.length.toLocaleString()}</span> : null}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <div className="nav-section">Your decisions</div>
+          <ul>
+            <li>
+              <a href={href('rejected')} className={clsx('nav-link', screen === 'rejected' && 'active')} aria-current={screen === 'rejected' ? 'page' : undefined}>
+                <Icon name="ban" />
+                <span>Rejected</span>
+                {rejections.length > 0 ? <span className="count count-danger">{rejections.length}</span> : null}
+              </a>
+            </li>
+            <li>
+              <a href={href('settings')} className={clsx('nav-link', screen === 'settings' && 'active')} aria-current={screen === 'settings' ? 'page' : undefined}>
+                <Icon name="settings" />
+                <span>Settings</span>
+              </a>
+            </li>
+          </ul>
+        </nav>
+        <div className="sidebar-foot">
+          <span className="muted">
+            <Kbd>?</Kbd> shortcuts
+          </span>
+        </div>
+      </aside>
+      <header className="topbar">
+        <label className={clsx('search', !searchable && 'disabled')}>
+          <Icon name="search" />
+          <span className="visually-hidden">Search</span>
+          <input
+            ref={inputRef}
+            type="search"
+            placeholder={searchable ? 'Search people, resources, tickets…' : 'Search is not available on this screen'}
+            value={query}
+            disabled={!searchable}
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' || e.key === 'Enter') (e.target as HTMLInputElement).blur();
+            }}
+            data-testid="search"
+          />
+          <Kbd>/</Kbd>
+        </label>
+        <div className="topbar-right">
+          <SyncIndicator />
+          <a className="user-chip" href={href('settings')} title={`Signed in as ${user.displayName}`} data-testid="signed-in-user">
+            <Avatar name={user.displayName} size="sm" />
+            <span>{user.displayName}</span>
+          </a>
+        </div>
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

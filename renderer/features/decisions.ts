@@ -1,0 +1,63 @@
+import { useCallback } from 'react';
+import type { AccessRequest, Grant } from '../../core/index.js';
+import { sendCommand } from '../db/index.js';
+import { useSession } from '../session/session.js';
+import { useToasts } from '../ui/toasts.js';
+
+/**
+ * Every decision is a command written to the local replica; it syncs when it can and the server's
+ * verdict comes back as a command result. baseRevision is what the user saw, so a decision made on
+ * stale data is refused with a reason rather than applied.
+ */
+export function useDecisions() {
+  const { db, user } = useSession();
+  const toasts = useToasts();
+
+  const guard = useCallback(
+    async (what: string, write: () => Promise<string>): Promise<string | null> => {
+      try {
+        return await write();
+      } catch (error) {
+        toasts.push({ tone: 'danger', title: `Could not record: ${what}`, body: error instanceof Error ? error.message : String(error) });
+        return null;
+      }
+    },
+    [toasts],
+  );
+
+  return {
+    approve: useCallback(
+      (request: AccessRequest) =>
+        guard('approval', () => sendCommand(db, { type: 'request.approve', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason: '', breakGlass: false } })),
+      [db, user.id, guard],
+    ),
+    deny: useCallback(
+      (request: AccessRequest, reason: string) =>
+        guard('denial', () => sendCommand(db, { type: 'request.deny', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason } })),
+      [db, user.id, guard],
+    ),
+    revoke: useCallback(
+      (grant: Grant, reason: string) =>
+        guard('revocation', () => sendCommand(db, { type: 'grant.revoke', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, reason } })),
+      [db, user.id, guard],
+    ),
+    extend: useCallback(
+      (grant: Grant, minutes: number, reason: string) =>
+        guard('extension', () => sendCommand(db, { type: 'grant.extend', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, minutes, reason } })),
+      [db, user.id, guard],
+    ),
+  };
+}
+
+export const COMMAND_LABEL: Record<string, string> = {
+  'request.approve': 'Approval',
+  'request.deny': 'Denial',
+  'request.cancel': 'Cancellation',
+  'request.create': 'New request',
+  'grant.revoke': 'Revocation',
+  'grant.extend': 'Extension',
+  'policy.upsert': 'Policy change',
+  'profile.upsert': 'Profile change',
+  'resource.upsert': 'Resource change',
+  'task.close': 'Task closure',
+};

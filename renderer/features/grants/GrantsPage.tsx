@@ -1,0 +1,155 @@
+import { useDeferredValue, useMemo, useState } from 'react';
+import { map } from 'rxjs';
+import { LIVE_GRANT_STATES, type Grant } from '../../../core/index.js';
+import { href } from '../../app/router.js';
+import { useSearch } from '../../app/search.js';
+import { formatAbsolute, formatCountdown, formatDuration } from '../../lib/time.js';
+import { useNow, useObservable } from '../../lib/use-rx.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { useSession } from '../../session/session.js';
+import { useToasts } from '../../ui/toasts.js';
+import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
+import { useDecisions } from '../decisions.js';
+import { ReasonDialog } from '../ReasonDialog.js';
+
+const EXTEND_CHOICES = [15, 30, 60, 120, 240, 480];
+
+export function GrantsPage() {
+  const { db } = useSession();
+  const { users, resources, waiting, status } = useConsoleData();
+  const decisions = useDecisions();
+  const toasts = useToasts();
+  const now = useNow(1_000);
+  const { query } = useSearch();
+  const search = useDeferredValue(query.trim().toLowerCase());
+  const [revoking, setRevoking] = useState<Grant | null>(null);
+  const [extending, setExtending] = useState<Grant | null>(null);
+  const [extendBy, setExtendBy] = useState(60);
+  const offline = status.browserOffline || !status.online;
+
+  const grants = useObservable(
+    () => db.grants.find({ selector: { status: { $in: [...LIVE_GRANT_STATES] } }, sort: [{ expiresAt: 'asc' }] }).$.pipe(map((docs) => docs.map((d) => d.toJSON() as Grant))),
+    [] as Grant[],
+    [db],
+  );
+  const rows = useMemo(
+    () =>
+      grants.data.filter((g) => {
+        if (!search) return true;
+        const text = `${users.get(g.userId)?.displayName ?? g.userId} ${resources.get(g.resourceId)?.name ?? g.resourceId} ${g.id}`.toLowerCase();
+        return search.split(/\s+/).every((t) => text.includes(t));
+      }),
+    [grants.data, search, users, resources],
+  );
+
+  return (
+    <div className="page">
+      <header className="pane-header">
+        <div className="pane-title">
+          <h1>Active grants</h1>
+          <span className="muted">{rows.length.toLocaleString()} live</span>
+        </div>
+      </header>
+      {rows.length === 0 ? (
+        <EmptyState title={grants.loading ? 'Loading grants…' : 'No active grants'} icon="key">
+          {grants.loading ? null : 'When a request is approved its grant appears here, with a countdown to the moment the access is revoked.'}
+        </EmptyState>
+      ) : (
+        <div className="grid-table" role="table" aria-label="Active grants" data-testid="grants-table">
+          <div className="grid-row grid-head" role="row">
+            <span role="columnheader">Person</span>
+            <span role="columnheader">Resource</span>
+            <span role="columnheader">Status</span>
+            <span role="columnheader">Expires</span>
+            <span role="columnheader">Extensions</span>
+            <span role="columnheader" className="right">
+              Actions
+            </span>
+          </div>
+          {rows.map((g) => {
+            const pendingCmd = waiting.get(g.id);
+            const expiringSoon = Date.parse(g.expiresAt) - now < 10 * 60_000;
+            const canExtend = (g.status === 'active' || g.status === 'provisioning') && g.extensions < g.maxExtensions;
+            return (
+              <div key={g.id} className="grid-row" role="row" data-grant-id={g.id} data-request-id={g.requestId}>
+                <span role="cell" className="strong">
+                  {users.get(g.userId)?.displayName ?? g.userId}
+                </span>
+                <span role="cell">
+                  <a href={href('requests', g.requestId)}>{resources.get(g.resourceId)?.name ?? g.resourceId}</a>
+                </span>
+                <span role="cell">
+                  <StatusPill status={g.status} />
+                  {pendingCmd ? <span className="pill tone-warning">{pendingCmd.type === 'grant.revoke' ? 'Revocation' : 'Extension'} {offline ? 'waiting to sync' : 'sent'}</span> : null}
+                  {g.lastError ? (
+                    <span className="muted small" title={g.lastError}>
+                      {' '}
+                      {g.lastError.slice(0, 60)}
+                    </span>
+                  ) : null}
+                </span>
+                <span role="cell" title={formatAbsolute(g.expiresAt)} className={expiringSoon ? 'text-warning' : undefined}>
+                  <span className="countdown">{formatCountdown(g.expiresAt, now)}</span>
+                  <span className="muted small"> · granted <Time iso={g.startsAt} /></span>
+                </span>
+                <span role="cell" className="muted">
+                  {g.extensions} of {g.maxExtensions}
+                </span>
+                <span role="cell" className="right actions">
+                  <button type="button" className="button small" disabled={!canExtend || Boolean(pendingCmd)} title={canExtend ? 'Extend this grant' : 'The access policy allows no more extensions'} onClick={() => setExtending(g)}>
+                    Extend
+                  </button>
+                  <button type="button" className="button small danger" disabled={Boolean(pendingCmd) || g.status === 'revoking'} onClick={() => setRevoking(g)}>
+                    Revoke now
+                  </button>
+                </span>
+              </div>
+            );
+          })}
+        </div>
+      )}
+      <ReasonDialog
+        open={revoking !== null}
+        title="Revoke access now"
+        confirmLabel="Revoke"
+        intro={
+          revoking ? (
+            <p>
+              {users.get(revoking.userId)?.displayName ?? revoking.userId} loses {resources.get(revoking.resourceId)?.name ?? revoking.resourceId} now; the revocation is then verified in the directory.
+            </p>
+          ) : null
+        }
+        onClose={() => setRevoking(null)}
+        onConfirm={(reason) => {
+          const target = revoking;
+          setRevoking(null);
+          if (target) void decisions.revoke(target, reason).then((id) => id && toasts.push({ tone: 'success', title: 'Revocation requested', body: reason }));
+        }}
+      />
+      <ReasonDialog
+        open={extending !== null}
+        title="Extend grant"
+        tone="primary"
+        confirmLabel="Extend"
+        intro={extending ? <p>Extensions cannot pass the policy maximum of {formatDuration(extending.maxDurationMinutes)} from the start.</p> : null}
+        onClose={() => setExtending(null)}
+        onConfirm={(reason) => {
+          const target = extending;
+          setExtending(null);
+          if (target) void decisions.extend(target, extendBy, reason).then((id) => id && toasts.push({ tone: 'success', title: `Extension by ${formatDuration(extendBy)} requested` }));
+        }}
+      >
+        <label className="field">
+          <span>Extend by</span>
+          <select value={extendBy} onChange={(e) => setExtendBy(Number(e.target.value))}>
+            {EXTEND_CHOICES.map((m) => (
+              <option key={m} value={m}>
+                {formatDuration(m)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </ReasonDialog>
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import { EmptyState, type IconName } from '../../ui/ui.js';
+
+/** Screens whose data exists on the server but whose console view is not built yet: say so plainly. */
+const COMING: Record<string, { title: string; icon: IconName; body: string }> = {
+  revocations: {
+    title: 'Revocations',
+    icon: 'shield-off',
+    body: 'Every ended grant with its verification receipt will be listed here: "verified gone" or "still present, here is what the directory answered", with lateness and drift. This view is not built yet; revocations already run and are recorded in the Audit log and on each request\u2019s timeline.',
+  },
+  reviews: {
+    title: 'Access reviews',
+    icon: 'check-square',
+    body: 'Review campaigns will appear here: each with its scope, reviewers, deadline and progress, and an inbox of items to keep or remove. This view is not built yet.',
+  },
+  policies: {
+    title: 'Access policies',
+    icon: 'file-text',
+    body: 'Access policies (durations, justification and ticket rules, approval chains, extensions, break-glass) will be listed and edited here. This view is not built yet; the policy that applies to each request is shown in the queue\u2019s detail pane.',
+  },
+  resources: {
+    title: 'Resources',
+    icon: 'box',
+    body: 'Requestable resources (Entra ID groups and roles, PIM for groups, AD groups, application roles) with their owners, sensitivity and policies will be listed here. This view is not built yet.',
+  },
+};
+
+export function ComingScreen({ screen }: { screen: string }) {
+  const info = COMING[screen];
+  if (!info) return null;
+  return (
+    <div className="page">
+      <header className="pane-header">
+        <div className="pane-title">
+          <h1>{info.title}</h1>
+        </div>
+      </header>
+      <EmptyState title={`${info.title} will appear here`} icon={info.icon}>
+        {info.body}
+      </EmptyState>
+    </div>
+  );
+}

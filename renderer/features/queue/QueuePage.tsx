@@ -1,0 +1,298 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import clsx from 'clsx';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import type { AccessRequest } from '../../../core/index.js';
+import { href } from '../../app/router.js';
+import { isTypingTarget, useSearch } from '../../app/search.js';
+import { formatDuration } from '../../lib/time.js';
+import { useNow } from '../../lib/use-rx.js';
+import { useConsoleData, type WaitingDecision } from '../../session/console-data.js';
+import { useToasts } from '../../ui/toasts.js';
+import { Dialog, EmptyState, Icon, Kbd, RiskBadge, Time } from '../../ui/ui.js';
+import { useDecisions } from '../decisions.js';
+import { ReasonDialog } from '../ReasonDialog.js';
+import { DEFAULT_FILTERS, filterQueue, followCursor, keepChecked, toQueueItems, type QueueFilters, type QueueItem } from './queue-model.js';
+import { RequestFacts } from './RequestFacts.js';
+
+const ROW_HEIGHT = 58;
+
+function WaitingTag({ waiting, offline }: { waiting: WaitingDecision | undefined; offline: boolean }) {
+  if (!waiting) return null;
+  const what = waiting.type === 'request.approve' ? 'Approval' : waiting.type === 'request.deny' ? 'Denial' : 'Decision';
+  return <span className="pill tone-warning">{offline ? `${what} waiting to sync` : `${what} sent`}</span>;
+}
+
+export function QueuePage() {
+  const { pending, pendingLoading, users, resources, waiting, status } = useConsoleData();
+  const { query } = useSearch();
+  const decisions = useDecisions();
+  const toasts = useToasts();
+  const now = useNow(60_000);
+  const [filters, setFilters] = useState<Omit<QueueFilters, 'search'>>(DEFAULT_FILTERS);
+  const search = useDeferredValue(query);
+  const [cursorId, setCursorId] = useState<string | null>(null);
+  const lastIndex = useRef(0);
+  const [checked, setChecked] = useState<Set<string>>(new Set());
+  const [denying, setDenying] = useState<AccessRequest | null>(null);
+  const [bulkConfirm, setBulkConfirm] = useState(false);
+  const listRef = useRef<HTMLDivElement>(null);
+  const offline = status.browserOffline || !status.online;
+
+  const items = useMemo(() => toQueueItems(pending, { users, resources }), [pending, users, resources]);
+  const list = useMemo(() => filterQueue(items, { ...filters, search }, now), [items, filters, search, now]);
+  const cursor = followCursor(list, cursorId, lastIndex.current);
+  lastIndex.current = cursor.index;
+  const current = cursor.id ? list[cursor.index] : undefined;
+  const visibleChecked = useMemo(() => keepChecked(checked, list), [checked, list]);
+
+  const virtualizer = useVirtualizer({ count: list.length, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+
+  const moveTo = useCallback(
+    (index: number) => {
+      const target = list[Math.max(0, Math.min(index, list.length - 1))];
+      if (!target) return;
+      setCursorId(target.request.id);
+      lastIndex.current = list.indexOf(target);
+      virtualizer.scrollToIndex(lastIndex.current, { align: 'auto' });
+    },
+    [list, virtualizer],
+  );
+
+  const approve = useCallback(
+    async (item: QueueItem | undefined) => {
+      if (!item || waiting.has(item.request.id)) return;
+      const id = await decisions.approve(item.request);
+      if (id) toasts.push({ tone: 'success', title: `Approved ${item.resourceName} for ${item.requesterName}`, body: offline ? 'Saved on this device; it syncs when you are back online.' : undefined });
+    },
+    [decisions, toasts, waiting, offline],
+  );
+
+  const bulkApprove = useCallback(async () => {
+    const targets = list.filter((item) => visibleChecked.has(item.request.id) && !waiting.has(item.request.id));
+    for (const item of targets) await decisions.approve(item.request);
+    setChecked(new Set());
+    setBulkConfirm(false);
+    toasts.push({ tone: 'success', title: `Approved ${targets.length} request${targets.length === 1 ? '' : 's'}` });
+  }, [list, visibleChecked, waiting, decisions, toasts]);
+
+  const toggle = useCallback((id: string) => {
+    setChecked((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }, []);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (isTypingTarget(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (document.querySelector('dialog[open]')) return;
+      const key = event.key;
+      if (key === 'j' || key === 'ArrowDown') moveTo(cursor.index + 1);
+      else if (key === 'k' || key === 'ArrowUp') moveTo(cursor.index - 1);
+      else if (key === 'a') void approve(current);
+      else if (key === 'A') {
+        if (visibleChecked.size > 0) setBulkConfirm(true);
+      } else if (key === 'd') {
+        if (current && !waiting.has(current.request.id)) setDenying(current.request);
+      } else if (key === 'x') {
+        if (current) toggle(current.request.id);
+      } else if (key === 'Home') moveTo(0);
+      else if (key === 'End') moveTo(list.length - 1);
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [cursor.index, current, list.length, moveTo, approve, toggle, visibleChecked.size, waiting]);
+
+  const setFilter = <K extends keyof typeof filters>(key: K, value: (typeof filters)[K]) => setFilters((f) => ({ ...f, [key]: value }));
+  const resourceOptions = useMemo(() => [...resources.values()].sort((a, b) => a.name.localeCompare(b.name)), [resources]);
+  const requesterOptions = useMemo(() => {
+    const ids = new Set(pending.map((r) => r.requesterId));
+    return [...ids].map((id) => ({ id, name: users.get(id)?.displayName ?? id })).sort((a, b) => a.name.localeCompare(b.name));
+  }, [pending, users]);
+  const filtered = list.length !== items.length;
+
+  return (
+    <div className="split">
+      <section className="list-pane" aria-label="Approval queue">
+        <header className="pane-header">
+          <div className="pane-title">
+            <h1>Queue</h1>
+            <span className="muted" data-testid="queue-count">
+              {filtered ? `${list.length.toLocaleString()} of ${items.length.toLocaleString()}` : items.length.toLocaleString()} pending
+            </span>
+          </div>
+          <div className="filters" role="group" aria-label="Filters">
+            <select aria-label="Resource" value={filters.resourceId} onChange={(e) => setFilter('resourceId', e.target.value)}>
+              <option value="">All resources</option>
+              {resourceOptions.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+            <select aria-label="Requester" value={filters.requesterId} onChange={(e) => setFilter('requesterId', e.target.value)}>
+              <option value="">All requesters</option>
+              {requesterOptions.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name}
+                </option>
+              ))}
+            </select>
+            <select aria-label="Age" value={filters.age} onChange={(e) => setFilter('age', e.target.value as QueueFilters['age'])}>
+              <option value="any">Any age</option>
+              <option value="lt1h">Last hour</option>
+              <option value="lt24h">Last 24 h</option>
+              <option value="gt24h">Older than 24 h</option>
+            </select>
+            <select aria-label="Risk" value={filters.risk} onChange={(e) => setFilter('risk', e.target.value as QueueFilters['risk'])}>
+              <option value="any">Any risk</option>
+              <option value="high">High risk</option>
+              <option value="medium">Medium risk</option>
+              <option value="low">Low risk</option>
+            </select>
+            <select aria-label="Sort" value={filters.sort} onChange={(e) => setFilter('sort', e.target.value as QueueFilters['sort'])}>
+              <option value="oldest">Oldest first</option>
+              <option value="newest">Newest first</option>
+              <option value="risk">Highest risk</option>
+              <option value="expiring">Deadline soonest</option>
+            </select>
+          </div>
+          {visibleChecked.size > 0 ? (
+            <div className="bulk-bar" role="status">
+              <span>{visibleChecked.size} selected</span>
+              <button type="button" className="button primary small" onClick={() => setBulkConfirm(true)}>
+                Approve selected <span className="kbd-hint">⇧A</span>
+              </button>
+              <button type="button" className="button small" onClick={() => setChecked(new Set())}>
+                Clear
+              </button>
+            </div>
+          ) : null}
+        </header>
+        {list.length === 0 ? (
+          pendingLoading ? (
+            <EmptyState title="Loading the queue…" icon="clock" />
+          ) : items.length === 0 ? (
+            <EmptyState title="Nothing waiting for a decision" icon="check">
+              New access requests appear here the moment they are submitted, without reloading.
+            </EmptyState>
+          ) : (
+            <EmptyState title="No request matches these filters" icon="search" action={<button type="button" className="button" onClick={() => setFilters(DEFAULT_FILTERS)}>Clear filters</button>}>
+              {items.length.toLocaleString()} requests are pending; change the search or filters to see them.
+            </EmptyState>
+          )
+        ) : (
+          <div ref={listRef} className="virtual-list" role="listbox" aria-label="Pending requests" aria-activedescendant={current ? `q-${current.request.id}` : undefined} tabIndex={0} data-testid="queue-list">
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {virtualizer.getVirtualItems().map((row) => {
+                const item = list[row.index]!;
+                const id = item.request.id;
+                const active = id === cursor.id;
+                return (
+                  <div
+                    key={id}
+                    id={`q-${id}`}
+                    role="option"
+                    aria-selected={active}
+                    data-request-id={id}
+                    className={clsx('queue-row', active && 'active', visibleChecked.has(id) && 'checked', waiting.has(id) && 'waiting')}
+                    style={{ height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
+                    onClick={() => {
+                      setCursorId(id);
+                      lastIndex.current = row.index;
+                    }}
+                  >
+                    <input type="checkbox" aria-label={`Select request from ${item.requesterName}`} checked={visibleChecked.has(id)} onChange={() => toggle(id)} onClick={(e) => e.stopPropagation()} tabIndex={-1} />
+                    <div className="row-main">
+                      <div className="row-line">
+                        <span className="row-who">{item.requesterName}</span>
+                        <span className="row-what">{item.resourceName}</span>
+                      </div>
+                      <div className="row-line muted small">
+                        <span>{formatDuration(item.request.durationMinutes)}</span>
+                        <span className="row-just">{item.request.justification || 'No justification'}</span>
+                      </div>
+                    </div>
+                    <div className="row-side">
+                      <RiskBadge score={item.request.riskScore} compact />
+                      <WaitingTag waiting={waiting.get(id)} offline={offline} />
+                      <Time iso={item.request.createdAt} className="muted small" />
+                    </div>
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        )}
+      </section>
+
+      <section className="detail-pane" aria-label="Request detail" data-testid="detail-pane">
+        {current ? (
+          <>
+            <header className="detail-header">
+              <div>
+                <h2>{current.resourceName}</h2>
+                <div className="muted small">
+                  Requested by {current.requesterName} · <a href={href('requests', current.request.id)}>Timeline</a>
+                </div>
+              </div>
+              <div className="actions">
+                <button type="button" className="button danger" disabled={waiting.has(current.request.id)} onClick={() => setDenying(current.request)}>
+                  Deny <Kbd>d</Kbd>
+                </button>
+                <button type="button" className="button primary" disabled={waiting.has(current.request.id)} onClick={() => void approve(current)} data-testid="approve">
+                  Approve <Kbd>a</Kbd>
+                </button>
+              </div>
+            </header>
+            {waiting.has(current.request.id) ? (
+              <div className="notice warning" role="status">
+                <Icon name="clock" />
+                {offline ? 'Your decision is saved on this device and syncs when the connection returns.' : 'Your decision was sent; waiting for the server to apply it.'}
+              </div>
+            ) : null}
+            <RequestFacts request={current.request} />
+          </>
+        ) : (
+          <EmptyState title="Select a request" icon="inbox">
+            Move with <Kbd>j</Kbd> and <Kbd>k</Kbd>; approve with <Kbd>a</Kbd>, deny with <Kbd>d</Kbd>. Press <Kbd>?</Kbd> for every shortcut.
+          </EmptyState>
+        )}
+      </section>
+
+      <ReasonDialog
+        open={denying !== null}
+        title="Deny request"
+        confirmLabel="Deny"
+        intro={denying ? <p>The requester sees this reason. It is recorded in the audit log.</p> : null}
+        onClose={() => setDenying(null)}
+        onConfirm={(reason) => {
+          const target = denying;
+          setDenying(null);
+          if (target) void decisions.deny(target, reason).then((id) => id && toasts.push({ tone: 'success', title: 'Denied', body: reason }));
+        }}
+      />
+      <Dialog
+        open={bulkConfirm}
+        title={`Approve ${visibleChecked.size} request${visibleChecked.size === 1 ? '' : 's'}?`}
+        onClose={() => setBulkConfirm(false)}
+        footer={
+          <>
+            <button type="button" className="button" onClick={() => setBulkConfirm(false)}>
+              Cancel
+            </button>
+            <button type="button" className="button primary" autoFocus onClick={() => void bulkApprove()}>
+              Approve {visibleChecked.size}
+            </button>
+          </>
+        }
+      >
+        <p>Each approval is checked by the server against its policy; any that cannot be applied come back under Rejected with the reason.</p>
+      </Dialog>
+    </div>
+  );
+}

@@ -1,0 +1,156 @@
+import clsx from 'clsx';
+import { map } from 'rxjs';
+import type { AccessRequest } from '../../../core/index.js';
+import { href } from '../../app/router.js';
+import { useObservable } from '../../lib/use-rx.js';
+import { formatDuration } from '../../lib/time.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { useSession } from '../../session/session.js';
+import { Avatar, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
+
+const KIND_LABEL: Record<string, string> = {
+  entra_group: 'Entra ID group',
+  entra_role: 'Entra ID directory role',
+  entra_pim_group: 'PIM for groups',
+  ad_group: 'Active Directory group',
+  manual_role: 'Application role (manual)',
+  webhook_role: 'Application role (webhook)',
+};
+
+/** Everything an approver needs on one screen: who, what, which policy, why, how risky, and history. */
+export function RequestFacts({ request }: { request: AccessRequest }) {
+  const { users, resources, policies } = useConsoleData();
+  const requester = users.get(request.requesterId);
+  const resource = resources.get(request.resourceId);
+  const policy = request.policy;
+  const name = (id: string) => users.get(id)?.displayName ?? id;
+
+  return (
+    <div className="facts">
+      <section className="facts-section">
+        <div className="person">
+          <Avatar name={requester?.displayName ?? request.requesterId} />
+          <div>
+            <div className="person-name">{requester?.displayName ?? request.requesterId}</div>
+            <div className="muted small">
+              {[requester?.username, requester?.department, requester?.email].filter(Boolean).join(' · ') || 'Not in the directory copy yet'}
+            </div>
+          </div>
+        </div>
+      </section>
+
+      <dl className="facts-grid">
+        <dt>Resource</dt>
+        <dd>
+          <strong>{resource?.name ?? request.resourceId}</strong>
+          <div className="muted small">
+            {resource ? `${KIND_LABEL[resource.kind] ?? resource.kind} · ${resource.sensitivity} sensitivity` : 'Unknown resource'}
+          </div>
+        </dd>
+        <dt>Risk</dt>
+        <dd>
+          <RiskBadge score={request.riskScore} />
+        </dd>
+        <dt>Duration</dt>
+        <dd>
+          {formatDuration(request.durationMinutes)}
+          {policy ? <span className="muted small"> of at most {formatDuration(policy.maxDurationMinutes)}</span> : null}
+        </dd>
+        <dt>Justification</dt>
+        <dd className={clsx(!request.justification && 'muted')}>{request.justification || 'None given'}</dd>
+        <dt>Ticket</dt>
+        <dd className={clsx(!request.ticket && 'muted')}>{request.ticket ? <code>{request.ticket}</code> : 'None'}</dd>
+        <dt>Requested</dt>
+        <dd>
+          <Time iso={request.createdAt} />
+        </dd>
+        <dt>Decide by</dt>
+        <dd>
+          <Time iso={request.expiresAt} />
+        </dd>
+        <dt>Status</dt>
+        <dd>
+          <StatusPill status={request.status} />
+        </dd>
+      </dl>
+
+      <section className="facts-section">
+        <h3>Access policy</h3>
+        {policy ? (
+          <>
+            <p className="small">
+              {policy.policyIds.map((id) => policies.get(id)?.name ?? id).join(' + ') || 'Unnamed policy'}
+              <span className="muted">
+                {' · '}
+                {[policy.requireJustification && 'justification', policy.requireTicket && 'ticket', policy.requireMfa && 'MFA'].filter(Boolean).join(', ') || 'nothing'} required
+                {policy.maxExtensions > 0 ? ` · up to ${policy.maxExtensions} extension${policy.maxExtensions === 1 ? '' : 's'}` : ' · no extensions'}
+              </span>
+            </p>
+            {policy.approvalSteps.length > 0 ? (
+              <ol className="steps">
+                {policy.approvalSteps.map((step, index) => {
+                  const decided = request.decisions.filter((d) => d.stepIndex === index);
+                  const state = index < request.currentStep ? 'done' : index === request.currentStep && request.status === 'pending_approval' ? 'current' : 'later';
+                  return (
+                    <li key={index} className={clsx('step', `step-${state}`)}>
+                      <span className="step-name">
+                        {index + 1}. {step.name}
+                      </span>
+                      <span className="muted small">
+                        {step.mode === 'all' ? 'all of' : 'any of'}{' '}
+                        {[...step.approverIds.map(name), ...step.approverRoles.map((r) => `any ${r}`)].join(', ') || 'resource owner / manager'}
+                      </span>
+                      {decided.map((d) => (
+                        <span key={d.approverId} className="small">
+                          {d.decision === 'approve' ? 'Approved' : 'Denied'} by {name(d.approverId)} <Time iso={d.decidedAt} />
+                        </span>
+                      ))}
+                    </li>
+                  );
+                })}
+              </ol>
+            ) : (
+              <p className="muted small">No approval steps: {policy.autoApprove ? 'approved automatically' : 'decided by an approver'}.</p>
+            )}
+          </>
+        ) : (
+          <p className="muted small">No policy resolved for this request.</p>
+        )}
+      </section>
+
+      <RequesterHistory request={request} />
+    </div>
+  );
+}
+
+function RequesterHistory({ request }: { request: AccessRequest }) {
+  const { db } = useSession();
+  const { resources } = useConsoleData();
+  const history = useObservable(
+    () =>
+      db.requests
+        .find({ selector: { requesterId: request.requesterId }, sort: [{ createdAt: 'desc' }], limit: 9 })
+        .$.pipe(map((docs) => docs.map((d) => d.toJSON() as AccessRequest).filter((r) => r.id !== request.id).slice(0, 8))),
+    [] as AccessRequest[],
+    [db, request.requesterId, request.id],
+  );
+  return (
+    <section className="facts-section">
+      <h3>Their recent requests</h3>
+      {history.data.length === 0 ? (
+        <p className="muted small">{history.loading ? 'Loading…' : 'No other requests from this person.'}</p>
+      ) : (
+        <ul className="history">
+          {history.data.map((r) => (
+            <li key={r.id}>
+              <a href={href('requests', r.id)}>{resources.get(r.resourceId)?.name ?? r.resourceId}</a>
+              <span className="muted small">{formatDuration(r.durationMinutes)}</span>
+              <StatusPill status={r.status} />
+              <Time iso={r.createdAt} className="muted small" />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { ThemePreference } from '../../../preload/api.js';
+import { api } from '../../session/api-client.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { useSession, useSessionApi } from '../../session/session.js';
+import { Avatar } from '../../ui/ui.js';
+
+export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onTheme(theme: ThemePreference): void }) {
+  const { serverUrl, token, user } = useSession();
+  const { host, signOut } = useSessionApi();
+  const { status } = useConsoleData();
+  const [confirming, setConfirming] = useState(false);
+  const me = useQuery({ queryKey: ['me', serverUrl, token], queryFn: () => api.me(serverUrl, token), retry: false });
+  const roles = (me.data?.roles ?? user.roles) as string[];
+
+  return (
+    <div className="page narrow">
+      <header className="pane-header">
+        <div className="pane-title">
+          <h1>Settings</h1>
+        </div>
+      </header>
+      <section className="card">
+        <h3>Account</h3>
+        <div className="person">
+          <Avatar name={user.displayName} />
+          <div>
+            <div className="person-name">{me.data?.displayName ?? user.displayName}</div>
+            <div className="muted small">Roles: {roles.join(', ') || 'none'}</div>
+          </div>
+        </div>
+        {me.isError ? <p className="muted small">Account details could not be refreshed from the server: {me.error.message}</p> : null}
+      </section>
+      <section className="card">
+        <h3>Server</h3>
+        <dl className="facts-grid">
+          <dt>Address</dt>
+          <dd>
+            <code>{serverUrl}</code>
+          </dd>
+          <dt>Connection</dt>
+          <dd>{status.browserOffline || !status.online ? 'Offline' : 'Online'}</dd>
+          <dt>Waiting to sync</dt>
+          <dd>{status.pendingCommands}</dd>
+          <dt>Runs in</dt>
+          <dd>{host.kind === 'electron' ? 'Desktop app' : 'Web browser'}</dd>
+        </dl>
+      </section>
+      <section className="card">
+        <h3>Appearance</h3>
+        <fieldset className="segmented">
+          <legend className="visually-hidden">Theme</legend>
+          {(['system', 'light', 'dark'] as const).map((t) => (
+            <label key={t} className={theme === t ? 'selected' : undefined}>
+              <input type="radio" name="theme" value={t} checked={theme === t} onChange={() => onTheme(t)} />
+              {t === 'system' ? 'Match system' : t === 'light' ? 'Light' : 'Dark'}
+            </label>
+          ))}
+        </fieldset>
+      </section>
+      <section className="card">
+        <h3>Sign out</h3>
+        <p className="small">
+          Signing out removes the local copy of your organisation's data from this device.
+          {status.pendingCommands > 0 ? <strong> {status.pendingCommands} decision(s) have not synced yet and would be lost.</strong> : null}
+        </p>
+        {confirming ? (
+          <div className="actions">
+            <button type="button" className="button" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+            <button type="button" className="button danger" onClick={() => void signOut()} data-testid="confirm-sign-out">
+              Sign out and remove local data
+            </button>
+          </div>
+        ) : (
+          <button type="button" className="button" onClick={() => setConfirming(true)} data-testid="sign-out">
+            Sign out
+          </button>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import { useMutation } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
+import { useSessionApi } from '../../session/session.js';
+import { Icon } from '../../ui/ui.js';
+
+export function SignInPage({ notice }: { notice: string | null }) {
+  const { host, signIn } = useSessionApi();
+  const [serverUrl, setServerUrl] = useState('');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  useEffect(() => {
+    void host.getSettings().then((s) => {
+      setServerUrl((current) => current || s.serverUrl || host.defaultServerUrl() || '');
+      setUsername((current) => current || s.lastUsername);
+    });
+  }, [host]);
+  const login = useMutation({ mutationFn: () => signIn(serverUrl, username, password) });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!login.isPending) login.mutate();
+  };
+  const error = login.error;
+  const message = error ? (error as Error & { status?: number }).message : null;
+
+  return (
+    <div className="signin">
+      <form className="signin-card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
+        <div className="brand signin-brand">
+          <span className="brand-mark" aria-hidden="true">
+            <Icon name="key" size={16} />
+          </span>
+          <span className="brand-name">JIT Access</span>
+        </div>
+        <h1 id="signin-title">Sign in to the access console</h1>
+        <p className="muted small">Approve, revoke and audit time-bound privileged access.</p>
+        {notice ? (
+          <div className="notice warning" role="status">
+            <Icon name="alert" />
+            {notice}
+          </div>
+        ) : null}
+        <label className="field">
+          <span>Server</span>
+          <input name="server" type="url" inputMode="url" autoComplete="url" required value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} placeholder="https://jit.example.com" />
+        </label>
+        <label className="field">
+          <span>Username</span>
+          <input name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} autoFocus={username === ''} />
+        </label>
+        <label className="field">
+          <span>Password</span>
+          <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        {message ? (
+          <div className="notice danger" role="alert">
+            <Icon name="alert" />
+            {message}
+          </div>
+        ) : null}
+        <button type="submit" className="button primary block" disabled={login.isPending || !serverUrl || !username || !password}>
+          {login.isPending ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createRoot } from 'react-dom/client';
+import { App } from './app/App.js';
+import { detectHost } from './host/index.js';
+import { SessionProvider } from './session/session.js';
+import './styles.css';
+
+const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false } } });
+
+async function start() {
+  const root = document.getElementById('root');
+  if (!root) throw new Error('index.html has no #root');
+  const host = await detectHost();
+  createRoot(root).render(
+    // No StrictMode: its double-run effects would open and close the local database twice.
+    <QueryClientProvider client={queryClient}>
+      <SessionProvider host={host}>
+        <App />
+      </SessionProvider>
+    </QueryClientProvider>,
+  );
+}
+
+start().catch((error: unknown) => {
+  const root = document.getElementById('root');
+  if (root) root.textContent = `The console could not start: ${error instanceof Error ? error.message : String(error)}`;
+});

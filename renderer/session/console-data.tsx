@@ -1,0 +1,135 @@
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { map } from 'rxjs';
+import {
+  PENDING_REQUEST_STATES,
+  type AccessPolicy,
+  type AccessRequest,
+  type Command,
+  type CommandResult,
+  type DirectoryUser,
+  type Resource,
+} from '../../core/index.js';
+import type { ReplicationStatus } from '../db/index.js';
+import { useObservable } from '../lib/use-rx.js';
+import { useSession } from './session.js';
+
+/** What a command waiting for the server is about, so lists can mark the row. */
+export type WaitingDecision = { commandId: string; type: Command['type']; createdAt: string };
+
+type ConsoleData = {
+  users: ReadonlyMap<string, DirectoryUser>;
+  resources: ReadonlyMap<string, Resource>;
+  policies: ReadonlyMap<string, AccessPolicy>;
+  pending: readonly AccessRequest[];
+  pendingLoading: boolean;
+  /** Subject id (request or grant) -> this user's command not yet answered. */
+  waiting: ReadonlyMap<string, WaitingDecision>;
+  rejections: readonly CommandResult[];
+  /** False until the local results were read once, so old rejections are not announced as new. */
+  resultsLoaded: boolean;
+  /** Every command this user sent, by id: what a rejection was about. */
+  commands: ReadonlyMap<string, Command>;
+  status: ReplicationStatus & { browserOffline: boolean };
+};
+
+const DataContext = createContext<ConsoleData | null>(null);
+
+export function useConsoleData(): ConsoleData {
+  const value = useContext(DataContext);
+  if (!value) throw new Error('useConsoleData outside ConsoleDataProvider');
+  return value;
+}
+
+function byId<T extends { id: string }>(docs: readonly T[]): Map<string, T> {
+  return new Map(docs.map((d) => [d.id, d]));
+}
+
+export function subjectOf(command: Pick<Command, 'payload'>): string | null {
+  const p = command.payload as { requestId?: unknown; grantId?: unknown; taskId?: unknown };
+  const id = p.requestId ?? p.grantId ?? p.taskId;
+  return typeof id === 'string' ? id : null;
+}
+
+const asJson = <T,>(docs: ReadonlyArray<{ toJSON(): unknown }>): T[] => docs.map((d) => d.toJSON() as T);
+
+/** The live queries every screen shares, subscribed once per session. */
+export function ConsoleDataProvider({ children }: { children: ReactNode }) {
+  const { db, replication, user } = useSession();
+  const users = useObservable(() => db.users.find().$.pipe(map((d) => byId(asJson<DirectoryUser>(d)))), new Map(), [db]);
+  const resources = useObservable(() => db.resources.find().$.pipe(map((d) => byId(asJson<Resource>(d)))), new Map(), [db]);
+  const policies = useObservable(() => db.policies.find().$.pipe(map((d) => byId(asJson<AccessPolicy>(d)))), new Map(), [db]);
+  const pending = useObservable(
+    () => db.requests.find({ selector: { status: { $in: [...PENDING_REQUEST_STATES] } } }).$.pipe(map((d) => asJson<AccessRequest>(d))),
+    [] as AccessRequest[],
+    [db],
+  );
+  const commands = useObservable(() => db.commands.find({ selector: { actorId: user.id } }).$.pipe(map((d) => asJson<Command>(d))), [] as Command[], [db, user.id]);
+  const results = useObservable(
+    () => db.commandResults.find({ selector: { actorId: user.id } }).$.pipe(map((d) => asJson<CommandResult>(d))),
+    [] as CommandResult[],
+    [db, user.id],
+  );
+  const status = useObservable(() => replication.status$, { online: false, pendingCommands: 0 } as ReplicationStatus, [replication]);
+  const [browserOffline, setBrowserOffline] = useState(() => typeof navigator !== 'undefined' && navigator.onLine === false);
+
+  useEffect(() => {
+    const offline = () => setBrowserOffline(true);
+    const online = () => {
+      setBrowserOffline(false);
+      // Back online: catch up now rather than at the next retry.
+      replication.reSync();
+    };
+    window.addEventListener('offline', offline);
+    window.addEventListener('online', online);
+    return () => {
+      window.removeEventListener('offline', offline);
+      window.removeEventListener('online', online);
+    };
+  }, [replication]);
+
+  const value = useMemo<ConsoleData>(() => {
+    const answered = new Set(results.data.map((r) => r.commandId));
+    const waiting = new Map<string, WaitingDecision>();
+    for (const command of commands.data) {
+      if (answered.has(command.id)) continue;
+      const subject = subjectOf(command);
+      if (subject) waiting.set(subject, { commandId: command.id, type: command.type, createdAt: command.createdAt });
+    }
+    const rejections = results.data.filter((r) => r.status === 'rejected').sort((a, b) => (a.appliedAt < b.appliedAt ? 1 : -1));
+    return {
+      users: users.data,
+      resources: resources.data,
+      policies: policies.data,
+      pending: pending.data,
+      pendingLoading: pending.loading,
+      waiting,
+      rejections,
+      resultsLoaded: !results.loading && !commands.loading,
+      commands: byId(commands.data),
+      status: { ...status.data, browserOffline },
+    };
+  }, [users.data, resources.data, policies.data, pending.data, pending.loading, commands.data, commands.loading, results.data, results.loading, status.data, browserOffline]);
+
+  return <DataContext.Provider value={value}>{children}</DataContext.Provider>;
+}
+
+/**
+ * Calls back with rejections of commands sent from this device that arrive while the console is
+ * open; the ones already here when it opened are in the Rejected list, not announced again.
+ */
+export function useNewRejections(onNew: (results: CommandResult[]) => void): void {
+  const { rejections, resultsLoaded, commands } = useConsoleData();
+  const seen = useRef<Set<string> | null>(null);
+  const callback = useRef(onNew);
+  callback.current = onNew;
+  useEffect(() => {
+    if (!resultsLoaded) return;
+    if (seen.current === null) {
+      seen.current = new Set(rejections.map((r) => r.id));
+      return;
+    }
+    const fresh = rejections.filter((r) => !seen.current!.has(r.id) && commands.has(r.commandId));
+    for (const r of fresh) seen.current.add(r.id);
+    if (fresh.length > 0) callback.current(fresh);
+  }, [rejections, resultsLoaded, commands]);
+}

@@ -1,0 +1,175 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { merge } from 'rxjs';
+import type { CollectionName } from '../../core/index.js';
+import { createJitDatabase, startReplication, type JitDatabase, type ReplicationHandle } from '../db/index.js';
+import type { HostApi } from '../host/index.js';
+import { api, ApiError, normaliseServerUrl, type SessionUser } from './api-client.js';
+import { createStreamBudget, type StreamBudget } from './stream-budget.js';
+
+/** The collections the console opens; the rest arrive with the screens that need them. */
+export const CONSOLE_COLLECTIONS: readonly CollectionName[] = ['users', 'resources', 'policies', 'requests', 'grants', 'audit', 'commands', 'commandResults'];
+/** Streamed change by change; the others re-pull when these move (see stream-budget.ts). */
+const LIVE_COLLECTIONS: readonly CollectionName[] = ['requests', 'grants', 'commandResults'];
+
+export type Session = {
+  serverUrl: string;
+  token: string;
+  user: SessionUser;
+  db: JitDatabase;
+  replication: ReplicationHandle;
+};
+
+export type SessionState =
+  | { status: 'loading' }
+  | { status: 'signed-out'; notice: string | null }
+  | { status: 'reloading'; serverUrl: string }
+  | { status: 'signed-in'; session: Session };
+
+type SessionApi = {
+  state: SessionState;
+  host: HostApi;
+  signIn(serverUrl: string, username: string, password: string): Promise<void>;
+  signOut(notice?: string): Promise<void>;
+};
+
+const SessionContext = createContext<SessionApi | null>(null);
+
+export function useSessionApi(): SessionApi {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSessionApi outside SessionProvider');
+  return value;
+}
+
+export function useSession(): Session {
+  const { state } = useSessionApi();
+  if (state.status !== 'signed-in') throw new Error('useSession needs a signed-in console');
+  return state.session;
+}
+
+/** One replica per server and account, so two people on one machine never share data. */
+export function databaseName(serverUrl: string, userId: string): string {
+  let hash = 0x811c9dc5;
+  for (const ch of `${serverUrl}|${userId}`) {
+    hash ^= ch.codePointAt(0) ?? 0;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `jit-${hash.toString(16).padStart(8, '0')}`;
+}
+
+type Running = Session & { budget: StreamBudget; stopWatching(): void };
+
+async function openSession(serverUrl: string, token: string, user: SessionUser): Promise<Running> {
+  const db = await createJitDatabase({
+    name: databaseName(serverUrl, user.id),
+    storage: 'dexie',
+    devMode: import.meta.env.DEV,
+    collections: CONSOLE_COLLECTIONS,
+  });
+  const budget = createStreamBudget({
+    serverUrl,
+    live: LIVE_COLLECTIONS,
+    polled: CONSOLE_COLLECTIONS.filter((c) => c !== 'commands' && !LIVE_COLLECTIONS.includes(c)),
+  });
+  const replication = startReplication(db, { serverUrl, token, fetch: budget.fetch });
+  // Audit events, users and resources move with requests and grants: pull them when those change.
+  const watched = merge(db.requests.$, db.grants.$).subscribe(() => budget.nudge());
+  return { serverUrl, token, user, db, replication, budget, stopWatching: () => watched.unsubscribe() };
+}
+
+async function closeSession(running: Running, removeData: boolean): Promise<void> {
+  running.stopWatching();
+  running.budget.stop();
+  await running.replication.cancel().catch(() => undefined);
+  if (removeData) await running.db.remove();
+  else await running.db.close();
+}
+
+export function SessionProvider({ host, children }: { host: HostApi; children: ReactNode }) {
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+  const running = useRef<Running | null>(null);
+
+  const signOut = useCallback(
+    async (notice?: string) => {
+      const current = running.current;
+      running.current = null;
+      setState({ status: 'loading' });
+      if (current) {
+        void api.logout(current.serverUrl, current.token).catch(() => undefined);
+        // Signing out removes the local replica: nothing of this account stays on the machine.
+        await closeSession(current, true).catch(() => undefined);
+      }
+      await host.clearToken();
+      await host.setSettings({ user: null });
+      setState({ status: 'signed-out', notice: notice ?? null });
+    },
+    [host],
+  );
+
+  const start = useCallback(async (serverUrl: string, token: string, user: SessionUser) => {
+    const session = await openSession(serverUrl, token, user);
+    running.current = session;
+    setState({ status: 'signed-in', session });
+  }, []);
+
+  // Restore the last session: the replica opens offline too; the server is asked afterwards.
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      const [settings, token] = await Promise.all([host.getSettings(), host.getToken()]);
+      if (cancelled) return;
+      if (!settings.serverUrl || !settings.user || !token) {
+        setState({ status: 'signed-out', notice: null });
+        return;
+      }
+      try {
+        await start(settings.serverUrl, token, settings.user);
+      } catch (error) {
+        setState({ status: 'signed-out', notice: `The local copy could not be opened: ${error instanceof Error ? error.message : String(error)}` });
+        return;
+      }
+      api.me(settings.serverUrl, token).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) void signOut('Your session has expired. Sign in again.');
+      });
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [host, start, signOut]);
+
+  // A token that expires mid-session surfaces as a replication 401.
+  useEffect(() => {
+    if (state.status !== 'signed-in') return;
+    const sub = state.session.replication.status$.subscribe((status) => {
+      if (status.lastError === 'unauthenticated') void signOut('Your session has expired. Sign in again; decisions not yet sent stay on this device until then.');
+    });
+    return () => sub.unsubscribe();
+  }, [state, signOut]);
+
+  const signIn = useCallback(
+    async (serverInput: string, username: string, password: string) => {
+      const serverUrl = normaliseServerUrl(serverInput);
+      const settings = await host.getSettings();
+      if (host.kind === 'electron' && settings.serverUrl !== serverUrl) {
+        // The desktop window's security policy names its server; a new one needs a reload first.
+        setState({ status: 'reloading', serverUrl });
+        await host.setSettings({ serverUrl, lastUsername: username.trim() });
+        return;
+      }
+      const answer = await api.login(serverUrl, username.trim(), password);
+      await host.setToken(answer.token);
+      await host.setSettings({ serverUrl, lastUsername: username.trim(), user: { id: answer.user.id, displayName: answer.user.displayName, roles: [...answer.user.roles] } });
+      await start(serverUrl, answer.token, answer.user);
+    },
+    [host, start],
+  );
+
+  useEffect(
+    () => () => {
+      if (running.current) void closeSession(running.current, false);
+    },
+    [],
+  );
+
+  const value = useMemo(() => ({ state, host, signIn, signOut }), [state, host, signIn, signOut]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
