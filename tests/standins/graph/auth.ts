@@ -73,10 +73,12 @@ export function verifyClientAssertion(assertion: string, app: AppRegistration, t
   const publicKey = createPublicKey(new X509Certificate(app.certificatePem).publicKey.export({ type: 'spki', format: 'pem' }));
   const data = Buffer.from(`${headerPart}.${payloadPart}`);
   const signature = Buffer.from(signaturePart, 'base64url');
-  let valid = false;
-  if (header.alg === 'RS256') valid = verifySignature('sha256', data, publicKey, signature);
-  else if (header.alg === 'PS256') valid = verifySignature('sha256', data, { key: publicKey, padding: 6, saltLength: 32 }, signature);
-  else return `Unsupported client assertion algorithm '${String(header.alg)}'.`;
+  if (header.alg !== 'RS256' && header.alg !== 'PS256') return `Unsupported client assertion algorithm '${String(header.alg)}'.`;
+  // PS256 is RSA-PSS (padding 6 = RSA_PKCS1_PSS_PADDING) with a 32-byte salt, as MSAL signs it.
+  const valid =
+    header.alg === 'RS256'
+      ? verifySignature('sha256', data, publicKey, signature)
+      : verifySignature('sha256', data, { key: publicKey, padding: 6, saltLength: 32 }, signature);
   if (!valid) return 'The client assertion signature is invalid.';
   if (payload.iss !== app.clientId || payload.sub !== app.clientId) return 'The client assertion issuer and subject must be the client id.';
   if (payload.aud !== tokenEndpoint) return `The client assertion audience must be '${tokenEndpoint}'.`;

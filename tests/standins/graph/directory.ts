@@ -358,7 +358,9 @@ export class ReplicatedDirectory {
     }
   }
 
+  /** Writes some replica has not applied yet at the current time. */
   pendingCount(): number {
+    for (let i = 0; i < this.replicas.length; i++) this.replicaView(i);
     return this.replicas.reduce((sum, replica) => sum + replica.pending.length, 0);
   }
 

@@ -215,6 +215,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
   let lagRandom = new SeededRandom(seed + 1);
   let coinRandom = new SeededRandom(seed + 2);
   let orderRandom = new SeededRandom(seed + 3);
+  let requestIdRandom = new SeededRandom(seed + 5);
   const directory = new ReplicatedDirectory(options.replicas ?? 2, { next: () => lagRandom.next(), int: (min: number, max: number) => lagRandom.int(min, max) }, now);
   const initialLag = options.replicationLag ?? { minMs: 0, maxMs: 0 };
   directory.setLag(initialLag);
@@ -247,13 +248,14 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       permissions: new Set(app.permissions),
     });
   };
-  registerApp({
+  const registerDefaultApp = (): void => registerApp({
     clientId,
     clientSecret,
     ...(options.clientCertificatePem ? { certificatePem: options.clientCertificatePem } : {}),
     displayName: 'JIT access console (stand-in)',
     permissions: options.permissions ?? ALL_PERMISSIONS,
   });
+  registerDefaultApp();
 
   const server: Server = createServer({ cert: certificates.serverCertPem, key: certificates.serverKeyPem });
   const sockets = new Set<Socket>();
@@ -410,7 +412,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       const readyIndex = remaining.findIndex((r) => r.dependsOn.every((d) => statusById.has(d)));
       if (readyIndex < 0) return bad('The dependsOn references in the batch form a cycle.');
       const r = remaining.splice(readyIndex, 1)[0] as Inner;
-      const innerRequestId = idRandom.uuid();
+      const innerRequestId = requestIdRandom.uuid();
       let result: GraphResult;
       const failedDependency = r.dependsOn.some((d) => (statusById.get(d) ?? 0) >= 400);
       if (failedDependency) {
@@ -539,7 +541,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId = idRandom.uuid();
+    const requestId = requestIdRandom.uuid();
     const headerValue = (name: string): string | undefined => {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;
@@ -830,6 +832,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       lagRandom = new SeededRandom(seed + 1);
       coinRandom = new SeededRandom(seed + 2);
       orderRandom = new SeededRandom(seed + 3);
+      requestIdRandom = new SeededRandom(seed + 5);
       apiContext.random = idRandom;
       directory.clear();
       directory.setLag(initialLag);
@@ -837,6 +840,8 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       retryAfterMissingProbability = options.retryAfterMissingProbability ?? 0;
       timeoutHoldMs = options.timeoutHoldMs ?? 30_000;
       faults.clear();
+      apps.clear();
+      registerDefaultApp();
       writeLog.length = 0;
       counters = emptyCounters();
       if (options.demo) seedDemo(handleApi);
