@@ -32,6 +32,9 @@ export function graphError(body: unknown): GraphErrorBody | undefined {
   return { code: typeof code === 'string' ? code : 'unknown', message: typeof message === 'string' ? message : '' };
 }
 
+const AUTH_ERROR_NAMES = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
+const PERMANENT_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_scope', 'invalid_grant', 'unsupported_grant_type']);
+
 /** Statuses Graph documents as transient: throttled, unavailable, gateway timeout (and plain 5xx). */
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
 export const isTransientStatus = (status: number): boolean => TRANSIENT_STATUSES.has(status);
@@ -164,12 +167,14 @@ export class GraphHttp {
       this.stats.transportErrors++;
       return { status: 'failed', retryable: true, code: 'network_error', message };
     }
-    if (code === 'AuthenticationError') {
-      // A refused client credential (wrong secret, unknown app) will not heal by retrying.
-      return { status: 'failed', retryable: false, code: 'auth_failed', message: `the directory refused the app's credential: ${message}` };
-    }
-    if (code === 'CredentialUnavailableError' || code === 'AggregateAuthenticationError') {
-      return { status: 'failed', retryable: true, code: 'auth_unavailable', message };
+    if (AUTH_ERROR_NAMES.has(code)) {
+      // @azure/identity keeps the OAuth `error` code (RFC 6749 section 5.2) only at the start of its message.
+      const oauthError = /^\s*([a-z_]+):/.exec(message)?.[1];
+      if (oauthError && PERMANENT_OAUTH_ERRORS.has(oauthError)) {
+        // A refused client credential (wrong secret, unknown app, wrong tenant) will not heal by retrying.
+        return { status: 'failed', retryable: false, code: 'auth_failed', message: `the identity platform refused the app's credential (${oauthError}): ${message}`.slice(0, 2048) };
+      }
+      return { status: 'failed', retryable: true, code: 'auth_unavailable', message: message.slice(0, 2048) };
     }
     return { status: 'failed', retryable: true, code: 'client_error', message };
   }
