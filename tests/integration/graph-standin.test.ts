@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClientCertificateCredential } from '@azure/identity';
 import { PageIterator } from '@microsoft/microsoft-graph-client';
+import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
-import { rawRequest, standinAgent, standinCredential, standinGraphClient } from '../standins/graph/test-client.js';
+import { agentPolicy, rawRequest, standinAgent, standinCredential, standinGraphClient } from '../standins/graph/test-client.js';
 
 type GraphErrorBody = { error: { code: string; message: string; innerError: { date: string; 'request-id': string; 'client-request-id': string } } };
 const errorCode = (body: unknown): string => (body as GraphErrorBody).error.code;
@@ -70,6 +72,25 @@ describe('Graph stand-in', () => {
       expect(raw.status).toBe(401);
       expect((raw.body as { error: string }).error).toBe('invalid_client');
       expect((raw.body as { error_description: string }).error_description).toMatch(/^AADSTS7000215: /);
+    });
+
+    it('accepts certificate credentials (client_assertion) from ClientCertificateCredential', async () => {
+      const appCert = await generate([{ name: 'commonName', value: 'jit-console-app' }], { keySize: 2048, algorithm: 'sha256' });
+      graph.addApp({ clientId: 'cert-app', certificatePem: appCert.cert, permissions: ['User.Read.All'] });
+      const credential = new ClientCertificateCredential(graph.tenantId, 'cert-app', { certificate: `${appCert.private}\n${appCert.cert}` }, {
+        authorityHost: graph.authorityHost,
+        disableInstanceDiscovery: true,
+        additionalPolicies: [agentPolicy(agent)],
+      });
+      const accessToken = await credential.getToken('https://graph.microsoft.com/.default');
+      expect((await rawRequest(graph, 'GET', '/v1.0/users', { token: accessToken.token })).status).toBe(200);
+      const otherCert = await generate([{ name: 'commonName', value: 'impostor' }], { keySize: 2048, algorithm: 'sha256' });
+      const impostor = new ClientCertificateCredential(graph.tenantId, 'cert-app', { certificate: `${otherCert.private}\n${otherCert.cert}` }, {
+        authorityHost: graph.authorityHost,
+        disableInstanceDiscovery: true,
+        additionalPolicies: [agentPolicy(agent)],
+      });
+      await expect(impostor.getToken('https://graph.microsoft.com/.default')).rejects.toThrow(/invalid_client|AADSTS700027/);
     });
 
     it('answers 401 InvalidAuthenticationToken in Graph shape without or with a forged token', async () => {
@@ -173,6 +194,10 @@ describe('Graph stand-in', () => {
       expect(ids(directOf.body)).toEqual(['g-pay']);
       const badSelect = await rawRequest(graph, 'GET', '/v1.0/users?$select=nope', { token });
       expect(badSelect.status).toBe(400);
+      const unsupported = await rawRequest(graph, 'GET', '/v1.0/users?$orderby=displayName', { token });
+      expect(unsupported.status).toBe(400);
+      const counted = await rawRequest(graph, 'GET', '/v1.0/groups?$count=true&$top=1', { token, headers: { ConsistencyLevel: 'eventual' } });
+      expect((counted.body as Record<string, unknown>)['@odata.count']).toBe(2);
     });
   });
 

@@ -36,6 +36,7 @@ export const DEFAULT_CLIENT_SECRET = 'standin-secret~not-a-real-credential';
 const DEFAULT_DOMAIN = 'contoso.test';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_BATCH = 20;
+const SUPPORTED_QUERY_OPTIONS = ['$select', '$top', '$filter', '$count', '$skiptoken'];
 
 export type GraphStandinOptions = {
   host?: string;
@@ -339,6 +340,9 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
           result = graphError(429, 'TooManyRequests', 'Too many requests. Please retry again later.', requestId, clientRequestId, retryAfterHeader(decision.retryAfterSeconds));
         } else {
           try {
+            const unsupported = [...call.query.keys()].find((key) => key.startsWith('$') && !SUPPORTED_QUERY_OPTIONS.includes(key.toLowerCase()));
+            // Deny rather than silently ignore an option the stand-in does not implement.
+            if (unsupported) throw new GraphError(400, 'BadRequest', `The query option '${unsupported}' is not supported by the Graph stand-in.`);
             result = route.handle(apiContext, call, match.params);
           } catch (error) {
             if (error instanceof GraphError) result = graphError(error.status, error.code, error.message, requestId, clientRequestId, error.headers);

@@ -5,7 +5,7 @@
  */
 import https from 'node:https';
 import tls from 'node:tls';
-import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { ClientSecretCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
 import {
   AuthenticationHandler,
   Client,
@@ -23,23 +23,28 @@ export function standinAgent(standin: Pick<GraphStandin, 'caPem'>): https.Agent 
   return new https.Agent({ ca: [...tls.rootCertificates, standin.caPem], keepAlive: true });
 }
 
-/** `@azure/identity` with its token requests sent through the given agent (a per-call pipeline policy). */
+type AdditionalPolicy = NonNullable<ClientSecretCredentialOptions['additionalPolicies']>[number];
+
+/** A per-call pipeline policy that sends `@azure/identity`'s token requests through the agent. */
+export function agentPolicy(agent: https.Agent): AdditionalPolicy {
+  return {
+    position: 'perCall',
+    policy: {
+      name: 'standin-ca-agent',
+      sendRequest: (request, next) => {
+        request.agent = agent;
+        return next(request);
+      },
+    },
+  };
+}
+
+/** `@azure/identity` pointed at the stand-in, its token requests trusting the stand-in's CA. */
 export function standinCredential(standin: GraphStandin, agent: https.Agent, secret = standin.credentials.clientSecret): ClientSecretCredential {
   return new ClientSecretCredential(standin.tenantId, standin.credentials.clientId, secret, {
     authorityHost: standin.authorityHost,
     disableInstanceDiscovery: true,
-    additionalPolicies: [
-      {
-        position: 'perCall',
-        policy: {
-          name: 'standin-ca-agent',
-          sendRequest: (request, next) => {
-            request.agent = agent;
-            return next(request);
-          },
-        },
-      },
-    ],
+    additionalPolicies: [agentPolicy(agent)],
   });
 }
 
