@@ -349,6 +349,25 @@ describe('Graph stand-in', () => {
       expect(lagged.state.pendingReplication()).toBe(0);
     });
 
+    it('answers 404 for a just-created object until the replicas catch up', async () => {
+      laggedToken = lagged.issueToken();
+      lagged.addUser({ id: 'u-1', displayName: 'One' });
+      lagged.addGroup({ id: 'g-1', displayName: 'PIM group' });
+      const created = await post('/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests', {
+        action: 'adminAssign', accessId: 'owner', principalId: 'u-1', groupId: 'g-1', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT4H' } },
+      });
+      expect(created.status).toBe(201);
+      const requestId = (created.body as { id: string }).id;
+      const early = await get(`/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests/${requestId}`);
+      expect(early.status).toBe(404);
+      expect(errorCode(early.body)).toBe('Request_ResourceNotFound');
+      expect(lagged.state.owners('g-1')).toEqual(['u-1']);
+      expect(ids((await get('/v1.0/groups/g-1/owners')).body)).toEqual([]);
+      clock += 8001;
+      expect((await get(`/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests/${requestId}`)).status).toBe(200);
+      expect(ids((await get('/v1.0/groups/g-1/owners')).body)).toEqual(['u-1']);
+    });
+
     it('turns an adminAssign request into an active instance, refuses duplicates and removals of nothing', async () => {
       laggedToken = lagged.issueToken();
       lagged.setReplicationLag({ minMs: 0, maxMs: 0 });
@@ -462,6 +481,20 @@ describe('Graph stand-in', () => {
         [504, 'applied-then-504'],
       ]);
     });
+  });
+
+  it('close() frees the port so it can be bound again', async () => {
+    const first = await startGraphStandin({ seed: 5 });
+    const port = first.port;
+    first.failNext(1, 'timeout');
+    const pending = rawRequest(first, 'GET', '/v1.0/users', { token: first.issueToken() }).catch((e: Error) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await first.close();
+    expect(await pending).toBeInstanceOf(Error);
+    const second = await startGraphStandin({ seed: 5, port });
+    expect(second.port).toBe(port);
+    expect((await rawRequest(second, 'GET', '/v1.0/users', { token: second.issueToken() })).status).toBe(200);
+    await second.close();
   });
 
   it('the CLI prints its URLs and credentials as JSON and serves the demo directory', async () => {
