@@ -1,6 +1,7 @@
 import { canTransition, markEffective, markVerifiedGone, type Grant, type VerifyOutcome } from '../../core/index.js';
 import { inParallel, type SchedulerContext } from './context.js';
 import { jobId, type Job } from './jobs.js';
+import { escalateRevocation } from './writes.js';
 
 export const VERIFY_KINDS = ['verify_provision', 'verify_revocation', 'drift_check'] as const;
 
@@ -142,6 +143,7 @@ function recordRevocationCheck(ctx: SchedulerContext, job: Job, grant: Grant, ou
     const receipt = ctx.writeReceipt(job, grant, 'revocation', 'gone', outcome, startedAt, finishedAt);
     ctx.audit('grant.revocation_verified', 'grant', grant.id, evidence(outcome, receipt.id), finishedAt);
     ctx.jobs.finish(job.id, at);
+    ctx.closeTasks(grant.id, 'revocation_escalation', `Verified gone by the scheduler at ${finishedAt.toISOString()}.`, finishedAt);
     ctx.opts.driftCheckAfterMs.forEach((afterMs, index) => {
       ctx.jobs.ensure({ id: jobId('drift_check', grant.id, index), grantId: grant.id, kind: 'drift_check', connectorId: job.connectorId, dueAt: at + afterMs }, at, false);
     });
@@ -152,9 +154,21 @@ function recordRevocationCheck(ctx: SchedulerContext, job: Job, grant: Grant, ou
     // The access is still there: back to revoking; the revoke job's attempts keep counting toward escalation.
     const receipt = ctx.writeReceipt(job, grant, 'revocation', 'still_present', outcome, startedAt, finishedAt);
     ctx.audit('grant.revocation_not_verified', 'grant', grant.id, { ...evidence(outcome, receipt.id), result: 'still_present' }, finishedAt);
-    if (canTransition(grant.status, 'revoking')) {
-      ctx.putGrant({ ...grant, status: 'revoking', verification: 'still_present', lastError: 'access still present after revocation', updatedAt: finishedAt.toISOString(), revision: grant.revision + 1 });
-      ctx.jobs.ensure({ id: jobId('revoke', grant.id), grantId: grant.id, kind: 'revoke', connectorId: job.connectorId, dueAt: at }, at);
+    const revokeId = jobId('revoke', grant.id);
+    ctx.jobs.ensure({ id: revokeId, grantId: grant.id, kind: 'revoke', connectorId: job.connectorId, dueAt: at }, at);
+    const revokeJob = ctx.jobs.get(revokeId);
+    const attempts = revokeJob?.attempts ?? 0;
+    const message = `still_present: ${outcome.reads.at(-1)?.detail ?? 'the directory still shows the access'}`;
+    if (attempts >= ctx.opts.maxAttempts) {
+      // Removing it again keeps "succeeding" yet the access stays (nesting, another assignment): a person must look.
+      escalateRevocation(ctx, grant, ctx.store.get('resources', grant.resourceId), { attempts, code: 'still_present', message, retryable: true }, finishedAt, {
+        notify: !revokeJob?.escalated,
+        patch: { verification: 'still_present' },
+      });
+      ctx.jobs.retry(revokeId, at, at + ctx.opts.escalatedRetryMs, message, true);
+    } else if (canTransition(grant.status, 'revoking')) {
+      ctx.putGrant({ ...grant, status: 'revoking', verification: 'still_present', lastError: message.slice(0, 2048), updatedAt: finishedAt.toISOString(), revision: grant.revision + 1 });
+      ctx.jobs.retry(revokeId, at, at + ctx.retryDelayMs(attempts, undefined), message);
     }
     ctx.jobs.finish(job.id, at);
     summary.stillPresent++;

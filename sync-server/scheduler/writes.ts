@@ -190,7 +190,6 @@ function recordRevoke(ctx: SchedulerContext, job: Job, grant: Grant, resource: R
       attempts: job.attempts,
     }, now);
     ctx.jobs.finish(job.id, nowMs);
-    if (job.escalated) ctx.closeTasks(grant.id, 'revocation_escalation', `Revoked by the scheduler at ${now.toISOString()} after ${job.attempts} attempt(s).`, now);
     ctx.jobs.ensure({ id: jobId('verify_revocation', grant.id), grantId: grant.id, kind: 'verify_revocation', connectorId: job.connectorId, dueAt: nowMs + ctx.opts.verifyDelayMs }, nowMs);
     summary.applied++;
     return;
@@ -221,28 +220,48 @@ function recordRevoke(ctx: SchedulerContext, job: Job, grant: Grant, resource: R
   let current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
   ctx.audit('grant.revoke_failed', 'grant', grant.id, { attempt: job.attempts, code: outcome.code, retryable: outcome.retryable, message: outcome.message.slice(0, 1024) }, now);
   if (escalate && !job.escalated) {
-    const failed = markFailed(current, 'revoke_failed', message, { now });
-    if (failed.ok) current = ctx.putGrant(failed.value);
-    const taskId = ctx.openTask(
-      {
-        id: `task:revocation_escalation:${grant.id}:${job.attempts}`.slice(0, 128),
-        kind: 'revocation_escalation',
-        title: `Revocation keeps failing: ${resource?.name ?? grant.resourceId} for ${grant.userId}`.slice(0, 512),
-        detail: `The access could not be removed after ${job.attempts} attempt(s). Last error: ${message}. The scheduler keeps retrying every ${Math.round(ctx.opts.escalatedRetryMs / 60_000)} min; remove the access by hand if it cannot wait.`.slice(0, 8192),
-        assigneeId: resource?.ownerId ?? null,
-        grantId: grant.id,
-        requestId: grant.requestId,
-        resourceId: grant.resourceId,
-        severity: 'critical',
-        dueAt: now.toISOString(),
-      },
-      now,
-    );
-    ctx.audit('grant.revoke_escalated', 'grant', grant.id, { attempts: job.attempts, code: outcome.code, retryable: outcome.retryable, taskId }, now);
+    escalateRevocation(ctx, current, resource, { attempts: job.attempts, code: outcome.code, message, retryable: outcome.retryable }, now);
     summary.escalated++;
   }
   const delay = escalate ? Math.max(ctx.opts.escalatedRetryMs, outcome.retryAfterMs ?? 0) : ctx.retryDelayMs(job.attempts, outcome.retryAfterMs);
   ctx.jobs.retry(job.id, nowMs, nowMs + delay, message, escalate);
+}
+
+/**
+ * A revocation a person must look at: the grant becomes `revoke_failed`, the resource owner gets
+ * a critical task, the audit log says so. The scheduler keeps retrying at the slower cadence.
+ */
+export function escalateRevocation(
+  ctx: SchedulerContext,
+  grant: Grant,
+  resource: Resource | null,
+  why: { attempts: number; code: string; message: string; retryable: boolean },
+  now: Date,
+  opts: { notify?: boolean; patch?: Partial<Pick<Grant, 'verification'>> } = {},
+): Grant {
+  let current = grant;
+  // From `revoked` (verification found the access still there) the way to revoke_failed is through revoking.
+  if (current.status === 'revoked') current = ctx.putGrant({ ...current, status: 'revoking', updatedAt: now.toISOString(), revision: current.revision + 1 });
+  const failed = markFailed({ ...current, ...opts.patch }, 'revoke_failed', why.message, { now });
+  if (failed.ok) current = ctx.putGrant(failed.value);
+  if (opts.notify === false) return current;
+  const taskId = ctx.openTask(
+    {
+      id: `task:revocation_escalation:${grant.id}:${why.attempts}`.slice(0, 128),
+      kind: 'revocation_escalation',
+      title: `Revocation keeps failing: ${resource?.name ?? grant.resourceId} for ${grant.userId}`.slice(0, 512),
+      detail: `The access could not be removed after ${why.attempts} attempt(s). Last error: ${why.message}. The scheduler keeps retrying every ${Math.round(ctx.opts.escalatedRetryMs / 60_000)} min; remove the access by hand if it cannot wait.`.slice(0, 8192),
+      assigneeId: resource?.ownerId ?? null,
+      grantId: grant.id,
+      requestId: grant.requestId,
+      resourceId: grant.resourceId,
+      severity: 'critical',
+      dueAt: now.toISOString(),
+    },
+    now,
+  );
+  ctx.audit('grant.revoke_escalated', 'grant', grant.id, { attempts: why.attempts, code: why.code, retryable: why.retryable, taskId }, now);
+  return current;
 }
 
 function recordProvision(ctx: SchedulerContext, job: Job, grant: Grant, resource: Resource | null, outcome: ConnectorOutcome, now: Date, summary: PassSummary): void {
