@@ -251,7 +251,7 @@ describe('Graph stand-in', () => {
       expect(tooMany.status).toBe(400);
       expect(errorCode(tooMany.body)).toBe('BadRequest');
       expect((await batch(many.slice(0, 20))).status).toBe(200);
-      const dup = await batch([{ id: '1', method: 'GET', url: '/users' }, { id: '1', method: 'GET', url: '/groups' }]);
+      const dup = await batch([{ id: 'a', method: 'GET', url: '/users' }, { id: 'A', method: 'GET', url: '/groups' }]);
       expect(dup.status).toBe(400);
     });
 

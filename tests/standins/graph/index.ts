@@ -397,8 +397,9 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       const r = raw as Record<string, unknown>;
       const id = typeof r.id === 'number' ? String(r.id) : r.id;
       if (typeof id !== 'string' || id === '') return bad(`Request ${index} in the batch has no id.`);
-      if (ids.has(id)) return bad(`Batch request contains duplicate id '${id}'.`);
-      ids.add(id);
+      // Batch ids are case-insensitive in Graph.
+      if (ids.has(id.toLowerCase())) return bad(`Batch request contains duplicate id '${id}'.`);
+      ids.add(id.toLowerCase());
       if (typeof r.method !== 'string' || !['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].includes(r.method.toUpperCase())) return bad(`Request '${id}' in the batch has an invalid method.`);
       if (typeof r.url !== 'string' || r.url === '' || /^https?:/i.test(r.url)) return bad(`Request '${id}' in the batch needs a relative url.`);
       const headers: Record<string, string> = {};
@@ -406,9 +407,9 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       if (r.body !== undefined && r.method.toUpperCase() !== 'GET' && !headers['content-type']) return bad(`Request '${id}' in the batch has a body but no Content-Type header.`);
       const dependsOn = r.dependsOn === undefined ? [] : r.dependsOn;
       if (!Array.isArray(dependsOn) || dependsOn.some((d) => typeof d !== 'string')) return bad(`Request '${id}' in the batch has an invalid dependsOn.`);
-      inner.push({ id, method: r.method.toUpperCase(), url: r.url, headers, body: r.body, dependsOn: dependsOn as string[] });
+      inner.push({ id, method: r.method.toUpperCase(), url: r.url, headers, body: r.body, dependsOn: (dependsOn as string[]).map((d) => d.toLowerCase()) });
     }
-    for (const r of inner) for (const d of r.dependsOn) if (!ids.has(d) || d === r.id) return bad(`Request '${r.id}' depends on unknown request '${d}'.`);
+    for (const r of inner) for (const d of r.dependsOn) if (!ids.has(d) || d === r.id.toLowerCase()) return bad(`Request '${r.id}' depends on unknown request '${d}'.`);
     const statusById = new Map<string, number>();
     const responses: Array<{ id: string; status: number; headers: Record<string, string>; body?: unknown }> = [];
     const remaining = [...inner];
@@ -427,7 +428,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
         const fault = faults.pick(r.method, `/v1.0${path}`, true);
         result = executeGraph({ method: r.method, path, query, headers: r.headers, body: r.body, clientId: clientIdOfCaller }, fault, innerRequestId, requestId);
       }
-      statusById.set(r.id, result.status);
+      statusById.set(r.id.toLowerCase(), result.status);
       const headers: Record<string, string> = { ...(result.headers ?? {}) };
       if (result.body !== undefined) headers['Content-Type'] = JSON_CONTENT_TYPE;
       responses.push({ id: r.id, status: result.status, headers, ...(result.body !== undefined ? { body: result.body } : {}) });
