@@ -258,3 +258,30 @@ describe('OpenAPI', () => {
     expect(res.body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 });
+
+describe('web console files', () => {
+  it('serves the built console at / with a single-page fallback, without a token; API paths stay JSON', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const webRoot = join(srv.dataDir, 'web');
+    mkdirSync(join(webRoot, 'assets'), { recursive: true });
+    writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>JIT console</title>');
+    writeFileSync(join(webRoot, 'assets', 'app.js'), 'console.log("app")');
+    const web = await startTestServer({ webRoot });
+    try {
+      const index = await http('GET', `${web.url}/`);
+      expect(index.status).toBe(200);
+      expect(index.text).toMatch(/JIT console/);
+      expect((await http('GET', `${web.url}/assets/app.js`)).text).toMatch(/console.log/);
+      const deepLink = await http('GET', `${web.url}/queue/req-1`, { headers: { accept: 'text/html' } });
+      expect(deepLink.status).toBe(200);
+      expect(deepLink.text).toMatch(/JIT console/);
+      const api = await http('GET', `${web.url}/api/v1/nothing`);
+      expect(api.status).toBe(404);
+      expect(api.body.error.code).toBe('not_found');
+      expect((await http('GET', `${web.url}/api/v1/me`)).status).toBe(401);
+    } finally {
+      await web.close();
+    }
+  });
+});
