@@ -1,0 +1,66 @@
+/**
+ * Runs the scheduler alone on a data directory: a worker process next to (or instead of) the
+ * HTTP server, and what the crash/restart tests start as a child process.
+ *
+ *   tsx sync-server/scheduler/worker-cli.ts --data-dir DIR --connectors connectors.json [--interval-ms 250]
+ *
+ * connectors.json is an array of connector configs (see ../connectors/config.ts). Trust for a
+ * private CA comes from NODE_EXTRA_CA_CERTS or a config's `tlsCaPem`. Prints one JSON line
+ * `{"ready":true,...}` when running; stops cleanly on SIGTERM/SIGINT.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createConnectorRegistry } from '../connectors/registry.js';
+import { openStore } from '../store/sqlite-store.js';
+import { SCHEDULER_MIGRATIONS } from './migrations.js';
+import { startScheduler } from './index.js';
+
+function fail(message: string): never {
+  process.stderr.write(`scheduler worker: ${message}\n`);
+  process.exit(2);
+}
+
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    connectors: { type: 'string' },
+    'interval-ms': { type: 'string', default: '250' },
+    'max-attempts': { type: 'string' },
+  },
+});
+const dataDir = values['data-dir'] ?? fail('--data-dir is required');
+const connectorsPath = values.connectors ?? fail('--connectors is required (a JSON file with an array of connector configs)');
+const intervalMs = Number(values['interval-ms']);
+if (!Number.isFinite(intervalMs) || intervalMs < 1) fail('--interval-ms must be a positive number');
+
+let configs: unknown;
+try {
+  configs = JSON.parse(readFileSync(connectorsPath, 'utf8'));
+} catch (error) {
+  fail(`cannot read ${connectorsPath}: ${error instanceof Error ? error.message : String(error)}`);
+}
+if (!Array.isArray(configs)) fail(`${connectorsPath} must hold a JSON array of connector configs`);
+
+const store = openStore({ dataDir, migrations: [SCHEDULER_MIGRATIONS] });
+const registry = createConnectorRegistry(configs);
+const maxAttempts = values['max-attempts'] ? Number(values['max-attempts']) : undefined;
+const scheduler = startScheduler({
+  store,
+  registry,
+  intervalMs,
+  ...(maxAttempts ? { maxAttempts } : {}),
+  onError: (error) => process.stderr.write(`scheduler pass failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+});
+process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, dataDir, connectors: registry.ids() })}\n`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await scheduler.stop();
+  registry.close();
+  store.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
