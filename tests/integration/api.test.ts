@@ -10,7 +10,7 @@ let heidi: string;
 
 beforeAll(async () => {
   srv = await startTestServer({ seedDemo: true });
-  [bob, alice, eve, carol, heidi] = await Promise.all(['bob', 'alice', 'eve', 'carol', 'heidi'].map((u) => srv.login(u)));
+  [bob, alice, eve, carol, heidi] = (await Promise.all(['bob', 'alice', 'eve', 'carol', 'heidi'].map((u) => srv.login(u)))) as [string, string, string, string, string];
 });
 afterAll(() => srv?.close());
 
