@@ -17,6 +17,9 @@ const preloadPath = path.join(here, '../preload/index.cjs');
 const devServerUrl = !app.isPackaged ? (process.env.ELECTRON_RENDERER_URL ?? null) : null;
 const origins = consoleOrigins(devServerUrl);
 
+// A separate profile folder per run (tests give each app its own; people may keep several).
+if (process.env.JIT_USER_DATA_DIR) app.setPath('userData', path.resolve(process.env.JIT_USER_DATA_DIR));
+
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 const store = new Store<Record<string, unknown>>({ name: 'jit-console' }) as unknown as RawStore;

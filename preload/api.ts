@@ -60,7 +60,7 @@ const fileName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^/\\:*?"<>|\x00-\x1f]+$/, 'must be a plain file name without a folder');
+  .refine((name) => !/[/\\:*?"<>|]/.test(name) && ![...name].some((ch) => ch.charCodeAt(0) < 0x20), 'must be a plain file name without a folder');
 
 export const IPC_CONTRACT = {
   'settings.get': { input: Empty, output: HostSettings },

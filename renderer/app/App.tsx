@@ -12,7 +12,7 @@ import { SignInPage } from '../features/signin/SignInPage.js';
 import { ConsoleDataProvider, useConsoleData, useNewRejections } from '../session/console-data.js';
 import { useSessionApi } from '../session/session.js';
 import { ToastProvider, useToasts } from '../ui/toasts.js';
-import { EmptyState } from '../ui/ui.js';
+import { EmptyState, sentence } from '../ui/ui.js';
 import { Layout } from './Layout.js';
 import { href, navigate, useRoute } from './router.js';
 import { SearchProvider } from './search.js';
@@ -42,7 +42,7 @@ function RejectionToasts() {
   const toasts = useToasts();
   useNewRejections((results) => {
     for (const r of results) {
-      toasts.push({ tone: 'danger', title: `${COMMAND_LABEL[r.type] ?? r.type} not applied`, body: r.message, action: { label: 'See rejected decisions', href: href('rejected') } });
+      toasts.push({ tone: 'danger', title: `${COMMAND_LABEL[r.type] ?? r.type} not applied`, body: sentence(r.message), action: { label: 'See rejected decisions', href: href('rejected') } });
     }
   });
   return null;

@@ -69,6 +69,9 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
     return () => window.removeEventListener('keydown', onKey);
   }, [inputRef]);
 
+  // Each screen starts with an empty search: a filter typed for the queue would hide grants.
+  useEffect(() => setQuery(''), [screen, setQuery]);
+
   const searchable = ['queue', 'requests', 'grants', 'audit', 'rejected'].includes(screen);
 
   return (

@@ -49,7 +49,7 @@ async function call<T>(serverUrl: string, path: string, init: RequestInit & { to
     throw new ApiError(0, 'network', `Could not reach ${serverUrl}. Check the address and your connection.`);
   }
   const text = await response.text();
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {

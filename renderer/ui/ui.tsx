@@ -48,6 +48,14 @@ const STATUS_TONE: Record<string, 'neutral' | 'info' | 'success' | 'warning' | '
   rejected: 'danger',
 };
 
+/** Server messages are sentence fragments ("the request was already approved by Alice"); show them as sentences. */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return trimmed;
+  const capitalised = trimmed[0]!.toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+}
+
 export function statusLabel(status: string): string {
   if (status === 'pending_approval') return 'Pending approval';
   const text = status.replace(/_/g, ' ');

@@ -47,10 +47,14 @@ export function GrantsPage() {
       <header className="pane-header">
         <div className="pane-title">
           <h1>Active grants</h1>
-          <span className="muted">{rows.length.toLocaleString()} live</span>
+          <span className="muted">{rows.length === grants.data.length ? `${rows.length.toLocaleString()} live` : `${rows.length.toLocaleString()} of ${grants.data.length.toLocaleString()} live`}</span>
         </div>
       </header>
-      {rows.length === 0 ? (
+      {rows.length === 0 && grants.data.length > 0 ? (
+        <EmptyState title="No grant matches the search" icon="search">
+          {grants.data.length.toLocaleString()} grants are live; change the search to see them.
+        </EmptyState>
+      ) : rows.length === 0 ? (
         <EmptyState title={grants.loading ? 'Loading grants…' : 'No active grants'} icon="key">
           {grants.loading ? null : 'When a request is approved its grant appears here, with a countdown to the moment the access is revoked.'}
         </EmptyState>

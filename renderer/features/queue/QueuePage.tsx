@@ -125,7 +125,7 @@ export function QueuePage() {
               {filtered ? `${list.length.toLocaleString()} of ${items.length.toLocaleString()}` : items.length.toLocaleString()} pending
             </span>
           </div>
-          <div className="filters" role="group" aria-label="Filters">
+          <div className="filters queue-filters" role="group" aria-label="Filters">
             <select aria-label="Resource" value={filters.resourceId} onChange={(e) => setFilter('resourceId', e.target.value)}>
               <option value="">All resources</option>
               {resourceOptions.map((r) => (
@@ -213,13 +213,13 @@ export function QueuePage() {
                         <span className="row-what">{item.resourceName}</span>
                       </div>
                       <div className="row-line muted small">
+                        <WaitingTag waiting={waiting.get(id)} offline={offline} />
                         <span>{formatDuration(item.request.durationMinutes)}</span>
                         <span className="row-just">{item.request.justification || 'No justification'}</span>
                       </div>
                     </div>
                     <div className="row-side">
                       <RiskBadge score={item.request.riskScore} compact />
-                      <WaitingTag waiting={waiting.get(id)} offline={offline} />
                       <Time iso={item.request.createdAt} className="muted small" />
                     </div>
                   </div>

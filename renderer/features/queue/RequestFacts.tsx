@@ -17,6 +17,13 @@ const KIND_LABEL: Record<string, string> = {
   webhook_role: 'Application role (webhook)',
 };
 
+function describeApprovers(step: { mode: 'any' | 'all'; approverIds: string[]; approverRoles: string[] }, name: (id: string) => string): string {
+  const who = [...step.approverIds.map(name), ...step.approverRoles.map((r) => `anyone with the ${r.replace('_', ' ')} role`)];
+  if (who.length === 0) return 'The resource owner or the requester\u2019s manager';
+  if (who.length === 1) return step.mode === 'all' ? `${who[0]} must approve` : `${who[0]!.replace(/^anyone/, 'Anyone')}`;
+  return `${step.mode === 'all' ? 'Every one of' : 'Any one of'}: ${who.join(', ')}`;
+}
+
 /** Everything an approver needs on one screen: who, what, which policy, why, how risky, and history. */
 export function RequestFacts({ request }: { request: AccessRequest }) {
   const { users, resources, policies } = useConsoleData();
@@ -96,10 +103,7 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
                       <span className="step-name">
                         {index + 1}. {step.name}
                       </span>
-                      <span className="muted small">
-                        {step.mode === 'all' ? 'all of' : 'any of'}{' '}
-                        {[...step.approverIds.map(name), ...step.approverRoles.map((r) => `any ${r}`)].join(', ') || 'resource owner / manager'}
-                      </span>
+                      <span className="muted small">{describeApprovers(step, name)}</span>
                       {decided.map((d) => (
                         <span key={d.approverId} className="small">
                           {d.decision === 'approve' ? 'Approved' : 'Denied'} by {name(d.approverId)} <Time iso={d.decidedAt} />

@@ -2,7 +2,7 @@ import { useDeferredValue, useMemo } from 'react';
 import { href } from '../../app/router.js';
 import { useSearch } from '../../app/search.js';
 import { subjectOf, useConsoleData } from '../../session/console-data.js';
-import { EmptyState, Time } from '../../ui/ui.js';
+import { EmptyState, sentence, Time } from '../../ui/ui.js';
 import { COMMAND_LABEL } from '../decisions.js';
 
 /** Decisions the server refused, each with its reason: nothing done offline is silently lost. */
@@ -35,7 +35,7 @@ export function RejectedPage() {
                   <span className="pill tone-danger">{r.code.replace(/_/g, ' ')}</span>
                   <Time iso={r.appliedAt} className="muted small" />
                 </div>
-                <p className="rejection-message">{r.message}</p>
+                <p className="rejection-message">{sentence(r.message)}</p>
                 {subject ? (
                   <a className="small" href={href(r.type.startsWith('grant.') ? 'grants' : 'requests', r.type.startsWith('grant.') ? null : subject)}>
                     {r.type.startsWith('grant.') ? 'Open active grants' : `Open request ${subject}`}

@@ -1,0 +1,142 @@
+import { APPROVERS, E2E_ADMIN_PASSWORD, REQUESTERS } from './support/accounts.js';
+import { getRequest, serverUrl, submitRequest } from './support/api.js';
+import { saveScreenshot } from './support/screenshot.js';
+import { expect, openConsoleAs, test } from './fixtures.js';
+import { SignInPage } from './pages/SignInPage.js';
+
+test('signs in, shows the queue with the signed-in user and sync state', async ({ page, context }, testInfo) => {
+  const signIn = new SignInPage(page);
+  await signIn.open(serverUrl());
+  await signIn.signIn('alice', 'not-the-password');
+  await signIn.expectError(/invalid|incorrect|username or password/i);
+  await saveScreenshot(page, testInfo, '01-sign-in-error');
+  await page.close();
+
+  const { page: consolePage, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await expect(queue.count()).toContainText('pending');
+  await expect(console.syncState()).toContainText('Online');
+  await expect(queue.detail()).toContainText('Access policy');
+  await saveScreenshot(consolePage, testInfo, '01-queue-signed-in');
+
+  // The session survives a reload: the token and the replica are kept.
+  await consolePage.reload();
+  await console.expectSignedInAs(APPROVERS.alice.displayName);
+  await queue.expectLoaded();
+  expect(E2E_ADMIN_PASSWORD).toBeTruthy();
+});
+
+test('a request submitted through the API appears in the queue within a second, without reload', async ({ context }, testInfo) => {
+  const { page, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  const navigations: string[] = [];
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) navigations.push(frame.url());
+  });
+  const created = await submitRequest(REQUESTERS.dave.username, REQUESTERS.dave.resourceId);
+  await expect(queue.row(created.id)).toBeVisible({ timeout: 1_000 });
+  await expect(queue.row(created.id)).toContainText(REQUESTERS.dave.displayName);
+  expect(navigations).toEqual([]);
+  await saveScreenshot(page, testInfo, '02-live-new-request');
+});
+
+test('approves by keyboard and the grant appears', async ({ context }, testInfo) => {
+  const created = await submitRequest(REQUESTERS.frank.username, REQUESTERS.frank.resourceId);
+  const { page, console, queue, grants } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await queue.focusRequest(created.id, created.justification);
+  await expect(queue.detail()).toContainText(created.justification);
+  await queue.approveByKeyboard();
+  await expect(queue.row(created.id)).toHaveCount(0, { timeout: 15_000 });
+  await console.expectNothingWaiting();
+
+  const decided = await getRequest(created.id);
+  expect(decided.status).toBe('approved');
+  await console.go('Active grants');
+  await grants.expectLoaded();
+  const row = grants.rowForRequest(created.id);
+  await expect(row).toBeVisible({ timeout: 15_000 });
+  // Grants turn active when the scheduler has provisioned them; until then they are provisioning.
+  await expect(row).toContainText(/Provisioning|Active/);
+  await expect(row).toContainText(/left/);
+  await saveScreenshot(page, testInfo, '03-approved-grant');
+});
+
+test('approves while offline; the decision waits and applies on reconnect', async ({ context }, testInfo) => {
+  const created = await submitRequest(REQUESTERS.judy.username, REQUESTERS.judy.resourceId);
+  const { page, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await expect(queue.row(created.id)).toBeVisible({ timeout: 10_000 });
+
+  await context.setOffline(true);
+  await console.expectOffline();
+  await queue.focusRequest(created.id, created.justification);
+  await queue.approveByKeyboard();
+  await console.expectChangesWaiting(1);
+  await expect(queue.row(created.id)).toContainText('Approval waiting to sync');
+  await saveScreenshot(page, testInfo, '04-offline-waiting');
+  expect((await getRequest(created.id)).status).toBe('pending_approval');
+
+  await context.setOffline(false);
+  await console.expectOnline();
+  await console.expectNothingWaiting();
+  await expect(queue.row(created.id)).toHaveCount(0, { timeout: 15_000 });
+  expect((await getRequest(created.id)).status).toBe('approved');
+  await saveScreenshot(page, testInfo, '04-offline-applied');
+});
+
+test('two approvers decide the same request: the second sees the rejection and its reason', async ({ browser }, testInfo) => {
+  const created = await submitRequest(REQUESTERS.grace.username, REQUESTERS.grace.resourceId);
+  const aliceContext = await browser.newContext();
+  const carolContext = await browser.newContext();
+  try {
+    const alice = await openConsoleAs(aliceContext, APPROVERS.alice.username, APPROVERS.alice.displayName);
+    const carol = await openConsoleAs(carolContext, APPROVERS.carol.username, APPROVERS.carol.displayName);
+    await expect(alice.queue.row(created.id)).toBeVisible({ timeout: 10_000 });
+    await expect(carol.queue.row(created.id)).toBeVisible({ timeout: 10_000 });
+
+    // Carol decides on what she saw while her connection was down; Alice decides first for real.
+    await carolContext.setOffline(true);
+    await carol.console.expectOffline();
+    await carol.queue.focusRequest(created.id, created.justification);
+    await carol.queue.denyByKeyboard('Not covered by the change calendar');
+    await carol.console.expectChangesWaiting(1);
+
+    await alice.queue.focusRequest(created.id, created.justification);
+    await alice.queue.approveByKeyboard();
+    await expect(alice.queue.row(created.id)).toHaveCount(0, { timeout: 15_000 });
+
+    await carolContext.setOffline(false);
+    await carol.console.expectNothingWaiting();
+    const toast = carol.page.getByRole('alert').filter({ hasText: 'not applied' });
+    await expect(toast).toContainText(/already approved by Alice Moreau/, { timeout: 15_000 });
+    await saveScreenshot(carol.page, testInfo, '05-rejected-toast');
+
+    await carol.console.go('Rejected');
+    await carol.rejected.expectRejection(/already approved by Alice Moreau/);
+    await saveScreenshot(carol.page, testInfo, '05-rejected-list');
+    expect((await getRequest(created.id)).status).toBe('approved');
+  } finally {
+    await aliceContext.close();
+    await carolContext.close();
+  }
+});
+
+test('revokes a grant from the active list', async ({ context }, testInfo) => {
+  const created = await submitRequest(REQUESTERS.bob.username, REQUESTERS.bob.resourceId);
+  const { page, console, queue, grants } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await queue.focusRequest(created.id, created.justification);
+  await queue.approveByKeyboard();
+  await expect(queue.row(created.id)).toHaveCount(0, { timeout: 15_000 });
+
+  await console.go('Active grants');
+  const row = grants.rowForRequest(created.id);
+  await expect(row).toBeVisible({ timeout: 15_000 });
+  await saveScreenshot(page, testInfo, '06-grants-before-revoke');
+  await grants.revoke(row, 'Incident closed; access no longer needed');
+  // Revoking (the connector is removing it) or gone from the list once revoked.
+  await expect(async () => {
+    const count = await row.count();
+    if (count > 0) await expect(row).toContainText('Revoking', { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await console.expectNothingWaiting();
+  const grantId = (await getRequest(created.id)).grantId;
+  expect(grantId).toBeTruthy();
+  await saveScreenshot(page, testInfo, '06-grant-revoked');
+});

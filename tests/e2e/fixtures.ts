@@ -1,0 +1,27 @@
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
+import { ConsolePage } from './pages/ConsolePage.js';
+import { GrantsPage } from './pages/GrantsPage.js';
+import { QueuePage } from './pages/QueuePage.js';
+import { RejectedPage } from './pages/RejectedPage.js';
+import { SignInPage } from './pages/SignInPage.js';
+import { DEMO_PASSWORD } from './support/accounts.js';
+import { serverUrl } from './support/api.js';
+
+export type ConsoleSession = { page: Page; context: BrowserContext; console: ConsolePage; queue: QueuePage; grants: GrantsPage; rejected: RejectedPage };
+
+/** Signs in through the form in a fresh context (its own IndexedDB replica) and waits for the queue. */
+export async function openConsoleAs(context: BrowserContext, username: string, displayName: string): Promise<ConsoleSession> {
+  const page = await context.newPage();
+  const signIn = new SignInPage(page);
+  await signIn.open(serverUrl());
+  await expect(signIn.server()).toHaveValue(serverUrl());
+  await signIn.signIn(username, DEMO_PASSWORD);
+  const session = { page, context, console: new ConsolePage(page), queue: new QueuePage(page), grants: new GrantsPage(page), rejected: new RejectedPage(page) };
+  await session.console.expectSignedInAs(displayName);
+  await session.queue.expectLoaded();
+  await session.console.expectOnline();
+  return session;
+}
+
+export const test = base;
+export { expect };

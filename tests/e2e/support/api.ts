@@ -1,0 +1,45 @@
+import { DEMO_PASSWORD } from './accounts.js';
+
+/** The requester side, through the REST API, as a self-service portal would call it. */
+export function serverUrl(): string {
+  const url = process.env.JIT_E2E_URL;
+  if (!url) throw new Error('JIT_E2E_URL is not set: run through playwright.config.ts (its global setup starts the server)');
+  return url;
+}
+
+async function json<T>(method: string, path: string, token: string | null, body?: unknown): Promise<T> {
+  const response = await fetch(serverUrl() + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+export async function login(username: string, password = DEMO_PASSWORD): Promise<string> {
+  return (await json<{ token: string }>('POST', '/api/v1/auth/login', null, { username, password })).token;
+}
+
+export type CreatedRequest = { id: string; status: string; revision: number };
+
+let counter = 0;
+
+/** Submits a request and returns it; the justification is unique so the queue row is easy to find. */
+export async function submitRequest(username: string, resourceId: string, opts: { minutes?: number; justification?: string; ticket?: string } = {}): Promise<CreatedRequest & { justification: string }> {
+  const token = await login(username);
+  counter += 1;
+  const justification = opts.justification ?? `e2e ${username} ${Date.now().toString(36)}-${counter}`;
+  const created = await json<CreatedRequest>('POST', '/api/v1/requests', token, {
+    resourceId,
+    durationMinutes: opts.minutes ?? 60,
+    justification,
+    ticket: opts.ticket ?? `CHG-${1000 + counter}`,
+  });
+  return { ...created, justification };
+}
+
+export async function getRequest(id: string, username = 'alice'): Promise<{ id: string; status: string; grantId: string | null }> {
+  return json('GET', `/api/v1/requests/${encodeURIComponent(id)}`, await login(username));
+}
