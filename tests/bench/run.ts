@@ -13,6 +13,7 @@ import type { BenchContext, BenchSuite, Figure } from './types.js';
 /** The one list of suites; loaded lazily so one suite's missing dependency does not stop the others. */
 const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   sync: () => import('./suites/sync.js'),
+  console: () => import('./suites/console.js'),
 };
 
 type Row = Figure & { key: string };

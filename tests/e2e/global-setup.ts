@@ -3,32 +3,15 @@
  * sync server as a child process on a free port with a temporary data folder and the demo
  * organisation. The URL reaches the tests through JIT_E2E_URL; the returned function stops it.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { E2E_ADMIN_PASSWORD } from './support/accounts.js';
+import { buildConsoleIfStale } from './support/build.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-function newest(target: string): number {
-  if (!existsSync(target)) return 0;
-  const stat = statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let latest = 0;
-  for (const entry of readdirSync(target)) latest = Math.max(latest, newest(path.join(target, entry)));
-  return latest;
-}
-
-function buildIfStale(): void {
-  const built = path.join(root, 'out/renderer/index.html');
-  const sources = Math.max(newest(path.join(root, 'renderer')), newest(path.join(root, 'core')), newest(path.join(root, 'preload/api.ts')), newest(path.join(root, 'electron.vite.config.ts')));
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  console.log('[e2e] building the console (out/renderer is missing or stale)...');
-  const result = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`electron-vite build failed with status ${result.status}`);
-}
 
 async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'jit-e2e-'));
@@ -84,7 +67,7 @@ async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  buildIfStale();
+  buildConsoleIfStale();
   const server = await startServer();
   process.env.JIT_E2E_URL = server.url;
   console.log(`[e2e] sync server at ${server.url}`);
