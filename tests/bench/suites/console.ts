@@ -47,7 +47,8 @@ function pendingRequest(i: number, template: AccessRequest, now: number): Access
 /** Resolves once the queue shows `expected` pending requests and a frame has been painted after it. */
 async function queuePaintedAt(page: Page, expected: number): Promise<number> {
   const label = expected.toLocaleString('en-US');
-  await page.waitForFunction((text) => document.querySelector('[data-testid="queue-count"]')?.textContent?.startsWith(`${text} pending`) ?? false, label, { timeout: 120_000, polling: 'raf' });
+  const shown = `(document.querySelector('[data-testid="queue-count"]')?.textContent ?? '').startsWith(${JSON.stringify(`${label} pending`)})`;
+  await page.waitForFunction(shown, undefined, { timeout: 120_000, polling: 'raf' });
   return page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))))') as Promise<number>;
 }
 
