@@ -76,12 +76,32 @@ async function openSession(serverUrl: string, token: string, user: SessionUser):
   return { serverUrl, token, user, db, replication, budget, stopWatching: () => watched.unsubscribe() };
 }
 
+/** RxDB's Dexie storage empties its IndexedDB databases on remove but leaves them behind: delete them too. */
+async function deleteIndexedDbFiles(dbName: string): Promise<void> {
+  if (typeof indexedDB === 'undefined' || typeof indexedDB.databases !== 'function') return;
+  const prefix = `rxdb-dexie-${dbName}--`;
+  const names = (await indexedDB.databases()).map((d) => d.name ?? '').filter((name) => name.startsWith(prefix));
+  await Promise.all(
+    names.map(
+      (name) =>
+        new Promise<void>((resolve) => {
+          const request = indexedDB.deleteDatabase(name);
+          request.onsuccess = request.onerror = request.onblocked = () => resolve();
+        }),
+    ),
+  );
+}
+
 async function closeSession(running: Running, removeData: boolean): Promise<void> {
   running.stopWatching();
   running.budget.stop();
   await running.replication.cancel().catch(() => undefined);
-  if (removeData) await running.db.remove();
-  else await running.db.close();
+  if (removeData) {
+    await running.db.remove();
+    await deleteIndexedDbFiles(running.db.name);
+  } else {
+    await running.db.close();
+  }
 }
 
 export function SessionProvider({ host, children }: { host: HostApi; children: ReactNode }) {
@@ -93,14 +113,17 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
       const current = running.current;
       running.current = null;
       setState({ status: 'loading' });
+      let problem: string | null = null;
       if (current) {
         void api.logout(current.serverUrl, current.token).catch(() => undefined);
         // Signing out removes the local replica: nothing of this account stays on the machine.
-        await closeSession(current, true).catch(() => undefined);
+        await closeSession(current, true).catch((error: unknown) => {
+          problem = `Signed out, but the local copy could not be removed (${error instanceof Error ? error.message : String(error)}). Clear this site's data in the browser settings.`;
+        });
       }
       await host.clearToken();
       await host.setSettings({ user: null });
-      setState({ status: 'signed-out', notice: notice ?? null });
+      setState({ status: 'signed-out', notice: problem ?? notice ?? null });
     },
     [host],
   );

@@ -1,4 +1,4 @@
-import { APPROVERS, E2E_ADMIN_PASSWORD, REQUESTERS } from './support/accounts.js';
+import { APPROVERS, REQUESTERS } from './support/accounts.js';
 import { getRequest, serverUrl, submitRequest } from './support/api.js';
 import { saveScreenshot } from './support/screenshot.js';
 import { expect, openConsoleAs, test } from './fixtures.js';
@@ -22,7 +22,19 @@ test('signs in, shows the queue with the signed-in user and sync state', async (
   await consolePage.reload();
   await console.expectSignedInAs(APPROVERS.alice.displayName);
   await queue.expectLoaded();
-  expect(E2E_ADMIN_PASSWORD).toBeTruthy();
+  const replicaNames = () => consolePage.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.includes('jit-')));
+  expect((await replicaNames()).length).toBeGreaterThan(0);
+
+  // Signing out removes the local replica and the token.
+  await console.go('Settings');
+  await consolePage.getByTestId('sign-out').click();
+  await consolePage.getByTestId('confirm-sign-out').click();
+  await expect(consolePage.getByRole('heading', { name: 'Sign in to the access console' })).toBeVisible();
+  await expect.poll(replicaNames).toEqual([]);
+  expect(await consolePage.evaluate(() => localStorage.getItem('jit.session'))).toBeNull();
+  await consolePage.reload();
+  await expect(consolePage.getByRole('heading', { name: 'Sign in to the access console' })).toBeVisible();
+  await expect(consolePage.getByLabel('Username')).toHaveValue('alice');
 });
 
 test('a request submitted through the API appears in the queue within a second, without reload', async ({ context }, testInfo) => {
