@@ -11,6 +11,9 @@ const httpsUrl = (field: string) =>
 /** Graph's documented write budget per app and tenant: 3,000 writes per 150 seconds. */
 export const DEFAULT_WRITE_BUDGET = { writes: 3000, perSeconds: 150 } as const;
 
+/** The smallest tenant tier's resource units: 3,500 per 10 seconds. */
+export const DEFAULT_RESOURCE_UNIT_BUDGET = { units: 3500, perSeconds: 10 } as const;
+
 export const WriteBudget = z.object({
   writes: z.number().int().min(1, 'writeBudget.writes must be at least 1'),
   perSeconds: z.number().min(0.001, 'writeBudget.perSeconds must be positive'),
@@ -42,6 +45,13 @@ export const EntraConnectorConfig = z
      */
     tlsCaPem: z.string().max(1_000_000).optional(),
     writeBudget: WriteBudget.optional(),
+    /**
+     * Graph's resource-unit budget per app and tenant (3,500 / 5,000 / 8,000 per 10 s by tenant
+     * size). Reads are paced so that they and the writes together stay under it.
+     */
+    resourceUnitBudget: z
+      .object({ units: z.number().int().min(1, 'resourceUnitBudget.units must be at least 1'), perSeconds: z.number().min(0.001, 'resourceUnitBudget.perSeconds must be positive') })
+      .optional(),
     /** Reads between verification reads; replication lag is usually seconds. */
     verifyReadIntervalMs: z.number().int().min(0).max(600_000).default(2000),
     /** In-call retries of throttled or failing requests before the scheduler takes over. */

@@ -71,7 +71,7 @@ export function resolveOptions(opts: SchedulerOptions): ResolvedOptions {
     leaseMs: opts.leaseMs ?? 10 * 60_000,
     batchSize: opts.batchSize ?? 20,
     writeConcurrency: opts.writeConcurrency ?? 4,
-    verifyConcurrency: opts.verifyConcurrency ?? 8,
+    verifyConcurrency: opts.verifyConcurrency ?? 64,
     claimLimit: opts.claimLimit ?? 500,
     random: opts.random ?? Math.random,
     onError: opts.onError,

@@ -87,7 +87,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     return { expired, writes: writesSummary, manualSettled };
   };
 
-  const verifyPass = async (): Promise<VerifySummary> => await runVerifyPass(ctx, verifyInFlight);
+  const verifyRunning = new Set<Promise<void>>();
+  // In the loop, verifications run in the background and a finished one frees its slot at once.
+  const verifyPass = async (): Promise<VerifySummary> => await runVerifyPass(ctx, verifyInFlight, { wait: false, running: verifyRunning, onSettled: () => verifications.poke() });
 
   const nextDelay = (kinds: readonly (typeof WRITE_KINDS)[number][] | readonly (typeof VERIFY_KINDS)[number][], includeExpiry: boolean): number => {
     const nowMs = ctx.nowMs();
@@ -101,7 +103,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   };
 
   const writes = makeLoop(() => writePass(), () => nextDelay(WRITE_KINDS, true), onError);
-  const verifications = makeLoop(() => verifyPass(), () => nextDelay(VERIFY_KINDS, false), onError);
+  // With every slot busy, a finishing verification pokes the loop; no need to poll.
+  const verifications = makeLoop(() => verifyPass(), () => (verifyInFlight.size >= ctx.opts.verifyConcurrency ? ctx.opts.intervalMs : nextDelay(VERIFY_KINDS, false)), onError);
   if (ctx.opts.intervalMs > 0) {
     writes.start();
     verifications.start();
@@ -113,10 +116,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       stopped = true;
       unsubscribe();
       await Promise.all([writes.stop(), verifications.stop()]);
+      await Promise.all([...verifyRunning]);
     },
     async runOnce() {
       const w = await writePass();
-      const v = await verifyPass();
+      const v = await runVerifyPass(ctx, verifyInFlight, { wait: true });
       return { ...w, verifications: v };
     },
     poke() {

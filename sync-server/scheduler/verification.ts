@@ -1,5 +1,5 @@
 import { canTransition, markEffective, markVerifiedGone, type Grant, type VerifyOutcome } from '../../core/index.js';
-import { inParallel, type SchedulerContext } from './context.js';
+import type { SchedulerContext } from './context.js';
 import { jobId, type Job } from './jobs.js';
 import { escalateRevocation } from './writes.js';
 
@@ -19,13 +19,17 @@ const APPLIES: Record<(typeof VERIFY_KINDS)[number], readonly Grant['status'][]>
  * absent (several agreeing reads, nested groups included), and stay absent (drift checks).
  * Each result is a verification receipt plus an audit event.
  */
-export async function runVerifyPass(ctx: SchedulerContext, inFlight: Set<string>): Promise<VerifySummary> {
+export async function runVerifyPass(ctx: SchedulerContext, inFlight: Set<string>, opts: { wait: boolean; running?: Set<Promise<void>>; onSettled?: () => void } = { wait: true }): Promise<VerifySummary> {
   const summary: VerifySummary = { claimed: 0, effective: 0, gone: 0, stillPresent: 0, drift: 0, inconclusive: 0 };
+  // Verifications mostly wait between reads: many run at once, each holding one slot until done.
+  const capacity = ctx.opts.verifyConcurrency - inFlight.size;
+  if (capacity <= 0) return summary;
   const now = ctx.opts.now();
   const nowMs = now.getTime();
   const claimed: { job: Job; grant: Grant }[] = [];
   ctx.store.tx(() => {
-    for (const job of ctx.jobs.due(VERIFY_KINDS, nowMs, ctx.opts.verifyConcurrency * 4)) {
+    for (const job of ctx.jobs.due(VERIFY_KINDS, nowMs, capacity + inFlight.size)) {
+      if (claimed.length >= capacity) break;
       if (inFlight.has(job.id)) continue;
       const grant = ctx.store.get('grants', job.grantId);
       const kind = job.kind as (typeof VERIFY_KINDS)[number];
@@ -39,18 +43,27 @@ export async function runVerifyPass(ctx: SchedulerContext, inFlight: Set<string>
       summary.claimed++;
     }
   });
-  await inParallel(claimed, ctx.opts.verifyConcurrency, async ({ job, grant }) => {
-    try {
-      await verifyOne(ctx, job, grant, summary);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const at = ctx.nowMs();
-      ctx.store.tx(() => ctx.jobs.retry(job.id, at, at + ctx.retryDelayMs(job.attempts, undefined), `verification threw: ${message}`));
-      ctx.opts.onError?.(error);
-    } finally {
-      inFlight.delete(job.id);
-    }
+  const started = claimed.map(({ job, grant }) => {
+    const run = (async () => {
+      try {
+        await verifyOne(ctx, job, grant, summary);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const at = ctx.nowMs();
+        ctx.store.tx(() => ctx.jobs.retry(job.id, at, at + ctx.retryDelayMs(job.attempts, undefined), `verification threw: ${message}`));
+        ctx.opts.onError?.(error);
+      } finally {
+        inFlight.delete(job.id);
+      }
+    })();
+    opts.running?.add(run);
+    void run.finally(() => {
+      opts.running?.delete(run);
+      opts.onSettled?.();
+    });
+    return run;
   });
+  if (opts.wait) await Promise.all(started);
   return summary;
 }
 

@@ -274,9 +274,11 @@ describe('Entra connector against the Graph stand-in', () => {
     expect(refs.every((r) => outcomes.get(r.grantId)?.status === 'applied')).toBe(true);
     expect(graph.state.members(group.id)).toEqual([]);
     expect(graph.counters.batches).toBeGreaterThanOrEqual(3);
-    // One DELETE that took effect per member (some answered 504 after applying): retries found them already gone.
-    const successes = graph.writeLog.filter((w) => w.method === 'DELETE' && (w.status === 204 || w.fault === 'applied-then-504'));
-    expect(new Set(successes.map((w) => w.path)).size).toBe(successes.length);
-    expect(successes.length).toBe(50);
+    // Never two DELETEs that answered 204 for one member: retries found it already gone. (An
+    // "applied-then-504" fault hides whether its DELETE removed anything, so it is not counted.)
+    const deletes = graph.writeLog.filter((w) => w.method === 'DELETE');
+    const ok = deletes.filter((w) => w.status === 204);
+    expect(new Set(ok.map((w) => w.path)).size).toBe(ok.length);
+    expect(new Set(deletes.map((w) => w.path)).size).toBe(50);
   });
 });

@@ -5,7 +5,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import { ClientCertificateCredential, ClientSecretCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
 import type { ConnectorOutcome } from '../../../core/index.js';
 import { backoffDelayMs, parseRetryAfterMs, sleep as realSleep } from '../backoff.js';
-import { DEFAULT_WRITE_BUDGET, type EntraConnectorConfig } from '../config.js';
+import { DEFAULT_RESOURCE_UNIT_BUDGET, DEFAULT_WRITE_BUDGET, type EntraConnectorConfig } from '../config.js';
 import { TokenBucket } from '../rate-limiter.js';
 import { createHttpsAgent, HttpsMessageHandler } from './transport.js';
 
@@ -50,6 +50,15 @@ export type GraphDeps = {
 };
 
 export type GraphStats = { requests: number; throttled: number; retries: number; transportErrors: number };
+
+/** Graph's documented resource-unit cost of a read. */
+export function readCost(path: string): number {
+  const bare = path.replace(/^https:\/\/[^/]+\/[^/]+/, '').split('?')[0] ?? '';
+  if (/\/transitive(Members|MemberOf)\b/.test(bare)) return 5;
+  if (/\/(members|owners|memberOf)\b/.test(bare)) return 3;
+  if (/^\/users\b/.test(bare)) return 2;
+  return 1;
+}
 
 function headersOf(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
@@ -98,6 +107,8 @@ function buildCredential(config: EntraConnectorConfig, agent: https.Agent): Toke
 export class GraphHttp {
   readonly client: Client;
   readonly writeLimiter: TokenBucket;
+  /** Resource units left for reads once the full write budget is set aside. */
+  readonly readLimiter: TokenBucket;
   readonly stats: GraphStats = { requests: 0, throttled: 0, retries: 0, transportErrors: 0 };
   private readonly agent: https.Agent;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -126,7 +137,13 @@ export class GraphHttp {
       customHosts: new Set([graphHost]),
     });
     const budget = config.writeBudget ?? DEFAULT_WRITE_BUDGET;
-    this.writeLimiter = new TokenBucket(budget, deps.now ? { now: deps.now, sleep: this.sleep } : { sleep: this.sleep });
+    const bucketDeps = deps.now ? { now: deps.now, sleep: this.sleep } : { sleep: this.sleep };
+    this.writeLimiter = new TokenBucket(budget, bucketDeps);
+    const units = config.resourceUnitBudget ?? DEFAULT_RESOURCE_UNIT_BUDGET;
+    // Each write costs one unit: reserve what the write budget may spend in the same window.
+    const writeUnits = (budget.writes / budget.perSeconds) * units.perSeconds;
+    const readUnits = Math.max(units.units * 0.1, units.units - writeUnits);
+    this.readLimiter = new TokenBucket({ writes: Math.floor(readUnits), perSeconds: units.perSeconds }, bucketDeps);
   }
 
   /** `${graphBaseUrl}/${version}/directoryObjects/{id}`: how Graph names an object in a $ref body. */
@@ -192,6 +209,7 @@ export class GraphHttp {
     let last: Failure = { status: 'failed', retryable: true, code: 'not_attempted', message: 'no attempt was made' };
     for (let attempt = 0; attempt < this.config.maxAttempts; attempt++) {
       if (opts.isWrite) await this.writeLimiter.take(1);
+      else if (method === 'GET') await this.readLimiter.take(readCost(path));
       const result = await this.sendOnce(method, path, opts.body, opts.headers);
       let retryAfterMs: number | undefined;
       if (result.ok) {
