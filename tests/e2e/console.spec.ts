@@ -22,7 +22,8 @@ test('signs in, shows the queue with the signed-in user and sync state', async (
   await consolePage.reload();
   await console.expectSignedInAs(APPROVERS.alice.displayName);
   await queue.expectLoaded();
-  const replicaNames = () => consolePage.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.includes('jit-')));
+  // Evaluated in the page, which has IndexedDB; this file is typechecked without DOM types.
+  const replicaNames = () => consolePage.evaluate('indexedDB.databases().then((dbs) => dbs.map((d) => d.name || "").filter((n) => n.includes("jit-")))') as Promise<string[]>;
   expect((await replicaNames()).length).toBeGreaterThan(0);
 
   // Signing out removes the local replica and the token.
@@ -31,7 +32,7 @@ test('signs in, shows the queue with the signed-in user and sync state', async (
   await consolePage.getByTestId('confirm-sign-out').click();
   await expect(consolePage.getByRole('heading', { name: 'Sign in to the access console' })).toBeVisible();
   await expect.poll(replicaNames).toEqual([]);
-  expect(await consolePage.evaluate(() => localStorage.getItem('jit.session'))).toBeNull();
+  expect(await consolePage.evaluate('localStorage.getItem("jit.session")')).toBeNull();
   await consolePage.reload();
   await expect(consolePage.getByRole('heading', { name: 'Sign in to the access console' })).toBeVisible();
   await expect(consolePage.getByLabel('Username')).toHaveValue('alice');
