@@ -127,7 +127,7 @@ export function GrantsPage() {
         onConfirm={(reason) => {
           const target = revoking;
           setRevoking(null);
-          if (target) void decisions.revoke(target, reason).then((id) => id && toasts.push({ tone: 'success', title: 'Revocation requested', body: reason }));
+          if (target) void decisions.revoke(target, reason).then((id) => id && toasts.push({ tone: 'success', title: 'Revocation sent', body: reason }));
         }}
       />
       <ReasonDialog
@@ -140,7 +140,7 @@ export function GrantsPage() {
         onConfirm={(reason) => {
           const target = extending;
           setExtending(null);
-          if (target) void decisions.extend(target, extendBy, reason).then((id) => id && toasts.push({ tone: 'success', title: `Extension by ${formatDuration(extendBy)} requested` }));
+          if (target) void decisions.extend(target, extendBy, reason).then((id) => id && toasts.push({ tone: 'success', title: `Extension by ${formatDuration(extendBy)} sent` }));
         }}
       >
         <label className="field">

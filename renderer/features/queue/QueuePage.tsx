@@ -63,7 +63,7 @@ export function QueuePage() {
     async (item: QueueItem | undefined) => {
       if (!item || waiting.has(item.request.id)) return;
       const id = await decisions.approve(item.request);
-      if (id) toasts.push({ tone: 'success', title: `Approved ${item.resourceName} for ${item.requesterName}`, body: offline ? 'Saved on this device; it syncs when you are back online.' : undefined });
+      if (id) toasts.push({ tone: 'success', title: `${offline ? 'Approval saved' : 'Approval sent'}: ${item.resourceName} for ${item.requesterName}`, body: offline ? 'Saved on this device; it syncs when you are back online.' : undefined });
     },
     [decisions, toasts, waiting, offline],
   );
@@ -73,7 +73,7 @@ export function QueuePage() {
     for (const item of targets) await decisions.approve(item.request);
     setChecked(new Set());
     setBulkConfirm(false);
-    toasts.push({ tone: 'success', title: `Approved ${targets.length} request${targets.length === 1 ? '' : 's'}` });
+    toasts.push({ tone: 'success', title: `${targets.length} approval${targets.length === 1 ? '' : 's'} ${offline ? 'saved' : 'sent'}`, body: offline ? 'Saved on this device; they sync when you are back online.' : undefined });
   }, [list, visibleChecked, waiting, decisions, toasts]);
 
   const toggle = useCallback((id: string) => {
@@ -129,7 +129,7 @@ export function QueuePage() {
           </div>
           <div className="filters queue-filters" role="group" aria-label="Filters">
             <select aria-label="Resource" value={filters.resourceId} onChange={(e) => setFilter('resourceId', e.target.value)}>
-              <option value="">All resources</option>
+              <option value="">Any resource</option>
               {resourceOptions.map((r) => (
                 <option key={r.id} value={r.id}>
                   {r.name}
@@ -137,7 +137,7 @@ export function QueuePage() {
               ))}
             </select>
             <select aria-label="Requester" value={filters.requesterId} onChange={(e) => setFilter('requesterId', e.target.value)}>
-              <option value="">All requesters</option>
+              <option value="">Anyone</option>
               {requesterOptions.map((u) => (
                 <option key={u.id} value={u.id}>
                   {u.name}
@@ -147,8 +147,8 @@ export function QueuePage() {
             <select aria-label="Age" value={filters.age} onChange={(e) => setFilter('age', e.target.value as QueueFilters['age'])}>
               <option value="any">Any age</option>
               <option value="lt1h">Last hour</option>
-              <option value="lt24h">Last 24 h</option>
-              <option value="gt24h">Older than 24 h</option>
+              <option value="lt24h">Last day</option>
+              <option value="gt24h">Older than a day</option>
             </select>
             <select aria-label="Risk" value={filters.risk} onChange={(e) => setFilter('risk', e.target.value as QueueFilters['risk'])}>
               <option value="any">Any risk</option>
@@ -156,11 +156,11 @@ export function QueuePage() {
               <option value="medium">Medium risk</option>
               <option value="low">Low risk</option>
             </select>
-            <select aria-label="Sort" value={filters.sort} onChange={(e) => setFilter('sort', e.target.value as QueueFilters['sort'])}>
-              <option value="oldest">Oldest first</option>
-              <option value="newest">Newest first</option>
+            <select aria-label="Sort" title="Sort order" value={filters.sort} onChange={(e) => setFilter('sort', e.target.value as QueueFilters['sort'])}>
+              <option value="oldest">Oldest</option>
+              <option value="newest">Newest</option>
               <option value="risk">Highest risk</option>
-              <option value="expiring">Deadline soonest</option>
+              <option value="expiring">Deadline</option>
             </select>
           </div>
           {visibleChecked.size > 0 ? (
@@ -275,7 +275,7 @@ export function QueuePage() {
         onConfirm={(reason) => {
           const target = denying;
           setDenying(null);
-          if (target) void decisions.deny(target, reason).then((id) => id && toasts.push({ tone: 'success', title: 'Denied', body: reason }));
+          if (target) void decisions.deny(target, reason).then((id) => id && toasts.push({ tone: 'success', title: offline ? 'Denial saved' : 'Denial sent', body: offline ? 'Saved on this device; it syncs when you are back online.' : reason }));
         }}
       />
       <Dialog
