@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
@@ -62,6 +63,8 @@ export const ADMIN_USER_ID = 'u-admin';
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../out/renderer', import.meta.url));
+/** How long close() lets in-flight requests finish before cutting their connections. */
+const CLOSE_GRACE_MS = 5_000;
 const SERVER_PREFIXES = ['/api/', '/sync/', '/metrics', '/healthz'];
 
 /** First start: an `admin` account holding every console role. */
@@ -173,6 +176,12 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     return sendError(reply, notFound(`no route ${request.method} ${path}`));
   });
 
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
   const server: JitServer = {
     app,
     store,
@@ -188,8 +197,22 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
       return server.url;
     },
     async close() {
-      await app.close();
-      store.close();
+      // server.close() waits for every connection. Two kinds would hold it for a minute or more:
+      // a keep-alive connection whose request finished after close began, and a connection a
+      // client opened but never used (Node counts neither as idle at that moment). Sweep both while
+      // draining, and cut whatever is left after a grace period.
+      const sweep = setInterval(() => {
+        app.server.closeIdleConnections();
+        for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+      }, 50);
+      const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(cut);
+        store.close();
+      }
     },
   };
   await app.ready();
