@@ -243,3 +243,18 @@ describe('CORS', () => {
     }
   });
 });
+
+describe('closing', () => {
+  it('close() finishes despite a connection a client opened and never used', async () => {
+    const { connect } = await import('node:net');
+    const extra = await startTestServer();
+    const { port } = new URL(extra.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const closedByServer = new Promise((resolve) => socket.once('close', resolve));
+    // Without the sweep this waits for Node's 60 s headers timeout, past the test timeout.
+    await extra.close();
+    await closedByServer;
+    expect(socket.destroyed).toBe(true);
+  });
+});
