@@ -83,7 +83,7 @@ async function startRawFloorServer(sqlitePath: string): Promise<{ url: string; c
     const after = Number(url.searchParams.get('after') ?? 0);
     const limit = Number(url.searchParams.get('limit') ?? BATCH_SIZE);
     let body: string;
-    let last = after;
+    let last: number;
     if (url.pathname === '/raw/audit') {
       const rows = audit.all(after, limit) as { seq: number; id: string; type: string; actor_id: string; at: string; subject_type: string; subject_id: string; data: string; prev_hash: string; hash: string }[];
       last = rows.at(-1)?.seq ?? after;

@@ -1,5 +1,5 @@
 /**
- * The RxDB schema is derived from the zod schema; these tests hold the two to the same documents.
+ * The RxDB schema is derived from the zod schema (core/sync/rx-schema.ts); these tests hold the two to the same documents.
  * Documents are generated from zod's own JSON schema, zod is the oracle of validity, and RxDB's
  * ajv validator (the one its dev-mode uses) must agree.
  */
@@ -7,8 +7,7 @@ import fc from 'fast-check';
 import { getValidator } from 'rxdb/plugins/validate-ajv';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { COLLECTIONS, type CollectionName } from './protocol.js';
-import { toRxSchema } from './rx-schema.js';
+import { COLLECTIONS, toRxSchema, type CollectionName } from '../../core/index.js';
 
 type JsonSchema = {
   type?: string;
