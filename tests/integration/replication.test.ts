@@ -104,12 +104,7 @@ describe('replication with the real sync server', () => {
 
   async function startServer() {
     server = await startTestServer();
-    cleanups.unshift(async () => {
-      // Keep-alive sockets left by the replicas' streams hold server.close() for many seconds;
-      // the replicas are already cancelled here, so drop every connection first.
-      server.server.app.server.closeAllConnections();
-      await server.close();
-    });
+    cleanups.unshift(() => server.close());
     tokens = await setUpOrganisation(server.url, server.adminToken);
   }
 
