@@ -99,7 +99,11 @@ export function Dialog({ open, title, onClose, children, footer, labelledBy }: {
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // showModal focuses the first control (the close button); the dialog's main action is wanted.
+      dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   const id = labelledBy ?? `dlg-${title.replace(/\W+/g, '-').toLowerCase()}`;

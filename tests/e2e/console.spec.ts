@@ -51,6 +51,45 @@ test('a request submitted through the API appears in the queue within a second, 
   await saveScreenshot(page, testInfo, '02-live-new-request');
 });
 
+test('keeps the selection while new requests stream in above it', async ({ context }, testInfo) => {
+  const { page, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await page.getByRole('combobox', { name: 'Sort' }).selectOption('newest');
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  const selected = page.locator('[role="option"][aria-selected="true"]');
+  const selectedId = await selected.getAttribute('data-request-id');
+  expect(selectedId).toBeTruthy();
+  const created = await submitRequest(REQUESTERS.dave.username, REQUESTERS.dave.resourceId);
+  await expect(queue.row(created.id)).toBeVisible();
+  await expect(page.locator('[role="option"]').first()).toHaveAttribute('data-request-id', created.id);
+  await expect(selected).toHaveAttribute('data-request-id', selectedId!);
+  await saveScreenshot(page, testInfo, '02-selection-kept');
+});
+
+test('selects with x and approves the selection with shift+a', async ({ context }, testInfo) => {
+  const marker = `bulk ${Date.now().toString(36)}`;
+  const first = await submitRequest(REQUESTERS.frank.username, REQUESTERS.frank.resourceId, { justification: `${marker} one` });
+  const second = await submitRequest(REQUESTERS.judy.username, REQUESTERS.judy.resourceId, { justification: `${marker} two` });
+  const { page, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await queue.focusRequest(first.id, marker);
+  await page.keyboard.press('x');
+  await page.keyboard.press('j');
+  await page.keyboard.press('x');
+  await expect(page.getByText('2 selected')).toBeVisible();
+  await page.keyboard.press('Shift+A');
+  const confirm = page.getByRole('dialog', { name: 'Approve 2 requests?' });
+  await expect(confirm).toBeVisible();
+  await saveScreenshot(page, testInfo, '07-bulk-confirm');
+  await expect(confirm.getByRole('button', { name: 'Approve 2' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(queue.row(first.id)).toHaveCount(0, { timeout: 15_000 });
+  await expect(queue.row(second.id)).toHaveCount(0, { timeout: 15_000 });
+  await console.expectNothingWaiting();
+  expect((await getRequest(first.id)).status).toBe('approved');
+  expect((await getRequest(second.id)).status).toBe('approved');
+});
+
 test('approves by keyboard and the grant appears', async ({ context }, testInfo) => {
   const created = await submitRequest(REQUESTERS.frank.username, REQUESTERS.frank.resourceId);
   const { page, console, queue, grants } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);

@@ -287,7 +287,7 @@ export function QueuePage() {
             <button type="button" className="button" onClick={() => setBulkConfirm(false)}>
               Cancel
             </button>
-            <button type="button" className="button primary" autoFocus onClick={() => void bulkApprove()}>
+            <button type="button" className="button primary" data-autofocus onClick={() => void bulkApprove()}>
               Approve {visibleChecked.size}
             </button>
           </>
