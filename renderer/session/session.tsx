@@ -29,7 +29,8 @@ type SessionApi = {
   state: SessionState;
   host: HostApi;
   signIn(serverUrl: string, username: string, password: string): Promise<void>;
-  signOut(notice?: string): Promise<void>;
+  /** keepData: the session expired; unsent decisions stay in the replica for the next sign-in. */
+  signOut(notice?: string, opts?: { keepData?: boolean }): Promise<void>;
 };
 
 const SessionContext = createContext<SessionApi | null>(null);
@@ -109,15 +110,15 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
   const running = useRef<Running | null>(null);
 
   const signOut = useCallback(
-    async (notice?: string) => {
+    async (notice?: string, opts: { keepData?: boolean } = {}) => {
       const current = running.current;
       running.current = null;
       setState({ status: 'loading' });
       let problem: string | null = null;
       if (current) {
-        void api.logout(current.serverUrl, current.token).catch(() => undefined);
+        if (!opts.keepData) void api.logout(current.serverUrl, current.token).catch(() => undefined);
         // Signing out removes the local replica: nothing of this account stays on the machine.
-        await closeSession(current, true).catch((error: unknown) => {
+        await closeSession(current, !opts.keepData).catch((error: unknown) => {
           problem = `Signed out, but the local copy could not be removed (${error instanceof Error ? error.message : String(error)}). Clear this site's data in the browser settings.`;
         });
       }
@@ -151,7 +152,7 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
         return;
       }
       api.me(settings.serverUrl, token).catch((error: unknown) => {
-        if (error instanceof ApiError && error.status === 401) void signOut('Your session has expired. Sign in again.');
+        if (error instanceof ApiError && error.status === 401) void signOut('Your session has expired. Sign in again.', { keepData: true });
       });
     })();
     return () => {
@@ -163,7 +164,9 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
   useEffect(() => {
     if (state.status !== 'signed-in') return;
     const sub = state.session.replication.status$.subscribe((status) => {
-      if (status.lastError === 'unauthenticated') void signOut('Your session has expired. Sign in again; decisions not yet sent stay on this device until then.');
+      if (status.lastError === 'unauthenticated') {
+        void signOut('Your session has expired. Sign in again; decisions not yet sent stay on this device and sync after you sign in.', { keepData: true });
+      }
     });
     return () => sub.unsubscribe();
   }, [state, signOut]);

@@ -1,4 +1,4 @@
-import { APPROVERS, REQUESTERS } from './support/accounts.js';
+import { APPROVERS, DEMO_PASSWORD, REQUESTERS } from './support/accounts.js';
 import { getRequest, serverUrl, submitRequest } from './support/api.js';
 import { saveScreenshot } from './support/screenshot.js';
 import { expect, openConsoleAs, test } from './fixtures.js';
@@ -191,4 +191,30 @@ test('revokes a grant from the active list', async ({ context }, testInfo) => {
   const grantId = (await getRequest(created.id)).grantId;
   expect(grantId).toBeTruthy();
   await saveScreenshot(page, testInfo, '06-grant-revoked');
+});
+
+test('a session that expires keeps unsent decisions and sends them after signing in again', async ({ context }, testInfo) => {
+  const created = await submitRequest(REQUESTERS.grace.username, REQUESTERS.grace.resourceId);
+  const { page, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await expect(queue.row(created.id)).toBeVisible({ timeout: 10_000 });
+  await context.setOffline(true);
+  await console.expectOffline();
+  await queue.focusRequest(created.id, created.justification);
+  await queue.approveByKeyboard();
+  await console.expectChangesWaiting(1);
+
+  // The server ends the session while the console is offline (an admin revoked it, or it timed out).
+  const token = (await page.evaluate('localStorage.getItem("jit.session")')) as string;
+  const ended = await fetch(`${serverUrl()}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+  expect(ended.ok).toBe(true);
+  await context.setOffline(false);
+
+  const signIn = new SignInPage(page);
+  await expect(page.getByRole('status').filter({ hasText: 'session has expired' })).toBeVisible({ timeout: 20_000 });
+  await saveScreenshot(page, testInfo, '08-session-expired');
+  expect((await getRequest(created.id)).status).toBe('pending_approval');
+  await signIn.signIn(APPROVERS.alice.username, DEMO_PASSWORD);
+  await console.expectSignedInAs(APPROVERS.alice.displayName);
+  await console.expectNothingWaiting();
+  await expect.poll(async () => (await getRequest(created.id)).status, { timeout: 15_000 }).toBe('approved');
 });

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSessionApi } from '../../session/session.js';
 import { Icon } from '../../ui/ui.js';
 
@@ -8,10 +8,14 @@ export function SignInPage({ notice }: { notice: string | null }) {
   const [serverUrl, setServerUrl] = useState('');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const usernameRef = useRef<HTMLInputElement>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     void host.getSettings().then((s) => {
       setServerUrl((current) => current || s.serverUrl || host.defaultServerUrl() || '');
       setUsername((current) => current || s.lastUsername);
+      // Returning people only need to type their password.
+      (s.lastUsername ? passwordRef : usernameRef).current?.focus();
     });
   }, [host]);
   const login = useMutation({ mutationFn: () => signIn(serverUrl, username, password) });
@@ -45,11 +49,11 @@ export function SignInPage({ notice }: { notice: string | null }) {
         </label>
         <label className="field">
           <span>Username</span>
-          <input name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} autoFocus={username === ''} />
+          <input ref={usernameRef} name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
         </label>
         <label className="field">
           <span>Password</span>
-          <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input ref={passwordRef} name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
         {message ? (
           <div className="notice danger" role="alert">
