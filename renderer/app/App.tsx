@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ThemePreference } from '../../preload/api.js';
 import { AuditPage } from '../features/audit/AuditPage.js';
+import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js';
 import { COMMAND_LABEL } from '../features/decisions.js';
 import { GrantsPage } from '../features/grants/GrantsPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
@@ -63,6 +64,12 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'audit':
       screen = <AuditPage />;
+      break;
+    case 'resources':
+      screen = <ResourcesPage />;
+      break;
+    case 'policies':
+      screen = <PoliciesPage />;
       break;
     case 'rejected':
       screen = <RejectedPage />;

@@ -72,7 +72,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   // Each screen starts with an empty search: a filter typed for the queue would hide grants.
   useEffect(() => setQuery(''), [screen, setQuery]);
 
-  const searchable = ['queue', 'requests', 'grants', 'audit', 'rejected'].includes(screen);
+  const searchable = ['queue', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies'].includes(screen);
 
   return (
     <div className="shell">

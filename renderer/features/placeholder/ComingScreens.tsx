@@ -12,16 +12,6 @@ const COMING: Record<string, { title: string; icon: IconName; body: string }> = 
     icon: 'check-square',
     body: 'Review campaigns will appear here: each with its scope, reviewers, deadline and progress, and an inbox of items to keep or remove. This view is not built yet.',
   },
-  policies: {
-    title: 'Access policies',
-    icon: 'file-text',
-    body: 'Access policies (durations, justification and ticket rules, approval chains, extensions, break-glass) will be listed and edited here. This view is not built yet; the policy that applies to each request is shown in the queue\u2019s detail pane.',
-  },
-  resources: {
-    title: 'Resources',
-    icon: 'box',
-    body: 'Requestable resources (Entra ID groups and roles, PIM for groups, AD groups, application roles) with their owners, sensitivity and policies will be listed here. This view is not built yet.',
-  },
 };
 
 export function ComingScreen({ screen }: { screen: string }) {

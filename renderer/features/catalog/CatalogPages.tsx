@@ -1,0 +1,130 @@
+import { useDeferredValue, useMemo } from 'react';
+import { useSearch } from '../../app/search.js';
+import { formatDuration } from '../../lib/time.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { EmptyState, Time } from '../../ui/ui.js';
+
+const KIND_LABEL: Record<string, string> = {
+  entra_group: 'Entra ID group',
+  entra_role: 'Entra ID role',
+  entra_pim_group: 'PIM for groups',
+  ad_group: 'AD group',
+  manual_role: 'Manual app role',
+  webhook_role: 'Webhook app role',
+};
+
+const SENSITIVITY_TONE = { low: 'tone-success', medium: 'tone-warning', high: 'tone-danger', critical: 'tone-danger' } as const;
+
+/** Read-only for now: editing goes through policy_admin commands, which this console does not send yet. */
+export function ResourcesPage() {
+  const { resources, policies, users } = useConsoleData();
+  const { query } = useSearch();
+  const search = useDeferredValue(query.trim().toLowerCase());
+  const rows = useMemo(
+    () =>
+      [...resources.values()]
+        .filter((r) => !r.archived)
+        .filter((r) => !search || `${r.name} ${r.description} ${r.kind} ${r.target.externalId}`.toLowerCase().includes(search))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    [resources, search],
+  );
+  return (
+    <div className="page">
+      <header className="pane-header">
+        <div className="pane-title">
+          <h1>Resources</h1>
+          <span className="muted">{rows.length} requestable · read-only</span>
+        </div>
+      </header>
+      {rows.length === 0 ? (
+        <EmptyState title={resources.size === 0 ? 'No resources yet' : 'No resource matches the search'} icon="box">
+          Requestable resources (Entra ID groups and roles, PIM for groups, AD groups, application roles) appear here once a policy admin adds them.
+        </EmptyState>
+      ) : (
+        <div className="grid-table catalog" role="table" aria-label="Resources">
+          <div className="grid-row grid-head" role="row">
+            <span role="columnheader">Name</span>
+            <span role="columnheader">Kind</span>
+            <span role="columnheader">Sensitivity</span>
+            <span role="columnheader">Owner</span>
+            <span role="columnheader">Access policies</span>
+            <span role="columnheader">Updated</span>
+          </div>
+          {rows.map((r) => (
+            <div key={r.id} className="grid-row" role="row">
+              <span role="cell">
+                <span className="strong">{r.name}</span>
+                <div className="muted small">{r.description}</div>
+              </span>
+              <span role="cell">{KIND_LABEL[r.kind] ?? r.kind}</span>
+              <span role="cell">
+                <span className={`pill ${SENSITIVITY_TONE[r.sensitivity]}`}>{r.sensitivity}</span>
+              </span>
+              <span role="cell">{users.get(r.ownerId)?.displayName ?? r.ownerId}</span>
+              <span role="cell">{r.policyIds.map((id) => policies.get(id)?.name ?? id).join(', ')}</span>
+              <span role="cell">
+                <Time iso={r.updatedAt} className="muted" />
+              </span>
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function PoliciesPage() {
+  const { policies, resources } = useConsoleData();
+  const { query } = useSearch();
+  const search = useDeferredValue(query.trim().toLowerCase());
+  const rows = useMemo(
+    () => [...policies.values()].filter((p) => !search || `${p.name} ${p.description}`.toLowerCase().includes(search)).sort((a, b) => a.name.localeCompare(b.name)),
+    [policies, search],
+  );
+  const usedBy = (policyId: string) => [...resources.values()].filter((r) => r.policyIds.includes(policyId)).length;
+  return (
+    <div className="page">
+      <header className="pane-header">
+        <div className="pane-title">
+          <h1>Access policies</h1>
+          <span className="muted">{rows.length} · read-only</span>
+        </div>
+      </header>
+      {rows.length === 0 ? (
+        <EmptyState title={policies.size === 0 ? 'No access policies yet' : 'No policy matches the search'} icon="file-text">
+          Access policies bound every request: durations, justification and ticket rules, approval chains, extensions and break-glass.
+        </EmptyState>
+      ) : (
+        <div className="grid-table catalog" role="table" aria-label="Access policies">
+          <div className="grid-row grid-head" role="row">
+            <span role="columnheader">Name</span>
+            <span role="columnheader">Duration</span>
+            <span role="columnheader">Requires</span>
+            <span role="columnheader">Approval</span>
+            <span role="columnheader">Extensions</span>
+            <span role="columnheader">Resources</span>
+          </div>
+          {rows.map((p) => (
+            <div key={p.id} className="grid-row" role="row">
+              <span role="cell">
+                <span className="strong">{p.name}</span>
+                <div className="muted small">{p.description}</div>
+              </span>
+              <span role="cell">
+                up to {formatDuration(p.maxDurationMinutes)}
+                <div className="muted small">default {formatDuration(p.defaultDurationMinutes)}</div>
+              </span>
+              <span role="cell">{[p.requireJustification && 'justification', p.requireTicket && 'ticket', p.requireMfa && 'MFA'].filter(Boolean).join(', ') || 'nothing'}</span>
+              <span role="cell">
+                {p.autoApprove && p.approvalSteps.length === 0 ? 'automatic' : p.approvalSteps.map((s) => s.name).join(' → ') || 'approver'}
+                {p.breakGlass ? <span className="pill tone-warning inline-pill">break-glass</span> : null}
+              </span>
+              <span role="cell">{p.maxExtensions === 0 ? 'none' : `up to ${p.maxExtensions}`}</span>
+              <span role="cell">{usedBy(p.id)}</span>
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
