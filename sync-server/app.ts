@@ -6,17 +6,20 @@ import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { PROTOCOL_VERSION } from '../core/index.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { tokenTtlFromEnv } from './auth/tokens.js';
 import { createCommandProcessor, type CommandProcessor } from './commands/processor.js';
+import { createConnectorRegistry, type ConnectorRegistry } from './connectors/registry.js';
 import { seedDemoOrganisation } from './demo/seed.js';
 import { registerApiRoutes } from './http/api-routes.js';
 import { installAuth } from './http/auth.js';
 import { installErrorHandler, notFound, sendError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
+import { SCHEDULER_MIGRATIONS, startScheduler, type Scheduler, type SchedulerOptions } from './scheduler/index.js';
 import { openStore } from './store/sqlite-store.js';
 import type { MigrationSet, Store } from './store/types.js';
 import { SERVER_VERSION } from './version.js';
@@ -44,13 +47,32 @@ export type CreateServerOptions = {
   migrations?: readonly MigrationSet[];
   /** SSE heartbeat interval; default 15 s. */
   heartbeatMs?: number;
+  /**
+   * Connector configs (see sync-server/connectors/config.ts), validated at start: a bad one fails
+   * createServer with an error naming the field. Resources name them by `connectorId`.
+   */
+  connectors?: unknown[];
+  /**
+   * The revocation scheduler (provision, revoke at expiry, verify, drift checks). `false`: not in
+   * this process (e.g. scheduler/worker-cli.ts runs it). Options: started with them. Absent: started
+   * when `connectors` is given, so a server without connectors (most tests) runs no background work.
+   * cli.ts always starts it. `intervalMs: 0` starts no loop: call `scheduler.runOnce()` (tests).
+   */
+  scheduler?: false | SchedulerSettings;
 };
+
+/** Scheduler options a server caller may set; the store, registry and clock are the server's. */
+export type SchedulerSettings = Omit<SchedulerOptions, 'store' | 'registry' | 'now'>;
 
 export type JitServer = {
   app: FastifyInstance;
   store: Store;
   processor: CommandProcessor;
   metrics: Metrics;
+  /** The configured connectors (empty when none were given). */
+  registry: ConnectorRegistry;
+  /** The in-process scheduler, when it runs here. */
+  scheduler?: Scheduler;
   /** Set once listening. */
   url?: string;
   /** The admin password, when this start created the admin account with a generated one. */
@@ -85,20 +107,34 @@ async function ensureAdmin(store: Store, now: () => Date, password: string | und
 
 export async function createServer(opts: CreateServerOptions): Promise<JitServer> {
   const now = opts.now ?? (() => new Date());
-  const store = openStore({ dataDir: opts.dataDir, migrations: opts.migrations ?? [] });
+  // Connector configs are checked before anything is opened: a typo fails fast and names the field.
+  const registry = createConnectorRegistry(opts.connectors ?? []);
+  const runScheduler = opts.scheduler === undefined ? opts.connectors !== undefined : opts.scheduler !== false;
+  let store: Store;
+  try {
+    store = openStore({ dataDir: opts.dataDir, migrations: [...(runScheduler ? [SCHEDULER_MIGRATIONS] : []), ...(opts.migrations ?? [])] });
+  } catch (error) {
+    registry.close();
+    throw error;
+  }
   const processor = createCommandProcessor({ store, now });
   const metrics = createMetrics();
   const streams = new Set<ServerResponse>();
 
   let generatedAdminPassword: string | undefined;
+  let scheduler: Scheduler | undefined;
   try {
     generatedAdminPassword = await ensureAdmin(store, now, opts.adminPassword);
     if (generatedAdminPassword) process.stdout.write(`Admin password: ${generatedAdminPassword}\n`);
     if (opts.seedDemo) await seedDemoOrganisation(store, processor, now());
+    // Started after seeding, so seeded approvals are provisioned by the first pass.
+    if (runScheduler) scheduler = startScheduler({ ...(opts.scheduler || {}), store, registry, now });
   } catch (error) {
+    registry.close();
     store.close();
     throw error;
   }
+  if (scheduler) registerSchedulerGauge(metrics, scheduler);
 
   processor.onResult((result, { replay }) => metrics.commands.inc({ type: result.type, status: replay ? 'replayed' : result.status }));
 
@@ -147,7 +183,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   });
 
   const tokenTtlMinutes = opts.tokenTtlMinutes ?? tokenTtlFromEnv();
-  registerApiRoutes(app, { store, processor, now, metrics, tokenTtlMinutes });
+  registerApiRoutes(app, { store, processor, now, metrics, tokenTtlMinutes, registry, ...(scheduler ? { scheduler } : {}) });
   registerSyncRoutes(app, { store, processor, metrics, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {
     schema: { hide: true },
@@ -187,6 +223,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     store,
     processor,
     metrics,
+    registry,
+    ...(scheduler ? { scheduler } : {}),
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
     async listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
       await app.listen({ port, host });
@@ -207,14 +245,33 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
       }, 50);
       const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       try {
-        await app.close();
+        // HTTP and the scheduler wind down together; in-flight scheduler passes finish and commit.
+        const results = await Promise.allSettled([app.close(), scheduler?.stop()]);
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         clearInterval(sweep);
         clearTimeout(cut);
+        registry.close();
         store.close();
       }
     },
   };
   await app.ready();
   return server;
+}
+
+/** `jit_scheduler_jobs{kind,state}`: read from the jobs table at each scrape. */
+function registerSchedulerGauge(metrics: Metrics, scheduler: Scheduler): void {
+  new Gauge({
+    name: 'jit_scheduler_jobs',
+    help: 'Scheduler jobs by kind (provision, revoke, verify_provision, verify_revocation, drift_check) and state',
+    labelNames: ['kind', 'state'] as const,
+    registers: [metrics.registry],
+    collect() {
+      // Kinds and states that emptied since the last scrape must not keep their old value.
+      this.reset();
+      for (const { kind, state, n } of scheduler.jobCounts()) this.set({ kind, state }, n);
+    },
+  });
 }

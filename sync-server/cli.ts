@@ -4,16 +4,31 @@
  *   JIT_HOST / JIT_PORT     listen address (default 127.0.0.1:8787; JIT_PORT=0 picks a free port)
  *   JIT_ADMIN_PASSWORD      password of the `admin` account created on first start
  *                           (absent: one is generated and printed once)
- *   JIT_DEMO=1              seed the demo organisation into an empty store
+ *   JIT_CONNECTORS_FILE     JSON file holding an array of connector configs (see
+ *                           sync-server/connectors/config.ts); default: no connectors
+ *   JIT_DEMO=1              seed the demo organisation into an empty store, and run its Entra
+ *                           tenant (the Microsoft Graph stand-in) in this process; configures the
+ *                           connectors entra-demo, ad-demo and manual unless the file names them
  *   JIT_ALLOWED_ORIGINS     comma-separated CORS origins (e.g. http://localhost:5173)
  *   JIT_ALLOW_FILE_ORIGIN=1 also allow the `null` origin of file:// pages (packaged Electron app)
  *   JIT_TOKEN_TTL_MINUTES   session lifetime (default 720)
  *   JIT_WEB_ROOT            built web console to serve at / (default out/renderer)
  *   JIT_LOG_LEVEL           fatal|error|warn|info|debug|trace|silent (default info)
+ * The revocation scheduler always runs in this process.
  * Prints "JIT sync server listening on <url>" once ready; SIGTERM/SIGINT close cleanly.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createServer, DEFAULT_HOST, DEFAULT_PORT } from './app.js';
+import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.js';
+import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
+import { openStore } from './store/sqlite-store.js';
+
+function origins(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+}
 
 function parsePort(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_PORT;
@@ -22,22 +37,68 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
+/** The connector configs of JIT_CONNECTORS_FILE (validated later by the registry). */
+function readConnectorsFile(path: string | undefined): unknown[] {
+  if (!path) return [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`JIT_CONNECTORS_FILE: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`JIT_CONNECTORS_FILE: ${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (!Array.isArray(parsed)) throw new Error(`JIT_CONNECTORS_FILE: ${path} must hold a JSON array of connector configs`);
+  return parsed;
+}
+
+const configId = (config: unknown): unknown => (typeof config === 'object' && config !== null ? (config as { id?: unknown }).id : undefined);
+
+/** The demo's tenant and connectors, for the demo ids the connectors file does not configure itself. */
+async function startDemo(dataDir: string, fileConnectors: unknown[]): Promise<DemoTenant> {
+  const configured = new Set(fileConnectors.map(configId));
+  const include = (Object.keys(DEMO_CONNECTOR_IDS) as (keyof typeof DEMO_CONNECTOR_IDS)[]).filter((key) => !configured.has(DEMO_CONNECTOR_IDS[key]));
+  // A restarted demo gets a fresh in-memory tenant: read what the store says was provisioned there.
+  const store = include.includes('entra') ? openStore({ dataDir }) : undefined;
+  try {
+    return await startDemoTenant({ include, ...(store ? { store } : {}) });
+  } finally {
+    store?.close();
+  }
+}
+
 async function main(): Promise<void> {
   const env = process.env;
   const dataDir = resolve(env.JIT_DATA_DIR || './data');
-  const origins = (env.JIT_ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean);
-  const server = await createServer({
-    dataDir,
-    ...(env.JIT_ADMIN_PASSWORD ? { adminPassword: env.JIT_ADMIN_PASSWORD } : {}),
-    seedDemo: env.JIT_DEMO === '1',
-    logLevel: env.JIT_LOG_LEVEL || 'info',
-    allowedOrigins: origins,
-    allowFileOrigin: env.JIT_ALLOW_FILE_ORIGIN === '1',
-    ...(env.JIT_WEB_ROOT ? { webRoot: resolve(env.JIT_WEB_ROOT) } : {}),
-  });
+  const demo = env.JIT_DEMO === '1';
+  const fileConnectors = readConnectorsFile(env.JIT_CONNECTORS_FILE);
+  const tenant = demo ? await startDemo(dataDir, fileConnectors) : undefined;
+  if (tenant?.origin) {
+    process.stdout.write(`Demo Entra tenant (Microsoft Graph stand-in) at ${tenant.origin}${tenant.restored ? `; ${tenant.restored} provisioned assignment(s) restored` : ''}\n`);
+  }
+  let server: JitServer;
+  try {
+    server = await createServer({
+      dataDir,
+      ...(env.JIT_ADMIN_PASSWORD ? { adminPassword: env.JIT_ADMIN_PASSWORD } : {}),
+      seedDemo: demo,
+      logLevel: env.JIT_LOG_LEVEL || 'info',
+      allowedOrigins: origins(env.JIT_ALLOWED_ORIGINS),
+      allowFileOrigin: env.JIT_ALLOW_FILE_ORIGIN === '1',
+      ...(env.JIT_WEB_ROOT ? { webRoot: resolve(env.JIT_WEB_ROOT) } : {}),
+      connectors: [...fileConnectors, ...(tenant?.connectors ?? [])],
+      scheduler: {},
+    });
+  } catch (error) {
+    await tenant?.close();
+    throw error;
+  }
+  const connectorIds = server.registry.ids();
+  process.stdout.write(`Connectors: ${connectorIds.length ? connectorIds.join(', ') : 'none (set JIT_CONNECTORS_FILE)'}; scheduler running\n`);
   const url = await server.listen(parsePort(env.JIT_PORT), env.JIT_HOST || DEFAULT_HOST);
   process.stdout.write(`JIT sync server listening on ${url} (data: ${dataDir})\n`);
 
@@ -46,19 +107,25 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     process.stdout.write(`${signal}: closing\n`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`failed to close cleanly: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
+    server
+      .close()
+      .then(() => tenant?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`failed to close cleanly: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // The message names what to fix (e.g. a connector config field); the stack only when debugging.
+  const verbose = ['debug', 'trace'].includes(process.env.JIT_LOG_LEVEL ?? '');
+  const text = error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+  process.stderr.write(`JIT sync server failed to start: ${text}\n`);
   process.exit(1);
 });

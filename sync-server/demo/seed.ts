@@ -1,27 +1,13 @@
-import type { AccessPolicy, AccessProfile, AccountRole, CommandResult, Resource } from '../../core/index.js';
+import type { AccessPolicy, AccessProfile, CommandResult, Resource } from '../../core/index.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { CommandProcessor } from '../commands/processor.js';
 import type { Store } from '../store/types.js';
+import { DEMO_ENTRA_GROUPS, DEMO_ENTRA_ROLES, DEMO_USERS } from './directory.js';
 
 /** Every demo account's password (the admin's is set separately). */
 export const DEMO_PASSWORD = 'demo-password-1';
 
-type DemoUser = { id: string; username: string; displayName: string; department: string; roles: AccountRole[]; managerId?: string };
-
-export const DEMO_USERS: readonly DemoUser[] = [
-  { id: 'u-alice', username: 'alice', displayName: 'Alice Moreau', department: 'IT Operations', roles: ['approver'] },
-  { id: 'u-bob', username: 'bob', displayName: 'Bob Nguyen', department: 'Engineering', roles: ['requester'], managerId: 'u-eve' },
-  { id: 'u-carol', username: 'carol', displayName: 'Carol Diaz', department: 'Security', roles: ['approver', 'reviewer'] },
-  { id: 'u-dave', username: 'dave', displayName: 'Dave Okafor', department: 'Engineering', roles: ['requester'], managerId: 'u-eve' },
-  { id: 'u-eve', username: 'eve', displayName: 'Eve Laurent', department: 'Engineering', roles: ['approver', 'requester'] },
-  { id: 'u-frank', username: 'frank', displayName: 'Frank Schmidt', department: 'Finance', roles: ['requester'] },
-  { id: 'u-grace', username: 'grace', displayName: 'Grace Kim', department: 'Finance', roles: ['requester'] },
-  { id: 'u-heidi', username: 'heidi', displayName: 'Heidi Novak', department: 'Audit', roles: ['auditor'] },
-  { id: 'u-ivan', username: 'ivan', displayName: 'Ivan Petrov', department: 'IT Operations', roles: ['requester'], managerId: 'u-alice' },
-  { id: 'u-judy', username: 'judy', displayName: 'Judy Chen', department: 'HR', roles: ['requester'] },
-  { id: 'u-mallory', username: 'mallory', displayName: 'Mallory Reyes', department: 'Security', roles: ['policy_admin', 'approver'] },
-  { id: 'u-oscar', username: 'oscar', displayName: 'Oscar Silva', department: 'Support', roles: ['requester'], managerId: 'u-alice' },
-];
+export { DEMO_USERS, type DemoUser } from './directory.js';
 
 type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | 'requireMfa' | 'allowSelfApproval' | 'requestTtlMinutes' | 'approvalSteps'> & {
   approvalSteps: Array<Partial<AccessPolicy['approvalSteps'][number]> & Pick<AccessPolicy['approvalSteps'][number], 'name' | 'mode'>>;
@@ -99,7 +85,7 @@ const RESOURCES: ResourceInput[] = [
     kind: 'entra_group',
     connector: 'entra',
     connectorId: 'entra-demo',
-    target: { externalId: '6a1f1c3e-0000-4000-8000-000000000101' },
+    target: { externalId: DEMO_ENTRA_GROUPS.securityReaders.id },
     ownerId: 'u-carol',
     sensitivity: 'low',
     policyIds: ['pol-auto-low'],
@@ -111,7 +97,7 @@ const RESOURCES: ResourceInput[] = [
     kind: 'entra_role',
     connector: 'entra',
     connectorId: 'entra-demo',
-    target: { externalId: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451', directoryScopeId: '/' },
+    target: { externalId: DEMO_ENTRA_ROLES.globalReader.id, directoryScopeId: '/' },
     ownerId: 'u-carol',
     sensitivity: 'medium',
     policyIds: ['pol-single-approver'],
@@ -123,7 +109,7 @@ const RESOURCES: ResourceInput[] = [
     kind: 'entra_role',
     connector: 'entra',
     connectorId: 'entra-demo',
-    target: { externalId: '729827e3-9c14-49f7-bb1b-9608f156bbb8', directoryScopeId: '/' },
+    target: { externalId: DEMO_ENTRA_ROLES.helpdeskAdministrator.id, directoryScopeId: '/' },
     ownerId: 'u-alice',
     sensitivity: 'medium',
     policyIds: ['pol-single-approver'],
@@ -135,7 +121,7 @@ const RESOURCES: ResourceInput[] = [
     kind: 'entra_role',
     connector: 'entra',
     connectorId: 'entra-demo',
-    target: { externalId: 'fe930be7-5e62-47db-91af-98c3a49a38b1', directoryScopeId: '/' },
+    target: { externalId: DEMO_ENTRA_ROLES.userAdministrator.id, directoryScopeId: '/' },
     ownerId: 'u-alice',
     sensitivity: 'high',
     policyIds: ['pol-two-step'],
@@ -147,7 +133,7 @@ const RESOURCES: ResourceInput[] = [
     kind: 'entra_pim_group',
     connector: 'entra',
     connectorId: 'entra-demo',
-    target: { externalId: '6a1f1c3e-0000-4000-8000-000000000102', accessId: 'member' },
+    target: { externalId: DEMO_ENTRA_GROUPS.prodOperators.id, accessId: 'member' },
     ownerId: 'u-alice',
     sensitivity: 'high',
     policyIds: ['pol-two-step'],
@@ -241,8 +227,6 @@ const APPROVED: Array<DemoRequest & { approver: string }> = [
 
 export type SeedSummary = { seeded: boolean; users: number; resources: number; policies: number; profiles: number; requests: number };
 
-const deterministicObjectId = (index: number) => `00000000-0000-4000-8000-${String(index + 1).padStart(12, '0')}`;
-
 /**
  * A small organisation for demos and manual testing: 12 people across departments, resources of
  * every kind, four policies, four profiles, pending and approved requests, all through the command
@@ -276,10 +260,7 @@ export async function seedDemoOrganisation(store: Store, processor: CommandProce
         department: user.department,
         managerId: user.managerId ?? null,
         roles: user.roles,
-        externalIds: {
-          entra: deterministicObjectId(index),
-          ad: `CN=${user.displayName},OU=Users,DC=jit,DC=test`,
-        },
+        externalIds: { entra: user.entraId, ad: user.adDn },
         updatedAt: at,
       });
       store.appendAudit({ type: 'account.created', actorId: admin.id, subjectType: 'account', subjectId: user.id, data: { username: user.username, roles: user.roles, demo: true }, at });

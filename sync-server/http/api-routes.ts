@@ -19,6 +19,8 @@ import {
 import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { CommandProcessor } from '../commands/processor.js';
+import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { Scheduler } from '../scheduler/index.js';
 import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
 import { principalOf, requireRole } from './auth.js';
@@ -31,7 +33,32 @@ export type ApiDeps = {
   now: () => Date;
   metrics: Metrics;
   tokenTtlMinutes: number;
+  /** Configured connectors, for GET /api/v1/connectors (none configured when absent). */
+  registry?: ConnectorRegistry;
+  /** The in-process scheduler, when this server runs it. */
+  scheduler?: Scheduler;
 };
+
+/** How long GET /api/v1/connectors waits for one connector's health check. */
+const HEALTH_TIMEOUT_MS = 5_000;
+
+const ConnectorView = z.object({
+  id: z.string(),
+  kind: z.string(),
+  displayName: z.string(),
+  /** The connector's configuration with every secret replaced by "[redacted]" or left out. */
+  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  ok: z.boolean(),
+  detail: z.string(),
+});
+const ConnectorsResponse = z.object({
+  connectors: z.array(ConnectorView),
+  scheduler: z.object({
+    /** Whether this server process runs the scheduler (it may run in scheduler/worker-cli.ts instead). */
+    running: z.boolean(),
+    jobs: z.array(z.object({ kind: z.string(), state: z.string(), n: z.number().int() })),
+  }),
+});
 
 const ErrorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
@@ -346,6 +373,30 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     },
   });
 
+  app.get('/api/v1/connectors', {
+    schema: {
+      tags: ['connectors'],
+      summary: 'Connector configuration (secrets redacted) and health, and scheduler job counts (admin, auditor, policy_admin)',
+      description: `Each connector is asked for its health; one that does not answer within ${HEALTH_TIMEOUT_MS / 1000} s is reported not ok.`,
+      security: secured,
+      response: { 200: ConnectorsResponse, 401: ErrorBodySchema, 403: ErrorBodySchema },
+    },
+    handler: async (request) => {
+      requireRole(request, ['admin', 'auditor', 'policy_admin'], 'viewing connectors');
+      const registry = deps.registry;
+      const connectors = registry
+        ? await Promise.all(
+            registry.describe().map(async (description) => {
+              const connector = registry.get(description.id);
+              const health = connector ? await healthWithin(() => connector.health(), HEALTH_TIMEOUT_MS) : { ok: false, detail: 'not registered' };
+              return { ...description, ...health };
+            }),
+          )
+        : [];
+      return { connectors, scheduler: { running: deps.scheduler !== undefined, jobs: deps.scheduler?.jobCounts() ?? [] } };
+    },
+  });
+
   app.get('/metrics', {
     schema: { tags: ['health'], summary: 'Prometheus metrics (admin, auditor)', security: secured },
     handler: async (request, reply) => {
@@ -354,4 +405,23 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       return reply.type(deps.metrics.registry.contentType).send(text);
     },
   });
+}
+
+/** A connector's health, or not ok when it throws or does not answer in time. */
+async function healthWithin(check: () => Promise<{ ok: boolean; detail: string }>, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ ok: boolean; detail: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      check().then(
+        (h) => ({ ok: h.ok, detail: h.detail }),
+        (error: unknown) => ({ ok: false, detail: error instanceof Error ? error.message : String(error) }),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
