@@ -119,6 +119,7 @@ export function describeConfig(config: ConnectorConfig): ConnectorDescription {
       disableInstanceDiscovery: config.disableInstanceDiscovery,
       extraTrustedCa: Boolean(config.tlsCaPem),
       writeBudget: `${budget.writes} writes / ${budget.perSeconds} s`,
+      resourceUnitBudget: `${(config.resourceUnitBudget ?? DEFAULT_RESOURCE_UNIT_BUDGET).units} units / ${(config.resourceUnitBudget ?? DEFAULT_RESOURCE_UNIT_BUDGET).perSeconds} s`,
     },
   };
 }

@@ -3,6 +3,7 @@ import { backoffDelayMs, parseRetryAfterMs } from './backoff.js';
 import { createConnectorRegistry, ConnectorRegistry } from './registry.js';
 import { ManualConnector } from './manual.js';
 import { TokenBucket } from './rate-limiter.js';
+import { readCost } from './entra/graph-http.js';
 
 const entra = { id: 'entra-demo', kind: 'entra', tenantId: 'tenant-1', clientId: 'client-1', clientSecret: 'super-secret-value' };
 
@@ -62,6 +63,16 @@ describe('backoff and Retry-After', () => {
     expect(parseRetryAfterMs('soon')).toBeUndefined();
     const now = Date.parse('2030-01-01T00:00:00Z');
     expect(parseRetryAfterMs('Tue, 01 Jan 2030 00:00:10 GMT', now)).toBe(10_000);
+  });
+});
+
+describe('resource-unit cost of reads (Graph throttling guidance)', () => {
+  it('charges transitive reads 5, member lists 3, user lists 2, others 1', () => {
+    expect(readCost('/users/u-1/transitiveMemberOf?$select=id')).toBe(5);
+    expect(readCost('https://graph.example/v1.0/groups/g-1/transitiveMembers?$skiptoken=abc')).toBe(5);
+    expect(readCost('/groups/g-1/members?$select=id')).toBe(3);
+    expect(readCost('/users?$top=10')).toBe(2);
+    expect(readCost('/roleManagement/directory/roleAssignmentScheduleInstances?$filter=x')).toBe(1);
   });
 });
 

@@ -21,6 +21,7 @@ export type Scheduler = {
 };
 
 const FULL_RESCAN_MS = 60_000;
+const BUSY_VERIFY_CONCURRENCY = 8;
 
 /**
  * The durable revocation scheduler. Plain functions over the store, the connector registry and
@@ -65,46 +66,48 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (wake) writes.poke();
   });
 
-  const discoverNow = (): number => {
+  const discoverNow = (): void => {
     const nowMs = ctx.nowMs();
-    let expired = 0;
     if (nowMs - lastFullScan >= FULL_RESCAN_MS) {
       lastFullScan = nowMs;
       changedGrants.clear();
-      expired = discover(ctx).expired;
-    } else {
+      discover(ctx);
+    } else if (changedGrants.size > 0) {
       const ids = [...changedGrants];
       changedGrants.clear();
-      expired = discover(ctx, ids).expired;
+      discover(ctx, ids);
     }
-    return expired;
   };
 
   const writePass = async (): Promise<{ expired: number; writes: PassSummary; manualSettled: number }> => {
-    const expired = discoverNow();
+    discoverNow();
     const writesSummary = await runWritePass(ctx, writesInFlight);
     const manualSettled = settleManualTasks(ctx);
-    return { expired, writes: writesSummary, manualSettled };
+    return { expired: writesSummary.expired, writes: writesSummary, manualSettled };
+  };
+
+  // Deadlines (expiries included) are rows of the job table: sleep until the next one is due.
+  const nextDelay = (kinds: readonly (typeof WRITE_KINDS)[number][] | readonly (typeof VERIFY_KINDS)[number][]): number => {
+    const next = ctx.jobs.nextDueAt(kinds) ?? Number.POSITIVE_INFINITY;
+    return Math.max(5, Math.min(ctx.opts.intervalMs, next - ctx.nowMs()));
   };
 
   const verifyRunning = new Set<Promise<void>>();
   // In the loop, verifications run in the background and a finished one frees its slot at once.
-  const verifyPass = async (): Promise<VerifySummary> => await runVerifyPass(ctx, verifyInFlight, { wait: false, running: verifyRunning, onSettled: () => verifications.poke() });
+  // Revoking on time comes first: while writes are due or in flight, verification takes few slots
+  // (it reads the same directory, on the same budget and the same CPU) and catches up after.
+  const writesBusy = (): boolean => writesInFlight.size > 0 || (ctx.jobs.nextDueAt(WRITE_KINDS) ?? Number.POSITIVE_INFINITY) <= ctx.nowMs();
+  const verifyPass = async (): Promise<VerifySummary> =>
+    await runVerifyPass(ctx, verifyInFlight, {
+      wait: false,
+      running: verifyRunning,
+      onSettled: () => verifications.poke(),
+      ...(writesBusy() ? { maxConcurrency: BUSY_VERIFY_CONCURRENCY } : {}),
+    });
 
-  const nextDelay = (kinds: readonly (typeof WRITE_KINDS)[number][] | readonly (typeof VERIFY_KINDS)[number][], includeExpiry: boolean): number => {
-    const nowMs = ctx.nowMs();
-    let next = ctx.jobs.nextDueAt(kinds) ?? Number.POSITIVE_INFINITY;
-    if (includeExpiry) {
-      // The next grant to expire: sleep until then, not a whole interval.
-      const soonest = store.list('grants', { status: ['active', 'provisioning', 'provision_failed'], expiresAtOrBefore: new Date(nowMs + ctx.opts.intervalMs).toISOString(), limit: 1 });
-      if (soonest[0]) next = Math.min(next, Date.parse(soonest[0].expiresAt));
-    }
-    return Math.max(5, Math.min(ctx.opts.intervalMs, next - nowMs));
-  };
-
-  const writes = makeLoop(() => writePass(), () => nextDelay(WRITE_KINDS, true), onError);
+  const writes = makeLoop(() => writePass(), () => nextDelay(WRITE_KINDS), onError);
   // With every slot busy, a finishing verification pokes the loop; no need to poll.
-  const verifications = makeLoop(() => verifyPass(), () => (verifyInFlight.size >= ctx.opts.verifyConcurrency ? ctx.opts.intervalMs : nextDelay(VERIFY_KINDS, false)), onError);
+  const verifications = makeLoop(() => verifyPass(), () => (verifyInFlight.size >= (writesBusy() ? BUSY_VERIFY_CONCURRENCY : ctx.opts.verifyConcurrency) ? ctx.opts.intervalMs : nextDelay(VERIFY_KINDS)), onError);
   if (ctx.opts.intervalMs > 0) {
     writes.start();
     verifications.start();

@@ -67,6 +67,14 @@ export class JobQueue {
          ON CONFLICT (id) DO UPDATE SET state = 'queued', due_at = excluded.due_at, locked_until = NULL, updated_at = excluded.updated_at
          WHERE scheduler_jobs.state IN ('done', 'cancelled') AND @reopen = 1`,
       ),
+      // A deadline: a new job, or an untried queued one brought forward (never pushed back:
+      // a later deadline is found when the job is claimed early and re-reads its grant).
+      schedule: db.prepare(
+        `INSERT INTO scheduler_jobs (id, grant_id, kind, connector_id, due_at, attempts, state, created_at, updated_at)
+         VALUES (@id, @grantId, @kind, @connectorId, @dueAt, 0, 'queued', @now, @now)
+         ON CONFLICT (id) DO UPDATE SET due_at = MIN(scheduler_jobs.due_at, excluded.due_at), updated_at = excluded.updated_at
+         WHERE scheduler_jobs.state = 'queued' AND scheduler_jobs.attempts = 0 AND excluded.due_at < scheduler_jobs.due_at`,
+      ),
       due: db.prepare(
         `SELECT * FROM scheduler_jobs
          WHERE kind IN (SELECT value FROM json_each(@kinds))
@@ -109,6 +117,11 @@ export class JobQueue {
    */
   ensure(job: { id: string; grantId: string; kind: JobKind; connectorId: string; dueAt: number }, now: number, reopen = true): void {
     this.stmts.ensure.run({ ...job, now, reopen: reopen ? 1 : 0 });
+  }
+
+  /** Books a deadline (see the statement); leaves running, waiting, retried and finished jobs alone. */
+  schedule(job: { id: string; grantId: string; kind: JobKind; connectorId: string; dueAt: number }, now: number): void {
+    this.stmts.schedule.run({ ...job, now });
   }
 
   /** Due jobs of these kinds (queued and due, or running with an expired lease). */

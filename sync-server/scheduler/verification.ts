@@ -19,10 +19,14 @@ const APPLIES: Record<(typeof VERIFY_KINDS)[number], readonly Grant['status'][]>
  * absent (several agreeing reads, nested groups included), and stay absent (drift checks).
  * Each result is a verification receipt plus an audit event.
  */
-export async function runVerifyPass(ctx: SchedulerContext, inFlight: Set<string>, opts: { wait: boolean; running?: Set<Promise<void>>; onSettled?: () => void } = { wait: true }): Promise<VerifySummary> {
+export async function runVerifyPass(
+  ctx: SchedulerContext,
+  inFlight: Set<string>,
+  opts: { wait: boolean; running?: Set<Promise<void>>; onSettled?: () => void; maxConcurrency?: number } = { wait: true },
+): Promise<VerifySummary> {
   const summary: VerifySummary = { claimed: 0, effective: 0, gone: 0, stillPresent: 0, drift: 0, inconclusive: 0 };
   // Verifications mostly wait between reads: many run at once, each holding one slot until done.
-  const capacity = ctx.opts.verifyConcurrency - inFlight.size;
+  const capacity = Math.min(ctx.opts.verifyConcurrency, opts.maxConcurrency ?? Number.POSITIVE_INFINITY) - inFlight.size;
   if (capacity <= 0) return summary;
   const now = ctx.opts.now();
   const nowMs = now.getTime();

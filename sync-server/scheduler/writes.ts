@@ -17,32 +17,19 @@ import { jobId, type Job } from './jobs.js';
 
 export const WRITE_KINDS = ['provision', 'revoke'] as const;
 
-export type PassSummary = { claimed: number; applied: number; failed: number; pending: number; escalated: number };
-const emptySummary = (): PassSummary => ({ claimed: 0, applied: 0, failed: 0, pending: 0, escalated: 0 });
+export type PassSummary = { expired: number; claimed: number; applied: number; failed: number; pending: number; escalated: number };
+const emptySummary = (): PassSummary => ({ expired: 0, claimed: 0, applied: 0, failed: 0, pending: 0, escalated: 0 });
 
 /**
- * Finds grants that need a write and makes sure each has a job:
- * - live grants past their expiry are moved to `revoking` (actor system, reason "expired");
- * - `provisioning` grants get a provision job, `revoking` ones a revoke job.
+ * Makes sure every live grant has its jobs: a provision job for a `provisioning` grant, a revoke
+ * job due at expiry for every grant that has access or may get it, and a revoke job due now for
+ * a `revoking` one. Deadlines then live in the job table, whose due index the passes read.
  * `grantIds` limits the check to grants known to have changed; without it every live grant is checked.
  */
-export function discover(ctx: SchedulerContext, grantIds?: Iterable<string>): { expired: number; queued: number } {
-  const now = ctx.opts.now();
-  const nowMs = now.getTime();
-  let expired = 0;
+export function discover(ctx: SchedulerContext, grantIds?: Iterable<string>): { queued: number } {
+  const nowMs = ctx.nowMs();
   let queued = 0;
   ctx.store.tx(() => {
-    const due = ctx.store.list('grants', { status: ['active', 'provisioning', 'provision_failed'], expiresAtOrBefore: now.toISOString(), limit: 5000 });
-    for (const grant of due) {
-      // A provisioning call in flight finishes first; the next pass revokes what it made.
-      if (ctx.jobs.isRunning(grant.id, 'provision')) continue;
-      const revoking = requestRevocation(grant, 'system', 'expired', { now });
-      if (!revoking.ok) continue;
-      ctx.putGrant(revoking.value);
-      ctx.jobs.cancelForGrant(grant.id, ['provision', 'verify_provision'], nowMs);
-      ctx.audit('grant.revoke_requested', 'grant', grant.id, { reason: 'expired', expiresAt: grant.expiresAt, from: grant.status }, now);
-      expired++;
-    }
     const grants: Grant[] = [];
     if (grantIds) {
       for (const id of grantIds) {
@@ -50,18 +37,46 @@ export function discover(ctx: SchedulerContext, grantIds?: Iterable<string>): { 
         if (g) grants.push(g);
       }
     } else {
-      grants.push(...ctx.store.list('grants', { status: ['provisioning', 'provision_failed', 'revoking', 'revoke_failed'] }));
+      grants.push(...ctx.store.list('grants', { status: ['provisioning', 'provision_failed', 'active', 'revoking', 'revoke_failed'] }));
     }
+    const connectorIds = new Map<string, string>();
+    const connectorOf = (resourceId: string): string => {
+      let id = connectorIds.get(resourceId);
+      if (id === undefined) {
+        id = ctx.store.get('resources', resourceId)?.connectorId ?? 'unknown';
+        connectorIds.set(resourceId, id);
+      }
+      return id;
+    };
     for (const grant of grants) {
-      const kind = grant.status === 'provisioning' || grant.status === 'provision_failed' ? 'provision' : grant.status === 'revoking' || grant.status === 'revoke_failed' ? 'revoke' : null;
-      if (!kind) continue;
-      const resource = ctx.store.get('resources', grant.resourceId);
-      ctx.jobs.ensure({ id: jobId(kind, grant.id), grantId: grant.id, kind, connectorId: resource?.connectorId ?? 'unknown', dueAt: nowMs }, nowMs);
-      if (kind === 'revoke') ctx.jobs.cancelForGrant(grant.id, ['provision', 'verify_provision'], nowMs);
+      const connectorId = connectorOf(grant.resourceId);
+      const revokeJob = { id: jobId('revoke', grant.id), grantId: grant.id, kind: 'revoke' as const, connectorId };
+      switch (grant.status) {
+        case 'provisioning':
+          ctx.jobs.ensure({ id: jobId('provision', grant.id), grantId: grant.id, kind: 'provision', connectorId, dueAt: nowMs }, nowMs);
+          ctx.jobs.schedule({ ...revokeJob, dueAt: Date.parse(grant.expiresAt) }, nowMs);
+          break;
+        case 'provision_failed':
+        case 'active':
+          // provision_failed keeps its own slow retry (or, dismissed by hand, waits for expiry).
+          ctx.jobs.schedule({ ...revokeJob, dueAt: Date.parse(grant.expiresAt) }, nowMs);
+          break;
+        case 'revoking':
+          // "Revoke now": an untried expiry job is brought forward; one in backoff keeps its time.
+          ctx.jobs.ensure({ ...revokeJob, dueAt: nowMs }, nowMs);
+          ctx.jobs.schedule({ ...revokeJob, dueAt: nowMs }, nowMs);
+          ctx.jobs.cancelForGrant(grant.id, ['provision', 'verify_provision'], nowMs);
+          break;
+        case 'revoke_failed':
+          ctx.jobs.ensure({ ...revokeJob, dueAt: nowMs }, nowMs);
+          break;
+        default:
+          continue;
+      }
       queued++;
     }
   });
-  return { expired, queued };
+  return { queued };
 }
 
 type Claimed = { job: Job; grant: Grant; ref: AssignmentRef; resource: Resource; connector: Connector };
@@ -131,6 +146,23 @@ function claimWrites(ctx: SchedulerContext, inFlight: Set<string>, summary: Pass
       // Never remove access while its provisioning call may still land afterwards.
       if (job.kind === 'revoke' && ctx.jobs.isRunning(job.grantId, 'provision')) continue;
       let grant = ctx.store.get('grants', job.grantId);
+      if (grant && job.kind === 'revoke' && (grant.status === 'active' || grant.status === 'provisioning' || grant.status === 'provision_failed')) {
+        const expiresAtMs = Date.parse(grant.expiresAt);
+        if (expiresAtMs > nowMs) {
+          // Extended since the deadline was booked: book the new one.
+          ctx.jobs.retry(job.id, nowMs, expiresAtMs, '');
+          continue;
+        }
+        // A provisioning call in flight finishes first; the next pass revokes what it made.
+        if (ctx.jobs.isRunning(grant.id, 'provision')) continue;
+        const from = grant.status;
+        const revoking = requestRevocation(grant, 'system', 'expired', { now });
+        if (!revoking.ok) continue;
+        grant = ctx.putGrant(revoking.value);
+        ctx.jobs.cancelForGrant(grant.id, ['provision', 'verify_provision'], nowMs);
+        ctx.audit('grant.revoke_requested', 'grant', grant.id, { reason: 'expired', expiresAt: grant.expiresAt, from }, now);
+        summary.expired++;
+      }
       const wanted = job.kind === 'revoke' ? ['revoking', 'revoke_failed'] : ['provisioning', 'provision_failed'];
       if (!grant || !wanted.includes(grant.status)) {
         ctx.jobs.finish(job.id, nowMs, 'cancelled', grant ? `grant is ${grant.status}` : 'grant does not exist');
@@ -360,7 +392,7 @@ export function settleManualTasks(ctx: SchedulerContext): number {
       const who = task?.closedBy ?? 'unknown';
       if (job.kind === 'revoke') {
         if (!signedOff) {
-          recordRevoke(ctx, { ...job, escalated: false, attempts: Math.max(job.attempts, ctx.opts.maxAttempts) }, grant, ctx.store.get('resources', grant.resourceId), { status: 'failed', retryable: false, code: 'manual_task_dismissed', message: `the manual revocation task was dismissed by ${who}` }, now, { claimed: 0, applied: 0, failed: 0, pending: 0, escalated: 0 });
+          recordRevoke(ctx, { ...job, escalated: false, attempts: Math.max(job.attempts, ctx.opts.maxAttempts) }, grant, ctx.store.get('resources', grant.resourceId), { status: 'failed', retryable: false, code: 'manual_task_dismissed', message: `the manual revocation task was dismissed by ${who}` }, now, emptySummary());
           continue;
         }
         const revoked = markRevoked(grant, { now });

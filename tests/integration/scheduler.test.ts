@@ -206,6 +206,25 @@ describe('revocation scheduler with the Entra connector', () => {
     expect(graph.writeLog.filter((w) => w.method === 'DELETE')).toHaveLength(1);
   });
 
+  it('follows an extension: nothing at the old expiry, revoked at the new one', async () => {
+    const user = graph.addUser({ displayName: 'Ext' });
+    const group = graph.addGroup({ displayName: 'Extended' });
+    graph.addMember(group.id, user.id);
+    seedUser('ext', user.id);
+    seedResource('res-ext', 'entra_group', { externalId: group.id });
+    const g = seedGrant('g-ext', 'ext', 'res-ext', { status: 'active', expiresInMs: 10 * MINUTE });
+    const s = start();
+    await s.runOnce();
+    // As grant.extend leaves it.
+    store.put('grants', { ...g, expiresAt: iso(Date.parse(g.expiresAt) + 30 * MINUTE), extensions: 1, revision: 2 });
+    clock += 10 * MINUTE;
+    expect((await s.runOnce()).expired).toBe(0);
+    expect(grant('g-ext').status).toBe('active');
+    clock += 30 * MINUTE;
+    expect((await s.runOnce()).expired).toBe(1);
+    expect(grant('g-ext')).toMatchObject({ status: 'verified', latenessMs: 0 });
+  });
+
   it('catches up on everything that expired while it was not running', async () => {
     const group = graph.addGroup({ displayName: 'Catch-up' });
     for (let i = 0; i < 30; i++) {

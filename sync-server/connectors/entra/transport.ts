@@ -21,7 +21,9 @@ export function createHttpsAgent(opts: { extraCaPem?: string | undefined; maxSoc
   return new https.Agent({
     keepAlive: true,
     maxSockets: opts.maxSockets ?? 16,
-    ...(opts.extraCaPem ? { ca: [...tls.rootCertificates, opts.extraCaPem] } : {}),
+    // One secure context built once: passing `ca` itself would rebuild it per connection and
+    // put every root certificate into the agent's per-request pool key.
+    ...(opts.extraCaPem ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, opts.extraCaPem] }) } : {}),
   });
 }
 

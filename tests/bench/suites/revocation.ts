@@ -134,12 +134,12 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, ctx: Bench
       lastLog = Date.now();
       ctx.log(`waiting for ${what}...`);
     }
-    await sleep(100);
+    await sleep(500);
   }
   return true;
 }
 
-async function lateness(ctx: BenchContext): Promise<void> {
+export async function lateness(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 2000 : 10_000;
   const spreadMs = ctx.quick ? 20_000 : 60_000;
   const r = await rig(false);
@@ -165,7 +165,7 @@ async function lateness(ctx: BenchContext): Promise<void> {
   }
 }
 
-async function provisioning(ctx: BenchContext): Promise<void> {
+export async function provisioning(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 300 : 1000;
   const perSecond = 50;
   const r = await rig(false);
@@ -191,7 +191,7 @@ async function provisioning(ctx: BenchContext): Promise<void> {
   }
 }
 
-async function throttled(ctx: BenchContext): Promise<void> {
+export async function throttled(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 1500 : 4000;
   const measureMs = ctx.quick ? 45_000 : 150_000;
   const warmupMs = 15_000;
