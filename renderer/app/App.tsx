@@ -2,12 +2,14 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ThemePreference } from '../../preload/api.js';
 import { AuditPage } from '../features/audit/AuditPage.js';
 import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js';
+import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
 import { COMMAND_LABEL } from '../features/decisions.js';
 import { GrantsPage } from '../features/grants/GrantsPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
 import { QueuePage } from '../features/queue/QueuePage.js';
 import { RejectedPage } from '../features/rejected/RejectedPage.js';
 import { RequestsPage } from '../features/requests/RequestsPage.js';
+import { RevocationsPage } from '../features/revocations/RevocationsPage.js';
 import { SettingsPage } from '../features/settings/SettingsPage.js';
 import { SignInPage } from '../features/signin/SignInPage.js';
 import { ConsoleDataProvider, useConsoleData, useNewRejections } from '../session/console-data.js';
@@ -73,6 +75,12 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'rejected':
       screen = <RejectedPage />;
+      break;
+    case 'revocations':
+      screen = <RevocationsPage grantId={route.id} />;
+      break;
+    case 'connectors':
+      screen = <ConnectorsPage />;
       break;
     case 'settings':
       screen = <SettingsPage theme={theme} onTheme={onTheme} />;

@@ -1,0 +1,488 @@
+import clsx from 'clsx';
+import { useMemo, useState, type ReactNode } from 'react';
+import { map } from 'rxjs';
+import { LIVE_GRANT_STATES, type Grant, type Task } from '../../../core/index.js';
+import { href, navigate } from '../../app/router.js';
+import { formatAbsolute, formatCountdown } from '../../lib/time.js';
+import { useNow, useObservable } from '../../lib/use-rx.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { useSession } from '../../session/session.js';
+import { DurationHistogram } from '../../ui/charts/Histogram.js';
+import { bucketStart, formatMs } from '../../ui/charts/scale.js';
+import { TimeSeriesChart } from '../../ui/charts/TimeSeries.js';
+import { Icon, StatusPill, Time, type IconName } from '../../ui/ui.js';
+import { HealthBadge, useConnectors } from '../connectors/ConnectorsPage.js';
+import { ReceiptDrawer, VerificationBadge } from './Receipt.js';
+import { useRevocationReplica } from './replica.js';
+import {
+  ESCALATION_KINDS,
+  FAILED_STATES,
+  latenessValues,
+  OVER_TIME_SERIES,
+  revocationsOverTime,
+  SCHEDULED_STATES,
+  startOfLocalDay,
+  summarise,
+  timeToEffectiveValues,
+  WINDOWS,
+  type WindowChoice,
+} from './revocation-model.js';
+
+const HOUR = 3_600_000;
+/** Longest list shown in full; the rest are counted, not hidden silently. */
+const LIST_LIMIT = 50;
+
+const asJson = <T,>(docs: ReadonlyArray<{ toJSON(): unknown }>): T[] => docs.map((d) => d.toJSON() as T);
+
+/** The admin's fleet view of revocations, read from the local replica only (works offline). */
+export function RevocationsPage({ grantId }: { grantId: string | null }) {
+  const session = useSession();
+  const { db } = session;
+  const { users, resources, status } = useConsoleData();
+  const replica = useRevocationReplica(session);
+  const now = useNow(15_000);
+  const [windowKey, setWindowKey] = useState<WindowChoice['key']>('24h');
+  const period = WINDOWS.find((w) => w.key === windowKey) ?? WINDOWS[0]!;
+  // Queries start on a bucket boundary, so they change once per bucket rather than every tick.
+  const since = bucketStart(now - period.ms, period.bucket);
+  const sinceIso = new Date(since).toISOString();
+  const todayIso = new Date(startOfLocalDay(now)).toISOString();
+
+  const live = useObservable(
+    () => db.grants.find({ selector: { status: { $in: [...LIVE_GRANT_STATES] } } }).$.pipe(map((d) => asJson<Grant>(d))),
+    [] as Grant[],
+    [db],
+  );
+  const ended = useObservable(
+    () => db.grants.find({ selector: { status: { $in: ['revoked', 'verified'] }, revokedAt: { $gte: sinceIso } } }).$.pipe(map((d) => asJson<Grant>(d))),
+    [] as Grant[],
+    [db, sinceIso],
+  );
+  const verifiedToday = useObservable(
+    () => db.grants.find({ selector: { status: 'verified', verifiedAt: { $gte: todayIso } } }).$.pipe(map((d) => asJson<Grant>(d))),
+    [] as Grant[],
+    [db, todayIso],
+  );
+  const effective = useObservable(
+    () => db.grants.find({ selector: { effectiveAt: { $gte: sinceIso } } }).$.pipe(map((d) => asJson<Grant>(d))),
+    [] as Grant[],
+    [db, sinceIso],
+  );
+  const openTasks = useObservable(
+    () => replica.collections?.tasks.find({ selector: { status: 'open' } }).$.pipe(map((d) => asJson<Task>(d))) ?? null,
+    [] as Task[],
+    [replica.collections],
+  );
+
+  const summary = useMemo(
+    () => summarise({ live: live.data, ended: verifiedToday.data, openTasks: openTasks.data, now }),
+    [live.data, verifiedToday.data, openTasks.data, now],
+  );
+  const lateness = useMemo(() => latenessValues(ended.data, since), [ended.data, since]);
+  const toEffective = useMemo(() => timeToEffectiveValues(effective.data, since), [effective.data, since]);
+  const overTime = useMemo(() => revocationsOverTime(ended.data, { since, now, bucket: period.bucket }), [ended.data, since, now, period.bucket]);
+
+  const failures = useMemo(() => live.data.filter((g) => FAILED_STATES.includes(g.status)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)), [live.data]);
+  const escalations = useMemo(() => openTasks.data.filter((t) => ESCALATION_KINDS.includes(t.kind)).sort(bySeverityThenAge), [openTasks.data]);
+  const drift = useMemo(() => openTasks.data.filter((t) => t.kind === 'drift_alert').sort(bySeverityThenAge), [openTasks.data]);
+  const manualRemovals = useMemo(() => new Set(openTasks.data.filter((t) => t.kind === 'manual_revoke' && t.grantId).map((t) => t.grantId!)), [openTasks.data]);
+  const inProgress = useMemo(
+    () =>
+      live.data
+        .filter((g) => g.status === 'revoking' || (SCHEDULED_STATES.includes(g.status) && Date.parse(g.expiresAt) <= now + HOUR))
+        .sort((a, b) => (a.status === 'revoking' ? 0 : 1) - (b.status === 'revoking' ? 0 : 1) || a.expiresAt.localeCompare(b.expiresAt)),
+    [live.data, now],
+  );
+  const recentlyVerified = useMemo(
+    () => ended.data.filter((g) => g.status === 'verified' && g.verifiedAt).sort((a, b) => b.verifiedAt!.localeCompare(a.verifiedAt!)).slice(0, 15),
+    [ended.data],
+  );
+  const removedInWindow = ended.data.filter((g) => g.revokedAt && Date.parse(g.revokedAt) >= since).length;
+
+  const person = (id: string) => users.get(id)?.displayName ?? id;
+  const resource = (id: string) => resources.get(id)?.name ?? id;
+  const offline = status.browserOffline || !status.online;
+  const scrollTo = (id: string) => document.getElementById(id)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+
+  return (
+    <div className="page revocations-page" data-testid="revocations-page">
+      <header className="pane-header">
+        <div className="pane-title">
+          <h1>Revocations</h1>
+          <span className="muted">{offline ? 'offline: showing what is on this device' : 'live from the local replica'}</span>
+        </div>
+        <div className="filters">
+          <fieldset className="segmented">
+            <legend className="visually-hidden">Period for the charts</legend>
+            {WINDOWS.map((w) => (
+              <label key={w.key} className={w.key === windowKey ? 'selected' : undefined}>
+                <input type="radio" name="revocation-window" value={w.key} checked={w.key === windowKey} onChange={() => setWindowKey(w.key)} />
+                {w.label}
+              </label>
+            ))}
+          </fieldset>
+          <a className="button small" href={href('connectors')}>
+            Connector health
+          </a>
+        </div>
+      </header>
+      {replica.error ? (
+        <div className="notice danger" role="alert">
+          <Icon name="alert" />
+          Escalations, drift alerts and receipts could not be opened on this device: {replica.error.message}
+        </div>
+      ) : null}
+
+      <section className="rv-tiles" aria-label="Summary">
+        <Tile
+          label="Due in the next hour"
+          value={summary.dueNextHour}
+          tone={summary.dueNextHour > 0 ? 'info' : 'neutral'}
+          icon="clock"
+          detail={summary.nextDueAt ? <>next {formatCountdown(summary.nextDueAt, now).replace(' left', '')}</> : 'none scheduled'}
+          onClick={() => scrollTo('rv-in-progress')}
+          testId="tile-due"
+        />
+        <Tile label="Revoking now" value={summary.revokingNow} tone={summary.revokingNow > 0 ? 'info' : 'neutral'} icon="shield-off" detail={summary.revokingNow > 0 ? 'removal in progress' : 'nothing in flight'} onClick={() => scrollTo('rv-in-progress')} testId="tile-revoking" />
+        <Tile
+          label="Failed or escalated"
+          value={summary.failedOrEscalated}
+          tone={summary.failedOrEscalated > 0 ? 'danger' : 'success'}
+          icon={summary.failedOrEscalated > 0 ? 'alert' : 'check'}
+          detail={summary.failedOrEscalated > 0 ? 'needs attention' : 'all clear'}
+          onClick={() => scrollTo('rv-failures')}
+          testId="tile-failed"
+        />
+        <Tile
+          label="Drift alerts"
+          value={summary.driftAlerts}
+          tone={summary.driftAlerts > 0 ? 'danger' : 'success'}
+          icon={summary.driftAlerts > 0 ? 'alert' : 'check'}
+          detail={summary.driftAlerts > 0 ? 'access came back' : 'none open'}
+          onClick={() => scrollTo('rv-drift')}
+          testId="tile-drift"
+        />
+        <Tile label="Verified gone today" value={summary.verifiedGoneToday} tone="success" icon="check" detail="proven by directory reads" onClick={() => scrollTo('rv-verified')} testId="tile-verified" />
+      </section>
+
+      <ConnectorStrip />
+
+      <section className="rv-charts" aria-label="Charts">
+        <DurationHistogram
+          title="Revocation lateness"
+          subtitle={`Removed after expiry · ${period.label.toLowerCase()}`}
+          values={lateness}
+          xLabel="Late by (removed at − expires at)"
+          noun={{ one: 'revocation', other: 'revocations' }}
+          summarise={(d) =>
+            `${d.count.toLocaleString()} ${d.count === 1 ? 'revocation' : 'revocations'} at expiry: half were removed within ${formatMs(d.p50)} of expiry, 95% within ${formatMs(d.p95)}, 99% within ${formatMs(d.p99)}; the latest took ${formatMs(d.max)}.`
+          }
+          emptyText={
+            <>
+              <strong>No revocation at expiry in this period.</strong> When a grant expires and its access is removed, how late the removal was appears here, with the median, p95 and p99 marked.
+            </>
+          }
+          testId="chart-lateness"
+        />
+        <DurationHistogram
+          title="Time to effective"
+          subtitle={`Approval to access verified in the directory · ${period.label.toLowerCase()}`}
+          values={toEffective}
+          xLabel="Approved → verified effective"
+          noun={{ one: 'grant', other: 'grants' }}
+          summarise={(d) =>
+            `${d.count.toLocaleString()} ${d.count === 1 ? 'grant' : 'grants'} took effect: half within ${formatMs(d.p50)} of approval, 95% within ${formatMs(d.p95)}, 99% within ${formatMs(d.p99)}; the slowest ${formatMs(d.max)}.`
+          }
+          emptyText={
+            <>
+              <strong>No grant took effect in this period.</strong> When an approved grant is read back from the directory and found in place, the time from approval appears here.
+            </>
+          }
+          testId="chart-effective"
+        />
+        <div className="rv-chart-wide">
+          <TimeSeriesChart
+            title="Revocations over time"
+            subtitle={period.label}
+            buckets={overTime}
+            size={period.bucket}
+            series={OVER_TIME_SERIES}
+            yLabel="Revocations"
+            summary={`${removedInWindow.toLocaleString()} ${removedInWindow === 1 ? 'grant' : 'grants'} removed in this period; ${overTime.reduce((s, b) => s + b.values[0]!, 0).toLocaleString()} verified gone, ${overTime.reduce((s, b) => s + b.values[1]!, 0).toLocaleString()} not yet verified.`}
+            emptyText={
+              <>
+                <strong>No access was removed in this period.</strong> Each removal (at expiry or by “Revoke now”) is counted here per {period.bucket === 'day' ? 'day' : period.bucket === 'hour' ? 'hour' : 'six hours'}, split into verified gone and not yet verified.
+              </>
+            }
+            testId="chart-over-time"
+          />
+        </div>
+      </section>
+
+      <div className="rv-lists">
+        <div className="rv-column">
+          <ListCard id="rv-failures" title="Failures" count={failures.length} tone="danger" testId="list-failures">
+            {failures.length === 0 ? (
+              <ListEmpty>No failed revocation or provisioning. A grant the connector could not change shows here with its last error and attempts; after repeated failures it is escalated to the resource owner.</ListEmpty>
+            ) : (
+              <table className="rv-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Grant</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" className="num">
+                      Attempts
+                    </th>
+                    <th scope="col">Last error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {failures.slice(0, LIST_LIMIT).map((g) => (
+                    <tr key={g.id} data-grant-id={g.id}>
+                      <td>
+                        <GrantCell grant={g} person={person(g.userId)} resource={resource(g.resourceId)} />
+                      </td>
+                      <td>
+                        <StatusPill status={g.status} />
+                        <div className="muted small">
+                          since <Time iso={g.updatedAt} />
+                        </div>
+                      </td>
+                      <td className="num">{g.attempts}</td>
+                      <td className="rv-error" title={g.lastError}>
+                        {g.lastError || <span className="muted">no error recorded</span>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            <More shown={Math.min(failures.length, LIST_LIMIT)} total={failures.length} />
+          </ListCard>
+
+          <ListCard id="rv-escalations" title="Open escalations" count={escalations.length} tone="danger" testId="list-escalations">
+            {!replica.collections && !replica.error ? (
+              <ListEmpty>Loading tasks…</ListEmpty>
+            ) : escalations.length === 0 ? (
+              <ListEmpty>No open escalation. When a revocation keeps failing, or the access stays after removal, a task for the resource owner appears here until the access is verified gone.</ListEmpty>
+            ) : (
+              <TaskTable tasks={escalations.slice(0, LIST_LIMIT)} person={person} resource={resource} />
+            )}
+            <More shown={Math.min(escalations.length, LIST_LIMIT)} total={escalations.length} />
+          </ListCard>
+
+          <ListCard id="rv-drift" title="Drift alerts" count={drift.length} tone="danger" testId="list-drift">
+            {!replica.collections && !replica.error ? (
+              <ListEmpty>Loading tasks…</ListEmpty>
+            ) : drift.length === 0 ? (
+              <ListEmpty>No drift. Revoked access is checked again later (after an hour and a day); if it is back in the directory with no grant to explain it, an alert appears here.</ListEmpty>
+            ) : (
+              <TaskTable tasks={drift.slice(0, LIST_LIMIT)} person={person} resource={resource} />
+            )}
+            <More shown={Math.min(drift.length, LIST_LIMIT)} total={drift.length} />
+          </ListCard>
+        </div>
+
+        <div className="rv-column">
+          <ListCard id="rv-in-progress" title="Revoking now and due within the hour" count={inProgress.length} tone="info" testId="list-in-progress">
+            {inProgress.length === 0 ? (
+              <ListEmpty>Nothing due. Grants expiring within the hour, and removals in flight, appear here with a countdown.</ListEmpty>
+            ) : (
+              <table className="rv-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Grant</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Expires</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {inProgress.slice(0, LIST_LIMIT).map((g) => (
+                    <tr key={g.id} data-grant-id={g.id}>
+                      <td>
+                        <GrantCell grant={g} person={person(g.userId)} resource={resource(g.resourceId)} />
+                      </td>
+                      <td>
+                        <StatusPill status={g.status} />
+                        {manualRemovals.has(g.id) ? <div className="muted small">waiting for the owner to remove it by hand</div> : null}
+                      </td>
+                      <td title={formatAbsolute(g.expiresAt)}>
+                        <span className="countdown">{formatCountdown(g.expiresAt, now)}</span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            <More shown={Math.min(inProgress.length, LIST_LIMIT)} total={inProgress.length} />
+          </ListCard>
+
+          <ListCard id="rv-verified" title="Recently verified gone" count={recentlyVerified.length} tone="success" testId="list-verified">
+            {recentlyVerified.length === 0 ? (
+              <ListEmpty>No revocation verified in this period. Once a removed access is read back and several reads agree it is gone, the grant appears here with its receipt.</ListEmpty>
+            ) : (
+              <table className="rv-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Grant</th>
+                    <th scope="col">Verification</th>
+                    <th scope="col">Removed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {recentlyVerified.map((g) => (
+                    <tr key={g.id} data-grant-id={g.id}>
+                      <td>
+                        <GrantCell grant={g} person={person(g.userId)} resource={resource(g.resourceId)} />
+                      </td>
+                      <td>
+                        <VerificationBadge grant={g} />
+                        <div className="muted small">
+                          <Time iso={g.verifiedAt} />
+                        </div>
+                      </td>
+                      <td className="small">{g.latenessMs !== null ? `${formatMs(g.latenessMs)} after expiry` : 'early, on request'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </ListCard>
+        </div>
+      </div>
+
+      {grantId ? <ReceiptDrawer grantId={grantId} onClose={() => navigate('revocations')} /> : null}
+    </div>
+  );
+}
+
+const SEVERITY_RANK: Record<Task['severity'], number> = { critical: 0, warning: 1, info: 2 };
+function bySeverityThenAge(a: Task, b: Task): number {
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.createdAt.localeCompare(b.createdAt);
+}
+
+function Tile({ label, value, detail, tone, icon, onClick, testId }: { label: string; value: number; detail: ReactNode; tone: 'neutral' | 'info' | 'success' | 'danger'; icon: IconName; onClick(): void; testId: string }) {
+  return (
+    <button type="button" className={clsx('rv-tile', `rv-tile-${tone}`)} onClick={onClick} data-testid={testId}>
+      <span className="rv-tile-label">
+        <Icon name={icon} size={14} />
+        {label}
+      </span>
+      <span className="rv-tile-value">{value.toLocaleString()}</span>
+      <span className="rv-tile-detail">{detail}</span>
+    </button>
+  );
+}
+
+function ListCard({ id, title, count, tone, children, testId }: { id: string; title: string; count: number; tone: 'danger' | 'info' | 'success'; children: ReactNode; testId: string }) {
+  return (
+    <section className="card rv-card" id={id} aria-labelledby={`${id}-title`} data-testid={testId}>
+      <header className="rv-card-head">
+        <h2 id={`${id}-title`}>{title}</h2>
+        <span className={clsx('count-chip', count > 0 ? `tone-${tone}` : 'tone-neutral')}>{count.toLocaleString()}</span>
+      </header>
+      {children}
+    </section>
+  );
+}
+
+function ListEmpty({ children }: { children: ReactNode }) {
+  return <p className="rv-empty">{children}</p>;
+}
+
+function More({ shown, total }: { shown: number; total: number }) {
+  if (total <= shown) return null;
+  return (
+    <p className="muted small rv-more">
+      Showing {shown.toLocaleString()} of {total.toLocaleString()}.
+    </p>
+  );
+}
+
+/** Person and resource, the resource linking to the grant's receipts. */
+function GrantCell({ grant, person, resource }: { grant: Pick<Grant, 'id'>; person: string; resource: string }) {
+  return (
+    <div className="rv-grant">
+      <span className="strong">{person}</span>
+      <a href={href('revocations', grant.id)} title="Show what was read back from the directory" data-testid="receipt-link">
+        {resource}
+      </a>
+    </div>
+  );
+}
+
+function TaskTable({ tasks, person, resource }: { tasks: readonly Task[]; person(id: string): string; resource(id: string): string }) {
+  return (
+    <table className="rv-table">
+      <thead>
+        <tr>
+          <th scope="col">Task</th>
+          <th scope="col">Owner</th>
+          <th scope="col">Opened</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tasks.map((t) => (
+          <tr key={t.id} data-task-id={t.id} data-grant-id={t.grantId ?? undefined}>
+            <td>
+              <div className="rv-task-title">
+                <span className={clsx('pill', t.severity === 'critical' ? 'tone-danger' : t.severity === 'warning' ? 'tone-warning' : 'tone-info')}>{t.severity === 'critical' ? 'Critical' : t.severity === 'warning' ? 'Warning' : 'Info'}</span>
+                <span className="strong">{t.title}</span>
+              </div>
+              {t.detail ? <div className="muted small rv-task-detail">{t.detail}</div> : null}
+              {t.grantId ? (
+                <div className="small">
+                  <a href={href('revocations', t.grantId)} data-testid="receipt-link">
+                    Grant{t.resourceId ? ` for ${resource(t.resourceId)}` : ''}: receipts
+                  </a>
+                  {t.requestId ? (
+                    <>
+                      {' · '}
+                      <a href={href('requests', t.requestId)}>request</a>
+                    </>
+                  ) : null}
+                </div>
+              ) : null}
+            </td>
+            <td>{t.assigneeId ? person(t.assigneeId) : <span className="muted">unassigned</span>}</td>
+            <td>
+              <Time iso={t.createdAt} />
+              {t.dueAt ? (
+                <div className="muted small">
+                  due <Time iso={t.dueAt} />
+                </div>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Each connector's health in one line, for people who may see it; nothing for the others. */
+function ConnectorStrip() {
+  const { allowed, query } = useConnectors();
+  if (!allowed) return null;
+  return (
+    <section className="rv-connectors" aria-label="Connector health" data-testid="connector-strip">
+      <span className="rv-connectors-label">Connectors</span>
+      {query.data ? (
+        query.data.connectors.length === 0 ? (
+          <span className="muted">none configured</span>
+        ) : (
+          query.data.connectors.map((c) => (
+            <a key={c.id} className="rv-connector" href={href('connectors')} title={c.detail}>
+              <span>{c.displayName}</span>
+              <HealthBadge connector={c} />
+            </a>
+          ))
+        )
+      ) : query.isPending ? (
+        <span className="muted">checking…</span>
+      ) : (
+        <span className="muted">health unavailable ({query.error?.message ?? 'no answer'})</span>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * What the Revocations screen says, computed from replica documents. Pure (documents and a clock
+ * in, plain values out) so every number on the screen is tested without a browser.
+ */
+import type { Grant, Task, Verification } from '../../../core/index.js';
+import { bucketCounts, type BucketSize, type TimeBucket } from '../../ui/charts/scale.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export type Tone = 'neutral' | 'info' | 'success' | 'warning' | 'danger';
+export type VerificationIcon = 'check' | 'x' | 'alert' | 'clock';
+export type VerificationView = { label: string; tone: Tone; icon: VerificationIcon; explanation: string };
+
+/** A grant's verification state as colour, icon and words; the words carry the meaning on their own. */
+export function verificationView(grant: Pick<Grant, 'status' | 'verification'>): VerificationView {
+  const removing = grant.status === 'revoking' || grant.status === 'revoked' || grant.status === 'revoke_failed';
+  switch (grant.verification) {
+    case 'gone':
+      return { label: 'Verified gone', tone: 'success', icon: 'check', explanation: 'Reads of the directory agree that the access is no longer there.' };
+    case 'effective':
+      return { label: 'Verified effective', tone: 'success', icon: 'check', explanation: 'Reads of the directory agree that the access is in place.' };
+    case 'pending':
+      return removing
+        ? { label: 'Verifying removal', tone: 'info', icon: 'clock', explanation: 'The access was removed; the directory is being read until several reads agree it is gone.' }
+        : { label: 'Verifying access', tone: 'info', icon: 'clock', explanation: 'The access was granted; the directory is being read until several reads agree it is there.' };
+    case 'still_present':
+      return { label: 'Still present', tone: 'danger', icon: 'x', explanation: 'After removal the directory still shows the access. The revocation is retried and escalated if it stays.' };
+    case 'drift':
+      return { label: 'Drift: access is back', tone: 'danger', icon: 'alert', explanation: 'The access was verified gone, but a later check found it again with no grant to explain it.' };
+    case 'inconclusive':
+      return { label: 'Inconclusive', tone: 'warning', icon: 'alert', explanation: 'The reads did not agree (directory replication lag or errors). Verification is tried again.' };
+    case 'none':
+    default:
+      return grant.status === 'provisioning'
+        ? { label: 'Not verified yet', tone: 'neutral', icon: 'clock', explanation: 'The access is being granted; it is verified once the connector reports it done.' }
+        : { label: 'Not verified', tone: 'neutral', icon: 'clock', explanation: 'No verification has run for this grant.' };
+  }
+}
+
+export const RECEIPT_RESULT: Record<Verification['result'], { label: string; tone: Tone; icon: VerificationIcon }> = {
+  effective: { label: 'Effective', tone: 'success', icon: 'check' },
+  gone: { label: 'Gone', tone: 'success', icon: 'check' },
+  still_present: { label: 'Still present', tone: 'danger', icon: 'x' },
+  drift: { label: 'Drift', tone: 'danger', icon: 'alert' },
+  inconclusive: { label: 'Inconclusive', tone: 'warning', icon: 'alert' },
+};
+
+export const RECEIPT_PURPOSE: Record<Verification['purpose'], string> = {
+  provision: 'Access granted',
+  revocation: 'Access removed',
+  drift_check: 'Drift check',
+};
+
+export const ESCALATION_KINDS: readonly Task['kind'][] = ['revocation_escalation', 'provision_escalation'];
+export const FAILED_STATES: readonly Grant['status'][] = ['revoke_failed', 'provision_failed'];
+/** Grants whose access should be there now or is about to be removed. */
+export const SCHEDULED_STATES: readonly Grant['status'][] = ['provisioning', 'active'];
+
+export type RevocationSummary = {
+  dueNextHour: number;
+  nextDueAt: string | null;
+  revokingNow: number;
+  /** Grants failed or with an open escalation, each counted once. */
+  failedOrEscalated: number;
+  driftAlerts: number;
+  verifiedGoneToday: number;
+};
+
+/** Local midnight of the day holding `now`: "today" is the viewer's day. */
+export function startOfLocalDay(now: number): number {
+  const d = new Date(now);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
+
+export function summarise(input: { live: readonly Grant[]; ended: readonly Grant[]; openTasks: readonly Task[]; now: number }): RevocationSummary {
+  const { live, ended, openTasks, now } = input;
+  const due = live
+    .filter((g) => SCHEDULED_STATES.includes(g.status) && Date.parse(g.expiresAt) <= now + HOUR)
+    .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+  const failing = new Set(live.filter((g) => FAILED_STATES.includes(g.status)).map((g) => g.id));
+  for (const t of openTasks) if (ESCALATION_KINDS.includes(t.kind)) failing.add(t.grantId ?? t.id);
+  const today = startOfLocalDay(now);
+  return {
+    dueNextHour: due.length,
+    nextDueAt: due[0]?.expiresAt ?? null,
+    revokingNow: live.filter((g) => g.status === 'revoking').length,
+    failedOrEscalated: failing.size,
+    driftAlerts: openTasks.filter((t) => t.kind === 'drift_alert').length,
+    verifiedGoneToday: ended.filter((g) => g.status === 'verified' && g.verifiedAt !== null && Date.parse(g.verifiedAt) >= today).length,
+  };
+}
+
+export type WindowChoice = { key: '24h' | '7d' | '30d'; label: string; ms: number; bucket: BucketSize };
+export const WINDOWS: readonly WindowChoice[] = [
+  { key: '24h', label: 'Last 24 hours', ms: DAY, bucket: 'hour' },
+  { key: '7d', label: 'Last 7 days', ms: 7 * DAY, bucket: 'six-hours' },
+  { key: '30d', label: 'Last 30 days', ms: 30 * DAY, bucket: 'day' },
+];
+
+/** Lateness of revocations that happened at expiry inside the window (revocations by hand have none). */
+export function latenessValues(ended: readonly Grant[], since: number): number[] {
+  return ended.filter((g) => g.latenessMs !== null && g.revokedAt !== null && Date.parse(g.revokedAt) >= since).map((g) => g.latenessMs!);
+}
+
+export function timeToEffectiveValues(grants: readonly Grant[], since: number): number[] {
+  return grants.filter((g) => g.timeToEffectiveMs !== null && g.effectiveAt !== null && Date.parse(g.effectiveAt) >= since).map((g) => g.timeToEffectiveMs!);
+}
+
+export const OVER_TIME_SERIES = [
+  { name: 'Verified gone', tone: 'success' as const },
+  { name: 'Removed, not yet verified', tone: 'info' as const, hatched: true },
+];
+
+/** Revocations per bucket, split into verified gone and not (yet) verified. */
+export function revocationsOverTime(ended: readonly Grant[], window: { since: number; now: number; bucket: BucketSize }): TimeBucket[] {
+  const points = ended
+    .filter((g) => g.revokedAt !== null)
+    .map((g) => ({ at: Date.parse(g.revokedAt!), series: g.status === 'verified' ? 0 : 1 }));
+  return bucketCounts(points, { from: window.since, to: window.now, size: window.bucket, seriesCount: OVER_TIME_SERIES.length });
+}
+
+/** Receipts of one grant, newest first. */
+export function receiptsNewestFirst(receipts: readonly Verification[]): Verification[] {
+  return [...receipts].sort((a, b) => b.finishedAt.localeCompare(a.finishedAt) || b.startedAt.localeCompare(a.startedAt));
+}
+
+export type ReadView = { index: number; at: string; offsetMs: number; present: boolean; detail: string; /** Part of the closing run of agreeing reads. */ inConsistentRun: boolean };
+
+/** Each read with its time since the check started, marking the closing run of reads that agreed. */
+export function readsOf(receipt: Pick<Verification, 'reads' | 'startedAt' | 'consistentReads'>): ReadView[] {
+  const started = Date.parse(receipt.startedAt);
+  const n = receipt.reads.length;
+  return receipt.reads.map((r, index) => ({
+    index: index + 1,
+    at: r.at,
+    offsetMs: Date.parse(r.at) - started,
+    present: r.present,
+    detail: r.detail,
+    inConsistentRun: index >= n - receipt.consistentReads,
+  }));
+}
+
+/** One line saying what a receipt proves, in words an auditor can quote. */
+export function receiptSentence(receipt: Verification): string {
+  const agreeing = `${receipt.consistentReads} consecutive ${receipt.consistentReads === 1 ? 'read' : 'reads'}`;
+  const of = `${receipt.reads.length} ${receipt.reads.length === 1 ? 'read' : 'reads'}`;
+  const nested = receipt.transitiveChecked ? ', nested group membership included' : '';
+  switch (receipt.result) {
+    case 'gone':
+      return `${agreeing} of ${of} found no access${nested}.`;
+    case 'effective':
+      return `${agreeing} of ${of} found the access in place${nested}.`;
+    case 'still_present':
+      return `${agreeing} of ${of} still found the access after it was removed${nested}.`;
+    case 'drift':
+      return `The access was found again after it had been verified gone (${of}${nested}).`;
+    case 'inconclusive':
+    default:
+      return `The ${of} did not agree, so nothing is concluded yet${nested}.`;
+  }
+}

@@ -1,0 +1,148 @@
+import { useId, useMemo, type ReactNode } from 'react';
+import { ChartEmpty, ChartFrame } from './ChartFrame.js';
+import { countTicks, type BucketSize, type TimeBucket } from './scale.js';
+
+const HEIGHT = 210;
+const MARGIN = { top: 12, right: 18, bottom: 42, left: 54 };
+
+export type Tone = 'success' | 'info' | 'warning' | 'danger' | 'neutral' | 'accent';
+/** One stacked series; `hatched` draws it with stripes so it differs by more than colour. */
+export type Series = { name: string; tone: Tone; hatched?: boolean };
+
+const LABEL: Record<BucketSize, Intl.DateTimeFormatOptions> = {
+  hour: { hour: '2-digit', minute: '2-digit' },
+  'six-hours': { weekday: 'short', hour: '2-digit', minute: '2-digit' },
+  day: { month: 'short', day: 'numeric' },
+};
+
+export function bucketLabel(start: number, size: BucketSize): string {
+  return new Intl.DateTimeFormat(undefined, LABEL[size]).format(new Date(start));
+}
+
+function bucketRange(b: TimeBucket, size: BucketSize): string {
+  const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' }).format(new Date(b.start));
+  if (size === 'day') return day;
+  const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+  return `${day} ${time.format(new Date(b.start))}–${time.format(new Date(b.end))}`;
+}
+
+/** Counts over time as stacked columns, one column per bucket, with a legend and a table. */
+export function TimeSeriesChart({
+  title,
+  subtitle,
+  buckets,
+  size,
+  series,
+  yLabel,
+  summary,
+  emptyText,
+  testId,
+}: {
+  title: string;
+  subtitle?: ReactNode;
+  buckets: readonly TimeBucket[];
+  size: BucketSize;
+  series: readonly Series[];
+  yLabel: string;
+  summary: string;
+  emptyText: ReactNode;
+  testId?: string;
+}) {
+  const patternBase = useId().replace(/:/g, '');
+  const total = useMemo(() => buckets.reduce((s, b) => s + b.values.reduce((a, v) => a + v, 0), 0), [buckets]);
+  const fill = (i: number) => (series[i]?.hatched ? `url(#${patternBase}-${i})` : undefined);
+  const seriesClass = (i: number) => `chart-bar chart-tone-${series[i]?.tone ?? 'accent'}${series[i]?.hatched ? ' chart-bar-hatched' : ''}`;
+
+  if (total === 0) {
+    return <ChartFrame title={title} subtitle={subtitle} summary="" table={null} empty={<ChartEmpty>{emptyText}</ChartEmpty>} testId={testId}>{() => null}</ChartFrame>;
+  }
+
+  const table = {
+    caption: `${title} per ${size === 'day' ? 'day' : size === 'hour' ? 'hour' : 'six hours'}`,
+    columns: ['Period', ...series.map((s) => s.name), 'Total'],
+    rows: buckets.filter((b) => b.values.some((v) => v > 0)).map((b) => [bucketRange(b, size), ...b.values, b.values.reduce((a, v) => a + v, 0)]),
+  };
+  const legend = (
+    <ul className="chart-legend" aria-label="Series">
+      {series.map((s, i) => (
+        <li key={s.name}>
+          <svg width="12" height="10" aria-hidden="true">
+            <rect width="12" height="10" rx="2" className={seriesClass(i)} fill={fill(i)} />
+          </svg>
+          {s.name}
+        </li>
+      ))}
+    </ul>
+  );
+
+  return (
+    <ChartFrame title={title} subtitle={subtitle} summary={summary} legend={legend} table={table} empty={null} testId={testId}>
+      {({ width, titleId, summaryId }) => {
+        const plotW = Math.max(120, width - MARGIN.left - MARGIN.right);
+        const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+        const slotW = plotW / Math.max(1, buckets.length);
+        const barW = Math.max(1, Math.min(36, slotW * 0.72));
+        const yTicks = countTicks(Math.max(...buckets.map((b) => b.values.reduce((a, v) => a + v, 0))));
+        const yMax = yTicks[yTicks.length - 1]!;
+        const yOf = (n: number) => plotH - (n / yMax) * plotH;
+        const every = Math.max(1, Math.ceil(buckets.length / Math.max(2, Math.floor(plotW / 64))));
+        return (
+          <svg width={width} height={HEIGHT} role="img" aria-labelledby={`${titleId} ${summaryId}`} className="chart-svg">
+            <defs>
+              {series.map((s, i) =>
+                s.hatched ? (
+                  <pattern key={i} id={`${patternBase}-${i}`} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                    <rect width="6" height="6" className={`chart-hatch-bg chart-tone-${s.tone}`} />
+                    <line x1="0" y1="0" x2="0" y2="6" className={`chart-hatch-line chart-stroke-${s.tone}`} />
+                  </pattern>
+                ) : null,
+              )}
+            </defs>
+            <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+              {yTicks.map((t) => (
+                <g key={t} transform={`translate(0,${yOf(t)})`}>
+                  <line x1={0} x2={plotW} className={t === 0 ? 'chart-axis' : 'chart-grid'} />
+                  <text x={-8} dy="0.32em" textAnchor="end" className="chart-tick">
+                    {t.toLocaleString()}
+                  </text>
+                </g>
+              ))}
+              {buckets.map((b, i) => {
+                let stacked = 0;
+                const x = i * slotW + (slotW - barW) / 2;
+                const parts = series.map((s, k) => `${b.values[k] ?? 0} ${s.name.toLowerCase()}`).join(', ');
+                return (
+                  <g key={b.start}>
+                    <title>{`${bucketRange(b, size)}: ${parts}`}</title>
+                    {/* A full-height hit area so the tooltip works on short columns too. */}
+                    <rect x={i * slotW} y={0} width={slotW} height={plotH} className="chart-hit" />
+                    {b.values.map((v, k) => {
+                      if (v === 0) return null;
+                      const y = yOf(stacked + v);
+                      const h = yOf(stacked) - y;
+                      stacked += v;
+                      return <rect key={k} x={x} y={y} width={barW} height={Math.max(1, h - 1)} rx={Math.min(2, barW / 4)} className={seriesClass(k)} fill={fill(k)} />;
+                    })}
+                  </g>
+                );
+              })}
+              {buckets.map((b, i) =>
+                i % every === 0 ? (
+                  <g key={b.start} transform={`translate(${i * slotW + slotW / 2},${plotH})`}>
+                    <line y2={4} className="chart-axis" />
+                    <text y={16} textAnchor="middle" className="chart-tick">
+                      {bucketLabel(b.start, size)}
+                    </text>
+                  </g>
+                ) : null,
+              )}
+              <text transform={`translate(${-40},${plotH / 2}) rotate(-90)`} textAnchor="middle" className="chart-axis-label">
+                {yLabel}
+              </text>
+            </g>
+          </svg>
+        );
+      }}
+    </ChartFrame>
+  );
+}
