@@ -59,7 +59,7 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
       {histogram.overflowCount > 0 ? (
         <li>
           <svg width="12" height="10" aria-hidden="true">
-            <rect width="12" height="10" className="chart-bar chart-bar-overflow" fill={`url(#${hatchId})`} />
+            <rect width="12" height="10" className="chart-bar chart-bar-overflow" style={{ fill: `url(#${hatchId})` }} />
           </svg>
           {count(histogram.overflowCount)} beyond {formatMs(histogram.cap)}
         </li>
@@ -123,7 +123,7 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
                     height={plotH - yOf(b.count)}
                     rx={Math.min(2, slotW / 4)}
                     className={b.overflow ? 'chart-bar chart-bar-overflow' : 'chart-bar'}
-                    fill={b.overflow ? `url(#${hatchId})` : undefined}
+                    style={b.overflow ? { fill: `url(#${hatchId})` } : undefined}
                   >
                     <title>{`${b.overflow ? `${formatMs(b.from)} or more` : `${formatMs(b.from)} to ${formatMs(b.to)}`}: ${count(b.count)}`}</title>
                   </rect>

@@ -50,7 +50,8 @@ export function TimeSeriesChart({
 }) {
   const patternBase = useId().replace(/:/g, '');
   const total = useMemo(() => buckets.reduce((s, b) => s + b.values.reduce((a, v) => a + v, 0), 0), [buckets]);
-  const fill = (i: number) => (series[i]?.hatched ? `url(#${patternBase}-${i})` : undefined);
+  // Inline style, since a class's CSS fill would override a fill attribute.
+  const fill = (i: number) => (series[i]?.hatched ? { fill: `url(#${patternBase}-${i})` } : undefined);
   const seriesClass = (i: number) => `chart-bar chart-tone-${series[i]?.tone ?? 'accent'}${series[i]?.hatched ? ' chart-bar-hatched' : ''}`;
 
   if (total === 0) {
@@ -67,7 +68,7 @@ export function TimeSeriesChart({
       {series.map((s, i) => (
         <li key={s.name}>
           <svg width="12" height="10" aria-hidden="true">
-            <rect width="12" height="10" rx="2" className={seriesClass(i)} fill={fill(i)} />
+            <rect width="12" height="10" rx="2" className={seriesClass(i)} style={fill(i)} />
           </svg>
           {s.name}
         </li>
@@ -121,7 +122,7 @@ export function TimeSeriesChart({
                       const y = yOf(stacked + v);
                       const h = yOf(stacked) - y;
                       stacked += v;
-                      return <rect key={k} x={x} y={y} width={barW} height={Math.max(1, h - 1)} rx={Math.min(2, barW / 4)} className={seriesClass(k)} fill={fill(k)} />;
+                      return <rect key={k} x={x} y={y} width={barW} height={Math.max(1, h - 1)} rx={Math.min(2, barW / 4)} className={seriesClass(k)} style={fill(k)} />;
                     })}
                   </g>
                 );
