@@ -11,6 +11,7 @@ import { useToasts } from '../../ui/toasts.js';
 import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { ReasonDialog } from '../ReasonDialog.js';
+import { GrantVerification } from '../revocations/Receipt.js';
 
 const EXTEND_CHOICES = [15, 30, 60, 120, 240, 480];
 
@@ -84,6 +85,7 @@ export function GrantsPage() {
                 </span>
                 <span role="cell">
                   <StatusPill status={g.status} />
+                  <GrantVerification grant={g} />
                   {pendingCmd ? <span className="pill tone-warning">{pendingCmd.type === 'grant.revoke' ? 'Revocation' : 'Extension'} {offline ? 'waiting to sync' : 'sent'}</span> : null}
                   {g.lastError ? (
                     <span className="muted small" title={g.lastError}>
