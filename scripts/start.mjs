@@ -39,7 +39,14 @@ function electronBinary() {
 }
 
 const port = process.env.JIT_PORT ?? '8787';
-const env = { ...process.env, JIT_DEMO: process.env.JIT_DEMO ?? '1', JIT_PORT: port, JIT_DATA_DIR: process.env.JIT_DATA_DIR ?? path.join(root, 'data') };
+const env = {
+  ...process.env,
+  JIT_DEMO: process.env.JIT_DEMO ?? '1',
+  JIT_PORT: port,
+  JIT_DATA_DIR: process.env.JIT_DATA_DIR ?? path.join(root, 'data'),
+  // A request log line per click drowns the accounts and URL; JIT_LOG_LEVEL=info brings it back.
+  JIT_LOG_LEVEL: process.env.JIT_LOG_LEVEL ?? 'warn',
+};
 const server = spawn(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts'], { stdio: ['ignore', 'pipe', 'inherit'], env });
 let opened = false;
 server.stdout.on('data', (chunk) => {
@@ -55,7 +62,8 @@ server.stdout.on('data', (chunk) => {
       app.on('exit', () => server.kill('SIGTERM'));
     } else {
       console.log(`\nElectron is not installed here; open the web console: ${url}`);
-      console.log('Demo accounts: admin (password printed above on first start, or JIT_ADMIN_PASSWORD), approvers "alice" and "bob", password "demo-password-1".');
+      console.log('Sign in as one of the demo accounts listed above (approvers: alice, carol, eve, mallory),');
+      console.log('or as "admin" with the password printed on its first start (or JIT_ADMIN_PASSWORD).');
     }
   }
 });

@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.js';
 import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
+import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
 import { openStore } from './store/sqlite-store.js';
 
 function origins(raw: string | undefined): string[] {
@@ -96,6 +97,10 @@ async function main(): Promise<void> {
   } catch (error) {
     await tenant?.close();
     throw error;
+  }
+  if (demo) {
+    const accounts = DEMO_USERS.map((u) => `${u.username} (${u.roles.join(', ')})`).join(', ');
+    process.stdout.write(`Demo accounts, password "${DEMO_PASSWORD}": ${accounts}\n`);
   }
   const connectorIds = server.registry.ids();
   process.stdout.write(`Connectors: ${connectorIds.length ? connectorIds.join(', ') : 'none (set JIT_CONNECTORS_FILE)'}; scheduler running\n`);
