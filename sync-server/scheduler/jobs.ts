@@ -56,8 +56,22 @@ export const jobId = (kind: JobKind, grantId: string, n?: number): string => (n 
  */
 export class JobQueue {
   private readonly stmts;
+  /** Per-kind statements: one index range each (state, kind, due_at), so cost does not grow with the table. */
+  private readonly byKind: Record<JobKind, { due: Database.Statement; expired: Database.Statement; nextDue: Database.Statement; nextLease: Database.Statement; waiting: Database.Statement }>;
 
   constructor(db: Database.Database) {
+    this.byKind = Object.fromEntries(
+      JOB_KINDS.map((kind) => [
+        kind,
+        {
+          due: db.prepare(`SELECT * FROM scheduler_jobs WHERE state = 'queued' AND kind = '${kind}' AND due_at <= ? ORDER BY due_at LIMIT ?`),
+          expired: db.prepare(`SELECT * FROM scheduler_jobs WHERE state = 'running' AND kind = '${kind}' AND locked_until <= ? LIMIT ?`),
+          nextDue: db.prepare(`SELECT MIN(due_at) FROM scheduler_jobs WHERE state = 'queued' AND kind = '${kind}'`).pluck(),
+          nextLease: db.prepare(`SELECT MIN(locked_until) FROM scheduler_jobs WHERE state = 'running' AND kind = '${kind}'`).pluck(),
+          waiting: db.prepare(`SELECT * FROM scheduler_jobs WHERE state = 'waiting' AND kind = '${kind}' LIMIT ?`),
+        },
+      ]),
+    ) as JobQueue['byKind'];
     this.stmts = {
       get: db.prepare('SELECT * FROM scheduler_jobs WHERE id = ?'),
       // A finished job is brought back when its grant needs that work again (e.g. a failed verification).
@@ -75,12 +89,6 @@ export class JobQueue {
          ON CONFLICT (id) DO UPDATE SET due_at = MIN(scheduler_jobs.due_at, excluded.due_at), updated_at = excluded.updated_at
          WHERE scheduler_jobs.state = 'queued' AND scheduler_jobs.attempts = 0 AND excluded.due_at < scheduler_jobs.due_at`,
       ),
-      due: db.prepare(
-        `SELECT * FROM scheduler_jobs
-         WHERE kind IN (SELECT value FROM json_each(@kinds))
-           AND ((state = 'queued' AND due_at <= @now) OR (state = 'running' AND locked_until <= @now))
-         ORDER BY due_at LIMIT @limit`,
-      ),
       claim: db.prepare(
         `UPDATE scheduler_jobs SET state = 'running', attempts = attempts + 1, locked_until = @lockedUntil, updated_at = @now
          WHERE id = @id AND ((state = 'queued' AND due_at <= @now) OR (state = 'running' AND locked_until <= @now))`,
@@ -90,17 +98,12 @@ export class JobQueue {
         `UPDATE scheduler_jobs SET state = 'queued', due_at = @dueAt, locked_until = NULL, last_error = @lastError, escalated = MAX(escalated, @escalated), updated_at = @now WHERE id = @id`,
       ),
       wait: db.prepare(`UPDATE scheduler_jobs SET state = 'waiting', task_id = @taskId, locked_until = NULL, updated_at = @now WHERE id = @id`),
-      waiting: db.prepare(`SELECT * FROM scheduler_jobs WHERE state = 'waiting' AND kind IN (SELECT value FROM json_each(@kinds)) LIMIT @limit`),
       cancelForGrant: db.prepare(
         `UPDATE scheduler_jobs SET state = 'cancelled', locked_until = NULL, updated_at = @now
          WHERE grant_id = @grantId AND kind IN (SELECT value FROM json_each(@kinds)) AND state IN ('queued', 'waiting')`,
       ),
       runningFor: db.prepare(`SELECT COUNT(*) FROM scheduler_jobs WHERE grant_id = ? AND kind = ? AND state = 'running'`).pluck(),
       forGrant: db.prepare('SELECT * FROM scheduler_jobs WHERE grant_id = ? ORDER BY id'),
-      nextDue: db.prepare(
-        `SELECT MIN(CASE WHEN state = 'queued' THEN due_at ELSE locked_until END) FROM scheduler_jobs
-         WHERE kind IN (SELECT value FROM json_each(@kinds)) AND state IN ('queued', 'running')`,
-      ).pluck(),
       recover: db.prepare(`UPDATE scheduler_jobs SET state = 'queued', locked_until = NULL, updated_at = @now WHERE state = 'running'`),
       counts: db.prepare('SELECT kind, state, COUNT(*) AS n FROM scheduler_jobs GROUP BY kind, state'),
     };
@@ -126,7 +129,13 @@ export class JobQueue {
 
   /** Due jobs of these kinds (queued and due, or running with an expired lease). */
   due(kinds: readonly JobKind[], now: number, limit: number): Job[] {
-    return (this.stmts.due.all({ kinds: JSON.stringify(kinds), now, limit }) as JobRow[]).map(fromRow);
+    const rows: JobRow[] = [];
+    for (const kind of kinds) {
+      rows.push(...(this.byKind[kind].expired.all(now, limit) as JobRow[]));
+      rows.push(...(this.byKind[kind].due.all(now, limit) as JobRow[]));
+    }
+    const dueOf = (r: JobRow) => (r.state === 'running' ? (r.locked_until ?? r.due_at) : r.due_at);
+    return rows.sort((a, b) => dueOf(a) - dueOf(b)).slice(0, limit).map(fromRow);
   }
 
   /** Claims a job for one attempt; false when someone else got it first. */
@@ -147,7 +156,7 @@ export class JobQueue {
   }
 
   waiting(kinds: readonly JobKind[], limit = 1000): Job[] {
-    return (this.stmts.waiting.all({ kinds: JSON.stringify(kinds), limit }) as JobRow[]).map(fromRow);
+    return kinds.flatMap((kind) => this.byKind[kind].waiting.all(limit) as JobRow[]).slice(0, limit).map(fromRow);
   }
 
   cancelForGrant(grantId: string, kinds: readonly JobKind[], now: number): void {
@@ -164,7 +173,13 @@ export class JobQueue {
 
   /** Earliest time a job of these kinds becomes claimable, or null. */
   nextDueAt(kinds: readonly JobKind[]): number | null {
-    return (this.stmts.nextDue.get({ kinds: JSON.stringify(kinds) }) as number | null) ?? null;
+    let next: number | null = null;
+    for (const kind of kinds) {
+      for (const value of [this.byKind[kind].nextDue.get() as number | null, this.byKind[kind].nextLease.get() as number | null]) {
+        if (value !== null && (next === null || value < next)) next = value;
+      }
+    }
+    return next;
   }
 
   /**

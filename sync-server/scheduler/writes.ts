@@ -249,7 +249,7 @@ function recordRevoke(ctx: SchedulerContext, job: Job, grant: Grant, resource: R
   summary.failed++;
   const escalate = !outcome.retryable || job.attempts >= ctx.opts.maxAttempts;
   const message = `${outcome.code}: ${outcome.message}`;
-  let current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
+  const current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
   ctx.audit('grant.revoke_failed', 'grant', grant.id, { attempt: job.attempts, code: outcome.code, retryable: outcome.retryable, message: outcome.message.slice(0, 1024) }, now);
   if (escalate && !job.escalated) {
     escalateRevocation(ctx, current, resource, { attempts: job.attempts, code: outcome.code, message, retryable: outcome.retryable }, now);
@@ -341,10 +341,10 @@ function recordProvision(ctx: SchedulerContext, job: Job, grant: Grant, resource
   summary.failed++;
   const escalate = !outcome.retryable || job.attempts >= ctx.opts.maxAttempts;
   const message = `${outcome.code}: ${outcome.message}`;
-  let current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
+  const current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
   if (escalate) {
     const failed = markFailed(current, 'provision_failed', message, { now });
-    if (failed.ok) current = ctx.putGrant(failed.value);
+    if (failed.ok) ctx.putGrant(failed.value);
   }
   ctx.audit('grant.provision_failed', 'grant', grant.id, { attempt: job.attempts, code: outcome.code, retryable: outcome.retryable, escalated: escalate, message: outcome.message.slice(0, 1024) }, now);
   if (escalate && !job.escalated) {

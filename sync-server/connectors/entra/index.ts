@@ -54,7 +54,7 @@ export class EntraConnector implements Connector {
   }
 
   async revoke(ref: AssignmentRef): Promise<ConnectorOutcome> {
-    return this.refused(ref) ?? (await this.runOne(revokeOp(ref, this.graph)));
+    return this.refused(ref) ?? (await this.runOne(revokeOp(ref)));
   }
 
   async provisionMany(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>> {
@@ -62,7 +62,7 @@ export class EntraConnector implements Connector {
   }
 
   async revokeMany(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>> {
-    return await this.runMany(refs, (ref) => revokeOp(ref, this.graph));
+    return await this.runMany(refs, (ref) => revokeOp(ref));
   }
 
   /** Writes in $batches of 20, a few batches in flight; keyed by grant id. */

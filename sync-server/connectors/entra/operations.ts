@@ -143,7 +143,7 @@ export function provisionOp(ref: AssignmentRef, graph: GraphHttp, now: Date): Wr
   throw new Error(`resource kind ${kind} is not served by the Entra connector`);
 }
 
-export function revokeOp(ref: AssignmentRef, graph: GraphHttp): WriteOp {
+export function revokeOp(ref: AssignmentRef): WriteOp {
   const kind = ref.resource.kind;
   const { groupOrRoleId, scope, accessId } = requireTarget(ref);
   const tooShort = (response: GraphResponse): ConnectorOutcome | undefined =>

@@ -151,15 +151,17 @@ export async function lateness(ctx: BenchContext): Promise<void> {
       for (let i = 0; i < n; i++) r.store.put('grants', grantDoc(`g-late-${i}`, `late-${i}`, `res-${i % GROUPS}`, 'active', Date.now(), t0 + Math.floor((i * spreadMs) / n)));
     });
     ctx.log(`${n} grants expiring over ${spreadMs / 1000} s`);
-    r.scheduler = startScheduler({ store: r.store, registry: r.registry, onError: (e) => ctx.log(`scheduler: ${String(e)}`) });
+    r.scheduler = startScheduler({ store: r.store, registry: r.registry, verifyConcurrency: 256, onError: (e) => ctx.log(`scheduler: ${String(e)}`) });
     await waitUntil(() => r.store.count('grants', { status: ['active', 'revoking'] }) === 0, spreadMs + leadMs + 120_000, ctx, 'every grant revoked');
+    const lastExpiry = t0 + spreadMs;
     const late = r.store.list('grants', { status: ['revoked', 'verified'] }).map((g) => g.latenessMs ?? Number.NaN);
     ctx.report('lateness_p50', percentile(late, 50), 'ms', null, 'lower');
     ctx.report('lateness_p99', percentile(late, 99), 'ms', 1000, 'lower');
     ctx.report('lateness_max', Math.max(...late), 'ms', null, 'lower');
     ctx.report('revoked', late.length, 'grants', n, 'higher');
-    const verified = await waitUntil(() => r.store.count('grants', { status: 'verified' }) === n, 60_000, ctx, 'every revocation verified');
-    if (verified) ctx.log('every revocation verified gone');
+    // Verification yields to revocation while writes are due, then catches up.
+    const verified = await waitUntil(() => r.store.count('grants', { status: 'verified' }) === n, 300_000, ctx, 'every revocation verified');
+    if (verified) ctx.report('all_verified_after_last_expiry', (Date.now() - lastExpiry) / 1000, 's', null, 'lower');
   } finally {
     await teardown(r);
   }
