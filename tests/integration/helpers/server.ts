@@ -11,6 +11,10 @@
  *   const again = await spawnServer({ dataDir });   // restart on the same data
  *   await again.stop();                             // SIGTERM (clean shutdown)
  *
+ * With connectors (`startTestServer({ connectors: [...], scheduler: { intervalMs: 0 } })`) the scheduler
+ * runs too; call `srv.server.scheduler.runOnce()` after moving an injected clock. A spawned server
+ * always runs its scheduler; with `demo: true` its Entra tenant is the Graph stand-in, in-process.
+ *
  * Seeded demo accounts (seedDemo: true / demo: true) all use DEMO_PASSWORD; the admin account
  * (username `admin`) uses TEST_ADMIN_PASSWORD unless another adminPassword is given.
  */
