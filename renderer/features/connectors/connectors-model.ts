@@ -41,7 +41,7 @@ export async function fetchConnectors(serverUrl: string, token: string, fetchImp
     throw new ApiError(0, 'network', `Could not reach ${serverUrl}: connector health needs a connection to the server.`);
   }
   const text = await response.text();
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {

@@ -1,6 +1,6 @@
 import { useId, useMemo, type ReactNode } from 'react';
 import { ChartEmpty, ChartFrame } from './ChartFrame.js';
-import { countTicks, describeDistribution, durationHistogram, formatMs, type Distribution } from './scale.js';
+import { countTicks, describeDistribution, durationHistogram, formatEdge, formatMs, type Distribution } from './scale.js';
 
 const HEIGHT = 230;
 const MARGIN = { top: 40, right: 18, bottom: 42, left: 54 };
@@ -33,6 +33,8 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
   const stats = useMemo(() => describeDistribution(values), [values]);
   const histogram = useMemo(() => durationHistogram(values), [values]);
   const count = (n: number) => `${n.toLocaleString()} ${n === 1 ? noun.one : noun.other}`;
+  const edge = (ms: number) => formatEdge(ms, histogram.width);
+  const interval = (b: { from: number; to: number; overflow: boolean }) => (b.overflow ? `${edge(b.from)} or more` : `${edge(b.from)} to ${edge(b.to)}`);
 
   if (!stats) {
     return <ChartFrame title={title} subtitle={subtitle} summary="" table={null} empty={<ChartEmpty>{emptyText}</ChartEmpty>} testId={testId}>{() => null}</ChartFrame>;
@@ -42,9 +44,9 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
     summarise?.(stats) ??
     `${count(stats.count)}: half within ${formatMs(stats.p50)}, 95% within ${formatMs(stats.p95)}, 99% within ${formatMs(stats.p99)}; the longest ${formatMs(stats.max)}.`;
   const table = {
-    caption: `${title}: ${noun.other} per interval`,
+    caption: `${title}: ${noun.other} per interval (intervals with none are left out)`,
     columns: [xLabel, noun.other[0]!.toUpperCase() + noun.other.slice(1)],
-    rows: histogram.bins.map((b) => [b.overflow ? `${formatMs(b.from)} or more` : `${formatMs(b.from)} to ${formatMs(b.to)}`, b.count]),
+    rows: histogram.bins.filter((b) => b.count > 0).map((b) => [interval(b), b.count]),
   };
   const legend = (
     <ul className="chart-legend" aria-label="Markers">
@@ -61,7 +63,7 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
           <svg width="12" height="10" aria-hidden="true">
             <rect width="12" height="10" className="chart-bar chart-bar-overflow" style={{ fill: `url(#${hatchId})` }} />
           </svg>
-          {count(histogram.overflowCount)} beyond {formatMs(histogram.cap)}
+          {count(histogram.overflowCount)} beyond {edge(histogram.cap)}
         </li>
       ) : null}
     </ul>
@@ -125,7 +127,7 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
                     className={b.overflow ? 'chart-bar chart-bar-overflow' : 'chart-bar'}
                     style={b.overflow ? { fill: `url(#${hatchId})` } : undefined}
                   >
-                    <title>{`${b.overflow ? `${formatMs(b.from)} or more` : `${formatMs(b.from)} to ${formatMs(b.to)}`}: ${count(b.count)}`}</title>
+                    <title>{`${interval(b)}: ${count(b.count)}`}</title>
                   </rect>
                 ),
               )}
@@ -133,7 +135,7 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
                 <g key={i} transform={`translate(${i * slotW},${plotH})`}>
                   <line y2={4} className="chart-axis" />
                   <text y={16} textAnchor={i === 0 ? 'start' : 'middle'} className="chart-tick">
-                    {formatMs(i * histogram.width)}
+                    {edge(i * histogram.width)}
                   </text>
                 </g>
               ))}

@@ -99,25 +99,35 @@ export function countTicks(max: number, target = 4): number[] {
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
   if (ms < 0) return `−${formatMs(-ms)}`;
-  if (ms < SECOND) return `${Math.round(ms)} ms`;
-  if (ms < 10 * SECOND) return `${trimZero((ms / SECOND).toFixed(1))} s`;
-  if (ms < MINUTE) return `${Math.round(ms / SECOND)} s`;
-  if (ms < HOUR) return joinUnits(Math.floor(ms / MINUTE), 'min', Math.round((ms % MINUTE) / SECOND), 's', 60);
-  if (ms < DAY) return joinUnits(Math.floor(ms / HOUR), 'h', Math.round((ms % HOUR) / MINUTE), 'min', 60);
-  const days = Math.floor(ms / DAY);
-  return joinUnits(days, days === 1 ? 'day' : 'days', Math.round((ms % DAY) / HOUR), 'h', 24);
+  // Round to the precision shown first, so 59.7 s reads "1 min", never "60 s".
+  if (Math.round(ms) < SECOND) return `${Math.round(ms)} ms`;
+  if (Math.round(ms / 100) < 100) return `${trimZero((Math.round(ms / 100) / 10).toFixed(1))} s`;
+  const seconds = Math.round(ms / SECOND);
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return joinUnits(Math.floor(seconds / 60), 'min', seconds % 60, 's');
+  const minutes = Math.round(ms / MINUTE);
+  if (minutes < 24 * 60) return joinUnits(Math.floor(minutes / 60), 'h', minutes % 60, 'min');
+  const hours = Math.round(ms / HOUR);
+  const days = Math.floor(hours / 24);
+  return joinUnits(days, days === 1 ? 'day' : 'days', hours % 24, 'h');
+}
+
+/**
+ * A bin edge on an axis whose step is `stepMs`: as formatMs, but with enough decimals that
+ * neighbouring edges differ (1.15 s next to 1.2 s, not 1.1 s next to 1.1 s).
+ */
+export function formatEdge(ms: number, stepMs: number): string {
+  if (!Number.isFinite(ms) || ms < SECOND || ms >= MINUTE) return formatMs(ms);
+  const decimals = stepMs % SECOND === 0 ? 0 : stepMs % 100 === 0 ? 1 : stepMs % 10 === 0 ? 2 : 3;
+  const fixed = (ms / SECOND).toFixed(decimals);
+  return `${decimals === 0 ? fixed : fixed.replace(/0+$/, '').replace(/\.$/, '')} s`;
 }
 
 function trimZero(text: string): string {
   return text.replace(/\.0$/, '');
 }
 
-function joinUnits(big: number, bigUnit: string, small: number, smallUnit: string, perBig: number): string {
-  // Rounding the remainder can reach a whole unit (59.6 s -> 60 s): carry it.
-  if (small >= perBig) {
-    big += 1;
-    small = 0;
-  }
+function joinUnits(big: number, bigUnit: string, small: number, smallUnit: string): string {
   return small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
 }
 
