@@ -46,6 +46,8 @@ const env = {
   JIT_DATA_DIR: process.env.JIT_DATA_DIR ?? path.join(root, 'data'),
   // A request log line per click drowns the accounts and URL; JIT_LOG_LEVEL=info brings it back.
   JIT_LOG_LEVEL: process.env.JIT_LOG_LEVEL ?? 'warn',
+  // The desktop app's pages come from its own app://console origin; the server allows only that one.
+  JIT_ALLOWED_ORIGINS: process.env.JIT_ALLOWED_ORIGINS ?? 'app://console',
 };
 const server = spawn(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts'], { stdio: ['ignore', 'pipe', 'inherit'], env });
 let opened = false;
