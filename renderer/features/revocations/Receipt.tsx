@@ -223,7 +223,16 @@ export function ReceiptCard({ receipt, grant }: { receipt: Verification; grant: 
       <dl className="facts-grid receipt-facts">
         <dt>Endpoint</dt>
         <dd>
-          <code className="receipt-endpoint">{receipt.endpoint || '—'}</code>
+          {/* Several reads (role instances, then nested groups) are joined with " + ": one per line. */}
+          {receipt.endpoint ? (
+            receipt.endpoint.split(' + ').map((part, i) => (
+              <code key={i} className="receipt-endpoint">
+                {part}
+              </code>
+            ))
+          ) : (
+            <span className="muted">not recorded</span>
+          )}
         </dd>
         <dt>Connector</dt>
         <dd>{receipt.connector}</dd>
@@ -267,12 +276,13 @@ export function ReceiptCard({ receipt, grant }: { receipt: Verification; grant: 
             {reads.map((r) => (
               <tr key={r.index} className={r.inConsistentRun ? 'consistent' : undefined}>
                 <td className="muted">{r.index}</td>
-                <td title={formatAbsolute(r.at)}>
+                <td title={formatAbsolute(r.at)} className="read-time">
                   <span className="mono">{formatClock(r.at)}</span>
-                  <span className="muted"> +{formatMs(Math.max(0, r.offsetMs))}</span>
+                  <span className="muted small">+{formatMs(Math.max(0, r.offsetMs))} from start</span>
                 </td>
                 <td>
-                  <span className={clsx('read-result', r.present ? 'present' : 'absent')}>
+                  {/* Green when the read shows what this check wants to see (present after granting, absent after removal). */}
+                  <span className={clsx('read-result', r.present === (receipt.purpose === 'provision') ? 'as-wanted' : 'not-as-wanted')}>
                     <Icon name={r.present ? 'check' : 'x'} size={12} />
                     {r.present ? 'Present' : 'Not present'}
                   </span>

@@ -139,7 +139,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
           value={summary.dueNextHour}
           tone={summary.dueNextHour > 0 ? 'info' : 'neutral'}
           icon="clock"
-          detail={summary.nextDueAt ? <>next {formatCountdown(summary.nextDueAt, now).replace(' left', '')}</> : 'none scheduled'}
+          detail={dueDetail(summary.nextDueAt, now)}
           onClick={() => scrollTo('rv-in-progress')}
           testId="tile-due"
         />
@@ -266,7 +266,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
             ) : escalations.length === 0 ? (
               <ListEmpty>No open escalation. When a revocation keeps failing, or the access stays after removal, a task for the resource owner appears here until the access is verified gone.</ListEmpty>
             ) : (
-              <TaskTable tasks={escalations.slice(0, LIST_LIMIT)} person={person} resource={resource} />
+              <TaskTable tasks={escalations.slice(0, LIST_LIMIT)} person={person} />
             )}
             <More shown={Math.min(escalations.length, LIST_LIMIT)} total={escalations.length} />
           </ListCard>
@@ -277,7 +277,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
             ) : drift.length === 0 ? (
               <ListEmpty>No drift. Revoked access is checked again later (after an hour and a day); if it is back in the directory with no grant to explain it, an alert appears here.</ListEmpty>
             ) : (
-              <TaskTable tasks={drift.slice(0, LIST_LIMIT)} person={person} resource={resource} />
+              <TaskTable tasks={drift.slice(0, LIST_LIMIT)} person={person} />
             )}
             <More shown={Math.min(drift.length, LIST_LIMIT)} total={drift.length} />
           </ListCard>
@@ -356,6 +356,14 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
   );
 }
 
+/** "next in 4 min", or "overdue by 2 min" when the earliest expiry has passed (removal is about to run). */
+function dueDetail(nextDueAt: string | null, now: number): string {
+  if (!nextDueAt) return 'none scheduled';
+  const left = Date.parse(nextDueAt) - now;
+  if (left <= 0) return `overdue by ${formatMs(-left)}`;
+  return `next in ${formatCountdown(nextDueAt, now).replace(/ left$/, '')}`;
+}
+
 const SEVERITY_RANK: Record<Task['severity'], number> = { critical: 0, warning: 1, info: 2 };
 function bySeverityThenAge(a: Task, b: Task): number {
   return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.createdAt.localeCompare(b.createdAt);
@@ -411,7 +419,7 @@ function GrantCell({ grant, person, resource }: { grant: Pick<Grant, 'id'>; pers
   );
 }
 
-function TaskTable({ tasks, person, resource }: { tasks: readonly Task[]; person(id: string): string; resource(id: string): string }) {
+function TaskTable({ tasks, person }: { tasks: readonly Task[]; person(id: string): string }) {
   return (
     <table className="rv-table">
       <thead>
@@ -433,12 +441,12 @@ function TaskTable({ tasks, person, resource }: { tasks: readonly Task[]; person
               {t.grantId ? (
                 <div className="small">
                   <a href={href('revocations', t.grantId)} data-testid="receipt-link">
-                    Grant{t.resourceId ? ` for ${resource(t.resourceId)}` : ''}: receipts
+                    Show the grant's receipts
                   </a>
                   {t.requestId ? (
                     <>
                       {' · '}
-                      <a href={href('requests', t.requestId)}>request</a>
+                      <a href={href('requests', t.requestId)}>Open the request</a>
                     </>
                   ) : null}
                 </div>

@@ -87,16 +87,25 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
         const xTicks = Array.from({ length: regular + 1 }, (_, i) => i).filter((i) => i % every === 0);
         // Stagger marker labels that would overlap onto rows.
         const rowEnds: number[] = [];
-        const markers = PERCENTILE_MARKERS.map((m) => {
-          const x = xOf(stats[m.key]);
-          const text = `${m.label} ${formatMs(stats[m.key])}`;
+        // Percentiles that read the same (few values) share one line and one label: "p95 · p99 2 s".
+        const groups: { key: string; className: string; labels: string[]; value: number }[] = [];
+        for (const m of PERCENTILE_MARKERS) {
+          const last = groups[groups.length - 1];
+          if (last && formatMs(last.value) === formatMs(stats[m.key])) {
+            last.labels.push(m.label);
+            last.className = m.className;
+          } else groups.push({ key: m.key, className: m.className, labels: [m.label], value: stats[m.key] });
+        }
+        const markers = groups.map((g) => {
+          const x = xOf(g.value);
+          const text = `${g.labels.join(' · ')} ${formatMs(g.value)}`;
           const textW = text.length * 6.2 + 6;
           const anchorRight = x + textW > plotW;
           const start = anchorRight ? x - textW : x;
           let row = rowEnds.findIndex((end) => end < start);
           if (row === -1) row = rowEnds.length;
           rowEnds[row] = start + textW;
-          return { ...m, x, text, row, anchorRight };
+          return { ...g, x, text, row, anchorRight };
         });
         return (
           <svg width={width} height={HEIGHT} role="img" aria-labelledby={`${titleId} ${summaryId}`} className="chart-svg">

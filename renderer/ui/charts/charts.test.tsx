@@ -28,6 +28,12 @@ describe('DurationHistogram', () => {
     expect(html).toContain('class="chart-marker-p95"');
   });
 
+  it('merges percentiles that read the same into one marker', () => {
+    const html = renderToStaticMarkup(<DurationHistogram title="t" values={[30, 30, 30]} xLabel="x" noun={noun} emptyText="-" />);
+    expect(html).toContain('>p50 · p95 · p99 30 ms</text>');
+    expect(html.match(/class="chart-marker"/g)).toHaveLength(1);
+  });
+
   it('gives each bar a tooltip naming its interval and count, and the table the same rows', () => {
     const html = renderToStaticMarkup(<DurationHistogram title="t" values={[150, 160, 1200]} xLabel="x" noun={noun} emptyText="-" />);
     expect(html).toContain('<title>150 ms to 200 ms: 2 revocations</title>');
