@@ -130,7 +130,7 @@ function ConnectorCard({ connector }: { connector: ConnectorView }) {
               <dd className={clsx(r.kind === 'secret' && 'secret', r.kind === 'empty' && 'muted', r.kind === 'plain' && 'mono')} data-setting={r.key}>
                 {r.kind === 'secret' ? (
                   <>
-                    <span className={clsx('pill', r.value === 'set' ? 'tone-neutral' : 'tone-warning')}>{r.value === 'set' ? 'Set' : 'Not set'}</span>
+                    {r.value === 'set' ? <span className="pill tone-neutral">Set</span> : <span className="muted">Not set</span>}
                     <span className="visually-hidden"> (secret, never shown)</span>
                   </>
                 ) : (
