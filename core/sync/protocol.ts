@@ -10,7 +10,8 @@ import { Task, Verification } from '../schema/task.js';
 
 /**
  * Replication protocol between the console's RxDB replica and the sync server.
- * Paths: /sync/v{PROTOCOL_VERSION}/{collection}/pull|push|stream.
+ * Paths: /sync/v{PROTOCOL_VERSION}/{collection}/pull|push|stream, and one multiplexed live stream
+ * for many collections at /sync/v{PROTOCOL_VERSION}/stream?collections=a,b,c.
  */
 export const PROTOCOL_VERSION = 1;
 
@@ -68,8 +69,21 @@ export type PushResponse<T = unknown> = WireDoc<T>[];
 /** Stream messages (Server-Sent Events `data:` JSON). */
 export type StreamMessage<T = unknown> = { documents: WireDoc<T>[]; checkpoint: Checkpoint } | 'RESYNC';
 
+/**
+ * The multiplexed stream's messages (Server-Sent Events `data:` JSON): the documents one commit
+ * wrote to one collection, tagged with it, or `"RESYNC"`, which applies to every collection on the
+ * stream (sent right after connecting). One connection carries all of a client's collections, so a
+ * browser's six connections per host are not spent on live updates.
+ */
+export type MultiplexedStreamMessage<T = unknown> = { collection: CollectionName; documents: WireDoc<T>[]; checkpoint: Checkpoint } | 'RESYNC';
+
 export type IncompatibleAnswer = { error: { code: 'unsupported_protocol'; reason: IncompatibilityReason; message: string; serverVersion: number } };
 
 export function syncPath(collection: CollectionName, op: 'pull' | 'push' | 'stream'): string {
   return `/sync/v${PROTOCOL_VERSION}/${collection}/${op}`;
+}
+
+/** The multiplexed live stream of these collections (comma-separated; names need no escaping). */
+export function syncStreamPath(collections: readonly CollectionName[]): string {
+  return `/sync/v${PROTOCOL_VERSION}/stream?collections=${collections.join(',')}`;
 }

@@ -11,20 +11,23 @@
  *   `[{assumedMasterState, newDocumentState}]` answers `[]`, or the server's copy of each command
  *   whose stored state differs (a conflict). Pushing a command id twice is a no-op on the server.
  *   Every other collection is authoritative and pull-only.
- * - Stream: `GET /sync/v{N}/{collection}/stream`, Server-Sent Events whose `data:` is JSON:
- *   `{documents, checkpoint}` after each commit touching the collection, or `"RESYNC"` (sent right
- *   after connecting, so a client that reconnects re-pulls what it missed). Comments are heartbeats.
+ * - Stream: ONE connection for every pulled collection, `GET /sync/v{N}/stream?collections=a,b,c`,
+ *   Server-Sent Events whose `data:` is JSON: `{collection, documents, checkpoint}` after each
+ *   commit touching one of them, or `"RESYNC"` for all of them (sent right after connecting, so a
+ *   client that reconnects re-pulls what it missed). Comments are heartbeats. One reader
+ *   demultiplexes it into each collection's `pull.stream$`, with one reconnect loop.
+ *   Browsers open at most six HTTP/1.1 connections per host; a stream per collection would take
+ *   them all. The per-collection stream `GET /sync/v{N}/{collection}/stream` (`{documents,
+ *   checkpoint}`) is still used when asked for (`stream: 'per-collection'`) or when the server has
+ *   no multiplexed stream (it answers 404).
  * - 426 answers a protocol version the server does not speak: the client stops and says
  *   "upgrade". 401 means the token is missing or expired.
- *
- * Browsers open at most six HTTP/1.1 connections per host and every stream holds one, so the web
- * console needs the server behind HTTP/2 (or fewer streamed collections) to stay responsive.
  */
 import { createParser } from 'eventsource-parser';
 import { BehaviorSubject, Subject, combineLatest, distinctUntilChanged, map, of, switchMap, type Observable, type Subscription } from 'rxjs';
 import type { RxCollection, RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
-import { COLLECTIONS, PROTOCOL_VERSION, syncPath, type Checkpoint, type CollectionName, type PullResponse } from '../../core/index.js';
+import { COLLECTIONS, PROTOCOL_VERSION, syncPath, syncStreamPath, type Checkpoint, type CollectionName, type MultiplexedStreamMessage, type PullResponse } from '../../core/index.js';
 import type { JitDatabase } from './database.js';
 
 export type ReplicationStatus = {
@@ -49,6 +52,11 @@ export type ReplicationOptions = {
   reconnectMaxMs?: number;
   /** A stream silent for this long is assumed dead and reconnected (the server beats every 15 s). Default 45 s. */
   streamIdleTimeoutMs?: number;
+  /**
+   * 'multiplexed' (default): one live connection for every collection. 'per-collection': one each,
+   * as older servers offer (the multiplexed mode falls back to it by itself when the server answers 404).
+   */
+  stream?: 'multiplexed' | 'per-collection';
 };
 
 export type ReplicationHandle = {
@@ -74,6 +82,7 @@ export class SyncHttpError extends Error {
 }
 
 type AnyCollection = RxCollection<Record<string, unknown>>;
+type StreamItem = RxReplicationPullStreamItem<unknown, Checkpoint>;
 
 const DEFAULT_BATCH_SIZE = 500;
 const PUSH_BATCH_SIZE = 50;
@@ -89,6 +98,8 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
   const retryTime = opts.retryTimeMs ?? 5_000;
   const reconnectMaxMs = opts.reconnectMaxMs ?? 10_000;
   const idleTimeoutMs = opts.streamIdleTimeoutMs ?? 45_000;
+  const streamMode = opts.stream ?? 'multiplexed';
+  if (streamMode !== 'multiplexed' && streamMode !== 'per-collection') throw new Error(`stream: must be 'multiplexed' or 'per-collection', not ${JSON.stringify(streamMode)}`);
 
   const connection$ = new BehaviorSubject<Omit<ReplicationStatus, 'pendingCommands'>>({ online: false });
   const stopController = new AbortController();
@@ -152,73 +163,120 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     }
   }
 
-  /** Live changes of one collection over Server-Sent Events read through fetch, reconnecting with backoff. */
-  function streamOf(collection: CollectionName): Observable<RxReplicationPullStreamItem<unknown, Checkpoint>> {
-    const subject = new Subject<RxReplicationPullStreamItem<unknown, Checkpoint>>();
-    const run = async () => {
-      let failures = 0;
-      let connectedBefore = false;
-      while (!stopped) {
-        const attempt = new AbortController();
-        const abortAttempt = () => attempt.abort();
-        stopController.signal.addEventListener('abort', abortAttempt);
-        let idleTimer: ReturnType<typeof setTimeout> | undefined;
-        const armIdleTimer = () => {
-          if (idleTimer) clearTimeout(idleTimer);
-          idleTimer = setTimeout(abortAttempt, idleTimeoutMs);
-        };
-        try {
-          const response = await fetchImpl(baseUrl + syncPath(collection, 'stream'), {
-            headers: { authorization: `Bearer ${opts.token}`, accept: 'text/event-stream' },
-            signal: attempt.signal,
-          });
-          if (!response.ok || !response.body) {
-            const message = await errorMessage(response);
-            onHttpFailure(response.status, message);
-            if (response.status === 426) return;
-            throw new SyncHttpError(`stream ${collection}: ${response.status} ${message}`, response.status);
-          }
-          setConnection({ online: true });
-          failures = 0;
-          // What changed while we were away is not in the stream: pull from the checkpoint again.
-          if (connectedBefore) subject.next('RESYNC');
-          connectedBefore = true;
-          const parser = createParser({
-            onEvent: (event) => {
-              const message = parseStreamMessage(event.data);
-              if (message) subject.next(message);
-            },
-          });
-          const reader = response.body.getReader();
-          const decoder = new TextDecoder();
-          armIdleTimer();
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            armIdleTimer();
-            parser.feed(decoder.decode(value, { stream: true }));
-          }
-        } catch (error) {
-          if (stopped) return;
-          if (!(error instanceof SyncHttpError)) setConnection({ online: false, lastError: `live updates interrupted: ${describe(error)}` });
-        } finally {
-          if (idleTimer) clearTimeout(idleTimer);
-          stopController.signal.removeEventListener('abort', abortAttempt);
+  /**
+   * One Server-Sent Events connection read through fetch (Node has no EventSource), kept open:
+   * after a failure, or `idleTimeoutMs` of silence (the server beats every 15 s), it reconnects with
+   * backoff. Each event's `data:` goes to onData. Ends when replication stops, on 426, or (only when
+   * `endOn404`) with 'not_found' when the server does not know the path.
+   */
+  async function runStream(path: string, label: string, handlers: { onConnect(reconnected: boolean): void; onData(data: string): void }, endOn404: boolean): Promise<'stopped' | 'not_found'> {
+    let failures = 0;
+    let connectedBefore = false;
+    while (!stopped) {
+      const attempt = new AbortController();
+      const abortAttempt = () => attempt.abort();
+      stopController.signal.addEventListener('abort', abortAttempt);
+      let idleTimer: ReturnType<typeof setTimeout> | undefined;
+      const armIdleTimer = () => {
+        if (idleTimer) clearTimeout(idleTimer);
+        idleTimer = setTimeout(abortAttempt, idleTimeoutMs);
+      };
+      try {
+        const response = await fetchImpl(baseUrl + path, {
+          headers: { authorization: `Bearer ${opts.token}`, accept: 'text/event-stream' },
+          signal: attempt.signal,
+        });
+        if (response.status === 404 && endOn404) {
+          await response.body?.cancel().catch(() => undefined);
+          return 'not_found';
         }
-        if (stopped) return;
-        failures++;
-        await sleep(backoff(failures, reconnectMaxMs), stopController.signal);
+        if (!response.ok || !response.body) {
+          const message = await errorMessage(response);
+          onHttpFailure(response.status, message);
+          if (response.status === 426) return 'stopped';
+          throw new SyncHttpError(`${label}: ${response.status} ${message}`, response.status);
+        }
+        setConnection({ online: true });
+        failures = 0;
+        handlers.onConnect(connectedBefore);
+        connectedBefore = true;
+        const parser = createParser({ onEvent: (event) => handlers.onData(event.data) });
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        armIdleTimer();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          armIdleTimer();
+          parser.feed(decoder.decode(value, { stream: true }));
+        }
+      } catch (error) {
+        if (stopped) return 'stopped';
+        if (!(error instanceof SyncHttpError)) setConnection({ online: false, lastError: `live updates interrupted: ${describe(error)}` });
+      } finally {
+        if (idleTimer) clearTimeout(idleTimer);
+        stopController.signal.removeEventListener('abort', abortAttempt);
       }
-    };
-    void run();
-    return subject.asObservable();
+      if (stopped) return 'stopped';
+      failures++;
+      await sleep(backoff(failures, reconnectMaxMs), stopController.signal);
+    }
+    return 'stopped';
   }
 
+  /** The older shape: one connection per collection. */
+  function streamOneCollection(collection: CollectionName, subject: Subject<StreamItem>): void {
+    void runStream(
+      syncPath(collection, 'stream'),
+      `stream ${collection}`,
+      {
+        // What changed while we were away is not in the stream: pull from the checkpoint again.
+        onConnect: (reconnected) => {
+          if (reconnected) subject.next('RESYNC');
+        },
+        onData: (data) => {
+          const message = parseStreamMessage(data);
+          if (message) subject.next(message);
+        },
+      },
+      false,
+    );
+  }
+
+  /** One connection for every collection, demultiplexed into each one's stream$. */
+  function streamAllCollections(subjects: ReadonlyMap<CollectionName, Subject<StreamItem>>): void {
+    const resyncAll = () => subjects.forEach((subject) => subject.next('RESYNC'));
+    void runStream(
+      syncStreamPath([...subjects.keys()]),
+      'live stream',
+      {
+        onConnect: (reconnected) => {
+          if (reconnected) resyncAll();
+        },
+        onData: (data) => {
+          const message = parseMultiplexedMessage(data);
+          if (message === 'RESYNC') resyncAll();
+          else if (message) subjects.get(message.collection)?.next({ documents: message.documents, checkpoint: message.checkpoint });
+        },
+      },
+      true,
+    ).then((end) => {
+      // A server from before the multiplexed stream: fall back to a stream per collection.
+      if (end === 'not_found' && !stopped) subjects.forEach((subject, collection) => streamOneCollection(collection, subject));
+    });
+  }
+
+  const streamSubjects = new Map<CollectionName, Subject<StreamItem>>();
+  const streamSubjectOf = (collection: CollectionName): Observable<StreamItem> => {
+    const subject = new Subject<StreamItem>();
+    streamSubjects.set(collection, subject);
+    return subject.asObservable();
+  };
   for (const name of Object.keys(db.collections) as CollectionName[]) {
     const spec = COLLECTIONS[name];
     if (!spec) continue;
     const collection = db.collections[name] as unknown as AnyCollection;
-    const fields = Object.keys(collection.schema.jsonSchema.properties);
+    const fields = new Set(Object.keys(collection.schema.jsonSchema.properties));
     const state = replicateRxCollection<Record<string, unknown>, Checkpoint>({
       // The server URL is part of the identity: another server means starting from scratch.
       replicationIdentifier: `jit-v${PROTOCOL_VERSION}-${name}-${baseUrl}`,
@@ -243,7 +301,7 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
             },
             // Keep only fields this version knows, so a newer server adding a field does not break older clients.
             modifier: (doc: Record<string, unknown>) => pickFields(doc, fields) as WithDeleted<Record<string, unknown>>,
-            stream$: streamOf(name) as Observable<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>,
+            stream$: streamSubjectOf(name) as Observable<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>,
           },
       push: spec.push
         ? {
@@ -260,6 +318,11 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     // Failures already reach the status through call(); subscribing keeps RxDB from treating them as unhandled.
     subscriptions.push(state.error$.subscribe(() => undefined));
     states.set(name, state as unknown as RxReplicationState<unknown, Checkpoint>);
+  }
+
+  if (streamSubjects.size > 0) {
+    if (streamMode === 'per-collection') streamSubjects.forEach((subject, collection) => streamOneCollection(collection, subject));
+    else streamAllCollections(streamSubjects);
   }
 
   const status$ = combineLatest([connection$, pendingCommands$(db)]).pipe(
@@ -300,13 +363,29 @@ export function pendingCommands$(db: JitDatabase): Observable<number> {
   );
 }
 
-function pickFields(doc: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+/**
+ * The document with only the fields this version knows (and a boolean `_deleted`). The initial pull
+ * runs this on every document, so the usual case, nothing unknown, returns the same object
+ * instead of a copy (RxDB has already cloned it, and copies cost time and garbage).
+ */
+function pickFields(doc: Record<string, unknown>, fields: ReadonlySet<string>): Record<string, unknown> {
+  let known = typeof doc._deleted === 'boolean';
+  if (known) {
+    for (const key in doc) {
+      if (key !== '_deleted' && !fields.has(key)) {
+        known = false;
+        break;
+      }
+    }
+  }
+  if (known) return doc;
   const out: Record<string, unknown> = { _deleted: doc._deleted === true };
-  for (const field of fields) if (field in doc) out[field] = doc[field];
+  for (const field of fields) if (Object.hasOwn(doc, field)) out[field] = doc[field];
   return out;
 }
 
-function parseStreamMessage(data: string): RxReplicationPullStreamItem<unknown, Checkpoint> | null {
+/** A per-collection stream message, or null when it is not one (ignored rather than trusted). */
+function parseStreamMessage(data: string): StreamItem | null {
   let message: unknown;
   try {
     message = JSON.parse(data);
@@ -319,6 +398,21 @@ function parseStreamMessage(data: string): RxReplicationPullStreamItem<unknown, 
     if (typeof checkpoint?.seq === 'number') return { documents: documents as WithDeleted<unknown>[], checkpoint };
   }
   return null;
+}
+
+/** A multiplexed stream message, or null when it is not one. */
+function parseMultiplexedMessage(data: string): MultiplexedStreamMessage | null {
+  let message: unknown;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (message === 'RESYNC') return 'RESYNC';
+  if (!message || typeof message !== 'object') return null;
+  const { collection, documents, checkpoint } = message as { collection?: unknown; documents?: unknown; checkpoint?: Checkpoint };
+  if (typeof collection !== 'string' || !Object.hasOwn(COLLECTIONS, collection) || !Array.isArray(documents) || typeof checkpoint?.seq !== 'number') return null;
+  return { collection: collection as CollectionName, documents: documents as WithDeleted<unknown>[], checkpoint };
 }
 
 async function errorMessage(response: Response): Promise<string> {

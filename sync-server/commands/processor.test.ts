@@ -142,6 +142,14 @@ describe('command processor', () => {
     expect(store.get('requests', 'req-demo-judy-finance-share')?.status).toBe('pending_approval');
   });
 
+  it('with a known sender, a missing actorId is recorded as a rejection naming the field, not thrown', () => {
+    const result = processor.apply({ id: 'no-actor-1', type: 'request.cancel', payload: { requestId: 'req-demo-judy-finance-share' }, createdAt: clock.toISOString() }, { authenticatedActorId: 'u-judy' });
+    expect(result).toMatchObject({ status: 'rejected', code: 'invalid_input', actorId: 'u-judy' });
+    expect(result.message).toMatch(/^actorId: /);
+    expect(store.get('commandResults', 'no-actor-1')).toEqual(result);
+    expect(store.get('requests', 'req-demo-judy-finance-share')?.status).toBe('pending_approval');
+  });
+
   it('upserts policies with guard clauses and audits the change', () => {
     const bad = send('u-mallory', 'policy.upsert', { policy: { id: 'pol-x', name: 'X', maxDurationMinutes: 30, defaultDurationMinutes: 60, updatedAt: 'ignored' } });
     expect(bad).toMatchObject({ code: 'invalid_input' });

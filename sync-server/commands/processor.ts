@@ -66,7 +66,8 @@ export interface CommandProcessor {
   /**
    * Applies one command in one transaction and returns its result. A command id seen before returns
    * the first result unchanged and writes nothing. Throws InvalidCommandError only when the envelope
-   * has no usable id, type or actorId.
+   * has no usable id or type, or no usable actorId and no authenticatedActorId: with a signed-in
+   * sender, a bad actorId is recorded as a rejection like any other invalid field.
    */
   apply(command: CommandInput | Record<string, unknown>, options?: ApplyOptions): CommandResult;
   /** Called after each apply (and replay) commits. */
@@ -119,7 +120,10 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
     const type = CommandType.safeParse(input.type);
     if (!type.success) throw new InvalidCommandError('type', `must be one of ${CommandType.options.join(', ')}`);
     const claimedActor = Id.safeParse(input.actorId);
-    if (!claimedActor.success) throw new InvalidCommandError('actorId', claimedActor.error.issues[0]?.message ?? 'is invalid');
+    // With a signed-in sender there is an actor to record the rejection against (the envelope check below names the field).
+    if (!claimedActor.success && options.authenticatedActorId === undefined) {
+      throw new InvalidCommandError('actorId', claimedActor.error.issues[0]?.message ?? 'is invalid');
+    }
     const actorId = Id.parse(options.authenticatedActorId ?? claimedActor.data);
     const impersonating = actorId !== claimedActor.data;
 

@@ -2,8 +2,11 @@
  * Replication for the console's RxDB replica, exactly as core/sync/protocol.ts defines it:
  *   GET  /sync/v1/:collection/pull?seq=&id=&batchSize=  -> PullResponse (same checkpoint when idle)
  *   POST /sync/v1/:collection/push   PushRequest        -> conflicts ([] when none); commands only
- *   GET  /sync/v1/:collection/stream                    -> SSE: `data: "RESYNC"` first, then
- *        `data: {documents, checkpoint}` per commit touching the collection; `: heartbeat` every 15 s
+ *   GET  /sync/v1/stream?collections=a,b,c              -> SSE: `data: "RESYNC"` first, then
+ *        `data: {collection, documents, checkpoint}` per commit per collection; `: heartbeat` every 15 s.
+ *        One connection for all of a client's collections (browsers allow six per host).
+ *   GET  /sync/v1/:collection/stream                    -> the same for one collection, without the
+ *        `collection` tag (kept for older clients)
  * Console roles only; bearer token in the Authorization header (never in the query string).
  * Any other protocol version answers 426 with an IncompatibleAnswer.
  */
@@ -16,10 +19,13 @@ import {
   COLLECTIONS,
   CollectionName,
   Command,
+  Id,
   PROTOCOL_VERSION,
   PullQuery,
   PushRequest,
   type IncompatibleAnswer,
+  type MultiplexedStreamMessage,
+  type StreamMessage,
   type WireDoc,
 } from '../../core/index.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
@@ -30,7 +36,10 @@ import type { Metrics } from './metrics.js';
 
 export const HEARTBEAT_MS = 15_000;
 
-export type SyncDeps = { store: Store; processor: CommandProcessor; metrics: Metrics; heartbeatMs?: number };
+export type SyncDeps = { store: Store; processor: CommandProcessor; metrics: Metrics; heartbeatMs?: number; now?: () => Date };
+
+/** Audit subject of a pushed row whose id is missing or invalid. */
+export const UNIDENTIFIED_COMMAND = 'unidentified-command';
 
 /** Open streams, so closing the server can end them instead of waiting on them. */
 export type StreamRegistry = Set<ServerResponse>;
@@ -39,6 +48,20 @@ function collectionOf(name: string): CollectionName {
   const parsed = CollectionName.safeParse(name);
   if (!parsed.success) throw notFound(`unknown collection "${name.slice(0, 64)}"; known: ${CollectionName.options.join(', ')}`);
   return parsed.data;
+}
+
+/** `a,b,c` -> the named collections, each once; an unknown one is 404 naming it. */
+function collectionsOf(list: string): CollectionName[] {
+  const names = list
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new ApiError(400, 'invalid_input', `collections: name at least one collection, e.g. ?collections=requests,grants`, 'collections');
+  return [...new Set(names.map(collectionOf))];
+}
+
+function refuseQueryToken(query: Record<string, unknown>): void {
+  if ('token' in query) throw new ApiError(400, 'invalid_input', 'token: tokens in the query string are not accepted; send Authorization: Bearer', 'token');
 }
 
 const sameCommand = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
@@ -94,13 +117,17 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
         }
         if (deleted === true) continue; // a client dropping a command it never sent: nothing to do
         try {
+          // Any invalid field of a command with a usable id and type is recorded as a rejected result the client replicates.
           processor.apply(pushed, { authenticatedActorId: principal.account.id });
         } catch (error) {
-          if (error instanceof ApiError) throw error;
-          if (error instanceof InvalidCommandError) {
-            throw new ApiError(400, 'invalid_input', `${index}.newDocumentState.${error.message}`, `${index}.newDocumentState.${error.field}`);
-          }
-          throw error;
+          if (!(error instanceof InvalidCommandError)) throw error;
+          // No usable id or type: a CommandResult needs both, so no verdict can reach the client. Answering
+          // 400 would make RxDB retry this batch forever and hold back every later command in the queue,
+          // so the row is skipped (never applied), logged and audited, and the rest of the push goes on.
+          const field = `${index}.newDocumentState.${error.field}`;
+          request.log.warn({ field, sender: principal.account.id }, `push: skipped a command that cannot be recorded: ${error.message}`);
+          skipUnrecordable(principal.account.id, id, pushed.type, field, error.message);
+          continue;
         }
         // The command is recorded as the signed-in user's: a claimed other actor comes back as a conflict.
         const stored = store.get('commands', pushed.id as string);
@@ -120,16 +147,51 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       querystring: z.object({}).catchall(z.unknown()),
     },
     handler: async (request, reply) => {
-      if ('token' in (request.query as Record<string, unknown>)) {
-        throw new ApiError(400, 'invalid_input', 'token: tokens in the query string are not accepted; send Authorization: Bearer', 'token');
-      }
+      refuseQueryToken(request.query as Record<string, unknown>);
       requireConsole(request);
       const collection = collectionOf(request.params.collection);
-      openStream(reply, collection);
+      openStream(reply, [collection], false);
     },
   });
 
-  function openStream(reply: FastifyReply, collection: CollectionName): void {
+  // A static path: the router prefers it over `/:collection/...` and over the version catch-all.
+  app.get(`/sync/v${PROTOCOL_VERSION}/stream`, {
+    schema: {
+      tags: ['sync'],
+      summary: 'Server-Sent Events for several collections on one connection: "RESYNC" on connect, then {collection, documents, checkpoint} per commit per collection',
+      security: secured,
+      querystring: z.object({ collections: z.string().max(1024).optional() }).catchall(z.unknown()),
+    },
+    handler: async (request, reply) => {
+      refuseQueryToken(request.query as Record<string, unknown>);
+      requireConsole(request);
+      const collections = collectionsOf(request.query.collections ?? '');
+      openStream(reply, collections, true);
+    },
+  });
+
+  /**
+   * Holds the connection open and writes each commit's changes to the given collections. Tagged
+   * messages carry the collection name (the multiplexed stream); untagged ones are the
+   * one-collection stream's.
+   */
+  /** The trace of a skipped push row: an audit event (subject: its id when usable) and the metric. */
+  function skipUnrecordable(senderId: string, rawId: string | null, rawType: unknown, field: string, message: string): void {
+    const usableId = rawId !== null && Id.safeParse(rawId).success ? rawId : null;
+    store.tx(() => {
+      store.appendAudit({
+        type: 'command.rejected',
+        actorId: senderId,
+        subjectType: 'command',
+        subjectId: usableId ?? UNIDENTIFIED_COMMAND,
+        data: { code: 'invalid_input', field, message: message.slice(0, 512), recorded: false, type: typeof rawType === 'string' ? rawType.slice(0, 64) : null, ...(usableId ? {} : { pushedId: rawId === null ? null : rawId.slice(0, 128) }) },
+        at: (deps.now?.() ?? new Date()).toISOString(),
+      });
+    });
+    metrics.commands.inc({ type: 'unknown', status: 'skipped' });
+  }
+
+  function openStream(reply: FastifyReply, collections: readonly CollectionName[], tagged: boolean): void {
     const headers = { ...reply.getHeaders() } as Record<string, string | string[] | number>;
     reply.hijack();
     const raw = reply.raw;
@@ -142,12 +204,17 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
     });
     raw.write('data: "RESYNC"\n\n');
     streams.add(raw);
-    metrics.sseClients.inc({ collection });
+    // Per collection carried: the gauge reads "clients receiving live changes of this collection".
+    for (const collection of collections) metrics.sseClients.inc({ collection });
 
+    const wanted = new Set<CollectionName>(collections);
     const unsubscribe = store.onCommit((changes) => {
       for (const change of changes) {
-        if (change.collection !== collection) continue;
-        raw.write(`data: ${JSON.stringify({ documents: change.docs, checkpoint: change.checkpoint })}\n\n`);
+        if (!wanted.has(change.collection)) continue;
+        const message: MultiplexedStreamMessage | StreamMessage = tagged
+          ? { collection: change.collection, documents: change.docs, checkpoint: change.checkpoint }
+          : { documents: change.docs, checkpoint: change.checkpoint };
+        raw.write(`data: ${JSON.stringify(message)}\n\n`);
       }
     });
     const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), deps.heartbeatMs ?? HEARTBEAT_MS);
@@ -159,7 +226,7 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       clearInterval(heartbeat);
       unsubscribe();
       streams.delete(raw);
-      metrics.sseClients.dec({ collection });
+      for (const collection of collections) metrics.sseClients.dec({ collection });
     };
     raw.on('close', cleanup);
     raw.on('error', cleanup);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncPath, type Checkpoint } from '../../core/index.js';
+import { syncPath, syncStreamPath, type Checkpoint } from '../../core/index.js';
 import { http, startTestServer, type TestServer } from './helpers/server.js';
 
 let srv: TestServer;
@@ -161,14 +161,52 @@ describe('push', () => {
     expect(srv.store.get('requests', 'req-demo-judy-finance-share')?.status).toBe('pending_approval');
   });
 
-  it('a command with an invalid payload is recorded as rejected (not lost); an unusable envelope is 400', async () => {
+  it('a command with an invalid payload is recorded as rejected (not lost)', async () => {
     const invalid = { id: 'push-invalid-1', type: 'request.deny', actorId: 'u-alice', payload: { requestId: 'req-demo-judy-finance-share' }, createdAt: new Date().toISOString() };
     const res = await http('POST', url(syncPath('commands', 'push')), { token: alice, body: [{ newDocumentState: invalid }] });
     expect(res.body).toEqual([]);
     expect(srv.store.get('commandResults', 'push-invalid-1')).toMatchObject({ status: 'rejected', code: 'invalid_input', message: expect.stringMatching(/^payload\.reason: /) });
-    const unusable = await http('POST', url(syncPath('commands', 'push')), { token: alice, body: [{ newDocumentState: { type: 'request.deny' } }] });
-    expect(unusable.status).toBe(400);
-    expect(unusable.body.error.field).toBe('0.newDocumentState.id');
+  });
+
+  it('a bad command never blocks the queue: one with a usable id is recorded as rejected, one without is skipped and audited, and the good one after them is applied', async () => {
+    const carol = await srv.login('carol');
+    const at = new Date().toISOString();
+    const noActor = { id: 'push-no-actor-1', type: 'request.cancel', payload: { requestId: 'req-demo-judy-finance-share' }, createdAt: at };
+    const badTime = { id: 'push-bad-time-1', type: 'request.cancel', actorId: 'u-carol', payload: { requestId: 'req-demo-judy-finance-share' }, createdAt: 'yesterday' };
+    const noId = { type: 'request.deny', actorId: 'u-carol', payload: {}, createdAt: at };
+    const unknownType = { id: 'push-unknown-type-1', type: 'request.explode', actorId: 'u-carol', payload: {}, createdAt: at };
+    const good = { id: 'push-good-after-bad-1', type: 'request.create', actorId: 'u-carol', payload: { resourceId: 'res-entra-global-reader', durationMinutes: 30, justification: 'after a bad one' }, createdAt: at, baseRevision: null };
+    const auditBefore = srv.store.auditHead().seq;
+
+    const res = await http('POST', url(syncPath('commands', 'push')), { token: carol, body: [noActor, badTime, noId, unknownType, good].map((doc) => ({ assumedMasterState: null, newDocumentState: { ...doc, _deleted: false } })) });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual([]);
+    // Recorded: the sender sees the verdict naming the field through the replicated command results.
+    expect(srv.store.get('commandResults', 'push-no-actor-1')).toMatchObject({ status: 'rejected', code: 'invalid_input', actorId: 'u-carol', message: expect.stringMatching(/^actorId: /) });
+    expect(srv.store.get('commandResults', 'push-bad-time-1')).toMatchObject({ status: 'rejected', code: 'invalid_input', message: expect.stringMatching(/^createdAt: /) });
+    // Nothing to record a result against: skipped, and audited so an admin can see it happened.
+    expect(srv.store.get('commandResults', 'push-unknown-type-1')).toBeNull();
+    const skipped = srv.store.list('audit').filter((event) => event.seq > auditBefore && event.type === 'command.rejected' && event.data.recorded === false);
+    expect(skipped).toEqual([
+      expect.objectContaining({ actorId: 'u-carol', subjectId: 'unidentified-command', data: expect.objectContaining({ code: 'invalid_input', field: '2.newDocumentState.id', pushedId: null }) }),
+      expect.objectContaining({ actorId: 'u-carol', subjectId: 'push-unknown-type-1', data: expect.objectContaining({ field: '3.newDocumentState.type', type: 'request.explode' }) }),
+    ]);
+    // The good command after them is applied.
+    expect(srv.store.get('commandResults', 'push-good-after-bad-1')).toMatchObject({ status: 'applied', code: 'ok' });
+    expect(srv.store.get('requests', 'req-demo-judy-finance-share')?.status).toBe('pending_approval');
+
+    // Pushing the same rows again changes nothing: recorded ones replay, skipped ones are skipped again.
+    const resultsBefore = srv.store.count('commandResults');
+    const again = await http('POST', url(syncPath('commands', 'push')), { token: carol, body: [{ newDocumentState: badTime }, { newDocumentState: good }] });
+    expect(again.status).toBe(200);
+    expect(srv.store.count('commandResults')).toBe(resultsBefore);
+  });
+
+  it('a malformed push body (not rows of objects) is still 400 naming the field', async () => {
+    const res = await http('POST', url(syncPath('commands', 'push')), { token: alice, body: [{ newDocumentState: 'not an object' }] });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toMatch(/^0\.newDocumentState/);
   });
 });
 
@@ -210,6 +248,83 @@ describe('stream', () => {
     expect(query.body.error.field).toBe('token');
     const requester = await http('GET', url(syncPath('requests', 'stream')), { token: bob });
     expect(requester.status).toBe(403);
+  });
+});
+
+describe('multiplexed stream', () => {
+  type Tagged = { collection: string; documents: Array<{ id: string; _deleted: boolean }>; checkpoint: Checkpoint };
+  const sseClients = async (collection: string) => (await srv.server.metrics.sseClients.get()).values.find((v) => v.labels.collection === collection)?.value ?? 0;
+
+  it('carries several collections on one connection: RESYNC first, then {collection, documents, checkpoint} per commit per collection, nothing else', async () => {
+    const before = await sseClients('requests');
+    const stream = await openStream(syncStreamPath(['requests', 'audit']), alice);
+    try {
+      expect(stream.response.status).toBe(200);
+      expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await stream.next()).toBe('RESYNC');
+      expect(await sseClients('requests')).toBe(before + 1);
+
+      // One command writes a request, its command result and audit events in one commit.
+      const created = await http('POST', url('/api/v1/requests'), { token: bob, body: { resourceId: 'res-entra-global-reader', durationMinutes: 10, justification: 'multiplexed stream test' } });
+      expect(created.status).toBe(201);
+      const first = (await stream.next()) as Tagged;
+      const second = (await stream.next()) as Tagged;
+      const byCollection = new Map([first, second].map((m) => [m.collection, m]));
+      expect([...byCollection.keys()].sort()).toEqual(['audit', 'requests']);
+      expect(byCollection.get('requests')?.documents).toEqual([expect.objectContaining({ id: created.body.id, _deleted: false })]);
+      expect(byCollection.get('audit')?.documents.length).toBeGreaterThan(0);
+      // Each message's checkpoint is the one its own collection's pull answers.
+      for (const message of [first, second]) {
+        const collection = message.collection as 'requests' | 'audit';
+        const pulled = await http('GET', url(`${syncPath(collection, 'pull')}?seq=${message.checkpoint.seq - 1}`), { token: alice });
+        expect(pulled.body.checkpoint).toEqual(message.checkpoint);
+      }
+      // commandResults changed in that commit too, but is not on this stream: the next message is the next commit's.
+      await http('POST', url('/api/v1/requests'), { token: bob, body: { resourceId: 'res-entra-global-reader', durationMinutes: 10, justification: 'second' } });
+      const next = (await stream.next()) as Tagged;
+      expect(['requests', 'audit']).toContain(next.collection);
+    } finally {
+      stream.close();
+    }
+    await expect.poll(() => sseClients('requests')).toBe(before);
+  });
+
+  it('names each collection once even if asked twice, and sends heartbeats', async () => {
+    const quick = await startTestServer({ heartbeatMs: 50 });
+    try {
+      const controller = new AbortController();
+      const response = await fetch(`${quick.url}/sync/v1/stream?collections=tasks,tasks,grants`, { headers: { authorization: `Bearer ${quick.adminToken}` }, signal: controller.signal });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let text = '';
+      while (!text.includes(': heartbeat')) text += new TextDecoder().decode((await reader.read()).value);
+      const gauge = (await quick.server.metrics.sseClients.get()).values;
+      controller.abort();
+      expect(text.startsWith('data: "RESYNC"\n\n')).toBe(true);
+      expect(gauge.find((v) => v.labels.collection === 'tasks')?.value).toBe(1);
+      expect(gauge.find((v) => v.labels.collection === 'grants')?.value).toBe(1);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('refuses unknown collections (404 naming it), an empty list, a token in the query, requesters, strangers and other protocol versions', async () => {
+    const unknown = await http('GET', url('/sync/v1/stream?collections=requests,secrets'), { token: alice });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toContain('"secrets"');
+    for (const query of ['', '?collections=', '?collections=,']) {
+      const empty = await http('GET', url(`/sync/v1/stream${query}`), { token: alice });
+      expect(empty.status).toBe(400);
+      expect(empty.body.error.field).toBe('collections');
+    }
+    const token = await http('GET', url(`${syncStreamPath(['requests'])}&token=abc`), { token: alice });
+    expect(token.status).toBe(400);
+    expect(token.body.error.field).toBe('token');
+    expect((await http('GET', url(syncStreamPath(['requests'])), { token: bob })).status).toBe(403);
+    expect((await http('GET', url(syncStreamPath(['requests'])))).status).toBe(401);
+    const newer = await http('GET', url('/sync/v2/stream?collections=requests'));
+    expect(newer.status).toBe(426);
+    expect(newer.body.error.reason).toBe('server_too_old');
   });
 });
 

@@ -6,6 +6,7 @@
  * The open-source RxDB edition allows about 14 open collections per process, so each replica
  * opens only the collections its scenario needs.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { filter, firstValueFrom, timeout, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest, CollectionName, CommandResult } from '../../core/index.js';
@@ -186,6 +187,89 @@ describe('replication with the real sync server', () => {
     await startServer();
     const stranger = await replica(server.url, 'not-a-valid-token', ['requests']);
     await until(stranger.replication.status$, (s) => s.lastError === 'unauthenticated', 'unauthenticated');
+  });
+});
+
+/** Counts the server's HTTP requests as it sees them: streams open now and ever, and pulls. */
+function watchRequests(server: TestServer) {
+  const seen = { openStreams: 0, streams: [] as string[], pulls: 0 };
+  server.server.app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const path = req.url ?? '';
+    const pathname = path.split('?')[0] ?? '';
+    if (pathname.endsWith('/pull')) seen.pulls++;
+    if (!pathname.endsWith('/stream')) return;
+    seen.streams.push(path);
+    seen.openStreams++;
+    res.once('close', () => seen.openStreams--);
+  });
+  return seen;
+}
+
+async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('one live connection for all collections', () => {
+  let server: TestServer;
+  let tokens: Awaited<ReturnType<typeof setUpOrganisation>>;
+
+  async function startServer() {
+    server = await startTestServer();
+    cleanups.unshift(() => server.close());
+    tokens = await setUpOrganisation(server.url, server.adminToken);
+  }
+
+  it('a change in two collections arrives over the one connection, without a pull', async () => {
+    await startServer();
+    const seen = watchRequests(server);
+    const alice = await replica(server.url, tokens.alice, ['requests', 'audit', 'grants', 'commands', 'commandResults']);
+    await alice.replication.awaitInSync();
+    await eventually(() => seen.openStreams === 1 && alice.status().online, 'the live stream');
+    const pullsBefore = seen.pulls;
+
+    // One command: a new request and its audit events, committed together.
+    const request = await createRequest(server.url, tokens.rita, 'one connection');
+    await localRequest(alice.db, request.id);
+    await until(alice.db.audit.find({ selector: { subjectId: request.id } }).$, (docs) => docs.length > 0, 'the audit event in the replica');
+
+    expect(seen.pulls).toBe(pullsBefore);
+    expect(seen.openStreams).toBe(1);
+    expect(seen.streams).toHaveLength(1);
+    const streamed = new URL(seen.streams[0]!, server.url);
+    expect(streamed.pathname).toBe('/sync/v1/stream');
+    // commands are push-only: nothing to stream for them.
+    expect(streamed.searchParams.get('collections')?.split(',').sort()).toEqual(['audit', 'commandResults', 'grants', 'requests']);
+  });
+
+  it('against a server without the multiplexed stream (404), falls back to a stream per collection', async () => {
+    await startServer();
+    const seen = watchRequests(server);
+    const olderServer: typeof fetch = (input, init) => (new URL(String(input)).pathname === '/sync/v1/stream' ? Promise.resolve(new Response('{"error":{"code":"not_found","message":"no route"}}', { status: 404 })) : fetch(input, init));
+    const alice = await replica(server.url, tokens.alice, ['requests', 'grants'], { fetch: olderServer });
+    await alice.replication.awaitInSync();
+    await eventually(() => seen.openStreams === 2, 'a stream for each collection');
+    const pullsBefore = seen.pulls;
+    const request = await createRequest(server.url, tokens.rita, 'older server');
+    await localRequest(alice.db, request.id);
+    expect(seen.pulls).toBe(pullsBefore);
+    expect(seen.streams.map((path) => path.split('?')[0]).sort()).toEqual(['/sync/v1/grants/stream', '/sync/v1/requests/stream']);
+    expect(alice.status().lastError).toBeUndefined();
+  });
+
+  it('a silent connection is dropped and replaced, and changes keep arriving', async () => {
+    await startServer();
+    const seen = watchRequests(server);
+    // The server beats every 15 s: a 150 ms limit makes every connection look dead.
+    const alice = await replica(server.url, tokens.alice, ['requests'], { streamIdleTimeoutMs: 150, reconnectMaxMs: 100 });
+    await alice.replication.awaitInSync();
+    await eventually(() => seen.streams.length >= 3, 'reconnections');
+    const request = await createRequest(server.url, tokens.rita, 'after reconnecting');
+    await localRequest(alice.db, request.id);
+    await eventually(() => seen.openStreams <= 1, 'old connections closed');
   });
 });
 
