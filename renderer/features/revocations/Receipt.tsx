@@ -293,6 +293,11 @@ export function ReceiptCard({ receipt, grant }: { receipt: Verification; grant: 
           </tbody>
         </table>
       ) : null}
+      {reads.length > receipt.consistentReads && receipt.consistentReads > 0 ? (
+        <p className="muted small receipt-note">
+          <span className="consistent-mark" aria-hidden="true" /> The result rests on the last {receipt.consistentReads} reads, which agreed; earlier reads can differ while the directory replicates.
+        </p>
+      ) : null}
       <div className="receipt-actions">
         <span className="muted small mono">{receipt.id}</span>
         <button
