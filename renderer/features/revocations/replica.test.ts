@@ -71,19 +71,21 @@ describe('ensureRevocationReplica', () => {
     const { calls, fetchImpl } = countingFetch();
     const session = { db, serverUrl: srv.url, token: srv.adminToken };
 
-    const first = ensureRevocationReplica(session, { pollIntervalMs: 200, fetch: fetchImpl });
-    const second = ensureRevocationReplica(session, { pollIntervalMs: 200, fetch: fetchImpl });
+    const first = ensureRevocationReplica(session, { fetch: fetchImpl });
+    const second = ensureRevocationReplica(session, { fetch: fetchImpl });
     expect(second).toBe(first);
     const collections = await first;
     expect(Object.keys(db.collections).sort()).toEqual(['grants', 'requests', 'tasks', 'verifications']);
 
     await until(async () => (await collections.verifications.findOne('vr-1').exec()) !== null, 'the existing receipt');
-    // Later writes arrive without anyone asking (polled, since these have no stream of their own).
+    // Later writes arrive live.
     srv.store.put('tasks', task('task-1'));
     await until(async () => (await collections.tasks.findOne('task-1').exec()) !== null, 'a new task');
     // Only the added collections replicate here; the session replicates the others.
     expect(calls.some((u) => u.includes('/tasks/pull')) && calls.some((u) => u.includes('/verifications/pull'))).toBe(true);
-    expect(calls.some((u) => /\/(grants|requests)\//.test(u))).toBe(false);
+    expect(calls.some((u) => /\/(grants|requests)\/|collections=[^&]*(grants|requests)/.test(u))).toBe(false);
+    // One live connection for both.
+    expect(calls.filter((u) => u.includes('/stream'))).toEqual([expect.stringMatching(/\/sync\/v1\/stream\?collections=(tasks,verifications|verifications,tasks)$/)]);
 
     await db.close();
     const made = calls.length;
@@ -95,7 +97,7 @@ describe('ensureRevocationReplica', () => {
     srv = await startTestServer();
     const db = await replicaDb(['grants', 'tasks', 'verifications']);
     const { calls, fetchImpl } = countingFetch();
-    const collections = await ensureRevocationReplica({ db, serverUrl: srv.url, token: srv.adminToken }, { pollIntervalMs: 100, fetch: fetchImpl });
+    const collections = await ensureRevocationReplica({ db, serverUrl: srv.url, token: srv.adminToken }, { fetch: fetchImpl });
     expect(collections.tasks).toBe(db.tasks);
     await new Promise((r) => setTimeout(r, 400));
     expect(calls).toEqual([]);

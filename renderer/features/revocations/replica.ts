@@ -3,15 +3,13 @@
  *
  * The session opens the collections every screen needs; these two are only read here, so they
  * are added to the same database the first time a revocation view asks for them and replicated
- * from then on. Being in the session's database they persist for offline use, are removed with it
- * on sign-out, and stop replicating when it closes. If the session already opens them, nothing is
- * added or started.
+ * from then on, live, over one multiplexed stream of their own. Being in the session's database
+ * they persist for offline use, are removed with it on sign-out, and stop replicating when it
+ * closes. If the session already opens them, nothing is added or started.
  */
 import { useEffect, useState } from 'react';
-import { Subscription } from 'rxjs';
 import type { CollectionName } from '../../../core/index.js';
 import { collectionSchema, startReplication, type JitDatabase } from '../../db/index.js';
-import { createStreamBudget } from '../../session/stream-budget.js';
 
 export const REVOCATION_COLLECTIONS = ['tasks', 'verifications'] as const satisfies readonly CollectionName[];
 
@@ -19,11 +17,7 @@ export type RevocationCollections = { tasks: JitDatabase['tasks']; verifications
 
 type SessionLike = { db: JitDatabase; serverUrl: string; token: string };
 
-export type ReplicaOptions = {
-  /** Without a live stream of their own, how often these collections re-pull at least. */
-  pollIntervalMs?: number;
-  fetch?: typeof fetch;
-};
+export type ReplicaOptions = { fetch?: typeof fetch };
 
 const opened = new WeakMap<JitDatabase, Promise<RevocationCollections>>();
 
@@ -47,17 +41,8 @@ async function open({ db, serverUrl, token }: SessionLike, opts: ReplicaOptions)
     // startReplication replicates every collection of the database it is given: give it a view
     // holding only the ones added here, since the session already replicates the others.
     const view = { collections: Object.fromEntries(missing.map((name) => [name, db.collections[name]])) } as unknown as JitDatabase;
-    // No extra live connection (browsers allow six per server): these re-pull when grants move,
-    // which is when the scheduler writes receipts and tasks, and on a timer for drift checks.
-    const budget = createStreamBudget({ serverUrl, live: [], polled: missing, intervalMs: opts.pollIntervalMs ?? 10_000, ...(opts.fetch ? { baseFetch: opts.fetch } : {}) });
-    const replication = startReplication(view, { serverUrl, token, fetch: budget.fetch });
-    const watching = new Subscription();
-    if (db.collections.grants) watching.add(db.grants.$.subscribe(() => budget.nudge()));
-    db.onClose.push(async () => {
-      watching.unsubscribe();
-      budget.stop();
-      await replication.cancel().catch(() => undefined);
-    });
+    const replication = startReplication(view, { serverUrl, token, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+    db.onClose.push(() => replication.cancel().catch(() => undefined));
   }
   return { tasks: db.tasks, verifications: db.verifications };
 }
