@@ -22,6 +22,8 @@ export type Scheduler = {
 
 const FULL_RESCAN_MS = 60_000;
 const BUSY_VERIFY_CONCURRENCY = 8;
+/** Writes due this soon count as busy: a steady stream of expiries keeps verification small throughout. */
+const WRITE_LOOKAHEAD_MS = 1000;
 
 /**
  * The durable revocation scheduler. Plain functions over the store, the connector registry and
@@ -96,7 +98,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   // In the loop, verifications run in the background and a finished one frees its slot at once.
   // Revoking on time comes first: while writes are due or in flight, verification takes few slots
   // (it reads the same directory, on the same budget and the same CPU) and catches up after.
-  const writesBusy = (): boolean => writesInFlight.size > 0 || (ctx.jobs.nextDueAt(WRITE_KINDS) ?? Number.POSITIVE_INFINITY) <= ctx.nowMs();
+  const writesBusy = (): boolean => writesInFlight.size > 0 || (ctx.jobs.nextDueAt(WRITE_KINDS) ?? Number.POSITIVE_INFINITY) <= ctx.nowMs() + WRITE_LOOKAHEAD_MS;
   const verifyPass = async (): Promise<VerifySummary> =>
     await runVerifyPass(ctx, verifyInFlight, {
       wait: false,
