@@ -14,6 +14,7 @@ import type { BenchContext, BenchSuite, Figure } from './types.js';
 const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   sync: () => import('./suites/sync.js'),
   console: () => import('./suites/console.js'),
+  revocation: () => import('./suites/revocation.js'),
 };
 
 type Row = Figure & { key: string };
