@@ -189,4 +189,16 @@ test('the revocations page: summary, lateness and time-to-effective charts, fail
   await expect(connectors.root()).not.toContainText('redacted');
   await expect(page.getByRole('heading', { name: 'Revocation scheduler' })).toBeVisible();
   await saveScreenshot(page, testInfo, 'revocations-05-connectors');
+
+  // Offline the screen still reads the replica; only connector health needs the server.
+  await context.setOffline(true);
+  await page.getByRole('link', { name: '← Revocations' }).click();
+  await expect(revocations.root()).toContainText('offline: showing what is on this device', { timeout: 20_000 });
+  await expect(revocations.chartImage('lateness')).toBeVisible();
+  await expect(revocations.row('escalations', escalated)).toBeVisible();
+  await revocations.openReceipts(revocations.row('verified', expiring[0]!));
+  await expect(revocations.receipt('revocation', 'gone')).toBeVisible();
+  await expect(revocations.fact(revocations.drawer(), 'Removed')).toContainText('after expiry');
+  await saveScreenshot(page, testInfo, 'revocations-06-offline-receipt');
+  await context.setOffline(false);
 });

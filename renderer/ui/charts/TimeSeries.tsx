@@ -10,13 +10,22 @@ export type Tone = 'success' | 'info' | 'warning' | 'danger' | 'neutral' | 'acce
 export type Series = { name: string; tone: Tone; hatched?: boolean };
 
 const LABEL: Record<BucketSize, Intl.DateTimeFormatOptions> = {
-  hour: { hour: '2-digit', minute: '2-digit' },
-  'six-hours': { weekday: 'short', hour: '2-digit', minute: '2-digit' },
+  hour: { hour: 'numeric' },
+  // Six-hour buckets are labelled once per day, at the bucket starting at midnight.
+  'six-hours': { weekday: 'short', month: 'short', day: 'numeric' },
   day: { month: 'short', day: 'numeric' },
 };
 
 export function bucketLabel(start: number, size: BucketSize): string {
   return new Intl.DateTimeFormat(undefined, LABEL[size]).format(new Date(start));
+}
+
+/** Which buckets get an axis label: as many as fit without overlapping, days on six-hour axes. */
+export function labelledBuckets(buckets: readonly TimeBucket[], size: BucketSize, plotWidth: number): Set<number> {
+  if (size === 'six-hours') return new Set(buckets.flatMap((b, i) => (new Date(b.start).getHours() === 0 ? [i] : [])));
+  const widest = Math.max(1, ...buckets.map((b) => bucketLabel(b.start, size).length)) * 6.6 + 12;
+  const every = Math.max(1, Math.ceil(buckets.length / Math.max(1, Math.floor(plotWidth / widest))));
+  return new Set(buckets.flatMap((_, i) => (i % every === 0 ? [i] : [])));
 }
 
 function bucketRange(b: TimeBucket, size: BucketSize): string {
@@ -86,7 +95,7 @@ export function TimeSeriesChart({
         const yTicks = countTicks(Math.max(...buckets.map((b) => b.values.reduce((a, v) => a + v, 0))));
         const yMax = yTicks[yTicks.length - 1]!;
         const yOf = (n: number) => plotH - (n / yMax) * plotH;
-        const every = Math.max(1, Math.ceil(buckets.length / Math.max(2, Math.floor(plotW / 64))));
+        const labelled = labelledBuckets(buckets, size, plotW);
         return (
           <svg width={width} height={HEIGHT} role="img" aria-labelledby={`${titleId} ${summaryId}`} className="chart-svg">
             <defs>
@@ -127,16 +136,20 @@ export function TimeSeriesChart({
                   </g>
                 );
               })}
-              {buckets.map((b, i) =>
-                i % every === 0 ? (
-                  <g key={b.start} transform={`translate(${i * slotW + slotW / 2},${plotH})`}>
-                    <line y2={4} className="chart-axis" />
-                    <text y={16} textAnchor="middle" className="chart-tick">
-                      {bucketLabel(b.start, size)}
-                    </text>
+              {buckets.map((b, i) => {
+                // A day label sits on the day's first edge; hour and day labels under their column.
+                const x = size === 'six-hours' ? i * slotW : i * slotW + slotW / 2;
+                return (
+                  <g key={b.start} transform={`translate(${x},${plotH})`}>
+                    <line y2={labelled.has(i) ? 5 : 3} className="chart-axis" />
+                    {labelled.has(i) ? (
+                      <text y={16} textAnchor={size === 'six-hours' ? 'start' : 'middle'} className="chart-tick">
+                        {bucketLabel(b.start, size)}
+                      </text>
+                    ) : null}
                   </g>
-                ) : null,
-              )}
+                );
+              })}
               <text transform={`translate(${-40},${plotH / 2}) rotate(-90)`} textAnchor="middle" className="chart-axis-label">
                 {yLabel}
               </text>

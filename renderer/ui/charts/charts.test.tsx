@@ -2,7 +2,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { DurationHistogram } from './Histogram.js';
 import { bucketCounts } from './scale.js';
-import { TimeSeriesChart } from './TimeSeries.js';
+import { bucketLabel, labelledBuckets, TimeSeriesChart } from './TimeSeries.js';
 
 const noun = { one: 'revocation', other: 'revocations' };
 
@@ -89,5 +89,29 @@ describe('TimeSeriesChart', () => {
     const html = renderToStaticMarkup(<TimeSeriesChart title="t" buckets={buckets} size="hour" series={series} yLabel="y" summary="" emptyText="No access was removed in this period." />);
     expect(html).toContain('No access was removed in this period.');
     expect(html).not.toContain('<svg');
+  });
+});
+
+describe('labelledBuckets', () => {
+  it('labels six-hour axes once per day, at midnight', () => {
+    const from = new Date(2026, 10, 18, 18).getTime();
+    const buckets = bucketCounts([], { from, to: from + 7 * 86_400_000, size: 'six-hours', seriesCount: 1 });
+    const labelled = [...labelledBuckets(buckets, 'six-hours', 900)];
+    expect(labelled).toHaveLength(7);
+    for (const i of labelled) expect(new Date(buckets[i]!.start).getHours()).toBe(0);
+  });
+
+  it('leaves enough room between labels for their text, however narrow the chart', () => {
+    for (const [size, span] of [['hour', 86_400_000], ['day', 30 * 86_400_000]] as const) {
+      const from = new Date(2026, 10, 1, 7).getTime();
+      const buckets = bucketCounts([], { from, to: from + span, size, seriesCount: 1 });
+      for (const width of [300, 600, 1200]) {
+        const labelled = [...labelledBuckets(buckets, size, width)];
+        const slot = width / buckets.length;
+        const widest = Math.max(...buckets.map((b) => bucketLabel(b.start, size).length)) * 6.6;
+        for (let k = 1; k < labelled.length; k++) expect((labelled[k]! - labelled[k - 1]!) * slot).toBeGreaterThan(widest);
+        expect(labelled[0]).toBe(0);
+      }
+    }
   });
 });
