@@ -1,6 +1,9 @@
 import type { GraphStandin } from './index.js';
 
-/** Fixed ids so the demo organisation of `npm start` and the stand-in agree without a lookup. */
+/**
+ * A small standalone directory for the stand-in's own tests and `cli.ts --demo`. The demo
+ * organisation of `npm start` seeds the stand-in from sync-server/demo/directory.ts instead.
+ */
 export const DEMO_IDS = {
   users: {
     ada: '0a1d0000-0000-4000-8000-000000000001',
