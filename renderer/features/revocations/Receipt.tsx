@@ -1,5 +1,6 @@
 import clsx from 'clsx';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import { map } from 'rxjs';
 import type { Grant, Verification } from '../../../core/index.js';
 import { href } from '../../app/router.js';
@@ -45,7 +46,7 @@ export function GrantVerification({ grant }: { grant: Pick<Grant, 'id' | 'status
   );
 }
 
-/** A side sheet on <dialog>: modal, Escape closes, focus goes back where it was. */
+/** A side sheet on <dialog>: modal, Escape closes, focus goes back where it was. Rendered at the body, so it can open from inside a table row. */
 export function Drawer({ title, onClose, children, testId }: { title: string; onClose(): void; children: ReactNode; testId?: string }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -53,7 +54,7 @@ export function Drawer({ title, onClose, children, testId }: { title: string; on
     if (dialog && !dialog.open) dialog.showModal();
     return () => dialog?.close();
   }, []);
-  return (
+  return createPortal(
     <dialog
       ref={ref}
       className="drawer"
@@ -76,7 +77,8 @@ export function Drawer({ title, onClose, children, testId }: { title: string; on
         </header>
         <div className="drawer-body">{children}</div>
       </div>
-    </dialog>
+    </dialog>,
+    document.body,
   );
 }
 
