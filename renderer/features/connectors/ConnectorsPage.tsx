@@ -121,7 +121,7 @@ function ConnectorCard({ connector }: { connector: ConnectorView }) {
       </header>
       <p className={clsx('connector-detail', connector.ok ? 'muted' : 'text-danger')}>{connector.detail || (connector.ok ? 'Answering normally.' : 'No detail given.')}</p>
       {rows.length === 0 ? (
-        <p className="muted small">No settings: this connector creates tasks for people instead of calling a directory.</p>
+        <p className="muted small">{connector.kind === 'manual' ? 'No settings: this connector creates tasks for people instead of calling a directory.' : 'The server reports no settings for this connector.'}</p>
       ) : (
         <dl className="facts-grid connector-settings">
           {rows.map((r) => (
