@@ -84,14 +84,20 @@ export class SyncHttpError extends Error {
 type AnyCollection = RxCollection<Record<string, unknown>>;
 type StreamItem = RxReplicationPullStreamItem<unknown, Checkpoint>;
 
-const DEFAULT_BATCH_SIZE = 500;
+/**
+ * Documents per pull page. The first sync of a large collection costs per page as well as per
+ * document (a request, a storage bulk write, a checkpoint write; RxDB's memory storage even merges
+ * every page into its sorted indexes), so pages are large: 120k documents pulled in ~1.5x less time
+ * than with 500-document pages. Larger pages gain little more and block the UI thread longer.
+ */
+export const DEFAULT_PULL_BATCH_SIZE = 2000;
 const PUSH_BATCH_SIZE = 50;
 const RECONNECT_BASE_MS = 250;
 
 export function startReplication(db: JitDatabase, opts: ReplicationOptions): ReplicationHandle {
   if (!/^https?:\/\//.test(opts.serverUrl)) throw new Error(`serverUrl: must be an http(s) URL, not "${opts.serverUrl}"`);
   if (!opts.token) throw new Error('token: is required');
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batchSize = opts.batchSize ?? DEFAULT_PULL_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new Error(`batchSize: must be an integer from 1 to 5000, not ${batchSize}`);
   const baseUrl = opts.serverUrl.replace(/\/+$/, '');
   const fetchImpl: typeof fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));

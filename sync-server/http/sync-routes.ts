@@ -170,11 +170,6 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
     },
   });
 
-  /**
-   * Holds the connection open and writes each commit's changes to the given collections. Tagged
-   * messages carry the collection name (the multiplexed stream); untagged ones are the
-   * one-collection stream's.
-   */
   /** The trace of a skipped push row: an audit event (subject: its id when usable) and the metric. */
   function skipUnrecordable(senderId: string, rawId: string | null, rawType: unknown, field: string, message: string): void {
     const usableId = rawId !== null && Id.safeParse(rawId).success ? rawId : null;
@@ -191,6 +186,11 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
     metrics.commands.inc({ type: 'unknown', status: 'skipped' });
   }
 
+  /**
+   * Holds the connection open and writes each commit's changes to the given collections. Tagged
+   * messages carry the collection name (the multiplexed stream); untagged ones are the
+   * one-collection stream's.
+   */
   function openStream(reply: FastifyReply, collections: readonly CollectionName[], tagged: boolean): void {
     const headers = { ...reply.getHeaders() } as Record<string, string | string[] | number>;
     reply.hijack();

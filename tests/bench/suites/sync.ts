@@ -19,12 +19,13 @@ import { filter, firstValueFrom } from 'rxjs';
 import type { AccessRequest } from '../../../core/index.js';
 import { createJitDatabase, type JitDatabase } from '../../../renderer/db/database.js';
 import { sendCommand } from '../../../renderer/db/commands.js';
-import { startReplication, type ReplicationHandle } from '../../../renderer/db/replication.js';
+import { DEFAULT_PULL_BATCH_SIZE, startReplication, type ReplicationHandle } from '../../../renderer/db/replication.js';
 import { ADMIN_USER_ID, createServer, type JitServer } from '../../../sync-server/app.js';
 import type { BenchContext, BenchSuite } from '../types.js';
 
 const ADMIN_PASSWORD = 'bench-admin-password-1';
-const BATCH_SIZE = 500;
+/** The page size the console pulls with; the raw floor reads pages of the same size. */
+const BATCH_SIZE = DEFAULT_PULL_BATCH_SIZE;
 const SEED_CHUNK = 10_000;
 
 function requestDoc(id: string, at: string): AccessRequest {
@@ -158,7 +159,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 async function withReplica<T>(name: string, collections: Parameters<typeof createJitDatabase>[0]['collections'], serverUrl: string, token: string, fn: (db: JitDatabase, replication: ReplicationHandle) => Promise<T>): Promise<T> {
   const db = await createJitDatabase({ name, storage: 'memory', collections });
-  const replication = startReplication(db, { serverUrl, token, batchSize: BATCH_SIZE });
+  const replication = startReplication(db, { serverUrl, token });
   try {
     return await fn(db, replication);
   } finally {
