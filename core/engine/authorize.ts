@@ -9,14 +9,16 @@ import { err, ok, type Result } from './result.js';
 export const COMMAND_ROLES: Record<CommandType, readonly AccountRole[]> = {
   'request.create': ['requester', 'approver', 'admin'],
   'request.approve': ['approver', 'admin', 'requester'],
-  'request.deny': ['approver', 'admin'],
+  // A resource owner or manager named on a step may hold only the requester role: they deny as they approve.
+  'request.deny': ['approver', 'admin', 'requester'],
   'request.cancel': ['requester', 'approver', 'admin'],
   'grant.revoke': ['approver', 'admin', 'requester'],
   'grant.extend': ['approver', 'admin'],
   'policy.upsert': ['policy_admin', 'admin'],
   'profile.upsert': ['policy_admin', 'admin'],
   'resource.upsert': ['policy_admin', 'admin'],
-  'task.close': ['approver', 'admin', 'policy_admin'],
+  // Tasks go to resource owners, who may hold only the requester role; the use case admits only the assignee or an admin.
+  'task.close': ['approver', 'admin', 'policy_admin', 'requester'],
 };
 
 export function authorizeCommand(roles: readonly AccountRole[], type: CommandType): Result<true> {

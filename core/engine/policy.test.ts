@@ -115,3 +115,13 @@ describe('withManager', () => {
     ]);
   });
 });
+
+describe('resolvePolicy: a chain longer than a request can hold', () => {
+  it('refuses more than MAX_APPROVAL_STEPS steps in total, naming the policies', () => {
+    const five = (id: string) => policy({ id, approvalSteps: Array.from({ length: 5 }, (_, i) => step({ name: `${id}-${i}`, approverIds: ['u-a'] })) });
+    const resolved = resolvePolicy(resource(['a', 'b']), [five('a'), five('b')]);
+    expect(resolved).toMatchObject({ ok: false, code: 'invalid_transition' });
+    if (!resolved.ok) expect(resolved.message).toMatch(/10 approval steps.*at most 8/);
+    expect(resolvePolicy(resource(['a']), [five('a')]).ok).toBe(true);
+  });
+});

@@ -3,6 +3,9 @@ import type { ResolvedPolicy } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
 import { err, ok, type Result } from './result.js';
 
+/** A request records its step as 0..8 and each decision's step as 0..7 (core/schema/request.ts). */
+export const MAX_APPROVAL_STEPS = 8;
+
 /**
  * Several policies can bound one resource; the most restrictive wins: the shortest durations,
  * the OR of every requirement, the AND of every permission, all approval steps in order.
@@ -24,6 +27,13 @@ export function resolvePolicy(resource: Resource, policies: readonly AccessPolic
       escalateToIds: [...s.escalateToIds],
     })),
   );
+  if (approvalSteps.length > MAX_APPROVAL_STEPS) {
+    // A longer chain could never be walked to the end: refuse it up front instead of failing at step 9.
+    return err(
+      'invalid_transition',
+      `the access policies ${list.map((p) => p.id).join(', ')} of ${resource.name} add up to ${approvalSteps.length} approval steps; at most ${MAX_APPROVAL_STEPS} are supported`,
+    );
+  }
   const autoApprove = list.every((p) => p.autoApprove) && approvalSteps.length === 0;
   return ok({
     policyIds: list.map((p) => p.id),

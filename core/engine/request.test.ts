@@ -293,3 +293,29 @@ describe('property: a forbidden self-approval never passes', () => {
     );
   });
 });
+
+describe('separation of duties across the steps of one chain', () => {
+  const twoSteps = () =>
+    policy({
+      approvalSteps: [
+        ApprovalStep.parse({ name: 'first', mode: 'any', approverRoles: ['approver'] }),
+        ApprovalStep.parse({ name: 'second', mode: 'any', approverRoles: ['approver'] }),
+      ],
+    });
+
+  it('one person cannot approve two steps: a second step needs another approver', () => {
+    const first = decideRequest(pending(twoSteps()), alice, { decision: 'approve', reason: 'ok' }, { now });
+    if (!first.ok) throw new Error(first.message);
+    expect(first.value.currentStep).toBe(1);
+    const again = decideRequest(first.value, alice, { decision: 'approve', reason: 'still ok' }, { now, names });
+    expect(again).toMatchObject({ ok: false, code: 'forbidden' });
+    if (!again.ok) expect(again.message).toMatch(/Alice Admin already approved step "first".*different person/);
+    expect(decideRequest(first.value, bob, { decision: 'approve', reason: 'ok' }, { now })).toMatchObject({ ok: true, value: { status: 'approved' } });
+  });
+
+  it('an approver of an earlier step may still deny a later one', () => {
+    const first = decideRequest(pending(twoSteps()), alice, { decision: 'approve', reason: 'ok' }, { now });
+    if (!first.ok) throw new Error(first.message);
+    expect(decideRequest(first.value, alice, { decision: 'deny', reason: 'changed my mind' }, { now })).toMatchObject({ ok: true, value: { status: 'denied' } });
+  });
+});

@@ -124,6 +124,14 @@ export function decideRequest(
   if (request.decisions.some((d) => d.stepIndex === request.currentStep && d.approverId === actor.id)) {
     return err('conflict', `${actor.displayName} has already decided step "${step?.name ?? request.currentStep}"`);
   }
+  if (decision.decision === 'approve' && !breakGlass) {
+    // Separation of duties: each step of a chain is a different person's approval, or the chain is one pair of eyes.
+    const earlier = request.decisions.find((d) => d.stepIndex < request.currentStep && d.approverId === actor.id && d.decision === 'approve');
+    if (earlier) {
+      const earlierName = policy.approvalSteps[earlier.stepIndex]?.name ?? String(earlier.stepIndex + 1);
+      return err('forbidden', `${actor.displayName} already approved step "${earlierName}" of this request; step "${step?.name ?? request.currentStep}" needs a different person`);
+    }
+  }
 
   const now = ctx.now.toISOString();
   const recorded: ApprovalDecision = {

@@ -1,13 +1,25 @@
 import { z } from 'zod';
 import { DurationMinutes, Id, IsoTime } from './common.js';
-import { AccessPolicy, AccessProfile } from './policy.js';
-import { Resource } from './resource.js';
+import { AccessPolicy, AccessProfile, ApprovalStep } from './policy.js';
+import { Resource, ResourceTarget } from './resource.js';
 
 const reason = z.string().trim().min(1, 'a reason is required').max(2048);
 
-/** Payloads per command type: the closed list of intents a client may send. */
+/**
+ * An entity sent for upsert. Unknown fields are refused, here and in its nested objects, so a
+ * misspelt requirement ("requireticket") never silently falls back to its permissive default.
+ * updatedAt is the server's: a client may send back the document it loaded, and the value is ignored.
+ */
+const ServerTime = z.string().max(64).optional();
+const UpsertedPolicy = AccessPolicy.omit({ updatedAt: true })
+  .extend({ approvalSteps: z.array(ApprovalStep.strict()).max(8).default([]), updatedAt: ServerTime })
+  .strict();
+const UpsertedProfile = AccessProfile.omit({ updatedAt: true }).extend({ updatedAt: ServerTime }).strict();
+const UpsertedResource = Resource.omit({ updatedAt: true }).extend({ target: ResourceTarget.strict(), updatedAt: ServerTime }).strict();
+
+/** Payloads per command type: the closed list of intents a client may send. Unknown fields are refused. */
 export const CommandPayloads = {
-  'request.create': z.object({
+  'request.create': z.strictObject({
     /** Client-chosen id so an offline client can refer to the request before it syncs. */
     requestId: Id.optional(),
     resourceId: Id,
@@ -15,15 +27,15 @@ export const CommandPayloads = {
     justification: z.string().max(4096).default(''),
     ticket: z.string().max(256).default(''),
   }),
-  'request.approve': z.object({ requestId: Id, reason: z.string().max(2048).default(''), breakGlass: z.boolean().default(false) }),
-  'request.deny': z.object({ requestId: Id, reason }),
-  'request.cancel': z.object({ requestId: Id, reason: z.string().max(2048).default('') }),
-  'grant.revoke': z.object({ grantId: Id, reason }),
-  'grant.extend': z.object({ grantId: Id, minutes: DurationMinutes, reason }),
-  'policy.upsert': z.object({ policy: AccessPolicy.omit({ updatedAt: true }) }),
-  'profile.upsert': z.object({ profile: AccessProfile.omit({ updatedAt: true }) }),
-  'resource.upsert': z.object({ resource: Resource.omit({ updatedAt: true }) }),
-  'task.close': z.object({ taskId: Id, outcome: z.enum(['done', 'dismissed']), note: z.string().max(2048).default('') }),
+  'request.approve': z.strictObject({ requestId: Id, reason: z.string().max(2048).default(''), breakGlass: z.boolean().default(false) }),
+  'request.deny': z.strictObject({ requestId: Id, reason }),
+  'request.cancel': z.strictObject({ requestId: Id, reason: z.string().max(2048).default('') }),
+  'grant.revoke': z.strictObject({ grantId: Id, reason }),
+  'grant.extend': z.strictObject({ grantId: Id, minutes: DurationMinutes, reason }),
+  'policy.upsert': z.strictObject({ policy: UpsertedPolicy }),
+  'profile.upsert': z.strictObject({ profile: UpsertedProfile }),
+  'resource.upsert': z.strictObject({ resource: UpsertedResource }),
+  'task.close': z.strictObject({ taskId: Id, outcome: z.enum(['done', 'dismissed']), note: z.string().max(2048).default('') }),
 } as const;
 
 export type CommandType = keyof typeof CommandPayloads;

@@ -4,6 +4,10 @@ import { describeGrantEnd, type UseCase } from './context.js';
 export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
   const grant = ctx.store.get('grants', payload.grantId);
   if (!grant) return err('not_found', `grant ${payload.grantId} does not exist`);
+  // More time on one's own access is a self-approval: allowed only where the policy allows that.
+  if (grant.userId === ctx.actor.id && ctx.store.get('requests', grant.requestId)?.policy?.allowSelfApproval !== true) {
+    return err('forbidden', 'you cannot extend your own grant; ask another approver');
+  }
   const live = grant.status === 'active' || grant.status === 'provisioning';
   const base = ctx.command.baseRevision;
   if (!live && base !== null && grant.revision > base) {

@@ -154,7 +154,7 @@ describe('command processor', () => {
     const bad = send('u-mallory', 'policy.upsert', { policy: { id: 'pol-x', name: 'X', maxDurationMinutes: 30, defaultDurationMinutes: 60, updatedAt: 'ignored' } });
     expect(bad).toMatchObject({ code: 'invalid_input' });
     expect(bad.message).toMatch(/^payload\.policy\.defaultDurationMinutes:/);
-    const good = send('u-mallory', 'policy.upsert', { policy: { id: 'pol-x', name: 'X', maxDurationMinutes: 60, defaultDurationMinutes: 30 } });
+    const good = send('u-mallory', 'policy.upsert', { policy: { id: 'pol-x', name: 'X', maxDurationMinutes: 60, defaultDurationMinutes: 30, autoApprove: true } });
     expect(good.status).toBe('applied');
     expect(store.get('policies', 'pol-x')?.updatedAt).toBe(clock.toISOString());
     expect(store.list('audit', { order: 'desc', limit: 1 })[0]).toMatchObject({ type: 'policy.changed', actorId: 'u-mallory', subjectId: 'pol-x' });

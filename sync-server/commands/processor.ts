@@ -11,6 +11,7 @@ import {
   type Err,
   type ErrorCode,
 } from '../../core/index.js';
+import { StoreValidationError } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import type { Actor, Applied, UseCase, UseCaseContext } from './context.js';
 import { grantExtend } from './grant-extend.js';
@@ -37,12 +38,16 @@ const USE_CASES: { [T in CommandType]: UseCase<T> } = {
   'task.close': taskClose,
 };
 
-/** The envelope is unusable (no valid id, type or actor): there is nothing to record a result against. */
+/**
+ * The envelope is unusable (no valid id, type or actor), or its id is already another actor's:
+ * there is nothing to record a result against.
+ */
 export class InvalidCommandError extends Error {
-  readonly code = 'invalid_input' as const;
   constructor(
     readonly field: string,
     message: string,
+    /** conflict: the id names another actor's command (HTTP 409); otherwise the input is invalid (400). */
+    readonly code: 'invalid_input' | 'conflict' = 'invalid_input',
   ) {
     super(`${field}: ${message}`);
     this.name = 'InvalidCommandError';
@@ -80,10 +85,24 @@ class Rejection extends Error {
   }
 }
 
-function describeIssue(prefix: string, issue: { path: PropertyKey[]; message: string } | undefined): { field: string; message: string } {
-  const path = issue?.path.map(String).join('.') ?? '';
+type Issue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
+
+/** "payload.policy.requireTicket: ..."; an unknown field is named itself, not its parent object. */
+function describeIssue(prefix: string, issue: Issue | undefined): { field: string; message: string } {
+  const unknown = issue?.code === 'unrecognized_keys' && issue.keys && issue.keys.length > 0 ? issue.keys : null;
+  const path = [...(issue?.path.map(String) ?? []), ...(unknown ? [unknown[0] as string] : [])].join('.');
   const field = [prefix, path].filter(Boolean).join('.') || '(command)';
-  return { field, message: `${field}: ${issue?.message ?? 'is invalid'}` };
+  const rule = unknown ? `is not a known field${unknown.length > 1 ? ` (nor are ${unknown.slice(1).join(', ')})` : ''}` : (issue?.message ?? 'is invalid');
+  return { field, message: `${field}: ${rule}` };
+}
+
+/**
+ * Command ids are chosen by clients, so one actor can send an id another already used. Only the
+ * actor who owns the id gets its result back; anyone else is refused without learning it.
+ */
+function refuseOtherActorsId(known: CommandResult, senderId: string | undefined): void {
+  if (known.actorId === senderId) return;
+  throw new InvalidCommandError('id', `${known.commandId} is already the id of another actor's command; send yours with a new id`, 'conflict');
 }
 
 export function createCommandProcessor(options: { store: Store; now?: () => Date }): CommandProcessor {
@@ -112,8 +131,11 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
 
     const id = Id.safeParse(input.id);
     if (!id.success) throw new InvalidCommandError('id', describeIssue('id', id.error.issues[0]).message.replace(/^id: /, ''));
+    // Internal callers (the demo seed) have no signed-in sender: the claimed actor is theirs.
+    const senderId = options.authenticatedActorId ?? (typeof input.actorId === 'string' ? input.actorId : undefined);
     const known = store.get('commandResults', id.data);
     if (known) {
+      refuseOtherActorsId(known, senderId);
       emit(known, true);
       return known;
     }
@@ -130,7 +152,10 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
     const result = store.tx(() => {
       // Re-check inside the transaction: the same id may have been applied meanwhile.
       const again = store.get('commandResults', id.data);
-      if (again) return { result: again, replay: true };
+      if (again) {
+        refuseOtherActorsId(again, senderId);
+        return { result: again, replay: true };
+      }
 
       const reject = (code: ErrorCode, message: string, envelope: Command | null): CommandResult => {
         const rejected = store.put('commandResults', {
@@ -209,6 +234,12 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
         });
       } catch (error) {
         if (error instanceof Rejection) return { result: reject(error.failure.code, error.failure.message, command), replay: false };
+        // A write the schema refuses (e.g. a step past the last one a request can record) is the
+        // command's failure, not the server's: record and audit it instead of failing the request
+        // (and, for a push, holding back every command queued after it).
+        if (error instanceof StoreValidationError) {
+          return { result: reject('invalid_transition', `the command would leave ${error.message}; nothing was changed`, command), replay: false };
+        }
         throw error;
       }
 

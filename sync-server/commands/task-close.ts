@@ -7,8 +7,15 @@ export const taskClose: UseCase<'task.close'> = (payload, ctx) => {
   if (task.status !== 'open') {
     return err('already_decided', `the task was already ${task.status}${task.closedBy ? ` by ${ctx.names(task.closedBy)}` : ''}`);
   }
-  if (task.assigneeId && task.assigneeId !== ctx.actor.id && !hasAnyRole(ctx.actor, ['admin'])) {
+  const isAdmin = hasAnyRole(ctx.actor, ['admin']);
+  if (task.assigneeId === null && !isAdmin) return err('forbidden', 'the task is assigned to nobody; only an admin can close it');
+  if (task.assigneeId !== null && task.assigneeId !== ctx.actor.id && !isAdmin) {
     return err('forbidden', `the task is assigned to ${ctx.names(task.assigneeId)}; only they or an admin can close it`);
+  }
+  // Closing a task signs off that access was granted or removed by hand: never about one's own access.
+  const grant = task.grantId ? ctx.store.get('grants', task.grantId) : null;
+  if (grant && grant.userId === ctx.actor.id) {
+    return err('forbidden', 'the task is about your own grant; someone else must sign it off');
   }
   const now = ctx.now.toISOString();
   const note = payload.note.trim();

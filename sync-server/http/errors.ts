@@ -86,7 +86,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       return sendError(reply, new ApiError(400, 'invalid_input', `${field}: ${first?.message ?? 'is invalid'}`, field));
     }
     if (error instanceof ApiError) return sendError(reply, error);
-    if (error instanceof InvalidCommandError) return sendError(reply, new ApiError(400, 'invalid_input', error.message, error.field));
+    if (error instanceof InvalidCommandError) {
+      return sendError(reply, new ApiError(error.code === 'conflict' ? 409 : 400, error.code, error.message, error.field));
+    }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {
       const message =
