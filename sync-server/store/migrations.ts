@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { GENESIS_HASH } from '../../core/index.js';
 import type { MigrationSet } from './types.js';
 
 /**
@@ -65,6 +66,14 @@ export const CORE_MIGRATIONS: MigrationSet = {
      );
      CREATE INDEX sessions_account ON sessions (account_id);
      CREATE INDEX sessions_expiry ON sessions (expires_at);`,
+    // 4: an audit row may only be appended at the head, linked to it. INSERT OR REPLACE deletes the
+    // row it replaces without firing the DELETE trigger, so without this an event could be
+    // rewritten in place; the id is tied to the seq so a replace through the unique id fails too.
+    `CREATE TRIGGER audit_events_append_at_head BEFORE INSERT ON audit_events
+       WHEN NEW.seq IS NOT COALESCE((SELECT MAX(seq) FROM audit_events), 0) + 1
+         OR NEW.id IS NOT 'ae-' || NEW.seq
+         OR NEW.prev_hash IS NOT COALESCE((SELECT hash FROM audit_events WHERE seq = NEW.seq - 1), '${GENESIS_HASH}')
+       BEGIN SELECT RAISE(ABORT, 'audit events are append-only: each is appended at the head of the chain, linked to it'); END;`,
   ],
 };
 

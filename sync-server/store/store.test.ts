@@ -191,6 +191,26 @@ describe('audit chain', () => {
     expect(() => store.db.prepare("UPDATE audit_events SET data = '{}'").run()).toThrow(/append-only/);
     expect(() => store.db.prepare('DELETE FROM audit_events').run()).toThrow(/append-only/);
   });
+
+  it('refuses rewriting an event through INSERT OR REPLACE (which skips the DELETE trigger), inserting off the head or off its link', () => {
+    const first = store.appendAudit({ type: 'policy.changed', actorId: 'u1', subjectType: 'policy', subjectId: 'p', at });
+    const second = store.appendAudit({ type: 'policy.changed', actorId: 'u1', subjectType: 'policy', subjectId: 'q', at });
+    const insert = (verb: string, row: Record<string, unknown>) =>
+      store.db
+        .prepare(`${verb} INTO audit_events (seq, id, type, actor_id, at, subject_type, subject_id, data, prev_hash, hash) VALUES (@seq, @id, @type, @actorId, @at, @subjectType, @subjectId, @data, @prevHash, @hash)`)
+        .run({ ...row, data: '{}' });
+    // Forging seq 1 in place, with its original link so only the content changes.
+    expect(() => insert('INSERT OR REPLACE', { ...first, subjectId: 'forged' })).toThrow(/head of the chain/);
+    // Replacing through the unique id: a new seq named like an old event would delete that event.
+    expect(() => insert('INSERT OR REPLACE', { ...second, seq: 3, id: first.id, prevHash: second.hash })).toThrow(/head of the chain/);
+    // Appending after a gap, or with a link to something other than the head.
+    expect(() => insert('INSERT', { ...second, seq: 4, id: 'ae-4', prevHash: second.hash })).toThrow(/head of the chain/);
+    expect(() => insert('INSERT', { ...second, seq: 3, id: 'ae-3', prevHash: first.hash })).toThrow(/head of the chain/);
+    expect([...store.auditEvents()].map((e) => e.subjectId)).toEqual(['p', 'q']);
+    expect(verifyChain(store.auditEvents()).ok).toBe(true);
+    // appendAudit itself still appends.
+    expect(store.appendAudit({ type: 'policy.changed', actorId: 'u1', subjectType: 'policy', subjectId: 'r', at }).seq).toBe(3);
+  });
 });
 
 describe('migrations', () => {
