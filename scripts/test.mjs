@@ -1,4 +1,4 @@
-// `npm test`: every test. Unit and integration tests (vitest), then the console's end-to-end
+// `npm test`: every test. Typecheck and lint, unit and integration tests (vitest), then the console's end-to-end
 // tests in Chromium (Playwright). Prints one closing line: "N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,15 @@ const resultsDir = 'test-results';
 mkdirSync(resultsDir, { recursive: true });
 const run = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
 const totals = { passed: 0, failed: 0, skipped: 0 };
-let failedSteps = [];
+const failedSteps = [];
+
+// Types and lint first: a strict-typing or import-boundary break (core/ importing Node) is a failure.
+for (const [step, script] of [['typecheck', 'typecheck'], ['lint', 'lint']]) {
+  if (run('npm', ['run', '--silent', script]) !== 0) {
+    failedSteps.push(step);
+    totals.failed += 1;
+  }
+}
 
 const vitestJson = `${resultsDir}/vitest.json`;
 rmSync(vitestJson, { force: true });
