@@ -109,6 +109,11 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
         const { _deleted: deleted, ...pushed } = row.newDocumentState as Record<string, unknown> & { _deleted?: unknown };
         const id = typeof pushed.id === 'string' ? pushed.id : null;
         const before = id ? store.get('commands', id) : null;
+        if (before && before.actorId !== principal.account.id) {
+          // Another actor's command id: never answered with their command (nor applied); see below.
+          skipUnrecordable(principal.account.id, id, pushed.type, `${index}.newDocumentState.id`, `id: ${before.id} is already the id of another actor's command`, 'conflict');
+          continue;
+        }
         if (before) {
           // Already known: nothing is applied twice; a different copy gets the server's back.
           const parsed = Command.safeParse(pushed);
@@ -121,12 +126,11 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
           processor.apply(pushed, { authenticatedActorId: principal.account.id });
         } catch (error) {
           if (!(error instanceof InvalidCommandError)) throw error;
-          // No usable id or type: a CommandResult needs both, so no verdict can reach the client. Answering
-          // 400 would make RxDB retry this batch forever and hold back every later command in the queue,
-          // so the row is skipped (never applied), logged and audited, and the rest of the push goes on.
-          const field = `${index}.newDocumentState.${error.field}`;
-          request.log.warn({ field, sender: principal.account.id }, `push: skipped a command that cannot be recorded: ${error.message}`);
-          skipUnrecordable(principal.account.id, id, pushed.type, field, error.message);
+          // No usable id or type, or an id that is another actor's: no result of the sender's can be
+          // recorded, so no verdict can reach the client. Answering 4xx would make RxDB retry this batch
+          // forever and hold back every later command in the queue, so the row is skipped (never
+          // applied), logged and audited, and the rest of the push goes on.
+          skipUnrecordable(principal.account.id, id, pushed.type, `${index}.newDocumentState.${error.field}`, error.message, error.code);
           continue;
         }
         // The command is recorded as the signed-in user's: a claimed other actor comes back as a conflict.
@@ -170,8 +174,9 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
     },
   });
 
-  /** The trace of a skipped push row: an audit event (subject: its id when usable) and the metric. */
-  function skipUnrecordable(senderId: string, rawId: string | null, rawType: unknown, field: string, message: string): void {
+  /** The trace of a skipped push row: a warning, an audit event (subject: its id when usable) and the metric. */
+  function skipUnrecordable(senderId: string, rawId: string | null, rawType: unknown, field: string, message: string, code: 'invalid_input' | 'conflict' = 'invalid_input'): void {
+    app.log.warn({ field, code, sender: senderId }, `push: skipped a command that cannot be recorded: ${message}`);
     const usableId = rawId !== null && Id.safeParse(rawId).success ? rawId : null;
     store.tx(() => {
       store.appendAudit({
@@ -179,7 +184,7 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
         actorId: senderId,
         subjectType: 'command',
         subjectId: usableId ?? UNIDENTIFIED_COMMAND,
-        data: { code: 'invalid_input', field, message: message.slice(0, 512), recorded: false, type: typeof rawType === 'string' ? rawType.slice(0, 64) : null, ...(usableId ? {} : { pushedId: rawId === null ? null : rawId.slice(0, 128) }) },
+        data: { code, field, message: message.slice(0, 512), recorded: false, type: typeof rawType === 'string' ? rawType.slice(0, 64) : null, ...(usableId ? {} : { pushedId: rawId === null ? null : rawId.slice(0, 128) }) },
         at: (deps.now?.() ?? new Date()).toISOString(),
       });
     });

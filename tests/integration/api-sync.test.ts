@@ -203,6 +203,19 @@ describe('push', () => {
     expect(srv.store.count('commandResults')).toBe(resultsBefore);
   });
 
+  it("another actor's command id is skipped and audited, never answered with their command nor applied", async () => {
+    // push-good-after-bad-1 is carol's (previous test); alice reuses its id.
+    const reused = { id: 'push-good-after-bad-1', type: 'request.deny', actorId: 'u-alice', payload: { requestId: 'req-demo-judy-finance-share', reason: 'not mine' }, createdAt: new Date().toISOString() };
+    const auditBefore = srv.store.auditHead().seq;
+    const res = await http('POST', url(syncPath('commands', 'push')), { token: alice, body: [{ newDocumentState: reused }] });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual([]);
+    expect(srv.store.get('commands', 'push-good-after-bad-1')?.actorId).toBe('u-carol');
+    expect(srv.store.get('requests', 'req-demo-judy-finance-share')?.status).toBe('pending_approval');
+    const audited = srv.store.list('audit').filter((event) => event.seq > auditBefore);
+    expect(audited).toEqual([expect.objectContaining({ type: 'command.rejected', actorId: 'u-alice', subjectId: 'push-good-after-bad-1', data: expect.objectContaining({ code: 'conflict', recorded: false }) })]);
+  });
+
   it('a malformed push body (not rows of objects) is still 400 naming the field', async () => {
     const res = await http('POST', url(syncPath('commands', 'push')), { token: alice, body: [{ newDocumentState: 'not an object' }] });
     expect(res.status).toBe(400);
