@@ -9,13 +9,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { PROTOCOL_VERSION } from '../core/index.js';
-import { generatePassword, hashPassword } from './auth/passwords.js';
+import { decoyHash, generatePassword, hashPassword } from './auth/passwords.js';
+import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from './auth/throttle.js';
 import { tokenTtlFromEnv } from './auth/tokens.js';
 import { createCommandProcessor, type CommandProcessor } from './commands/processor.js';
 import { createConnectorRegistry, type ConnectorRegistry } from './connectors/registry.js';
 import { seedDemoOrganisation } from './demo/seed.js';
 import { registerApiRoutes } from './http/api-routes.js';
-import { installAuth } from './http/auth.js';
+import { guardStreams, installAuth } from './http/auth.js';
 import { installErrorHandler, notFound, sendError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
@@ -47,6 +48,10 @@ export type CreateServerOptions = {
   migrations?: readonly MigrationSet[];
   /** SSE heartbeat interval; default 15 s. */
   heartbeatMs?: number;
+  /** How often open live streams are checked against their session (sign-out ends them at once); default 15 s. */
+  sessionCheckMs?: number;
+  /** Failed sign-ins allowed per username and per client address within the window; default 10 each in 15 minutes. */
+  loginThrottle?: LoginThrottleSettings;
   /**
    * Connector configs (see sync-server/connectors/config.ts), validated at start: a bad one fails
    * createServer with an error naming the field. Resources name them by `connectorId`.
@@ -87,6 +92,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../out/renderer', import.meta.url));
 /** How long close() lets in-flight requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;
+const DEFAULT_SESSION_CHECK_MS = 15_000;
 const SERVER_PREFIXES = ['/api/', '/sync/', '/metrics', '/healthz'];
 
 /** First start: an `admin` account holding every console role. */
@@ -118,6 +124,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     throw error;
   }
   const processor = createCommandProcessor({ store, now });
+  // The hash an unknown username is checked against, made now so the first such sign-in costs no more than any other.
+  void decoyHash();
   const metrics = createMetrics();
   const streams = new Set<ServerResponse>();
 
@@ -174,16 +182,28 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   });
 
   installAuth(app, { store, now });
+  const streamGuard = guardStreams(app, { store, now, streams, checkMs: opts.sessionCheckMs ?? DEFAULT_SESSION_CHECK_MS, onError: (error) => app.log.error({ err: error }, 'checking live streams failed') });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
   });
   app.addHook('preClose', async () => {
+    streamGuard.stop();
     for (const stream of streams) stream.end();
     streams.clear();
   });
 
   const tokenTtlMinutes = opts.tokenTtlMinutes ?? tokenTtlFromEnv();
-  registerApiRoutes(app, { store, processor, now, metrics, tokenTtlMinutes, registry, ...(scheduler ? { scheduler } : {}) });
+  registerApiRoutes(app, {
+    store,
+    processor,
+    now,
+    metrics,
+    tokenTtlMinutes,
+    registry,
+    loginThrottle: createLoginThrottle(opts.loginThrottle ?? DEFAULT_LOGIN_THROTTLE),
+    onSignOut: () => streamGuard.sweep(),
+    ...(scheduler ? { scheduler } : {}),
+  });
   registerSyncRoutes(app, { store, processor, metrics, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {
     schema: { hide: true },

@@ -17,6 +17,7 @@ import {
   type Command,
 } from '../../core/index.js';
 import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
+import type { LoginThrottle } from '../auth/throttle.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { CommandProcessor } from '../commands/processor.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
@@ -37,7 +38,14 @@ export type ApiDeps = {
   registry?: ConnectorRegistry;
   /** The in-process scheduler, when this server runs it. */
   scheduler?: Scheduler;
+  /** Failed sign-ins per username and client address; none are throttled when absent. */
+  loginThrottle?: LoginThrottle;
+  /** Called after a sign-out, so live streams opened with that token end at once. */
+  onSignOut?: () => void;
 };
+
+/** Ids the audit log uses for the server itself ("system"), failed sign-ins ("anonymous", "unknown"). */
+const RESERVED_USER_IDS: ReadonlySet<string> = new Set(['system', 'anonymous', 'unknown']);
 
 /** How long GET /api/v1/connectors waits for one connector's health check. */
 const HEALTH_TIMEOUT_MS = 5_000;
@@ -69,25 +77,26 @@ const ErrorBodySchema = z.object({
 const commandErrors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema, 426: ErrorBodySchema };
 
 const PublicUser = z.object({ id: Id, displayName: z.string(), roles: z.array(AccountRole) });
-const LoginBody = z.object({
+// Bodies refuse unknown fields: a field the server would ignore (an actorId, a requesterId) is refused by name.
+const LoginBody = z.strictObject({
   username: z.string().min(1, 'is required').max(256),
   password: z.string().min(1, 'is required').max(1024),
 });
-const CommandBody = z.object({
+const CommandBody = z.strictObject({
   /** Client-chosen id for idempotency: sending the same id again returns the first result. */
   id: Id.optional(),
   type: CommandType,
   payload: z.record(z.string(), z.unknown()),
   baseRevision: z.number().int().min(0).nullable().optional(),
 });
-const RequestBody = z.object({
+const RequestBody = z.strictObject({
   requestId: Id.optional(),
   resourceId: Id,
   durationMinutes: DurationMinutes,
   justification: z.string().max(4096).default(''),
   ticket: z.string().max(256).default(''),
 });
-const AccountBody = z.object({
+const AccountBody = z.strictObject({
   id: Id.optional(),
   username: z
     .string()
@@ -135,15 +144,35 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       tags: ['auth'],
       summary: 'Exchange a username and password for a bearer token',
       body: LoginBody,
-      response: { 200: z.object({ token: z.string(), expiresAt: z.string(), user: PublicUser }), 401: ErrorBodySchema, 403: ErrorBodySchema },
+      response: { 200: z.object({ token: z.string(), expiresAt: z.string(), user: PublicUser }), 401: ErrorBodySchema, 403: ErrorBodySchema, 429: ErrorBodySchema },
     },
     handler: async (request, reply) => {
       const { username, password } = request.body;
+      // Checked before the password, whether or not the user exists: a refused guess costs the guesser a wait, and the server no hashing.
+      const verdict = deps.loginThrottle?.check(username, request.ip, now().getTime()) ?? { allowed: true };
+      if (!verdict.allowed) {
+        const retryAfterSeconds = Math.ceil(verdict.retryAfterMs / 1000);
+        if (verdict.announce) {
+          // One event per lockout, not per refused attempt: a flood of guesses must not flood the chain.
+          const account = store.getAccountByUsername(username);
+          store.appendAudit({
+            type: 'auth.login_failed',
+            actorId: account?.id ?? 'anonymous',
+            subjectType: 'account',
+            subjectId: account?.id ?? 'unknown',
+            data: { reason: 'throttled', key: verdict.key, failures: verdict.failures, retryAfterSeconds, username: username.slice(0, 64), ip: request.ip },
+            at: now().toISOString(),
+          });
+        }
+        reply.header('retry-after', String(retryAfterSeconds));
+        throw new ApiError(429, 'throttled', `too many failed sign-ins; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s)`);
+      }
       const account = store.getAccountByUsername(username);
       // Same work and same answer whether or not the user exists.
       const valid = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
       const at = now().toISOString();
       if (!account || !valid) {
+        deps.loginThrottle?.failed(username, request.ip, now().getTime());
         store.appendAudit({
           type: 'auth.login_failed',
           actorId: account?.id ?? 'anonymous',
@@ -159,6 +188,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
         store.appendAudit({ type: 'auth.login_failed', actorId: account.id, subjectType: 'account', subjectId: account.id, data: { reason: 'disabled', ip: request.ip }, at });
         throw forbidden('the account is disabled');
       }
+      deps.loginThrottle?.succeeded(username);
       const token = newToken();
       const expiresAt = new Date(now().getTime() + deps.tokenTtlMinutes * 60_000).toISOString();
       store.tx(() => {
@@ -174,6 +204,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     schema: { tags: ['auth'], summary: 'End this token', security: secured, response: { 204: z.undefined() } },
     handler: async (request, reply) => {
       store.deleteSession(principalOf(request).session.tokenHash);
+      deps.onSignOut?.();
       return reply.code(204).send();
     },
   });
@@ -344,18 +375,24 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       summary: 'Create an account and its directory user (admin)',
       security: secured,
       body: AccountBody,
-      response: { 201: z.object({ user: PublicUser.extend({ username: z.string() }) }), 400: ErrorBodySchema, 403: ErrorBodySchema, 409: ErrorBodySchema },
+      response: { 201: z.object({ user: PublicUser.extend({ username: z.string() }) }), 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
     },
     handler: async (request, reply) => {
       const admin = requireRole(request, ['admin'], 'creating accounts');
       const body = request.body;
       const id = body.id ?? `u-${body.username.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
-      if (store.getAccountByUsername(body.username)) throw new ApiError(409, 'conflict', `username ${body.username} is taken`, 'username');
-      if (store.getAccount(id) || store.get('users', id)) throw new ApiError(409, 'conflict', `user id ${id} is taken`, 'id');
+      if (RESERVED_USER_IDS.has(id)) throw new ApiError(400, 'invalid_input', `id: ${id} is reserved for the server's own audit entries`, 'id');
+      const refuseTaken = () => {
+        if (store.getAccountByUsername(body.username)) throw new ApiError(409, 'conflict', `username ${body.username} is taken`, 'username');
+        if (store.getAccount(id) || store.get('users', id)) throw new ApiError(409, 'conflict', `user id ${id} is taken`, 'id');
+      };
+      refuseTaken();
       if (body.managerId && !store.get('users', body.managerId)) throw new ApiError(404, 'not_found', `managerId: user ${body.managerId} does not exist`, 'managerId');
       const passwordHash = await hashPassword(body.password);
       const at = now().toISOString();
       store.tx(() => {
+        // Again under the write lock: another request may have taken the name while the password was hashed.
+        refuseTaken();
         store.createAccount({ id, username: body.username, passwordHash, roles: body.roles, createdAt: at });
         store.put('users', {
           id,

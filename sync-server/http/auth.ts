@@ -1,8 +1,9 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mayUseConsole, type AccountRole, type DirectoryUser } from '../../core/index.js';
 import { hashToken } from '../auth/tokens.js';
 import type { AccountRecord, SessionRecord, Store } from '../store/types.js';
-import { forbidden, unauthenticated } from './errors.js';
+import { ApiError, forbidden, unauthenticated } from './errors.js';
 
 /** Who is calling: their account (roles are the authority), directory entry and session. */
 export type Principal = { account: AccountRecord; user: DirectoryUser; session: SessionRecord };
@@ -24,6 +25,21 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
+/** Who a session stands for right now, or why it no longer stands for anyone. */
+export function principalForSession(store: Store, tokenHash: string, now: Date): Principal | ApiError {
+  const session = store.getSession(tokenHash);
+  if (!session) return unauthenticated('the token is not valid; sign in again');
+  if (Date.parse(session.expiresAt) <= now.getTime()) {
+    store.deleteSession(session.tokenHash);
+    return unauthenticated('the session expired; sign in again');
+  }
+  const account = store.getAccount(session.accountId);
+  const user = account ? store.get('users', account.id) : null;
+  if (!account || !user) return unauthenticated('the account no longer exists');
+  if (account.disabledAt || user.disabled) return forbidden('the account is disabled');
+  return { account, user: { ...user, roles: account.roles }, session };
+}
+
 /** Adds `request.principal` and refuses, before the body is read, any non-public route without a valid token. */
 export function installAuth(app: FastifyInstance, deps: { store: Store; now: () => Date }): void {
   app.decorateRequest('principal', null);
@@ -35,18 +51,45 @@ export function installAuth(app: FastifyInstance, deps: { store: Store; now: () 
     if (request.routeOptions.config.public === true) return;
     const token = bearerToken(request);
     if (!token) throw unauthenticated();
-    const session = deps.store.getSession(hashToken(token));
-    if (!session) throw unauthenticated('the token is not valid; sign in again');
-    if (Date.parse(session.expiresAt) <= deps.now().getTime()) {
-      deps.store.deleteSession(session.tokenHash);
-      throw unauthenticated('the session expired; sign in again');
-    }
-    const account = deps.store.getAccount(session.accountId);
-    const user = account ? deps.store.get('users', account.id) : null;
-    if (!account || !user) throw unauthenticated('the account no longer exists');
-    if (account.disabledAt || user.disabled) throw forbidden('the account is disabled');
-    request.principal = { account, user: { ...user, roles: account.roles }, session };
+    const principal = principalForSession(deps.store, hashToken(token), deps.now());
+    if (principal instanceof ApiError) throw principal;
+    request.principal = principal;
   });
+}
+
+/**
+ * A live stream is authorised once, when it opens, and then lasts for hours. This ends the ones
+ * whose session no longer stands (signed out, expired, account disabled or gone, console role
+ * lost), checking every `checkMs` and at once when asked (after a sign-out).
+ */
+export type StreamGuard = { sweep(): void; stop(): void };
+
+export function guardStreams(
+  app: FastifyInstance,
+  deps: { store: Store; now: () => Date; streams: ReadonlySet<ServerResponse>; checkMs: number; onError: (error: unknown) => void },
+): StreamGuard {
+  const sessionOf = new WeakMap<ServerResponse, string>();
+  // Runs after installAuth's hook: remembers which session each response, streams included, belongs to.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.principal) sessionOf.set(reply.raw, request.principal.session.tokenHash);
+  });
+  const sweep = () => {
+    try {
+      const now = deps.now();
+      for (const stream of [...deps.streams]) {
+        const tokenHash = sessionOf.get(stream);
+        const principal = tokenHash === undefined ? null : principalForSession(deps.store, tokenHash, now);
+        // Deny by default: a stream with no known session ends too.
+        if (!principal || principal instanceof ApiError || !mayUseConsole(principal.account.roles)) stream.end();
+      }
+    } catch (error) {
+      // A timer callback must not throw (it would end the process); the next sweep tries again.
+      deps.onError(error);
+    }
+  };
+  const timer = setInterval(sweep, deps.checkMs);
+  timer.unref();
+  return { sweep, stop: () => clearInterval(timer) };
 }
 
 export function principalOf(request: FastifyRequest): Principal {

@@ -4,7 +4,7 @@ import type { CommandResult, ErrorCode } from '../../core/index.js';
 import { InvalidCommandError } from '../commands/processor.js';
 
 /** Codes in error bodies: the domain's ErrorCode plus the one for our own failures. */
-export type ApiErrorCode = ErrorCode | 'internal_error';
+export type ApiErrorCode = ErrorCode | 'internal_error' | 'throttled';
 
 /** The one error body shape: `{error:{code, message, field?}}`, plus `result` for commands. */
 export type ErrorBody = { error: { code: ApiErrorCode; message: string; field?: string }; result?: CommandResult };
@@ -67,6 +67,7 @@ function codeForStatus(status: number): ApiErrorCode {
   if (status === 404) return 'not_found';
   if (status === 409) return 'conflict';
   if (status === 426) return 'unsupported_protocol';
+  if (status === 429) return 'throttled';
   return 'invalid_input';
 }
 
@@ -80,10 +81,13 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const first = error.validation[0];
-      const path = (first?.instancePath ?? '').split('/').filter(Boolean).join('.');
+      // An unknown field is named itself ("actorId"), not the object that holds it.
+      const unknownKeys = first?.keyword === 'unrecognized_keys' && Array.isArray(first.params.keys) ? (first.params.keys as unknown[]).map(String) : [];
+      const path = [...(first?.instancePath ?? '').split('/').filter(Boolean), ...unknownKeys.slice(0, 1)].join('.');
       const where = error.validationContext ?? 'body';
       const field = path || where;
-      return sendError(reply, new ApiError(400, 'invalid_input', `${field}: ${first?.message ?? 'is invalid'}`, field));
+      const rule = unknownKeys.length > 0 ? 'is not a known field' : (first?.message ?? 'is invalid');
+      return sendError(reply, new ApiError(400, 'invalid_input', `${field}: ${rule}`, field));
     }
     if (error instanceof ApiError) return sendError(reply, error);
     if (error instanceof InvalidCommandError) {

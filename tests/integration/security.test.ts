@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, startTestServer, type TestServer } from './helpers/server.js';
+
+/** The server's edges as an attacker meets them: sign-in, sessions, live streams, ids and bodies. */
+
+const MINUTE = 60_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('sign-in throttling', () => {
+  let srv: TestServer;
+  let clock = new Date('2030-06-01T08:00:00.000Z');
+
+  beforeAll(async () => {
+    srv = await startTestServer({ seedDemo: true, now: () => clock, loginThrottle: { perUsername: 3, perAddress: 8, windowMinutes: 15 } });
+  });
+  afterAll(() => srv?.close());
+
+  const login = (username: string, password: string) => http('POST', `${srv.url}/api/v1/auth/login`, { body: { username, password } });
+  const throttledEvents = () => srv.store.list('audit').filter((e) => e.type === 'auth.login_failed' && e.data.reason === 'throttled');
+
+  it('refuses a username after its failures, even with the right password, with Retry-After; audits the lockout once', async () => {
+    for (let i = 0; i < 3; i++) expect((await login('alice', `wrong-${i}`)).status).toBe(401);
+    const refused = await login('alice', 'demo-password-1');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: 'throttled' });
+    expect(refused.body.error.message).toMatch(/too many failed sign-ins/);
+    expect(Number(refused.headers.get('retry-after'))).toBe(15 * 60);
+    expect((await login('ALICE', 'demo-password-1')).status).toBe(429);
+    expect(throttledEvents()).toHaveLength(1);
+    expect(throttledEvents()[0]).toMatchObject({ subjectId: 'u-alice', data: { reason: 'throttled', key: 'username' } });
+    // Another person from the same address is not locked out by Alice's failures.
+    expect((await login('bob', 'demo-password-1')).status).toBe(200);
+  });
+
+  it('refuses every username from an address that keeps failing, whether or not the names exist', async () => {
+    // 3 failures so far from this address (Alice's); 5 more across names, real and not.
+    for (const name of ['carol', 'nobody-1', 'nobody-2', 'dave', 'nobody-3']) expect((await login(name, 'wrong')).status).toBe(401);
+    const refused = await login('frank', 'demo-password-1');
+    expect(refused.status).toBe(429);
+    expect(throttledEvents().at(-1)).toMatchObject({ data: { reason: 'throttled', key: 'address' } });
+    // The unknown name is refused exactly like a known one.
+    const unknown = await login('nobody-4', 'x');
+    expect(unknown.status).toBe(429);
+    expect(unknown.body).toEqual(refused.body);
+  });
+
+  it('lets people in again once the window has passed', async () => {
+    clock = new Date(clock.getTime() + 15 * MINUTE);
+    expect((await login('frank', 'demo-password-1')).status).toBe(200);
+    expect((await login('alice', 'demo-password-1')).status).toBe(200);
+  });
+});
+
+describe('sign-in throttling by default', () => {
+  it('a server started without settings refuses the eleventh attempt within 15 minutes', async () => {
+    const srv = await startTestServer();
+    try {
+      for (let i = 0; i < 10; i++) expect((await http('POST', `${srv.url}/api/v1/auth/login`, { body: { username: 'admin', password: `nope-${i}` } })).status).toBe(401);
+      const refused = await http('POST', `${srv.url}/api/v1/auth/login`, { body: { username: 'admin', password: srv.adminPassword } });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('sessions and live streams', () => {
+  let srv: TestServer;
+
+  beforeAll(async () => {
+    srv = await startTestServer({ seedDemo: true, sessionCheckMs: 50 });
+  });
+  afterAll(() => srv?.close());
+
+  /** Opens the multiplexed stream and reads RESYNC; `ended` resolves when the server ends it. */
+  async function openStream(token: string) {
+    const controller = new AbortController();
+    const res = await fetch(`${srv.url}/sync/v1/stream?collections=requests,audit`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain('RESYNC');
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return 'ended' as const;
+    })().catch(() => 'ended' as const);
+    return { ended, abort: () => controller.abort() };
+  }
+
+  /** Waits for the server to end the stream; a stream that stays open fails the test with a clear answer. */
+  async function endedByServer(stream: { ended: Promise<'ended'>; abort: () => void }): Promise<string> {
+    const outcome = await Promise.race([stream.ended, sleep(10_000).then(() => 'still open' as const)]);
+    stream.abort();
+    return outcome;
+  }
+
+  it('signing out ends the live stream opened with that token', async () => {
+    const token = await srv.login('carol');
+    const stream = await openStream(token);
+    expect((await http('POST', `${srv.url}/api/v1/auth/logout`, { token })).status).toBe(204);
+    expect(await endedByServer(stream)).toBe('ended');
+  });
+
+  it('an expired session, a disabled account and a lost console role end their streams too', async () => {
+    const expiring = await srv.login('alice');
+    const disabled = await srv.login('mallory');
+    const demoted = await srv.login('eve');
+    const streams = await Promise.all([openStream(expiring), openStream(disabled), openStream(demoted)]);
+    srv.store.db.prepare("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z' WHERE account_id = 'u-alice'").run();
+    srv.store.updateAccount('u-mallory', { disabledAt: new Date().toISOString() });
+    srv.store.updateAccount('u-eve', { roles: ['requester'] });
+    expect(await Promise.all(streams.map(endedByServer))).toEqual(['ended', 'ended', 'ended']);
+  });
+
+  it('a stream whose session is fine stays open', async () => {
+    const token = await srv.login('carol');
+    const stream = await openStream(token);
+    const outcome = await Promise.race([stream.ended, sleep(500).then(() => 'still open' as const)]);
+    stream.abort();
+    expect(outcome).toBe('still open');
+  });
+});
+
+describe('ids, accounts and bodies', () => {
+  let srv: TestServer;
+  let alice: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    srv = await startTestServer({ seedDemo: true });
+    [alice, bob] = (await Promise.all(['alice', 'bob'].map((u) => srv.login(u)))) as [string, string];
+  });
+  afterAll(() => srv?.close());
+
+  const post = (path: string, token: string, body: unknown) => http('POST', `${srv.url}${path}`, { token, body });
+
+  it('a command id someone else used answers 409 and never their result, even when only their rejection was stored', async () => {
+    // Alice's client pushes a command whose envelope is invalid: a result is recorded, the command is not.
+    const push = await post('/sync/v1/commands/push', alice, [
+      { newDocumentState: { id: 'cmd-alice-secret', type: 'request.deny', actorId: 'u-alice', payload: { requestId: 'req-demo-bob-global-reader', reason: 'no' }, createdAt: 'not a time' } },
+    ]);
+    expect(push.status).toBe(200);
+    expect(srv.store.get('commandResults', 'cmd-alice-secret')).toMatchObject({ actorId: 'u-alice', status: 'rejected' });
+    const stolen = await post('/api/v1/commands', bob, { id: 'cmd-alice-secret', type: 'request.cancel', payload: { requestId: 'req-demo-bob-global-reader' } });
+    expect(stolen.status).toBe(409);
+    expect(stolen.body.error).toMatchObject({ code: 'conflict', field: 'id' });
+    expect(stolen.body.result).toBeUndefined();
+    expect(stolen.text).not.toContain('u-alice');
+    expect(srv.store.get('requests', 'req-demo-bob-global-reader')?.status).toBe('pending_approval');
+  });
+
+  it('refuses unknown fields in bodies, naming them: a client cannot name the actor', async () => {
+    const actor = await post('/api/v1/commands', bob, { type: 'request.cancel', actorId: 'u-alice', payload: { requestId: 'req-demo-bob-global-reader' } });
+    expect(actor.status).toBe(400);
+    expect(actor.body.error).toMatchObject({ code: 'invalid_input', field: 'actorId' });
+    const request = await post('/api/v1/requests', bob, { resourceId: 'res-entra-global-reader', durationMinutes: 30, justification: 'x', requesterId: 'u-alice' });
+    expect(request.body.error).toMatchObject({ code: 'invalid_input', field: 'requesterId' });
+    const payload = await post('/api/v1/commands', alice, { type: 'request.approve', payload: { requestId: 'req-demo-bob-global-reader', breakglass: true } });
+    expect(payload.status).toBe(400);
+    expect(payload.body.error).toMatchObject({ code: 'invalid_input', field: 'payload.breakglass' });
+  });
+
+  it('account ids the audit log uses for the system are reserved', async () => {
+    for (const id of ['system', 'anonymous', 'unknown']) {
+      const res = await post('/api/v1/accounts', srv.adminToken, { id, username: `x-${id}`, password: 'a-long-enough-password', displayName: 'Imposter', roles: ['requester'] });
+      expect(res.status, id).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_input', field: 'id' });
+    }
+    expect(srv.store.getAccount('system')).toBeNull();
+  });
+
+  it('two admins creating the same username at once: one 201, one 409, never a 500', async () => {
+    const body = { username: 'twin', password: 'a-long-enough-password', displayName: 'Twin', roles: ['requester'] };
+    const statuses = (await Promise.all([post('/api/v1/accounts', srv.adminToken, body), post('/api/v1/accounts', srv.adminToken, body)])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([201, 409]);
+  });
+});
