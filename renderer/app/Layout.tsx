@@ -72,6 +72,8 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   // Each screen starts with an empty search: a filter typed for the queue would hide grants.
   useEffect(() => setQuery(''), [screen, setQuery]);
 
+  // Connectors is opened from Revocations: keep that entry lit there.
+  const navScreen = screen === 'connectors' ? 'revocations' : screen;
   const searchable = ['queue', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies'].includes(screen);
 
   return (
@@ -90,7 +92,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
           <ul>
             {NAV.map((item) => (
               <li key={item.screen}>
-                <a href={href(item.screen)} className={clsx('nav-link', screen === item.screen && 'active')} aria-current={screen === item.screen ? 'page' : undefined}>
+                <a href={href(item.screen)} className={clsx('nav-link', navScreen === item.screen && 'active')} aria-current={navScreen === item.screen ? 'page' : undefined}>
                   <Icon name={item.icon} />
                   <span>{item.label}</span>
                   {item.screen === 'queue' && pending.length > 0 ? <span className="count">{pending.length.toLocaleString()}</span> : null}

@@ -1,15 +1,22 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { merge } from 'rxjs';
 import type { CollectionName } from '../../core/index.js';
 import { createJitDatabase, startReplication, type JitDatabase, type ReplicationHandle } from '../db/index.js';
 import type { HostApi } from '../host/index.js';
 import { api, ApiError, normaliseServerUrl, type SessionUser } from './api-client.js';
-import { createStreamBudget, type StreamBudget } from './stream-budget.js';
 
 /** The collections the console opens; the rest arrive with the screens that need them. */
-export const CONSOLE_COLLECTIONS: readonly CollectionName[] = ['users', 'resources', 'policies', 'requests', 'grants', 'audit', 'commands', 'commandResults'];
-/** Streamed change by change; the others re-pull when these move (see stream-budget.ts). */
-const LIVE_COLLECTIONS: readonly CollectionName[] = ['requests', 'grants', 'commandResults'];
+export const CONSOLE_COLLECTIONS: readonly CollectionName[] = [
+  'users',
+  'resources',
+  'policies',
+  'requests',
+  'grants',
+  'tasks',
+  'verifications',
+  'audit',
+  'commands',
+  'commandResults',
+];
 
 export type Session = {
   serverUrl: string;
@@ -57,7 +64,7 @@ export function databaseName(serverUrl: string, userId: string): string {
   return `jit-${hash.toString(16).padStart(8, '0')}`;
 }
 
-type Running = Session & { budget: StreamBudget; stopWatching(): void };
+type Running = Session;
 
 async function openSession(serverUrl: string, token: string, user: SessionUser): Promise<Running> {
   const db = await createJitDatabase({
@@ -66,15 +73,9 @@ async function openSession(serverUrl: string, token: string, user: SessionUser):
     devMode: import.meta.env.DEV,
     collections: CONSOLE_COLLECTIONS,
   });
-  const budget = createStreamBudget({
-    serverUrl,
-    live: LIVE_COLLECTIONS,
-    polled: CONSOLE_COLLECTIONS.filter((c) => c !== 'commands' && !LIVE_COLLECTIONS.includes(c)),
-  });
-  const replication = startReplication(db, { serverUrl, token, fetch: budget.fetch });
-  // Audit events, users and resources move with requests and grants: pull them when those change.
-  const watched = merge(db.requests.$, db.grants.$).subscribe(() => budget.nudge());
-  return { serverUrl, token, user, db, replication, budget, stopWatching: () => watched.unsubscribe() };
+  // One multiplexed live stream carries every collection (browsers allow six connections per host).
+  const replication = startReplication(db, { serverUrl, token });
+  return { serverUrl, token, user, db, replication };
 }
 
 /** RxDB's Dexie storage empties its IndexedDB databases on remove but leaves them behind: delete them too. */
@@ -94,8 +95,6 @@ async function deleteIndexedDbFiles(dbName: string): Promise<void> {
 }
 
 async function closeSession(running: Running, removeData: boolean): Promise<void> {
-  running.stopWatching();
-  running.budget.stop();
   await running.replication.cancel().catch(() => undefined);
   if (removeData) {
     await running.db.remove();

@@ -2,11 +2,6 @@ import { EmptyState, type IconName } from '../../ui/ui.js';
 
 /** Screens whose data exists on the server but whose console view is not built yet: say so plainly. */
 const COMING: Record<string, { title: string; icon: IconName; body: string }> = {
-  revocations: {
-    title: 'Revocations',
-    icon: 'shield-off',
-    body: 'Every ended grant with its verification receipt will be listed here: "verified gone" or "still present, here is what the directory answered", with lateness and drift. This view is not built yet; revocations already run and are recorded in the Audit log and on each request\u2019s timeline.',
-  },
   reviews: {
     title: 'Access reviews',
     icon: 'check-square',
