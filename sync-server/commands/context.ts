@@ -1,14 +1,17 @@
-import type {
-  AccessRequest,
-  AccountRole,
-  AuditEvent,
-  AuditEventType,
-  Command,
-  CommandPayload,
-  CommandType,
-  DirectoryUser,
-  Grant,
-  Result,
+import {
+  checkEligibility,
+  err,
+  ok,
+  type AccessRequest,
+  type AccountRole,
+  type AuditEvent,
+  type AuditEventType,
+  type Command,
+  type CommandPayload,
+  type CommandType,
+  type DirectoryUser,
+  type Grant,
+  type Result,
 } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 
@@ -38,6 +41,31 @@ export type Applied = { message: string; subjectIds: string[] };
 
 /** One use case per command type: load, guard clauses, write, audit. A failure writes nothing. */
 export type UseCase<T extends CommandType> = (payload: CommandPayload<T>, ctx: UseCaseContext) => Result<Applied>;
+
+/**
+ * A person as the server sees them now: their directory entry with their account's roles, disabled
+ * when either is. Null when they no longer exist.
+ */
+export function personNow(store: Store, userId: string): DirectoryUser | null {
+  const user = store.get('users', userId);
+  if (!user) return null;
+  const account = store.getAccount(userId);
+  return { ...user, roles: account ? account.roles : user.roles, disabled: user.disabled || (account?.disabledAt ?? null) !== null };
+}
+
+/**
+ * Access is granted or prolonged only for someone still eligible for it now: not disabled, the
+ * resource not archived, an enabled profile still naming both. Their eligibility when they asked is not enough.
+ */
+export function stillEligible(userId: string, resourceId: string, ctx: UseCaseContext, what: string): Result<true> {
+  const person = personNow(ctx.store, userId);
+  if (!person) return err('not_eligible', `user ${userId} no longer exists; ${what}`);
+  const resource = ctx.store.get('resources', resourceId);
+  if (!resource) return err('not_found', `resource ${resourceId} no longer exists; ${what}`);
+  const eligibility = checkEligibility(person, resource, ctx.store.list('profiles'));
+  if (!eligibility.ok) return err('not_eligible', `${eligibility.message}; ${what}`);
+  return ok(true);
+}
 
 export function hasAnyRole(actor: Actor, roles: readonly AccountRole[]): boolean {
   return actor.roles.some((r) => roles.includes(r));

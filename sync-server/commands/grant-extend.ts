@@ -1,5 +1,5 @@
 import { err, extendGrant, ok } from '../../core/index.js';
-import { describeGrantEnd, type UseCase } from './context.js';
+import { describeGrantEnd, stillEligible, type UseCase } from './context.js';
 
 export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
   const grant = ctx.store.get('grants', payload.grantId);
@@ -13,6 +13,8 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
   if (!live && base !== null && grant.revision > base) {
     return err('stale', `${describeGrantEnd(grant, ctx.names)} after you loaded it (revision ${base}, now ${grant.revision})`);
   }
+  const eligible = stillEligible(grant.userId, grant.resourceId, ctx, 'the grant cannot be extended');
+  if (!eligible.ok) return eligible;
   const extended = extendGrant(grant, payload.minutes, { now: ctx.now });
   if (!extended.ok) return extended;
   ctx.store.put('grants', extended.value);

@@ -1,5 +1,5 @@
 import { decideRequest, err, ok, PENDING_REQUEST_STATES } from '../../core/index.js';
-import { describeRequestOutcome, type UseCase, type UseCaseContext } from './context.js';
+import { describeRequestOutcome, stillEligible, type UseCase, type UseCaseContext } from './context.js';
 import { createGrantForApproved } from './grant-for-request.js';
 
 type DecideInput = { requestId: string; reason: string; breakGlass?: boolean };
@@ -17,6 +17,11 @@ function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCase
     { now: ctx.now, names: ctx.names },
   );
   if (!decided.ok) return decided;
+  if (decision === 'approve') {
+    // Checked after the approver's own rights, so only an approver of the step learns why.
+    const eligible = stillEligible(request.requesterId, request.resourceId, ctx, 'the request can no longer be approved, only denied');
+    if (!eligible.ok) return eligible;
+  }
   let next = decided.value;
   const recorded = next.decisions[next.decisions.length - 1];
   const stepName = request.policy?.approvalSteps[request.currentStep]?.name ?? '';

@@ -27,6 +27,8 @@ export const resourceUpsert: UseCase<'resource.upsert'> = ({ resource: sent }, c
   if (CONNECTOR_OF_KIND[resource.kind] !== resource.connector) {
     return err('invalid_input', `payload.resource.connector: a ${resource.kind} is served by the ${CONNECTOR_OF_KIND[resource.kind]} connector, not ${resource.connector}`);
   }
+  const repeated = resource.policyIds.find((id, i) => resource.policyIds.indexOf(id) !== i);
+  if (repeated) return err('invalid_input', `payload.resource.policyIds: ${repeated} is listed twice (its approval steps would count twice)`);
   const missing = resource.policyIds.filter((id) => ctx.store.get('policies', id) === null);
   if (missing.length > 0) return err('not_found', `payload.resource.policyIds: access policy ${missing.join(', ')} does not exist`);
   if (!ctx.store.get('users', resource.ownerId)) return err('not_found', `payload.resource.ownerId: user ${resource.ownerId} does not exist`);

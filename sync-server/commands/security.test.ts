@@ -135,6 +135,46 @@ describe('approvals', () => {
   });
 });
 
+describe('the requester at decision time', () => {
+  it('a request from a person disabled since cannot be approved, only denied', () => {
+    send('u-dave', 'request.create', { requestId: 'req-t-gone', resourceId: 'res-t-bob-owns', durationMinutes: 30 });
+    store.updateAccount('u-dave', { disabledAt: clock.toISOString() });
+    try {
+      const approved = send('u-bob', 'request.approve', { requestId: 'req-t-gone' });
+      expect(approved).toMatchObject({ status: 'rejected', code: 'not_eligible' });
+      expect(approved.message).toMatch(/Dave Okafor is disabled/);
+      expect(store.get('grants', 'g-req-t-gone')).toBeNull();
+      expect(send('u-bob', 'request.deny', { requestId: 'req-t-gone', reason: 'left the company' }).status).toBe('applied');
+    } finally {
+      store.updateAccount('u-dave', { disabledAt: null });
+    }
+  });
+
+  it('a request whose eligibility was withdrawn since cannot be approved', () => {
+    send('u-frank', 'request.create', { requestId: 'req-t-withdrawn', resourceId: 'res-t-bob-owns', durationMinutes: 30 });
+    const profile = store.get('profiles', 'prof-t');
+    if (!profile) throw new Error('fixture missing');
+    const { updatedAt: _u, ...rest } = profile;
+    expect(send('u-admin', 'profile.upsert', { profile: { ...rest, userIds: rest.userIds.filter((id) => id !== 'u-frank') } }).status).toBe('applied');
+    try {
+      expect(send('u-bob', 'request.approve', { requestId: 'req-t-withdrawn' })).toMatchObject({ status: 'rejected', code: 'not_eligible' });
+      expect(store.get('requests', 'req-t-withdrawn')?.status).toBe('pending_approval');
+    } finally {
+      expect(send('u-admin', 'profile.upsert', { profile: rest }).status).toBe('applied');
+    }
+  });
+
+  it('a disabled person’s grant cannot be extended', () => {
+    const grant = approvedGrant('u-frank', 'res-t-carol-owns', 'u-carol', 'req-t-ext-disabled');
+    store.updateAccount('u-frank', { disabledAt: clock.toISOString() });
+    try {
+      expect(send('u-alice', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'more' })).toMatchObject({ status: 'rejected', code: 'not_eligible' });
+    } finally {
+      store.updateAccount('u-frank', { disabledAt: null });
+    }
+  });
+});
+
 describe('grants', () => {
   it('an approver cannot extend their own grant; another approver can', () => {
     const grant = approvedGrant('u-eve', 'res-t-carol-owns', 'u-carol', 'req-t-eve-ext');
@@ -221,6 +261,10 @@ describe('upserts keep the invariants a request relies on', () => {
     expect(result).toMatchObject({ status: 'rejected', code: 'invalid_input' });
     expect(result.message).toMatch(/^payload\.resource\.policyIds: .*10 approval steps/);
     expect(store.get('resources', 'res-t-long')).toBeNull();
+    // The same policy twice would double its steps.
+    const twice = send('u-admin', 'resource.upsert', { resource: manualResource('res-t-twice', 'u-alice', ['pol-t-owner', 'pol-t-owner']) });
+    expect(twice).toMatchObject({ status: 'rejected', code: 'invalid_input' });
+    expect(twice.message).toMatch(/^payload\.resource\.policyIds: pol-t-owner is listed twice/);
   });
 
   it('refuses a policy edit that would make a resource’s chain too long', () => {
