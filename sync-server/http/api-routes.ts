@@ -19,7 +19,7 @@ import {
 import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { LoginThrottle } from '../auth/throttle.js';
 import { hashToken, newToken } from '../auth/tokens.js';
-import type { CommandProcessor } from '../commands/processor.js';
+import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { Scheduler } from '../scheduler/index.js';
 import type { Store } from '../store/types.js';
@@ -120,12 +120,27 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   /** Runs a command for the signed-in user; rejections become the mapped HTTP error with the result. */
   function runCommand(actorId: string, body: { id?: string; type: Command['type']; payload: Record<string, unknown>; baseRevision?: number | null }) {
     const id = body.id ?? `cmd-${randomUUID()}`;
-    const known = store.get('commands', id);
-    if (known && known.actorId !== actorId) throw new ApiError(409, 'conflict', `command id ${id} is already used by another command`, 'id');
-    return processor.apply(
-      { id, type: body.type, actorId, payload: body.payload, createdAt: now().toISOString(), baseRevision: body.baseRevision ?? null },
-      { authenticatedActorId: actorId },
-    );
+    try {
+      const known = store.get('commands', id);
+      if (known && known.actorId !== actorId) throw new InvalidCommandError('id', `command id ${id} is already used by another command`, 'conflict');
+      return processor.apply(
+        { id, type: body.type, actorId, payload: body.payload, createdAt: now().toISOString(), baseRevision: body.baseRevision ?? null },
+        { authenticatedActorId: actorId },
+      );
+    } catch (error) {
+      // No result can be recorded under an id that is not the sender's, but the refusal is still a decision: audit it.
+      if (error instanceof InvalidCommandError) {
+        store.appendAudit({
+          type: 'command.rejected',
+          actorId,
+          subjectType: 'command',
+          subjectId: id,
+          data: { type: body.type, code: error.code, field: error.field, message: error.message.slice(0, 512), recorded: false },
+          at: now().toISOString(),
+        });
+      }
+      throw error;
+    }
   }
 
   app.get('/healthz', {

@@ -147,6 +147,13 @@ describe('ids, accounts and bodies', () => {
     expect(stolen.body.result).toBeUndefined();
     expect(stolen.text).not.toContain('u-alice');
     expect(srv.store.get('requests', 'req-demo-bob-global-reader')?.status).toBe('pending_approval');
+    // The attempt is a refused decision like any other: audited against the sender.
+    expect(srv.store.list('audit', { order: 'desc', limit: 1 })[0]).toMatchObject({
+      type: 'command.rejected',
+      actorId: 'u-bob',
+      subjectId: 'cmd-alice-secret',
+      data: { code: 'conflict', field: 'id', recorded: false },
+    });
   });
 
   it('refuses unknown fields in bodies, naming them: a client cannot name the actor', async () => {
