@@ -117,6 +117,30 @@ export class SchedulerContext {
     return task.id;
   }
 
+  /** Opens a task about a grant, due now, for the resource's owner; `key` keeps it to one per attempt (or per job). */
+  openGrantTask(
+    grant: Grant,
+    resource: Resource | null,
+    task: { kind: Task['kind']; key: string; title: string; detail: string; severity: Task['severity'] },
+    at: Date,
+  ): string {
+    return this.openTask(
+      {
+        id: `task:${task.kind}:${task.key}`.slice(0, 128),
+        kind: task.kind,
+        title: task.title.slice(0, 512),
+        detail: task.detail,
+        assigneeId: resource?.ownerId ?? null,
+        grantId: grant.id,
+        requestId: grant.requestId,
+        resourceId: grant.resourceId,
+        severity: task.severity,
+        dueAt: at.toISOString(),
+      },
+      at,
+    );
+  }
+
   /** Closes the scheduler's own open tasks of a kind for a grant (the problem went away). */
   closeTasks(grantId: string, kind: Task['kind'], note: string, at: Date): void {
     const iso = at.toISOString();

@@ -211,18 +211,15 @@ function recordDriftCheck(ctx: SchedulerContext, job: Job, grant: Grant, outcome
     const receipt = ctx.writeReceipt(job, grant, 'drift_check', 'drift', outcome, startedAt, finishedAt);
     ctx.putGrant({ ...grant, verification: 'drift', updatedAt: finishedAt.toISOString(), revision: grant.revision + 1 });
     const resource = ctx.store.get('resources', grant.resourceId);
-    const taskId = ctx.openTask(
+    const taskId = ctx.openGrantTask(
+      grant,
+      resource,
       {
-        id: `task:drift_alert:${job.id}`.slice(0, 128),
         kind: 'drift_alert',
-        title: `Access is back: ${resource?.name ?? grant.resourceId} for ${grant.userId}`.slice(0, 512),
+        key: job.id,
+        title: `Access is back: ${resource?.name ?? grant.resourceId} for ${grant.userId}`,
         detail: `Grant ${grant.id} was revoked and verified gone, but the directory shows the access again and no live grant explains it. ${outcome.reads.at(-1)?.detail ?? ''}`.slice(0, 8192),
-        assigneeId: resource?.ownerId ?? null,
-        grantId: grant.id,
-        requestId: grant.requestId,
-        resourceId: grant.resourceId,
         severity: 'critical',
-        dueAt: finishedAt.toISOString(),
       },
       finishedAt,
     );

@@ -11,6 +11,7 @@ import {
   type ConnectorOutcome,
   type Grant,
   type Resource,
+  type Task,
 } from '../../core/index.js';
 import { inParallel, type SchedulerContext } from './context.js';
 import { jobId, type Job } from './jobs.js';
@@ -227,36 +228,16 @@ function recordRevoke(ctx: SchedulerContext, job: Job, grant: Grant, resource: R
     return;
   }
   if (outcome.status === 'pending') {
-    const taskId = ctx.openTask(
-      {
-        id: `task:manual_revoke:${grant.id}:${job.attempts}`.slice(0, 128),
-        kind: 'manual_revoke',
-        title: outcome.taskTitle.slice(0, 512),
-        detail: outcome.detail,
-        assigneeId: resource?.ownerId ?? null,
-        grantId: grant.id,
-        requestId: grant.requestId,
-        resourceId: grant.resourceId,
-        severity: 'warning',
-        dueAt: now.toISOString(),
-      },
-      now,
-    );
-    ctx.jobs.waitForTask(job.id, taskId, nowMs);
-    summary.pending++;
+    awaitManualTask(ctx, job, grant, resource, outcome, 'manual_revoke', 'warning', now, summary);
     return;
   }
-  summary.failed++;
-  const escalate = !outcome.retryable || job.attempts >= ctx.opts.maxAttempts;
-  const message = `${outcome.code}: ${outcome.message}`;
-  const current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
+  const { escalate, message, current } = recordFailedAttempt(ctx, job, grant, outcome, now, summary);
   ctx.audit('grant.revoke_failed', 'grant', grant.id, { attempt: job.attempts, code: outcome.code, retryable: outcome.retryable, message: outcome.message.slice(0, 1024) }, now);
   if (escalate && !job.escalated) {
     escalateRevocation(ctx, current, resource, { attempts: job.attempts, code: outcome.code, message, retryable: outcome.retryable }, now);
     summary.escalated++;
   }
-  const delay = escalate ? Math.max(ctx.opts.escalatedRetryMs, outcome.retryAfterMs ?? 0) : ctx.retryDelayMs(job.attempts, outcome.retryAfterMs);
-  ctx.jobs.retry(job.id, nowMs, nowMs + delay, message, escalate);
+  retryLater(ctx, job, outcome, escalate, message, nowMs);
 }
 
 /**
@@ -277,18 +258,15 @@ export function escalateRevocation(
   const failed = markFailed({ ...current, ...opts.patch }, 'revoke_failed', why.message, { now });
   if (failed.ok) current = ctx.putGrant(failed.value);
   if (opts.notify === false) return current;
-  const taskId = ctx.openTask(
+  const taskId = ctx.openGrantTask(
+    grant,
+    resource,
     {
-      id: `task:revocation_escalation:${grant.id}:${why.attempts}`.slice(0, 128),
       kind: 'revocation_escalation',
-      title: `Revocation keeps failing: ${resource?.name ?? grant.resourceId} for ${grant.userId}`.slice(0, 512),
+      key: `${grant.id}:${why.attempts}`,
+      title: `Revocation keeps failing: ${resource?.name ?? grant.resourceId} for ${grant.userId}`,
       detail: `The access could not be removed after ${why.attempts} attempt(s). Last error: ${why.message}. The scheduler keeps retrying every ${Math.round(ctx.opts.escalatedRetryMs / 60_000)} min; remove the access by hand if it cannot wait.`.slice(0, 8192),
-      assigneeId: resource?.ownerId ?? null,
-      grantId: grant.id,
-      requestId: grant.requestId,
-      resourceId: grant.resourceId,
       severity: 'critical',
-      dueAt: now.toISOString(),
     },
     now,
   );
@@ -319,52 +297,67 @@ function recordProvision(ctx: SchedulerContext, job: Job, grant: Grant, resource
     return;
   }
   if (outcome.status === 'pending') {
-    const taskId = ctx.openTask(
-      {
-        id: `task:manual_provision:${grant.id}:${job.attempts}`.slice(0, 128),
-        kind: 'manual_provision',
-        title: outcome.taskTitle.slice(0, 512),
-        detail: outcome.detail,
-        assigneeId: resource?.ownerId ?? null,
-        grantId: grant.id,
-        requestId: grant.requestId,
-        resourceId: grant.resourceId,
-        severity: 'info',
-        dueAt: now.toISOString(),
-      },
-      now,
-    );
-    ctx.jobs.waitForTask(job.id, taskId, nowMs);
-    summary.pending++;
+    awaitManualTask(ctx, job, grant, resource, outcome, 'manual_provision', 'info', now, summary);
     return;
   }
-  summary.failed++;
-  const escalate = !outcome.retryable || job.attempts >= ctx.opts.maxAttempts;
-  const message = `${outcome.code}: ${outcome.message}`;
-  const current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
+  const { escalate, message, current } = recordFailedAttempt(ctx, job, grant, outcome, now, summary);
   if (escalate) {
     const failed = markFailed(current, 'provision_failed', message, { now });
     if (failed.ok) ctx.putGrant(failed.value);
   }
   ctx.audit('grant.provision_failed', 'grant', grant.id, { attempt: job.attempts, code: outcome.code, retryable: outcome.retryable, escalated: escalate, message: outcome.message.slice(0, 1024) }, now);
   if (escalate && !job.escalated) {
-    ctx.openTask(
+    ctx.openGrantTask(
+      grant,
+      resource,
       {
-        id: `task:provision_escalation:${grant.id}:${job.attempts}`.slice(0, 128),
         kind: 'provision_escalation',
-        title: `Provisioning keeps failing: ${resource?.name ?? grant.resourceId} for ${grant.userId}`.slice(0, 512),
+        key: `${grant.id}:${job.attempts}`,
+        title: `Provisioning keeps failing: ${resource?.name ?? grant.resourceId} for ${grant.userId}`,
         detail: `The access could not be granted after ${job.attempts} attempt(s). Last error: ${message}.`.slice(0, 8192),
-        assigneeId: resource?.ownerId ?? null,
-        grantId: grant.id,
-        requestId: grant.requestId,
-        resourceId: grant.resourceId,
         severity: 'warning',
-        dueAt: now.toISOString(),
       },
       now,
     );
     summary.escalated++;
   }
+  retryLater(ctx, job, outcome, escalate, message, nowMs);
+}
+
+type PendingOutcome = Extract<ConnectorOutcome, { status: 'pending' }>;
+type FailedOutcome = Extract<ConnectorOutcome, { status: 'failed' }>;
+
+/** The connector handed the work to a person: open their task and park the job until it is closed. */
+function awaitManualTask(
+  ctx: SchedulerContext,
+  job: Job,
+  grant: Grant,
+  resource: Resource | null,
+  outcome: PendingOutcome,
+  kind: 'manual_revoke' | 'manual_provision',
+  severity: Task['severity'],
+  now: Date,
+  summary: PassSummary,
+): void {
+  const taskId = ctx.openGrantTask(grant, resource, { kind, key: `${grant.id}:${job.attempts}`, title: outcome.taskTitle, detail: outcome.detail, severity }, now);
+  ctx.jobs.waitForTask(job.id, taskId, now.getTime());
+  summary.pending++;
+}
+
+/**
+ * A failed write attempt: the grant keeps the error. It is escalated when the failure is final
+ * or the attempts have run out; the caller records the kind-specific state, audit and task.
+ */
+function recordFailedAttempt(ctx: SchedulerContext, job: Job, grant: Grant, outcome: FailedOutcome, now: Date, summary: PassSummary): { escalate: boolean; message: string; current: Grant } {
+  summary.failed++;
+  const escalate = !outcome.retryable || job.attempts >= ctx.opts.maxAttempts;
+  const message = `${outcome.code}: ${outcome.message}`;
+  const current = ctx.putGrant({ ...grant, attempts: job.attempts, lastError: message.slice(0, 2048), updatedAt: now.toISOString(), revision: grant.revision + 1 });
+  return { escalate, message, current };
+}
+
+/** Backs off before the next attempt; once escalated, at the slower cadence (never sooner than the directory asked). */
+function retryLater(ctx: SchedulerContext, job: Job, outcome: FailedOutcome, escalate: boolean, message: string, nowMs: number): void {
   const delay = escalate ? Math.max(ctx.opts.escalatedRetryMs, outcome.retryAfterMs ?? 0) : ctx.retryDelayMs(job.attempts, outcome.retryAfterMs);
   ctx.jobs.retry(job.id, nowMs, nowMs + delay, message, escalate);
 }
