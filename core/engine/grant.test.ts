@@ -116,6 +116,9 @@ describe('extendGrant', () => {
     if (!revoking.ok) throw new Error(revoking.message);
     expect(extendGrant(revoking.value, 10, later(6))).toMatchObject({ ok: false, code: 'invalid_transition' });
     expect(extendGrant(active(), 10, later(100))).toMatchObject({ ok: false, code: 'invalid_transition', message: 'the grant has already expired' });
+    // Past its expiry but not yet revoked (the scheduler runs next): a long extension must not revive it.
+    expect(extendGrant(active(), 60, later(61))).toMatchObject({ ok: false, code: 'invalid_transition', message: 'the grant has already expired' });
+    expect(extendGrant(active(), 60, later(60))).toMatchObject({ ok: false, code: 'invalid_transition' });
   });
 });
 

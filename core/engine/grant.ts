@@ -58,7 +58,8 @@ export function extendGrant(grant: Grant, minutes: number, ctx: EngineContext): 
     const left = Math.max(0, Math.floor((ceiling - Date.parse(grant.expiresAt)) / MINUTE));
     return err('duration_exceeds_policy', `minutes ${minutes} would pass the policy maximum of ${grant.maxDurationMinutes} minutes; at most ${left} more minutes are allowed`);
   }
-  if (proposed <= ctx.now.getTime()) return err('invalid_transition', 'the grant has already expired');
+  // Expired but not yet revoked is still expired: an extension must not revive access the scheduler is about to remove.
+  if (Date.parse(grant.expiresAt) <= ctx.now.getTime()) return err('invalid_transition', 'the grant has already expired');
   const now = ctx.now.toISOString();
   return ok({ ...grant, expiresAt: new Date(proposed).toISOString(), extensions: grant.extensions + 1, ...bump(grant, now) });
 }
