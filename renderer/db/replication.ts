@@ -390,24 +390,11 @@ function pickFields(doc: Record<string, unknown>, fields: ReadonlySet<string>): 
   return out;
 }
 
-/** A per-collection stream message, or null when it is not one (ignored rather than trusted). */
-function parseStreamMessage(data: string): StreamItem | null {
-  let message: unknown;
-  try {
-    message = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (message === 'RESYNC') return 'RESYNC';
-  if (message && typeof message === 'object' && Array.isArray((message as { documents?: unknown }).documents)) {
-    const { documents, checkpoint } = message as { documents: unknown[]; checkpoint: Checkpoint };
-    if (typeof checkpoint?.seq === 'number') return { documents: documents as WithDeleted<unknown>[], checkpoint };
-  }
-  return null;
-}
-
-/** A multiplexed stream message, or null when it is not one. */
-function parseMultiplexedMessage(data: string): MultiplexedStreamMessage | null {
+/**
+ * A stream event's data: 'RESYNC', or documents with their checkpoint (and, on the multiplexed
+ * stream, a collection name still to be checked); null when it is neither (ignored rather than trusted).
+ */
+function parseStreamData(data: string): 'RESYNC' | { collection: unknown; documents: WithDeleted<unknown>[]; checkpoint: Checkpoint } | null {
   let message: unknown;
   try {
     message = JSON.parse(data);
@@ -417,8 +404,24 @@ function parseMultiplexedMessage(data: string): MultiplexedStreamMessage | null 
   if (message === 'RESYNC') return 'RESYNC';
   if (!message || typeof message !== 'object') return null;
   const { collection, documents, checkpoint } = message as { collection?: unknown; documents?: unknown; checkpoint?: Checkpoint };
-  if (typeof collection !== 'string' || !Object.hasOwn(COLLECTIONS, collection) || !Array.isArray(documents) || typeof checkpoint?.seq !== 'number') return null;
-  return { collection: collection as CollectionName, documents: documents as WithDeleted<unknown>[], checkpoint };
+  if (!Array.isArray(documents) || typeof checkpoint?.seq !== 'number') return null;
+  return { collection, documents: documents as WithDeleted<unknown>[], checkpoint };
+}
+
+/** A per-collection stream message, or null when it is not one. */
+function parseStreamMessage(data: string): StreamItem | null {
+  const message = parseStreamData(data);
+  if (message === null || message === 'RESYNC') return message;
+  return { documents: message.documents, checkpoint: message.checkpoint };
+}
+
+/** A multiplexed stream message, or null when it is not one (or names no collection we know). */
+function parseMultiplexedMessage(data: string): MultiplexedStreamMessage | null {
+  const message = parseStreamData(data);
+  if (message === null || message === 'RESYNC') return message;
+  const { collection, documents, checkpoint } = message;
+  if (typeof collection !== 'string' || !Object.hasOwn(COLLECTIONS, collection)) return null;
+  return { collection: collection as CollectionName, documents, checkpoint };
 }
 
 async function errorMessage(response: Response): Promise<string> {
