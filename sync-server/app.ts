@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { PROTOCOL_VERSION } from '../core/index.js';
-import { decoyHash, generatePassword, hashPassword } from './auth/passwords.js';
+import { decoyHash, generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './auth/passwords.js';
 import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from './auth/throttle.js';
 import { tokenTtlFromEnv } from './auth/tokens.js';
 import { createCommandProcessor, type CommandProcessor } from './commands/processor.js';
@@ -98,6 +98,10 @@ const SERVER_PREFIXES = ['/api/', '/sync/', '/metrics', '/healthz'];
 /** First start: an `admin` account holding every console role. */
 async function ensureAdmin(store: Store, now: () => Date, password: string | undefined): Promise<string | undefined> {
   if (store.listAccounts().length > 0) return undefined;
+  if (password && password.length < MIN_PASSWORD_LENGTH) {
+    // The first admin holds every role: its password may not be weaker than anyone else's.
+    throw new Error(`adminPassword (JIT_ADMIN_PASSWORD) must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
   const generated = password ? undefined : generatePassword();
   const passwordHash = await hashPassword(password ?? (generated as string));
   const at = now().toISOString();

@@ -3,6 +3,8 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 /** Cost parameters. N = 2^15 with r = 8 needs 32 MiB per hash; maxmem leaves headroom. */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
+/** For every account, the first admin's included. */
+export const MIN_PASSWORD_LENGTH = 12;
 const SALT_LENGTH = 16;
 
 function scryptAsync(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {

@@ -16,7 +16,7 @@ import {
   verifyChain,
   type Command,
 } from '../../core/index.js';
-import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
+import { decoyHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.js';
 import type { LoginThrottle } from '../auth/throttle.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
@@ -103,7 +103,7 @@ const AccountBody = z.strictObject({
     .min(1)
     .max(64)
     .regex(/^[A-Za-z0-9._@-]+$/, 'may contain only letters, digits and . _ @ -'),
-  password: z.string().min(12, 'must be at least 12 characters').max(1024),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
   displayName: z.string().trim().min(1).max(256),
   roles: z.array(AccountRole).min(1, 'needs at least one role').max(6),
   department: z.string().max(128).default(''),

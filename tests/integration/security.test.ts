@@ -1,5 +1,7 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startTestServer, type TestServer } from './helpers/server.js';
+import { createServer } from '../../sync-server/app.js';
+import { http, makeTempDataDir, startTestServer, type TestServer } from './helpers/server.js';
 
 /** The server's edges as an attacker meets them: sign-in, sessions, live streams, ids and bodies. */
 
@@ -180,5 +182,16 @@ describe('ids, accounts and bodies', () => {
     const body = { username: 'twin', password: 'a-long-enough-password', displayName: 'Twin', roles: ['requester'] };
     const statuses = (await Promise.all([post('/api/v1/accounts', srv.adminToken, body), post('/api/v1/accounts', srv.adminToken, body)])).map((r) => r.status);
     expect(statuses.sort()).toEqual([201, 409]);
+  });
+});
+
+describe('the first admin', () => {
+  it('refuses a configured admin password shorter than any other account may have', async () => {
+    const dataDir = makeTempDataDir();
+    try {
+      await expect(createServer({ dataDir, adminPassword: 'admin', logLevel: 'silent' })).rejects.toThrow(/adminPassword .*at least 12 characters/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
