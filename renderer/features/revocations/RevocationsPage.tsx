@@ -4,7 +4,8 @@ import { map } from 'rxjs';
 import { LIVE_GRANT_STATES, type Grant, type Task } from '../../../core/index.js';
 import { href, navigate } from '../../app/router.js';
 import { formatAbsolute, formatCountdown } from '../../lib/time.js';
-import { useNow, useObservable } from '../../lib/use-rx.js';
+import type { JitDatabase } from '../../db/database.js';
+import { useNow, useObservable, type LiveState } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { DurationHistogram } from '../../ui/charts/Histogram.js';
@@ -34,6 +35,14 @@ const LIST_LIMIT = 50;
 
 const asJson = <T,>(docs: ReadonlyArray<{ toJSON(): unknown }>): T[] => docs.map((d) => d.toJSON() as T);
 
+type GrantSelector = NonNullable<NonNullable<Parameters<JitDatabase['grants']['find']>[0]>['selector']>;
+const NO_GRANTS: Grant[] = [];
+
+/** Grants matching a selector, live from the local replica; `deps` are the values the selector is built from. */
+function useGrants(db: JitDatabase, selector: GrantSelector, deps: readonly unknown[]): LiveState<Grant[]> {
+  return useObservable(() => db.grants.find({ selector }).$.pipe(map((d) => asJson<Grant>(d))), NO_GRANTS, [db, ...deps]);
+}
+
 /** The admin's fleet view of revocations, read from the local replica only (works offline). */
 export function RevocationsPage({ grantId }: { grantId: string | null }) {
   const session = useSession();
@@ -48,26 +57,10 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
   const sinceIso = new Date(since).toISOString();
   const todayIso = new Date(startOfLocalDay(now)).toISOString();
 
-  const live = useObservable(
-    () => db.grants.find({ selector: { status: { $in: [...LIVE_GRANT_STATES] } } }).$.pipe(map((d) => asJson<Grant>(d))),
-    [] as Grant[],
-    [db],
-  );
-  const ended = useObservable(
-    () => db.grants.find({ selector: { status: { $in: ['revoked', 'verified'] }, revokedAt: { $gte: sinceIso } } }).$.pipe(map((d) => asJson<Grant>(d))),
-    [] as Grant[],
-    [db, sinceIso],
-  );
-  const verifiedToday = useObservable(
-    () => db.grants.find({ selector: { status: 'verified', verifiedAt: { $gte: todayIso } } }).$.pipe(map((d) => asJson<Grant>(d))),
-    [] as Grant[],
-    [db, todayIso],
-  );
-  const effective = useObservable(
-    () => db.grants.find({ selector: { effectiveAt: { $gte: sinceIso } } }).$.pipe(map((d) => asJson<Grant>(d))),
-    [] as Grant[],
-    [db, sinceIso],
-  );
+  const live = useGrants(db, { status: { $in: [...LIVE_GRANT_STATES] } }, []);
+  const ended = useGrants(db, { status: { $in: ['revoked', 'verified'] }, revokedAt: { $gte: sinceIso } }, [sinceIso]);
+  const verifiedToday = useGrants(db, { status: 'verified', verifiedAt: { $gte: todayIso } }, [todayIso]);
+  const effective = useGrants(db, { effectiveAt: { $gte: sinceIso } }, [sinceIso]);
   const openTasks = useObservable(
     () => replica.collections?.tasks.find({ selector: { status: 'open' } }).$.pipe(map((d) => asJson<Task>(d))) ?? null,
     [] as Task[],
@@ -102,6 +95,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
   const person = (id: string) => users.get(id)?.displayName ?? id;
   const resource = (id: string) => resources.get(id)?.name ?? id;
   const offline = status.browserOffline || !status.online;
+  const tasksLoading = !replica.collections && !replica.error;
   const scrollTo = (id: string) => document.getElementById(id)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
 
   return (
@@ -260,27 +254,25 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
             <More shown={Math.min(failures.length, LIST_LIMIT)} total={failures.length} />
           </ListCard>
 
-          <ListCard id="rv-escalations" title="Open escalations" count={escalations.length} tone="danger" testId="list-escalations">
-            {!replica.collections && !replica.error ? (
-              <ListEmpty>Loading tasks…</ListEmpty>
-            ) : escalations.length === 0 ? (
-              <ListEmpty>No open escalation. When a revocation keeps failing, or the access stays after removal, a task for the resource owner appears here until the access is verified gone.</ListEmpty>
-            ) : (
-              <TaskTable tasks={escalations.slice(0, LIST_LIMIT)} person={person} />
-            )}
-            <More shown={Math.min(escalations.length, LIST_LIMIT)} total={escalations.length} />
-          </ListCard>
+          <TaskListCard
+            id="rv-escalations"
+            title="Open escalations"
+            tasks={escalations}
+            loading={tasksLoading}
+            person={person}
+            empty="No open escalation. When a revocation keeps failing, or the access stays after removal, a task for the resource owner appears here until the access is verified gone."
+            testId="list-escalations"
+          />
 
-          <ListCard id="rv-drift" title="Drift alerts" count={drift.length} tone="danger" testId="list-drift">
-            {!replica.collections && !replica.error ? (
-              <ListEmpty>Loading tasks…</ListEmpty>
-            ) : drift.length === 0 ? (
-              <ListEmpty>No drift. Revoked access is checked again later (after an hour and a day); if it is back in the directory with no grant to explain it, an alert appears here.</ListEmpty>
-            ) : (
-              <TaskTable tasks={drift.slice(0, LIST_LIMIT)} person={person} />
-            )}
-            <More shown={Math.min(drift.length, LIST_LIMIT)} total={drift.length} />
-          </ListCard>
+          <TaskListCard
+            id="rv-drift"
+            title="Drift alerts"
+            tasks={drift}
+            loading={tasksLoading}
+            person={person}
+            empty="No drift. Revoked access is checked again later (after an hour and a day); if it is back in the directory with no grant to explain it, an alert appears here."
+            testId="list-drift"
+          />
         </div>
 
         <div className="rv-column">
@@ -416,6 +408,16 @@ function GrantCell({ grant, person, resource }: { grant: Pick<Grant, 'id'>; pers
         {resource}
       </a>
     </div>
+  );
+}
+
+/** Open tasks of one kind, the first LIST_LIMIT of them in a table. */
+function TaskListCard({ id, title, tasks, loading, person, empty, testId }: { id: string; title: string; tasks: readonly Task[]; loading: boolean; person(id: string): string; empty: string; testId: string }) {
+  return (
+    <ListCard id={id} title={title} count={tasks.length} tone="danger" testId={testId}>
+      {loading ? <ListEmpty>Loading tasks…</ListEmpty> : tasks.length === 0 ? <ListEmpty>{empty}</ListEmpty> : <TaskTable tasks={tasks.slice(0, LIST_LIMIT)} person={person} />}
+      <More shown={Math.min(tasks.length, LIST_LIMIT)} total={tasks.length} />
+    </ListCard>
   );
 }
 
