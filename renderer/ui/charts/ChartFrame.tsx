@@ -103,3 +103,12 @@ export function ChartEmpty({ children }: { children: ReactNode }) {
     </div>
   );
 }
+
+/** A chart with nothing to draw yet: its heading and what will appear, in place of the picture. */
+export function EmptyChart({ title, subtitle, testId, children }: { title: string; subtitle?: ReactNode; testId?: string; children: ReactNode }) {
+  return (
+    <ChartFrame title={title} subtitle={subtitle} summary="" table={null} empty={<ChartEmpty>{children}</ChartEmpty>} testId={testId}>
+      {() => null}
+    </ChartFrame>
+  );
+}

@@ -1,6 +1,7 @@
 import { useId, useMemo, type ReactNode } from 'react';
-import { ChartEmpty, ChartFrame } from './ChartFrame.js';
-import { countTicks, describeDistribution, durationHistogram, formatEdge, formatMs, type Distribution } from './scale.js';
+import { countAxis, CountGrid, HatchPattern, YAxisTitle } from './axes.js';
+import { ChartFrame, EmptyChart } from './ChartFrame.js';
+import { describeDistribution, durationHistogram, formatEdge, formatMs, type Distribution } from './scale.js';
 
 const HEIGHT = 230;
 const MARGIN = { top: 40, right: 18, bottom: 42, left: 54 };
@@ -37,7 +38,11 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
   const interval = (b: { from: number; to: number; overflow: boolean }) => (b.overflow ? `${edge(b.from)} or more` : `${edge(b.from)} to ${edge(b.to)}`);
 
   if (!stats) {
-    return <ChartFrame title={title} subtitle={subtitle} summary="" table={null} empty={<ChartEmpty>{emptyText}</ChartEmpty>} testId={testId}>{() => null}</ChartFrame>;
+    return (
+      <EmptyChart title={title} subtitle={subtitle} testId={testId}>
+        {emptyText}
+      </EmptyChart>
+    );
   }
 
   const summary =
@@ -79,9 +84,7 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
         // Regular bins are linear in time; the overflow bin takes one slot at the end.
         const xOf = (ms: number) => (ms >= histogram.cap && histogram.overflowCount > 0 ? (slots - 0.5) * slotW : (Math.min(ms, histogram.cap) / histogram.cap) * (slots - (histogram.overflowCount > 0 ? 1 : 0)) * slotW);
         const maxCount = Math.max(...histogram.bins.map((b) => b.count));
-        const yTicks = countTicks(maxCount);
-        const yMax = yTicks[yTicks.length - 1]!;
-        const yOf = (n: number) => plotH - (n / yMax) * plotH;
+        const { ticks: yTicks, yOf } = countAxis(maxCount, plotH);
         const regular = histogram.bins.filter((b) => !b.overflow).length;
         const every = Math.max(1, Math.ceil(regular / Math.max(2, Math.floor(plotW / 72))));
         const xTicks = Array.from({ length: regular + 1 }, (_, i) => i).filter((i) => i % every === 0);
@@ -110,20 +113,10 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
         return (
           <svg width={width} height={HEIGHT} role="img" aria-labelledby={`${titleId} ${summaryId}`} className="chart-svg">
             <defs>
-              <pattern id={hatchId} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                <rect width="6" height="6" className="chart-hatch-bg" />
-                <line x1="0" y1="0" x2="0" y2="6" className="chart-hatch-line" />
-              </pattern>
+              <HatchPattern id={hatchId} />
             </defs>
             <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
-              {yTicks.map((t) => (
-                <g key={t} transform={`translate(0,${yOf(t)})`}>
-                  <line x1={0} x2={plotW} className={t === 0 ? 'chart-axis' : 'chart-grid'} />
-                  <text x={-8} dy="0.32em" textAnchor="end" className="chart-tick">
-                    {t.toLocaleString()}
-                  </text>
-                </g>
-              ))}
+              <CountGrid ticks={yTicks} yOf={yOf} plotW={plotW} />
               {histogram.bins.map((b, i) =>
                 b.count === 0 ? null : (
                   <rect
@@ -164,9 +157,7 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
               <text x={plotW / 2} y={plotH + 36} textAnchor="middle" className="chart-axis-label">
                 {xLabel}
               </text>
-              <text transform={`translate(${-40},${plotH / 2}) rotate(-90)`} textAnchor="middle" className="chart-axis-label">
-                {noun.other[0]!.toUpperCase() + noun.other.slice(1)}
-              </text>
+              <YAxisTitle plotH={plotH}>{noun.other[0]!.toUpperCase() + noun.other.slice(1)}</YAxisTitle>
             </g>
           </svg>
         );

@@ -1,6 +1,7 @@
 import { useId, useMemo, type ReactNode } from 'react';
-import { ChartEmpty, ChartFrame } from './ChartFrame.js';
-import { countTicks, type BucketSize, type TimeBucket } from './scale.js';
+import { countAxis, CountGrid, HatchPattern, YAxisTitle } from './axes.js';
+import { ChartFrame, EmptyChart } from './ChartFrame.js';
+import { type BucketSize, type TimeBucket } from './scale.js';
 
 const HEIGHT = 210;
 const MARGIN = { top: 12, right: 18, bottom: 42, left: 54 };
@@ -64,7 +65,11 @@ export function TimeSeriesChart({
   const seriesClass = (i: number) => `chart-bar chart-tone-${series[i]?.tone ?? 'accent'}${series[i]?.hatched ? ' chart-bar-hatched' : ''}`;
 
   if (total === 0) {
-    return <ChartFrame title={title} subtitle={subtitle} summary="" table={null} empty={<ChartEmpty>{emptyText}</ChartEmpty>} testId={testId}>{() => null}</ChartFrame>;
+    return (
+      <EmptyChart title={title} subtitle={subtitle} testId={testId}>
+        {emptyText}
+      </EmptyChart>
+    );
   }
 
   const table = {
@@ -92,31 +97,15 @@ export function TimeSeriesChart({
         const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
         const slotW = plotW / Math.max(1, buckets.length);
         const barW = Math.max(1, Math.min(36, slotW * 0.72));
-        const yTicks = countTicks(Math.max(...buckets.map((b) => b.values.reduce((a, v) => a + v, 0))));
-        const yMax = yTicks[yTicks.length - 1]!;
-        const yOf = (n: number) => plotH - (n / yMax) * plotH;
+        const { ticks: yTicks, yOf } = countAxis(Math.max(...buckets.map((b) => b.values.reduce((a, v) => a + v, 0))), plotH);
         const labelled = labelledBuckets(buckets, size, plotW);
         return (
           <svg width={width} height={HEIGHT} role="img" aria-labelledby={`${titleId} ${summaryId}`} className="chart-svg">
             <defs>
-              {series.map((s, i) =>
-                s.hatched ? (
-                  <pattern key={i} id={`${patternBase}-${i}`} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                    <rect width="6" height="6" className={`chart-hatch-bg chart-tone-${s.tone}`} />
-                    <line x1="0" y1="0" x2="0" y2="6" className={`chart-hatch-line chart-stroke-${s.tone}`} />
-                  </pattern>
-                ) : null,
-              )}
+              {series.map((s, i) => (s.hatched ? <HatchPattern key={i} id={`${patternBase}-${i}`} tone={s.tone} /> : null))}
             </defs>
             <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
-              {yTicks.map((t) => (
-                <g key={t} transform={`translate(0,${yOf(t)})`}>
-                  <line x1={0} x2={plotW} className={t === 0 ? 'chart-axis' : 'chart-grid'} />
-                  <text x={-8} dy="0.32em" textAnchor="end" className="chart-tick">
-                    {t.toLocaleString()}
-                  </text>
-                </g>
-              ))}
+              <CountGrid ticks={yTicks} yOf={yOf} plotW={plotW} />
               {buckets.map((b, i) => {
                 let stacked = 0;
                 const x = i * slotW + (slotW - barW) / 2;
@@ -150,9 +139,7 @@ export function TimeSeriesChart({
                   </g>
                 );
               })}
-              <text transform={`translate(${-40},${plotH / 2}) rotate(-90)`} textAnchor="middle" className="chart-axis-label">
-                {yLabel}
-              </text>
+              <YAxisTitle plotH={plotH}>{yLabel}</YAxisTitle>
             </g>
           </svg>
         );
