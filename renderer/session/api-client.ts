@@ -38,15 +38,25 @@ export function normaliseServerUrl(input: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-async function call<T>(serverUrl: string, path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+/**
+ * One JSON exchange with the server: the status and parsed body of a 2xx answer, or an ApiError
+ * with the server's `{error: {code, message}}` (or the status, when the body says nothing).
+ * `unreachable` is the sentence shown when the server cannot be reached at all.
+ */
+export async function requestJson(
+  serverUrl: string,
+  path: string,
+  init: Pick<RequestInit, 'method' | 'body'> & { token?: string; unreachable?: string; fetch?: typeof fetch } = {},
+): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (init.body) headers['Content-Type'] = 'application/json';
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  const fetchImpl = init.fetch ?? ((input, requestInit) => globalThis.fetch(input, requestInit));
   let response: Response;
   try {
-    response = await fetch(`${serverUrl}${path}`, { ...init, headers });
+    response = await fetchImpl(`${serverUrl}${path}`, { method: init.method, body: init.body, headers });
   } catch {
-    throw new ApiError(0, 'network', `Could not reach ${serverUrl}. Check the address and your connection.`);
+    throw new ApiError(0, 'network', init.unreachable ?? `Could not reach ${serverUrl}. Check the address and your connection.`);
   }
   const text = await response.text();
   let body: unknown;
@@ -57,9 +67,13 @@ async function call<T>(serverUrl: string, path: string, init: RequestInit & { to
   }
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? `The server answered ${response.status} ${response.statusText}`);
+    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? `The server answered ${response.status} ${response.statusText}`.trimEnd());
   }
-  return body as T;
+  return { status: response.status, body };
+}
+
+async function call<T>(serverUrl: string, path: string, init: Pick<RequestInit, 'method' | 'body'> & { token?: string } = {}): Promise<T> {
+  return (await requestJson(serverUrl, path, init)).body as T;
 }
 
 export const api = {

@@ -4,7 +4,7 @@
  * value either, whatever the server sends.
  */
 import { z } from 'zod';
-import { ApiError } from '../../session/api-client.js';
+import { ApiError, requestJson } from '../../session/api-client.js';
 
 export const CONNECTOR_VIEWER_ROLES = ['admin', 'auditor', 'policy_admin'] as const;
 
@@ -33,28 +33,16 @@ export function mayViewConnectors(roles: readonly string[]): boolean {
 }
 
 /** Fetches and checks the answer's shape, naming the first field that is not as expected. */
-export async function fetchConnectors(serverUrl: string, token: string, fetchImpl: typeof fetch = (i, init) => globalThis.fetch(i, init)): Promise<ConnectorsAnswer> {
-  let response: Response;
-  try {
-    response = await fetchImpl(`${serverUrl}/api/v1/connectors`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
-  } catch {
-    throw new ApiError(0, 'network', `Could not reach ${serverUrl}: connector health needs a connection to the server.`);
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = null;
-  }
-  if (!response.ok) {
-    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? `The server answered ${response.status}`);
-  }
+export async function fetchConnectors(serverUrl: string, token: string, fetchImpl?: typeof fetch): Promise<ConnectorsAnswer> {
+  const { status, body } = await requestJson(serverUrl, '/api/v1/connectors', {
+    token,
+    fetch: fetchImpl,
+    unreachable: `Could not reach ${serverUrl}: connector health needs a connection to the server.`,
+  });
   const parsed = ConnectorsAnswer.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ApiError(response.status, 'unexpected_answer', `The server's connector list is not in the expected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}).`);
+    throw new ApiError(status, 'unexpected_answer', `The server's connector list is not in the expected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}).`);
   }
   return parsed.data;
 }
