@@ -14,6 +14,12 @@ type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | 'requireMfa'
   description: string;
 };
 
+/** The chain of both "Owner and security" policies: break-glass differs only in who may skip it. */
+const OWNER_THEN_SECURITY: PolicyInput['approvalSteps'] = [
+  { name: 'Resource owner', mode: 'any', includeResourceOwner: true },
+  { name: 'Security', mode: 'any', approverIds: ['u-carol', 'u-mallory'] },
+];
+
 const POLICIES: PolicyInput[] = [
   {
     id: 'pol-auto-low',
@@ -49,10 +55,7 @@ const POLICIES: PolicyInput[] = [
     defaultDurationMinutes: 60,
     requireJustification: true,
     requireTicket: true,
-    approvalSteps: [
-      { name: 'Resource owner', mode: 'any', includeResourceOwner: true },
-      { name: 'Security', mode: 'any', approverIds: ['u-carol', 'u-mallory'] },
-    ],
+    approvalSteps: OWNER_THEN_SECURITY,
     autoApprove: false,
     breakGlass: false,
     maxExtensions: 0,
@@ -65,10 +68,7 @@ const POLICIES: PolicyInput[] = [
     defaultDurationMinutes: 30,
     requireJustification: true,
     requireTicket: true,
-    approvalSteps: [
-      { name: 'Resource owner', mode: 'any', includeResourceOwner: true },
-      { name: 'Security', mode: 'any', approverIds: ['u-carol', 'u-mallory'] },
-    ],
+    approvalSteps: OWNER_THEN_SECURITY,
     autoApprove: false,
     breakGlass: true,
     maxExtensions: 0,
