@@ -37,13 +37,11 @@ export type ScheduleInfo = {
   expiration: { type: 'noExpiration' | 'afterDateTime' | 'afterDuration'; endDateTime: string | null; duration: string | null };
 };
 
-export type RoleRequestRecord = {
+/** What Graph's role and PIM-for-groups schedule requests have in common. */
+export type ScheduleRequestBase = {
   id: string;
   action: string;
   principalId: string;
-  roleDefinitionId: string;
-  directoryScopeId: string;
-  appScopeId: string | null;
   justification: string | null;
   status: string;
   createdDateTime: string;
@@ -56,6 +54,8 @@ export type RoleRequestRecord = {
   ticketInfo: { ticketNumber: string | null; ticketSystem: string | null };
   createdBy: { application: { id: string; displayName: string | null } };
 };
+
+export type RoleRequestRecord = ScheduleRequestBase & { roleDefinitionId: string; directoryScopeId: string; appScopeId: string | null };
 
 export type RoleInstanceRecord = {
   id: string;
@@ -73,24 +73,7 @@ export type RoleInstanceRecord = {
 
 export type GroupAccessId = 'member' | 'owner';
 
-export type GroupRequestRecord = {
-  id: string;
-  action: string;
-  principalId: string;
-  groupId: string;
-  accessId: GroupAccessId;
-  justification: string | null;
-  status: string;
-  createdDateTime: string;
-  completedDateTime: string;
-  approvalId: null;
-  customData: null;
-  isValidationOnly: boolean;
-  targetScheduleId: string;
-  scheduleInfo: ScheduleInfo;
-  ticketInfo: { ticketNumber: string | null; ticketSystem: string | null };
-  createdBy: { application: { id: string; displayName: string | null } };
-};
+export type GroupRequestRecord = ScheduleRequestBase & { groupId: string; accessId: GroupAccessId };
 
 export type GroupInstanceRecord = {
   id: string;
@@ -124,6 +107,24 @@ export type DirectoryObject = { type: 'user'; record: UserRecord } | { type: 'gr
 function isActive(instance: { startDateTime: string; endDateTime: string | null }, nowMs: number): boolean {
   if (Date.parse(instance.startDateTime) > nowMs) return false;
   return instance.endDateTime === null || Date.parse(instance.endDateTime) > nowMs;
+}
+
+/**
+ * Every id reachable from `startId` through `next`, breadth first, in the order first found,
+ * without `startId` itself (cycles end there); only ids `follow` accepts are expanded further.
+ */
+function reachable(startId: string, next: (id: string) => string[], follow: (id: string) => boolean): string[] {
+  const seen = new Set<string>();
+  const queue = [startId];
+  while (queue.length > 0) {
+    const current = queue.shift() as string;
+    for (const id of next(current)) {
+      if (seen.has(id) || id === startId) continue;
+      seen.add(id);
+      if (follow(id)) queue.push(id);
+    }
+  }
+  return [...seen];
 }
 
 /** One copy of the directory: the primary, or one replica. Records are replaced, never mutated. */
@@ -212,14 +213,17 @@ export class Directory {
 
   /** Direct members plus active PIM-for-groups members: in Entra, PIM writes a real membership. */
   members(groupId: string, nowMs: number): string[] {
-    const ids = new Set(this.directMembers.get(groupId) ?? []);
-    for (const id of this.pimHolders(groupId, 'member', nowMs)) ids.add(id);
-    return [...ids].filter((id) => this.object(id) !== undefined);
+    return this.directPlusPim(this.directMembers, groupId, 'member', nowMs);
   }
 
   owners(groupId: string, nowMs: number): string[] {
-    const ids = new Set(this.directOwners.get(groupId) ?? []);
-    for (const id of this.pimHolders(groupId, 'owner', nowMs)) ids.add(id);
+    return this.directPlusPim(this.directOwners, groupId, 'owner', nowMs);
+  }
+
+  /** The direct holders of a group's members or owners, plus the active PIM holders, that still exist. */
+  private directPlusPim(direct: Map<string, Set<string>>, groupId: string, accessId: GroupAccessId, nowMs: number): string[] {
+    const ids = new Set(direct.get(groupId) ?? []);
+    for (const id of this.pimHolders(groupId, accessId, nowMs)) ids.add(id);
     return [...ids].filter((id) => this.object(id) !== undefined);
   }
 
@@ -229,17 +233,8 @@ export class Directory {
 
   /** Every user and group below the group, nested groups included (as Graph's transitiveMembers). */
   transitiveMembers(groupId: string, nowMs: number): string[] {
-    const seen = new Set<string>();
-    const queue = [groupId];
-    while (queue.length > 0) {
-      const current = queue.shift() as string;
-      for (const memberId of this.members(current, nowMs)) {
-        if (seen.has(memberId) || memberId === groupId) continue;
-        seen.add(memberId);
-        if (this.groups.has(memberId)) queue.push(memberId);
-      }
-    }
-    return [...seen];
+    // Only groups have members, so only they are followed further.
+    return reachable(groupId, (id) => this.members(id, nowMs), (id) => this.groups.has(id));
   }
 
   /** Groups the object is a direct member of. */
@@ -252,17 +247,7 @@ export class Directory {
   }
 
   transitiveMemberOf(objectId: string, nowMs: number): string[] {
-    const seen = new Set<string>();
-    const queue = [objectId];
-    while (queue.length > 0) {
-      const current = queue.shift() as string;
-      for (const groupId of this.memberOf(current, nowMs)) {
-        if (seen.has(groupId) || groupId === objectId) continue;
-        seen.add(groupId);
-        queue.push(groupId);
-      }
-    }
-    return [...seen];
+    return reachable(objectId, (id) => this.memberOf(id, nowMs), () => true);
   }
 
   activeRoleInstances(nowMs: number): RoleInstanceRecord[] {

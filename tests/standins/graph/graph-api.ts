@@ -9,6 +9,7 @@ import type {
   RoleInstanceRecord,
   RoleRequestRecord,
   ScheduleInfo,
+  ScheduleRequestBase,
   UserRecord,
 } from './directory.js';
 import { SeededRandom } from './rng.js';
@@ -81,6 +82,11 @@ function groupJson(group: GroupRecord, typed: boolean): Record<string, unknown> 
 
 function objectJson(object: DirectoryObject): Record<string, unknown> {
   return object.type === 'user' ? userJson(object.record, true) : groupJson(object.record, true);
+}
+
+/** A single entity's answer body: its OData context, then its fields. */
+function entityJson(ctx: GraphApiContext, contextName: string, fields: object): Record<string, unknown> {
+  return { '@odata.context': `${ctx.origin}/v1.0/$metadata#${contextName}/$entity`, ...fields };
 }
 
 function decode(segment: string): string {
@@ -259,6 +265,69 @@ function commonRequestFields(ctx: GraphApiContext, call: GraphCall, body: Record
   return { action, principalId, justification, ticketInfo, nowMs, isValidationOnly, createdBy };
 }
 
+type CommonRequest = ReturnType<typeof commonRequestFields>;
+type ParsedSchedule = ReturnType<typeof parseScheduleInfo>;
+
+/**
+ * What a schedule request does to the assignment it targets, the same for roles and groups: an
+ * assign creates one (Scheduled when it starts later), a remove ends it, any other action moves
+ * its end. Returns the request's status and the write to make unless it is validation only.
+ */
+function planAssignmentChange<I extends { id: string; startDateTime: string; endDateTime: string | null }>(
+  common: CommonRequest,
+  schedule: ParsedSchedule,
+  existing: I | undefined,
+  how: { create(): I; put(instance: I): void; remove(id: string): void; tooSoonMessage: string },
+): { status: string; write(): void } {
+  if (ASSIGN_ACTIONS.includes(common.action)) {
+    if (existing) throw new GraphError(400, 'RoleAssignmentExists', 'The Role assignment already exists.');
+    const instance = how.create();
+    return { status: schedule.startMs > common.nowMs ? 'Scheduled' : 'Provisioned', write: () => how.put(instance) };
+  }
+  if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
+  if (REMOVE_ACTIONS.includes(common.action)) {
+    if (common.action === 'selfDeactivate' && common.nowMs - Date.parse(existing.startDateTime) < MIN_ACTIVE_MS) {
+      throw new GraphError(400, 'ActiveDurationTooShort', how.tooSoonMessage);
+    }
+    return { status: 'Revoked', write: () => how.remove(existing.id) };
+  }
+  const updated: I = { ...existing, endDateTime: schedule.info.expiration.endDateTime };
+  return { status: 'Provisioned', write: () => how.put(updated) };
+}
+
+/** The fields every schedule request record has, completed at once (the stand-in has no approvals). */
+function requestRecord(id: string, common: CommonRequest, status: string, targetScheduleId: string, schedule: ParsedSchedule): ScheduleRequestBase {
+  const nowIso = new Date(common.nowMs).toISOString();
+  return {
+    id,
+    action: common.action,
+    principalId: common.principalId,
+    justification: common.justification,
+    status,
+    createdDateTime: nowIso,
+    completedDateTime: nowIso,
+    approvalId: null,
+    customData: null,
+    isValidationOnly: common.isValidationOnly,
+    targetScheduleId,
+    scheduleInfo: schedule.info,
+    ticketInfo: common.ticketInfo,
+    createdBy: common.createdBy,
+  };
+}
+
+/** Makes the change and keeps the request, unless it is validation only; answers 201 with the request. */
+function answerRequest(ctx: GraphApiContext, common: CommonRequest, plan: { write(): void }, keepRequest: () => void, contextName: string, request: ScheduleRequestBase): GraphResult {
+  if (!common.isValidationOnly) {
+    plan.write();
+    keepRequest();
+  }
+  return { status: 201, body: entityJson(ctx, contextName, request) };
+}
+
+const ROLE_REQUESTS_CONTEXT = 'roleManagement/directory/roleAssignmentScheduleRequests';
+const GROUP_REQUESTS_CONTEXT = 'identityGovernance/privilegedAccess/group/assignmentScheduleRequests';
+
 function createRoleRequest(ctx: GraphApiContext, call: GraphCall): GraphResult {
   const body = bodyObject(call);
   const common = commonRequestFields(ctx, call, body);
@@ -278,12 +347,9 @@ function createRoleRequest(ctx: GraphApiContext, call: GraphCall): GraphResult {
     .concat([...primary.roleInstances.values()].filter((i) => Date.parse(i.startDateTime) > common.nowMs))
     .find((i) => i.principalId === common.principalId && i.roleDefinitionId === roleDefinitionId && i.directoryScopeId === scope);
   const requestId = ctx.random.uuid();
-  let targetScheduleId = existing?.roleAssignmentScheduleId ?? ctx.random.uuid();
-  let status = 'Provisioned';
-  const ops: Array<() => void> = [];
-  if (ASSIGN_ACTIONS.includes(common.action)) {
-    if (existing) throw new GraphError(400, 'RoleAssignmentExists', 'The Role assignment already exists.');
-    const instance: RoleInstanceRecord = {
+  const targetScheduleId = existing?.roleAssignmentScheduleId ?? ctx.random.uuid();
+  const plan = planAssignmentChange(common, schedule, existing, {
+    create: (): RoleInstanceRecord => ({
       id: ctx.random.uuid(),
       principalId: common.principalId,
       roleDefinitionId,
@@ -295,50 +361,13 @@ function createRoleRequest(ctx: GraphApiContext, call: GraphCall): GraphResult {
       memberType: 'Direct',
       roleAssignmentOriginId: ctx.random.uuid(),
       roleAssignmentScheduleId: targetScheduleId,
-    };
-    if (schedule.startMs > common.nowMs) status = 'Scheduled';
-    ops.push(() => ctx.directory.write({ kind: 'putRoleInstance', instance }));
-  } else if (REMOVE_ACTIONS.includes(common.action)) {
-    if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
-    if (common.action === 'selfDeactivate' && common.nowMs - Date.parse(existing.startDateTime) < MIN_ACTIVE_MS) {
-      throw new GraphError(400, 'ActiveDurationTooShort', 'The role assignment cannot be deactivated within 5 minutes of activation.');
-    }
-    status = 'Revoked';
-    ops.push(() => ctx.directory.write({ kind: 'deleteRoleInstance', id: existing.id }));
-  } else {
-    if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
-    targetScheduleId = existing.roleAssignmentScheduleId;
-    const updated: RoleInstanceRecord = { ...existing, endDateTime: schedule.info.expiration.endDateTime };
-    ops.push(() => ctx.directory.write({ kind: 'putRoleInstance', instance: updated }));
-  }
-  const nowIso = new Date(common.nowMs).toISOString();
-  const request: RoleRequestRecord = {
-    id: requestId,
-    action: common.action,
-    principalId: common.principalId,
-    roleDefinitionId,
-    directoryScopeId: scope,
-    appScopeId,
-    justification: common.justification,
-    status,
-    createdDateTime: nowIso,
-    completedDateTime: nowIso,
-    approvalId: null,
-    customData: null,
-    isValidationOnly: common.isValidationOnly,
-    targetScheduleId,
-    scheduleInfo: schedule.info,
-    ticketInfo: common.ticketInfo,
-    createdBy: common.createdBy,
-  };
-  if (!common.isValidationOnly) {
-    for (const op of ops) op();
-    ctx.directory.write({ kind: 'putRoleRequest', request });
-  }
-  return {
-    status: 201,
-    body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity`, ...request },
-  };
+    }),
+    put: (instance) => ctx.directory.write({ kind: 'putRoleInstance', instance }),
+    remove: (id) => ctx.directory.write({ kind: 'deleteRoleInstance', id }),
+    tooSoonMessage: 'The role assignment cannot be deactivated within 5 minutes of activation.',
+  });
+  const request: RoleRequestRecord = { ...requestRecord(requestId, common, plan.status, targetScheduleId, schedule), roleDefinitionId, directoryScopeId: scope, appScopeId };
+  return answerRequest(ctx, common, plan, () => ctx.directory.write({ kind: 'putRoleRequest', request }), ROLE_REQUESTS_CONTEXT, request);
 }
 
 function parseAccessId(body: Record<string, unknown>): GroupAccessId {
@@ -363,12 +392,9 @@ function createGroupRequest(ctx: GraphApiContext, call: GraphCall): GraphResult 
       i.accessId === accessId &&
       (i.endDateTime === null || Date.parse(i.endDateTime) > common.nowMs),
   );
-  let targetScheduleId = existing?.assignmentScheduleId ?? ctx.random.uuid();
-  let status = 'Provisioned';
-  const ops: Array<() => void> = [];
-  if (ASSIGN_ACTIONS.includes(common.action)) {
-    if (existing) throw new GraphError(400, 'RoleAssignmentExists', 'The Role assignment already exists.');
-    const instance: GroupInstanceRecord = {
+  const targetScheduleId = existing?.assignmentScheduleId ?? ctx.random.uuid();
+  const plan = planAssignmentChange(common, schedule, existing, {
+    create: (): GroupInstanceRecord => ({
       id: ctx.random.uuid(),
       principalId: common.principalId,
       groupId,
@@ -378,49 +404,13 @@ function createGroupRequest(ctx: GraphApiContext, call: GraphCall): GraphResult 
       assignmentType: common.action === 'selfActivate' ? 'activated' : 'assigned',
       memberType: 'direct',
       assignmentScheduleId: targetScheduleId,
-    };
-    if (schedule.startMs > common.nowMs) status = 'Scheduled';
-    ops.push(() => ctx.directory.write({ kind: 'putGroupInstance', instance }));
-  } else if (REMOVE_ACTIONS.includes(common.action)) {
-    if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
-    if (common.action === 'selfDeactivate' && common.nowMs - Date.parse(existing.startDateTime) < MIN_ACTIVE_MS) {
-      throw new GraphError(400, 'ActiveDurationTooShort', 'The assignment cannot be deactivated within 5 minutes of activation.');
-    }
-    status = 'Revoked';
-    ops.push(() => ctx.directory.write({ kind: 'deleteGroupInstance', id: existing.id }));
-  } else {
-    if (!existing) throw new GraphError(400, 'RoleAssignmentDoesNotExist', 'The Role assignment does not exist.');
-    targetScheduleId = existing.assignmentScheduleId;
-    const updated: GroupInstanceRecord = { ...existing, endDateTime: schedule.info.expiration.endDateTime };
-    ops.push(() => ctx.directory.write({ kind: 'putGroupInstance', instance: updated }));
-  }
-  const nowIso = new Date(common.nowMs).toISOString();
-  const request: GroupRequestRecord = {
-    id: ctx.random.uuid(),
-    action: common.action,
-    principalId: common.principalId,
-    groupId,
-    accessId,
-    justification: common.justification,
-    status,
-    createdDateTime: nowIso,
-    completedDateTime: nowIso,
-    approvalId: null,
-    customData: null,
-    isValidationOnly: common.isValidationOnly,
-    targetScheduleId,
-    scheduleInfo: schedule.info,
-    ticketInfo: common.ticketInfo,
-    createdBy: common.createdBy,
-  };
-  if (!common.isValidationOnly) {
-    for (const op of ops) op();
-    ctx.directory.write({ kind: 'putGroupRequest', request });
-  }
-  return {
-    status: 201,
-    body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity`, ...request },
-  };
+    }),
+    put: (instance) => ctx.directory.write({ kind: 'putGroupInstance', instance }),
+    remove: (id) => ctx.directory.write({ kind: 'deleteGroupInstance', id }),
+    tooSoonMessage: 'The assignment cannot be deactivated within 5 minutes of activation.',
+  });
+  const request: GroupRequestRecord = { ...requestRecord(ctx.random.uuid(), common, plan.status, targetScheduleId, schedule), groupId, accessId };
+  return answerRequest(ctx, common, plan, () => ctx.directory.write({ kind: 'putGroupRequest', request }), GROUP_REQUESTS_CONTEXT, request);
 }
 
 const ROLE_REQUEST_FIELDS = ['id', 'action', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'appScopeId', 'status', 'createdDateTime', 'completedDateTime', 'justification', 'targetScheduleId', 'scheduleInfo', 'isValidationOnly', 'approvalId', 'customData', 'ticketInfo', 'createdBy'];
@@ -446,6 +436,32 @@ const route = (path: string): RegExp => new RegExp(`^${path.split('([^/]+)').map
 const CAST = '(?:/(microsoft\\.graph\\.(?:user|group)))?';
 const castRoute = (path: string): RegExp => new RegExp(`^${path.split('([^/]+)').map(esc).join('([^/]+)')}${CAST}/?$`, 'i');
 
+/** A user's or group's related directory objects (`/groups/{id}/members`), optionally cast to users or groups. */
+function relationRoute(owner: 'users' | 'groups', relation: 'members' | 'transitiveMembers' | 'owners' | 'memberOf' | 'transitiveMemberOf', cost: number): Route {
+  return {
+    method: 'GET', pattern: castRoute(`/${owner}/([^/]+)/${relation}`), cost, write: false, permissions: READ_GROUPS,
+    handle: (ctx, call, [id, cast]) => {
+      const view = ctx.directory.readView();
+      const key = decode(id as string);
+      const subject = owner === 'users' ? requireUser(view, key) : requireGroup(view, key);
+      return listObjects(ctx, call, view, view[relation](subject.id, ctx.now()), cast, 'directoryObjects');
+    },
+  };
+}
+
+/** One record by its id from a collection of the directory, as it is stored. */
+function byIdRoute(path: string, permissions: readonly string[], contextName: string, records: (view: Directory) => ReadonlyMap<string, object>): Route {
+  return {
+    method: 'GET', pattern: route(`${path}/([^/]+)`), cost: 1, write: false, permissions,
+    handle: (ctx, _call, [id]) => {
+      const key = decode(id as string);
+      const record = records(ctx.directory.readView()).get(key);
+      if (!record) throw notFound(key);
+      return { status: 200, body: entityJson(ctx, contextName, record) };
+    },
+  };
+}
+
 export const ROUTES: Route[] = [
   {
     method: 'GET', pattern: route('/users'), cost: 2, write: false, permissions: READ_USERS,
@@ -463,25 +479,11 @@ export const ROUTES: Route[] = [
       const user = view.users.get(key) ?? [...view.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase());
       if (!user) throw notFound(key);
       const select = parseSelect(call.query.get('$select'), USER_FIELDS);
-      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#users/$entity`, ...project(userJson(user, false), select) } };
+      return { status: 200, body: entityJson(ctx, 'users', project(userJson(user, false), select)) };
     },
   },
-  {
-    method: 'GET', pattern: castRoute('/users/([^/]+)/memberOf'), cost: 3, write: false, permissions: READ_GROUPS,
-    handle: (ctx, call, [id, cast]) => {
-      const view = ctx.directory.readView();
-      const user = requireUser(view, decode(id as string));
-      return listObjects(ctx, call, view, view.memberOf(user.id, ctx.now()), cast, 'directoryObjects');
-    },
-  },
-  {
-    method: 'GET', pattern: castRoute('/users/([^/]+)/transitiveMemberOf'), cost: 5, write: false, permissions: READ_GROUPS,
-    handle: (ctx, call, [id, cast]) => {
-      const view = ctx.directory.readView();
-      const user = requireUser(view, decode(id as string));
-      return listObjects(ctx, call, view, view.transitiveMemberOf(user.id, ctx.now()), cast, 'directoryObjects');
-    },
-  },
+  relationRoute('users', 'memberOf', 3),
+  relationRoute('users', 'transitiveMemberOf', 5),
   {
     method: 'GET', pattern: route('/groups'), cost: 2, write: false, permissions: READ_GROUPS,
     handle: (ctx, call) => {
@@ -495,49 +497,14 @@ export const ROUTES: Route[] = [
     handle: (ctx, call, [id]) => {
       const group = requireGroup(ctx.directory.readView(), decode(id as string));
       const select = parseSelect(call.query.get('$select'), GROUP_FIELDS);
-      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#groups/$entity`, ...project(groupJson(group, false), select) } };
+      return { status: 200, body: entityJson(ctx, 'groups', project(groupJson(group, false), select)) };
     },
   },
-  {
-    method: 'GET', pattern: castRoute('/groups/([^/]+)/members'), cost: 3, write: false, permissions: READ_GROUPS,
-    handle: (ctx, call, [id, cast]) => {
-      const view = ctx.directory.readView();
-      const group = requireGroup(view, decode(id as string));
-      return listObjects(ctx, call, view, view.members(group.id, ctx.now()), cast, 'directoryObjects');
-    },
-  },
-  {
-    method: 'GET', pattern: castRoute('/groups/([^/]+)/transitiveMembers'), cost: 5, write: false, permissions: READ_GROUPS,
-    handle: (ctx, call, [id, cast]) => {
-      const view = ctx.directory.readView();
-      const group = requireGroup(view, decode(id as string));
-      return listObjects(ctx, call, view, view.transitiveMembers(group.id, ctx.now()), cast, 'directoryObjects');
-    },
-  },
-  {
-    method: 'GET', pattern: castRoute('/groups/([^/]+)/owners'), cost: 3, write: false, permissions: READ_GROUPS,
-    handle: (ctx, call, [id, cast]) => {
-      const view = ctx.directory.readView();
-      const group = requireGroup(view, decode(id as string));
-      return listObjects(ctx, call, view, view.owners(group.id, ctx.now()), cast, 'directoryObjects');
-    },
-  },
-  {
-    method: 'GET', pattern: castRoute('/groups/([^/]+)/memberOf'), cost: 3, write: false, permissions: READ_GROUPS,
-    handle: (ctx, call, [id, cast]) => {
-      const view = ctx.directory.readView();
-      const group = requireGroup(view, decode(id as string));
-      return listObjects(ctx, call, view, view.memberOf(group.id, ctx.now()), cast, 'directoryObjects');
-    },
-  },
-  {
-    method: 'GET', pattern: castRoute('/groups/([^/]+)/transitiveMemberOf'), cost: 5, write: false, permissions: READ_GROUPS,
-    handle: (ctx, call, [id, cast]) => {
-      const view = ctx.directory.readView();
-      const group = requireGroup(view, decode(id as string));
-      return listObjects(ctx, call, view, view.transitiveMemberOf(group.id, ctx.now()), cast, 'directoryObjects');
-    },
-  },
+  relationRoute('groups', 'members', 3),
+  relationRoute('groups', 'transitiveMembers', 5),
+  relationRoute('groups', 'owners', 3),
+  relationRoute('groups', 'memberOf', 3),
+  relationRoute('groups', 'transitiveMemberOf', 5),
   {
     method: 'POST', pattern: route('/groups/([^/]+)/members/$ref'), cost: 1, write: true, permissions: WRITE_MEMBERS,
     handle: (ctx, call, [id]) => {
@@ -574,7 +541,7 @@ export const ROUTES: Route[] = [
     handle: (ctx, call, [id]) => {
       const object = requireObject(ctx.directory.readView(), decode(id as string));
       const select = parseSelect(call.query.get('$select'), OBJECT_FIELDS);
-      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#directoryObjects/$entity`, ...project(objectJson(object), select) } };
+      return { status: 200, body: entityJson(ctx, 'directoryObjects', project(objectJson(object), select)) };
     },
   },
   {
@@ -582,15 +549,7 @@ export const ROUTES: Route[] = [
     handle: (ctx, call) =>
       filteredList(ctx, call, 'roleManagement/directory/roleDefinitions', asRecords([...ctx.directory.readView().roleDefinitions.values()]), ['id', 'displayName', 'templateId', 'isBuiltIn'], ['id', 'displayName', 'description', 'templateId', 'isBuiltIn', 'isEnabled']),
   },
-  {
-    method: 'GET', pattern: route(`${ROLE_BASE}/roleDefinitions/([^/]+)`), cost: 1, write: false, permissions: READ_ROLES,
-    handle: (ctx, _call, [id]) => {
-      const key = decode(id as string);
-      const definition = ctx.directory.readView().roleDefinitions.get(key);
-      if (!definition) throw notFound(key);
-      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#roleManagement/directory/roleDefinitions/$entity`, ...definition } };
-    },
-  },
+  byIdRoute(`${ROLE_BASE}/roleDefinitions`, READ_ROLES, 'roleManagement/directory/roleDefinitions', (view) => view.roleDefinitions),
   {
     method: 'POST', pattern: route(`${ROLE_BASE}/roleAssignmentScheduleRequests`), cost: 1, write: true, permissions: WRITE_ROLE_SCHEDULES,
     handle: (ctx, call) => createRoleRequest(ctx, call),
@@ -598,17 +557,9 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', pattern: route(`${ROLE_BASE}/roleAssignmentScheduleRequests`), cost: 1, write: false, permissions: READ_ROLE_SCHEDULES,
     handle: (ctx, call) =>
-      filteredList(ctx, call, 'roleManagement/directory/roleAssignmentScheduleRequests', asRecords([...ctx.directory.readView().roleRequests.values()]), ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'action', 'status'], ROLE_REQUEST_FIELDS),
+      filteredList(ctx, call, ROLE_REQUESTS_CONTEXT, asRecords([...ctx.directory.readView().roleRequests.values()]), ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'action', 'status'], ROLE_REQUEST_FIELDS),
   },
-  {
-    method: 'GET', pattern: route(`${ROLE_BASE}/roleAssignmentScheduleRequests/([^/]+)`), cost: 1, write: false, permissions: READ_ROLE_SCHEDULES,
-    handle: (ctx, _call, [id]) => {
-      const key = decode(id as string);
-      const request = ctx.directory.readView().roleRequests.get(key);
-      if (!request) throw notFound(key);
-      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity`, ...request } };
-    },
-  },
+  byIdRoute(`${ROLE_BASE}/roleAssignmentScheduleRequests`, READ_ROLE_SCHEDULES, ROLE_REQUESTS_CONTEXT, (view) => view.roleRequests),
   {
     method: 'GET', pattern: route(`${ROLE_BASE}/roleAssignmentScheduleInstances`), cost: 1, write: false, permissions: READ_ROLE_SCHEDULES,
     handle: (ctx, call) =>
@@ -621,17 +572,9 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', pattern: route(`${GROUP_PIM_BASE}/assignmentScheduleRequests`), cost: 1, write: false, permissions: READ_GROUP_SCHEDULES,
     handle: (ctx, call) =>
-      filteredList(ctx, call, 'identityGovernance/privilegedAccess/group/assignmentScheduleRequests', asRecords([...ctx.directory.readView().groupRequests.values()]), ['id', 'groupId', 'principalId', 'accessId', 'action', 'status'], GROUP_REQUEST_FIELDS, ['groupId', 'principalId']),
+      filteredList(ctx, call, GROUP_REQUESTS_CONTEXT, asRecords([...ctx.directory.readView().groupRequests.values()]), ['id', 'groupId', 'principalId', 'accessId', 'action', 'status'], GROUP_REQUEST_FIELDS, ['groupId', 'principalId']),
   },
-  {
-    method: 'GET', pattern: route(`${GROUP_PIM_BASE}/assignmentScheduleRequests/([^/]+)`), cost: 1, write: false, permissions: READ_GROUP_SCHEDULES,
-    handle: (ctx, _call, [id]) => {
-      const key = decode(id as string);
-      const request = ctx.directory.readView().groupRequests.get(key);
-      if (!request) throw notFound(key);
-      return { status: 200, body: { '@odata.context': `${ctx.origin}/v1.0/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity`, ...request } };
-    },
-  },
+  byIdRoute(`${GROUP_PIM_BASE}/assignmentScheduleRequests`, READ_GROUP_SCHEDULES, GROUP_REQUESTS_CONTEXT, (view) => view.groupRequests),
   {
     method: 'GET', pattern: route(`${GROUP_PIM_BASE}/assignmentScheduleInstances`), cost: 1, write: false, permissions: READ_GROUP_SCHEDULES,
     handle: (ctx, call) =>
