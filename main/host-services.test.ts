@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '../preload/api.js';
-import { registerHostHandlers, SettingsService, TokenVault, type Encryptor, type HostDeps, type RawStore } from './host-services.js';
+import { keychainEncryptor, registerHostHandlers, SettingsService, TokenVault, type Encryptor, type HostDeps, type RawStore, type SafeStorageLike } from './host-services.js';
 import { IpcRegistry } from './ipc/registry.js';
 
 vi.mock('electron', () => {
@@ -12,14 +12,16 @@ function memoryStore(initial: Record<string, unknown> = {}): RawStore & { data: 
   return { data, get: (k) => data.get(k), set: (k, v) => void data.set(k, v), delete: (k) => void data.delete(k) };
 }
 
-// Reversible, and visibly not plain text, like the OS keychain's encryption.
+// Reversible, and visibly not plain text, like the OS keychain's encryption. `rotated` marks values
+// encrypted under an older key, as safeStorage reports with shouldReEncrypt.
 const fakeKeychain = (available = true): Encryptor => ({
-  isEncryptionAvailable: () => available,
-  encryptString: (plain) => Buffer.from(`enc:${[...plain].reverse().join('')}`),
-  decryptString: (buf) => {
+  isAvailable: async () => available,
+  encrypt: async (plain) => Buffer.from(`enc:${[...plain].reverse().join('')}`),
+  decrypt: async (buf) => {
     const text = buf.toString();
-    if (!text.startsWith('enc:')) throw new Error('cannot decrypt');
-    return [...text.slice(4)].reverse().join('');
+    const rotated = text.startsWith('old:');
+    if (!text.startsWith('enc:') && !rotated) throw new Error('cannot decrypt');
+    return { result: [...text.slice(4)].reverse().join(''), shouldReEncrypt: rotated };
   },
 });
 
@@ -44,28 +46,53 @@ describe('SettingsService', () => {
 });
 
 describe('TokenVault', () => {
-  it('never writes the token in clear', () => {
+  it('never writes the token in clear', async () => {
     const store = memoryStore();
     const vault = new TokenVault(store, fakeKeychain());
-    vault.set('secret-token-123');
+    await vault.set('secret-token-123');
     expect(JSON.stringify([...store.data.values()])).not.toContain('secret-token-123');
-    expect(new TokenVault(store, fakeKeychain()).get()).toBe('secret-token-123');
+    await expect(new TokenVault(store, fakeKeychain()).get()).resolves.toBe('secret-token-123');
     vault.clear();
-    expect(vault.get()).toBeNull();
+    await expect(vault.get()).resolves.toBeNull();
   });
 
-  it('keeps the token in memory only when OS encryption is unavailable', () => {
+  it('keeps the token in memory only when OS encryption is unavailable, dropping an older stored one', async () => {
     const store = memoryStore();
+    await new TokenVault(store, fakeKeychain()).set('previous-user-token');
     const vault = new TokenVault(store, fakeKeychain(false));
-    vault.set('secret-token-123');
-    expect(vault.get()).toBe('secret-token-123');
+    await vault.set('secret-token-123');
+    await expect(vault.get()).resolves.toBe('secret-token-123');
     expect(store.data.size).toBe(0);
+    // A later launch with a keychain does not resurrect the previous user's token.
+    await expect(new TokenVault(store, fakeKeychain()).get()).resolves.toBeNull();
   });
 
-  it('drops a token it cannot decrypt', () => {
+  it('drops a token it cannot decrypt', async () => {
     const store = memoryStore({ sessionToken: Buffer.from('garbage').toString('base64') });
-    expect(new TokenVault(store, fakeKeychain()).get()).toBeNull();
+    await expect(new TokenVault(store, fakeKeychain()).get()).resolves.toBeNull();
     expect(store.data.has('sessionToken')).toBe(false);
+  });
+
+  it('re-encrypts a token the OS asks to re-encrypt after a key rotation', async () => {
+    const store = memoryStore({ sessionToken: Buffer.from('old:321-nekot').toString('base64') });
+    await expect(new TokenVault(store, fakeKeychain()).get()).resolves.toBe('token-123');
+    expect(Buffer.from(String(store.data.get('sessionToken')), 'base64').toString()).toBe('enc:321-nekot');
+  });
+});
+
+describe('keychainEncryptor', () => {
+  const safeStorage = (available: boolean, backend: string): SafeStorageLike => ({
+    isAsyncEncryptionAvailable: async () => available,
+    encryptStringAsync: async (plain) => Buffer.from(plain),
+    decryptStringAsync: async (buf) => ({ result: buf.toString(), shouldReEncrypt: false }),
+    getSelectedStorageBackend: () => backend,
+  });
+
+  it("treats Linux's basic_text fallback (a key built into Chromium) as no encryption", async () => {
+    await expect(keychainEncryptor(safeStorage(true, 'basic_text'), 'linux').isAvailable()).resolves.toBe(false);
+    await expect(keychainEncryptor(safeStorage(true, 'gnome_libsecret'), 'linux').isAvailable()).resolves.toBe(true);
+    await expect(keychainEncryptor(safeStorage(true, 'unknown'), 'darwin').isAvailable()).resolves.toBe(true);
+    await expect(keychainEncryptor(safeStorage(false, 'kwallet6'), 'linux').isAvailable()).resolves.toBe(false);
   });
 });
 
@@ -79,7 +106,7 @@ describe('registerHostHandlers', () => {
       writeFile: vi.fn(async () => {}),
       printWindowToPdf: vi.fn(async () => new Uint8Array([37, 80, 68, 70])),
       isWindowFocused: () => false,
-      showNotification: vi.fn(),
+      showNotification: vi.fn(() => true),
       setBadgeCount: vi.fn(),
       ...overrides,
     };
@@ -87,7 +114,7 @@ describe('registerHostHandlers', () => {
     registerHostHandlers(registry, deps);
     return { registry, deps };
   }
-  const caller = { frameUrl: 'app://console/' };
+  const caller = { frameUrl: 'app://console/', isMainFrame: true };
 
   it('covers every declared channel', () => {
     expect(setup().registry.missingChannels()).toEqual([]);
@@ -100,6 +127,8 @@ describe('registerHostHandlers', () => {
     const away = setup();
     await expect(away.registry.dispatch('notify', { title: '3 new requests', body: 'x' }, caller)).resolves.toEqual({ ok: true, value: { shown: true } });
     expect(away.deps.showNotification).toHaveBeenCalledWith('3 new requests', 'x');
+    const unsupported = setup({ showNotification: () => false });
+    await expect(unsupported.registry.dispatch('notify', { title: '3 new requests', body: '' }, caller)).resolves.toEqual({ ok: true, value: { shown: false } });
   });
 
   it('saves files where the user chose, and nothing when cancelled', async () => {

@@ -48,11 +48,37 @@ export class SettingsService {
   }
 }
 
-/** Electron's safeStorage, narrowed to what the vault needs. */
+/** What the vault needs from OS encryption; `keychainEncryptor` adapts Electron's safeStorage to it. */
 export interface Encryptor {
-  isEncryptionAvailable(): boolean;
-  encryptString(plain: string): Buffer;
-  decryptString(encrypted: Buffer): string;
+  /** True only when the OS really protects the key (keychain, DPAPI, a Linux secret service). */
+  isAvailable(): Promise<boolean>;
+  encrypt(plain: string): Promise<Buffer>;
+  /** `shouldReEncrypt`: the OS rotated the key; store the value again under the new one. */
+  decrypt(encrypted: Buffer): Promise<{ result: string; shouldReEncrypt: boolean }>;
+}
+
+/** The parts of Electron's safeStorage the adapter uses (structural, so this file needs no electron import). */
+export interface SafeStorageLike {
+  isAsyncEncryptionAvailable(): Promise<boolean>;
+  encryptStringAsync(plain: string): Promise<Buffer>;
+  decryptStringAsync(encrypted: Buffer): Promise<{ result: string; shouldReEncrypt: boolean }>;
+  getSelectedStorageBackend(): string;
+}
+
+/**
+ * Electron 45's asynchronous safeStorage (the synchronous calls are deprecated). On Linux without a
+ * secret service Chromium falls back to `basic_text`, a key hard-coded in Chromium: that is not
+ * encryption, so the vault treats it as unavailable and keeps the token in memory only.
+ */
+export function keychainEncryptor(safeStorage: SafeStorageLike, platform: string): Encryptor {
+  return {
+    async isAvailable() {
+      if (!(await safeStorage.isAsyncEncryptionAvailable())) return false;
+      return !(platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text');
+    },
+    encrypt: (plain) => safeStorage.encryptStringAsync(plain),
+    decrypt: (encrypted) => safeStorage.decryptStringAsync(encrypted),
+  };
 }
 
 /**
@@ -67,12 +93,14 @@ export class TokenVault {
     private readonly encryptor: Encryptor,
   ) {}
 
-  get(): string | null {
-    if (!this.encryptor.isEncryptionAvailable()) return this.memoryOnly;
+  async get(): Promise<string | null> {
+    if (!(await this.encryptor.isAvailable())) return this.memoryOnly;
     const stored = this.store.get(TOKEN_KEY);
     if (typeof stored !== 'string' || stored === '') return null;
     try {
-      return this.encryptor.decryptString(Buffer.from(stored, 'base64'));
+      const { result, shouldReEncrypt } = await this.encryptor.decrypt(Buffer.from(stored, 'base64'));
+      if (shouldReEncrypt) this.store.set(TOKEN_KEY, (await this.encryptor.encrypt(result)).toString('base64'));
+      return result;
     } catch {
       // A token from another machine or user profile cannot be read: sign in again.
       this.store.delete(TOKEN_KEY);
@@ -80,12 +108,14 @@ export class TokenVault {
     }
   }
 
-  set(token: string): void {
-    if (!this.encryptor.isEncryptionAvailable()) {
+  async set(token: string): Promise<void> {
+    if (!(await this.encryptor.isAvailable())) {
       this.memoryOnly = token;
+      // An older encrypted token must not come back on a later launch in place of this one.
+      this.store.delete(TOKEN_KEY);
       return;
     }
-    this.store.set(TOKEN_KEY, this.encryptor.encryptString(token).toString('base64'));
+    this.store.set(TOKEN_KEY, (await this.encryptor.encrypt(token)).toString('base64'));
   }
 
   clear(): void {
@@ -102,7 +132,8 @@ export type HostDeps = {
   writeFile(path: string, content: string | Uint8Array): Promise<void>;
   printWindowToPdf(): Promise<Uint8Array>;
   isWindowFocused(): boolean;
-  showNotification(title: string, body: string): void;
+  /** Shows an OS notification; false when the OS has none to show. */
+  showNotification(title: string, body: string): boolean;
   setBadgeCount(count: number): void;
 };
 
@@ -116,9 +147,9 @@ export function registerHostHandlers(registry: IpcRegistry, deps: HostDeps): voi
   registry
     .handle('settings.get', () => deps.settings.get())
     .handle('settings.set', (patch) => deps.settings.update(patch))
-    .handle('token.get', () => ({ token: deps.tokens.get() }))
-    .handle('token.set', ({ token }) => {
-      deps.tokens.set(token);
+    .handle('token.get', async () => ({ token: await deps.tokens.get() }))
+    .handle('token.set', async ({ token }) => {
+      await deps.tokens.set(token);
       return { ok: true as const };
     })
     .handle('token.clear', () => {
@@ -142,8 +173,7 @@ export function registerHostHandlers(registry: IpcRegistry, deps: HostDeps): voi
     .handle('notify', ({ title, body }) => {
       // Someone looking at the console needs no OS notification.
       if (deps.isWindowFocused()) return { shown: false };
-      deps.showNotification(title, body);
-      return { shown: true };
+      return { shown: deps.showNotification(title, body) };
     })
     .handle('badge.set', ({ count }) => {
       deps.setBadgeCount(count);

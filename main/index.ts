@@ -1,31 +1,45 @@
-import { app, BrowserWindow, dialog, ipcMain, net, Notification, protocol, safeStorage, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, type IpcMainInvokeEvent } from 'electron';
 import Store from 'electron-store';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { IPC_CHANNEL_NAMES, IPC_PREFIX, type IpcEvent, type IpcEventPayload } from '../preload/api.js';
-import { registerHostHandlers, SettingsService, TokenVault, type RawStore } from './host-services.js';
-import { IpcRegistry } from './ipc/registry.js';
+import { createAppProtocolHandler } from './app-protocol.js';
+import { keychainEncryptor, registerHostHandlers, SettingsService, TokenVault, type RawStore } from './host-services.js';
+import { IpcRegistry, type IpcCaller } from './ipc/registry.js';
 import { buildCsp } from './security/csp.js';
-import { APP_ORIGIN, APP_SCHEME, consoleOrigins, isTrustedSender, resolveAppFile } from './security/urls.js';
-import { createConsoleWindow } from './window.js';
+import { APP_ORIGIN, APP_SCHEME, consoleOrigins, isTrustedSender } from './security/urls.js';
+import { createConsoleWindow, hardenContents, hardenSession } from './window.js';
 
 // The Electron entry only starts things and relays messages; rules live in the modules it imports.
+// Built to out/main/index.js (package.json "main"); the preload and the renderer sit beside it in out/.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererRoot = path.join(here, '../renderer');
 const preloadPath = path.join(here, '../preload/index.cjs');
-const devServerUrl = !app.isPackaged ? (process.env.ELECTRON_RENDERER_URL ?? null) : null;
+// An empty ELECTRON_RENDERER_URL is no dev server (`??` would have loaded '' instead of the console).
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL || null : null;
 const origins = consoleOrigins(devServerUrl);
 
-// A separate profile folder per run (tests give each app its own; people may keep several).
+// A separate profile folder per run (tests give each app its own; people may keep several). Set
+// before anything reads userData: the store below and the single-instance lock are scoped to it.
 if (process.env.JIT_USER_DATA_DIR) app.setPath('userData', path.resolve(process.env.JIT_USER_DATA_DIR));
 
+// Every renderer is sandboxed, whatever a window's own preferences say.
+app.enableSandbox();
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-const store = new Store<Record<string, unknown>>({ name: 'jit-console' }) as unknown as RawStore;
+// A settings file that no longer parses is reset rather than stopping the app from starting;
+// SettingsService then repairs what is left field by field.
+const store = new Store<Record<string, unknown>>({ name: 'jit-console', clearInvalidConfig: true }) as unknown as RawStore;
+// electron-store answers `electron-store-get-data` (userData path, app version) to any renderer that
+// asks; the console's renderer never uses the store, so only the declared jit:* channels stay open.
+ipcMain.removeAllListeners('electron-store-get-data');
 const settings = new SettingsService(store);
-const tokens = new TokenVault(store, safeStorage);
+const tokens = new TokenVault(store, keychainEncryptor(safeStorage, process.platform));
 let mainWindow: BrowserWindow | null = null;
+// Electron holds main-process notifications weakly: without a reference, a click can arrive after
+// the object was collected and its handler is lost.
+const liveNotifications = new Set<Notification>();
 
 function currentServerUrl(): string | null {
   return settings.get().serverUrl ?? process.env.JIT_SERVER_URL ?? null;
@@ -36,18 +50,7 @@ function send<E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void {
 }
 
 function serveAppProtocol(): void {
-  protocol.handle(APP_SCHEME, async (request) => {
-    const relative = resolveAppFile(request.url);
-    if (!relative) return new Response('Not found', { status: 404 });
-    const file = path.join(rendererRoot, relative);
-    // Defence in depth: the resolved file must still be inside the renderer folder.
-    if (!file.startsWith(rendererRoot + path.sep)) return new Response('Not found', { status: 404 });
-    const response = await net.fetch(pathToFileURL(file).toString());
-    const headers = new Headers(response.headers);
-    headers.set('Content-Security-Policy', buildCsp({ serverUrl: currentServerUrl() }));
-    headers.set('X-Content-Type-Options', 'nosniff');
-    return new Response(response.body, { status: response.status, headers });
-  });
+  protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererRoot, contentSecurityPolicy: () => buildCsp({ serverUrl: currentServerUrl() }) }));
 }
 
 function applyCspToDevServer(): void {
@@ -60,8 +63,36 @@ function applyCspToDevServer(): void {
   });
 }
 
+function showNotification(title: string, body: string): boolean {
+  if (!Notification.isSupported()) return false;
+  const notification = new Notification({ title, body });
+  liveNotifications.add(notification);
+  const release = () => liveNotifications.delete(notification);
+  notification.on('click', () => {
+    release();
+    mainWindow?.show();
+    mainWindow?.focus();
+    send('queue.focus', {});
+  });
+  notification.on('close', release);
+  notification.on('failed', release);
+  notification.show();
+  return true;
+}
+
+/** Who sent an IPC message. A frame that navigated away or was destroyed reads as no URL (refused). */
+function callerOf(event: IpcMainInvokeEvent): IpcCaller {
+  try {
+    const frame = event.senderFrame;
+    return frame ? { frameUrl: frame.url, isMainFrame: frame.parent === null } : { frameUrl: '', isMainFrame: false };
+  } catch {
+    return { frameUrl: '', isMainFrame: false };
+  }
+}
+
 function registerIpc(): void {
-  const registry = new IpcRegistry((frameUrl) => isTrustedSender(frameUrl, origins));
+  // Only the console's own top-level page may call main; an iframe or a page navigated elsewhere may not.
+  const registry = new IpcRegistry((caller) => caller.isMainFrame && isTrustedSender(caller.frameUrl, origins));
   registerHostHandlers(registry, {
     settings,
     tokens,
@@ -76,22 +107,13 @@ function registerIpc(): void {
       return mainWindow.webContents.printToPDF({ printBackground: true, pageSize: 'A4' });
     },
     isWindowFocused: () => mainWindow?.isFocused() ?? false,
-    showNotification(title, body) {
-      if (!Notification.isSupported()) return;
-      const notification = new Notification({ title, body });
-      notification.on('click', () => {
-        mainWindow?.show();
-        mainWindow?.focus();
-        send('queue.focus', {});
-      });
-      notification.show();
-    },
+    showNotification,
     setBadgeCount: (count) => void app.setBadgeCount(count),
   });
   const missing = registry.missingChannels();
   if (missing.length > 0) throw new Error(`IPC channels without a handler: ${missing.join(', ')}`);
   for (const channel of IPC_CHANNEL_NAMES) {
-    ipcMain.handle(IPC_PREFIX + channel, (event, input: unknown) => registry.dispatch(channel, input, { frameUrl: event.senderFrame?.url ?? '' }));
+    ipcMain.handle(IPC_PREFIX + channel, (event, input: unknown) => registry.dispatch(channel, input, callerOf(event)));
   }
   let lastServerUrl = settings.get().serverUrl;
   settings.onChange((next) => {
@@ -117,6 +139,17 @@ function openWindow(): void {
   });
 }
 
+/** JIT_SERVER_URL pre-fills the server on first start; a bad value is reported, not fatal. */
+function adoptServerUrlFromEnvironment(): void {
+  const fromEnvironment = process.env.JIT_SERVER_URL;
+  if (settings.get().serverUrl || !fromEnvironment) return;
+  try {
+    settings.update({ serverUrl: fromEnvironment });
+  } catch {
+    console.warn('JIT_SERVER_URL is not an http(s) URL; it was ignored and the server is asked for at sign-in');
+  }
+}
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -124,20 +157,26 @@ if (!app.requestSingleInstanceLock()) {
     if (mainWindow?.isMinimized()) mainWindow.restore();
     mainWindow?.focus();
   });
-  app.on('web-contents-created', (_event, contents) => {
-    // No window or webview the console did not create may open anything.
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  });
-  void app.whenReady().then(() => {
-    if (!settings.get().serverUrl && process.env.JIT_SERVER_URL) settings.update({ serverUrl: process.env.JIT_SERVER_URL });
-    serveAppProtocol();
-    applyCspToDevServer();
-    registerIpc();
-    openWindow();
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) openWindow();
+  // Every web contents, not only the console window's, gets the same locks as soon as it exists.
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, origins));
+  app
+    .whenReady()
+    .then(() => {
+      adoptServerUrlFromEnvironment();
+      hardenSession(session.defaultSession, origins);
+      serveAppProtocol();
+      applyCspToDevServer();
+      registerIpc();
+      openWindow();
+      app.on('activate', () => {
+        if (BrowserWindow.getAllWindows().length === 0) openWindow();
+      });
+    })
+    .catch((error: unknown) => {
+      // Starting half-way would leave a window without its protections or handlers: stop instead.
+      console.error(`the console could not start: ${error instanceof Error ? error.message : String(error)}`);
+      app.exit(1);
     });
-  });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { IPC_CONTRACT, IPC_EVENTS } from '../preload/api.js';
+import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES } from '../preload/channels.js';
 
 // The preload runs against a mocked electron: what it exposes is what a page can reach.
 const exposed: Record<string, unknown> = {};
@@ -16,6 +18,11 @@ describe('preload bridge', () => {
     vi.resetModules();
     invoke.mockReset();
     await import('../preload/index.js');
+  });
+
+  it('knows exactly the channels and events of the contract (its names come from a zod-free list)', () => {
+    expect([...IPC_CHANNEL_NAMES].sort()).toEqual(Object.keys(IPC_CONTRACT).sort());
+    expect([...IPC_EVENT_NAMES].sort()).toEqual(Object.keys(IPC_EVENTS).sort());
   });
 
   it('exposes only invoke, on and the platform', () => {

@@ -1,6 +1,7 @@
-import { BrowserWindow, shell, type WebContents } from 'electron';
+import { BrowserWindow, shell, type Session, type WebContents } from 'electron';
 import path from 'node:path';
 import type { WindowBounds } from '../preload/api.js';
+import { isPermissionGranted } from './security/permissions.js';
 import { isAllowedNavigation, isSafeExternalUrl } from './security/urls.js';
 
 export type WindowOptions = {
@@ -11,23 +12,44 @@ export type WindowOptions = {
   onBoundsChanged(bounds: WindowBounds): void;
 };
 
-/** Locks a window's web contents: no new windows, no navigation away, https links to the OS browser. */
+const hardened = new WeakSet<WebContents>();
+
+function openInBrowser(url: string): void {
+  // A failed hand-off (no default browser) must not become an unhandled rejection in main.
+  shell.openExternal(url).catch((error: unknown) => console.warn(`could not open ${new URL(url).origin} in the browser: ${String(error)}`));
+}
+
+/**
+ * Locks any web contents (main calls it from `web-contents-created`, so nothing escapes it): no new
+ * windows, no navigation or redirect away from the console, no <webview>; https links go to the OS
+ * browser. Idempotent, so listeners are never doubled.
+ */
 export function hardenContents(contents: WebContents, origins: readonly string[]): void {
+  if (hardened.has(contents)) return;
+  hardened.add(contents);
   contents.setWindowOpenHandler(({ url }) => {
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    if (isSafeExternalUrl(url)) openInBrowser(url);
     return { action: 'deny' };
   });
   contents.on('will-navigate', (event, url) => {
     if (isAllowedNavigation(url, origins)) return;
     event.preventDefault();
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    if (isSafeExternalUrl(url)) openInBrowser(url);
   });
   contents.on('will-redirect', (event, url) => {
     if (!isAllowedNavigation(url, origins)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  // The console never needs camera, microphone, location...; notifications go through main.
-  contents.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+}
+
+/** Permission requests and checks both go through one policy (security/permissions.ts). */
+export function hardenSession(session: Session, origins: readonly string[]): void {
+  session.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    callback(isPermissionGranted({ permission, requestingUrl: details.requestingUrl, isMainFrame: details.isMainFrame }, origins));
+  });
+  session.setPermissionCheckHandler((_contents, permission, _requestingOrigin, details) =>
+    isPermissionGranted({ permission, requestingUrl: details.requestingUrl, isMainFrame: details.isMainFrame }, origins),
+  );
 }
 
 export function createConsoleWindow(options: WindowOptions): BrowserWindow {
@@ -46,9 +68,12 @@ export function createConsoleWindow(options: WindowOptions): BrowserWindow {
       sandbox: true,
       nodeIntegration: false,
       nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      experimentalFeatures: false,
       webviewTag: false,
+      navigateOnDragDrop: false,
       spellcheck: false,
     },
   });
@@ -60,6 +85,6 @@ export function createConsoleWindow(options: WindowOptions): BrowserWindow {
   window.on('resized', saveBounds);
   window.on('moved', saveBounds);
   window.on('close', saveBounds);
-  void window.loadURL(options.startUrl);
+  window.loadURL(options.startUrl).catch((error: unknown) => console.error(`the console page did not load: ${String(error)}`));
   return window;
 }

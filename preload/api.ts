@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, IPC_PREFIX } from './channels.js';
+
+export { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, IPC_PREFIX };
 
 /**
  * The one IPC contract between the renderer and Electron's main process. Main registers a handler
@@ -49,8 +52,8 @@ export type HostSettings = z.infer<typeof HostSettings>;
 
 export const DEFAULT_SETTINGS: HostSettings = { serverUrl: null, theme: 'system', lastUsername: '', user: null, windowBounds: null };
 
-/** The part of the settings the renderer may change; window bounds belong to main. */
-export const SettingsPatch = HostSettings.omit({ windowBounds: true }).partial();
+/** The part of the settings the renderer may change; window bounds belong to main. Unknown fields are refused by name. */
+export const SettingsPatch = HostSettings.omit({ windowBounds: true }).partial().strict();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
 const Empty = z.object({}).strict();
@@ -66,15 +69,15 @@ export const IPC_CONTRACT = {
   'settings.get': { input: Empty, output: HostSettings },
   'settings.set': { input: SettingsPatch, output: HostSettings },
   'token.get': { input: Empty, output: z.object({ token: z.string().nullable() }) },
-  'token.set': { input: z.object({ token: z.string().min(1).max(4096) }), output: Done },
+  'token.set': { input: z.object({ token: z.string().min(1).max(4096) }).strict(), output: Done },
   'token.clear': { input: Empty, output: Done },
   'file.save': {
-    input: z.object({ suggestedName: fileName, content: z.string().max(50_000_000), mimeType: z.string().max(128) }),
+    input: z.object({ suggestedName: fileName, content: z.string().max(50_000_000), mimeType: z.string().max(128) }).strict(),
     output: Saved,
   },
-  'file.printToPdf': { input: z.object({ suggestedName: fileName }), output: Saved },
-  notify: { input: z.object({ title: z.string().min(1).max(256), body: z.string().max(1024) }), output: z.object({ shown: z.boolean() }) },
-  'badge.set': { input: z.object({ count: z.number().int().min(0).max(1_000_000) }), output: Done },
+  'file.printToPdf': { input: z.object({ suggestedName: fileName }).strict(), output: Saved },
+  notify: { input: z.object({ title: z.string().min(1).max(256), body: z.string().max(1024) }).strict(), output: z.object({ shown: z.boolean() }) },
+  'badge.set': { input: z.object({ count: z.number().int().min(0).max(1_000_000) }).strict(), output: Done },
 } as const;
 
 export type IpcChannel = keyof typeof IPC_CONTRACT;
@@ -91,8 +94,12 @@ export const IPC_EVENTS = {
 export type IpcEvent = keyof typeof IPC_EVENTS;
 export type IpcEventPayload<E extends IpcEvent> = z.output<(typeof IPC_EVENTS)[E]>;
 
-export const IPC_CHANNEL_NAMES = Object.keys(IPC_CONTRACT) as IpcChannel[];
-export const IPC_EVENT_NAMES = Object.keys(IPC_EVENTS) as IpcEvent[];
+// Compile-time proof that the wire names in channels.ts are exactly the contract's: adding a channel
+// to one and not the other fails the typecheck.
+type SameNames<A extends string, B extends string> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type MustBeTrue<T extends true> = T;
+export type _ChannelNamesMatchContract = MustBeTrue<SameNames<(typeof IPC_CHANNEL_NAMES)[number], IpcChannel>>;
+export type _EventNamesMatchContract = MustBeTrue<SameNames<(typeof IPC_EVENT_NAMES)[number], IpcEvent>>;
 
 /** Errors cross the bridge as plain data; Electron strips custom error fields. */
 export type IpcReply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
@@ -103,6 +110,3 @@ export interface JitHostBridge {
   invoke<C extends IpcChannel>(channel: C, input: IpcInput<C>): Promise<IpcOutput<C>>;
   on<E extends IpcEvent>(event: E, listener: (payload: IpcEventPayload<E>) => void): () => void;
 }
-
-/** IPC channel names are prefixed on the wire so nothing else on ipcMain collides with them. */
-export const IPC_PREFIX = 'jit:';

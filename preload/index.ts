@@ -1,18 +1,10 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import {
-  IPC_CHANNEL_NAMES,
-  IPC_EVENT_NAMES,
-  IPC_PREFIX,
-  type IpcChannel,
-  type IpcEvent,
-  type IpcEventPayload,
-  type IpcInput,
-  type IpcOutput,
-  type IpcReply,
-  type JitHostBridge,
-} from './api.js';
+import type { IpcChannel, IpcEvent, IpcEventPayload, IpcInput, IpcOutput, IpcReply, JitHostBridge } from './api.js';
+import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, IPC_PREFIX } from './channels.js';
 
-// The only bridge into the window: declared channels and events, nothing generic.
+// The only bridge into the window: declared channels and events, nothing generic. The names come
+// from channels.ts (no zod): a sandboxed preload is one CommonJS file that requires only `electron`,
+// and main validates every payload anyway.
 const channels = new Set<string>(IPC_CHANNEL_NAMES);
 const events = new Set<string>(IPC_EVENT_NAMES);
 
@@ -28,6 +20,7 @@ const bridge: JitHostBridge = {
   },
   on<E extends IpcEvent>(event: E, listener: (payload: IpcEventPayload<E>) => void): () => void {
     if (!events.has(event)) throw new Error(`unknown host event "${String(event)}"`);
+    if (typeof listener !== 'function') throw new Error(`host event "${event}" needs a listener function`);
     // The Electron event object (with its sender) never reaches the page.
     const wrapped = (_event: IpcRendererEvent, payload: IpcEventPayload<E>) => listener(payload);
     ipcRenderer.on(IPC_PREFIX + event, wrapped);

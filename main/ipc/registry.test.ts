@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { IPC_CONTRACT } from '../../preload/api.js';
-import { IpcRegistry } from './registry.js';
+import { IpcRegistry, type IpcCaller } from './registry.js';
 
-const trusted = { frameUrl: 'app://console/index.html' };
-const onlyConsole = (url: string) => url.startsWith('app://console/');
+const trusted = { frameUrl: 'app://console/index.html', isMainFrame: true };
+const onlyConsole = ({ frameUrl, isMainFrame }: IpcCaller) => isMainFrame && frameUrl.startsWith('app://console/');
 
 describe('IpcRegistry', () => {
   it('refuses to register a channel twice', () => {
@@ -41,8 +41,10 @@ describe('IpcRegistry', () => {
   it('refuses messages from frames outside the console before validating anything', async () => {
     const handler = vi.fn(() => ({ ok: true as const }));
     const registry = new IpcRegistry(onlyConsole).handle('badge.set', handler);
-    const reply = await registry.dispatch('badge.set', { count: 1 }, { frameUrl: 'https://evil.example/' });
+    const reply = await registry.dispatch('badge.set', { count: 1 }, { frameUrl: 'https://evil.example/', isMainFrame: true });
     expect(reply).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+    const fromSubframe = await registry.dispatch('badge.set', { count: 1 }, { frameUrl: 'app://console/index.html', isMainFrame: false });
+    expect(fromSubframe).toMatchObject({ ok: false, error: { code: 'forbidden_sender', message: expect.stringContaining('subframe') } });
     expect(handler).not.toHaveBeenCalled();
   });
 

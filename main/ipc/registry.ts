@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { IPC_CONTRACT, type IpcChannel, type IpcInput, type IpcOutput, type IpcReply } from '../../preload/api.js';
 
-/** What a handler learns about the caller: the URL of the frame that sent the message. */
-export type IpcCaller = { frameUrl: string };
+/** What a handler learns about the caller: the frame that sent the message (empty URL when it is gone). */
+export type IpcCaller = { frameUrl: string; isMainFrame: boolean };
 
 export type IpcHandler<C extends IpcChannel> = (input: z.output<(typeof IPC_CONTRACT)[C]['input']>, caller: IpcCaller) => Promise<IpcOutput<C>> | IpcOutput<C>;
 
@@ -31,7 +31,7 @@ export class IpcRegistry {
   private readonly handlers = new Map<string, (input: unknown, caller: IpcCaller) => unknown>();
 
   constructor(
-    private readonly isTrustedSender: (frameUrl: string) => boolean,
+    private readonly isTrustedSender: (caller: IpcCaller) => boolean,
     private readonly contract: Contract = IPC_CONTRACT,
   ) {}
 
@@ -62,8 +62,9 @@ export class IpcRegistry {
   }
 
   private async run(channel: string, rawInput: unknown, caller: IpcCaller): Promise<unknown> {
-    if (!this.isTrustedSender(caller.frameUrl)) {
-      throw new IpcError('forbidden_sender', `refused "${channel}" from a frame outside the console (${caller.frameUrl || 'no URL'})`);
+    if (!this.isTrustedSender(caller)) {
+      const where = !caller.frameUrl ? 'a frame that no longer exists' : caller.isMainFrame ? caller.frameUrl : `a subframe at ${caller.frameUrl}`;
+      throw new IpcError('forbidden_sender', `refused "${channel}" from a frame outside the console (${where})`);
     }
     const spec = this.contract[channel];
     const handler = this.handlers.get(channel);
