@@ -4,29 +4,16 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AssignmentRef, Resource } from '../../core/index.js';
-import { EntraConnector, type EntraConnectorDeps } from '../../sync-server/connectors/entra/index.js';
-import { EntraConnectorConfig, type EntraConnectorConfigInput } from '../../sync-server/connectors/config.js';
+import type { EntraConnector, EntraConnectorDeps } from '../../sync-server/connectors/entra/index.js';
+import type { EntraConnectorConfigInput } from '../../sync-server/connectors/config.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
+import { standinEntraConnector } from './helpers/entra.js';
 
 let graph: GraphStandin;
 const connectors: EntraConnector[] = [];
 
 function connectorFor(overrides: Partial<EntraConnectorConfigInput> = {}, deps: EntraConnectorDeps = {}): EntraConnector {
-  const config = EntraConnectorConfig.parse({
-    id: 'entra-test',
-    kind: 'entra',
-    tenantId: graph.tenantId,
-    clientId: graph.credentials.clientId,
-    clientSecret: graph.credentials.clientSecret,
-    authorityHost: graph.authorityHost,
-    graphBaseUrl: graph.origin,
-    disableInstanceDiscovery: true,
-    tlsCaPem: graph.caPem,
-    verifyReadIntervalMs: 20,
-    maxRetryWaitMs: 3000,
-    ...overrides,
-  });
-  const connector = new EntraConnector(config, deps);
+  const connector = standinEntraConnector(graph, { id: 'entra-test', verifyReadIntervalMs: 20, maxRetryWaitMs: 3000, ...overrides }, deps);
   connectors.push(connector);
   return connector;
 }

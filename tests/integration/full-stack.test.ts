@@ -10,6 +10,7 @@ import { createServer } from '../../sync-server/app.js';
 import { DEMO_ENTRA_GROUPS, DEMO_ENTRA_ROLES, DEMO_USERS } from '../../sync-server/demo/directory.js';
 import { seedEntraTenant } from '../../sync-server/demo/graph-tenant.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
+import { standinEntraSettings } from './helpers/entra.js';
 import { http, makeTempDataDir, startTestServer, type TestServer } from './helpers/server.js';
 
 const MINUTE = 60_000;
@@ -33,14 +34,7 @@ afterAll(async () => {
 function entraConfig(overrides: Record<string, unknown> = {}) {
   return {
     id: 'entra-demo',
-    kind: 'entra',
-    tenantId: graph.tenantId,
-    clientId: graph.credentials.clientId,
-    clientSecret: graph.credentials.clientSecret,
-    authorityHost: graph.authorityHost,
-    graphBaseUrl: graph.origin,
-    disableInstanceDiscovery: true,
-    tlsCaPem: graph.caPem,
+    ...standinEntraSettings(graph),
     // Reads far enough apart that three agreeing ones outlast the replica lag.
     verifyReadIntervalMs: 60,
     maxRetryWaitMs: 0,

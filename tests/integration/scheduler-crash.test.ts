@@ -7,6 +7,7 @@ import { verifyChain } from '../../core/index.js';
 import { SCHEDULER_MIGRATIONS } from '../../sync-server/scheduler/migrations.js';
 import { openStore, type Store } from '../../sync-server/store/index.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
+import { standinEntraSettings } from './helpers/entra.js';
 
 const GRANTS = 120;
 const WORKER = join(import.meta.dirname, '../../sync-server/scheduler/worker-cli.ts');
@@ -75,13 +76,8 @@ it('a worker killed with SIGKILL mid-batch and restarted revokes every due grant
     JSON.stringify([
       {
         id: 'entra-crash',
-        kind: 'entra',
-        tenantId: graph.tenantId,
-        clientId: graph.credentials.clientId,
-        clientSecret: graph.credentials.clientSecret,
-        authorityHost: graph.authorityHost,
-        graphBaseUrl: graph.origin,
-        disableInstanceDiscovery: true,
+        // The worker trusts the stand-in's CA through its environment (see startWorker).
+        ...standinEntraSettings(graph, 'environment'),
         // A small write budget keeps the run long enough to be cut in the middle.
         writeBudget: { writes: 60, perSeconds: 1 },
         verifyReadIntervalMs: 10,

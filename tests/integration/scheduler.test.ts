@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain, type Grant, type Resource } from '../../core/index.js';
 import { ConnectorRegistry } from '../../sync-server/connectors/registry.js';
-import { EntraConnector } from '../../sync-server/connectors/entra/index.js';
-import { EntraConnectorConfig, type EntraConnectorConfigInput } from '../../sync-server/connectors/config.js';
+import type { EntraConnector } from '../../sync-server/connectors/entra/index.js';
+import type { EntraConnectorConfigInput } from '../../sync-server/connectors/config.js';
 import { ManualConnector } from '../../sync-server/connectors/manual.js';
 import { startScheduler, type Scheduler, type SchedulerOptions } from '../../sync-server/scheduler/index.js';
 import { openStore, type Store } from '../../sync-server/store/index.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
+import { standinEntraConnector } from './helpers/entra.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -30,22 +31,9 @@ afterAll(async () => {
 });
 
 function entraConnector(overrides: Partial<EntraConnectorConfigInput> = {}): EntraConnector {
-  return new EntraConnector(
-    EntraConnectorConfig.parse({
-      id: 'entra-test',
-      kind: 'entra',
-      tenantId: graph.tenantId,
-      clientId: graph.credentials.clientId,
-      clientSecret: graph.credentials.clientSecret,
-      authorityHost: graph.authorityHost,
-      graphBaseUrl: graph.origin,
-      disableInstanceDiscovery: true,
-      tlsCaPem: graph.caPem,
-      verifyReadIntervalMs: 5,
-      maxAttempts: 2,
-      maxRetryWaitMs: 0,
-      ...overrides,
-    }),
+  return standinEntraConnector(
+    graph,
+    { id: 'entra-test', verifyReadIntervalMs: 5, maxAttempts: 2, maxRetryWaitMs: 0, ...overrides },
     // In-call waits are skipped; the scheduler's own retries run on the injected clock.
     { sleep: async () => undefined },
   );

@@ -14,11 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Grant } from '../../../core/index.js';
-import { EntraConnectorConfig } from '../../../sync-server/connectors/config.js';
 import { ConnectorRegistry } from '../../../sync-server/connectors/registry.js';
-import { EntraConnector } from '../../../sync-server/connectors/entra/index.js';
 import { startScheduler, type Scheduler } from '../../../sync-server/scheduler/index.js';
 import { openStore, type Store } from '../../../sync-server/store/index.js';
+import { standinEntraConnector } from '../../integration/helpers/entra.js';
 import { startGraphStandin, type GraphStandin } from '../../standins/graph/index.js';
 import type { BenchContext, BenchSuite } from '../types.js';
 
@@ -32,22 +31,12 @@ async function rig(throttling: boolean): Promise<Rig> {
   const store = openStore({ dataDir: dir });
   const registry = new ConnectorRegistry();
   registry.register(
-    new EntraConnector(
-      EntraConnectorConfig.parse({
-        id: 'entra-bench',
-        kind: 'entra',
-        tenantId: graph.tenantId,
-        clientId: graph.credentials.clientId,
-        clientSecret: graph.credentials.clientSecret,
-        authorityHost: graph.authorityHost,
-        graphBaseUrl: graph.origin,
-        disableInstanceDiscovery: true,
-        tlsCaPem: graph.caPem,
-        verifyReadIntervalMs: 500,
-        // Unthrottled runs measure the scheduler itself: the connector's own pacing is lifted too.
-        ...(throttling ? {} : { writeBudget: { writes: 1_000_000, perSeconds: 1 }, resourceUnitBudget: { units: 1_000_000, perSeconds: 1 } }),
-      }),
-    ),
+    standinEntraConnector(graph, {
+      id: 'entra-bench',
+      verifyReadIntervalMs: 500,
+      // Unthrottled runs measure the scheduler itself: the connector's own pacing is lifted too.
+      ...(throttling ? {} : { writeBudget: { writes: 1_000_000, perSeconds: 1 }, resourceUnitBudget: { units: 1_000_000, perSeconds: 1 } }),
+    }),
   );
   const groups: string[] = [];
   const at = new Date().toISOString();
