@@ -1,7 +1,7 @@
 import { APPROVERS, DEMO_PASSWORD, REQUESTERS } from './support/accounts.js';
 import { getRequest, serverUrl, submitRequest } from './support/api.js';
 import { saveScreenshot } from './support/screenshot.js';
-import { expect, openConsoleAs, test } from './fixtures.js';
+import { approveWhileOffline, expect, openConsoleAs, test } from './fixtures.js';
 import { SignInPage } from './pages/SignInPage.js';
 
 test('signs in, shows the queue with the signed-in user and sync state', async ({ page, context }, testInfo) => {
@@ -119,20 +119,14 @@ test('approves by keyboard and the grant appears', async ({ context }, testInfo)
 
 test('approves while offline; the decision waits and applies on reconnect', async ({ context }, testInfo) => {
   const created = await submitRequest(REQUESTERS.judy.username, REQUESTERS.judy.resourceId);
-  const { page, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
-  await expect(queue.row(created.id)).toBeVisible({ timeout: 10_000 });
-
-  await context.setOffline(true);
-  await console.expectOffline();
-  await queue.focusRequest(created.id, created.justification);
-  await queue.approveByKeyboard();
-  await console.expectChangesWaiting(1);
+  const session = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  const { page, console, queue } = session;
+  await approveWhileOffline(session, created);
   await expect(queue.row(created.id)).toContainText('Approval waiting to sync');
   await saveScreenshot(page, testInfo, '04-offline-waiting');
   expect((await getRequest(created.id)).status).toBe('pending_approval');
 
-  await context.setOffline(false);
-  await console.expectOnline();
+  await console.goOnline();
   await console.expectNothingWaiting();
   await expect(queue.row(created.id)).toHaveCount(0, { timeout: 15_000 });
   expect((await getRequest(created.id)).status).toBe('approved');
@@ -150,14 +144,12 @@ test('two approvers decide the same request: the second sees the rejection and i
     await expect(carol.queue.row(created.id)).toBeVisible({ timeout: 10_000 });
 
     // Carol decides on what she saw while her connection was down; Alice decides first for real.
-    await carolContext.setOffline(true);
-    await carol.console.expectOffline();
+    await carol.console.goOffline();
     await carol.queue.focusRequest(created.id, created.justification);
     await carol.queue.denyByKeyboard('Not covered by the change calendar');
     await carol.console.expectChangesWaiting(1);
 
-    await alice.queue.focusRequest(created.id, created.justification);
-    await alice.queue.approveByKeyboard();
+    await alice.queue.approveRequest(created.id, created.justification);
     await expect(alice.queue.row(created.id)).toHaveCount(0, { timeout: 15_000 });
 
     await carolContext.setOffline(false);
@@ -179,8 +171,7 @@ test('two approvers decide the same request: the second sees the rejection and i
 test('revokes a grant from the active list', async ({ context }, testInfo) => {
   const created = await submitRequest(REQUESTERS.bob.username, REQUESTERS.bob.resourceId);
   const { page, console, queue, grants } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
-  await queue.focusRequest(created.id, created.justification);
-  await queue.approveByKeyboard();
+  await queue.approveRequest(created.id, created.justification);
   await expect(queue.row(created.id)).toHaveCount(0, { timeout: 15_000 });
 
   await console.go('Active grants');
@@ -201,13 +192,9 @@ test('revokes a grant from the active list', async ({ context }, testInfo) => {
 
 test('a session that expires keeps unsent decisions and sends them after signing in again', async ({ context }, testInfo) => {
   const created = await submitRequest(REQUESTERS.grace.username, REQUESTERS.grace.resourceId);
-  const { page, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
-  await expect(queue.row(created.id)).toBeVisible({ timeout: 10_000 });
-  await context.setOffline(true);
-  await console.expectOffline();
-  await queue.focusRequest(created.id, created.justification);
-  await queue.approveByKeyboard();
-  await console.expectChangesWaiting(1);
+  const session = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  const { page, console } = session;
+  await approveWhileOffline(session, created);
 
   // The server ends the session while the console is offline (an admin revoked it, or it timed out).
   const token = (await page.evaluate('localStorage.getItem("jit.session")')) as string;

@@ -23,5 +23,13 @@ export async function openConsoleAs(context: BrowserContext, username: string, d
   return session;
 }
 
+/** Approves a request the console shows while it is offline: the decision stays on the device, waiting to sync. */
+export async function approveWhileOffline(session: ConsoleSession, request: { id: string; justification: string }): Promise<void> {
+  await expect(session.queue.row(request.id)).toBeVisible({ timeout: 10_000 });
+  await session.console.goOffline();
+  await session.queue.approveRequest(request.id, request.justification);
+  await session.console.expectChangesWaiting(1);
+}
+
 export const test = base;
 export { expect };

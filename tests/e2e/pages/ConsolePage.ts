@@ -25,6 +25,17 @@ export class ConsolePage {
     await expect(this.syncState()).toContainText('Offline', { timeout: 20_000 });
   }
 
+  /** Cuts this console's network (its whole browser context) and waits until it says it is offline. */
+  async goOffline(): Promise<void> {
+    await this.page.context().setOffline(true);
+    await this.expectOffline();
+  }
+
+  async goOnline(): Promise<void> {
+    await this.page.context().setOffline(false);
+    await this.expectOnline();
+  }
+
   async expectChangesWaiting(count: number): Promise<void> {
     await expect(this.waiting()).toHaveText(`${count} ${count === 1 ? 'change' : 'changes'} waiting`);
   }

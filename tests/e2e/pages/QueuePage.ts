@@ -31,6 +31,12 @@ export class QueuePage {
     await this.page.keyboard.press('Escape');
   }
 
+  /** Finds a request by searching for it and approves it with the keyboard. */
+  async approveRequest(requestId: string, searchText: string): Promise<void> {
+    await this.focusRequest(requestId, searchText);
+    await this.approveByKeyboard();
+  }
+
   async approveByKeyboard(): Promise<void> {
     await this.page.keyboard.press('a');
   }
