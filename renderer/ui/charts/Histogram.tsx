@@ -1,5 +1,5 @@
 import { useId, useMemo, type ReactNode } from 'react';
-import { countAxis, CountGrid, HatchPattern, YAxisTitle } from './axes.js';
+import { countAxis, CountGrid, HatchPattern, plotArea, YAxisTitle } from './axes.js';
 import { ChartFrame, EmptyChart } from './ChartFrame.js';
 import { describeDistribution, durationHistogram, formatEdge, formatMs, type Distribution } from './scale.js';
 
@@ -77,8 +77,7 @@ export function DurationHistogram({ title, subtitle, values, xLabel, noun, summa
   return (
     <ChartFrame title={title} subtitle={subtitle} summary={summary} legend={legend} table={table} empty={null} testId={testId}>
       {({ width, titleId, summaryId }) => {
-        const plotW = Math.max(120, width - MARGIN.left - MARGIN.right);
-        const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+        const { plotW, plotH } = plotArea(width, HEIGHT, MARGIN);
         const slots = histogram.bins.length;
         const slotW = plotW / slots;
         // Regular bins are linear in time; the overflow bin takes one slot at the end.

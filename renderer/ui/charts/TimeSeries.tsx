@@ -1,5 +1,5 @@
 import { useId, useMemo, type ReactNode } from 'react';
-import { countAxis, CountGrid, HatchPattern, YAxisTitle } from './axes.js';
+import { countAxis, CountGrid, HatchPattern, plotArea, YAxisTitle } from './axes.js';
 import { ChartFrame, EmptyChart } from './ChartFrame.js';
 import { type BucketSize, type TimeBucket } from './scale.js';
 
@@ -93,8 +93,7 @@ export function TimeSeriesChart({
   return (
     <ChartFrame title={title} subtitle={subtitle} summary={summary} legend={legend} table={table} empty={null} testId={testId}>
       {({ width, titleId, summaryId }) => {
-        const plotW = Math.max(120, width - MARGIN.left - MARGIN.right);
-        const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+        const { plotW, plotH } = plotArea(width, HEIGHT, MARGIN);
         const slotW = plotW / Math.max(1, buckets.length);
         const barW = Math.max(1, Math.min(36, slotW * 0.72));
         const { ticks: yTicks, yOf } = countAxis(Math.max(...buckets.map((b) => b.values.reduce((a, v) => a + v, 0))), plotH);

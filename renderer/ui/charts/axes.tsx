@@ -1,6 +1,13 @@
 import type { ReactNode } from 'react';
 import { countTicks } from './scale.js';
 
+export type Margin = { top: number; right: number; bottom: number; left: number };
+
+/** The drawing area inside a chart's margins; never narrower than 120 px, so a squeezed chart stays legible. */
+export function plotArea(width: number, height: number, margin: Margin): { plotW: number; plotH: number } {
+  return { plotW: Math.max(120, width - margin.left - margin.right), plotH: height - margin.top - margin.bottom };
+}
+
 /** A count axis from 0 to a round top: its ticks and where a count sits in a plot `plotH` tall. */
 export function countAxis(maxCount: number, plotH: number): { ticks: number[]; yOf(n: number): number } {
   const ticks = countTicks(maxCount);
