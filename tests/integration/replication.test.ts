@@ -99,16 +99,18 @@ async function approve(db: JitDatabase, actorId: string, request: AccessRequest,
   return sendCommand(db, { type: 'request.approve', payload: { requestId: request.id, reason }, actorId, baseRevision: request.revision });
 }
 
+// The in-process server of the current test and its organisation's tokens (see startServer).
+let server: TestServer;
+let tokens: Awaited<ReturnType<typeof setUpOrganisation>>;
+
+/** A fresh in-process server with the test organisation, closed after the test. */
+async function startServer(): Promise<void> {
+  server = await startTestServer();
+  cleanups.unshift(() => server.close());
+  tokens = await setUpOrganisation(server.url, server.adminToken);
+}
+
 describe('replication with the real sync server', () => {
-  let server: TestServer;
-  let tokens: Awaited<ReturnType<typeof setUpOrganisation>>;
-
-  async function startServer() {
-    server = await startTestServer();
-    cleanups.unshift(() => server.close());
-    tokens = await setUpOrganisation(server.url, server.adminToken);
-  }
-
   it('applies a command written before replication started, and its result arrives', async () => {
     await startServer();
     const request = await createRequest(server.url, tokens.rita, 'nightly payroll fix');
@@ -214,15 +216,6 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string)
 }
 
 describe('one live connection for all collections', () => {
-  let server: TestServer;
-  let tokens: Awaited<ReturnType<typeof setUpOrganisation>>;
-
-  async function startServer() {
-    server = await startTestServer();
-    cleanups.unshift(() => server.close());
-    tokens = await setUpOrganisation(server.url, server.adminToken);
-  }
-
   it('a change in two collections arrives over the one connection, without a pull', async () => {
     await startServer();
     const seen = watchRequests(server);
