@@ -4,7 +4,16 @@ import { Id, IsoTime } from './common.js';
 /** Work for a person: an escalated revocation, a manual provisioning, a drift alert. */
 export const Task = z.object({
   id: Id,
-  kind: z.enum(['revocation_escalation', 'provision_escalation', 'manual_provision', 'manual_revoke', 'drift_alert', 'approval_escalation']),
+  kind: z.enum([
+    'revocation_escalation',
+    'provision_escalation',
+    'manual_provision',
+    'manual_revoke',
+    'drift_alert',
+    'approval_escalation',
+    /** A break-glass self-approval always gets a second person's review afterwards. */
+    'break_glass_review',
+  ]),
   title: z.string().min(1).max(512),
   detail: z.string().max(8192).default(''),
   assigneeId: Id.nullable().default(null),

@@ -1,4 +1,4 @@
-import { decideRequest, err, ok, PENDING_REQUEST_STATES } from '../../core/index.js';
+import { decideRequest, err, ok, PENDING_REQUEST_STATES, type AccessRequest } from '../../core/index.js';
 import { describeRequestOutcome, stillEligible, type UseCase, type UseCaseContext } from './context.js';
 import { createGrantForApproved } from './grant-for-request.js';
 
@@ -41,6 +41,7 @@ function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCase
     if (!withGrant.ok) return withGrant;
     next = withGrant.value;
     subjectIds.push(next.grantId as string);
+    if (recorded?.breakGlass) subjectIds.push(openBreakGlassReview(next, recorded.reason, ctx));
   }
   ctx.store.put('requests', next);
 
@@ -54,6 +55,38 @@ function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCase
           ? `approval recorded; request ${next.id} moves to step ${next.currentStep + 1} of ${steps.length}: ${steps[next.currentStep]?.name ?? ''}`
           : `approval recorded; step "${stepName}" still needs other approvers`;
   return ok({ message, subjectIds });
+}
+
+const BREAK_GLASS_REVIEW_HOURS = 24;
+
+/**
+ * Break-glass skips the approval chain, so its compensating control is a mandatory review by a
+ * second person: the resource owner, or an admin when the owner is the one who broke the glass.
+ */
+function openBreakGlassReview(request: AccessRequest, reason: string, ctx: UseCaseContext): string {
+  const resource = ctx.store.get('resources', request.resourceId);
+  const ownerId = resource && resource.ownerId !== request.requesterId ? resource.ownerId : null;
+  const now = ctx.now.toISOString();
+  const id = `t-break-glass-${request.id}`;
+  ctx.store.put('tasks', {
+    id,
+    kind: 'break_glass_review',
+    title: `Review break-glass access: ${resource?.name ?? request.resourceId} for ${ctx.names(request.requesterId)}`,
+    detail: `${ctx.names(request.requesterId)} approved their own request under break-glass. Reason given: ${reason}`.slice(0, 8192),
+    assigneeId: ownerId,
+    grantId: request.grantId,
+    requestId: request.id,
+    resourceId: request.resourceId,
+    severity: 'critical',
+    status: 'open',
+    createdAt: now,
+    dueAt: new Date(ctx.now.getTime() + BREAK_GLASS_REVIEW_HOURS * 3_600_000).toISOString(),
+    closedAt: null,
+    closedBy: null,
+    updatedAt: now,
+  });
+  ctx.audit('task.created', 'task', id, { kind: 'break_glass_review', requestId: request.id, grantId: request.grantId, assigneeId: ownerId });
+  return id;
 }
 
 export const requestApprove: UseCase<'request.approve'> = (payload, ctx) => decide('approve', payload, ctx);

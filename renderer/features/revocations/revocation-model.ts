@@ -53,7 +53,8 @@ export const RECEIPT_PURPOSE: Record<Verification['purpose'], string> = {
   drift_check: 'Drift check',
 };
 
-export const ESCALATION_KINDS: readonly Task['kind'][] = ['revocation_escalation', 'provision_escalation'];
+/** Work that needs a person now; a break-glass review is listed with them until a second person signs it off. */
+export const ESCALATION_KINDS: readonly Task['kind'][] = ['revocation_escalation', 'provision_escalation', 'break_glass_review'];
 export const FAILED_STATES: readonly Grant['status'][] = ['revoke_failed', 'provision_failed'];
 /** Grants whose access should be there now or is about to be removed. */
 export const SCHEDULED_STATES: readonly Grant['status'][] = ['provisioning', 'active'];
