@@ -8,6 +8,7 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(root, 'out/main'),
+      // ES module: electron-store 11 is ESM-only, and Electron 45 loads an ESM main natively.
       lib: { entry: resolve(root, 'main/index.ts'), formats: ['es'] },
     },
   },

@@ -22,6 +22,7 @@ describe('buildCsp', () => {
     const csp = buildCsp({ serverUrl: 'http://127.0.0.1:8787' });
     expect(directive(csp, 'default-src')).toEqual(["'none'"]);
     expect(directive(csp, 'script-src')).toEqual(["'self'"]);
+    expect(directive(csp, 'style-src')).toEqual(["'self'"]);
     expect(directive(csp, 'object-src')).toEqual(["'none'"]);
     expect(directive(csp, 'frame-ancestors')).toEqual(["'none'"]);
     expect(directive(csp, 'form-action')).toEqual(["'none'"]);
@@ -31,6 +32,7 @@ describe('buildCsp', () => {
   it('in development allows the dev server and its hot-reload websocket', () => {
     const csp = buildCsp({ serverUrl: 'http://127.0.0.1:8787', devServerUrl: 'http://localhost:5173' });
     expect(directive(csp, 'script-src')).toContain('http://localhost:5173');
+    expect(directive(csp, 'style-src')).toEqual(["'self'", "'unsafe-inline'"]);
     expect(directive(csp, 'connect-src')).toEqual(["'self'", 'http://127.0.0.1:8787', 'http://localhost:5173', 'ws://localhost:5173']);
   });
 });

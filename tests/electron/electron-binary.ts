@@ -14,9 +14,15 @@ export function findElectronBinary(): { path: string } | { missing: string } {
     return { missing: 'the electron package is not installed' };
   }
   const pathFile = path.join(packageDir, 'path.txt');
-  if (!existsSync(pathFile)) return { missing: `the Electron binary was never downloaded (${pathFile} is absent; run "npx install-electron")` };
-  const relative = readFileSync(pathFile, 'utf8').trim();
-  const binary = process.env.ELECTRON_OVERRIDE_DIST_PATH ? path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, relative) : path.join(packageDir, 'dist', relative);
+  const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : null;
+  // Same rule as electron's index.js: an override folder wins, and names the binary `electron` by default.
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  if (override) {
+    const binary = path.join(override, relative ?? 'electron');
+    return existsSync(binary) ? { path: binary } : { missing: `ELECTRON_OVERRIDE_DIST_PATH names ${binary}, which does not exist` };
+  }
+  if (!relative) return { missing: `the Electron binary was never downloaded (${pathFile} is absent; run "npx install-electron")` };
+  const binary = path.join(packageDir, 'dist', relative);
   if (!existsSync(binary)) return { missing: `the Electron binary is missing at ${binary}` };
   return { path: binary };
 }
