@@ -81,6 +81,16 @@ describe('command processor', () => {
     expect(store.list('audit', { order: 'desc', limit: 1 })[0]).toMatchObject({ type: 'command.rejected', subjectId: result.id, data: { code: 'invalid_input' } });
   });
 
+  it('keeps a rejected command, but not an oversized payload every console would replicate', () => {
+    const huge = send('u-bob', 'request.create', { resourceId: 'res-entra-global-reader', durationMinutes: 60, justification: 'x'.repeat(100_000) });
+    expect(huge).toMatchObject({ status: 'rejected', code: 'invalid_input' });
+    expect(huge.message).toMatch(/justification/);
+    const stored = store.get('commands', huge.id);
+    expect(stored?.type).toBe('request.create');
+    expect(JSON.stringify(stored?.payload).length).toBeLessThan(1_000);
+    expect(stored?.payload).toEqual({ omitted: expect.stringMatching(/not kept/) });
+  });
+
   it('throws only when there is nothing to record a result against', () => {
     expect(() => processor.apply({ id: 'bad id!', type: 'request.create', actorId: 'u-bob', payload: {}, createdAt: clock.toISOString() })).toThrow(InvalidCommandError);
     expect(() => processor.apply({ id: 'ok-id', type: 'request.explode', actorId: 'u-bob', payload: {}, createdAt: clock.toISOString() })).toThrow(/type: must be one of/);

@@ -87,6 +87,15 @@ class Rejection extends Error {
 
 type Issue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
 
+/** A rejected command is replicated to every console: an oversized payload is summarised, not kept. */
+export const MAX_REJECTED_PAYLOAD_CHARS = 16 * 1024;
+
+function keepRejectedSmall(command: Command): Command {
+  const size = JSON.stringify(command.payload).length;
+  if (size <= MAX_REJECTED_PAYLOAD_CHARS) return command;
+  return { ...command, payload: { omitted: `the rejected payload of ${size} characters is not kept` } };
+}
+
 /** "payload.policy.requireTicket: ..."; an unknown field is named itself, not its parent object. */
 function describeIssue(prefix: string, issue: Issue | undefined): { field: string; message: string } {
   const unknown = issue?.code === 'unrecognized_keys' && issue.keys && issue.keys.length > 0 ? issue.keys : null;
@@ -169,7 +178,7 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
           subjectIds: [],
           appliedAt: nowIso,
         });
-        if (envelope) store.put('commands', envelope);
+        if (envelope) store.put('commands', keepRejectedSmall(envelope));
         store.appendAudit({
           type: 'command.rejected',
           actorId,
