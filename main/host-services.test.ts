@@ -36,7 +36,8 @@ describe('SettingsService', () => {
 
   it('refuses an invalid server URL naming the field', () => {
     const settings = new SettingsService(memoryStore());
-    expect(() => settings.update({ serverUrl: 'file:///etc' })).toThrow(/http\(s\) URL/);
+    expect(() => settings.update({ serverUrl: 'file:///etc' })).toThrow(/https URL/);
+    expect(() => settings.update({ serverUrl: 'http://jit.example.com' })).toThrow(/plain http only for localhost/);
   });
 
   it('repairs a hand-edited file field by field', () => {

@@ -13,17 +13,26 @@ export { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, IPC_PREFIX };
 export const ThemePreference = z.enum(['system', 'light', 'dark']);
 export type ThemePreference = z.infer<typeof ThemePreference>;
 
+/** Loopback hosts, where plain http never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** The sync server's address: https, or plain http only on this machine (bearer tokens travel on it). */
+export function isAcceptableServerUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    if (url.hostname === '' || url.username !== '' || url.password !== '') return false;
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
 const httpUrl = z
   .string()
   .max(2048)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' || url.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
+  .refine(isAcceptableServerUrl, 'must be an https URL (plain http only for localhost, 127.x.x.x or [::1])');
 
 export const WindowBounds = z.object({
   x: z.number().int(),

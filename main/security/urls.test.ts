@@ -42,6 +42,13 @@ describe('navigation and external links', () => {
   it('reduces a server URL to its origin and refuses non-http ones', () => {
     expect(serverOrigin('https://jit.example.com:8443/api/v1')).toBe('https://jit.example.com:8443');
     expect(serverOrigin('ftp://jit.example.com')).toBeNull();
+    // Bearer tokens travel to the server: plain http only when it never leaves the machine.
+    expect(serverOrigin('http://jit.example.com')).toBeNull();
+    expect(serverOrigin('http://10.0.0.5:8787')).toBeNull();
+    expect(serverOrigin('http://127.0.0.1:8787/')).toBe('http://127.0.0.1:8787');
+    expect(serverOrigin('http://localhost:8787')).toBe('http://localhost:8787');
+    expect(serverOrigin('http://[::1]:8787')).toBe('http://[::1]:8787');
+    expect(serverOrigin('https://user:secret@jit.example.com')).toBeNull();
     expect(serverOrigin('')).toBeNull();
     expect(serverOrigin(null)).toBeNull();
   });

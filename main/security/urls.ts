@@ -4,6 +4,8 @@
  * in development, from the Vite dev server.
  */
 
+import { isAcceptableServerUrl } from '../../preload/api.js';
+
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'console';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
@@ -48,12 +50,11 @@ export function isSafeExternalUrl(targetUrl: string): boolean {
   return url.protocol === 'https:' && url.username === '' && url.password === '' && url.hostname !== '';
 }
 
-/** The server URL the user configured, reduced to an origin for CSP and checks; null when invalid. */
+/** The server URL the user configured, reduced to an origin for CSP and checks; null when invalid or plain http off this machine. */
 export function serverOrigin(serverUrl: string | null | undefined): string | null {
   if (!serverUrl) return null;
-  const url = parse(serverUrl);
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return null;
-  return url.origin;
+  if (!isAcceptableServerUrl(serverUrl)) return null;
+  return new URL(serverUrl).origin;
 }
 
 /**
