@@ -87,10 +87,10 @@ type StreamItem = RxReplicationPullStreamItem<unknown, Checkpoint>;
 /**
  * Documents per pull page. The first sync of a large collection costs per page as well as per
  * document (a request, a storage bulk write, a checkpoint write; RxDB's memory storage even merges
- * every page into its sorted indexes), so pages are large: 120k documents pulled in ~1.5x less time
- * than with 500-document pages. Larger pages gain little more and block the UI thread longer.
+ * every page into its sorted indexes), so pages are the largest the server allows: 120k documents
+ * pulled in ~1.5x less time with 2000-document pages than with 500, and ~8% less again with 5000.
  */
-export const DEFAULT_PULL_BATCH_SIZE = 2000;
+export const DEFAULT_PULL_BATCH_SIZE = 5000;
 const PUSH_BATCH_SIZE = 50;
 const RECONNECT_BASE_MS = 250;
 

@@ -82,6 +82,26 @@ export function auditEventFromRow(row: AuditRow): AuditEvent {
   };
 }
 
+/**
+ * The wire JSON of an audit row (the fields of auditEventFromRow, in its order, then `_deleted`),
+ * with the stored `data` text spliced in rather than parsed and serialised again.
+ */
+function auditEventJsonFromRow(row: AuditRow): string {
+  const str = JSON.stringify;
+  return `{"id":${str(row.id)},"seq":${row.seq},"type":${str(row.type)},"actorId":${str(row.actor_id)},"at":${str(row.at)},"subjectType":${str(row.subject_type)},"subjectId":${str(row.subject_id)},"data":${row.data},"prevHash":${str(row.prev_hash)},"hash":${str(row.hash)},"_deleted":false}`;
+}
+
+/**
+ * A stored document's JSON object text with `_deleted` set. Appended last, it wins over any
+ * `_deleted` already in the text, as the spread in pull() does.
+ */
+function withDeletedFlag(docJson: string, deleted: boolean): string {
+  // Stored by JSON.stringify of an object: `{...}` without surrounding whitespace.
+  if (docJson.charCodeAt(docJson.length - 1) !== 0x7d) throw new Error(`stored document is not a JSON object: ${docJson.slice(0, 60)}`);
+  const open = docJson.slice(0, -1);
+  return open === '{' ? `{"_deleted":${deleted}}` : `${open},"_deleted":${deleted}}`;
+}
+
 /** Reads the audit chain from any better-sqlite3 handle (the verify CLI opens the file read-only). */
 export function* readAuditEvents(db: Database.Database, fromSeq = 1): IterableIterator<AuditEvent> {
   const rows = db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq').iterate(fromSeq) as IterableIterator<AuditRow>;
@@ -316,6 +336,26 @@ class SqliteStore implements Store {
       }
     }
     return { sql: clauses.join(' AND '), params };
+  }
+
+  pullJson(collection: CollectionName, checkpoint: Checkpoint | null, batchSize: number): string {
+    const after = checkpoint?.seq ?? 0;
+    const limit = Math.max(1, Math.floor(batchSize));
+    // The stored JSON text is spliced in as it is: parsing it only to serialise it again was most
+    // of the server's cost of a first sync.
+    let documents: string[];
+    let last: { seq: number; id: string } | undefined;
+    if (collection === 'audit') {
+      const rows = this.stmts.auditPull.all(after, limit) as AuditRow[];
+      documents = rows.map(auditEventJsonFromRow);
+      last = rows[rows.length - 1];
+    } else {
+      const rows = this.stmts.pull.all(collection, after, limit) as { seq: number; id: string; doc: string; deleted: number }[];
+      documents = rows.map((row) => withDeletedFlag(row.doc, row.deleted === 1));
+      last = rows[rows.length - 1];
+    }
+    const next: Checkpoint = last ? { seq: last.seq, id: last.id } : (checkpoint ?? { seq: 0, id: '' });
+    return `{"documents":[${documents.join(',')}],"checkpoint":${JSON.stringify({ seq: next.seq, id: next.id })}}`;
   }
 
   pull<C extends CollectionName>(collection: C, checkpoint: Checkpoint | null, batchSize: number): PullResponse<CollectionDoc<C>> {

@@ -97,6 +97,16 @@ describe('documents', () => {
     expect(page.documents).toEqual([expect.objectContaining({ id: 'u1', _deleted: true })]);
   });
 
+  it('serialises a pull page as JSON that reads back as the same page, tombstones and idle checkpoints included', () => {
+    store.put('users', user('u1', { displayName: 'Quote " and \\ and \u2028' }));
+    store.put('users', user('u2'));
+    store.remove('users', 'u1');
+    for (const checkpoint of [null, { seq: 1, id: 'u1' }, { seq: 3, id: 'u1' }]) {
+      expect(JSON.parse(store.pullJson('users', checkpoint, 10))).toEqual(store.pull('users', checkpoint, 10));
+    }
+    expect(JSON.parse(store.pullJson('users', null, 10)).documents).toEqual([expect.objectContaining({ id: 'u2', _deleted: false }), expect.objectContaining({ id: 'u1', _deleted: true })]);
+  });
+
   it('lists by indexed status and expiry, by field equality, newest first', () => {
     store.put('grants', grant('g1', 'active', '2030-01-01T10:30:00.000Z'));
     store.put('grants', grant('g2', 'active', '2030-01-01T12:00:00.000Z'));
@@ -182,6 +192,8 @@ describe('audit chain', () => {
     expect(events[1]?.prevHash).toBe(events[0]?.hash);
     expect(verifyChain(store.auditEvents())).toMatchObject({ ok: true, events: 5, headHash: events[4]?.hash });
     expect(store.pull('audit', { seq: 3, id: 'ae-3' }, 10).documents.map((d) => d.id)).toEqual(['ae-4', 'ae-5']);
+    expect(JSON.parse(store.pullJson('audit', { seq: 3, id: 'ae-3' }, 10))).toEqual(store.pull('audit', { seq: 3, id: 'ae-3' }, 10));
+    expect(JSON.parse(store.pullJson('audit', null, 2)).documents[1]).toEqual({ ...events[1], _deleted: false });
     expect(store.get('audit', 'ae-2')).toEqual(events[1]);
     expect(() => store.put('audit', events[0] as never)).toThrow(/appendAudit/);
   });

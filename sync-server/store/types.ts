@@ -111,6 +111,8 @@ export interface Store {
   count(collection: CollectionName, filter?: ListFilter): number;
   /** Documents after the checkpoint in seq order; the same checkpoint back when nothing is new. */
   pull<C extends CollectionName>(collection: C, checkpoint: Checkpoint | null, batchSize: number): PullResponse<CollectionDoc<C>>;
+  /** The same page as pull(), already serialised as PullResponse JSON (stored JSON is not parsed again). */
+  pullJson(collection: CollectionName, checkpoint: Checkpoint | null, batchSize: number): string;
 
   /** Seals the event against the current head hash and appends it, in the caller's transaction. */
   appendAudit(input: AuditInput): AuditEvent;
