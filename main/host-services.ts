@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, HostSettings, type SettingsPatch, type WindowBounds } from '../preload/api.js';
+import { DEFAULT_SETTINGS, DesktopHostSettings, type HostSettings, type SettingsPatch, type WindowBounds } from '../preload/api.js';
 import type { IpcRegistry } from './ipc/registry.js';
 
 /** Where settings persist: electron-store in the app, a Map in tests. */
@@ -20,19 +20,19 @@ export class SettingsService {
   get(): HostSettings {
     const raw = this.store.get(SETTINGS_KEY);
     const merged = { ...DEFAULT_SETTINGS, ...(raw && typeof raw === 'object' ? raw : {}) };
-    const parsed = HostSettings.safeParse(merged);
+    const parsed = DesktopHostSettings.safeParse(merged);
     if (parsed.success) return parsed.data;
     // Keep the fields that are still valid.
     const repaired: Record<string, unknown> = { ...DEFAULT_SETTINGS };
     for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof HostSettings>) {
-      const field = HostSettings.shape[key].safeParse(merged[key]);
+      const field = DesktopHostSettings.shape[key].safeParse(merged[key]);
       if (field.success) repaired[key] = field.data;
     }
-    return HostSettings.parse(repaired);
+    return DesktopHostSettings.parse(repaired);
   }
 
   update(patch: SettingsPatch): HostSettings {
-    const next = HostSettings.parse({ ...this.get(), ...patch });
+    const next = DesktopHostSettings.parse({ ...this.get(), ...patch });
     this.store.set(SETTINGS_KEY, next);
     for (const listener of this.listeners) listener(next);
     return next;

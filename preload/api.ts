@@ -32,6 +32,22 @@ export function isAcceptableServerUrl(value: string): boolean {
 const httpUrl = z
   .string()
   .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+/**
+ * The desktop app is stricter than the web console: the web console talks to the origin it was
+ * loaded from (already http or https), while the desktop app sends its token wherever it is told.
+ */
+const desktopServerUrl = z
+  .string()
+  .max(2048)
   .refine(isAcceptableServerUrl, 'must be an https URL (plain http only for localhost, 127.x.x.x or [::1])');
 
 export const WindowBounds = z.object({
@@ -58,6 +74,9 @@ export const HostSettings = z.object({
   windowBounds: WindowBounds.nullable(),
 });
 export type HostSettings = z.infer<typeof HostSettings>;
+
+/** What the desktop app stores: the same settings with the stricter server address rule. */
+export const DesktopHostSettings = HostSettings.extend({ serverUrl: desktopServerUrl.nullable() });
 
 export const DEFAULT_SETTINGS: HostSettings = { serverUrl: null, theme: 'system', lastUsername: '', user: null, windowBounds: null };
 
