@@ -21,7 +21,8 @@ const UpsertedResource = Resource.omit({ updatedAt: true }).extend({ target: Res
 export const CommandPayloads = {
   'request.create': z.strictObject({
     /** Client-chosen id so an offline client can refer to the request before it syncs. */
-    requestId: Id.optional(),
+    /** Shorter than other ids: the grant (`g-<id>`) and its tasks are named after it. */
+    requestId: Id.max(100, 'must be at most 100 characters').optional(),
     resourceId: Id,
     durationMinutes: DurationMinutes,
     justification: z.string().max(4096).default(''),

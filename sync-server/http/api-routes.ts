@@ -6,6 +6,7 @@ import {
   AccessRequest,
   AccountRole,
   checkEligibility,
+  CommandPayloads,
   CommandResult,
   CommandType,
   DurationMinutes,
@@ -90,7 +91,7 @@ const CommandBody = z.strictObject({
   baseRevision: z.number().int().min(0).nullable().optional(),
 });
 const RequestBody = z.strictObject({
-  requestId: Id.optional(),
+  requestId: CommandPayloads['request.create'].shape.requestId,
   resourceId: Id,
   durationMinutes: DurationMinutes,
   justification: z.string().max(4096).default(''),

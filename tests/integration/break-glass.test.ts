@@ -49,3 +49,14 @@ describe('break-glass', () => {
     expect(srv.store.get('tasks', `t-break-glass-${REQUEST}`)?.status).toBe('done');
   });
 });
+
+describe('request ids', () => {
+  it('a client-chosen request id leaves room for the grant and task ids named after it', async () => {
+    const tooLong = await http('POST', `${srv.url}/api/v1/requests`, {
+      token: bob,
+      body: { requestId: `r-${'x'.repeat(120)}`, resourceId: 'res-entra-global-reader', durationMinutes: 30, justification: 'triage' },
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.field).toBe('requestId');
+  });
+});
