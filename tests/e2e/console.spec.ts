@@ -96,8 +96,9 @@ test('selects with x and approves the selection with shift+a', async ({ context 
   expect((await getRequest(second.id)).status).toBe('approved');
 });
 
-test('approves by keyboard and the grant appears', async ({ context }, testInfo) => {
-  const created = await submitRequest(REQUESTERS.frank.username, REQUESTERS.frank.resourceId);
+test('approves by keyboard and the grant becomes active, verified in the directory', async ({ context }, testInfo) => {
+  // An Entra resource: the scheduler provisions it in the demo tenant and reads it back.
+  const created = await submitRequest(REQUESTERS.dave.username, REQUESTERS.dave.resourceId);
   const { page, console, queue, grants } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
   await queue.focusRequest(created.id, created.justification);
   await expect(queue.detail()).toContainText(created.justification);
@@ -111,8 +112,8 @@ test('approves by keyboard and the grant appears', async ({ context }, testInfo)
   await grants.expectLoaded();
   const row = grants.rowForRequest(created.id);
   await expect(row).toBeVisible({ timeout: 15_000 });
-  // Grants turn active when the scheduler has provisioned them; until then they are provisioning.
-  await expect(row).toContainText(/Provisioning|Active/);
+  await expect(row).toContainText('Active', { timeout: 15_000 });
+  await expect(row).toContainText('Verified effective', { timeout: 15_000 });
   await expect(row).toContainText(/left/);
   await saveScreenshot(page, testInfo, '03-approved-grant');
 });
