@@ -2,39 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../schema/directory.js';
 import type { AccessProfile } from '../schema/policy.js';
 import type { Resource } from '../schema/resource.js';
+import { makeResource, makeUser } from '../test-fixtures.js';
 import { checkEligibility, isProfileMember } from './eligibility.js';
 
 const at = '2025-03-01T10:00:00.000Z';
 
-const user = (over: Partial<DirectoryUser> = {}): DirectoryUser => ({
-  id: 'u-ann',
-  username: 'ann',
-  displayName: 'Ann Analyst',
-  email: '',
-  department: 'finance',
-  managerId: null,
-  roles: ['requester'],
-  externalIds: {},
-  disabled: false,
-  updatedAt: at,
-  ...over,
-});
+const user = (over: Partial<DirectoryUser> = {}): DirectoryUser =>
+  makeUser({ id: 'u-ann', username: 'ann', displayName: 'Ann Analyst', department: 'finance', updatedAt: at, ...over });
 
-const resource = (over: Partial<Resource> = {}): Resource => ({
-  id: 'res-sql',
-  name: 'SQL admins',
-  description: '',
-  kind: 'entra_group',
-  connector: 'entra',
-  connectorId: 'entra-1',
-  target: { externalId: 'g-1' },
-  ownerId: 'u-owner',
-  sensitivity: 'high',
-  policyIds: ['p-1'],
-  archived: false,
-  updatedAt: at,
-  ...over,
-});
+const resource = (over: Partial<Resource> = {}): Resource => makeResource({ id: 'res-sql', name: 'SQL admins', updatedAt: at, ...over });
 
 const profile = (over: Partial<AccessProfile> = {}): AccessProfile => ({
   id: 'prof-1',

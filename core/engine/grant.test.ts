@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Grant } from '../schema/grant.js';
 import type { AccessRequest, ResolvedPolicy } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
+import { makeResource } from '../test-fixtures.js';
 import { extendGrant, grantFromRequest, markFailed, markProvisioned, markRevoked, markVerifiedGone, requestRevocation } from './grant.js';
 
 const MINUTE = 60_000;
@@ -24,20 +25,7 @@ const resolved = (over: Partial<ResolvedPolicy> = {}): ResolvedPolicy => ({
   ...over,
 });
 
-const resource: Resource = {
-  id: 'res-1',
-  name: 'Payroll DB admins',
-  description: '',
-  kind: 'entra_group',
-  connector: 'entra',
-  connectorId: 'entra-1',
-  target: { externalId: 'g-1' },
-  ownerId: 'u-owner',
-  sensitivity: 'high',
-  policyIds: ['p-1'],
-  archived: false,
-  updatedAt: t0.toISOString(),
-};
+const resource: Resource = makeResource({ updatedAt: t0.toISOString() });
 
 const approvedRequest = (durationMinutes: number, policy: ResolvedPolicy = resolved()): AccessRequest => ({
   id: 'r-1',

@@ -4,45 +4,22 @@ import type { DirectoryUser } from '../schema/directory.js';
 import { AccessPolicy, ApprovalStep, type AccessProfile } from '../schema/policy.js';
 import type { AccessRequest, ResolvedPolicy } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
+import { makeResource, makeUser } from '../test-fixtures.js';
 import { cancelRequest, createRequest, decideRequest, expireRequest, type Approver, type NewRequestInput, type RequestWorld } from './request.js';
 
 const now = new Date('2025-03-03T10:00:00.000Z');
 const at = now.toISOString();
 const minutesLater = (m: number) => new Date(now.getTime() + m * 60_000);
 
-const person = (id: string, displayName: string, roles: DirectoryUser['roles'] = ['approver'], over: Partial<DirectoryUser> = {}): DirectoryUser => ({
-  id,
-  username: id,
-  displayName,
-  email: '',
-  department: 'it',
-  managerId: null,
-  roles,
-  externalIds: {},
-  disabled: false,
-  updatedAt: at,
-  ...over,
-});
+const person = (id: string, displayName: string, roles: DirectoryUser['roles'] = ['approver'], over: Partial<DirectoryUser> = {}): DirectoryUser =>
+  makeUser({ id, displayName, roles, updatedAt: at, ...over });
 
 const requester = person('u-req', 'Rita Requester', ['requester']);
 const alice = person('u-alice', 'Alice Admin');
 const bob = person('u-bob', 'Bob Boss');
 const sec = person('u-sec', 'Sam Security');
 
-const resource: Resource = {
-  id: 'res-1',
-  name: 'Payroll DB admins',
-  description: '',
-  kind: 'entra_group',
-  connector: 'entra',
-  connectorId: 'entra-1',
-  target: { externalId: 'g-1' },
-  ownerId: 'u-owner',
-  sensitivity: 'high',
-  policyIds: ['p-1'],
-  archived: false,
-  updatedAt: at,
-};
+const resource: Resource = makeResource({ updatedAt: at });
 
 const everyone: AccessProfile = {
   id: 'prof-all',

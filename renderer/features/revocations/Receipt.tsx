@@ -10,7 +10,6 @@ import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { formatMs } from '../../ui/charts/scale.js';
 import { EmptyState, Icon, StatusPill, Time } from '../../ui/ui.js';
-import { useRevocationReplica } from './replica.js';
 import { RECEIPT_PURPOSE, RECEIPT_RESULT, readsOf, receiptSentence, receiptsNewestFirst, verificationView, type Tone, type VerificationIcon } from './revocation-model.js';
 
 function ToneBadge({ tone, icon, label, title, testId }: { tone: Tone; icon: VerificationIcon; label: string; title?: string; testId?: string }) {
@@ -97,12 +96,11 @@ export function GrantReceipts({ grantId }: { grantId: string }) {
   const session = useSession();
   const { db } = session;
   const { users, resources } = useConsoleData();
-  const replica = useRevocationReplica(session);
   const grant = useObservable(() => db.grants.findOne(grantId).$.pipe(map((d) => (d ? (d.toJSON() as Grant) : null))), null as Grant | null, [db, grantId]);
   const receipts = useObservable(
-    () => replica.collections?.verifications.find({ selector: { grantId } }).$.pipe(map((docs) => receiptsNewestFirst(asJson<Verification>(docs)))) ?? null,
+    () => db.verifications.find({ selector: { grantId } }).$.pipe(map((docs) => receiptsNewestFirst(asJson<Verification>(docs)))),
     [] as Verification[],
-    [replica.collections, grantId],
+    [db, grantId],
   );
 
   if (!grant.data) {
@@ -183,12 +181,7 @@ export function GrantReceipts({ grantId }: { grantId: string }) {
         <a href={href('requests', g.requestId)}>Open the request and its audit timeline</a>
       </p>
       <h3 className="receipts-heading">Receipts</h3>
-      {replica.error ? (
-        <div className="notice danger" role="alert">
-          <Icon name="alert" />
-          Receipts could not be opened on this device: {replica.error.message}
-        </div>
-      ) : !replica.collections || receipts.loading ? (
+      {receipts.loading ? (
         <p className="muted">Loading receipts…</p>
       ) : receipts.data.length === 0 ? (
         <EmptyState title="No receipt yet" icon="clock">

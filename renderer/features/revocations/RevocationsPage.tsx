@@ -14,7 +14,6 @@ import { TimeSeriesChart } from '../../ui/charts/TimeSeries.js';
 import { Icon, StatusPill, Time, type IconName } from '../../ui/ui.js';
 import { HealthBadge, useConnectors } from '../connectors/ConnectorsPage.js';
 import { ReceiptDrawer, VerificationBadge } from './Receipt.js';
-import { useRevocationReplica } from './replica.js';
 import {
   ESCALATION_KINDS,
   FAILED_STATES,
@@ -48,7 +47,6 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
   const session = useSession();
   const { db } = session;
   const { users, resources, status } = useConsoleData();
-  const replica = useRevocationReplica(session);
   const now = useNow(15_000);
   const [windowKey, setWindowKey] = useState<WindowChoice['key']>('24h');
   const period = WINDOWS.find((w) => w.key === windowKey) ?? WINDOWS[0]!;
@@ -62,9 +60,9 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
   const verifiedToday = useGrants(db, { status: 'verified', verifiedAt: { $gte: todayIso } }, [todayIso]);
   const effective = useGrants(db, { effectiveAt: { $gte: sinceIso } }, [sinceIso]);
   const openTasks = useObservable(
-    () => replica.collections?.tasks.find({ selector: { status: 'open' } }).$.pipe(map((d) => asJson<Task>(d))) ?? null,
+    () => db.tasks.find({ selector: { status: 'open' } }).$.pipe(map((d) => asJson<Task>(d))),
     [] as Task[],
-    [replica.collections],
+    [db],
   );
 
   const summary = useMemo(
@@ -95,7 +93,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
   const person = (id: string) => users.get(id)?.displayName ?? id;
   const resource = (id: string) => resources.get(id)?.name ?? id;
   const offline = status.browserOffline || !status.online;
-  const tasksLoading = !replica.collections && !replica.error;
+  const tasksLoading = openTasks.loading;
   const scrollTo = (id: string) => document.getElementById(id)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
 
   return (
@@ -120,12 +118,6 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
           </a>
         </div>
       </header>
-      {replica.error ? (
-        <div className="notice danger" role="alert">
-          <Icon name="alert" />
-          Escalations, drift alerts and receipts could not be opened on this device: {replica.error.message}
-        </div>
-      ) : null}
 
       <section className="rv-tiles" aria-label="Summary">
         <Tile
