@@ -183,7 +183,7 @@ describe('starting the built app', () => {
 
   it('opens one locked-down window on the app origin with the built preload', () => {
     const { webPreferences, loadedUrl } = report.steps.window;
-    expect(webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false });
+    expect(webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, disableBlinkFeatures: 'Auxclick' });
     expect(webPreferences.preload).toBe(path.join(appDir, 'out/preload/index.cjs'));
     expect(existsSync(String(webPreferences.preload))).toBe(true);
     expect(loadedUrl).toBe('app://console/index.html');

@@ -1,4 +1,4 @@
-// `npm test`: every test. Typecheck and lint, unit and integration tests (vitest), then the console's end-to-end
+// `npm test`: every test. Typecheck and lint, unit and integration tests (vitest), the build and Electronegativity over it, then the console's end-to-end
 // tests in Chromium (Playwright). Prints one closing line: "N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -36,6 +36,11 @@ if (run('npx', ['electron-vite', 'build']) !== 0) {
   failedSteps.push('build');
   totals.failed += 1;
 } else {
+  // The shipped Electron code and the built renderer (scripts/electronegativity.mjs): any finding fails.
+  if (run('node', ['scripts/electronegativity.mjs']) !== 0) {
+    failedSteps.push('electronegativity');
+    totals.failed += 1;
+  }
   const pwJson = `${resultsDir}/playwright.json`;
   rmSync(pwJson, { force: true });
   const pwStatus = run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson });
