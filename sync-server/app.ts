@@ -20,6 +20,17 @@ import { guardStreams, installAuth } from './http/auth.js';
 import { installErrorHandler, notFound, sendError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
+import {
+  exemptLiveStreams,
+  installSecurityHeaders,
+  plainHttpWarning,
+  readTlsFiles,
+  reportDroppedConnections,
+  resolveTransportLimits,
+  transportServerFactory,
+  type TlsFiles,
+  type TransportLimits,
+} from './http/transport.js';
 import { SCHEDULER_MIGRATIONS, startScheduler, type Scheduler, type SchedulerOptions } from './scheduler/index.js';
 import { openStore } from './store/sqlite-store.js';
 import type { MigrationSet, Store } from './store/types.js';
@@ -38,6 +49,12 @@ export type CreateServerOptions = {
   webRoot?: string;
   /** Fastify (pino) log level; default 'info'. Use 'silent' in tests. */
   logLevel?: string;
+  /** Where log lines (JSON, one per line) go; default stdout. */
+  logStream?: { write(line: string): void };
+  /** Serve HTTPS (TLS 1.2 or later) with these PEM files, and send HSTS; default plain HTTP. */
+  tls?: TlsFiles;
+  /** Timeouts and connection limits (see http/transport.ts); defaults in DEFAULT_TRANSPORT_LIMITS. */
+  transport?: Partial<TransportLimits>;
   /** Origins allowed by CORS (exact match, e.g. http://localhost:5173). Default: none (same-origin only). */
   allowedOrigins?: string[];
   /** Allow the `null` origin of file:// pages (the packaged Electron app). Default false. */
@@ -117,6 +134,9 @@ async function ensureAdmin(store: Store, now: () => Date, password: string | und
 
 export async function createServer(opts: CreateServerOptions): Promise<JitServer> {
   const now = opts.now ?? (() => new Date());
+  // Transport settings and TLS files are checked first too: nothing is open yet to clean up.
+  const transportLimits = resolveTransportLimits(opts.transport);
+  const tlsMaterial = opts.tls ? readTlsFiles(opts.tls) : null;
   // Connector configs are checked before anything is opened: a typo fails fast and names the field.
   const registry = createConnectorRegistry(opts.connectors ?? []);
   const runScheduler = opts.scheduler === undefined ? opts.connectors !== undefined : opts.scheduler !== false;
@@ -151,7 +171,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   processor.onResult((result, { replay }) => metrics.commands.inc({ type: result.type, status: replay ? 'replayed' : result.status }));
 
   const app = Fastify({
-    logger: { level: opts.logLevel ?? 'info' },
+    logger: { level: opts.logLevel ?? 'info', ...(opts.logStream ? { stream: opts.logStream } : {}) },
+    serverFactory: transportServerFactory(transportLimits, tlsMaterial),
     bodyLimit: 1024 * 1024,
     // Open SSE streams are ended in preClose; idle keep-alive sockets must not hold close() up.
     forceCloseConnections: 'idle',
@@ -171,6 +192,10 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     allowedHeaders: ['Authorization', 'Content-Type'],
     maxAge: 600,
   });
+  // Before installAuth: a refused request carries the headers too.
+  await installSecurityHeaders(app, { https: tlsMaterial !== null });
+  exemptLiveStreams(app, (route) => route.startsWith('/sync/') && route.endsWith('/stream'));
+  reportDroppedConnections(app, transportLimits.maxConnections);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -252,10 +277,12 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
     async listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
       await app.listen({ port, host });
+      const warning = plainHttpWarning(host, tlsMaterial !== null);
+      if (warning) app.log.warn(warning);
       const address = app.server.address();
       const actualPort = typeof address === 'object' && address ? address.port : port;
       const shownHost = host.includes(':') ? `[${host}]` : host;
-      server.url = `http://${shownHost}:${actualPort}`;
+      server.url = `${tlsMaterial ? 'https' : 'http'}://${shownHost}:${actualPort}`;
       return server.url;
     },
     async close() {

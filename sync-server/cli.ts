@@ -14,6 +14,16 @@
  *   JIT_TOKEN_TTL_MINUTES   session lifetime (default 720)
  *   JIT_WEB_ROOT            built web console to serve at / (default out/renderer)
  *   JIT_LOG_LEVEL           fatal|error|warn|info|debug|trace|silent (default info)
+ *   JIT_TLS_CERT_FILE       PEM certificate (with its chain) and its private key: serve HTTPS
+ *   JIT_TLS_KEY_FILE        (TLS 1.2 or later) and send HSTS; both or neither. Without them plain
+ *                           HTTP, with a warning at start unless the address is loopback
+ *   JIT_REQUEST_TIMEOUT_MS  time to receive a whole request, headers and body (default 30000)
+ *   JIT_HEADERS_TIMEOUT_MS  time to receive the headers, and the TLS handshake (default 15000)
+ *   JIT_CONNECTION_TIMEOUT_MS socket inactivity allowed during a request (default 60000);
+ *                           live streams are exempt from every timeout
+ *   JIT_KEEP_ALIVE_TIMEOUT_MS idle keep-alive connection lifetime (default 72000)
+ *   JIT_MAX_REQUESTS_PER_SOCKET requests per keep-alive connection (default 1000)
+ *   JIT_MAX_CONNECTIONS     open connections at once; more are refused (default 1000)
  * The revocation scheduler always runs in this process.
  * Prints "JIT sync server listening on <url>" once ready; SIGTERM/SIGINT close cleanly.
  */
@@ -22,6 +32,7 @@ import { resolve } from 'node:path';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.js';
 import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
+import { transportFromEnv } from './http/transport.js';
 import { openStore } from './store/sqlite-store.js';
 
 function origins(raw: string | undefined): string[] {
@@ -76,6 +87,8 @@ async function main(): Promise<void> {
   const env = process.env;
   const dataDir = resolve(env.JIT_DATA_DIR || './data');
   const demo = env.JIT_DEMO === '1';
+  // Read before the demo tenant starts, so a bad value fails with nothing to close.
+  const { tls, transport } = transportFromEnv(env);
   const fileConnectors = readConnectorsFile(env.JIT_CONNECTORS_FILE);
   const tenant = demo ? await startDemo(dataDir, fileConnectors) : undefined;
   if (tenant?.origin) {
@@ -91,6 +104,8 @@ async function main(): Promise<void> {
       allowedOrigins: origins(env.JIT_ALLOWED_ORIGINS),
       allowFileOrigin: env.JIT_ALLOW_FILE_ORIGIN === '1',
       ...(env.JIT_WEB_ROOT ? { webRoot: resolve(env.JIT_WEB_ROOT) } : {}),
+      ...(tls ? { tls: { certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile) } } : {}),
+      transport,
       connectors: [...fileConnectors, ...(tenant?.connectors ?? [])],
       scheduler: {},
     });
