@@ -31,6 +31,7 @@ export function makeResource(over: Partial<Resource> = {}): Resource {
     sensitivity: 'high',
     policyIds: ['p-1'],
     archived: false,
+    changedBy: [],
     updatedAt: FIXTURE_TIME,
     ...over,
   };

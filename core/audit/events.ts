@@ -4,6 +4,8 @@ import { Id, IsoTime } from '../schema/common.js';
 /** The closed list of audit event types. Adding one is a deliberate change here. */
 export const AuditEventType = z.enum([
   'account.created',
+  'account.unlocked',
+  'account.password_reset',
   'auth.login_succeeded',
   'auth.login_failed',
   'command.rejected',
@@ -34,6 +36,10 @@ export const AuditEventType = z.enum([
   'policy.changed',
   'profile.changed',
   'resource.changed',
+  'proposal.created',
+  'proposal.applied',
+  'proposal.rejected',
+  'proposal.withdrawn',
   'task.created',
   'task.closed',
   'connector.configured',
@@ -48,7 +54,7 @@ export const AuditEvent = z.object({
   /** Who caused it: a person's id, or `system` for the scheduler and connectors. */
   actorId: Id,
   at: IsoTime,
-  subjectType: z.enum(['request', 'grant', 'policy', 'profile', 'resource', 'task', 'account', 'command', 'connector']),
+  subjectType: z.enum(['request', 'grant', 'policy', 'profile', 'resource', 'proposal', 'task', 'account', 'command', 'connector']),
   subjectId: Id,
   data: z.record(z.string(), z.unknown()).default({}),
   prevHash: z.string().regex(/^[0-9a-f]{64}$/),

@@ -13,10 +13,14 @@ export const COMMAND_ROLES: Record<CommandType, readonly AccountRole[]> = {
   'request.deny': ['approver', 'admin', 'requester'],
   'request.cancel': ['requester', 'approver', 'admin'],
   'grant.revoke': ['approver', 'admin', 'requester'],
-  'grant.extend': ['approver', 'admin'],
+  // Only the grantee may ask for more time (checked in the use case); the request is then decided like any other.
+  'grant.extend': ['requester', 'approver', 'admin'],
   'policy.upsert': ['policy_admin', 'admin'],
   'profile.upsert': ['policy_admin', 'admin'],
   'resource.upsert': ['policy_admin', 'admin'],
+  // Never the proposer's own (checked in the use case): four eyes on changes that widen access.
+  'proposal.approve': ['policy_admin', 'admin'],
+  'proposal.reject': ['policy_admin', 'admin'],
   // Tasks go to resource owners, who may hold only the requester role; the use case admits only the assignee or an admin.
   'task.close': ['approver', 'admin', 'policy_admin', 'requester'],
 };

@@ -22,6 +22,7 @@ const profile = (over: Partial<AccessProfile> = {}): AccessProfile => ({
   roles: [],
   maxDurationMinutes: null,
   enabled: true,
+  changedBy: [],
   updatedAt: at,
   ...over,
 });

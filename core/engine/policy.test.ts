@@ -21,6 +21,7 @@ const resource = (policyIds: string[]): Resource => ({
   sensitivity: 'critical',
   policyIds,
   archived: false,
+  changedBy: [],
   updatedAt: at,
 });
 
@@ -31,7 +32,6 @@ describe('resolvePolicy: the most restrictive wins', () => {
     requireJustification: false,
     requireTicket: false,
     requireMfa: true,
-    allowSelfApproval: true,
     breakGlass: true,
     autoApprove: true,
     maxExtensions: 5,
@@ -44,7 +44,6 @@ describe('resolvePolicy: the most restrictive wins', () => {
     requireJustification: true,
     requireTicket: true,
     requireMfa: false,
-    allowSelfApproval: false,
     breakGlass: false,
     autoApprove: true,
     maxExtensions: 1,
@@ -62,8 +61,7 @@ describe('resolvePolicy: the most restrictive wins', () => {
       requireJustification: true,
       requireTicket: true,
       requireMfa: true,
-      allowSelfApproval: false,
-      breakGlass: false,
+        breakGlass: false,
       autoApprove: false,
       maxExtensions: 1,
       requestTtlMinutes: 600,

@@ -41,7 +41,6 @@ export function resolvePolicy(resource: Resource, policies: readonly AccessPolic
     requireJustification: list.some((p) => p.requireJustification),
     requireTicket: list.some((p) => p.requireTicket),
     requireMfa: list.some((p) => p.requireMfa),
-    allowSelfApproval: list.every((p) => p.allowSelfApproval),
     autoApprove,
     breakGlass: list.every((p) => p.breakGlass),
     maxExtensions: Math.min(...list.map((p) => p.maxExtensions)),

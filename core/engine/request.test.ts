@@ -6,6 +6,7 @@ import type { AccessRequest, ResolvedPolicy } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
 import { makeResource, makeUser } from '../test-fixtures.js';
 import { cancelRequest, createRequest, decideRequest, expireRequest, type Approver, type NewRequestInput, type RequestWorld } from './request.js';
+import { DEFAULT_SEPARATION } from './separation.js';
 
 const now = new Date('2025-03-03T10:00:00.000Z');
 const at = now.toISOString();
@@ -31,6 +32,7 @@ const everyone: AccessProfile = {
   roles: [],
   maxDurationMinutes: null,
   enabled: true,
+  changedBy: [],
   updatedAt: at,
 };
 
@@ -56,7 +58,7 @@ const input = (over: Partial<NewRequestInput> = {}): NewRequestInput => ({
   ...over,
 });
 
-const world = (p: AccessPolicy = policy(), profiles: AccessProfile[] = [everyone]): RequestWorld => ({ profiles, policies: [p] });
+const world = (p: AccessPolicy = policy(), profiles: AccessProfile[] = [everyone]): RequestWorld => ({ profiles, policies: [p], separation: DEFAULT_SEPARATION });
 
 function pending(p: AccessPolicy = policy(), over: Partial<NewRequestInput> = {}): AccessRequest {
   const result = createRequest(input(over), world(p), { now });
@@ -141,20 +143,15 @@ describe('decideRequest', () => {
     expect(decideRequest(afterManager.value, sec, { decision: 'approve', reason: '' }, { now })).toMatchObject({ ok: true, value: { status: 'approved', currentStep: 2 } });
   });
 
-  it('forbids approving or denying one’s own request unless the policy allows self-approval', () => {
+  it('forbids approving or denying one’s own request, even to a requester who is an approver of the step', () => {
     const approverRequester = person('u-req', 'Rita Requester', ['requester', 'approver']);
-    expect(decideRequest(pending(), approverRequester, { decision: 'approve', reason: '' }, { now })).toMatchObject({
-      ok: false,
-      code: 'self_approval_forbidden',
-      message: 'you cannot approve or deny your own request',
-    });
-    const allowing = policy({ allowSelfApproval: true });
-    expect(decideRequest(pending(allowing), approverRequester, { decision: 'approve', reason: '' }, { now })).toMatchObject({ ok: true, value: { status: 'approved' } });
-  });
-
-  it('self-approval lifts only the "not yourself" rule: a requester who is no approver of the step still cannot approve', () => {
-    const allowing = policy({ allowSelfApproval: true });
-    expect(decideRequest(pending(allowing), requester, { decision: 'approve', reason: '' }, { now })).toMatchObject({ ok: false, code: 'forbidden' });
+    for (const decision of ['approve', 'deny'] as const) {
+      expect(decideRequest(pending(), approverRequester, { decision, reason: 'mine' }, { now })).toMatchObject({
+        ok: false,
+        code: 'self_approval_forbidden',
+        message: 'you cannot approve or deny your own request; break-glass is the only exception',
+      });
+    }
   });
 
   it('break-glass: the requester approves in an emergency with a reason, only where the policy allows it', () => {
@@ -233,7 +230,6 @@ describe('property: a forbidden self-approval never passes', () => {
     requireJustification: fc.boolean(),
     requireTicket: fc.boolean(),
     requireMfa: fc.boolean(),
-    allowSelfApproval: fc.constant(false),
     autoApprove: fc.constant(false),
     breakGlass: fc.boolean(),
     maxExtensions: fc.constant(0),

@@ -7,6 +7,7 @@ import { canTransition, PENDING_REQUEST_STATES } from './lifecycle.js';
 import { resolvePolicy, withManager } from './policy.js';
 import { err, ok, type EngineContext, type Result } from './result.js';
 import { scoreRisk } from './risk.js';
+import { recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
 
 export type NewRequestInput = {
   id: string;
@@ -15,6 +16,8 @@ export type NewRequestInput = {
   durationMinutes: number;
   justification: string;
   ticket: string;
+  /** A request for more time on this live grant of the requester's. */
+  extendsGrantId?: string | null;
 };
 
 export type RequestWorld = {
@@ -22,7 +25,23 @@ export type RequestWorld = {
   policies: readonly AccessPolicy[];
   /** The requester's earlier requests, newest first, for the risk score. */
   history?: readonly AccessRequest[];
+  /** Separation of duties: the cooling-off period after changing a request's configuration. */
+  separation: SeparationSettings;
 };
+
+/** The policies, profiles and resource a request for this person is decided under, as configured now. */
+export function decisionBasis(
+  policyIds: readonly string[],
+  profileIds: readonly string[],
+  resource: Resource,
+  world: Pick<RequestWorld, 'policies' | 'profiles'>,
+): DecisionBasis {
+  return {
+    policies: world.policies.filter((p) => policyIds.includes(p.id)),
+    profiles: world.profiles.filter((p) => profileIds.includes(p.id)),
+    resource,
+  };
+}
 
 const addMinutes = (d: Date, minutes: number) => new Date(d.getTime() + minutes * 60_000).toISOString();
 
@@ -32,7 +51,12 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   if (!eligibility.ok) return eligibility;
   const resolved = resolvePolicy(input.resource, world.policies);
   if (!resolved.ok) return resolved;
-  const policy = withManager(resolved.value, world.policies, input.requester.managerId);
+  let policy = withManager(resolved.value, world.policies, input.requester.managerId);
+  if (policy.autoApprove) {
+    // One person must not change a policy, profile or resource and then be granted under it alone.
+    const basis = decisionBasis(policy.policyIds, eligibility.value.profileIds, input.resource, world);
+    if (recentEditBy(input.requester.id, basis, ctx.now, world.separation)) policy = requireSecondPerson(policy);
+  }
 
   const cap = Math.min(policy.maxDurationMinutes, eligibility.value.maxDurationMinutes ?? Infinity);
   if (input.durationMinutes > cap) {
@@ -61,6 +85,7 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     riskScore: scoreRisk({ resource: input.resource, durationMinutes: input.durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [] }, ctx),
     outcomeReason: policy.autoApprove ? 'auto-approved by policy' : '',
     grantId: null,
+    extendsGrantId: input.extendsGrantId ?? null,
     createdAt: now,
     updatedAt: now,
     decidedAt: policy.autoApprove ? now : null,
@@ -92,7 +117,11 @@ export function decideRequest(
   request: AccessRequest,
   actor: Approver,
   decision: Decision,
-  ctx: EngineContext & { names?: (id: string) => string },
+  ctx: EngineContext & {
+    names?: (id: string) => string;
+    /** What the request is decided under now, and the cooling-off period for those who changed it. */
+    separation?: { basis: DecisionBasis; settings: SeparationSettings };
+  },
 ): Result<AccessRequest> {
   const names = ctx.names ?? ((id: string) => id);
   if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', describeDecided(request, names));
@@ -106,15 +135,11 @@ export function decideRequest(
   const breakGlass = decision.decision === 'approve' && decision.breakGlass === true;
 
   if (actor.id === request.requesterId) {
-    if (breakGlass) {
-      if (!policy.breakGlass) return err('self_approval_forbidden', 'break-glass is not allowed by the access policy');
-      if (decision.reason.trim() === '') return err('invalid_input', 'reason: a break-glass approval needs a reason');
-    } else if (!policy.allowSelfApproval) {
-      return err('self_approval_forbidden', 'you cannot approve or deny your own request');
-    } else if (!step || !isStepApprover(step, actor)) {
-      // Self-approval lifts the "not your own request" rule, not the "must be an approver" one.
-      return err('forbidden', `${actor.displayName} is not an approver for step "${step?.name ?? 'none'}" of this request`);
-    }
+    // Nobody decides their own request; the one exception is break-glass, which a second person reviews afterwards.
+    if (!breakGlass) return err('self_approval_forbidden', 'you cannot approve or deny your own request; break-glass is the only exception');
+    if (!policy.breakGlass) return err('self_approval_forbidden', 'break-glass is not allowed by the access policy');
+    if (decision.reason.trim() === '') return err('invalid_input', 'reason: a break-glass approval needs a reason');
+    if (request.extendsGrantId) return err('self_approval_forbidden', 'break-glass opens access in an emergency; more time on a grant needs an approver');
   } else if (breakGlass) {
     return err('forbidden', 'break-glass is only for the requester in an emergency');
   } else if (!step || !isStepApprover(step, actor)) {
@@ -123,6 +148,10 @@ export function decideRequest(
   if (decision.decision === 'deny' && decision.reason.trim() === '') return err('invalid_input', 'reason: a denial needs a reason');
   if (request.decisions.some((d) => d.stepIndex === request.currentStep && d.approverId === actor.id)) {
     return err('conflict', `${actor.displayName} has already decided step "${step?.name ?? request.currentStep}"`);
+  }
+  if (decision.decision === 'approve' && !breakGlass && ctx.separation) {
+    const refused = refuseRecentEditor(actor.id, actor.displayName, ctx.separation.basis, ctx.now, ctx.separation.settings);
+    if (refused) return refused;
   }
   if (decision.decision === 'approve' && !breakGlass) {
     // Separation of duties: each step of a chain is a different person's approval, or the chain is one pair of eyes.

@@ -11,11 +11,14 @@ const reason = z.string().trim().min(1, 'a reason is required').max(2048);
  * updatedAt is the server's: a client may send back the document it loaded, and the value is ignored.
  */
 const ServerTime = z.string().max(64).optional();
-const UpsertedPolicy = AccessPolicy.omit({ updatedAt: true })
-  .extend({ approvalSteps: z.array(ApprovalStep.strict()).max(8).default([]), updatedAt: ServerTime })
+/** changedBy is the server's record of who changed the entity; a value sent back is ignored. */
+const ServerEditors = z.array(z.unknown()).max(32).optional();
+const serverFields = { updatedAt: ServerTime, changedBy: ServerEditors };
+const UpsertedPolicy = AccessPolicy.omit({ updatedAt: true, changedBy: true })
+  .extend({ approvalSteps: z.array(ApprovalStep.strict()).max(8).default([]), ...serverFields })
   .strict();
-const UpsertedProfile = AccessProfile.omit({ updatedAt: true }).extend({ updatedAt: ServerTime }).strict();
-const UpsertedResource = Resource.omit({ updatedAt: true }).extend({ target: ResourceTarget.strict(), updatedAt: ServerTime }).strict();
+const UpsertedProfile = AccessProfile.omit({ updatedAt: true, changedBy: true }).extend(serverFields).strict();
+const UpsertedResource = Resource.omit({ updatedAt: true, changedBy: true }).extend({ target: ResourceTarget.strict(), ...serverFields }).strict();
 
 /** Payloads per command type: the closed list of intents a client may send. Unknown fields are refused. */
 export const CommandPayloads = {
@@ -32,10 +35,18 @@ export const CommandPayloads = {
   'request.deny': z.strictObject({ requestId: Id, reason }),
   'request.cancel': z.strictObject({ requestId: Id, reason: z.string().max(2048).default('') }),
   'grant.revoke': z.strictObject({ grantId: Id, reason }),
-  'grant.extend': z.strictObject({ grantId: Id, minutes: DurationMinutes, reason }),
+  /**
+   * The grantee asks for more time: an extension request that goes through the approval chain like
+   * the first request did (auto-approved only where the policy approves automatically).
+   */
+  'grant.extend': z.strictObject({ grantId: Id, minutes: DurationMinutes, reason, requestId: Id.max(100, 'must be at most 100 characters').optional() }),
   'policy.upsert': z.strictObject({ policy: UpsertedPolicy }),
   'profile.upsert': z.strictObject({ profile: UpsertedProfile }),
   'resource.upsert': z.strictObject({ resource: UpsertedResource }),
+  /** A second policy admin or admin applies a proposed configuration change. */
+  'proposal.approve': z.strictObject({ proposalId: Id, reason: z.string().max(2048).default('') }),
+  /** Another policy admin or admin refuses it (a reason is required), or its proposer withdraws it. */
+  'proposal.reject': z.strictObject({ proposalId: Id, reason: z.string().max(2048).default('') }),
   'task.close': z.strictObject({ taskId: Id, outcome: z.enum(['done', 'dismissed']), note: z.string().max(2048).default('') }),
 } as const;
 

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { AccountRole, DurationMinutes, Id, IsoTime } from './common.js';
 
+/**
+ * Who changed a configuration entity recently, newest first, one entry per person. Written by the
+ * server only: separation of duties refuses these people as approvers (and as auto-approval
+ * beneficiaries) of requests the entity governs, for a cooling-off period.
+ */
+export const ChangedBy = z
+  .array(z.object({ userId: Id, at: IsoTime }))
+  .max(32)
+  .default([]);
+export type ChangedBy = z.infer<typeof ChangedBy>;
+
 export const ApprovalStep = z.object({
   name: z.string().min(1).max(128),
   /** any: one approval completes the step; all: every named approver must approve. */
@@ -28,11 +39,12 @@ export const AccessPolicy = z.object({
   approvalSteps: z.array(ApprovalStep).max(8).default([]),
   /** With no steps and autoApprove, eligible requests are approved at once. */
   autoApprove: z.boolean().default(false),
-  allowSelfApproval: z.boolean().default(false),
+  /** The requester may approve their own request in an emergency; a second person reviews it afterwards. */
   breakGlass: z.boolean().default(false),
   maxExtensions: z.number().int().min(0).max(20).default(0),
   /** A pending request not decided within this expires. */
   requestTtlMinutes: DurationMinutes.default(7 * 24 * 60),
+  changedBy: ChangedBy,
   updatedAt: IsoTime,
 });
 export type AccessPolicy = z.infer<typeof AccessPolicy>;
@@ -50,6 +62,7 @@ export const AccessProfile = z.object({
   /** Optional cap tighter than the policies'. */
   maxDurationMinutes: DurationMinutes.nullable().default(null),
   enabled: z.boolean().default(true),
+  changedBy: ChangedBy,
   updatedAt: IsoTime,
 });
 export type AccessProfile = z.infer<typeof AccessProfile>;

@@ -31,7 +31,6 @@ export const ResolvedPolicy = z.object({
   requireJustification: z.boolean(),
   requireTicket: z.boolean(),
   requireMfa: z.boolean(),
-  allowSelfApproval: z.boolean(),
   autoApprove: z.boolean(),
   breakGlass: z.boolean(),
   maxExtensions: z.number().int().min(0),
@@ -64,6 +63,8 @@ export const AccessRequest = z.object({
   /** Why the request ended: denial reason, ineligibility, cancellation. */
   outcomeReason: z.string().max(2048).default(''),
   grantId: Id.nullable().default(null),
+  /** Set on a request for more time on a live grant: approved, it extends that grant instead of creating one. */
+  extendsGrantId: Id.nullable().default(null),
   createdAt: IsoTime,
   updatedAt: IsoTime,
   decidedAt: IsoTime.nullable().default(null),

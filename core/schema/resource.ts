@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConnectorKind, Id, IsoTime, Sensitivity } from './common.js';
+import { ChangedBy } from './policy.js';
 
 export const ResourceKind = z.enum(['entra_group', 'entra_role', 'entra_pim_group', 'ad_group', 'manual_role', 'webhook_role']);
 export type ResourceKind = z.infer<typeof ResourceKind>;
@@ -29,6 +30,7 @@ export const Resource = z.object({
   /** Access policies that bound requests for it; the most restrictive wins. */
   policyIds: z.array(Id).min(1, 'a resource needs at least one access policy').max(16),
   archived: z.boolean().default(false),
+  changedBy: ChangedBy,
   updatedAt: IsoTime,
 });
 export type Resource = z.infer<typeof Resource>;

@@ -4,6 +4,7 @@ import { Command, CommandResult } from '../schema/command.js';
 import { DirectoryGroup, DirectoryUser } from '../schema/directory.js';
 import { Grant } from '../schema/grant.js';
 import { AccessPolicy, AccessProfile } from '../schema/policy.js';
+import { Proposal } from '../schema/proposal.js';
 import { AccessRequest } from '../schema/request.js';
 import { Resource } from '../schema/resource.js';
 import { Task, Verification } from '../schema/task.js';
@@ -29,6 +30,7 @@ export const COLLECTIONS = {
   resources: { schema: Resource, primaryKey: 'id', indexes: ['name'], push: false },
   policies: { schema: AccessPolicy, primaryKey: 'id', indexes: [], push: false },
   profiles: { schema: AccessProfile, primaryKey: 'id', indexes: [], push: false },
+  proposals: { schema: Proposal, primaryKey: 'id', indexes: ['status'], push: false },
   requests: { schema: AccessRequest, primaryKey: 'id', indexes: ['status', 'createdAt', 'requesterId', 'resourceId'], push: false },
   grants: { schema: Grant, primaryKey: 'id', indexes: ['status', 'expiresAt', 'userId', 'requestId'], push: false },
   tasks: { schema: Task, primaryKey: 'id', indexes: ['status'], push: false },

@@ -12,6 +12,7 @@ import { COLLECTIONS, toRxSchema, type CollectionName } from '../../core/index.j
 type JsonSchema = {
   type?: string;
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
   enum?: unknown[];
   const?: unknown;
   format?: string;
@@ -35,6 +36,8 @@ const safeKey = fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '_
 /** An arbitrary of values matching a JSON schema as zod emits it (not every JSON schema feature). */
 function arbitraryFor(schema: JsonSchema): fc.Arbitrary<unknown> {
   if (schema.anyOf) return fc.oneof(...schema.anyOf.map(arbitraryFor));
+  // A discriminated union (a proposal's change) is emitted as oneOf.
+  if (schema.oneOf) return fc.oneof(...schema.oneOf.map(arbitraryFor));
   if (schema.enum) return fc.constantFrom(...schema.enum);
   if (schema.const !== undefined) return fc.constant(schema.const);
   switch (schema.type) {
@@ -75,7 +78,7 @@ function arbitraryFor(schema: JsonSchema): fc.Arbitrary<unknown> {
   }
 }
 
-const acceptsObjects = (s: JsonSchema): boolean => s.type === 'object' || (s.anyOf ?? []).some(acceptsObjects);
+const acceptsObjects = (s: JsonSchema): boolean => s.type === 'object' || [...(s.anyOf ?? []), ...(s.oneOf ?? [])].some(acceptsObjects);
 
 function setup(name: CollectionName) {
   const spec = COLLECTIONS[name];

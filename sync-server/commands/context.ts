@@ -12,6 +12,7 @@ import {
   type DirectoryUser,
   type Grant,
   type Result,
+  type SeparationSettings,
 } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 
@@ -30,6 +31,10 @@ export type UseCaseContext = {
   now: Date;
   command: Command;
   actor: Actor;
+  /** Separation of duties: the cooling-off period after changing configuration. */
+  separation: SeparationSettings;
+  /** Trusted first configuration (the demo seed): widening changes apply without a proposal. */
+  bootstrap: boolean;
   /** Display name for a user id (falls back to the id). */
   names: (userId: string) => string;
   /** Appends an audit event by the actor at `now`, in the command's transaction. */

@@ -1,29 +1,98 @@
-import { err, extendGrant, ok } from '../../core/index.js';
-import { describeGrantEnd, stillEligible, type UseCase } from './context.js';
+import { createHash } from 'node:crypto';
+import { createRequest, err, extendGrant, ok, PENDING_REQUEST_STATES, type AccessRequest, type Result } from '../../core/index.js';
+import { describeGrantEnd, stillEligible, type UseCase, type UseCaseContext } from './context.js';
 
+const extensionIdFor = (commandId: string) => `ext-${createHash('sha256').update(commandId).digest('hex').slice(0, 24)}`;
+
+/**
+ * More time is a decision like the first one: the grantee asks, and the request walks the
+ * resource's approval chain as it is configured now (approved at once only where the policy
+ * approves automatically). No approver can lengthen someone's access on their own.
+ */
 export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
   const grant = ctx.store.get('grants', payload.grantId);
   if (!grant) return err('not_found', `grant ${payload.grantId} does not exist`);
-  // More time on one's own access is a self-approval: allowed only where the policy allows that.
-  if (grant.userId === ctx.actor.id && ctx.store.get('requests', grant.requestId)?.policy?.allowSelfApproval !== true) {
-    return err('forbidden', 'you cannot extend your own grant; ask another approver');
+  if (grant.userId !== ctx.actor.id) {
+    return err('forbidden', `only ${ctx.names(grant.userId)}, who holds the grant, can ask for more time; their request then goes to its approvers`);
   }
   const live = grant.status === 'active' || grant.status === 'provisioning';
   const base = ctx.command.baseRevision;
   if (!live && base !== null && grant.revision > base) {
     return err('stale', `${describeGrantEnd(grant, ctx.names)} after you loaded it (revision ${base}, now ${grant.revision})`);
   }
+  // The same bounds the approval will apply, checked now so nobody is asked to approve what cannot happen.
+  const possible = extendGrant(grant, payload.minutes, { now: ctx.now });
+  if (!possible.ok) return possible;
+  const waiting = ctx.store.list('requests', { where: { extendsGrantId: grant.id }, status: PENDING_REQUEST_STATES });
+  if (waiting.length > 0) return err('conflict', `request ${waiting[0]?.id} for more time on this grant is already waiting for approval`);
+  const resource = ctx.store.get('resources', grant.resourceId);
+  if (!resource) return err('not_found', `resource ${grant.resourceId} of the grant no longer exists`);
+  const requestId = payload.requestId ?? extensionIdFor(ctx.command.id);
+  if (ctx.store.get('requests', requestId)) return err('conflict', `a request with id ${requestId} already exists`);
+
+  const original = ctx.store.get('requests', grant.requestId);
+  const created = createRequest(
+    {
+      id: requestId,
+      requester: ctx.actor.user,
+      resource,
+      durationMinutes: payload.minutes,
+      justification: payload.reason,
+      // The ticket the access was granted for still explains it.
+      ticket: original?.ticket ?? '',
+      extendsGrantId: grant.id,
+    },
+    {
+      profiles: ctx.store.list('profiles'),
+      policies: ctx.store.list('policies'),
+      history: ctx.store.list('requests', { where: { requesterId: ctx.actor.id }, order: 'desc', limit: 200 }),
+      separation: ctx.separation,
+    },
+    { now: ctx.now },
+  );
+  if (!created.ok) return created;
+  let request = created.value;
+  ctx.audit('request.created', 'request', request.id, {
+    resourceId: resource.id,
+    durationMinutes: request.durationMinutes,
+    extendsGrantId: grant.id,
+    riskScore: request.riskScore,
+    status: request.status,
+  });
+  const subjectIds = [request.id];
+  if (request.status === 'approved') {
+    ctx.audit('request.approved', 'request', request.id, { auto: true, policyIds: request.policy?.policyIds ?? [] });
+    const extended = extendGrantForApproved(request, ctx);
+    if (!extended.ok) return extended;
+    request = extended.value;
+    subjectIds.push(grant.id);
+  }
+  ctx.store.put('requests', request);
+  const steps = request.policy?.approvalSteps ?? [];
+  const message =
+    request.status === 'approved'
+      ? `grant ${grant.id} extended by ${payload.minutes} minutes, approved automatically by its access policy`
+      : `request for ${payload.minutes} more minutes on ${resource.name} is waiting for approval (step 1 of ${steps.length}: ${steps[0]?.name ?? 'approval'})`;
+  return ok({ message, subjectIds });
+};
+
+/** The approved extension request lengthens its grant, within the policy's bounds at that moment. */
+export function extendGrantForApproved(request: AccessRequest, ctx: UseCaseContext): Result<AccessRequest> {
+  const grantId = request.extendsGrantId;
+  const grant = grantId ? ctx.store.get('grants', grantId) : null;
+  if (!grant) return err('not_found', `grant ${grantId ?? '(none)'} of the extension request no longer exists`);
   const eligible = stillEligible(grant.userId, grant.resourceId, ctx, 'the grant cannot be extended');
   if (!eligible.ok) return eligible;
-  const extended = extendGrant(grant, payload.minutes, { now: ctx.now });
-  if (!extended.ok) return extended;
+  const extended = extendGrant(grant, request.durationMinutes, { now: ctx.now });
+  if (!extended.ok) return err(extended.code, `${extended.message}; the extension can no longer be approved, only denied`);
   ctx.store.put('grants', extended.value);
   ctx.audit('grant.extended', 'grant', grant.id, {
-    minutes: payload.minutes,
-    reason: payload.reason.trim(),
+    minutes: request.durationMinutes,
+    reason: request.justification,
+    requestId: request.id,
     previousExpiresAt: grant.expiresAt,
     expiresAt: extended.value.expiresAt,
     extensions: extended.value.extensions,
   });
-  return ok({ message: `grant ${grant.id} extended by ${payload.minutes} minutes, until ${extended.value.expiresAt}`, subjectIds: [grant.id] });
-};
+  return ok({ ...request, grantId: grant.id });
+}

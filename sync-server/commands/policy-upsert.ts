@@ -1,8 +1,12 @@
-import { err, ok, resolvePolicy, type AccessPolicy } from '../../core/index.js';
-import type { UseCase } from './context.js';
+import { err, ok, resolvePolicy, type AccessPolicy, type Result } from '../../core/index.js';
+import { proposeOrApply, type PreparedChange } from './config-change.js';
+import type { UseCase, UseCaseContext } from './context.js';
 
-export const policyUpsert: UseCase<'policy.upsert'> = ({ policy: sent }, ctx) => {
-  const { updatedAt: _clientTime, ...policy } = sent;
+type SentPolicy = Omit<AccessPolicy, 'updatedAt' | 'changedBy'> & { updatedAt?: unknown; changedBy?: unknown };
+
+/** Validates a policy as it would be written; shared by the direct upsert and a proposal's approval. */
+export function preparePolicy(sent: SentPolicy, ctx: UseCaseContext): Result<PreparedChange> {
+  const { updatedAt: _clientTime, changedBy: _clientEditors, ...policy } = sent;
   if (policy.defaultDurationMinutes > policy.maxDurationMinutes) {
     return err('invalid_input', `payload.policy.defaultDurationMinutes: must not exceed maxDurationMinutes (${policy.maxDurationMinutes})`);
   }
@@ -29,7 +33,8 @@ export const policyUpsert: UseCase<'policy.upsert'> = ({ policy: sent }, ctx) =>
     }
   }
 
-  const next: AccessPolicy = { ...policy, updatedAt: ctx.now.toISOString() };
+  const existing = ctx.store.get('policies', policy.id);
+  const next: AccessPolicy = { ...policy, changedBy: existing?.changedBy ?? [], updatedAt: ctx.now.toISOString() };
   // Every resource bound by this policy must still resolve into a chain a request can walk.
   const policies = [...ctx.store.list('policies').filter((p) => p.id !== policy.id), next];
   for (const resource of ctx.store.list('resources')) {
@@ -40,8 +45,10 @@ export const policyUpsert: UseCase<'policy.upsert'> = ({ policy: sent }, ctx) =>
     }
   }
 
-  const existing = ctx.store.get('policies', policy.id);
-  ctx.store.put('policies', next);
-  ctx.audit('policy.changed', 'policy', policy.id, { name: policy.name, created: existing === null, after: policy });
-  return ok({ message: `access policy "${policy.name}" ${existing ? 'updated' : 'created'}`, subjectIds: [policy.id] });
+  return ok({ kind: 'policy', before: existing, after: next });
+}
+
+export const policyUpsert: UseCase<'policy.upsert'> = ({ policy }, ctx) => {
+  const prepared = preparePolicy(policy, ctx);
+  return prepared.ok ? proposeOrApply(prepared.value, ctx) : prepared;
 };

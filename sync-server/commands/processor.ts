@@ -4,12 +4,14 @@ import {
   CommandPayloads,
   CommandResult,
   CommandType,
+  DEFAULT_SEPARATION,
   Id,
   type AuditEvent,
   type AuditEventType,
   type CommandPayload,
   type Err,
   type ErrorCode,
+  type SeparationSettings,
 } from '../../core/index.js';
 import { StoreValidationError } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
@@ -18,6 +20,7 @@ import { grantExtend } from './grant-extend.js';
 import { grantRevoke } from './grant-revoke.js';
 import { policyUpsert } from './policy-upsert.js';
 import { profileUpsert } from './profile-upsert.js';
+import { proposalApprove, proposalReject } from './proposal-decide.js';
 import { requestCancel } from './request-cancel.js';
 import { requestCreate } from './request-create.js';
 import { requestApprove, requestDeny } from './request-decide.js';
@@ -35,6 +38,8 @@ const USE_CASES: { [T in CommandType]: UseCase<T> } = {
   'policy.upsert': policyUpsert,
   'profile.upsert': profileUpsert,
   'resource.upsert': resourceUpsert,
+  'proposal.approve': proposalApprove,
+  'proposal.reject': proposalReject,
   'task.close': taskClose,
 };
 
@@ -63,6 +68,11 @@ export type ApplyOptions = {
    * claiming another actor is rejected (forbidden): a client cannot act for someone else.
    */
   authenticatedActorId?: string;
+  /**
+   * The first configuration of an empty organisation by trusted server code (the demo seed): changes
+   * that widen access apply at once instead of waiting for a second person. Never set for a client's command.
+   */
+  bootstrap?: boolean;
 };
 
 export type ResultListener = (result: CommandResult, info: { replay: boolean }) => void;
@@ -114,8 +124,9 @@ function refuseOtherActorsId(known: CommandResult, senderId: string | undefined)
   throw new InvalidCommandError('id', `${known.commandId} is already the id of another actor's command; send yours with a new id`, 'conflict');
 }
 
-export function createCommandProcessor(options: { store: Store; now?: () => Date }): CommandProcessor {
+export function createCommandProcessor(options: { store: Store; now?: () => Date; separation?: SeparationSettings }): CommandProcessor {
   const { store } = options;
+  const separation = options.separation ?? DEFAULT_SEPARATION;
   const clock = options.now ?? (() => new Date());
   const listeners = new Set<ResultListener>();
 
@@ -226,6 +237,8 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
         now,
         command,
         actor,
+        separation,
+        bootstrap: options.bootstrap === true && options.authenticatedActorId === undefined,
         names,
         audit: (auditType: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => {
           store.appendAudit({ type: auditType, actorId: actor.id, subjectType, subjectId, data: { commandId: command.id, ...data }, at: nowIso });

@@ -25,6 +25,7 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
       profiles: ctx.store.list('profiles'),
       policies: ctx.store.list('policies'),
       history: ctx.store.list('requests', { where: { requesterId: ctx.actor.id }, order: 'desc', limit: 200 }),
+      separation: ctx.separation,
     },
     { now: ctx.now },
   );

@@ -1,8 +1,19 @@
-import { decideRequest, err, ok, PENDING_REQUEST_STATES, type AccessRequest } from '../../core/index.js';
-import { describeRequestOutcome, stillEligible, type UseCase, type UseCaseContext } from './context.js';
+import { checkEligibility, decideRequest, decisionBasis, err, ok, PENDING_REQUEST_STATES, type AccessRequest, type DecisionBasis } from '../../core/index.js';
+import { describeRequestOutcome, personNow, stillEligible, type UseCase, type UseCaseContext } from './context.js';
+import { extendGrantForApproved } from './grant-extend.js';
 import { createGrantForApproved } from './grant-for-request.js';
 
 type DecideInput = { requestId: string; reason: string; breakGlass?: boolean };
+
+/** What the request is decided under as configured now: its policies, its resource, the profiles that make the requester eligible. */
+function basisNow(request: AccessRequest, ctx: UseCaseContext): DecisionBasis | null {
+  const resource = ctx.store.get('resources', request.resourceId);
+  const requester = personNow(ctx.store, request.requesterId);
+  if (!resource || !requester) return null;
+  const profiles = ctx.store.list('profiles');
+  const eligibility = checkEligibility(requester, resource, profiles);
+  return decisionBasis(request.policy?.policyIds ?? [], eligibility.ok ? eligibility.value.profileIds : [], resource, { policies: ctx.store.list('policies'), profiles });
+}
 
 function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCaseContext) {
   const request = ctx.store.get('requests', payload.requestId);
@@ -10,11 +21,12 @@ function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCase
   // A decision on a request someone else already decided is stale: say who decided it.
   if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', describeRequestOutcome(request, ctx.names));
 
+  const basis = decision === 'approve' ? basisNow(request, ctx) : null;
   const decided = decideRequest(
     request,
     { id: ctx.actor.id, displayName: ctx.actor.displayName, roles: ctx.actor.roles, disabled: ctx.actor.disabled },
     { decision, reason: payload.reason, breakGlass: payload.breakGlass ?? false },
-    { now: ctx.now, names: ctx.names },
+    { now: ctx.now, names: ctx.names, ...(basis ? { separation: { basis, settings: ctx.separation } } : {}) },
   );
   if (!decided.ok) return decided;
   if (decision === 'approve') {
@@ -37,7 +49,7 @@ function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCase
   const subjectIds = [next.id];
   if (next.status === 'approved') {
     ctx.audit('request.approved', 'request', next.id, { breakGlass: recorded?.breakGlass ?? false });
-    const withGrant = createGrantForApproved(next, ctx);
+    const withGrant = next.extendsGrantId ? extendGrantForApproved(next, ctx) : createGrantForApproved(next, ctx);
     if (!withGrant.ok) return withGrant;
     next = withGrant.value;
     subjectIds.push(next.grantId as string);
@@ -48,7 +60,9 @@ function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCase
   const steps = next.policy?.approvalSteps ?? [];
   const message =
     next.status === 'approved'
-      ? `request ${next.id} approved; grant ${next.grantId} is being provisioned`
+      ? next.extendsGrantId
+        ? `request ${next.id} approved; grant ${next.grantId} is extended`
+        : `request ${next.id} approved; grant ${next.grantId} is being provisioned`
       : next.status === 'denied'
         ? `request ${next.id} denied`
         : next.currentStep > request.currentStep

@@ -22,6 +22,12 @@ function send(actorId: string, type: CommandType, payload: Record<string, unknow
   return processor.apply({ id: extra.id ?? `s-${n}`, type, actorId, payload, createdAt: clock.toISOString() }, { authenticatedActorId: actorId });
 }
 
+/** Configuration by trusted setup code: applied at once, as the demo seed does, instead of proposed for a second person. */
+function configure(type: CommandType, payload: Record<string, unknown>) {
+  n++;
+  return processor.apply({ id: `cfg-${n}`, type, actorId: 'u-admin', payload, createdAt: clock.toISOString() }, { bootstrap: true });
+}
+
 const lastAudit = () => store.list('audit', { order: 'desc', limit: 1 })[0];
 
 const twoStepPolicy = {
@@ -57,6 +63,14 @@ const manualResource = (id: string, ownerId: string, policyIds: string[]) => ({
   policyIds,
 });
 
+/** A grant on the two-step resource, approved by two different approvers. */
+function approvedTwoStep(requester: string, requestId: string): Grant {
+  expect(send(requester, 'request.create', { requestId, resourceId: 'res-t-two', durationMinutes: 60 })).toMatchObject({ status: 'applied' });
+  expect(send('u-carol', 'request.approve', { requestId }).status).toBe('applied');
+  expect(send('u-mallory', 'request.approve', { requestId }).status).toBe('applied');
+  return store.get('grants', `g-${requestId}`) as Grant;
+}
+
 function approvedGrant(requester: string, resourceId: string, approver: string, requestId: string): Grant {
   expect(send(requester, 'request.create', { requestId, resourceId, durationMinutes: 60 })).toMatchObject({ status: 'applied' });
   expect(send(approver, 'request.approve', { requestId })).toMatchObject({ status: 'applied' });
@@ -70,16 +84,16 @@ beforeAll(async () => {
   store.createAccount({ id: 'u-admin', username: 'admin', passwordHash: 'unused', roles: ['admin', 'approver', 'auditor', 'policy_admin'], createdAt: clock.toISOString() });
   store.put('users', { id: 'u-admin', username: 'admin', displayName: 'Administrator', roles: ['admin'], updatedAt: clock.toISOString() });
   expect((await seedDemoOrganisation(store, processor, clock)).seeded).toBe(true);
-  for (const policy of [twoStepPolicy, ownerPolicy]) expect(send('u-admin', 'policy.upsert', { policy }).status).toBe('applied');
+  for (const policy of [twoStepPolicy, ownerPolicy]) expect(configure('policy.upsert', { policy }).status).toBe('applied');
   for (const resource of [
     manualResource('res-t-two', 'u-alice', ['pol-t-two']),
     manualResource('res-t-bob-owns', 'u-bob', ['pol-t-owner']),
     manualResource('res-t-carol-owns', 'u-carol', ['pol-t-owner']),
   ]) {
-    expect(send('u-admin', 'resource.upsert', { resource })).toMatchObject({ status: 'applied' });
+    expect(configure('resource.upsert', { resource })).toMatchObject({ status: 'applied' });
   }
   const profile = { id: 'prof-t', name: 'Test', resourceIds: ['res-t-two', 'res-t-bob-owns', 'res-t-carol-owns'], userIds: ['u-bob', 'u-eve', 'u-frank', 'u-mallory', 'u-dave'] };
-  expect(send('u-admin', 'profile.upsert', { profile }).status).toBe('applied');
+  expect(configure('profile.upsert', { profile }).status).toBe('applied');
 });
 afterAll(() => {
   store.close();
@@ -160,15 +174,17 @@ describe('the requester at decision time', () => {
       expect(send('u-bob', 'request.approve', { requestId: 'req-t-withdrawn' })).toMatchObject({ status: 'rejected', code: 'not_eligible' });
       expect(store.get('requests', 'req-t-withdrawn')?.status).toBe('pending_approval');
     } finally {
-      expect(send('u-admin', 'profile.upsert', { profile: rest }).status).toBe('applied');
+      expect(configure('profile.upsert', { profile: rest }).status).toBe('applied');
     }
   });
 
   it('a disabled person’s grant cannot be extended', () => {
     const grant = approvedGrant('u-frank', 'res-t-carol-owns', 'u-carol', 'req-t-ext-disabled');
+    expect(send('u-frank', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'more', requestId: 'ext-t-disabled' }).status).toBe('applied');
     store.updateAccount('u-frank', { disabledAt: clock.toISOString() });
     try {
-      expect(send('u-alice', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'more' })).toMatchObject({ status: 'rejected', code: 'not_eligible' });
+      expect(send('u-carol', 'request.approve', { requestId: 'ext-t-disabled' })).toMatchObject({ status: 'rejected', code: 'not_eligible' });
+      expect(store.get('grants', grant.id)?.extensions).toBe(0);
     } finally {
       store.updateAccount('u-frank', { disabledAt: null });
     }
@@ -176,13 +192,35 @@ describe('the requester at decision time', () => {
 });
 
 describe('grants', () => {
-  it('an approver cannot extend their own grant; another approver can', () => {
-    const grant = approvedGrant('u-eve', 'res-t-carol-owns', 'u-carol', 'req-t-eve-ext');
-    const own = send('u-eve', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'more time' });
-    expect(own).toMatchObject({ status: 'rejected', code: 'forbidden' });
-    expect(own.message).toMatch(/own grant/);
-    expect(store.get('grants', grant.id)?.extensions).toBe(0);
-    expect(send('u-alice', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'incident still open' }).status).toBe('applied');
+  it('an extension follows the chain: no approver lengthens someone’s access alone, and nobody approves their own', () => {
+    // The issue's bypass: the two-step policy needs two people, yet one approver used to extend at will.
+    const grant = approvedTwoStep('u-bob', 'req-t-bypass');
+    const shortcut = send('u-alice', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'I say so' });
+    expect(shortcut).toMatchObject({ status: 'rejected', code: 'forbidden' });
+    expect(shortcut.message).toMatch(/only Bob Nguyen, who holds the grant, can ask/);
+
+    const asked = send('u-bob', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'migration overran', requestId: 'ext-t-bypass' });
+    expect(asked).toMatchObject({ status: 'applied' });
+    const extension = store.get('requests', 'ext-t-bypass');
+    expect(extension).toMatchObject({ status: 'pending_approval', extendsGrantId: grant.id, requesterId: 'u-bob', currentStep: 0 });
+    expect(send('u-bob', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'again' })).toMatchObject({ status: 'rejected', code: 'conflict' });
+    expect(send('u-bob', 'request.approve', { requestId: 'ext-t-bypass' })).toMatchObject({ status: 'rejected', code: 'self_approval_forbidden' });
+
+    expect(send('u-alice', 'request.approve', { requestId: 'ext-t-bypass' }).status).toBe('applied');
+    expect(store.get('grants', grant.id)).toMatchObject({ extensions: 0, expiresAt: grant.expiresAt });
+    expect(send('u-alice', 'request.approve', { requestId: 'ext-t-bypass' })).toMatchObject({ status: 'rejected', code: 'forbidden' });
+    const done = send('u-carol', 'request.approve', { requestId: 'ext-t-bypass' });
+    expect(done).toMatchObject({ status: 'applied', subjectIds: ['ext-t-bypass', grant.id] });
+    const extended = store.get('grants', grant.id);
+    expect(extended?.extensions).toBe(1);
+    expect(Date.parse(extended?.expiresAt ?? '') - Date.parse(grant.expiresAt)).toBe(30 * 60_000);
+    expect(store.get('requests', 'ext-t-bypass')).toMatchObject({ status: 'approved', grantId: grant.id });
+    expect(lastAudit()).toMatchObject({ type: 'grant.extended', subjectId: grant.id, data: { requestId: 'ext-t-bypass', minutes: 30 } });
+  });
+
+  it('an extension the policy cannot allow is refused when asked, not when someone approves it', () => {
+    const grant = approvedTwoStep('u-dave', 'req-t-ext-long');
+    expect(send('u-dave', 'grant.extend', { grantId: grant.id, minutes: 240, reason: 'all day' })).toMatchObject({ status: 'rejected', code: 'duration_exceeds_policy' });
   });
 });
 
@@ -241,7 +279,7 @@ describe('resource edits while grants are live', () => {
     // Once every grant is verified gone, the target may change.
     for (const g of store.list('grants', { where: { resourceId: 'res-t-carol-owns' } })) store.put('grants', { ...g, status: 'verified' });
     expect(grant.status).toBe('provisioning');
-    expect(send('u-admin', 'resource.upsert', { resource: { ...resource, target: { externalId: 'app:something-else' } } }).status).toBe('applied');
+    expect(configure('resource.upsert', { resource: { ...resource, target: { externalId: 'app:something-else' } } }).status).toBe('applied');
   });
 });
 
@@ -255,8 +293,8 @@ describe('upserts keep the invariants a request relies on', () => {
   });
 
   it('refuses a resource whose policies add up to more approval steps than a request can walk', () => {
-    expect(send('u-admin', 'policy.upsert', { policy: fiveSteps('pol-t-five-a') }).status).toBe('applied');
-    expect(send('u-admin', 'policy.upsert', { policy: fiveSteps('pol-t-five-b') }).status).toBe('applied');
+    expect(configure('policy.upsert', { policy: fiveSteps('pol-t-five-a') }).status).toBe('applied');
+    expect(configure('policy.upsert', { policy: fiveSteps('pol-t-five-b') }).status).toBe('applied');
     const result = send('u-admin', 'resource.upsert', { resource: manualResource('res-t-long', 'u-alice', ['pol-t-five-a', 'pol-t-five-b']) });
     expect(result).toMatchObject({ status: 'rejected', code: 'invalid_input' });
     expect(result.message).toMatch(/^payload\.resource\.policyIds: .*10 approval steps/);
@@ -268,7 +306,7 @@ describe('upserts keep the invariants a request relies on', () => {
   });
 
   it('refuses a policy edit that would make a resource’s chain too long', () => {
-    expect(send('u-admin', 'resource.upsert', { resource: manualResource('res-t-mid', 'u-alice', ['pol-t-five-a', 'pol-t-owner']) }).status).toBe('applied');
+    expect(configure('resource.upsert', { resource: manualResource('res-t-mid', 'u-alice', ['pol-t-five-a', 'pol-t-owner']) }).status).toBe('applied');
     const longer = { ...ownerPolicy, approvalSteps: Array.from({ length: 4 }, (_, i) => ({ name: `o${i}`, mode: 'any', includeResourceOwner: true })) };
     const result = send('u-admin', 'policy.upsert', { policy: longer });
     expect(result).toMatchObject({ status: 'rejected', code: 'invalid_input' });

@@ -9,7 +9,7 @@ export const DEMO_PASSWORD = 'demo-password-1';
 
 export { DEMO_USERS, type DemoUser } from './directory.js';
 
-type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | 'requireMfa' | 'allowSelfApproval' | 'requestTtlMinutes' | 'approvalSteps'> & {
+type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | 'requireMfa' | 'changedBy' | 'requestTtlMinutes' | 'approvalSteps'> & {
   approvalSteps: Array<Partial<AccessPolicy['approvalSteps'][number]> & Pick<AccessPolicy['approvalSteps'][number], 'name' | 'mode'>>;
   description: string;
 };
@@ -75,7 +75,7 @@ const POLICIES: PolicyInput[] = [
   },
 ];
 
-type ResourceInput = Omit<Resource, 'updatedAt' | 'archived' | 'description'> & { description: string };
+type ResourceInput = Omit<Resource, 'updatedAt' | 'archived' | 'description' | 'changedBy'> & { description: string };
 
 const RESOURCES: ResourceInput[] = [
   {
@@ -176,7 +176,7 @@ const RESOURCES: ResourceInput[] = [
   },
 ];
 
-const PROFILES: Array<Omit<AccessProfile, 'updatedAt' | 'maxDurationMinutes' | 'enabled' | 'userIds' | 'roles' | 'departments'> & Partial<AccessProfile>> = [
+const PROFILES: Array<Omit<AccessProfile, 'updatedAt' | 'changedBy' | 'maxDurationMinutes' | 'enabled' | 'userIds' | 'roles' | 'departments'> & Partial<AccessProfile>> = [
   {
     id: 'prof-engineering',
     name: 'Engineering',
@@ -244,7 +244,8 @@ export async function seedDemoOrganisation(store: Store, processor: CommandProce
   let counter = 0;
   const run = (actorId: string, type: string, payload: Record<string, unknown>, id?: string): CommandResult => {
     counter++;
-    const result = processor.apply({ id: id ?? `demo-cmd-${counter}`, type, actorId, payload, createdAt: at, baseRevision: null });
+    // The demo organisation is configured by trusted code in one go; its admin is then a recent editor of all of it.
+    const result = processor.apply({ id: id ?? `demo-cmd-${counter}`, type, actorId, payload, createdAt: at, baseRevision: null }, { bootstrap: type.endsWith('.upsert') });
     if (result.status !== 'applied') throw new Error(`demo seed: ${type} by ${actorId} was rejected: ${result.code}: ${result.message}`);
     return result;
   };

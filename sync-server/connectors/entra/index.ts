@@ -6,10 +6,17 @@ import { isEntraKind, odataString, PIM_GROUP_INSTANCES, provisionOp, revokeOp, R
 
 export type EntraConnectorDeps = GraphDeps & { now?: () => number };
 
+/** Entra object ids are GUIDs: letters, digits and hyphens only. */
+const GRAPH_OBJECT_ID = /^[A-Za-z0-9-]{1,128}$/;
+
 /** Graph's limit on requests in one $batch. */
 export const BATCH_LIMIT = 20;
 
-const seg = (value: string): string => encodeURIComponent(value);
+/** One URL path segment. A dot segment would be resolved by the URL parser and address another object: refused. */
+const seg = (value: string): string => {
+  if (value === '' || value === '.' || value === '..') throw new Error(`"${value}" is not a directory object id`);
+  return encodeURIComponent(value);
+};
 const filter = (expr: string): string => `$filter=${encodeURIComponent(expr)}`;
 
 type PresenceRead = { ok: true; present: boolean; detail: string } | { ok: false; failure: Failure };
@@ -40,6 +47,10 @@ export class EntraConnector implements Connector {
       return { status: 'failed', retryable: false, code: 'wrong_connector', message: `resource ${ref.resource.id} belongs to connector ${ref.resource.connectorId}, not ${this.id}` };
     }
     if (!ref.principalId) return { status: 'failed', retryable: false, code: 'no_principal', message: `grant ${ref.grantId}: the user has no Entra object id` };
+    // Both ids become URL path segments; anything else (a "..", a "/") would address another object.
+    for (const [what, id] of [['principal', ref.principalId], ['target', ref.resource.target.externalId]] as const) {
+      if (!GRAPH_OBJECT_ID.test(id)) return { status: 'failed', retryable: false, code: 'invalid_object_id', message: `grant ${ref.grantId}: the ${what} id "${id.slice(0, 64)}" is not an Entra object id` };
+    }
     return undefined;
   }
 

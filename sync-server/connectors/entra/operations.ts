@@ -17,7 +17,11 @@ export function isEntraKind(kind: Resource['kind']): kind is EntraKind {
   return (ENTRA_KINDS as readonly string[]).includes(kind);
 }
 
-const seg = (value: string): string => encodeURIComponent(value);
+/** One URL path segment. A dot segment would be resolved by the URL parser and address another object: refused. */
+const seg = (value: string): string => {
+  if (value === '' || value === '.' || value === '..') throw new Error(`"${value}" is not a directory object id`);
+  return encodeURIComponent(value);
+};
 
 /** OData string literal: single quotes are doubled. */
 export const odataString = (value: string): string => `'${value.replace(/'/g, "''")}'`;

@@ -46,6 +46,7 @@ function requestDoc(id: string, at: string): AccessRequest {
     riskScore: 42,
     outcomeReason: '',
     grantId: null,
+    extendsGrantId: null,
     createdAt: at,
     updatedAt: at,
     decidedAt: null,

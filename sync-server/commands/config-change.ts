@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import {
+  changeEffect,
+  changeWidenings,
+  err,
+  ok,
+  recordEditor,
+  widensOwnAccess,
+  type ConfigWorld,
+  type ProposalChange,
+  type Result,
+} from '../../core/index.js';
+import type { Applied, UseCaseContext } from './context.js';
+
+/** How long a proposal may wait for its second person; its what-if is computed against the organisation of the day. */
+export const PROPOSAL_TTL_DAYS = 14;
+
+const KIND_WORD = { policy: 'access policy', profile: 'access profile', resource: 'resource' } as const;
+const COLLECTION = { policy: 'policies', profile: 'profiles', resource: 'resources' } as const;
+
+/** A change as an upsert use case prepared it: validated, with the entity as it would be written. */
+export type PreparedChange = ProposalChange;
+
+export function configWorld(ctx: UseCaseContext): ConfigWorld {
+  return { policies: ctx.store.list('policies'), profiles: ctx.store.list('profiles'), resources: ctx.store.list('resources'), users: ctx.store.list('users') };
+}
+
+/** The stored entity a change is about, or null when it does not exist yet. */
+export function currentOf(kind: ProposalChange['kind'], id: string, ctx: UseCaseContext) {
+  return ctx.store.get(COLLECTION[kind], id);
+}
+
+/**
+ * Writes the change, naming its editors (proposer and approver alike) on the entity for the
+ * cooling-off period, audits it, and supersedes other proposals for the same entity: they were
+ * reviewed against a version that no longer exists.
+ */
+export function writeChange(change: ProposalChange, ctx: UseCaseContext, editors: readonly string[], via?: { proposalId: string }): void {
+  const now = ctx.now.toISOString();
+  const changedBy = recordEditor(change.before?.changedBy ?? [], editors, ctx.now, ctx.separation);
+  const created = change.before === null;
+  const extra = via ? { proposalId: via.proposalId, editors } : {};
+  switch (change.kind) {
+    case 'policy': {
+      const { updatedAt: _u, changedBy: _c, ...after } = change.after;
+      ctx.store.put('policies', { ...after, changedBy, updatedAt: now });
+      ctx.audit('policy.changed', 'policy', after.id, { name: after.name, created, after, ...extra });
+      break;
+    }
+    case 'resource': {
+      const { updatedAt: _u, changedBy: _c, ...after } = change.after;
+      ctx.store.put('resources', { ...after, changedBy, updatedAt: now });
+      ctx.audit('resource.changed', 'resource', after.id, { name: after.name, created, after, ...extra });
+      break;
+    }
+    case 'profile': {
+      const profile = change.after;
+      ctx.store.put('profiles', { ...profile, changedBy, updatedAt: now });
+      ctx.audit('profile.changed', 'profile', profile.id, {
+        name: profile.name,
+        created,
+        enabled: profile.enabled,
+        resourceIds: profile.resourceIds.length,
+        userIds: profile.userIds.length,
+        departments: profile.departments,
+        roles: profile.roles,
+        ...extra,
+      });
+      break;
+    }
+  }
+  for (const other of ctx.store.list('proposals', { status: 'pending', where: { subjectId: change.after.id } })) {
+    if (other.kind !== change.kind || other.id === via?.proposalId) continue;
+    ctx.store.put('proposals', { ...other, status: 'superseded', decidedAt: now, decisionReason: `${KIND_WORD[change.kind]} changed after this was proposed`, updatedAt: now, revision: other.revision + 1 });
+  }
+}
+
+const proposalIdFor = (commandId: string) => `prop-${createHash('sha256').update(commandId).digest('hex').slice(0, 24)}`;
+
+/**
+ * Tightening (or neutral) changes apply at once. A change that widens access becomes a proposal
+ * that a second policy admin or admin must approve, and is refused outright when it would widen
+ * the proposer's own access.
+ */
+export function proposeOrApply(change: ProposalChange, ctx: UseCaseContext): Result<Applied> {
+  const world = configWorld(ctx);
+  const word = KIND_WORD[change.kind];
+  const name = change.after.name;
+  const widenings = changeWidenings(change, world);
+  if (widenings.length === 0 || ctx.bootstrap) {
+    writeChange(change, ctx, [ctx.actor.id]);
+    return ok({ message: `${word} "${name}" ${change.before ? 'updated' : 'created'}`, subjectIds: [change.after.id] });
+  }
+  if (widensOwnAccess(ctx.actor.user, change, world)) {
+    return err('self_approval_forbidden', `this change widens your own access (${widenings[0]}); someone who does not benefit from it must propose it`);
+  }
+  const id = proposalIdFor(ctx.command.id);
+  const now = ctx.now.toISOString();
+  ctx.store.put('proposals', {
+    id,
+    kind: change.kind,
+    subjectId: change.after.id,
+    subjectName: name,
+    change,
+    widenings: widenings.slice(0, 64).map((w) => w.slice(0, 1024)),
+    effect: changeEffect(change, world),
+    status: 'pending',
+    proposedBy: ctx.actor.id,
+    proposedAt: now,
+    expiresAt: new Date(ctx.now.getTime() + PROPOSAL_TTL_DAYS * 86_400_000).toISOString(),
+    updatedAt: now,
+    revision: 1,
+  });
+  ctx.audit('proposal.created', 'proposal', id, { kind: change.kind, subjectId: change.after.id, name, widenings });
+  return ok({
+    message: `${word} "${name}" widens access (${widenings[0]}${widenings.length > 1 ? ` and ${widenings.length - 1} more` : ''}): proposed as ${id}; it applies when another policy admin or admin approves it`,
+    subjectIds: [id],
+  });
+}

@@ -1,0 +1,72 @@
+import { err, ok, widensOwnAccess, type Proposal, type ProposalChange, type Result } from '../../core/index.js';
+import { configWorld, currentOf, writeChange } from './config-change.js';
+import type { UseCase, UseCaseContext } from './context.js';
+import { preparePolicy } from './policy-upsert.js';
+import { prepareProfile } from './profile-upsert.js';
+import { prepareResource } from './resource-upsert.js';
+
+function describeDecided(proposal: Proposal, ctx: UseCaseContext): string {
+  const by = proposal.decidedBy ? ` by ${ctx.names(proposal.decidedBy)}` : '';
+  return `proposal ${proposal.id} is already ${proposal.status}${by}`;
+}
+
+function loadPending(proposalId: string, ctx: UseCaseContext): Result<Proposal> {
+  const proposal = ctx.store.get('proposals', proposalId);
+  if (!proposal) return err('not_found', `proposal ${proposalId} does not exist`);
+  if (proposal.status !== 'pending') return err('already_decided', describeDecided(proposal, ctx));
+  return ok(proposal);
+}
+
+/** The change re-validated against the organisation as it is now (a policy it names may have changed meanwhile). */
+function revalidate(change: ProposalChange, ctx: UseCaseContext): Result<ProposalChange> {
+  switch (change.kind) {
+    case 'policy':
+      return preparePolicy(change.after, ctx);
+    case 'profile':
+      return prepareProfile(change.after, ctx);
+    case 'resource':
+      return prepareResource(change.after, ctx);
+  }
+}
+
+const decided = (proposal: Proposal, status: Proposal['status'], ctx: UseCaseContext, reason: string): Proposal => {
+  const now = ctx.now.toISOString();
+  return { ...proposal, status, decidedBy: ctx.actor.id, decidedAt: now, decisionReason: reason.trim(), updatedAt: now, revision: proposal.revision + 1 };
+};
+
+export const proposalApprove: UseCase<'proposal.approve'> = (payload, ctx) => {
+  const loaded = loadPending(payload.proposalId, ctx);
+  if (!loaded.ok) return loaded;
+  const proposal = loaded.value;
+  if (proposal.proposedBy === ctx.actor.id) {
+    return err('self_approval_forbidden', 'you proposed this change; another policy admin or admin must approve it');
+  }
+  if (ctx.now.getTime() >= Date.parse(proposal.expiresAt)) {
+    return err('stale', `proposal ${proposal.id} expired at ${proposal.expiresAt} before it was approved; propose the change again`);
+  }
+  const current = currentOf(proposal.kind, proposal.subjectId, ctx);
+  if ((current?.updatedAt ?? null) !== (proposal.change.before?.updatedAt ?? null)) {
+    return err('stale', `${proposal.subjectName} changed after this was proposed; propose the change again against its current version`);
+  }
+  const world = configWorld(ctx);
+  if (widensOwnAccess(ctx.actor.user, proposal.change, world)) {
+    return err('self_approval_forbidden', `this change widens your own access to ${proposal.subjectName}; someone who does not benefit from it must approve it`);
+  }
+  const change = revalidate(proposal.change, ctx);
+  if (!change.ok) return err(change.code, `the proposed change no longer applies: ${change.message}`);
+  writeChange(change.value, ctx, [proposal.proposedBy, ctx.actor.id], { proposalId: proposal.id });
+  ctx.store.put('proposals', decided(proposal, 'applied', ctx, payload.reason));
+  ctx.audit('proposal.applied', 'proposal', proposal.id, { kind: proposal.kind, subjectId: proposal.subjectId, proposedBy: proposal.proposedBy, reason: payload.reason.trim() });
+  return ok({ message: `proposal ${proposal.id} approved: ${proposal.subjectName} changed`, subjectIds: [proposal.id, proposal.subjectId] });
+};
+
+export const proposalReject: UseCase<'proposal.reject'> = (payload, ctx) => {
+  const loaded = loadPending(payload.proposalId, ctx);
+  if (!loaded.ok) return loaded;
+  const proposal = loaded.value;
+  const withdrawing = proposal.proposedBy === ctx.actor.id;
+  if (!withdrawing && payload.reason.trim() === '') return err('invalid_input', 'payload.reason: rejecting someone else’s proposal needs a reason');
+  ctx.store.put('proposals', decided(proposal, withdrawing ? 'withdrawn' : 'rejected', ctx, payload.reason));
+  ctx.audit(withdrawing ? 'proposal.withdrawn' : 'proposal.rejected', 'proposal', proposal.id, { kind: proposal.kind, subjectId: proposal.subjectId, reason: payload.reason.trim() });
+  return ok({ message: `proposal ${proposal.id} ${withdrawing ? 'withdrawn' : 'rejected'}`, subjectIds: [proposal.id] });
+};
