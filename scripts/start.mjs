@@ -53,7 +53,7 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts']
 let opened = false;
 server.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  const match = /listening on (http:\/\/\S+)/i.exec(chunk.toString());
+  const match = /listening on (https?:\/\/\S+)/i.exec(chunk.toString());
   if (match && !opened) {
     opened = true;
     const url = match[1];

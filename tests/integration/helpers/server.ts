@@ -182,7 +182,7 @@ export function spawnServer(opts: SpawnServerOptions = {}): Promise<SpawnedServe
       rejectStart(new Error(`server did not start within ${opts.startTimeoutMs ?? 30_000} ms:\n${output}`));
     }, opts.startTimeoutMs ?? 30_000);
     const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (https?:\/\/\S+)/.exec(output);
       if (!match) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
