@@ -5,11 +5,12 @@
  * its own file, away from the dev-mode replicas of replication.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccessRequest, Command, CommandResult } from '../../core/index.js';
+import type { AccessRequest, Command } from '../../core/index.js';
 import { awaitCommandResult, sendCommand } from '../../renderer/db/commands.js';
 import { createJitDatabase } from '../../renderer/db/database.js';
 import { startReplication } from '../../renderer/db/replication.js';
 import { http, login, startTestServer, type TestServer } from './helpers/server.js';
+import { configure } from './helpers/configure.js';
 
 const PASSWORD = 'replication-push-password-1';
 const WAIT_MS = 15_000;
@@ -19,10 +20,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.().catch(() => undefined);
 });
 
-async function adminCommand(server: TestServer, type: string, payload: Record<string, unknown>) {
-  const res = await http<CommandResult>('POST', `${server.url}/api/v1/commands`, { token: server.adminToken, body: { type, payload } });
-  if (res.status !== 200) throw new Error(`${type} failed: ${res.status} ${res.text}`);
-}
 
 /** An approver, a requester, and a pending request the approver can approve. */
 async function setUp(server: TestServer): Promise<{ approver: string; request: AccessRequest }> {
@@ -33,13 +30,13 @@ async function setUp(server: TestServer): Promise<{ approver: string; request: A
     const res = await http('POST', `${server.url}/api/v1/accounts`, { token: server.adminToken, body: { username, password: PASSWORD, displayName, roles, department: 'it' } });
     if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
   }
-  await adminCommand(server, 'policy.upsert', {
+  await configure(server, 'policy.upsert', {
     policy: { id: 'p-one', name: 'One approval', maxDurationMinutes: 480, defaultDurationMinutes: 60, requireJustification: true, approvalSteps: [{ name: 'approvers', mode: 'any', approverRoles: ['approver'] }] },
   });
-  await adminCommand(server, 'resource.upsert', {
+  await configure(server, 'resource.upsert', {
     resource: { id: 'res-db', name: 'Payroll DB admins', kind: 'entra_group', connector: 'entra', connectorId: 'entra-test', target: { externalId: 'g-payroll' }, ownerId: 'u-admin', sensitivity: 'high', policyIds: ['p-one'] },
   });
-  await adminCommand(server, 'profile.upsert', { profile: { id: 'prof-it', name: 'IT', resourceIds: ['res-db'], departments: ['it'] } });
+  await configure(server, 'profile.upsert', { profile: { id: 'prof-it', name: 'IT', resourceIds: ['res-db'], departments: ['it'] } });
   const rita = await login(server.url, 'rita', PASSWORD);
   const created = await http<AccessRequest>('POST', `${server.url}/api/v1/requests`, { token: rita, body: { resourceId: 'res-db', durationMinutes: 60, justification: 'queue must move' } });
   if (created.status !== 201) throw new Error(`request failed: ${created.status} ${created.text}`);

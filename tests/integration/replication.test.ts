@@ -9,11 +9,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { filter, firstValueFrom, timeout, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccessRequest, CollectionName, CommandResult } from '../../core/index.js';
+import type { AccessRequest, CollectionName } from '../../core/index.js';
 import { awaitCommandResult, sendCommand } from '../../renderer/db/commands.js';
 import { createJitDatabase, type JitDatabase } from '../../renderer/db/database.js';
 import { startReplication, type ReplicationHandle, type ReplicationOptions, type ReplicationStatus } from '../../renderer/db/replication.js';
 import { http, login, makeTempDataDir, spawnServer, startTestServer, TEST_ADMIN_PASSWORD, type SpawnedServer, type TestServer } from './helpers/server.js';
+import { configure } from './helpers/configure.js';
 
 const PASSWORD = 'replication-test-password-1';
 const WAIT_MS = 15_000;
@@ -55,10 +56,6 @@ function until<T>(source: Observable<T>, predicate: (value: T) => boolean, what:
   return firstValueFrom(source.pipe(filter(predicate), timeout({ first: WAIT_MS, with: () => { throw new Error(`timed out waiting for ${what}`); } })));
 }
 
-async function adminCommand(url: string, token: string, type: string, payload: Record<string, unknown>) {
-  const res = await http<CommandResult>('POST', `${url}/api/v1/commands`, { token, body: { type, payload } });
-  if (res.status !== 200) throw new Error(`${type} failed: ${res.status} ${res.text}`);
-}
 
 /** Two approvers, a requester, and a resource whose policy needs one approval by any approver. */
 async function setUpOrganisation(url: string, adminToken: string) {
@@ -70,13 +67,13 @@ async function setUpOrganisation(url: string, adminToken: string) {
     const res = await http('POST', `${url}/api/v1/accounts`, { token: adminToken, body: { username, password: PASSWORD, displayName, roles, department: 'it' } });
     if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
   }
-  await adminCommand(url, adminToken, 'policy.upsert', {
+  await configure({ url, adminToken }, 'policy.upsert', {
     policy: { id: 'p-one', name: 'One approval', maxDurationMinutes: 480, defaultDurationMinutes: 60, requireJustification: true, approvalSteps: [{ name: 'approvers', mode: 'any', approverRoles: ['approver'] }] },
   });
-  await adminCommand(url, adminToken, 'resource.upsert', {
+  await configure({ url, adminToken }, 'resource.upsert', {
     resource: { id: 'res-db', name: 'Payroll DB admins', kind: 'entra_group', connector: 'entra', connectorId: 'entra-test', target: { externalId: 'g-payroll' }, ownerId: 'u-admin', sensitivity: 'high', policyIds: ['p-one'] },
   });
-  await adminCommand(url, adminToken, 'profile.upsert', { profile: { id: 'prof-it', name: 'IT', resourceIds: ['res-db'], departments: ['it'] } });
+  await configure({ url, adminToken }, 'profile.upsert', { profile: { id: 'prof-it', name: 'IT', resourceIds: ['res-db'], departments: ['it'] } });
   return {
     alice: await login(url, 'alice', PASSWORD),
     bob: await login(url, 'bob', PASSWORD),
