@@ -295,7 +295,7 @@ describe('timeouts and limits', () => {
     await sleep(1_500);
     const created = await http('POST', `${srv.url}/api/v1/accounts`, {
       token: srv.adminToken,
-      body: { username: 'stream-check', password: 'stream-check-password-1', displayName: 'Stream Check', roles: ['approver'] },
+      body: { username: 'stream-check', password: 'quiet-stream-outlives-7', displayName: 'Stream Check', roles: ['approver'] },
     });
     expect(created.status).toBe(201);
     await readUntil(/Stream Check/);
