@@ -32,6 +32,7 @@ import {
   type TransportLimits,
 } from './http/transport.js';
 import { SCHEDULER_MIGRATIONS, startScheduler, type Scheduler, type SchedulerOptions } from './scheduler/index.js';
+import { registerStoredConnectors, type SecretKey } from './secrets/index.js';
 import { openStore } from './store/sqlite-store.js';
 import type { MigrationSet, Store } from './store/types.js';
 import { SERVER_VERSION } from './version.js';
@@ -74,6 +75,12 @@ export type CreateServerOptions = {
    * createServer with an error naming the field. Resources name them by `connectorId`.
    */
   connectors?: unknown[];
+  /**
+   * The key of the connector secrets kept encrypted in the store (sync-server/secrets): every stored
+   * connector config is decrypted with it, in memory only, and registered next to `connectors`. A
+   * stored secret and no key, or another key, fails createServer with a message saying which.
+   */
+  secretKey?: SecretKey;
   /**
    * The revocation scheduler (provision, revoke at expiry, verify, drift checks). `false`: not in
    * this process (e.g. scheduler/worker-cli.ts runs it). Options: started with them. Absent: started
@@ -156,6 +163,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   let generatedAdminPassword: string | undefined;
   let scheduler: Scheduler | undefined;
   try {
+    registerStoredConnectors(store, registry, opts.secretKey);
     generatedAdminPassword = await ensureAdmin(store, now, opts.adminPassword);
     if (generatedAdminPassword) process.stdout.write(`Admin password: ${generatedAdminPassword}\n`);
     if (opts.seedDemo) await seedDemoOrganisation(store, processor, now());

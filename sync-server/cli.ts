@@ -5,7 +5,12 @@
  *   JIT_ADMIN_PASSWORD      password of the `admin` account created on first start
  *                           (absent: one is generated and printed once)
  *   JIT_CONNECTORS_FILE     JSON file holding an array of connector configs (see
- *                           sync-server/connectors/config.ts); default: no connectors
+ *                           sync-server/connectors/config.ts), stored in the data directory at
+ *                           start with their secrets encrypted; the file can then be deleted
+ *   JIT_SECRET_KEY_FILE     file holding the secrets key (base64 of 32 bytes, mode 0600 or stricter;
+ *                           `npm run secrets -- generate-key <file>`), or JIT_SECRET_KEY: the key
+ *                           itself. Needed once connector secrets are stored; the demo makes
+ *                           <data dir>/secret.key when neither is set
  *   JIT_DEMO=1              seed the demo organisation into an empty store, and run its Entra
  *                           tenant (the Microsoft Graph stand-in) in this process; configures the
  *                           connectors entra-demo, ad-demo and manual unless the file names them
@@ -33,6 +38,7 @@ import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.
 import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
 import { transportFromEnv } from './http/transport.js';
+import { demoSecretKey, importIntoDataDir, KEY_VARIABLE, secretKeyFromEnv } from './secrets/index.js';
 import { openStore } from './store/sqlite-store.js';
 
 function origins(raw: string | undefined): string[] {
@@ -49,7 +55,7 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
-/** The connector configs of JIT_CONNECTORS_FILE (validated later by the registry). */
+/** The connector configs of JIT_CONNECTORS_FILE (validated when they are stored). */
 function readConnectorsFile(path: string | undefined): unknown[] {
   if (!path) return [];
   let text: string;
@@ -68,11 +74,9 @@ function readConnectorsFile(path: string | undefined): unknown[] {
   return parsed;
 }
 
-const configId = (config: unknown): unknown => (typeof config === 'object' && config !== null ? (config as { id?: unknown }).id : undefined);
-
-/** The demo's tenant and connectors, for the demo ids the connectors file does not configure itself. */
-async function startDemo(dataDir: string, fileConnectors: unknown[]): Promise<DemoTenant> {
-  const configured = new Set(fileConnectors.map(configId));
+/** The demo's tenant and connectors, for the demo ids the store (or the connectors file) does not configure itself. */
+async function startDemo(dataDir: string, configuredIds: readonly string[]): Promise<DemoTenant> {
+  const configured = new Set<string>(configuredIds);
   const include = (Object.keys(DEMO_CONNECTOR_IDS) as (keyof typeof DEMO_CONNECTOR_IDS)[]).filter((key) => !configured.has(DEMO_CONNECTOR_IDS[key]));
   // A restarted demo gets a fresh in-memory tenant: read what the store says was provisioned there.
   const store = include.includes('entra') ? openStore({ dataDir }) : undefined;
@@ -90,7 +94,17 @@ async function main(): Promise<void> {
   // Read before the demo tenant starts, so a bad value fails with nothing to close.
   const { tls, transport } = transportFromEnv(env);
   const fileConnectors = readConnectorsFile(env.JIT_CONNECTORS_FILE);
-  const tenant = demo ? await startDemo(dataDir, fileConnectors) : undefined;
+  // Secrets: the key decrypts the stored connector configs; the file's configs are stored (encrypted) first.
+  const demoKey = demo ? demoSecretKey(dataDir, env) : undefined;
+  const secretKey = demoKey?.key ?? secretKeyFromEnv(env);
+  delete process.env[KEY_VARIABLE]; // nothing started from here inherits the key
+  if (demoKey?.generatedAt) process.stdout.write(`Demo: generated the secrets key ${demoKey.generatedAt} (mode 0600); a deployment keeps its key outside the data directory (JIT_SECRET_KEY_FILE)\n`);
+  const stored = importIntoDataDir(dataDir, fileConnectors, { ...(secretKey ? { key: secretKey } : {}), source: 'JIT_CONNECTORS_FILE' });
+  if (env.JIT_CONNECTORS_FILE && fileConnectors.length > 0) {
+    const what = stored.stored.length > 0 ? `stored ${stored.stored.join(', ')}${stored.keyId ? ` with secrets encrypted under key ${stored.keyId}` : ''}` : 'already stored, unchanged';
+    process.stdout.write(`JIT_CONNECTORS_FILE ${env.JIT_CONNECTORS_FILE}: ${what}; the server reads them from its store, so the file can be deleted\n`);
+  }
+  const tenant = demo ? await startDemo(dataDir, stored.ids) : undefined;
   if (tenant?.origin) {
     process.stdout.write(`Demo Entra tenant (Microsoft Graph stand-in) at ${tenant.origin}${tenant.restored ? `; ${tenant.restored} provisioned assignment(s) restored` : ''}\n`);
   }
@@ -106,7 +120,8 @@ async function main(): Promise<void> {
       ...(env.JIT_WEB_ROOT ? { webRoot: resolve(env.JIT_WEB_ROOT) } : {}),
       ...(tls ? { tls: { certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile) } } : {}),
       transport,
-      connectors: [...fileConnectors, ...(tenant?.connectors ?? [])],
+      connectors: tenant?.connectors ?? [],
+      ...(secretKey ? { secretKey } : {}),
       scheduler: {},
     });
   } catch (error) {

@@ -87,6 +87,15 @@ export const ConnectorConfig = z.discriminatedUnion('kind', [EntraConnectorConfi
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
 export type ConnectorConfigInput = z.input<typeof ConnectorConfig>;
 
+/**
+ * The fields of each kind that are secrets (or say where one lives): kept encrypted at rest
+ * (sync-server/secrets), redacted by describeConfig, never echoed in an error.
+ */
+export const SECRET_FIELDS: { readonly [K in ConnectorConfig['kind']]: readonly (keyof Extract<ConnectorConfig, { kind: K }> & string)[] } = {
+  entra: ['clientSecret', 'certificatePath'],
+  manual: [],
+};
+
 /** A config as the console may show it: secrets replaced by whether they are set. */
 export type ConnectorDescription = {
   id: string;
