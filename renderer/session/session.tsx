@@ -3,12 +3,14 @@ import type { CollectionName } from '../../core/index.js';
 import { createJitDatabase, startReplication, type JitDatabase, type ReplicationHandle } from '../db/index.js';
 import type { HostApi } from '../host/index.js';
 import { api, ApiError, normaliseServerUrl, type SessionUser } from './api-client.js';
+import { accountPrefix, carryOverUnsentCommands, replicaName, replicaOfIndexedDb, staleReplicas } from './replica.js';
 
 /** The collections the console opens; the rest arrive with the screens that need them. */
 export const CONSOLE_COLLECTIONS: readonly CollectionName[] = [
   'users',
   'resources',
   'policies',
+  'proposals',
   'requests',
   'grants',
   'tasks',
@@ -54,14 +56,13 @@ export function useSession(): Session {
   return state.session;
 }
 
-/** One replica per server and account, so two people on one machine never share data. */
+/**
+ * One replica per server and account, so two people on one machine never share data; the name
+ * ends with a fingerprint of the collection schemas, so a console whose schemas changed opens a
+ * fresh replica (RxDB cannot open one stored under another schema) and pulls it from the server.
+ */
 export function databaseName(serverUrl: string, userId: string): string {
-  let hash = 0x811c9dc5;
-  for (const ch of `${serverUrl}|${userId}`) {
-    hash ^= ch.codePointAt(0) ?? 0;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return `jit-${hash.toString(16).padStart(8, '0')}`;
+  return replicaName(serverUrl, userId, CONSOLE_COLLECTIONS);
 }
 
 type Running = Session;
@@ -75,14 +76,21 @@ async function openSession(serverUrl: string, token: string, user: SessionUser):
   });
   // One multiplexed live stream carries every collection (browsers allow six connections per host).
   const replication = startReplication(db, { serverUrl, token });
+  void retireStaleReplicas(db, accountPrefix(serverUrl, user.id)).catch(() => undefined);
   return { serverUrl, token, user, db, replication };
 }
 
+async function indexedDbNames(): Promise<string[]> {
+  if (typeof indexedDB === 'undefined' || typeof indexedDB.databases !== 'function') return [];
+  return (await indexedDB.databases()).map((d) => d.name ?? '');
+}
+
 /** RxDB's Dexie storage empties its IndexedDB databases on remove but leaves them behind: delete them too. */
-async function deleteIndexedDbFiles(dbName: string): Promise<void> {
-  if (typeof indexedDB === 'undefined' || typeof indexedDB.databases !== 'function') return;
-  const prefix = `rxdb-dexie-${dbName}--`;
-  const names = (await indexedDB.databases()).map((d) => d.name ?? '').filter((name) => name.startsWith(prefix));
+async function deleteIndexedDbFiles(isOf: (replica: string) => boolean): Promise<void> {
+  const names = (await indexedDbNames()).filter((name) => {
+    const replica = replicaOfIndexedDb(name);
+    return replica !== null && isOf(replica);
+  });
   await Promise.all(
     names.map(
       (name) =>
@@ -94,11 +102,34 @@ async function deleteIndexedDbFiles(dbName: string): Promise<void> {
   );
 }
 
+/**
+ * Replicas this account left under an older schema: their unanswered commands move to the new
+ * replica (replication then sends them; the server ignores an id it has seen), then their files
+ * go. One whose commands cannot be read by this console is deleted as it is.
+ */
+async function retireStaleReplicas(db: JitDatabase, prefix: string): Promise<void> {
+  for (const stale of staleReplicas(await indexedDbNames(), db.name, prefix)) {
+    try {
+      const old = await createJitDatabase({ name: stale, storage: 'dexie', collections: ['commands', 'commandResults'] });
+      try {
+        await carryOverUnsentCommands(old, db);
+      } finally {
+        await old.close();
+      }
+    } catch {
+      // Stored under a commands schema this console does not know: nothing here can send it.
+    }
+    await deleteIndexedDbFiles((replica) => replica === stale);
+  }
+}
+
 async function closeSession(running: Running, removeData: boolean): Promise<void> {
   await running.replication.cancel().catch(() => undefined);
   if (removeData) {
     await running.db.remove();
-    await deleteIndexedDbFiles(running.db.name);
+    // This replica and any an older console left for the same account.
+    const prefix = accountPrefix(running.serverUrl, running.user.id);
+    await deleteIndexedDbFiles((replica) => replica === running.db.name || replica === prefix || replica.startsWith(`${prefix}-`));
   } else {
     await running.db.close();
   }
