@@ -7,6 +7,7 @@
 // (`// eng-disable CHECK_ID` on the reported line, with the reason in a comment above). Files that
 // cannot hold comments (package.json) are justified in scripts/electronegativity-allow.json instead:
 // `{ "id", "file", "reason" }` per finding; an entry that no longer matches a finding fails too.
+// `--root <dir>` scans another tree of the same layout (the script's own test does).
 //
 // Offline by design: the tool fetches translations and Electron's release list over the network.
 // The check that needs the release list is left out (see EXCLUDED), and `got`, its HTTP client, is
@@ -16,7 +17,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const rootFlag = process.argv.indexOf('--root');
+const root = rootFlag > 0 && process.argv[rootFlag + 1] ? path.resolve(process.argv[rootFlag + 1]) : repo;
 const require = createRequire(import.meta.url);
 const toolDir = path.dirname(require.resolve('@doyensec/electronegativity/package.json'));
 const fromTool = (name, base = toolDir) => require.resolve(name, { paths: [base] });
@@ -71,7 +74,7 @@ function countFiles(dir) {
 }
 
 const allowList = JSON.parse(readFileSync(path.join(root, 'scripts/electronegativity-allow.json'), 'utf8'));
-const electronVersion = JSON.parse(readFileSync(fromTool('electron/package.json', root), 'utf8')).version;
+const electronVersion = JSON.parse(readFileSync(fromTool('electron/package.json', repo), 'utf8')).version;
 
 const dir = stage();
 let report;

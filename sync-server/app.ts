@@ -9,8 +9,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { PROTOCOL_VERSION } from '../core/index.js';
-import { decoyHash, generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './auth/passwords.js';
-import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from './auth/throttle.js';
+import { checkPasswordPolicy } from './auth/password-policy.js';
+import { decoyHash, generatePassword, hashPassword } from './auth/passwords.js';
+import { createLoginThrottle, type LoginThrottleSettings } from './auth/throttle.js';
 import { tokenTtlFromEnv } from './auth/tokens.js';
 import { createCommandProcessor, type CommandProcessor } from './commands/processor.js';
 import { createConnectorRegistry, type ConnectorRegistry } from './connectors/registry.js';
@@ -20,6 +21,7 @@ import { guardStreams, installAuth } from './http/auth.js';
 import { installErrorHandler, notFound, sendError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
+import { checkTrustProxy, type TrustProxySetting } from './http/trust-proxy.js';
 import {
   exemptLiveStreams,
   installSecurityHeaders,
@@ -68,8 +70,16 @@ export type CreateServerOptions = {
   heartbeatMs?: number;
   /** How often open live streams are checked against their session (sign-out ends them at once); default 15 s. */
   sessionCheckMs?: number;
-  /** Failed sign-ins allowed per username and per client address within the window; default 10 each in 15 minutes. */
-  loginThrottle?: LoginThrottleSettings;
+  /**
+   * Sign-in throttling (auth/throttle.ts): progressive waits per (username, client address) and a
+   * limit per address; kept in the store. Default DEFAULT_LOGIN_THROTTLE.
+   */
+  loginThrottle?: Partial<LoginThrottleSettings>;
+  /**
+   * Reverse proxies whose X-Forwarded-For names the client (JIT_TRUST_PROXY): false (default: the
+   * header is ignored), a hop count, or proxy addresses / CIDR ranges. See http/trust-proxy.ts.
+   */
+  trustProxy?: TrustProxySetting;
   /**
    * Connector configs (see sync-server/connectors/config.ts), validated at start: a bad one fails
    * createServer with an error naming the field. Resources name them by `connectorId`.
@@ -122,11 +132,10 @@ const SERVER_PREFIXES = ['/api/', '/sync/', '/metrics', '/healthz'];
 /** First start: an `admin` account holding every console role. */
 async function ensureAdmin(store: Store, now: () => Date, password: string | undefined): Promise<string | undefined> {
   if (store.listAccounts().length > 0) return undefined;
-  if (password && password.length < MIN_PASSWORD_LENGTH) {
-    // The first admin holds every role: its password may not be weaker than anyone else's.
-    throw new Error(`adminPassword (JIT_ADMIN_PASSWORD) must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  }
-  const generated = password ? undefined : generatePassword();
+  const policy = password ? checkPasswordPolicy(password, { username: 'admin' }) : { ok: true as const };
+  // The first admin holds every role: its password may not be weaker than anyone else's.
+  if (!policy.ok) throw new Error(`adminPassword (JIT_ADMIN_PASSWORD) ${policy.message}`);
+  const generated = password ? undefined : generatePassword('admin');
   const passwordHash = await hashPassword(password ?? (generated as string));
   const at = now().toISOString();
   const roles = ['admin', 'approver', 'auditor', 'policy_admin'] as const;
@@ -182,6 +191,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     logger: { level: opts.logLevel ?? 'info', ...(opts.logStream ? { stream: opts.logStream } : {}) },
     serverFactory: transportServerFactory(transportLimits, tlsMaterial),
     bodyLimit: 1024 * 1024,
+    // request.ip is the real client only behind a trusted proxy; otherwise X-Forwarded-For is ignored.
+    trustProxy: checkTrustProxy(opts.trustProxy),
     // Open SSE streams are ended in preClose; idle keep-alive sockets must not hold close() up.
     forceCloseConnections: 'idle',
   });
@@ -237,7 +248,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     metrics,
     tokenTtlMinutes,
     registry,
-    loginThrottle: createLoginThrottle(opts.loginThrottle ?? DEFAULT_LOGIN_THROTTLE),
+    loginThrottle: createLoginThrottle({ store, ...(opts.loginThrottle ? { settings: opts.loginThrottle } : {}) }),
     onSignOut: () => streamGuard.sweep(),
     ...(scheduler ? { scheduler } : {}),
   });

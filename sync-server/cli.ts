@@ -17,6 +17,9 @@
  *   JIT_ALLOWED_ORIGINS     comma-separated CORS origins (e.g. http://localhost:5173)
  *   JIT_ALLOW_FILE_ORIGIN=1 also allow the `null` origin of file:// pages (packaged Electron app)
  *   JIT_TOKEN_TTL_MINUTES   session lifetime (default 720)
+ *   JIT_TRUST_PROXY         reverse proxies whose X-Forwarded-For names the client: their addresses
+ *                           or CIDR ranges (comma-separated), or a hop count; default off (the
+ *                           header is ignored and the TCP peer is the client)
  *   JIT_WEB_ROOT            built web console to serve at / (default out/renderer)
  *   JIT_LOG_LEVEL           fatal|error|warn|info|debug|trace|silent (default info)
  *   JIT_TLS_CERT_FILE       PEM certificate (with its chain) and its private key: serve HTTPS
@@ -37,6 +40,7 @@ import { resolve } from 'node:path';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.js';
 import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
+import { parseTrustProxy } from './http/trust-proxy.js';
 import { transportFromEnv } from './http/transport.js';
 import { demoSecretKey, importIntoDataDir, KEY_VARIABLE, secretKeyFromEnv } from './secrets/index.js';
 import { openStore } from './store/sqlite-store.js';
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
       logLevel: env.JIT_LOG_LEVEL || 'info',
       allowedOrigins: origins(env.JIT_ALLOWED_ORIGINS),
       allowFileOrigin: env.JIT_ALLOW_FILE_ORIGIN === '1',
+      trustProxy: parseTrustProxy(env.JIT_TRUST_PROXY),
       ...(env.JIT_WEB_ROOT ? { webRoot: resolve(env.JIT_WEB_ROOT) } : {}),
       ...(tls ? { tls: { certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile) } } : {}),
       transport,

@@ -1,10 +1,11 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { checkPasswordPolicy } from './password-policy.js';
+
+export { MIN_PASSWORD_LENGTH } from './password-policy.js';
 
 /** Cost parameters. N = 2^15 with r = 8 needs 32 MiB per hash; maxmem leaves headroom. */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
-/** For every account, the first admin's included. */
-export const MIN_PASSWORD_LENGTH = 12;
 const SALT_LENGTH = 16;
 
 function scryptAsync(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
@@ -41,7 +42,10 @@ export function decoyHash(): Promise<string> {
   return decoy;
 }
 
-/** A password for the first admin when none is configured: 24 url-safe characters. */
-export function generatePassword(): string {
-  return randomBytes(18).toString('base64url');
+/** A password for the first admin or a recovery: 24 url-safe characters, drawn again in the unlikely case the policy refuses it. */
+export function generatePassword(username = ''): string {
+  for (;;) {
+    const password = randomBytes(18).toString('base64url');
+    if (checkPasswordPolicy(password, { username }).ok) return password;
+  }
 }

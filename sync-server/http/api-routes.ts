@@ -17,16 +17,15 @@ import {
   verifyChain,
   type Command,
 } from '../../core/index.js';
-import { decoyHash, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/passwords.js';
 import type { LoginThrottle } from '../auth/throttle.js';
-import { hashToken, newToken } from '../auth/tokens.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { Scheduler } from '../scheduler/index.js';
 import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
+import { registerAccountRoutes } from './account-routes.js';
 import { principalOf, requireRole } from './auth.js';
-import { ApiError, commandErrorBody, forbidden, notFound, statusForCode } from './errors.js';
+import { commandErrorBody, notFound, statusForCode } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 export type ApiDeps = {
@@ -39,14 +38,11 @@ export type ApiDeps = {
   registry?: ConnectorRegistry;
   /** The in-process scheduler, when this server runs it. */
   scheduler?: Scheduler;
-  /** Failed sign-ins per username and client address; none are throttled when absent. */
+  /** Failed sign-ins per (username, client address) and per address; none are throttled when absent. */
   loginThrottle?: LoginThrottle;
   /** Called after a sign-out, so live streams opened with that token end at once. */
   onSignOut?: () => void;
 };
-
-/** Ids the audit log uses for the server itself ("system"), failed sign-ins ("anonymous", "unknown"). */
-const RESERVED_USER_IDS: ReadonlySet<string> = new Set(['system', 'anonymous', 'unknown']);
 
 /** How long GET /api/v1/connectors waits for one connector's health check. */
 const HEALTH_TIMEOUT_MS = 5_000;
@@ -79,10 +75,6 @@ const commandErrors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBo
 
 const PublicUser = z.object({ id: Id, displayName: z.string(), roles: z.array(AccountRole) });
 // Bodies refuse unknown fields: a field the server would ignore (an actorId, a requesterId) is refused by name.
-const LoginBody = z.strictObject({
-  username: z.string().min(1, 'is required').max(256),
-  password: z.string().min(1, 'is required').max(1024),
-});
 const CommandBody = z.strictObject({
   /** Client-chosen id for idempotency: sending the same id again returns the first result. */
   id: Id.optional(),
@@ -97,21 +89,6 @@ const RequestBody = z.strictObject({
   justification: z.string().max(4096).default(''),
   ticket: z.string().max(256).default(''),
 });
-const AccountBody = z.strictObject({
-  id: Id.optional(),
-  username: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9._@-]+$/, 'may contain only letters, digits and . _ @ -'),
-  password: z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
-  displayName: z.string().trim().min(1).max(256),
-  roles: z.array(AccountRole).min(1, 'needs at least one role').max(6),
-  department: z.string().max(128).default(''),
-  email: z.string().max(320).default(''),
-  managerId: Id.nullable().default(null),
-});
-
 const secured = [{ bearerAuth: [] as string[] }];
 
 export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
@@ -154,67 +131,8 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     handler: async () => ({ status: 'ok' as const, version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION }),
   });
 
-  app.post('/api/v1/auth/login', {
-    config: { public: true },
-    schema: {
-      tags: ['auth'],
-      summary: 'Exchange a username and password for a bearer token',
-      body: LoginBody,
-      response: { 200: z.object({ token: z.string(), expiresAt: z.string(), user: PublicUser }), 401: ErrorBodySchema, 403: ErrorBodySchema, 429: ErrorBodySchema },
-    },
-    handler: async (request, reply) => {
-      const { username, password } = request.body;
-      // Checked before the password, whether or not the user exists: a refused guess costs the guesser a wait, and the server no hashing.
-      const verdict = deps.loginThrottle?.check(username, request.ip, now().getTime()) ?? { allowed: true };
-      if (!verdict.allowed) {
-        const retryAfterSeconds = Math.ceil(verdict.retryAfterMs / 1000);
-        if (verdict.announce) {
-          // One event per lockout, not per refused attempt: a flood of guesses must not flood the chain.
-          const account = store.getAccountByUsername(username);
-          store.appendAudit({
-            type: 'auth.login_failed',
-            actorId: account?.id ?? 'anonymous',
-            subjectType: 'account',
-            subjectId: account?.id ?? 'unknown',
-            data: { reason: 'throttled', key: verdict.key, failures: verdict.failures, retryAfterSeconds, username: username.slice(0, 64), ip: request.ip },
-            at: now().toISOString(),
-          });
-        }
-        reply.header('retry-after', String(retryAfterSeconds));
-        throw new ApiError(429, 'throttled', `too many failed sign-ins; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s)`);
-      }
-      const account = store.getAccountByUsername(username);
-      // Same work and same answer whether or not the user exists.
-      const valid = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
-      const at = now().toISOString();
-      if (!account || !valid) {
-        deps.loginThrottle?.failed(username, request.ip, now().getTime());
-        store.appendAudit({
-          type: 'auth.login_failed',
-          actorId: account?.id ?? 'anonymous',
-          subjectType: 'account',
-          subjectId: account?.id ?? 'unknown',
-          data: { username: username.slice(0, 64), ip: request.ip },
-          at,
-        });
-        throw new ApiError(401, 'unauthenticated', 'the username or password is not correct');
-      }
-      const user = store.get('users', account.id);
-      if (account.disabledAt || !user || user.disabled) {
-        store.appendAudit({ type: 'auth.login_failed', actorId: account.id, subjectType: 'account', subjectId: account.id, data: { reason: 'disabled', ip: request.ip }, at });
-        throw forbidden('the account is disabled');
-      }
-      deps.loginThrottle?.succeeded(username);
-      const token = newToken();
-      const expiresAt = new Date(now().getTime() + deps.tokenTtlMinutes * 60_000).toISOString();
-      store.tx(() => {
-        store.deleteExpiredSessions(at);
-        store.createSession({ tokenHash: hashToken(token), accountId: account.id, createdAt: at, expiresAt });
-        store.appendAudit({ type: 'auth.login_succeeded', actorId: account.id, subjectType: 'account', subjectId: account.id, data: { ip: request.ip }, at });
-      });
-      return reply.send({ token, expiresAt, user: { id: account.id, displayName: user.displayName, roles: account.roles } });
-    },
-  });
+  // Sign-in and accounts (login, list, create, unlock).
+  registerAccountRoutes(root, { store, now, tokenTtlMinutes: deps.tokenTtlMinutes, ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}) });
 
   app.post('/api/v1/auth/logout', {
     schema: { tags: ['auth'], summary: 'End this token', security: secured, response: { 204: z.undefined() } },
@@ -372,57 +290,6 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     handler: async (request) => {
       requireRole(request, ['auditor', 'admin'], 'verifying the audit log');
       return verifyChain(store.auditEvents());
-    },
-  });
-
-  app.get('/api/v1/accounts', {
-    schema: { tags: ['accounts'], summary: 'Console accounts (admin)', security: secured },
-    handler: async (request) => {
-      requireRole(request, ['admin'], 'listing accounts');
-      return {
-        accounts: store.listAccounts().map((a) => ({ id: a.id, username: a.username, roles: a.roles, createdAt: a.createdAt, disabledAt: a.disabledAt })),
-      };
-    },
-  });
-
-  app.post('/api/v1/accounts', {
-    schema: {
-      tags: ['accounts'],
-      summary: 'Create an account and its directory user (admin)',
-      security: secured,
-      body: AccountBody,
-      response: { 201: z.object({ user: PublicUser.extend({ username: z.string() }) }), 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema },
-    },
-    handler: async (request, reply) => {
-      const admin = requireRole(request, ['admin'], 'creating accounts');
-      const body = request.body;
-      const id = body.id ?? `u-${body.username.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
-      if (RESERVED_USER_IDS.has(id)) throw new ApiError(400, 'invalid_input', `id: ${id} is reserved for the server's own audit entries`, 'id');
-      const refuseTaken = () => {
-        if (store.getAccountByUsername(body.username)) throw new ApiError(409, 'conflict', `username ${body.username} is taken`, 'username');
-        if (store.getAccount(id) || store.get('users', id)) throw new ApiError(409, 'conflict', `user id ${id} is taken`, 'id');
-      };
-      refuseTaken();
-      if (body.managerId && !store.get('users', body.managerId)) throw new ApiError(404, 'not_found', `managerId: user ${body.managerId} does not exist`, 'managerId');
-      const passwordHash = await hashPassword(body.password);
-      const at = now().toISOString();
-      store.tx(() => {
-        // Again under the write lock: another request may have taken the name while the password was hashed.
-        refuseTaken();
-        store.createAccount({ id, username: body.username, passwordHash, roles: body.roles, createdAt: at });
-        store.put('users', {
-          id,
-          username: body.username,
-          displayName: body.displayName,
-          email: body.email,
-          department: body.department,
-          managerId: body.managerId,
-          roles: body.roles,
-          updatedAt: at,
-        });
-        store.appendAudit({ type: 'account.created', actorId: admin.account.id, subjectType: 'account', subjectId: id, data: { username: body.username, roles: body.roles }, at });
-      });
-      return reply.code(201).send({ user: { id, username: body.username, displayName: body.displayName, roles: body.roles } });
     },
   });
 

@@ -5,67 +5,9 @@ import { http, makeTempDataDir, startTestServer, type TestServer } from './helpe
 
 /** The server's edges as an attacker meets them: sign-in, sessions, live streams, ids and bodies. */
 
-const MINUTE = 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('sign-in throttling', () => {
-  let srv: TestServer;
-  let clock = new Date('2030-06-01T08:00:00.000Z');
-
-  beforeAll(async () => {
-    srv = await startTestServer({ seedDemo: true, now: () => clock, loginThrottle: { perUsername: 3, perAddress: 8, windowMinutes: 15 } });
-  });
-  afterAll(() => srv?.close());
-
-  const login = (username: string, password: string) => http('POST', `${srv.url}/api/v1/auth/login`, { body: { username, password } });
-  const throttledEvents = () => srv.store.list('audit').filter((e) => e.type === 'auth.login_failed' && e.data.reason === 'throttled');
-
-  it('refuses a username after its failures, even with the right password, with Retry-After; audits the lockout once', async () => {
-    for (let i = 0; i < 3; i++) expect((await login('alice', `wrong-${i}`)).status).toBe(401);
-    const refused = await login('alice', 'demo-password-1');
-    expect(refused.status).toBe(429);
-    expect(refused.body.error).toMatchObject({ code: 'throttled' });
-    expect(refused.body.error.message).toMatch(/too many failed sign-ins/);
-    expect(Number(refused.headers.get('retry-after'))).toBe(15 * 60);
-    expect((await login('ALICE', 'demo-password-1')).status).toBe(429);
-    expect(throttledEvents()).toHaveLength(1);
-    expect(throttledEvents()[0]).toMatchObject({ subjectId: 'u-alice', data: { reason: 'throttled', key: 'username' } });
-    // Another person from the same address is not locked out by Alice's failures.
-    expect((await login('bob', 'demo-password-1')).status).toBe(200);
-  });
-
-  it('refuses every username from an address that keeps failing, whether or not the names exist', async () => {
-    // 3 failures so far from this address (Alice's); 5 more across names, real and not.
-    for (const name of ['carol', 'nobody-1', 'nobody-2', 'dave', 'nobody-3']) expect((await login(name, 'wrong')).status).toBe(401);
-    const refused = await login('frank', 'demo-password-1');
-    expect(refused.status).toBe(429);
-    expect(throttledEvents().at(-1)).toMatchObject({ data: { reason: 'throttled', key: 'address' } });
-    // The unknown name is refused exactly like a known one.
-    const unknown = await login('nobody-4', 'x');
-    expect(unknown.status).toBe(429);
-    expect(unknown.body).toEqual(refused.body);
-  });
-
-  it('lets people in again once the window has passed', async () => {
-    clock = new Date(clock.getTime() + 15 * MINUTE);
-    expect((await login('frank', 'demo-password-1')).status).toBe(200);
-    expect((await login('alice', 'demo-password-1')).status).toBe(200);
-  });
-});
-
-describe('sign-in throttling by default', () => {
-  it('a server started without settings refuses the eleventh attempt within 15 minutes', async () => {
-    const srv = await startTestServer();
-    try {
-      for (let i = 0; i < 10; i++) expect((await http('POST', `${srv.url}/api/v1/auth/login`, { body: { username: 'admin', password: `nope-${i}` } })).status).toBe(401);
-      const refused = await http('POST', `${srv.url}/api/v1/auth/login`, { body: { username: 'admin', password: srv.adminPassword } });
-      expect(refused.status).toBe(429);
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    } finally {
-      await srv.close();
-    }
-  });
-});
+// Sign-in throttling, the password policy and the recovery of the admin: ./sign-in.test.ts.
 
 describe('sessions and live streams', () => {
   let srv: TestServer;

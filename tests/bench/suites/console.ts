@@ -87,7 +87,7 @@ const suite: BenchSuite = {
     const count = ctx.quick ? 2_000 : 10_000;
     buildConsoleIfStale(ctx.log);
     const dataDir = mkdtempSync(join(tmpdir(), 'jit-bench-console-'));
-    const server = await createServer({ dataDir, adminPassword: 'bench-admin-password-1', seedDemo: true, logLevel: 'silent', webRoot: join(REPO_ROOT, 'out/renderer') });
+    const server = await createServer({ dataDir, adminPassword: 'bench-console-password-1', seedDemo: true, logLevel: 'silent', webRoot: join(REPO_ROOT, 'out/renderer') });
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     try {
       const url = await server.listen(0, '127.0.0.1');

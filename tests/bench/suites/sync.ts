@@ -26,7 +26,7 @@ import { DEFAULT_PULL_BATCH_SIZE, startReplication, type ReplicationHandle } fro
 import { ADMIN_USER_ID, createServer, type JitServer } from '../../../sync-server/app.js';
 import type { BenchContext, BenchSuite } from '../types.js';
 
-const ADMIN_PASSWORD = 'bench-admin-password-1';
+const ADMIN_PASSWORD = 'bench-console-password-1';
 /** The page size the console pulls with; the raw floor reads pages of the same size. */
 const BATCH_SIZE = DEFAULT_PULL_BATCH_SIZE;
 const SEED_CHUNK = 10_000;

@@ -1,6 +1,6 @@
 /** Demo organisation accounts (sync-server/demo/seed.ts); every demo account shares one password. */
 export const DEMO_PASSWORD = 'demo-password-1';
-export const E2E_ADMIN_PASSWORD = 'e2e-admin-password-1';
+export const E2E_ADMIN_PASSWORD = 'e2e-console-password-1';
 
 export const APPROVERS = {
   alice: { username: 'alice', displayName: 'Alice Moreau' },

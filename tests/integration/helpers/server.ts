@@ -29,7 +29,8 @@ import { DEMO_PASSWORD } from '../../../sync-server/demo/seed.js';
 import type { Store } from '../../../sync-server/store/types.js';
 
 export { DEMO_PASSWORD };
-export const TEST_ADMIN_PASSWORD = 'test-admin-password-1';
+// Not containing the username: the password policy refuses that for every account, the admin's included.
+export const TEST_ADMIN_PASSWORD = 'test-console-password-1';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 export function makeTempDataDir(prefix = 'jit-test-'): string {

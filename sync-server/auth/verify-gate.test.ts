@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { createVerifyGate, GateBusyError } from './verify-gate.js';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('verify gate', () => {
+  it('runs at most `concurrency` checks at once and serves the known lane first', async () => {
+    const gate = createVerifyGate({ concurrency: 1 });
+    const order: string[] = [];
+    const first = deferred();
+    const running = gate.run('other', async () => {
+      order.push('first');
+      await first.promise;
+    });
+    const queued = ['other-1', 'other-2'].map((name) => gate.run('other', async () => void order.push(name)));
+    const known = gate.run('known', async () => void order.push('known'));
+    expect(gate.stats()).toEqual({ running: 1, queued: { known: 1, other: 2 } });
+    first.resolve();
+    await Promise.all([running, known, ...queued]);
+    expect(order).toEqual(['first', 'known', 'other-1', 'other-2']);
+    expect(gate.stats()).toEqual({ running: 0, queued: { known: 0, other: 0 } });
+  });
+
+  it('turns a check away when its lane is full, and keeps going after a failing check', async () => {
+    const gate = createVerifyGate({ concurrency: 1, maxQueued: 1 });
+    const first = deferred();
+    const running = gate.run('other', () => first.promise.then(() => Promise.reject(new Error('scrypt failed'))));
+    const waiting = gate.run('other', async () => 'second');
+    await expect(gate.run('other', async () => 'third')).rejects.toBeInstanceOf(GateBusyError);
+    // The known lane has its own room.
+    const known = gate.run('known', async () => 'known');
+    first.resolve();
+    await expect(running).rejects.toThrow('scrypt failed');
+    expect(await known).toBe('known');
+    expect(await waiting).toBe('second');
+  });
+
+  it('refuses nonsense options', () => {
+    expect(() => createVerifyGate({ concurrency: 0 })).toThrow(/concurrency/);
+    expect(() => createVerifyGate({ maxQueued: -1 })).toThrow(/maxQueued/);
+  });
+});
