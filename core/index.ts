@@ -16,6 +16,7 @@ export * from './engine/policy.js';
 export * from './engine/request.js';
 export * from './engine/grant.js';
 export * from './engine/risk.js';
+export * from './engine/access-matrix.js';
 export * from './engine/authorize.js';
 export * from './engine/config-change.js';
 export * from './engine/separation.js';

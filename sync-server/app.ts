@@ -8,7 +8,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { PROTOCOL_VERSION } from '../core/index.js';
+import { PROTOCOL_VERSION, type SeparationSettings } from '../core/index.js';
 import { checkPasswordPolicy } from './auth/password-policy.js';
 import { decoyHash, generatePassword, hashPassword } from './auth/passwords.js';
 import { createLoginThrottle, type LoginThrottleSettings } from './auth/throttle.js';
@@ -98,6 +98,8 @@ export type CreateServerOptions = {
    * cli.ts always starts it. `intervalMs: 0` starts no loop: call `scheduler.runOnce()` (tests).
    */
   scheduler?: false | SchedulerSettings;
+  /** Separation of duties: days after changing configuration during which one may not approve under it (default 30). */
+  separation?: SeparationSettings;
 };
 
 /** Scheduler options a server caller may set; the store, registry and clock are the server's. */
@@ -163,7 +165,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     registry.close();
     throw error;
   }
-  const processor = createCommandProcessor({ store, now });
+  const processor = createCommandProcessor({ store, now, ...(opts.separation ? { separation: opts.separation } : {}) });
   // The hash an unknown username is checked against, made now so the first such sign-in costs no more than any other.
   void decoyHash();
   const metrics = createMetrics();

@@ -21,6 +21,8 @@
  *                           or CIDR ranges (comma-separated), or a hop count; default off (the
  *                           header is ignored and the TCP peer is the client)
  *   JIT_WEB_ROOT            built web console to serve at / (default out/renderer)
+ *   JIT_SOD_COOLDOWN_DAYS   days after changing a policy, profile or resource during which its editor
+ *                           may not approve requests it governs (default 30)
  *   JIT_LOG_LEVEL           fatal|error|warn|info|debug|trace|silent (default info)
  *   JIT_TLS_CERT_FILE       PEM certificate (with its chain) and its private key: serve HTTPS
  *   JIT_TLS_KEY_FILE        (TLS 1.2 or later) and send HSTS; both or neither. Without them plain
@@ -37,6 +39,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_SEPARATION } from '../core/index.js';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.js';
 import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
@@ -57,6 +60,14 @@ function parsePort(raw: string | undefined): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`JIT_PORT must be 0-65535, got "${raw}"`);
   return port;
+}
+
+/** JIT_SOD_COOLDOWN_DAYS: whole days, 0 (off) to 365. */
+function parseCooldownDays(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_SEPARATION.cooldownDays;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 0 || days > 365) throw new Error(`JIT_SOD_COOLDOWN_DAYS must be a whole number of days from 0 to 365, got "${raw}"`);
+  return days;
 }
 
 /** The connector configs of JIT_CONNECTORS_FILE (validated when they are stored). */
@@ -128,6 +139,7 @@ async function main(): Promise<void> {
       connectors: tenant?.connectors ?? [],
       ...(secretKey ? { secretKey } : {}),
       scheduler: {},
+      separation: { cooldownDays: parseCooldownDays(env.JIT_SOD_COOLDOWN_DAYS) },
     });
   } catch (error) {
     await tenant?.close();

@@ -29,6 +29,7 @@ export type RecentEdit = { kind: 'policy' | 'profile' | 'resource'; id: string; 
 
 /** The most recent change this person made to anything the request is decided under, within the cooling-off period. */
 export function recentEditBy(userId: string, basis: DecisionBasis, now: Date, settings: SeparationSettings): RecentEdit | null {
+  if (settings.cooldownDays <= 0) return null;
   const horizon = now.getTime() - settings.cooldownDays * DAY;
   const entities = [
     ...basis.policies.map((p) => ({ kind: 'policy' as const, id: p.id, name: p.name, changedBy: p.changedBy })),

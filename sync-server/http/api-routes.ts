@@ -24,7 +24,7 @@ import type { Scheduler } from '../scheduler/index.js';
 import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
 import { registerAccountRoutes } from './account-routes.js';
-import { principalOf, requireRole } from './auth.js';
+import { principalOf, requireEndpoint } from './auth.js';
 import { commandErrorBody, notFound, statusForCode } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -288,7 +288,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       },
     },
     handler: async (request) => {
-      requireRole(request, ['auditor', 'admin'], 'verifying the audit log');
+      requireEndpoint(request, 'GET /api/v1/audit/verify', 'verifying the audit log');
       return verifyChain(store.auditEvents());
     },
   });
@@ -302,7 +302,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       response: { 200: ConnectorsResponse, 401: ErrorBodySchema, 403: ErrorBodySchema },
     },
     handler: async (request) => {
-      requireRole(request, ['admin', 'auditor', 'policy_admin'], 'viewing connectors');
+      requireEndpoint(request, 'GET /api/v1/connectors', 'viewing connectors');
       const registry = deps.registry;
       const connectors = registry
         ? await Promise.all(
@@ -320,7 +320,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get('/metrics', {
     schema: { tags: ['health'], summary: 'Prometheus metrics (admin, auditor)', security: secured },
     handler: async (request, reply) => {
-      requireRole(request, ['admin', 'auditor'], 'reading metrics');
+      requireEndpoint(request, 'GET /metrics', 'reading metrics');
       const text = await deps.metrics.registry.metrics();
       return reply.type(deps.metrics.registry.contentType).send(text);
     },

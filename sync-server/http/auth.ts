@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { mayUseConsole, type AccountRole, type DirectoryUser } from '../../core/index.js';
+import { allowedRoles, ENDPOINT_ACCESS, mayUseConsole, syncAccess, type AccountRole, type CollectionName, type DirectoryUser, type Endpoint, type SyncOperation } from '../../core/index.js';
 import { hashToken } from '../auth/tokens.js';
 import type { AccountRecord, SessionRecord, Store } from '../store/types.js';
 import { ApiError, forbidden, unauthenticated } from './errors.js';
@@ -109,6 +109,21 @@ export function requireConsole(request: FastifyRequest): Principal {
   const principal = principalOf(request);
   if (!mayUseConsole(principal.account.roles)) {
     throw forbidden('replication is for console roles (approver, policy_admin, reviewer, auditor, admin); requesters use /api/v1/requests');
+  }
+  return principal;
+}
+
+/** The caller may use this endpoint, as the authorisation matrix (core/engine/access-matrix.ts) says. */
+export function requireEndpoint(request: FastifyRequest, endpoint: Endpoint, what: string): Principal {
+  return requireRole(request, allowedRoles(ENDPOINT_ACCESS[endpoint]), what);
+}
+
+/** The caller may replicate this collection this way, as the authorisation matrix says. */
+export function requireSync(request: FastifyRequest, collection: CollectionName, operation: SyncOperation): Principal {
+  const principal = requireConsole(request);
+  if (!principal.account.roles.some((r) => syncAccess(collection, operation).includes(r))) {
+    if (operation === 'push') throw forbidden(`${collection} is authoritative on the server and replicates pull-only; send a command instead`);
+    throw forbidden(`${operation} of ${collection} is not open to the roles ${principal.account.roles.join(', ')}`);
   }
   return principal;
 }

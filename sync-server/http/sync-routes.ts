@@ -16,7 +16,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   canonicalJson,
-  COLLECTIONS,
   CollectionName,
   Command,
   Id,
@@ -30,8 +29,8 @@ import {
 } from '../../core/index.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
 import type { Store } from '../store/types.js';
-import { requireConsole } from './auth.js';
-import { ApiError, forbidden, notFound } from './errors.js';
+import { requireConsole, requireSync } from './auth.js';
+import { ApiError, notFound } from './errors.js';
 import type { Metrics } from './metrics.js';
 
 export const HEARTBEAT_MS = 15_000;
@@ -83,6 +82,7 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
     handler: async (request, reply) => {
       requireConsole(request);
       const collection = collectionOf(request.params.collection);
+      requireSync(request, collection, 'pull');
       metrics.replicationPulls.inc({ collection });
       const { seq, id, batchSize } = request.query;
       // Already JSON text: a first sync pulls whole collections, and a parse-and-serialise round trip per document was most of the server's cost.
@@ -99,11 +99,9 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       body: PushRequest,
     },
     handler: async (request) => {
-      const principal = requireConsole(request);
+      requireConsole(request);
       const collection = collectionOf(request.params.collection);
-      if (!COLLECTIONS[collection].push) {
-        throw forbidden(`${collection} is authoritative on the server and replicates pull-only; send a command instead`);
-      }
+      const principal = requireSync(request, collection, 'push');
       const conflicts: WireDoc<Command>[] = [];
       for (const [index, row] of request.body.entries()) {
         metrics.replicationPushRows.inc();
@@ -155,6 +153,7 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       refuseQueryToken(request.query as Record<string, unknown>);
       requireConsole(request);
       const collection = collectionOf(request.params.collection);
+      requireSync(request, collection, 'stream');
       openStream(reply, [collection], false);
     },
   });
@@ -171,6 +170,7 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       refuseQueryToken(request.query as Record<string, unknown>);
       requireConsole(request);
       const collections = collectionsOf(request.query.collections ?? '');
+      for (const collection of collections) requireSync(request, collection, 'stream');
       openStream(reply, collections, true);
     },
   });

@@ -1,0 +1,136 @@
+import type { AccountRole } from '../schema/common.js';
+import type { CommandType } from '../schema/command.js';
+import type { CollectionName } from '../sync/protocol.js';
+
+/**
+ * The authorisation matrix: every command and endpoint against every role and relation, as data.
+ * The server reads its role checks from here (COMMAND_ROLES, ENDPOINT_ACCESS, SYNC_ACCESS); the
+ * relation rules are enforced by the use cases and held to this table by a test that tries every
+ * cell against a real server (tests/integration/access-matrix.test.ts). README shows it.
+ */
+
+export const ALL_ROLES: readonly AccountRole[] = ['requester', 'approver', 'policy_admin', 'reviewer', 'auditor', 'admin'];
+const NOBODY: readonly AccountRole[] = [];
+
+/**
+ * How the sender stands to the command's subject:
+ * - own: their own request, grant or proposal (the requester, grantee, proposer);
+ * - approver: named on the request's current approval step;
+ * - assignee: the task is assigned to them (and is not about their own grant);
+ * - other: none of these;
+ * - any: the command has no subject of that kind (creating a request, editing configuration).
+ */
+export type Relation = 'own' | 'approver' | 'assignee' | 'other' | 'any';
+
+export type CommandAccess = { subject: 'request' | 'grant' | 'task' | 'proposal' | 'configuration'; cells: Partial<Record<Relation, readonly AccountRole[]>> };
+
+const DECIDERS: readonly AccountRole[] = ['approver', 'admin', 'requester'];
+const CONFIGURERS: readonly AccountRole[] = ['policy_admin', 'admin'];
+const ASKERS: readonly AccountRole[] = ['requester', 'approver', 'admin'];
+
+export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
+  'request.create': { subject: 'request', cells: { any: ASKERS } },
+  // Nobody decides their own request (break-glass, a compensated exception, is tested on its own).
+  // A resource owner or manager named on a step may hold only the requester role: they decide as approvers.
+  'request.approve': { subject: 'request', cells: { own: NOBODY, approver: DECIDERS, other: NOBODY } },
+  'request.deny': { subject: 'request', cells: { own: NOBODY, approver: DECIDERS, other: NOBODY } },
+  'request.cancel': { subject: 'request', cells: { own: ASKERS, other: ['admin'] } },
+  'grant.revoke': { subject: 'grant', cells: { own: ['approver', 'admin', 'requester'], other: ['approver', 'admin'] } },
+  // Only the grantee asks for more time; the extension request then walks the approval chain.
+  'grant.extend': { subject: 'grant', cells: { own: ASKERS, other: NOBODY } },
+  'policy.upsert': { subject: 'configuration', cells: { any: CONFIGURERS } },
+  'profile.upsert': { subject: 'configuration', cells: { any: CONFIGURERS } },
+  'resource.upsert': { subject: 'configuration', cells: { any: CONFIGURERS } },
+  // Four eyes: never the proposer; the proposer may withdraw.
+  'proposal.approve': { subject: 'proposal', cells: { own: NOBODY, other: CONFIGURERS } },
+  'proposal.reject': { subject: 'proposal', cells: { own: CONFIGURERS, other: CONFIGURERS } },
+  // Tasks go to resource owners, who may hold only the requester role; never about one's own grant.
+  'task.close': { subject: 'task', cells: { assignee: ['approver', 'admin', 'policy_admin', 'requester'], own: NOBODY, other: ['admin'] } },
+};
+
+const union = (lists: readonly (readonly AccountRole[])[]) => ALL_ROLES.filter((r) => lists.some((l) => l.includes(r)));
+
+/** Which roles may send each command at all: the union of its cells. Deny by default. */
+export const COMMAND_ROLES = Object.fromEntries(
+  (Object.keys(COMMAND_MATRIX) as CommandType[]).map((type) => [type, union(Object.values(COMMAND_MATRIX[type].cells))]),
+) as unknown as Record<CommandType, readonly AccountRole[]>;
+
+/** Console roles: the ones that replicate. Requesters use the requester API. */
+export const CONSOLE_ROLES: readonly AccountRole[] = ['approver', 'policy_admin', 'reviewer', 'auditor', 'admin'];
+
+export type EndpointAccess = {
+  /** 'public': no token; 'signed-in': any valid session. */
+  roles: 'public' | 'signed-in' | readonly AccountRole[];
+  /** For endpoints about one subject: who sees someone else's (their own is always visible to a signed-in user). */
+  others?: readonly AccountRole[];
+};
+
+/** Every REST endpoint. Commands sent through POST /api/v1/commands are then held to COMMAND_MATRIX. */
+export const ENDPOINT_ACCESS = {
+  'GET /healthz': { roles: 'public' },
+  'POST /api/v1/auth/login': { roles: 'public' },
+  'POST /api/v1/auth/logout': { roles: 'signed-in' },
+  'GET /api/v1/me': { roles: 'signed-in' },
+  'GET /api/v1/openapi.json': { roles: 'signed-in' },
+  'POST /api/v1/commands': { roles: 'signed-in' },
+  'POST /api/v1/requests': { roles: ASKERS },
+  'GET /api/v1/requests/:id': { roles: 'signed-in', others: CONSOLE_ROLES },
+  'GET /api/v1/requests': { roles: 'signed-in', others: CONSOLE_ROLES },
+  'GET /api/v1/catalog': { roles: 'signed-in' },
+  'GET /api/v1/audit/verify': { roles: ['auditor', 'admin'] },
+  'GET /api/v1/accounts': { roles: ['admin'] },
+  'POST /api/v1/accounts': { roles: ['admin'] },
+  'POST /api/v1/accounts/:id/unlock': { roles: ['admin'] },
+  'GET /api/v1/connectors': { roles: ['admin', 'auditor', 'policy_admin'] },
+  'GET /metrics': { roles: ['admin', 'auditor'] },
+} as const satisfies Record<string, EndpointAccess>;
+export type Endpoint = keyof typeof ENDPOINT_ACCESS;
+
+export type SyncOperation = 'pull' | 'push' | 'stream';
+
+/**
+ * Replication per collection and operation. Every console role reads every collection for now;
+ * only commands accept pushes. Narrowing reads by role is the next step (per-role replicas).
+ */
+export function syncAccess(collection: CollectionName, operation: SyncOperation): readonly AccountRole[] {
+  if (operation === 'push') return collection === 'commands' ? CONSOLE_ROLES : NOBODY;
+  return CONSOLE_ROLES;
+}
+
+export function allowedRoles(access: EndpointAccess): readonly AccountRole[] {
+  if (access.roles === 'public' || access.roles === 'signed-in') return ALL_ROLES;
+  return access.roles;
+}
+
+function relationWords(relation: Relation, subject: CommandAccess['subject']): string {
+  if (subject === 'task') return { own: 'a task about their own grant', assignee: 'a task assigned to them', other: "someone else's task", approver: '', any: '' }[relation];
+  return { own: `their own ${subject}`, approver: `a ${subject} whose current step names them`, assignee: '', other: `someone else's ${subject}`, any: '' }[relation];
+}
+const cell = (roles: readonly AccountRole[]) => (roles.length === 0 ? 'nobody' : roles.length === ALL_ROLES.length ? 'everyone' : roles.join(', '));
+
+/** The matrix as the Markdown tables README shows (a test keeps README equal to this). */
+export function accessMatrixMarkdown(): string {
+  const commands = (Object.keys(COMMAND_MATRIX) as CommandType[]).map((type) => {
+    const { subject, cells } = COMMAND_MATRIX[type];
+    const parts = (Object.entries(cells) as [Relation, readonly AccountRole[]][]).map(([relation, roles]) =>
+      relation === 'any' ? cell(roles) : `${relationWords(relation, subject)}: ${cell(roles)}`,
+    );
+    return `| \`${type}\` | ${parts.join('; ')} |`;
+  });
+  const endpoints = (Object.keys(ENDPOINT_ACCESS) as Endpoint[]).map((endpoint) => {
+    const access: EndpointAccess = ENDPOINT_ACCESS[endpoint];
+    const who = access.roles === 'public' ? 'public' : access.roles === 'signed-in' ? 'everyone signed in' : cell(access.roles);
+    return `| \`${endpoint}\` | ${who}${access.others ? `; someone else's: ${cell(access.others)}` : ''} |`;
+  });
+  return [
+    '| command | who may send it, by relation to its subject |',
+    '|---|---|',
+    ...commands,
+    '',
+    '| endpoint | who may call it |',
+    '|---|---|',
+    ...endpoints,
+    `| \`/sync/v1/{collection}/pull\`, \`/stream\`, \`/sync/v1/stream\` | ${cell(CONSOLE_ROLES)}, every collection |`,
+    `| \`/sync/v1/commands/push\` | ${cell(CONSOLE_ROLES)}; every other collection: nobody |`,
+  ].join('\n');
+}
