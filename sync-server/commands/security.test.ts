@@ -292,6 +292,17 @@ describe('upserts keep the invariants a request relies on', () => {
     approvalSteps: Array.from({ length: 5 }, (_, i) => ({ name: `${id} ${i + 1}`, mode: 'any', approverRoles: ['approver'] })),
   });
 
+  it('refuses an Entra target that is not a plain object id: a ".." would reach Graph as a dot segment', () => {
+    const entra = { id: 'res-t-dots', name: 'Dots', kind: 'entra_group', connector: 'entra', connectorId: 'entra-demo', ownerId: 'u-alice', sensitivity: 'high', policyIds: ['pol-t-owner'] };
+    for (const externalId of ['..', '.', 'a/b', '6a1f1c3e/../x', 'g?x=1']) {
+      const result = configure('resource.upsert', { resource: { ...entra, target: { externalId } } });
+      expect(result).toMatchObject({ status: 'rejected', code: 'invalid_input' });
+      expect(result.message).toMatch(/payload\.resource\.target\.externalId: an Entra object id has only letters, digits and hyphens/);
+    }
+    expect(store.get('resources', 'res-t-dots')).toBeNull();
+    expect(configure('resource.upsert', { resource: { ...entra, target: { externalId: '6a1f1c3e-0000-4000-8000-0000000009ff' } } }).status).toBe('applied');
+  });
+
   it('refuses a resource whose policies add up to more approval steps than a request can walk', () => {
     expect(configure('policy.upsert', { policy: fiveSteps('pol-t-five-a') }).status).toBe('applied');
     expect(configure('policy.upsert', { policy: fiveSteps('pol-t-five-b') }).status).toBe('applied');

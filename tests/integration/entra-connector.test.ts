@@ -64,6 +64,17 @@ describe('Entra connector against the Graph stand-in', () => {
     expect(deletes.map((w) => w.status)).toEqual([204, 404]);
   });
 
+  it('refuses a target or principal id that would be a dot segment in the Graph URL, without sending anything', async () => {
+    const user = graph.addUser({ displayName: 'Dot' });
+    const group = graph.addGroup({ displayName: 'Dots' });
+    const connector = connectorFor();
+    for (const r of [ref('entra_group', '..', user.id), ref('entra_group', group.id, '..'), ref('entra_group', '.', user.id), ref('entra_group', 'a/b', user.id)]) {
+      expect(await connector.provision(r)).toMatchObject({ status: 'failed', retryable: false, code: 'invalid_object_id' });
+      expect(await connector.revoke(r)).toMatchObject({ status: 'failed', retryable: false, code: 'invalid_object_id' });
+    }
+    expect(graph.writeLog).toHaveLength(0);
+  });
+
   it('assigns and removes a PIM directory role with the grant\'s expiry, idempotently', async () => {
     const user = graph.addUser({ displayName: 'Grace' });
     const role = graph.addRoleDefinition({ displayName: 'User Administrator' });
