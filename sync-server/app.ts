@@ -18,7 +18,8 @@ import { createConnectorRegistry, type ConnectorRegistry } from './connectors/re
 import { seedDemoOrganisation } from './demo/seed.js';
 import { registerApiRoutes } from './http/api-routes.js';
 import { guardStreams, installAuth } from './http/auth.js';
-import { installErrorHandler, notFound, sendError } from './http/errors.js';
+import { installBodyDepthLimit } from './http/body-depth.js';
+import { frameworkErrorHandler, installErrorHandler, notFound, sendError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
 import { checkTrustProxy, type TrustProxySetting } from './http/trust-proxy.js';
@@ -193,6 +194,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     logger: { level: opts.logLevel ?? 'info', ...(opts.logStream ? { stream: opts.logStream } : {}) },
     serverFactory: transportServerFactory(transportLimits, tlsMaterial),
     bodyLimit: 1024 * 1024,
+    // A URL the router cannot decode is answered in the one error shape too.
+    frameworkErrors: frameworkErrorHandler,
     // request.ip is the real client only behind a trusted proxy; otherwise X-Forwarded-For is ignored.
     trustProxy: checkTrustProxy(opts.trustProxy),
     // Open SSE streams are ended in preClose; idle keep-alive sockets must not hold close() up.
@@ -201,6 +204,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installBodyDepthLimit(app);
 
   const allowed = new Set(opts.allowedOrigins ?? []);
   await app.register(fastifyCors, {

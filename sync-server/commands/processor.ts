@@ -16,6 +16,7 @@ import {
 import { StoreValidationError } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import type { Actor, Applied, UseCase, UseCaseContext } from './context.js';
+import { MAX_PAYLOAD_DEPTH, nestingDepth, printable } from './hostile-input.js';
 import { grantExtend } from './grant-extend.js';
 import { grantRevoke } from './grant-revoke.js';
 import { policyUpsert } from './policy-upsert.js';
@@ -101,6 +102,8 @@ type Issue = { path: PropertyKey[]; message: string; code?: string; keys?: strin
 export const MAX_REJECTED_PAYLOAD_CHARS = 16 * 1024;
 
 function keepRejectedSmall(command: Command): Command {
+  // Depth first: serialising a payload nested thousands deep would overflow the stack, and SQLite refuses it.
+  if (nestingDepth(command.payload, MAX_PAYLOAD_DEPTH + 1) > MAX_PAYLOAD_DEPTH) return { ...command, payload: { omitted: `the rejected payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels and is not kept` } };
   const size = JSON.stringify(command.payload).length;
   if (size <= MAX_REJECTED_PAYLOAD_CHARS) return command;
   return { ...command, payload: { omitted: `the rejected payload of ${size} characters is not kept` } };
@@ -185,7 +188,7 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
           actorId,
           status: 'rejected',
           code,
-          message: message.slice(0, 4096),
+          message: printable(message).slice(0, 4096),
           subjectIds: [],
           appliedAt: nowIso,
         });

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { CommandResult, ErrorCode } from '../../core/index.js';
+import { printable } from '../commands/hostile-input.js';
 import { InvalidCommandError } from '../commands/processor.js';
 
 /** Codes in error bodies: the domain's ErrorCode plus the one for our own failures. */
@@ -71,9 +72,25 @@ function codeForStatus(status: number): ApiErrorCode {
   return 'invalid_input';
 }
 
+/** Messages may quote what was sent (a path, a name): never more than this of it. */
+const MAX_MESSAGE_CHARS = 1024;
+
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
-  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+  const shown = printable(error.message);
+  const message = shown.length > MAX_MESSAGE_CHARS ? `${shown.slice(0, MAX_MESSAGE_CHARS - 20)}... (shortened)` : shown;
+  const body: ErrorBody = { error: { code: error.code, message, ...(error.field ? { field: printable(error.field).slice(0, 256) } : {}) } };
   return reply.code(error.statusCode).type('application/json').send(body);
+}
+
+/**
+ * Fastify's own answers to a URL it cannot route (bad percent-encoding such as `%ZZ`, a path
+ * parameter over 100 characters), given as the `frameworkErrors` option: otherwise they leave in
+ * Fastify's shape, not ErrorBody.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return void sendError(reply, new ApiError(414, 'invalid_input', 'url: a path segment is longer than 100 characters', 'url'));
+  if (error.code === 'FST_ERR_BAD_URL') return void sendError(reply, new ApiError(400, 'invalid_input', 'url: is not a valid URL (a % must start an escape such as %2F)', 'url'));
+  sendError(reply, new ApiError(400, 'invalid_input', 'the request could not be routed'));
 }
 
 /** Every failure leaves as ErrorBody; bad input is a 4xx naming the field, never a 500. */
@@ -86,7 +103,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       const path = [...(first?.instancePath ?? '').split('/').filter(Boolean), ...unknownKeys.slice(0, 1)].join('.');
       const where = error.validationContext ?? 'body';
       const field = path || where;
-      const rule = unknownKeys.length > 0 ? 'is not a known field' : (first?.message ?? 'is invalid');
+      // A query value coerced to a number reads "received NaN" in zod's words: say what was sent.
+      const rule = unknownKeys.length > 0 ? 'is not a known field' : (first?.message ?? 'is invalid').replace('received NaN', 'received text that is not a number');
       return sendError(reply, new ApiError(400, 'invalid_input', `${field}: ${rule}`, field));
     }
     if (error instanceof ApiError) return sendError(reply, error);
@@ -98,9 +116,11 @@ export function installErrorHandler(app: FastifyInstance): void {
       const message =
         error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? 'the request body is too large'
-          : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.name === 'SyntaxError'
-            ? `body: is not valid JSON (${error.message})`
-            : error.message;
+          : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? `content-type: ${String(request.headers['content-type'] ?? 'none').slice(0, 100)} is not accepted; send application/json`
+            : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.name === 'SyntaxError'
+              ? `body: is not valid JSON (${error.message})`
+              : error.message;
       return sendError(reply, new ApiError(status, codeForStatus(status), message));
     }
     request.log.error({ err: error }, 'request failed');
