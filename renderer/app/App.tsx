@@ -6,6 +6,7 @@ import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
 import { COMMAND_LABEL } from '../features/decisions.js';
 import { GrantsPage } from '../features/grants/GrantsPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
+import { ProposalsPage } from '../features/proposals/ProposalsPage.js';
 import { QueuePage } from '../features/queue/QueuePage.js';
 import { RejectedPage } from '../features/rejected/RejectedPage.js';
 import { RequestsPage } from '../features/requests/RequestsPage.js';
@@ -72,6 +73,9 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'policies':
       screen = <PoliciesPage />;
+      break;
+    case 'proposals':
+      screen = <ProposalsPage id={route.id} />;
       break;
     case 'rejected':
       screen = <RejectedPage />;

@@ -1,12 +1,15 @@
 import clsx from 'clsx';
 import { useEffect, type ReactNode } from 'react';
+import { openProposals } from '../features/proposals/proposal-model.js';
+import { useNow } from '../lib/use-rx.js';
 import { useConsoleData } from '../session/console-data.js';
 import { useSession } from '../session/session.js';
 import { Avatar, Icon, Kbd, type IconName } from '../ui/ui.js';
 import { href, type Screen } from './router.js';
 import { isTypingTarget, useSearch } from './search.js';
 
-type NavItem = { screen: Screen; label: string; icon: IconName };
+/** roles: shown only to these account roles (absent: to every console user). */
+type NavItem = { screen: Screen; label: string; icon: IconName; roles?: readonly string[] };
 
 const NAV: NavItem[] = [
   { screen: 'queue', label: 'Queue', icon: 'inbox' },
@@ -16,6 +19,7 @@ const NAV: NavItem[] = [
   { screen: 'reviews', label: 'Reviews', icon: 'check-square' },
   { screen: 'policies', label: 'Policies', icon: 'file-text' },
   { screen: 'resources', label: 'Resources', icon: 'box' },
+  { screen: 'proposals', label: 'Proposals', icon: 'users', roles: ['policy_admin', 'admin', 'auditor'] },
   { screen: 'audit', label: 'Audit', icon: 'scroll' },
 ];
 
@@ -54,7 +58,10 @@ export function SyncIndicator() {
 
 export function Layout({ screen, children }: { screen: string; children: ReactNode }) {
   const { user } = useSession();
-  const { pending, rejections } = useConsoleData();
+  const { pending, rejections, proposals } = useConsoleData();
+  const now = useNow(60_000);
+  const waitingProposals = openProposals(proposals, now).length;
+  const nav = NAV.filter((item) => !item.roles || item.roles.some((role) => (user.roles as readonly string[]).includes(role)));
   const { query, setQuery, inputRef } = useSearch();
 
   useEffect(() => {
@@ -74,7 +81,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
 
   // Connectors is opened from Revocations: keep that entry lit there.
   const navScreen = screen === 'connectors' ? 'revocations' : screen;
-  const searchable = ['queue', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies'].includes(screen);
+  const searchable = ['queue', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies', 'proposals'].includes(screen);
 
   return (
     <div className="shell">
@@ -90,12 +97,17 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
         </div>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((item) => (
+            {nav.map((item) => (
               <li key={item.screen}>
                 <a href={href(item.screen)} className={clsx('nav-link', navScreen === item.screen && 'active')} aria-current={navScreen === item.screen ? 'page' : undefined}>
                   <Icon name={item.icon} />
                   <span>{item.label}</span>
                   {item.screen === 'queue' && pending.length > 0 ? <span className="count">{pending.length.toLocaleString()}</span> : null}
+                  {item.screen === 'proposals' && waitingProposals > 0 ? (
+                    <span className="count" title={`${waitingProposals} waiting for a second person`} data-testid="proposals-badge">
+                      {waitingProposals.toLocaleString()}
+                    </span>
+                  ) : null}
                 </a>
               </li>
             ))}

@@ -1,13 +1,14 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Dialog } from '../ui/ui.js';
 
-/** Asks for the reason a decision needs (deny, revoke, extend); Enter confirms, Escape cancels. */
+/** Asks for the reason a decision needs (deny, revoke, reject a change, ask for more time); Enter confirms, Escape cancels. */
 export function ReasonDialog({
   open,
   title,
   intro,
   confirmLabel,
   tone = 'danger',
+  placeholder = 'Recorded in the audit log and shown to the requester',
   onConfirm,
   onClose,
   children,
@@ -17,6 +18,7 @@ export function ReasonDialog({
   intro?: ReactNode;
   confirmLabel: string;
   tone?: 'danger' | 'primary';
+  placeholder?: string;
   onConfirm(reason: string): void;
   onClose(): void;
   children?: ReactNode;
@@ -69,7 +71,7 @@ export function ReasonDialog({
             value={reason}
             maxLength={2048}
             autoComplete="off"
-            placeholder="Recorded in the audit log and shown to the requester"
+            placeholder={placeholder}
             onChange={(e) => setReason(e.target.value)}
             aria-invalid={touched && missing}
             aria-describedby="reason-error"

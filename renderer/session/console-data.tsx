@@ -7,6 +7,7 @@ import {
   type Command,
   type CommandResult,
   type DirectoryUser,
+  type Proposal,
   type Resource,
 } from '../../core/index.js';
 import type { ReplicationStatus } from '../db/index.js';
@@ -20,9 +21,11 @@ type ConsoleData = {
   users: ReadonlyMap<string, DirectoryUser>;
   resources: ReadonlyMap<string, Resource>;
   policies: ReadonlyMap<string, AccessPolicy>;
+  /** Every configuration change proposal, pending or decided. */
+  proposals: readonly Proposal[];
   pending: readonly AccessRequest[];
   pendingLoading: boolean;
-  /** Subject id (request or grant) -> this user's command not yet answered. */
+  /** Subject id (request, grant, task or proposal) -> this user's command not yet answered. */
   waiting: ReadonlyMap<string, WaitingDecision>;
   rejections: readonly CommandResult[];
   /** False until the local results were read once, so old rejections are not announced as new. */
@@ -45,8 +48,9 @@ function byId<T extends { id: string }>(docs: readonly T[]): Map<string, T> {
 }
 
 export function subjectOf(command: Pick<Command, 'payload'>): string | null {
-  const p = command.payload as { requestId?: unknown; grantId?: unknown; taskId?: unknown };
-  const id = p.requestId ?? p.grantId ?? p.taskId;
+  const p = command.payload as { requestId?: unknown; grantId?: unknown; taskId?: unknown; proposalId?: unknown };
+  // grant.extend may name the request it creates: its subject is still the grant.
+  const id = p.grantId ?? p.requestId ?? p.taskId ?? p.proposalId;
   return typeof id === 'string' ? id : null;
 }
 
@@ -58,6 +62,7 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
   const users = useObservable(() => db.users.find().$.pipe(map((d) => byId(asJson<DirectoryUser>(d)))), new Map(), [db]);
   const resources = useObservable(() => db.resources.find().$.pipe(map((d) => byId(asJson<Resource>(d)))), new Map(), [db]);
   const policies = useObservable(() => db.policies.find().$.pipe(map((d) => byId(asJson<AccessPolicy>(d)))), new Map(), [db]);
+  const proposals = useObservable(() => db.proposals.find().$.pipe(map((d) => asJson<Proposal>(d))), [] as Proposal[], [db]);
   const pending = useObservable(
     () => db.requests.find({ selector: { status: { $in: [...PENDING_REQUEST_STATES] } } }).$.pipe(map((d) => asJson<AccessRequest>(d))),
     [] as AccessRequest[],
@@ -100,6 +105,7 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
       users: users.data,
       resources: resources.data,
       policies: policies.data,
+      proposals: proposals.data,
       pending: pending.data,
       pendingLoading: pending.loading,
       waiting,
@@ -108,7 +114,7 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
       commands: byId(commands.data),
       status: { ...status.data, browserOffline },
     };
-  }, [users.data, resources.data, policies.data, pending.data, pending.loading, commands.data, commands.loading, results.data, results.loading, status.data, browserOffline]);
+  }, [users.data, resources.data, policies.data, proposals.data, pending.data, pending.loading, commands.data, commands.loading, results.data, results.loading, status.data, browserOffline]);
 
   return <DataContext.Provider value={value}>{children}</DataContext.Provider>;
 }

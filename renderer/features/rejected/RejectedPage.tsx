@@ -37,9 +37,15 @@ export function RejectedPage() {
                 </div>
                 <p className="rejection-message">{sentence(r.message)}</p>
                 {subject ? (
-                  <a className="small" href={href(r.type.startsWith('grant.') ? 'grants' : 'requests', r.type.startsWith('grant.') ? null : subject)}>
-                    {r.type.startsWith('grant.') ? 'Open active grants' : `Open request ${subject}`}
-                  </a>
+                  r.type.startsWith('proposal.') ? (
+                    <a className="small" href={href('proposals', subject)}>
+                      Open the proposal
+                    </a>
+                  ) : (
+                    <a className="small" href={href(r.type.startsWith('grant.') ? 'grants' : 'requests', r.type.startsWith('grant.') ? null : subject)}>
+                      {r.type.startsWith('grant.') ? 'Open active grants' : `Open request ${subject}`}
+                    </a>
+                  )
                 ) : null}
               </li>
             );
