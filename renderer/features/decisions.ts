@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import type { AccessRequest, Grant } from '../../core/index.js';
+import type { AccessRequest, Grant, Proposal } from '../../core/index.js';
 import { sendCommand } from '../db/index.js';
 import { useSession } from '../session/session.js';
 import { useToasts } from '../ui/toasts.js';
@@ -41,9 +41,23 @@ export function useDecisions() {
         guard('revocation', () => sendCommand(db, { type: 'grant.revoke', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, reason } })),
       [db, user.id, guard],
     ),
-    extend: useCallback(
+    /** The grantee asks for more time: an extension request that goes to the resource's approvers. */
+    askForMoreTime: useCallback(
       (grant: Grant, minutes: number, reason: string) =>
-        guard('extension', () => sendCommand(db, { type: 'grant.extend', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, minutes, reason } })),
+        guard('request for more time', () => sendCommand(db, { type: 'grant.extend', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, minutes, reason } })),
+      [db, user.id, guard],
+    ),
+    approveProposal: useCallback(
+      (proposal: Proposal, reason: string) =>
+        guard('approval of the change', () => sendCommand(db, { type: 'proposal.approve', actorId: user.id, baseRevision: proposal.revision, payload: { proposalId: proposal.id, reason } })),
+      [db, user.id, guard],
+    ),
+    /** Refusing someone else's proposal needs a reason; the proposer withdrawing their own does not. */
+    rejectProposal: useCallback(
+      (proposal: Proposal, reason: string) =>
+        guard(proposal.proposedBy === user.id ? 'withdrawal' : 'rejection of the change', () =>
+          sendCommand(db, { type: 'proposal.reject', actorId: user.id, baseRevision: proposal.revision, payload: { proposalId: proposal.id, reason } }),
+        ),
       [db, user.id, guard],
     ),
   };
@@ -55,9 +69,11 @@ export const COMMAND_LABEL: Record<string, string> = {
   'request.cancel': 'Cancellation',
   'request.create': 'New request',
   'grant.revoke': 'Revocation',
-  'grant.extend': 'Extension',
+  'grant.extend': 'Request for more time',
   'policy.upsert': 'Policy change',
   'profile.upsert': 'Profile change',
   'resource.upsert': 'Resource change',
+  'proposal.approve': 'Approval of a change',
+  'proposal.reject': 'Rejection of a change',
   'task.close': 'Task closure',
 };

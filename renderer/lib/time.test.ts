@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAbsolute, formatCountdown, formatDuration, formatRelative } from './time.js';
+import { formatAbsolute, formatClock, formatCountdown, formatDuration, formatRelative } from './time.js';
 
 const now = Date.parse('2026-11-25T12:00:00.000Z');
 const at = (ms: number) => new Date(now + ms).toISOString();
@@ -45,5 +45,16 @@ describe('formatCountdown', () => {
     expect(formatCountdown(at(65 * MIN), now)).toBe('1 h 05 min left');
     expect(formatCountdown(at(30 * 1000), now)).toBe('30 s left');
     expect(formatCountdown(at(-3 * MIN), now)).toBe('expired 3 min ago');
+  });
+});
+
+describe('formatClock', () => {
+  // In the viewer's locale: 14:32 or 02:32 PM.
+  it('says only the time today, the day otherwise, and the year when it is another', () => {
+    expect(formatClock('2026-11-25T14:32:00.000Z', now, 'UTC')).toMatch(/^(14:32|0?2:32\s?PM)$/);
+    expect(formatClock('2026-11-26T09:05:00.000Z', now, 'UTC')).toMatch(/26.*09:05/);
+    expect(formatClock('2026-11-26T09:05:00.000Z', now, 'UTC')).not.toMatch(/2026/);
+    expect(formatClock('2027-01-02T09:05:00.000Z', now, 'UTC')).toMatch(/2027/);
+    expect(formatClock('garbage', now)).toBe('garbage');
   });
 });

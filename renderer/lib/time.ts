@@ -63,3 +63,16 @@ export function formatCountdown(expiresIso: string, now: number): string {
   if (left < DAY) return `${Math.floor(left / HOUR)} h ${String(Math.floor((left % HOUR) / MINUTE)).padStart(2, '0')} min left`;
   return `${formatDuration(Math.floor(left / MINUTE))} left`;
 }
+
+/** A moment said briefly: "14:32" today, "3 Mar, 14:32" another day, with the year when it is not this one. */
+export function formatClock(iso: string, now: number, timeZone?: string): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const zone = timeZone ? { timeZone } : {};
+  const day = (ms: number, opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(undefined, { ...opts, ...zone }).format(new Date(ms));
+  const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', ...zone }).format(new Date(at));
+  const ymd = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
+  if (day(at, ymd) === day(now, ymd)) return time;
+  const sameYear = day(at, { year: 'numeric' }) === day(now, { year: 'numeric' });
+  return `${day(at, { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) })}, ${time}`;
+}

@@ -12,21 +12,22 @@ import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { ReasonDialog } from '../ReasonDialog.js';
 import { GrantVerification } from '../revocations/Receipt.js';
-
-const EXTEND_CHOICES = [15, 30, 60, 120, 240, 480];
+import { askForMoreTime, moreTimeChoices, waitingExtensions } from './more-time.js';
 
 export function GrantsPage() {
-  const { db } = useSession();
-  const { users, resources, waiting, status } = useConsoleData();
+  const { db, user } = useSession();
+  const { users, resources, waiting, status, pending } = useConsoleData();
   const decisions = useDecisions();
   const toasts = useToasts();
   const now = useNow(1_000);
   const { query } = useSearch();
   const search = useDeferredValue(query.trim().toLowerCase());
   const [revoking, setRevoking] = useState<Grant | null>(null);
-  const [extending, setExtending] = useState<Grant | null>(null);
-  const [extendBy, setExtendBy] = useState(60);
+  const [asking, setAsking] = useState<Grant | null>(null);
+  const [askFor, setAskFor] = useState(60);
   const offline = status.browserOffline || !status.online;
+  const extensionRequests = useMemo(() => waitingExtensions(pending), [pending]);
+  const choices = asking ? moreTimeChoices(asking) : [];
 
   const grants = useObservable(
     () => db.grants.find({ selector: { status: { $in: [...LIVE_GRANT_STATES] } }, sort: [{ expiresAt: 'asc' }] }).$.pipe(map((docs) => docs.map((d) => d.toJSON() as Grant))),
@@ -74,7 +75,8 @@ export function GrantsPage() {
           {rows.map((g) => {
             const pendingCmd = waiting.get(g.id);
             const expiringSoon = Date.parse(g.expiresAt) - now < 10 * 60_000;
-            const canExtend = (g.status === 'active' || g.status === 'provisioning') && g.extensions < g.maxExtensions;
+            const extensionRequest = extensionRequests.get(g.id);
+            const ask = askForMoreTime(g, user.id, extensionRequest, now);
             return (
               <div key={g.id} className="grid-row" role="row" data-grant-id={g.id} data-request-id={g.requestId}>
                 <span role="cell" className="strong">
@@ -86,7 +88,12 @@ export function GrantsPage() {
                 <span role="cell">
                   <StatusPill status={g.status} />
                   <GrantVerification grant={g} />
-                  {pendingCmd ? <span className="pill tone-warning">{pendingCmd.type === 'grant.revoke' ? 'Revocation' : 'Extension'} {offline ? 'waiting to sync' : 'sent'}</span> : null}
+                  {pendingCmd ? <span className="pill tone-warning">{pendingCmd.type === 'grant.revoke' ? 'Revocation' : 'Request for more time'} {offline ? 'waiting to sync' : 'sent'}</span> : null}
+                  {extensionRequest ? (
+                    <a className="pill tone-info" href={href('requests', extensionRequest.id)} title="An extension request waiting for its approvers">
+                      +{formatDuration(extensionRequest.durationMinutes)} asked
+                    </a>
+                  ) : null}
                   {g.lastError ? (
                     <span className="muted small" title={g.lastError}>
                       {' '}
@@ -102,9 +109,20 @@ export function GrantsPage() {
                   {g.extensions} of {g.maxExtensions}
                 </span>
                 <span role="cell" className="right actions">
-                  <button type="button" className="button small" disabled={!canExtend || Boolean(pendingCmd)} title={canExtend ? 'Extend this grant' : 'The access policy allows no more extensions'} onClick={() => setExtending(g)}>
-                    Extend
-                  </button>
+                  {ask.show ? (
+                    <button
+                      type="button"
+                      className="button small"
+                      disabled={!ask.enabled || Boolean(pendingCmd)}
+                      title={ask.why}
+                      onClick={() => {
+                        setAskFor(moreTimeChoices(g).includes(60) ? 60 : (moreTimeChoices(g)[0] ?? 60));
+                        setAsking(g);
+                      }}
+                    >
+                      Ask for more time
+                    </button>
+                  ) : null}
                   <button type="button" className="button small danger" disabled={Boolean(pendingCmd) || g.status === 'revoking'} onClick={() => setRevoking(g)}>
                     Revoke now
                   </button>
@@ -133,22 +151,34 @@ export function GrantsPage() {
         }}
       />
       <ReasonDialog
-        open={extending !== null}
-        title="Extend grant"
+        open={asking !== null}
+        title="Ask for more time"
         tone="primary"
-        confirmLabel="Extend"
-        intro={extending ? <p>Extensions cannot pass the policy maximum of {formatDuration(extending.maxDurationMinutes)} from the start.</p> : null}
-        onClose={() => setExtending(null)}
+        confirmLabel="Ask"
+        placeholder="Why you need more time: the approvers read it"
+        intro={
+          asking ? (
+            <p>
+              Your request goes to the approvers of {resources.get(asking.resourceId)?.name ?? asking.resourceId}, like the first one. Until it is approved the grant still ends <Time iso={asking.expiresAt} />; it cannot run past the policy maximum of{' '}
+              {formatDuration(asking.maxDurationMinutes)} from its start.
+            </p>
+          ) : null
+        }
+        onClose={() => setAsking(null)}
         onConfirm={(reason) => {
-          const target = extending;
-          setExtending(null);
-          if (target) void decisions.extend(target, extendBy, reason).then((id) => id && toasts.push({ tone: 'success', title: `Extension by ${formatDuration(extendBy)} sent` }));
+          const target = asking;
+          setAsking(null);
+          if (target) {
+            void decisions
+              .askForMoreTime(target, askFor, reason)
+              .then((id) => id && toasts.push({ tone: 'success', title: `Request for ${formatDuration(askFor)} more sent`, body: `It goes to the approvers of ${resources.get(target.resourceId)?.name ?? target.resourceId}.` }));
+          }
         }}
       >
         <label className="field">
-          <span>Extend by</span>
-          <select value={extendBy} onChange={(e) => setExtendBy(Number(e.target.value))}>
-            {EXTEND_CHOICES.map((m) => (
+          <span>More time</span>
+          <select value={askFor} onChange={(e) => setAskFor(Number(e.target.value))}>
+            {choices.map((m) => (
               <option key={m} value={m}>
                 {formatDuration(m)}
               </option>

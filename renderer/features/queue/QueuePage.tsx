@@ -216,7 +216,13 @@ export function QueuePage() {
                       </div>
                       <div className="row-line muted small">
                         <WaitingTag waiting={waiting.get(id)} offline={offline} />
-                        <span>{formatDuration(item.request.durationMinutes)}</span>
+                        {item.extension ? (
+                          <span className="pill more-time" title="An extension request: more time on a grant this person holds now, not new access">
+                            More time +{formatDuration(item.request.durationMinutes)}
+                          </span>
+                        ) : (
+                          <span>{formatDuration(item.request.durationMinutes)}</span>
+                        )}
                         <span className="row-just">{item.request.justification || 'No justification'}</span>
                       </div>
                     </div>
@@ -239,7 +245,7 @@ export function QueuePage() {
               <div>
                 <h2>{current.resourceName}</h2>
                 <div className="muted small">
-                  Requested by {current.requesterName} · <a href={href('requests', current.request.id)}>Timeline</a>
+                  {current.extension ? 'More time asked by' : 'Requested by'} {current.requesterName} · <a href={href('requests', current.request.id)}>Timeline</a>
                 </div>
               </div>
               <div className="actions">

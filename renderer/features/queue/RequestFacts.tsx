@@ -1,12 +1,13 @@
 import clsx from 'clsx';
 import { map } from 'rxjs';
-import type { AccessRequest } from '../../../core/index.js';
+import { SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { formatDuration } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { Avatar, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
+import { ExtensionNotice } from './ExtensionNotice.js';
 
 const KIND_LABEL: Record<string, string> = {
   entra_group: 'Entra ID group',
@@ -34,7 +35,8 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
 
   return (
     <div className="facts">
-      <section className="facts-section">
+      {request.extendsGrantId ? <ExtensionNotice request={request} /> : null}
+      <section className={clsx('facts-section', request.extendsGrantId && 'facts-section-lead')}>
         <div className="person">
           <Avatar name={requester?.displayName ?? request.requesterId} />
           <div>
@@ -58,10 +60,10 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
         <dd>
           <RiskBadge score={request.riskScore} />
         </dd>
-        <dt>Duration</dt>
+        <dt>{request.extendsGrantId ? 'More time' : 'Duration'}</dt>
         <dd>
-          {formatDuration(request.durationMinutes)}
-          {policy ? <span className="muted small"> of at most {formatDuration(policy.maxDurationMinutes)}</span> : null}
+          {request.extendsGrantId ? `+${formatDuration(request.durationMinutes)} on the grant held now` : formatDuration(request.durationMinutes)}
+          {policy ? <span className="muted small"> {request.extendsGrantId ? 'within' : 'of'} at most {formatDuration(policy.maxDurationMinutes)}{request.extendsGrantId ? ' from its start' : ''}</span> : null}
         </dd>
         <dt>Justification</dt>
         <dd className={clsx(!request.justification && 'muted')}>{request.justification || 'None given'}</dd>
@@ -104,6 +106,9 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
                         {index + 1}. {step.name}
                       </span>
                       <span className="muted small">{describeApprovers(step, name)}</span>
+                      {step.name === SECOND_PERSON_STEP_NAME ? (
+                        <span className="small">The requester changed this access configuration recently, so instead of approving automatically a policy admin or admin decides.</span>
+                      ) : null}
                       {decided.map((d) => (
                         <span key={d.approverId} className="small">
                           {d.decision === 'approve' ? 'Approved' : 'Denied'} by {name(d.approverId)} <Time iso={d.decidedAt} />

@@ -20,6 +20,7 @@ function request(id: string, over: Partial<AccessRequest> = {}): AccessRequest {
     riskScore: 30,
     outcomeReason: '',
     grantId: null,
+    extendsGrantId: null,
     createdAt: new Date(now - HOUR / 2).toISOString(),
     updatedAt: new Date(now).toISOString(),
     decidedAt: null,
@@ -74,6 +75,12 @@ describe('filterQueue', () => {
     expect(ids({ sort: 'newest' })).toEqual(['c', 'b', 'a']);
     expect(ids({ sort: 'risk' })).toEqual(['a', 'b', 'c']);
     expect(ids({ sort: 'expiring' })[0]).toBe('c');
+  });
+
+  it('marks an extension request, and finds it by searching for more time', () => {
+    const list = toQueueItems([request('plain'), request('more', { extendsGrantId: 'g-1' })], lookups);
+    expect(list.map((i) => i.extension)).toEqual([false, true]);
+    expect(filterQueue(list, { ...DEFAULT_FILTERS, search: 'more time' }, now).map((i) => i.request.id)).toEqual(['more']);
   });
 
   it('shows unknown users and resources by id rather than hiding them', () => {

@@ -6,6 +6,8 @@ export type QueueItem = {
   requesterName: string;
   resourceName: string;
   risk: 'low' | 'medium' | 'high';
+  /** An extension request: more time on a grant held now, not new access. */
+  extension: boolean;
   createdMs: number;
   expiresMs: number;
   /** Lower-cased text the search box matches. */
@@ -43,9 +45,10 @@ export function toQueueItems(requests: readonly AccessRequest[], lookups: Lookup
       requesterName,
       resourceName,
       risk: riskBand(request.riskScore),
+      extension: Boolean(request.extendsGrantId),
       createdMs: Date.parse(request.createdAt),
       expiresMs: request.expiresAt ? Date.parse(request.expiresAt) : Number.POSITIVE_INFINITY,
-      haystack: [requesterName, user?.username ?? '', user?.department ?? '', resourceName, request.justification, request.ticket, request.id]
+      haystack: [requesterName, user?.username ?? '', user?.department ?? '', resourceName, request.justification, request.ticket, request.id, request.extendsGrantId ? 'more time extension' : '']
         .join('\u0000')
         .toLowerCase(),
     };

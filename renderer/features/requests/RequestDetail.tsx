@@ -24,7 +24,7 @@ const EVENT_TEXT: Record<string, string> = {
   'grant.provisioned': 'Access provisioned',
   'grant.provision_failed': 'Provisioning failed',
   'grant.effective_verified': 'Verified effective in the directory',
-  'grant.extended': 'Grant extended',
+  'grant.extended': 'More time given',
   'grant.revoke_requested': 'Revocation requested',
   'grant.revoke_started': 'Revocation started',
   'grant.revoked': 'Access revoked',
@@ -59,7 +59,8 @@ export function RequestDetail({ id }: { id: string }) {
   const { host } = useSessionApi();
   const { users } = useConsoleData();
   const request = useObservable(() => db.requests.findOne(id).$.pipe(map((d) => (d ? (d.toJSON() as AccessRequest) : null))), null as AccessRequest | null, [db, id]);
-  const grantId = request.data?.grantId ?? null;
+  // An extension request names the grant it would lengthen before it is approved.
+  const grantId = request.data?.grantId ?? request.data?.extendsGrantId ?? null;
   const grant = useObservable(() => (grantId ? db.grants.findOne(grantId).$.pipe(map((d) => (d ? (d.toJSON() as Grant) : null))) : null), null as Grant | null, [db, grantId]);
   const subjects = grantId ? [id, grantId] : [id];
   const events = useObservable(
@@ -90,6 +91,7 @@ export function RequestDetail({ id }: { id: string }) {
             Request <code>{id}</code>
           </h1>
           <StatusPill status={request.data.status} />
+          {request.data.extendsGrantId ? <span className="pill more-time">More time</span> : null}
         </div>
         <div className="filters no-print">
           <button type="button" className="button small" onClick={() => void host.printToPdf(`request-${id}.pdf`)}>

@@ -105,7 +105,7 @@ function RequestList() {
                   }}>
                     <span role="cell">{users.get(r.requesterId)?.displayName ?? r.requesterId}</span>
                     <span role="cell" className="strong">{resources.get(r.resourceId)?.name ?? r.resourceId}</span>
-                    <span role="cell">{formatDuration(r.durationMinutes)}</span>
+                    <span role="cell" title={r.extendsGrantId ? 'More time on a grant held now' : undefined}>{r.extendsGrantId ? `+${formatDuration(r.durationMinutes)} more` : formatDuration(r.durationMinutes)}</span>
                     <span role="cell"><RiskBadge score={r.riskScore} compact /></span>
                     <span role="cell"><StatusPill status={r.status} /></span>
                     <span role="cell" title={formatAbsolute(r.createdAt)}><Time iso={r.createdAt} className="muted" /></span>
