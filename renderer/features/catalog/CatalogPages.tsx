@@ -1,4 +1,6 @@
 import { useDeferredValue, useMemo } from 'react';
+import type { ChangedBy, Proposal } from '../../../core/index.js';
+import { href } from '../../app/router.js';
 import { useSearch } from '../../app/search.js';
 import { formatDuration } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
@@ -13,11 +15,44 @@ const KIND_LABEL: Record<string, string> = {
   webhook_role: 'Webhook app role',
 };
 
+const joinNames = (names: string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
+
+/** "changed by Mallory Reyes and Administrator, 3 days ago": who last changed it (a proposer and its approver change it together). */
+function ChangedByLine({ changedBy, updatedAt }: { changedBy: ChangedBy | undefined; updatedAt: string }) {
+  const { users } = useConsoleData();
+  const latest = changedBy?.[0];
+  if (!latest) {
+    return (
+      <span className="muted small">
+        changed <Time iso={updatedAt} />
+      </span>
+    );
+  }
+  const together = (changedBy ?? []).filter((e) => e.at === latest.at).map((e) => users.get(e.userId)?.displayName ?? e.userId);
+  return (
+    <span className="muted small" data-testid="changed-by">
+      changed by {joinNames(together)}, <Time iso={latest.at} />
+    </span>
+  );
+}
+
+/** Changes to this entity waiting for a second person. */
+function WaitingChanges({ proposals }: { proposals: readonly Proposal[] }) {
+  if (proposals.length === 0) return null;
+  return (
+    <a className="pill tone-warning inline-pill" href={href('proposals', proposals[0]!.id)} title="A change that widens access, waiting for a second person">
+      {proposals.length === 1 ? '1 change waiting' : `${proposals.length} changes waiting`}
+    </a>
+  );
+}
+
+const waitingFor = (proposals: readonly Proposal[], kind: Proposal['kind'], id: string) => proposals.filter((p) => p.status === 'pending' && p.kind === kind && p.subjectId === id);
+
 const SENSITIVITY_TONE = { low: 'tone-success', medium: 'tone-warning', high: 'tone-danger', critical: 'tone-danger' } as const;
 
 /** Read-only for now: editing goes through policy_admin commands, which this console does not send yet. */
 export function ResourcesPage() {
-  const { resources, policies, users } = useConsoleData();
+  const { resources, policies, users, proposals } = useConsoleData();
   const { query } = useSearch();
   const search = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(
@@ -48,12 +83,13 @@ export function ResourcesPage() {
             <span role="columnheader">Sensitivity</span>
             <span role="columnheader">Owner</span>
             <span role="columnheader">Access policies</span>
-            <span role="columnheader">Updated</span>
+            <span role="columnheader">Changed</span>
           </div>
           {rows.map((r) => (
-            <div key={r.id} className="grid-row" role="row">
+            <div key={r.id} className="grid-row" role="row" data-resource-id={r.id}>
               <span role="cell">
                 <span className="strong">{r.name}</span>
+                <WaitingChanges proposals={waitingFor(proposals, 'resource', r.id)} />
                 <div className="muted small">{r.description}</div>
               </span>
               <span role="cell">{KIND_LABEL[r.kind] ?? r.kind}</span>
@@ -63,7 +99,7 @@ export function ResourcesPage() {
               <span role="cell">{users.get(r.ownerId)?.displayName ?? r.ownerId}</span>
               <span role="cell">{r.policyIds.map((id) => policies.get(id)?.name ?? id).join(', ')}</span>
               <span role="cell">
-                <Time iso={r.updatedAt} className="muted" />
+                <ChangedByLine changedBy={r.changedBy} updatedAt={r.updatedAt} />
               </span>
             </div>
           ))}
@@ -74,7 +110,7 @@ export function ResourcesPage() {
 }
 
 export function PoliciesPage() {
-  const { policies, resources } = useConsoleData();
+  const { policies, resources, proposals } = useConsoleData();
   const { query } = useSearch();
   const search = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(
@@ -105,10 +141,12 @@ export function PoliciesPage() {
             <span role="columnheader">Resources</span>
           </div>
           {rows.map((p) => (
-            <div key={p.id} className="grid-row" role="row">
+            <div key={p.id} className="grid-row" role="row" data-policy-id={p.id}>
               <span role="cell">
                 <span className="strong">{p.name}</span>
+                <WaitingChanges proposals={waitingFor(proposals, 'policy', p.id)} />
                 <div className="muted small">{p.description}</div>
+                <ChangedByLine changedBy={p.changedBy} updatedAt={p.updatedAt} />
               </span>
               <span role="cell">
                 up to {formatDuration(p.maxDurationMinutes)}
