@@ -39,8 +39,21 @@ describe('verify gate', () => {
     expect(await waiting).toBe('second');
   });
 
+  it('keeps a slot for the known lane that other checks never take', async () => {
+    const gate = createVerifyGate({ concurrency: 2 });
+    const first = deferred();
+    const others = [gate.run('other', () => first.promise), gate.run('other', async () => 'queued')];
+    // One other check runs; the second waits although a slot is free: that slot is the known lane's.
+    expect(gate.stats()).toEqual({ running: 1, queued: { known: 0, other: 1 } });
+    expect(await gate.run('known', async () => 'straight in')).toBe('straight in');
+    first.resolve();
+    await Promise.all(others);
+    expect(gate.stats()).toEqual({ running: 0, queued: { known: 0, other: 0 } });
+  });
+
   it('refuses nonsense options', () => {
     expect(() => createVerifyGate({ concurrency: 0 })).toThrow(/concurrency/);
     expect(() => createVerifyGate({ maxQueued: -1 })).toThrow(/maxQueued/);
+    expect(() => createVerifyGate({ concurrency: 2, reservedForKnown: 2 })).toThrow(/reservedForKnown/);
   });
 });

@@ -2,8 +2,9 @@ import { availableParallelism } from 'node:os';
 
 /**
  * Password checks (scrypt, ~32 MiB and ~80 ms each) run a few at a time, and a sign-in from an
- * address its account signed in from before goes ahead of everyone else's. A flood of guesses from
- * many addresses then queues behind itself instead of in front of the account's owner; past
+ * address its account signed in from before (the `known` lane) goes ahead of everyone else's, with
+ * `reservedForKnown` slots that other checks never take. A flood of guesses from many addresses
+ * then queues behind itself, on part of the CPU, instead of in front of the account's owner; past
  * `maxQueued` waiting, further guesses are turned away at once rather than held.
  */
 export type VerifyLane = 'known' | 'other';
@@ -24,38 +25,45 @@ export type VerifyGate = {
 export type VerifyGateOptions = {
   /** Checks at once; default the number of CPUs the process may use. */
   concurrency?: number;
+  /** Of those, slots only the known lane may use; default 1 when concurrency is above 1, else 0. */
+  reservedForKnown?: number;
   /** Waiting checks per lane beyond which new ones are turned away; default 200. */
   maxQueued?: number;
 };
 
 export function createVerifyGate(options: VerifyGateOptions = {}): VerifyGate {
   const concurrency = options.concurrency ?? Math.max(1, availableParallelism());
+  const reserved = options.reservedForKnown ?? (concurrency > 1 ? 1 : 0);
   const maxQueued = options.maxQueued ?? 200;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('concurrency must be a positive whole number');
+  if (!Number.isInteger(reserved) || reserved < 0 || reserved >= concurrency) throw new Error('reservedForKnown must be a whole number below concurrency');
   if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new Error('maxQueued must be a non-negative whole number');
   const queues: Record<VerifyLane, (() => void)[]> = { known: [], other: [] };
-  let running = 0;
+  const running: Record<VerifyLane, number> = { known: 0, other: 0 };
+  const mayStart = (lane: VerifyLane) => running.known + running.other < concurrency && (lane === 'known' || running.other < concurrency - reserved);
 
   const next = () => {
-    const start = queues.known.shift() ?? queues.other.shift();
-    if (start) start();
+    for (const lane of ['known', 'other'] as const) {
+      while (queues[lane].length > 0 && mayStart(lane)) (queues[lane].shift() as () => void)();
+    }
   };
 
   return {
     run(lane, fn) {
       const go = () => {
-        running++;
+        running[lane]++;
         return fn().finally(() => {
-          running--;
+          running[lane]--;
           next();
         });
       };
-      if (running < concurrency && queues.known.length === 0 && queues.other.length === 0) return go();
+      // Known checks never wait behind others; other checks keep their order.
+      if (mayStart(lane) && (lane === 'known' || queues.known.length + queues.other.length === 0)) return go();
       if (queues[lane].length >= maxQueued) return Promise.reject(new GateBusyError());
       return new Promise((resolve, reject) => {
-        queues[lane].push(() => go().then(resolve, reject));
+        queues[lane].push(() => void go().then(resolve, reject));
       });
     },
-    stats: () => ({ running, queued: { known: queues.known.length, other: queues.other.length } }),
+    stats: () => ({ running: running.known + running.other, queued: { known: queues.known.length, other: queues.other.length } }),
   };
 }

@@ -15,6 +15,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   sync: () => import('./suites/sync.js'),
   console: () => import('./suites/console.js'),
   revocation: () => import('./suites/revocation.js'),
+  login: () => import('./suites/login.js'),
 };
 
 type Row = Figure & { key: string };
