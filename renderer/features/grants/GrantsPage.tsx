@@ -12,6 +12,7 @@ import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { ReasonDialog } from '../ReasonDialog.js';
 import { GrantVerification } from '../revocations/Receipt.js';
+import './grants.css';
 import { askForMoreTime, moreTimeChoices, waitingExtensions } from './more-time.js';
 
 export function GrantsPage() {
@@ -61,7 +62,7 @@ export function GrantsPage() {
           {grants.loading ? null : 'When a request is approved its grant appears here, with a countdown to the moment the access is revoked.'}
         </EmptyState>
       ) : (
-        <div className="grid-table" role="table" aria-label="Active grants" data-testid="grants-table">
+        <div className="grid-table grants-table" role="table" aria-label="Active grants" data-testid="grants-table">
           <div className="grid-row grid-head" role="row">
             <span role="columnheader">Person</span>
             <span role="columnheader">Resource</span>
@@ -171,7 +172,7 @@ export function GrantsPage() {
           if (target) {
             void decisions
               .askForMoreTime(target, askFor, reason)
-              .then((id) => id && toasts.push({ tone: 'success', title: `Request for ${formatDuration(askFor)} more sent`, body: `It goes to the approvers of ${resources.get(target.resourceId)?.name ?? target.resourceId}.` }));
+              .then((id) => id && toasts.push({ tone: 'success', title: `Request for ${formatDuration(askFor)} more sent`, body: `Decided under the access policy of ${resources.get(target.resourceId)?.name ?? target.resourceId}, like the first request.` }));
           }
         }}
       >

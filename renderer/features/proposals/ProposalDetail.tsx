@@ -24,7 +24,11 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
   const [dialog, setDialog] = useState<'approve' | 'reject' | 'withdraw' | null>(null);
   const decisions = useDecisions();
   const toasts = useToasts();
-  const outcome = useLastOutcome(proposal.id);
+  const outcome = useLastOutcome(proposal.id, proposal.status === 'pending');
+  const { status } = useConsoleData();
+  const offline = status.browserOffline || !status.online;
+  const sent = (what: string, body?: string) =>
+    toasts.push({ tone: 'success', title: `${what} ${offline ? 'saved' : 'sent'}: ${proposal.subjectName}`, body: offline ? 'Saved on this device; it syncs when you are back online.' : body });
   const busy = outcome.waiting;
 
   return (
@@ -82,7 +86,7 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
       </section>
 
       <section className="pr-section" data-testid="proposal-effect">
-        <h3>What it would do</h3>
+        <h3>{state === 'applied' ? 'What it does' : state === 'pending' ? 'What it would do' : 'What it would have done'}</h3>
         <p className="pr-headline">{effect.headline}</p>
         <dl className="facts-grid">
           <dt>Newly eligible</dt>
@@ -101,7 +105,7 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
           <dt>Resources</dt>
           <dd>{effect.resources.length === 0 ? <span className="muted">None yet</span> : effect.resources.join(', ')}</dd>
         </dl>
-        <p className="muted small">Computed by the server when the change was proposed; approving after it expires is refused, so a stale what-if is never applied.</p>
+        <p className="muted small pr-note">Computed by the server when the change was proposed; approving after it expires is refused, so a stale what-if is never applied.</p>
       </section>
 
       <section className="pr-section">
@@ -153,7 +157,7 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
         onClose={() => setDialog(null)}
         onConfirm={(reason) => {
           setDialog(null);
-          void decisions.approveProposal(proposal, reason).then((id) => id && toasts.push({ tone: 'success', title: `Approval sent: ${proposal.subjectName}` }));
+          void decisions.approveProposal(proposal, reason).then((id) => id && sent('Approval'));
         }}
       />
       <ReasonDialog
@@ -165,7 +169,7 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
         onClose={() => setDialog(null)}
         onConfirm={(reason) => {
           setDialog(null);
-          void decisions.rejectProposal(proposal, reason).then((id) => id && toasts.push({ tone: 'success', title: `Rejection sent: ${proposal.subjectName}`, body: reason }));
+          void decisions.rejectProposal(proposal, reason).then((id) => id && sent('Rejection', reason));
         }}
       />
       <Dialog
@@ -183,7 +187,7 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
               data-autofocus
               onClick={() => {
                 setDialog(null);
-                void decisions.rejectProposal(proposal, '').then((id) => id && toasts.push({ tone: 'success', title: `Withdrawal sent: ${proposal.subjectName}` }));
+                void decisions.rejectProposal(proposal, '').then((id) => id && sent('Withdrawal'));
               }}
             >
               Withdraw
@@ -231,7 +235,7 @@ function StateNotice({ proposal, state, isProposer, mayDecide, name }: { proposa
 }
 
 /** This user's latest decision on the proposal: waiting for the server, or what the server answered. */
-function useLastOutcome(proposalId: string): { waiting: boolean; node: ReactNode } {
+function useLastOutcome(proposalId: string, stillPending: boolean): { waiting: boolean; node: ReactNode } {
   const { db } = useSession();
   const { commands, waiting, status } = useConsoleData();
   const last = useMemo(
@@ -254,6 +258,8 @@ function useLastOutcome(proposalId: string): { waiting: boolean; node: ReactNode
   }
   if (!result.data) return { waiting: false, node: null };
   const rejected = result.data.status === 'rejected';
+  // Once applied, the proposal's own state says what happened; a refusal stays in view with its reason.
+  if (!rejected && !stillPending) return { waiting: false, node: null };
   return {
     waiting: false,
     node: (

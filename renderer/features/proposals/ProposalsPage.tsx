@@ -9,17 +9,17 @@ import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { EmptyState, Kbd, StatusPill, Time } from '../../ui/ui.js';
 import { ProposalDetail } from './ProposalDetail.js';
-import { KIND_LABEL, openProposals, proposalState, sortProposals, type ProposalState } from './proposal-model.js';
+import { KIND_LABEL, openProposals, proposalState, readableWidening, sortProposals, type ProposalState } from './proposal-model.js';
 import './proposals.css';
 
-type Row = { proposal: Proposal; state: ProposalState; proposer: string; waiting: boolean };
+type Row = { proposal: Proposal; state: ProposalState; proposer: string; waiting: boolean; summary: string };
 
 /**
  * Configuration changes that widen access, waiting for a second person (four eyes): policy admins
  * and admins decide them here; auditors read them.
  */
 export function ProposalsPage({ id }: { id: string | null }) {
-  const { proposals, users, waiting } = useConsoleData();
+  const { proposals, users, resources, policies, waiting } = useConsoleData();
   const { user } = useSession();
   const now = useNow(30_000);
   const { query } = useSearch();
@@ -29,13 +29,20 @@ export function ProposalsPage({ id }: { id: string | null }) {
   const rows = useMemo<Row[]>(
     () =>
       all
-        .map((proposal) => ({ proposal, state: proposalState(proposal, now), proposer: users.get(proposal.proposedBy)?.displayName ?? proposal.proposedBy, waiting: waiting.has(proposal.id) }))
+        .map((proposal) => ({
+          proposal,
+          state: proposalState(proposal, now),
+          proposer: users.get(proposal.proposedBy)?.displayName ?? proposal.proposedBy,
+          waiting: waiting.has(proposal.id),
+          // What sets it apart from another change to the same entity: its first widening.
+          summary: readableWidening(proposal.widenings[0] ?? '', { users, resources, policies }),
+        }))
         .filter((row) => {
           if (!search) return true;
-          const text = `${row.proposal.subjectName} ${row.proposal.kind} ${row.proposer} ${row.state} ${row.proposal.widenings.join(' ')} ${row.proposal.id}`.toLowerCase();
+          const text = `${row.proposal.subjectName} ${row.proposal.kind} ${row.proposer} ${row.state} ${row.summary} ${row.proposal.widenings.join(' ')} ${row.proposal.id}`.toLowerCase();
           return search.split(/\s+/).every((t) => text.includes(t));
         }),
-    [all, now, users, waiting, search],
+    [all, now, users, resources, policies, waiting, search],
   );
   const selected = rows.find((r) => r.proposal.id === id) ?? (id ? undefined : rows[0]);
   const pendingCount = openProposals(proposals, now).length;
@@ -48,7 +55,9 @@ export function ProposalsPage({ id }: { id: string | null }) {
         cell: ({ row }) => (
           <a href={href('proposals', row.original.proposal.id)} className="pr-change" tabIndex={-1}>
             <span className="strong">{row.original.proposal.subjectName}</span>
-            <span className="muted small">{KIND_LABEL[row.original.proposal.kind]}</span>
+            <span className="muted small" title={row.original.proposal.widenings.join('; ')}>
+              {KIND_LABEL[row.original.proposal.kind]} · {row.original.summary}
+            </span>
           </a>
         ),
       },

@@ -4,7 +4,7 @@ import { formatAbsolute } from '../../lib/time.js';
 import { useNow, useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
-import { Icon } from '../../ui/ui.js';
+import { Icon, Time } from '../../ui/ui.js';
 import { describeExtension } from '../grants/more-time.js';
 import './extension.css';
 
@@ -26,7 +26,12 @@ export function ExtensionNotice({ request }: { request: AccessRequest }) {
         <strong title={g ? `The grant ends ${formatAbsolute(g.expiresAt)}` : undefined}>{describeExtension(request, { person, resource }, g, now)}.</strong>
         <div className="small">
           Not new access: approving lengthens grant <code>{grantId}</code>
-          {g ? ` (more time ${g.extensions + 1} of at most ${g.maxExtensions})` : ''}. Denying leaves it to end on time.
+          {g ? (
+            <>
+              , which ends <Time iso={g.expiresAt} /> (more time {g.extensions + 1} of at most {g.maxExtensions})
+            </>
+          ) : null}
+          . Denying leaves it to end on time.
         </div>
       </div>
     </div>
