@@ -10,12 +10,12 @@ import { serverUrl } from './support/api.js';
 export type ConsoleSession = { page: Page; context: BrowserContext; console: ConsolePage; queue: QueuePage; grants: GrantsPage; rejected: RejectedPage };
 
 /** Signs in through the form in a fresh context (its own IndexedDB replica) and waits for the queue. */
-export async function openConsoleAs(context: BrowserContext, username: string, displayName: string): Promise<ConsoleSession> {
+export async function openConsoleAs(context: BrowserContext, username: string, displayName: string, password = DEMO_PASSWORD): Promise<ConsoleSession> {
   const page = await context.newPage();
   const signIn = new SignInPage(page);
   await signIn.open(serverUrl());
   await expect(signIn.server()).toHaveValue(serverUrl());
-  await signIn.signIn(username, DEMO_PASSWORD);
+  await signIn.signIn(username, password);
   const session = { page, context, console: new ConsolePage(page), queue: new QueuePage(page), grants: new GrantsPage(page), rejected: new RejectedPage(page) };
   await session.console.expectSignedInAs(displayName);
   await session.queue.expectLoaded();

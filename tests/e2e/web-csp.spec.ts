@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 import { ConsolePage } from './pages/ConsolePage.js';
 import { QueuePage } from './pages/QueuePage.js';
 import { SignInPage } from './pages/SignInPage.js';
-import { APPROVERS, DEMO_PASSWORD } from './support/accounts.js';
+import { CONFIGURERS, DEMO_PASSWORD } from './support/accounts.js';
 import { serverUrl } from './support/api.js';
 
 type Violation = { directive: string; blocked: string; source: string };
@@ -30,9 +30,10 @@ test('web CSP: every screen of the built console runs without a violation', asyn
   expect(policy).toContain("default-src 'none'");
   expect(policy).not.toContain('unsafe-inline');
   await expect(signIn.server()).toHaveValue(serverUrl());
-  await signIn.signIn(APPROVERS.alice.username, DEMO_PASSWORD);
+  // A policy admin who also approves sees every screen, Proposals included.
+  await signIn.signIn(CONFIGURERS.mallory.username, DEMO_PASSWORD);
   const consolePage = new ConsolePage(page);
-  await consolePage.expectSignedInAs(APPROVERS.alice.displayName);
+  await consolePage.expectSignedInAs(CONFIGURERS.mallory.displayName);
   await new QueuePage(page).expectLoaded();
   await consolePage.expectOnline();
 

@@ -9,8 +9,12 @@ export class ConsolePage {
   readonly signedInUser = () => this.page.getByTestId('signed-in-user');
   readonly search = () => this.page.getByTestId('search');
 
-  async go(section: 'Queue' | 'Requests' | 'Active grants' | 'Rejected' | 'Audit' | 'Settings'): Promise<void> {
+  async go(section: 'Queue' | 'Requests' | 'Active grants' | 'Policies' | 'Resources' | 'Proposals' | 'Rejected' | 'Audit' | 'Settings'): Promise<void> {
     await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${section}`) }).click();
+  }
+
+  navLink(section: string) {
+    return this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${section}`) });
   }
 
   async expectSignedInAs(displayName: string): Promise<void> {

@@ -15,3 +15,10 @@ export const REQUESTERS = {
   judy: { username: 'judy', displayName: 'Judy Chen', resourceId: 'res-ad-finance-share', resourceName: 'Finance-Share-RW' },
   grace: { username: 'grace', displayName: 'Grace Kim', resourceId: 'res-ad-finance-share', resourceName: 'Finance-Share-RW' },
 } as const;
+
+/** Configuration changes: Mallory (policy admin and approver) proposes, the admin is the second person, Heidi audits. */
+export const CONFIGURERS = {
+  mallory: { id: 'u-mallory', username: 'mallory', displayName: 'Mallory Reyes' },
+  admin: { id: 'u-admin', username: 'admin', displayName: 'Administrator' },
+  heidi: { id: 'u-heidi', username: 'heidi', displayName: 'Heidi Novak' },
+} as const;

@@ -1,3 +1,5 @@
+import type { AccessPolicy, CommandResult } from '../../../core/index.js';
+import { syncPath } from '../../../core/index.js';
 import { DEMO_PASSWORD } from './accounts.js';
 
 /** The requester side, through the REST API, as a self-service portal would call it. */
@@ -42,4 +44,41 @@ export async function submitRequest(username: string, resourceId: string, opts: 
 
 export async function getRequest(id: string, username = 'alice'): Promise<{ id: string; status: string; grantId: string | null }> {
   return json('GET', `/api/v1/requests/${encodeURIComponent(id)}`, await login(username));
+}
+
+/** Sends a command as the signed-in user (POST /api/v1/commands) and returns its result, applied or rejected. */
+export async function sendCommand(token: string, type: string, payload: Record<string, unknown>): Promise<CommandResult> {
+  const response = await fetch(`${serverUrl()}/api/v1/commands`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type, payload }),
+  });
+  const body = (await response.json()) as CommandResult | { result?: CommandResult; error?: unknown };
+  if (response.ok) return body as CommandResult;
+  if ('result' in body && body.result) return body.result;
+  throw new Error(`POST /api/v1/commands ${type} answered ${response.status}: ${JSON.stringify(body)}`);
+}
+
+/** The server's copy of a policy, read the way a console replica pulls it. */
+export async function getPolicy(token: string, policyId: string): Promise<AccessPolicy> {
+  let checkpoint = { seq: 0, id: '' };
+  for (;;) {
+    const page = await json<{ documents: Array<AccessPolicy & { _deleted?: boolean }>; checkpoint: { seq: number; id: string } }>(
+      'GET',
+      `${syncPath('policies', 'pull')}?seq=${checkpoint.seq}&id=${encodeURIComponent(checkpoint.id)}&batchSize=100`,
+      token,
+    );
+    const found = page.documents.find((d) => d.id === policyId);
+    if (found) {
+      const { _deleted: _gone, ...policy } = found;
+      return policy;
+    }
+    if (page.documents.length === 0) throw new Error(`policy ${policyId} is not on the server`);
+    checkpoint = page.checkpoint;
+  }
+}
+
+/** A request approved through the API, so its grant exists: the requester's first step is by an approver. */
+export async function approveRequest(approver: string, requestId: string): Promise<CommandResult> {
+  return sendCommand(await login(approver), 'request.approve', { requestId });
 }
