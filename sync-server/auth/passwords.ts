@@ -1,8 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { checkPasswordPolicy } from './password-policy.js';
 
-export { MIN_PASSWORD_LENGTH } from './password-policy.js';
-
 /** Cost parameters. N = 2^15 with r = 8 needs 32 MiB per hash; maxmem leaves headroom. */
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;

@@ -46,7 +46,14 @@ describe('verify gate', () => {
     // One other check runs; the second waits although a slot is free: that slot is the known lane's.
     expect(gate.stats()).toEqual({ running: 1, queued: { known: 0, other: 1 } });
     expect(await gate.run('known', async () => 'straight in')).toBe('straight in');
+    // While a known check runs, no further other check starts.
+    const held = deferred();
+    const known = gate.run('known', () => held.promise);
     first.resolve();
+    await others[0];
+    expect(gate.stats()).toEqual({ running: 1, queued: { known: 0, other: 1 } });
+    held.resolve();
+    await known;
     await Promise.all(others);
     expect(gate.stats()).toEqual({ running: 0, queued: { known: 0, other: 0 } });
   });

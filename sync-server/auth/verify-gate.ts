@@ -40,7 +40,10 @@ export function createVerifyGate(options: VerifyGateOptions = {}): VerifyGate {
   if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new Error('maxQueued must be a non-negative whole number');
   const queues: Record<VerifyLane, (() => void)[]> = { known: [], other: [] };
   const running: Record<VerifyLane, number> = { known: 0, other: 0 };
-  const mayStart = (lane: VerifyLane) => running.known + running.other < concurrency && (lane === 'known' || running.other < concurrency - reserved);
+  // An other check starts only in an unreserved slot, and not while a known one runs or waits: the
+  // known check then shares the CPU with at most the other checks already under way.
+  const mayStart = (lane: VerifyLane) =>
+    running.known + running.other < concurrency && (lane === 'known' || (running.other < concurrency - reserved && running.known === 0 && queues.known.length === 0));
 
   const next = () => {
     for (const lane of ['known', 'other'] as const) {
