@@ -22,6 +22,7 @@ function request(id: string, revision: number): AccessRequest {
     riskScore: 10,
     outcomeReason: '',
     grantId: null,
+    extendsGrantId: null,
     createdAt: now,
     updatedAt: now,
     decidedAt: null,

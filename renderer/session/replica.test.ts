@@ -1,3 +1,5 @@
+import { createRxDatabase } from 'rxdb';
+import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CollectionName } from '../../core/index.js';
 import { collectionSchema, createJitDatabase, type JitDatabase } from '../db/index.js';
@@ -97,5 +99,34 @@ describe('carryOverUnsentCommands', () => {
     expect(await carryOverUnsentCommands(from, to)).toBe(1);
     expect((await to.commands.find().exec()).map((d) => d.id).sort()).toEqual(['cmd-also-there', 'cmd-unsent']);
     expect(await carryOverUnsentCommands(from, to)).toBe(0);
+  });
+});
+
+describe('a replica stored under an older schema', () => {
+  it('cannot be opened whole, but its commands can, and carry over', async () => {
+    const { indexedDB, IDBKeyRange } = await import('fake-indexeddb');
+    const dexie = { indexedDB, IDBKeyRange };
+    // What an older console left: requests without a field this one has, and a command not yet sent.
+    const older = await createRxDatabase({ name: 'jit-older-replica', storage: getRxStorageDexie(dexie as Parameters<typeof getRxStorageDexie>[0]), multiInstance: false });
+    const requests = collectionSchema('requests') as unknown as { properties: Record<string, unknown> };
+    const { extendsGrantId: _dropped, ...olderProperties } = requests.properties;
+    await older.addCollections({
+      requests: { schema: { ...requests, properties: olderProperties } as never },
+      commands: { schema: collectionSchema('commands') as never },
+      commandResults: { schema: collectionSchema('commandResults') as never },
+    });
+    await older.commands.insert({ id: 'cmd-offline', type: 'request.approve', actorId: 'u-alice', payload: { requestId: 'r-1', reason: '', breakGlass: false }, createdAt: '2026-03-01T10:00:00.000Z', baseRevision: 1 });
+    await older.close();
+
+    await expect(createJitDatabase({ name: 'jit-older-replica', storage: 'dexie', collections: ['requests'], dexie })).rejects.toThrow(/DB6/);
+    const old = await createJitDatabase({ name: 'jit-older-replica', storage: 'dexie', collections: ['commands', 'commandResults'], dexie });
+    const fresh = await createJitDatabase({ name: 'jit-fresh-replica', storage: 'memory', collections: ['commands'] });
+    try {
+      expect(await carryOverUnsentCommands(old, fresh)).toBe(1);
+      expect((await fresh.commands.findOne('cmd-offline').exec())?.toJSON().type).toBe('request.approve');
+    } finally {
+      await old.close();
+      await fresh.close();
+    }
   });
 });
