@@ -88,7 +88,8 @@ export function proposeOrApply(change: ProposalChange, ctx: UseCaseContext): Res
   const name = change.after.name;
   const widenings = changeWidenings(change, world);
   if (widenings.length === 0 || ctx.bootstrap) {
-    writeChange(change, ctx, [ctx.actor.id]);
+    // The demo seed's first configuration is the server's, not a person's: it starts nobody's cooling-off period.
+    writeChange(change, ctx, ctx.bootstrap ? [] : [ctx.actor.id]);
     return ok({ message: `${word} "${name}" ${change.before ? 'updated' : 'created'}`, subjectIds: [change.after.id] });
   }
   if (widensOwnAccess(ctx.actor.user, change, world)) {

@@ -244,7 +244,7 @@ export async function seedDemoOrganisation(store: Store, processor: CommandProce
   let counter = 0;
   const run = (actorId: string, type: string, payload: Record<string, unknown>, id?: string): CommandResult => {
     counter++;
-    // The demo organisation is configured by trusted code in one go; its admin is then a recent editor of all of it.
+    // The demo organisation is configured by trusted code in one go, as the server's first configuration.
     const result = processor.apply({ id: id ?? `demo-cmd-${counter}`, type, actorId, payload, createdAt: at, baseRevision: null }, { bootstrap: type.endsWith('.upsert') });
     if (result.status !== 'applied') throw new Error(`demo seed: ${type} by ${actorId} was rejected: ${result.code}: ${result.message}`);
     return result;
