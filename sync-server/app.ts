@@ -19,6 +19,7 @@ import { seedDemoOrganisation } from './demo/seed.js';
 import { registerApiRoutes } from './http/api-routes.js';
 import { guardStreams, installAuth } from './http/auth.js';
 import { installBodyDepthLimit } from './http/body-depth.js';
+import { createFloodGuard, type FloodGuardSettings } from './http/flood-guard.js';
 import { frameworkErrorHandler, installErrorHandler, notFound, sendError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
@@ -81,6 +82,11 @@ export type CreateServerOptions = {
    * header is ignored), a hop count, or proxy addresses / CIDR ranges. See http/trust-proxy.ts.
    */
   trustProxy?: TrustProxySetting;
+  /**
+   * Floods of commands (http/flood-guard.ts): requests per minute per account on the command routes,
+   * and rejected commands recorded per account per window (beyond: 429, nothing recorded).
+   */
+  floodGuard?: Partial<FloodGuardSettings>;
   /**
    * Connector configs (see sync-server/connectors/config.ts), validated at start: a bad one fails
    * createServer with an error naming the field. Resources name them by `connectorId`.
@@ -166,7 +172,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     registry.close();
     throw error;
   }
-  const processor = createCommandProcessor({ store, now, ...(opts.separation ? { separation: opts.separation } : {}) });
+  const floodGuard = createFloodGuard({ store, now, ...(opts.floodGuard ? { settings: opts.floodGuard } : {}) });
+  const processor = createCommandProcessor({ store, now, beforeReject: floodGuard.beforeReject, ...(opts.separation ? { separation: opts.separation } : {}) });
   // The hash an unknown username is checked against, made now so the first such sign-in costs no more than any other.
   void decoyHash();
   const metrics = createMetrics();
@@ -236,6 +243,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   });
 
   installAuth(app, { store, now });
+  await floodGuard.install(app);
   const streamGuard = guardStreams(app, { store, now, streams, checkMs: opts.sessionCheckMs ?? DEFAULT_SESSION_CHECK_MS, onError: (error) => app.log.error({ err: error }, 'checking live streams failed') });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
@@ -256,9 +264,10 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     registry,
     loginThrottle: createLoginThrottle({ store, ...(opts.loginThrottle ? { settings: opts.loginThrottle } : {}) }),
     onSignOut: () => streamGuard.sweep(),
+    rejections: floodGuard.rejections,
     ...(scheduler ? { scheduler } : {}),
   });
-  registerSyncRoutes(app, { store, processor, metrics, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
+  registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {
     schema: { hide: true },
     handler: async () => app.swagger(),

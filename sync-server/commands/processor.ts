@@ -17,6 +17,7 @@ import { StoreValidationError } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import type { Actor, Applied, UseCase, UseCaseContext } from './context.js';
 import { MAX_PAYLOAD_DEPTH, nestingDepth, printable } from './hostile-input.js';
+import { withoutPayload } from './rejection-budget.js';
 import { grantExtend } from './grant-extend.js';
 import { grantRevoke } from './grant-revoke.js';
 import { policyUpsert } from './policy-upsert.js';
@@ -127,8 +128,11 @@ function refuseOtherActorsId(known: CommandResult, senderId: string | undefined)
   throw new InvalidCommandError('id', `${known.commandId} is already the id of another actor's command; send yours with a new id`, 'conflict');
 }
 
-export function createCommandProcessor(options: { store: Store; now?: () => Date; separation?: SeparationSettings }): CommandProcessor {
-  const { store } = options;
+/** Consulted before a rejection is written (and may throw to refuse it, e.g. ./rejection-budget.ts); senderId is the signed-in sender, if any. */
+export type BeforeReject = (rejection: { senderId: string | undefined; type: CommandType; code: ErrorCode }) => void;
+
+export function createCommandProcessor(options: { store: Store; now?: () => Date; separation?: SeparationSettings; beforeReject?: BeforeReject }): CommandProcessor {
+  const { store, beforeReject } = options;
   const separation = options.separation ?? DEFAULT_SEPARATION;
   const clock = options.now ?? (() => new Date());
   const listeners = new Set<ResultListener>();
@@ -145,6 +149,11 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
     const disabled = user.disabled || (account?.disabledAt ?? null) !== null;
     if (disabled) return { ok: false, code: 'forbidden', message: `${user.displayName} is disabled and cannot act` };
     return { id: user.id, displayName: user.displayName, roles, disabled, user: { ...user, roles } };
+  }
+
+  function mayNeverSend(command: Command): boolean {
+    const actor = loadActor(command.actorId);
+    return !('ok' in actor) && !authorizeCommand(actor.roles, command.type).ok;
   }
 
   function apply(raw: CommandInput | Record<string, unknown>, options: ApplyOptions = {}): CommandResult {
@@ -181,6 +190,7 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
       }
 
       const reject = (code: ErrorCode, message: string, envelope: Command | null): CommandResult => {
+        beforeReject?.({ senderId: options.authenticatedActorId, type: type.data, code });
         const rejected = store.put('commandResults', {
           id: id.data,
           commandId: id.data,
@@ -192,7 +202,8 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
           subjectIds: [],
           appliedAt: nowIso,
         });
-        if (envelope) store.put('commands', keepRejectedSmall(envelope));
+        // A type the sender's roles may never send keeps no payload, whatever else was wrong with it.
+        if (envelope) store.put('commands', keepRejectedSmall(mayNeverSend(envelope) ? withoutPayload(envelope) : envelope));
         store.appendAudit({
           type: 'command.rejected',
           actorId,

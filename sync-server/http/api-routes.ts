@@ -19,6 +19,7 @@ import {
 } from '../../core/index.js';
 import type { LoginThrottle } from '../auth/throttle.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
+import type { RejectionBudget } from '../commands/rejection-budget.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
 import type { Scheduler } from '../scheduler/index.js';
 import type { Store } from '../store/types.js';
@@ -42,6 +43,8 @@ export type ApiDeps = {
   loginThrottle?: LoginThrottle;
   /** Called after a sign-out, so live streams opened with that token end at once. */
   onSignOut?: () => void;
+  /** Refusals a sender may have audited per window (http/flood-guard.ts); unlimited when absent. */
+  rejections?: Pick<RejectionBudget, 'charge'>;
 };
 
 /** How long GET /api/v1/connectors waits for one connector's health check. */
@@ -71,7 +74,7 @@ const ErrorBodySchema = z.object({
 });
 
 /** Every status a rejected command can answer with. */
-const commandErrors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema, 426: ErrorBodySchema };
+const commandErrors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema, 426: ErrorBodySchema, 429: ErrorBodySchema };
 
 const PublicUser = z.object({ id: Id, displayName: z.string(), roles: z.array(AccountRole) });
 // Bodies refuse unknown fields: a field the server would ignore (an actorId, a requesterId) is refused by name.
@@ -108,6 +111,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     } catch (error) {
       // No result can be recorded under an id that is not the sender's, but the refusal is still a decision: audit it.
       if (error instanceof InvalidCommandError) {
+        deps.rejections?.charge(actorId);
         store.appendAudit({
           type: 'command.rejected',
           actorId,

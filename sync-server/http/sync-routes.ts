@@ -28,6 +28,7 @@ import {
   type WireDoc,
 } from '../../core/index.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
+import type { RejectionBudget } from '../commands/rejection-budget.js';
 import type { Store } from '../store/types.js';
 import { requireConsole, requireSync } from './auth.js';
 import { ApiError, notFound } from './errors.js';
@@ -35,7 +36,15 @@ import type { Metrics } from './metrics.js';
 
 export const HEARTBEAT_MS = 15_000;
 
-export type SyncDeps = { store: Store; processor: CommandProcessor; metrics: Metrics; heartbeatMs?: number; now?: () => Date };
+export type SyncDeps = {
+  store: Store;
+  processor: CommandProcessor;
+  metrics: Metrics;
+  heartbeatMs?: number;
+  now?: () => Date;
+  /** Skipped rows a sender may have audited per window (http/flood-guard.ts); unlimited when absent. */
+  rejections?: Pick<RejectionBudget, 'charge'>;
+};
 
 /** Audit subject of a pushed row whose id is missing or invalid. */
 export const UNIDENTIFIED_COMMAND = 'unidentified-command';
@@ -177,6 +186,7 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
 
   /** The trace of a skipped push row: a warning, an audit event (subject: its id when usable) and the metric. */
   function skipUnrecordable(senderId: string, rawId: string | null, rawType: unknown, field: string, message: string, code: 'invalid_input' | 'conflict' = 'invalid_input'): void {
+    deps.rejections?.charge(senderId);
     app.log.warn({ field, code, sender: senderId }, `push: skipped a command that cannot be recorded: ${message}`);
     const usableId = rawId !== null && Id.safeParse(rawId).success ? rawId : null;
     store.tx(() => {
