@@ -15,9 +15,10 @@ export type AssignmentRef = {
 
 /** A typed outcome. `pending` means a person must act (a manual task); `failed` says whether to retry. */
 export type ConnectorOutcome =
-  | { status: 'applied'; detail: string; alreadyInState?: boolean }
+  | { status: 'applied'; detail: string; alreadyInState?: boolean; actedVia?: string }
   | { status: 'pending'; taskTitle: string; detail: string }
-  | { status: 'failed'; retryable: boolean; code: string; message: string; retryAfterMs?: number };
+  /** `throttled`: the directory asked to slow down (429, 503); pacing, never counted toward escalation. */
+  | { status: 'failed'; retryable: boolean; code: string; message: string; retryAfterMs?: number; throttled?: boolean };
 
 export type VerificationReadResult = { at: string; present: boolean; detail: string };
 

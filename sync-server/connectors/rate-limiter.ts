@@ -47,8 +47,12 @@ export class TokenBucket {
           remaining -= wanted;
           continue;
         }
-        const waitMs = Math.ceil((wanted - this.tokens) / this.refillPerMs);
-        await (this.opts.sleep ?? sleep)(Math.max(1, waitMs));
+        const waitMs = Math.max(1, Math.ceil((wanted - this.tokens) / this.refillPerMs));
+        const before = this.now();
+        await (this.opts.sleep ?? sleep)(waitMs);
+        // Time the clock did not show passing (an injected clock, a fake sleep) counts as refilled.
+        const slept = this.now() - before;
+        if (slept < waitMs) this.last -= waitMs - slept;
       }
     });
     this.queue = turn.catch(() => undefined);

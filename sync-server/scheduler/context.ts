@@ -24,8 +24,10 @@ export type SchedulerOptions = {
   intervalMs?: number;
   /** Failed attempts before a revocation (or provisioning) is escalated to a person. */
   maxAttempts?: number;
-  /** Retry cadence once escalated: slower, but never stopped. */
+  /** Retry cadence once escalated for a failure a person must fix (forbidden, not found, misconfigured): slower, but never stopped. */
   escalatedRetryMs?: number;
+  /** Longest wait between retries of an escalated revocation whose failures are transient: it is never parked. */
+  escalatedTransientRetryMs?: number;
   retryBaseMs?: number;
   retryCapMs?: number;
   /** When to re-check a verified revocation for drift (access re-added out of band). */
@@ -61,6 +63,7 @@ export function resolveOptions(opts: SchedulerOptions): ResolvedOptions {
     intervalMs: opts.intervalMs ?? 1000,
     maxAttempts: opts.maxAttempts ?? 5,
     escalatedRetryMs: opts.escalatedRetryMs ?? 15 * 60_000,
+    escalatedTransientRetryMs: opts.escalatedTransientRetryMs ?? 60_000,
     retryBaseMs: opts.retryBaseMs ?? 1000,
     retryCapMs: opts.retryCapMs ?? 5 * 60_000,
     driftCheckAfterMs: opts.driftCheckAfterMs ?? [HOUR, 24 * HOUR],

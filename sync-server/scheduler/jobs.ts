@@ -10,8 +10,16 @@ export type Job = {
   kind: JobKind;
   connectorId: string;
   dueAt: number;
-  /** Claims so far, this one included once running. */
+  /**
+   * Outcomes that count: for writes, answers other than throttling (a claim whose process died,
+   * or a 429/503, is not an attempt); for verifications, claims.
+   */
   attempts: number;
+  /** Claims so far, this one included once running. */
+  claims: number;
+  /** The app registration (or other identity) that made the write this job follows up. */
+  actedVia: string | null;
+  updatedAt: number;
   state: JobState;
   lockedUntil: number | null;
   lastError: string;
@@ -31,6 +39,9 @@ type JobRow = {
   last_error: string;
   escalated: number;
   task_id: string | null;
+  claims: number;
+  acted_via: string | null;
+  updated_at: number;
 };
 
 const fromRow = (r: JobRow): Job => ({
@@ -45,6 +56,9 @@ const fromRow = (r: JobRow): Job => ({
   lastError: r.last_error,
   escalated: r.escalated === 1,
   taskId: r.task_id,
+  claims: r.claims,
+  actedVia: r.acted_via,
+  updatedAt: r.updated_at,
 });
 
 /** One job per (kind, grant); drift checks are numbered. The id is the idempotency key. */
@@ -76,9 +90,10 @@ export class JobQueue {
       get: db.prepare('SELECT * FROM scheduler_jobs WHERE id = ?'),
       // A finished job is brought back when its grant needs that work again (e.g. a failed verification).
       ensure: db.prepare(
-        `INSERT INTO scheduler_jobs (id, grant_id, kind, connector_id, due_at, attempts, state, created_at, updated_at)
-         VALUES (@id, @grantId, @kind, @connectorId, @dueAt, 0, 'queued', @now, @now)
-         ON CONFLICT (id) DO UPDATE SET state = 'queued', due_at = excluded.due_at, locked_until = NULL, updated_at = excluded.updated_at
+        `INSERT INTO scheduler_jobs (id, grant_id, kind, connector_id, due_at, attempts, state, created_at, updated_at, acted_via)
+         VALUES (@id, @grantId, @kind, @connectorId, @dueAt, 0, 'queued', @now, @now, @actedVia)
+         ON CONFLICT (id) DO UPDATE SET state = 'queued', due_at = excluded.due_at, locked_until = NULL, updated_at = excluded.updated_at,
+           acted_via = COALESCE(excluded.acted_via, scheduler_jobs.acted_via)
          WHERE scheduler_jobs.state IN ('done', 'cancelled') AND @reopen = 1`,
       ),
       // A deadline: a new job, or an untried queued one brought forward (never pushed back:
@@ -90,12 +105,13 @@ export class JobQueue {
          WHERE scheduler_jobs.state = 'queued' AND scheduler_jobs.attempts = 0 AND excluded.due_at < scheduler_jobs.due_at`,
       ),
       claim: db.prepare(
-        `UPDATE scheduler_jobs SET state = 'running', attempts = attempts + 1, locked_until = @lockedUntil, updated_at = @now
+        `UPDATE scheduler_jobs SET state = 'running', claims = claims + 1, attempts = attempts + @countAttempt, locked_until = @lockedUntil, updated_at = @now
          WHERE id = @id AND ((state = 'queued' AND due_at <= @now) OR (state = 'running' AND locked_until <= @now))`,
       ),
-      finish: db.prepare(`UPDATE scheduler_jobs SET state = @state, locked_until = NULL, last_error = @lastError, updated_at = @now WHERE id = @id`),
+      finish: db.prepare(`UPDATE scheduler_jobs SET state = @state, locked_until = NULL, last_error = @lastError, attempts = COALESCE(@attempts, attempts), updated_at = @now WHERE id = @id`),
       retry: db.prepare(
-        `UPDATE scheduler_jobs SET state = 'queued', due_at = @dueAt, locked_until = NULL, last_error = @lastError, escalated = MAX(escalated, @escalated), updated_at = @now WHERE id = @id`,
+        `UPDATE scheduler_jobs SET state = 'queued', due_at = @dueAt, locked_until = NULL, last_error = @lastError, escalated = MAX(escalated, @escalated),
+           attempts = COALESCE(@attempts, attempts), updated_at = @now WHERE id = @id`,
       ),
       wait: db.prepare(`UPDATE scheduler_jobs SET state = 'waiting', task_id = @taskId, locked_until = NULL, updated_at = @now WHERE id = @id`),
       cancelForGrant: db.prepare(
@@ -118,8 +134,8 @@ export class JobQueue {
    * Makes sure a job exists; with `reopen`, a done or cancelled one is queued again.
    * A queued, running or waiting job is left as it is.
    */
-  ensure(job: { id: string; grantId: string; kind: JobKind; connectorId: string; dueAt: number }, now: number, reopen = true): void {
-    this.stmts.ensure.run({ ...job, now, reopen: reopen ? 1 : 0 });
+  ensure(job: { id: string; grantId: string; kind: JobKind; connectorId: string; dueAt: number; actedVia?: string | undefined }, now: number, reopen = true): void {
+    this.stmts.ensure.run({ ...job, actedVia: job.actedVia ?? null, now, reopen: reopen ? 1 : 0 });
   }
 
   /** Books a deadline (see the statement); leaves running, waiting, retried and finished jobs alone. */
@@ -138,17 +154,21 @@ export class JobQueue {
     return rows.sort((a, b) => dueOf(a) - dueOf(b)).slice(0, limit).map(fromRow);
   }
 
-  /** Claims a job for one attempt; false when someone else got it first. */
-  claim(id: string, now: number, leaseMs: number): boolean {
-    return this.stmts.claim.run({ id, now, lockedUntil: now + leaseMs }).changes === 1;
+  /**
+   * Claims a job; false when someone else got it first. `countAttempt`: the claim itself is an
+   * attempt (verifications); writes count theirs when the outcome is recorded (`attempts` below).
+   */
+  claim(id: string, now: number, leaseMs: number, countAttempt = true): boolean {
+    return this.stmts.claim.run({ id, now, lockedUntil: now + leaseMs, countAttempt: countAttempt ? 1 : 0 }).changes === 1;
   }
 
-  finish(id: string, now: number, state: 'done' | 'cancelled' = 'done', lastError = ''): void {
-    this.stmts.finish.run({ id, now, state, lastError: lastError.slice(0, 2048) });
+  finish(id: string, now: number, state: 'done' | 'cancelled' = 'done', lastError = '', attempts?: number): void {
+    this.stmts.finish.run({ id, now, state, lastError: lastError.slice(0, 2048), attempts: attempts ?? null });
   }
 
-  retry(id: string, now: number, dueAt: number, lastError: string, escalated = false): void {
-    this.stmts.retry.run({ id, now, dueAt, lastError: lastError.slice(0, 2048), escalated: escalated ? 1 : 0 });
+  /** Back to the queue; `attempts`, when given, is the job's new count of attempts. */
+  retry(id: string, now: number, dueAt: number, lastError: string, escalated = false, attempts?: number): void {
+    this.stmts.retry.run({ id, now, dueAt, lastError: lastError.slice(0, 2048), escalated: escalated ? 1 : 0, attempts: attempts ?? null });
   }
 
   waitForTask(id: string, taskId: string, now: number): void {

@@ -25,5 +25,9 @@ export const SCHEDULER_MIGRATIONS: MigrationSet = {
      );
      CREATE INDEX scheduler_jobs_due ON scheduler_jobs (state, kind, due_at);
      CREATE INDEX scheduler_jobs_grant ON scheduler_jobs (grant_id, kind);`,
+    // Claims are counted apart from attempts: a claim whose process died costs no attempt, and a
+    // write answered "slow down" is not an attempt either. acted_via: the app registration that wrote.
+    `ALTER TABLE scheduler_jobs ADD COLUMN claims INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE scheduler_jobs ADD COLUMN acted_via TEXT;`,
   ],
 };

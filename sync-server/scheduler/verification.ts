@@ -1,7 +1,7 @@
 import { canTransition, markEffective, markVerifiedGone, type Grant, type VerifyOutcome } from '../../core/index.js';
 import type { SchedulerContext } from './context.js';
 import { jobId, type Job } from './jobs.js';
-import { escalateRevocation } from './writes.js';
+import { escalateRevocation } from './outcomes.js';
 
 export const VERIFY_KINDS = ['verify_provision', 'verify_revocation', 'drift_check'] as const;
 

@@ -34,8 +34,8 @@ function entraConnector(overrides: Partial<EntraConnectorConfigInput> = {}): Ent
   return standinEntraConnector(
     graph,
     { id: 'entra-test', verifyReadIntervalMs: 5, maxAttempts: 2, maxRetryWaitMs: 0, ...overrides },
-    // In-call waits are skipped; the scheduler's own retries run on the injected clock.
-    { sleep: async () => undefined },
+    // In-call waits are skipped; the scheduler's retries and the connector's pacing run on the injected clock.
+    { sleep: async () => undefined, now: () => clock },
   );
 }
 
@@ -295,15 +295,15 @@ describe('revocation scheduler with the Entra connector', () => {
     expect(store.list('tasks', { where: { grantId: 'g-nested' } }).map((t) => t.kind)).toContain('revocation_escalation');
   });
 
-  it('escalates a revocation that keeps failing, keeps retrying slower, and closes the escalation when it succeeds', async () => {
+  it('escalates a revocation that keeps failing, keeps retrying at a short cadence, and closes the escalation when it succeeds', async () => {
     const user = graph.addUser({ displayName: 'Stuck' });
     const group = graph.addGroup({ displayName: 'Sticky' });
     graph.addMember(group.id, user.id);
     seedUser('stuck', user.id);
     seedResource('res-sticky', 'entra_group', { externalId: group.id });
     seedGrant('g-stuck', 'stuck', 'res-sticky', { status: 'active', expiresInMs: MINUTE });
-    graph.failNext(1000, '503', { method: 'DELETE' });
-    const s = start({ maxAttempts: 3, escalatedRetryMs: 15 * MINUTE, retryBaseMs: 1000 });
+    graph.failNext(1000, '500', { method: 'DELETE' });
+    const s = start({ maxAttempts: 3, escalatedRetryMs: 15 * MINUTE, escalatedTransientRetryMs: MINUTE, retryBaseMs: 1000 });
     clock += MINUTE;
     await s.runOnce();
     expect(grant('g-stuck')).toMatchObject({ status: 'revoking', attempts: 1 });
@@ -312,26 +312,70 @@ describe('revocation scheduler with the Entra connector', () => {
       await s.runOnce();
     }
     expect(grant('g-stuck')).toMatchObject({ status: 'revoke_failed', attempts: 3 });
-    expect(grant('g-stuck').lastError).toContain('serviceNotAvailable');
+    expect(grant('g-stuck').lastError).toContain('InternalServerError');
     const [task] = store.list('tasks', { where: { grantId: 'g-stuck' } });
     expect(task).toMatchObject({ kind: 'revocation_escalation', assigneeId: OWNER, severity: 'critical', status: 'open' });
     const types = auditTypes('g-stuck');
     expect(types.filter((t) => t === 'grant.revoke_failed')).toHaveLength(3);
     expect(types.filter((t) => t === 'grant.revoke_escalated')).toHaveLength(1);
 
-    // Slower cadence: nothing before 15 minutes, then another try (still failing, no second escalation).
-    clock += 10 * MINUTE;
-    expect((await s.runOnce()).writes.claimed).toBe(0);
-    clock += 6 * MINUTE;
+    // Transient failures keep the short cadence once escalated: retried within a minute, never parked for 15.
+    clock += MINUTE + 1;
+    expect((await s.runOnce()).writes.claimed).toBe(1);
+    clock += MINUTE + 1;
     expect((await s.runOnce()).writes.claimed).toBe(1);
     expect(auditTypes('g-stuck').filter((t) => t === 'grant.revoke_escalated')).toHaveLength(1);
 
     graph.clearFaults();
-    clock += 16 * MINUTE;
+    clock += MINUTE + 1;
     await s.runOnce();
     expect(grant('g-stuck').status).toBe('verified');
     expect(graph.state.isMember(group.id, user.id)).toBe(false);
     expect(store.get('tasks', task!.id)).toMatchObject({ status: 'done', closedBy: 'system' });
+  });
+
+  it('throttling (429, 503, with or without Retry-After) is pacing: never an attempt, never an escalation', async () => {
+    const user = graph.addUser({ displayName: 'Paced' });
+    const group = graph.addGroup({ displayName: 'Busy' });
+    graph.addMember(group.id, user.id);
+    seedUser('paced', user.id);
+    seedResource('res-busy', 'entra_group', { externalId: group.id });
+    seedGrant('g-paced', 'paced', 'res-busy', { status: 'active', expiresInMs: MINUTE });
+    graph.setRetryAfterMissingProbability(0.5);
+    graph.failNext(8, '503', { method: 'DELETE' });
+    graph.failNext(8, '429', { method: 'DELETE' });
+    const s = start({ maxAttempts: 2, retryBaseMs: 1000 });
+    clock += MINUTE;
+    let passes = 0;
+    while (grant('g-paced').status !== 'verified' && passes++ < 300) {
+      const run = await s.runOnce();
+      expect(run.writes.escalated).toBe(0);
+      clock += 5000;
+    }
+    expect(grant('g-paced')).toMatchObject({ status: 'verified', attempts: 1 });
+    expect(graph.writeLog.filter((w) => w.method === 'DELETE' && (w.status === 429 || w.status === 503))).toHaveLength(16);
+    expect(store.list('tasks', { where: { grantId: 'g-paced' } })).toEqual([]);
+    const types = auditTypes('g-paced');
+    expect(types).not.toContain('grant.revoke_failed');
+    expect(types).not.toContain('grant.revoke_escalated');
+  });
+
+  it('a permanent failure (forbidden) still escalates at once', async () => {
+    const user = graph.addUser({ displayName: 'Denied' });
+    const group = graph.addGroup({ displayName: 'Locked' });
+    graph.addMember(group.id, user.id);
+    graph.addApp({ clientId: 'read-only-app', clientSecret: 'read-only-secret', permissions: ['Group.Read.All', 'User.Read.All', 'GroupMember.Read.All'] });
+    registry.register(entraConnector({ id: 'entra-ro', clientId: 'read-only-app', clientSecret: 'read-only-secret' }));
+    seedUser('denied', user.id);
+    seedResource('res-locked', 'entra_group', { externalId: group.id }, 'entra-ro');
+    seedGrant('g-denied', 'denied', 'res-locked', { status: 'active', expiresInMs: MINUTE });
+    const s = start();
+    clock += MINUTE;
+    const run = await s.runOnce();
+    expect(run.writes.escalated).toBe(1);
+    expect(grant('g-denied')).toMatchObject({ status: 'revoke_failed', attempts: 1 });
+    expect(grant('g-denied').lastError).toContain('Authorization_RequestDenied');
+    expect(store.list('tasks', { where: { grantId: 'g-denied' } }).map((t) => t.kind)).toEqual(['revocation_escalation']);
   });
 
   it('escalates at once what cannot work (no directory object id), never dropping it', async () => {

@@ -6,6 +6,7 @@ import { ClientCertificateCredential, ClientSecretCredential, type ClientSecretC
 import type { ConnectorOutcome } from '../../../core/index.js';
 import { backoffDelayMs, parseRetryAfterMs, sleep as realSleep } from '../backoff.js';
 import { DEFAULT_RESOURCE_UNIT_BUDGET, DEFAULT_WRITE_BUDGET, type EntraConnectorConfig } from '../config.js';
+import { AdaptivePacer } from '../pacer.js';
 import { TokenBucket } from '../rate-limiter.js';
 import { createHttpsAgent, HttpsMessageHandler } from './transport.js';
 
@@ -50,6 +51,17 @@ export type GraphDeps = {
 };
 
 export type GraphStats = { requests: number; throttled: number; retries: number; transportErrors: number };
+
+/** In-call rounds of pure throttling (each paced by the pacer) before the scheduler takes over. */
+const MAX_THROTTLED_TRIES = 50;
+
+/** Graph's `x-ms-throttle-limit-percentage` (share of a limit in use, sent above 0.8), when present. */
+export function limitPercentage(headers: Record<string, string>): number | undefined {
+  const raw = headers['x-ms-throttle-limit-percentage'];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
 
 /** Graph's documented resource-unit cost of a read. */
 export function readCost(path: string): number {
@@ -106,7 +118,8 @@ function buildCredential(config: EntraConnectorConfig, agent: https.Agent): Toke
  */
 export class GraphHttp {
   readonly client: Client;
-  readonly writeLimiter: TokenBucket;
+  /** Paces this app registration's writes; throttling slows it down (see AdaptivePacer). */
+  readonly writePacer: AdaptivePacer;
   /** Resource units left for reads once the full write budget is set aside. */
   readonly readLimiter: TokenBucket;
   readonly stats: GraphStats = { requests: 0, throttled: 0, retries: 0, transportErrors: 0 };
@@ -138,7 +151,7 @@ export class GraphHttp {
     });
     const budget = config.writeBudget ?? DEFAULT_WRITE_BUDGET;
     const bucketDeps = deps.now ? { now: deps.now, sleep: this.sleep } : { sleep: this.sleep };
-    this.writeLimiter = new TokenBucket(budget, bucketDeps);
+    this.writePacer = new AdaptivePacer(budget, { ...bucketDeps, random: this.random });
     const units = config.resourceUnitBudget ?? DEFAULT_RESOURCE_UNIT_BUDGET;
     // Each write costs one unit: reserve what the write budget may spend in the same window.
     const writeUnits = (budget.writes / budget.perSeconds) * units.perSeconds;
@@ -200,41 +213,74 @@ export class GraphHttp {
     return retryAfterMs ?? backoffDelayMs(attempt, { random: this.random });
   }
 
+  private throttledFailure(what: string, waitMs: number, last?: Failure): Failure {
+    return {
+      status: 'failed',
+      retryable: true,
+      code: last?.code ?? 'throttled',
+      message: last?.message ?? `${what}: writes of this app registration are paused for ${Math.ceil(waitMs / 1000)} s by the directory's throttling`,
+      retryAfterMs: waitMs,
+      throttled: true,
+    };
+  }
+
   /**
-   * A request with retries on throttling, transient statuses and network failures.
-   * Returns the final HTTP answer for the caller to interpret, or a typed failure when
-   * retries ran out or the directory asked for a longer wait than we make in-call.
+   * A request with retries on throttling, transient statuses and network failures. For writes,
+   * 429 and 503 are pacing: they pause every write of this app registration (see AdaptivePacer)
+   * and are not counted as attempts. Returns the final HTTP answer for the caller to interpret,
+   * or a typed failure when retries ran out or the wait is longer than we make in-call.
    */
   async request(method: BatchItem['method'], path: string, opts: { body?: unknown; headers?: Record<string, string>; isWrite?: boolean } = {}): Promise<GraphResult> {
     let last: Failure = { status: 'failed', retryable: true, code: 'not_attempted', message: 'no attempt was made' };
-    for (let attempt = 0; attempt < this.config.maxAttempts; attempt++) {
-      if (opts.isWrite) await this.writeLimiter.take(1);
-      else if (method === 'GET') await this.readLimiter.take(readCost(path));
+    let attempts = 0;
+    let throttledTries = 0;
+    while (attempts < this.config.maxAttempts && throttledTries < MAX_THROTTLED_TRIES) {
+      let grantedAt = 0;
+      if (opts.isWrite) {
+        const paused = this.writePacer.pauseRemainingMs();
+        if (paused > this.config.maxRetryWaitMs) return { ok: false, failure: this.throttledFailure(`${method} ${path}`, paused, last.throttled ? last : undefined) };
+        grantedAt = await this.writePacer.take(1);
+      } else if (method === 'GET') await this.readLimiter.take(readCost(path));
       const result = await this.sendOnce(method, path, opts.body, opts.headers);
       let retryAfterMs: number | undefined;
       if (result.ok) {
         const { status, headers, body } = result.response;
-        if (!isTransientStatus(status)) return result;
+        if (!isTransientStatus(status)) {
+          if (opts.isWrite) this.writePacer.accepted(1, limitPercentage(headers));
+          return result;
+        }
         if (status === 429) this.stats.throttled++;
         retryAfterMs = parseRetryAfterMs(headers['retry-after']);
         const error = graphError(body);
+        const throttled = status === 429 || status === 503;
         last = {
           status: 'failed',
           retryable: true,
           code: error?.code ?? `http_${status}`,
           message: `${method} ${path} answered ${status}${error?.message ? `: ${error.message}` : ''}`,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          ...(throttled ? { throttled: true } : {}),
         };
+        if (throttled && opts.isWrite) {
+          // Pacing, not failure: the pacer holds every write of this app until the wait is over.
+          if (status === 429) this.writePacer.throttled(grantedAt, retryAfterMs);
+          else this.writePacer.unavailable(retryAfterMs);
+          throttledTries++;
+          this.stats.retries++;
+          continue;
+        }
       } else {
         last = result.failure;
         if (!last.retryable) return result;
       }
-      if (attempt === this.config.maxAttempts - 1) break;
-      const delay = this.delayFor(attempt, retryAfterMs);
+      attempts++;
+      if (attempts >= this.config.maxAttempts) break;
+      const delay = this.delayFor(attempts - 1, retryAfterMs);
       if (delay > this.config.maxRetryWaitMs) return { ok: false, failure: { ...last, retryAfterMs: delay } };
       this.stats.retries++;
       await this.sleep(delay);
     }
+    if (last.throttled) return { ok: false, failure: { ...last, retryAfterMs: Math.max(last.retryAfterMs ?? 0, this.writePacer.pauseRemainingMs()) } };
     return { ok: false, failure: last };
   }
 
@@ -261,16 +307,30 @@ export class GraphHttp {
   }
 
   /**
-   * Sends up to 20 requests per `$batch`. Items answered 429/5xx inside the 200 are retried
-   * on their own (after the longest Retry-After among them); the rest are final.
+   * Sends up to 20 requests per `$batch`. Items answered 429/5xx inside the 200 are retried on
+   * their own; 429s and 503s pause the app's writes (the longest Retry-After among them) and are
+   * not counted as attempts, other transient answers are. The rest are final.
    * Returns the final answer for every item id, or a failure for items that ran out of retries.
    */
   async batch(items: BatchItem[]): Promise<Map<string, GraphResult>> {
     const results = new Map<string, GraphResult>();
     let pending = items;
-    for (let attempt = 0; pending.length > 0 && attempt < this.config.maxAttempts; attempt++) {
+    let attempts = 0;
+    let throttledRounds = 0;
+    while (pending.length > 0 && attempts < this.config.maxAttempts && throttledRounds < MAX_THROTTLED_TRIES) {
       const writes = pending.filter((i) => i.isWrite).length;
-      if (writes > 0) await this.writeLimiter.take(writes);
+      let grantedAt = 0;
+      if (writes > 0) {
+        const paused = this.writePacer.pauseRemainingMs();
+        if (paused > this.config.maxRetryWaitMs) {
+          for (const item of pending) {
+            const current = results.get(item.id);
+            results.set(item.id, { ok: false, failure: this.throttledFailure(`${item.method} ${item.url}`, paused, current && !current.ok && current.failure.throttled ? current.failure : undefined) });
+          }
+          return results;
+        }
+        grantedAt = await this.writePacer.take(writes);
+      }
       const payload = {
         requests: pending.map((i) => ({
           id: i.id,
@@ -281,8 +341,13 @@ export class GraphHttp {
       };
       const outer = await this.sendOnce('POST', '/$batch', payload);
       const retry: BatchItem[] = [];
-      let waitMs = 0;
-      let anyRetryAfter = false;
+      // What this round saw: 429s / 503s (pacing) and other transient failures (counted).
+      let throttleWait: number | undefined;
+      let any429 = false;
+      let any503 = false;
+      let otherTransient = false;
+      let acceptedWrites = 0;
+      let percent: number | undefined;
       const failAll = (failure: Failure) => {
         for (const item of pending) results.set(item.id, { ok: false, failure });
         retry.push(...pending);
@@ -290,24 +355,27 @@ export class GraphHttp {
       if (!outer.ok) {
         failAll(outer.failure);
         if (!outer.failure.retryable) return results;
+        otherTransient = true;
       } else if (outer.response.status !== 200) {
         const { status, headers, body } = outer.response;
         const error = graphError(body);
         const retryAfterMs = parseRetryAfterMs(headers['retry-after']);
         if (status === 429) this.stats.throttled++;
+        const throttled = status === 429 || status === 503;
         const failure: Failure = {
           status: 'failed',
           retryable: isTransientStatus(status),
           code: error?.code ?? `http_${status}`,
           message: `$batch answered ${status}${error ? `: ${error.message}` : ''}`,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          ...(throttled ? { throttled: true } : {}),
         };
         failAll(failure);
         if (!failure.retryable) return results;
-        if (retryAfterMs !== undefined) {
-          waitMs = retryAfterMs;
-          anyRetryAfter = true;
-        }
+        if (status === 429) any429 = true;
+        else if (status === 503) any503 = true;
+        else otherTransient = true;
+        if (throttled && retryAfterMs !== undefined) throttleWait = retryAfterMs;
       } else {
         const responses = (outer.response.body as { responses?: unknown }).responses;
         const byId = new Map<string, GraphResponse>();
@@ -321,15 +389,18 @@ export class GraphHttp {
           if (!response) {
             results.set(item.id, { ok: false, failure: { status: 'failed', retryable: true, code: 'batch_item_missing', message: `$batch gave no answer for ${item.method} ${item.url}` } });
             retry.push(item);
+            otherTransient = true;
             continue;
           }
           if (isTransientStatus(response.status)) {
-            if (response.status === 429) this.stats.throttled++;
+            const throttled = response.status === 429 || response.status === 503;
+            if (response.status === 429) {
+              this.stats.throttled++;
+              any429 = true;
+            } else if (response.status === 503) any503 = true;
+            else otherTransient = true;
             const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']);
-            if (retryAfterMs !== undefined) {
-              waitMs = Math.max(waitMs, retryAfterMs);
-              anyRetryAfter = true;
-            }
+            if (throttled && retryAfterMs !== undefined) throttleWait = Math.max(throttleWait ?? 0, retryAfterMs);
             const error = graphError(response.body);
             results.set(item.id, {
               ok: false,
@@ -339,26 +410,47 @@ export class GraphHttp {
                 code: error?.code ?? `http_${response.status}`,
                 message: `${item.method} ${item.url} answered ${response.status} inside $batch${error ? `: ${error.message}` : ''}`,
                 ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+                ...(throttled ? { throttled: true } : {}),
               },
             });
             retry.push(item);
             continue;
           }
+          if (item.isWrite) {
+            acceptedWrites++;
+            const p = limitPercentage(response.headers);
+            if (p !== undefined) percent = Math.max(percent ?? 0, p);
+          }
           results.set(item.id, { ok: true, response });
         }
       }
+      if (acceptedWrites > 0) this.writePacer.accepted(acceptedWrites, percent);
+      if (any429) this.writePacer.throttled(grantedAt, throttleWait);
+      else if (any503) this.writePacer.unavailable(throttleWait);
       pending = retry;
-      if (pending.length === 0 || attempt === this.config.maxAttempts - 1) break;
-      const delay = anyRetryAfter ? waitMs : backoffDelayMs(attempt, { random: this.random });
+      if (pending.length === 0) break;
+      if (!otherTransient) {
+        // Only pacing this round: the pacer waits before the next one; no attempt is used.
+        throttledRounds++;
+        this.stats.retries++;
+        continue;
+      }
+      attempts++;
+      if (attempts >= this.config.maxAttempts) break;
+      const delay = backoffDelayMs(attempts - 1, { random: this.random });
       if (delay > this.config.maxRetryWaitMs) {
         for (const item of pending) {
           const current = results.get(item.id);
-          if (current && !current.ok) results.set(item.id, { ok: false, failure: { ...current.failure, retryAfterMs: delay } });
+          if (current && !current.ok) results.set(item.id, { ok: false, failure: { ...current.failure, retryAfterMs: Math.max(delay, current.failure.retryAfterMs ?? 0) } });
         }
         break;
       }
       this.stats.retries++;
       await this.sleep(delay);
+    }
+    for (const item of pending) {
+      const current = results.get(item.id);
+      if (current && !current.ok && current.failure.throttled) results.set(item.id, { ok: false, failure: { ...current.failure, retryAfterMs: Math.max(current.failure.retryAfterMs ?? 0, this.writePacer.pauseRemainingMs()) } });
     }
     return results;
   }

@@ -254,7 +254,7 @@ export class EntraConnector implements Connector {
       const error = graphError(result.response.body);
       return { ok: false, detail: `Graph answered ${result.response.status}${error ? ` ${error.code}` : ''}` };
     }
-    return { ok: true, detail: `signed in to tenant ${this.config.tenantId}; Graph reachable; ${this.graph.writeLimiter.available()} write(s) available now` };
+    return { ok: true, detail: `signed in to tenant ${this.config.tenantId}; Graph reachable; ${this.graph.writePacer.available()} write(s) available now` };
   }
 
   close(): void {

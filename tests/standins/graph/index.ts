@@ -144,6 +144,8 @@ export type GraphStandin = {
   getBudgets(): ThrottleBudgets;
   setThrottling(enabled: boolean): void;
   setRetryAfterMissingProbability(probability: number): void;
+  /** On: PIM instance lists (roles and groups) ignore `$filter` and list every active instance, as a Graph that does not apply it would. */
+  setIgnoreInstanceFilter(on: boolean): void;
   setReplicationLag(lag: ReplicationLag): void;
   settle(): void;
   injectFaults(spec: FaultInjection): void;
@@ -227,6 +229,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
     else if (typeof options.throttling === 'object') throttler.setBudgets(options.throttling);
   };
   applyThrottleOption();
+  let ignoreInstanceFilter = false;
   let retryAfterMissingProbability = checkProbability(options.retryAfterMissingProbability ?? 0, 'retryAfterMissingProbability');
   let timeoutHoldMs = options.timeoutHoldMs ?? 30_000;
   const faults = new FaultPlan();
@@ -314,7 +317,8 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
   };
 
   /** One Graph request, alone or inside a batch: route, fault, permission, throttle, handler, log. */
-  const executeGraph = (call: GraphCall, fault: FaultKind | undefined, requestId: string, batchId?: string): GraphResult => {
+  const executeGraph = (callIn: GraphCall, fault: FaultKind | undefined, requestId: string, batchId?: string): GraphResult => {
+    let call = callIn;
     const clientRequestId = call.headers['client-request-id'] ?? requestId;
     const match = matchRoute(call.method, call.path);
     const isWrite = call.method !== 'GET';
@@ -340,10 +344,16 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
           result = graphError(429, 'TooManyRequests', 'Too many requests. Please retry again later.', requestId, clientRequestId, retryAfterHeader(decision.retryAfterSeconds));
         } else {
           try {
+            if (ignoreInstanceFilter && /\/(roleAssignmentScheduleInstances|assignmentScheduleInstances)$/.test(call.path)) {
+              // A Graph that does not apply $filter here (the client must match every field itself).
+              call = { ...call, query: new URLSearchParams([...call.query].filter(([key]) => key.toLowerCase() !== '$filter')) };
+              if (/\/assignmentScheduleInstances$/.test(call.path) && !call.path.includes('roleManagement')) call.query.set('$filter', `groupId ne ''`);
+            }
             const unsupported = [...call.query.keys()].find((key) => key.startsWith('$') && !SUPPORTED_QUERY_OPTIONS.includes(key.toLowerCase()));
             // Deny rather than silently ignore an option the stand-in does not implement.
             if (unsupported) throw new GraphError(400, 'BadRequest', `The query option '${unsupported}' is not supported by the Graph stand-in.`);
             result = route.handle(apiContext, call, match.params);
+            if (decision.limitPercentage !== undefined && result.status < 400) result = { ...result, headers: { ...result.headers, 'x-ms-throttle-limit-percentage': String(decision.limitPercentage) } };
           } catch (error) {
             if (error instanceof GraphError) result = graphError(error.status, error.code, error.message, requestId, clientRequestId, error.headers);
             else {
@@ -820,6 +830,9 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
     setThrottling: (enabled) => {
       throttler.enabled = enabled;
     },
+    setIgnoreInstanceFilter: (on) => {
+      ignoreInstanceFilter = on;
+    },
     setRetryAfterMissingProbability: (p) => {
       retryAfterMissingProbability = checkProbability(p, 'retryAfterMissingProbability');
     },
@@ -843,6 +856,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       directory.setLag(initialLag);
       applyThrottleOption();
       retryAfterMissingProbability = options.retryAfterMissingProbability ?? 0;
+      ignoreInstanceFilter = false;
       timeoutHoldMs = options.timeoutHoldMs ?? 30_000;
       faults.clear();
       apps.clear();

@@ -6,9 +6,15 @@ export type ThrottleBudgets = {
   appWritesPer150s: number;
   /** Write requests per tenant per 5 minutes, all apps together. */
   tenantWritesPer5min: number;
+  /**
+   * The windows of the two write budgets, in seconds (Graph's: 150 and 300). Tests shorten them
+   * ("20 writes per 1 s") to reach a steady state in seconds; the budget names keep Graph's.
+   */
+  appWriteWindowSeconds: number;
+  tenantWriteWindowSeconds: number;
 };
 
-export const DEFAULT_BUDGETS: ThrottleBudgets = { resourceUnitsPer10s: 3500, appWritesPer150s: 3000, tenantWritesPer5min: 18000 };
+export const DEFAULT_BUDGETS: ThrottleBudgets = { resourceUnitsPer10s: 3500, appWritesPer150s: 3000, tenantWritesPer5min: 18000, appWriteWindowSeconds: 150, tenantWriteWindowSeconds: 300 };
 
 class TokenBucket {
   private tokens: number;
@@ -41,14 +47,21 @@ class TokenBucket {
     this.tokens -= cost;
   }
 
-  resize(capacity: number, nowMs: number): void {
+  resize(capacity: number, nowMs: number, windowMs = this.windowMs): void {
     this.refill(nowMs);
     this.capacity = capacity;
+    this.windowMs = windowMs;
     this.tokens = Math.min(this.tokens, capacity);
+  }
+
+  /** Share of the budget in use now (0..1): Graph's x-ms-throttle-limit-percentage. */
+  used(nowMs: number): number {
+    this.refill(nowMs);
+    return 1 - Math.max(0, this.tokens) / this.capacity;
   }
 }
 
-export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; budget: keyof ThrottleBudgets };
+export type ThrottleDecision = { allowed: true; limitPercentage?: number } | { allowed: false; retryAfterSeconds: number; budget: keyof ThrottleBudgets };
 
 function validBudgets(budgets: ThrottleBudgets): ThrottleBudgets {
   for (const [name, value] of Object.entries(budgets)) {
@@ -66,7 +79,7 @@ export class Throttler {
   private tenantWrites: TokenBucket;
 
   constructor(private readonly now: () => number) {
-    this.tenantWrites = new TokenBucket(this.budgets.tenantWritesPer5min, 300_000, now());
+    this.tenantWrites = new TokenBucket(this.budgets.tenantWritesPer5min, this.budgets.tenantWriteWindowSeconds * 1000, now());
   }
 
   setBudgets(partial: Partial<ThrottleBudgets>): void {
@@ -74,8 +87,8 @@ export class Throttler {
     const nowMs = this.now();
     this.budgets = next;
     for (const bucket of this.appUnits.values()) bucket.resize(next.resourceUnitsPer10s, nowMs);
-    for (const bucket of this.appWrites.values()) bucket.resize(next.appWritesPer150s, nowMs);
-    this.tenantWrites.resize(next.tenantWritesPer5min, nowMs);
+    for (const bucket of this.appWrites.values()) bucket.resize(next.appWritesPer150s, nowMs, next.appWriteWindowSeconds * 1000);
+    this.tenantWrites.resize(next.tenantWritesPer5min, nowMs, next.tenantWriteWindowSeconds * 1000);
   }
 
   getBudgets(): ThrottleBudgets {
@@ -86,7 +99,7 @@ export class Throttler {
     this.budgets = { ...DEFAULT_BUDGETS };
     this.appUnits.clear();
     this.appWrites.clear();
-    this.tenantWrites = new TokenBucket(this.budgets.tenantWritesPer5min, 300_000, this.now());
+    this.tenantWrites = new TokenBucket(this.budgets.tenantWritesPer5min, this.budgets.tenantWriteWindowSeconds * 1000, this.now());
     this.enabled = true;
   }
 
@@ -97,7 +110,7 @@ export class Throttler {
     const units = this.bucket(this.appUnits, clientId, this.budgets.resourceUnitsPer10s, 10_000);
     const checks: Array<[keyof ThrottleBudgets, TokenBucket, number]> = [['resourceUnitsPer10s', units, cost]];
     if (isWrite) {
-      checks.push(['appWritesPer150s', this.bucket(this.appWrites, clientId, this.budgets.appWritesPer150s, 150_000), 1]);
+      checks.push(['appWritesPer150s', this.bucket(this.appWrites, clientId, this.budgets.appWritesPer150s, this.budgets.appWriteWindowSeconds * 1000), 1]);
       checks.push(['tenantWritesPer5min', this.tenantWrites, 1]);
     }
     let worst: { waitMs: number; budget: keyof ThrottleBudgets } | undefined;
@@ -107,7 +120,9 @@ export class Throttler {
     }
     if (worst) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(worst.waitMs / 1000)), budget: worst.budget };
     for (const [, bucket, amount] of checks) bucket.take(amount);
-    return { allowed: true };
+    // Graph sends x-ms-throttle-limit-percentage once an app has used more than 80% of a limit.
+    const used = Math.max(...checks.map(([, bucket]) => bucket.used(nowMs)));
+    return used > 0.8 ? { allowed: true, limitPercentage: Math.round(used * 100) / 100 } : { allowed: true };
   }
 
   private bucket(map: Map<string, TokenBucket>, key: string, capacity: number, windowMs: number): TokenBucket {
