@@ -16,6 +16,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   console: () => import('./suites/console.js'),
   revocation: () => import('./suites/revocation.js'),
   login: () => import('./suites/login.js'),
+  security: () => import('./suites/security.js'),
 };
 
 type Row = Figure & { key: string };
