@@ -10,6 +10,7 @@ import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js
 import { standinEntraSettings } from './helpers/entra.js';
 
 const GRANTS = 120;
+const RATE = 40;
 const WORKER = join(import.meta.dirname, '../../sync-server/scheduler/worker-cli.ts');
 
 let graph: GraphStandin;
@@ -69,7 +70,11 @@ function seed(store: Store, now: number): void {
 it('a worker killed with SIGKILL mid-batch and restarted revokes every due grant exactly once', async () => {
   const dataDir = join(dir, 'data');
   const store = openStore({ dataDir, migrations: [SCHEDULER_MIGRATIONS] });
-  seed(store, Date.now());
+  // The directory allows 40 writes per second; the connector is told ten times that, and learns.
+  graph.setBudgets({ appWritesPer150s: RATE, appWriteWindowSeconds: 1, resourceUnitsPer10s: 1_000_000 });
+  graph.setRetryAfterMissingProbability(0.5);
+  const seededAt = Date.now();
+  seed(store, seededAt);
   const connectorsPath = join(dir, 'connectors.json');
   writeFileSync(
     connectorsPath,
@@ -78,8 +83,10 @@ it('a worker killed with SIGKILL mid-batch and restarted revokes every due grant
         id: 'entra-crash',
         // The worker trusts the stand-in's CA through its environment (see startWorker).
         ...standinEntraSettings(graph, 'environment'),
-        // A small write budget keeps the run long enough to be cut in the middle.
-        writeBudget: { writes: 60, perSeconds: 1 },
+        // More than the directory allows: 429s inside $batch are certain, and the run is long enough to cut.
+        writeBudget: { writes: RATE * 10, perSeconds: 1 },
+        // Verification reads are not what is tested: a budget that leaves them room.
+        resourceUnitBudget: { units: 1_000_000, perSeconds: 10 },
         verifyReadIntervalMs: 10,
       },
     ]),
@@ -111,6 +118,11 @@ it('a worker killed with SIGKILL mid-batch and restarted revokes every due grant
   expect(revokedEvents).toHaveLength(GRANTS);
   expect(new Set(revokedEvents.map((e) => e.subjectId)).size).toBe(GRANTS);
   expect(verifyChain(store.auditEvents()).ok).toBe(true);
+  // The crash cost no attempt: nothing escalated, and no grant later than the budget's floor + 30 s.
+  expect([...store.auditEvents()].filter((e) => e.type === 'grant.revoke_escalated')).toEqual([]);
+  expect(store.list('tasks', {}).filter((t) => t.kind === 'revocation_escalation')).toEqual([]);
+  const latest = Math.max(...store.list('grants', {}).map((g) => Date.parse(g.revokedAt ?? '')));
+  expect(latest - seededAt).toBeLessThanOrEqual((GRANTS / RATE + 30) * 1000);
   console.info(`crash after ${removedBeforeCrash} removals (${revokedBeforeCrash} recorded); ${reruns} removal(s) re-run after restart and found already done`);
   store.close();
 });
