@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import { COMMAND_ROLES, CommandPayloads, Command as CommandSchema, type Command, type CommandType } from '../../../core/index.js';
-import { DANGLING_IDS, HOSTILE_KEYS, HOSTILE_TEXT, invalidValue, setOwn, validValue, type JsonSchema } from './fuzz-schema.js';
+import { DANGLING_IDS, HOSTILE_KEYS, HOSTILE_TEXT, invalidValue, validValue, type JsonSchema } from './fuzz-schema.js';
 
 export type Who = { username: string; id: string; roles: string[]; token: string };
 
@@ -300,4 +300,3 @@ export function fuzzCase(ctx: FuzzContext): fc.Arbitrary<FuzzCase> {
   );
 }
 
-export { setOwn };

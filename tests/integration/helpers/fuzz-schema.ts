@@ -137,8 +137,10 @@ export function validValue(schema: JsonSchema, pools: Record<string, readonly st
   }
 }
 
+/** What to do at a place: set it to a value, add an unknown key to it, or remove a required key from it. */
+type Break = { how: string } & ({ set: unknown } | { addKey: string; value: unknown } | { dropKey: string });
 /** One place a value can be broken so that the schema surely refuses it. */
-type Site = { path: (string | number)[]; breaks: fc.Arbitrary<{ value: unknown; how: string }> };
+type Site = { path: (string | number)[]; breaks: fc.Arbitrary<Break> };
 
 const ANY_OF_TYPE: Record<string, fc.Arbitrary<unknown>> = {
   string: fc.constantFrom('1', '', 'true', 'null', ...HOSTILE_TEXT.slice(0, 4)),
@@ -170,29 +172,30 @@ function sites(value: unknown, schema: JsonSchema, path: (string | number)[], ou
   if (allowed) {
     const wrong = Object.keys(ANY_OF_TYPE).filter((t) => !allowed.has(t) && !(t === 'number' && allowed.has('integer')));
     if (wrong.length) {
-      out.push({ path, breaks: fc.constantFrom(...wrong).chain((t) => (ANY_OF_TYPE[t] as fc.Arbitrary<unknown>).map((v) => ({ value: v, how: `${path.join('.') || 'body'} as ${t}` }))) });
+      out.push({ path, breaks: fc.constantFrom(...wrong).chain((t) => (ANY_OF_TYPE[t] as fc.Arbitrary<unknown>).map((v) => ({ set: v, how: `${path.join('.') || 'body'} as ${t}` }))) });
     }
   }
   if (schema.anyOf || schema.oneOf || value === null || value === undefined) return;
   const at = path.join('.') || 'body';
   if (typeof value === 'string') {
     const bad: fc.Arbitrary<string>[] = [];
-    if (schema.pattern) bad.push(fc.constantFrom(...HOSTILE_TEXT.filter((t) => !new RegExp(schema.pattern as string).test(t))));
+    const unmatched = schema.pattern ? HOSTILE_TEXT.filter((t) => !new RegExp(schema.pattern as string).test(t)) : [];
+    if (unmatched.length) bad.push(fc.constantFrom(...unmatched));
     if (schema.maxLength !== undefined) bad.push(fc.constant('x'.repeat(schema.maxLength + 1)), fc.constant('\u{1F600}'.repeat(schema.maxLength + 1)));
     if (schema.minLength && schema.minLength > 0) bad.push(fc.constant(''));
     if (schema.enum) bad.push(fc.constantFrom(...HOSTILE_TEXT, ...schema.enum.map((e) => `${String(e).toUpperCase()} `)));
     if (schema.format === 'date-time') bad.push(fc.constantFrom('2030-02-30T00:00:00Z', 'yesterday', '2030-01-01T00:00:00+01:00', '2030-01-01'));
-    if (bad.length) out.push({ path, breaks: fc.oneof(...bad).map((v) => ({ value: v, how: `${at} broken string` })) });
+    if (bad.length) out.push({ path, breaks: fc.oneof(...bad).map((v) => ({ set: v, how: `${at} broken string` })) });
   } else if (typeof value === 'number') {
     const bad: number[] = [];
     if (schema.minimum !== undefined) bad.push(schema.minimum - 1);
     if (schema.maximum !== undefined && schema.maximum < Number.MAX_SAFE_INTEGER) bad.push(schema.maximum + 1);
     if (schema.type === 'integer') bad.push(1.5, 2 ** 53 + 2);
-    if (bad.length) out.push({ path, breaks: fc.constantFrom(...bad).map((v) => ({ value: v, how: `${at} out of range` })) });
+    if (bad.length) out.push({ path, breaks: fc.constantFrom(...bad).map((v) => ({ set: v, how: `${at} out of range` })) });
   } else if (Array.isArray(value)) {
     if (schema.maxItems !== undefined && schema.maxItems <= 64) {
       const item = value[0] ?? null;
-      out.push({ path, breaks: fc.constant({ value: Array.from({ length: (schema.maxItems ?? 0) + 1 }, () => clone(item)), how: `${at} too many items` }) });
+      out.push({ path, breaks: fc.constant({ set: Array.from({ length: (schema.maxItems ?? 0) + 1 }, () => clone(item)), how: `${at} too many items` }) });
     }
     value.forEach((v, i) => schema.items && sites(v, schema.items, [...path, i], out, nodes));
   } else if (typeof value === 'object') {
@@ -200,10 +203,10 @@ function sites(value: unknown, schema: JsonSchema, path: (string | number)[], ou
     const obj = value as Record<string, unknown>;
     if (schema.additionalProperties === false) {
       const unknownKeys = HOSTILE_KEYS.filter((k) => !(k in props));
-      out.push({ path, breaks: fc.tuple(fc.constantFrom(...unknownKeys), fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => ({ value: Object.assign(clone(obj), {}), how: `${at} unknown key ${JSON.stringify(k)}`, key: k, keyValue: v })) as never });
+      out.push({ path, breaks: fc.tuple(fc.constantFrom(...unknownKeys), fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => ({ addKey: k, value: v, how: `${at} unknown key ${JSON.stringify(k)}` })) });
     }
     const present = (schema.required ?? []).filter((k) => k in obj);
-    if (present.length) out.push({ path, breaks: fc.constantFrom(...present).map((k) => ({ value: k, how: `${at} without ${k}`, drop: true })) as never });
+    if (present.length) out.push({ path, breaks: fc.constantFrom(...present).map((k) => ({ dropKey: k, how: `${at} without ${k}` })) });
     for (const [k, sub] of Object.entries(props)) if (k in obj) sites(obj[k], sub, [...path, k], out, nodes);
   }
 }
@@ -214,10 +217,10 @@ export function invalidValue(value: unknown, schema: JsonSchema): fc.Arbitrary<{
   sites(value, schema, [], found, { n: 0 });
   return fc.constantFrom(...found).chain((site) =>
     site.breaks.map((b) => {
-      const spec = b as { value: unknown; how: string; key?: string; keyValue?: unknown; drop?: boolean };
-      if (spec.key !== undefined) return { value: withAt(value, site.path, (p, k) => setOwn(p[k] as Record<string, unknown>, spec.key as string, spec.keyValue)), how: spec.how };
-      if (spec.drop) return { value: withAt(value, site.path, (p, k) => delete (p[k] as Record<string, unknown>)[spec.value as string]), how: spec.how };
-      return { value: withAt(value, site.path, (p, k) => (p[k] = spec.value)), how: spec.how };
+      const at = (change: (parent: Record<string | number, unknown>, key: string | number) => void) => ({ value: withAt(value, site.path, change), how: b.how });
+      if ('addKey' in b) return at((p, k) => setOwn(p[k] as Record<string, unknown>, b.addKey, b.value));
+      if ('dropKey' in b) return at((p, k) => delete (p[k] as Record<string, unknown>)[b.dropKey]);
+      return at((p, k) => (p[k] = b.set));
     }),
   );
 }
