@@ -61,6 +61,18 @@ export const EntraConnectorConfig = z
     /** Parallel $batch requests in flight per connector. */
     batchConcurrency: z.number().int().min(1).max(32).default(4),
     requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** Re-reading ended grants of this connector (overrides the scheduler's settings). */
+    reverification: z
+      .object({
+        /** Drift re-checks after a verified revocation, in ms (e.g. [3600000, 86400000]). */
+        driftCheckAfterMs: z.array(z.number().int().min(0).max(400 * 86_400_000)).max(20).optional(),
+        /** Grants ended within this long are re-read by the rolling sweep; 0: no sweep. */
+        windowMs: z.number().int().min(0).max(400 * 86_400_000).optional(),
+        /** How often the sweep re-reads each of them. */
+        everyMs: z.number().int().min(60_000).max(400 * 86_400_000).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -30,8 +30,14 @@ export type SchedulerOptions = {
   escalatedTransientRetryMs?: number;
   retryBaseMs?: number;
   retryCapMs?: number;
-  /** When to re-check a verified revocation for drift (access re-added out of band). */
+  /** When to re-check a verified revocation for drift (access re-added out of band); a connector's config may say otherwise. */
   driftCheckAfterMs?: readonly number[];
+  /** The rolling sweep: grants ended within this long are re-read (0: no sweep); a connector's config may say otherwise. */
+  reverifyWindowMs?: number;
+  /** How often the sweep re-reads each of them. */
+  reverifyEveryMs?: number;
+  /** Most sweep checks booked per minute (each is a few reads), so the sweep stays inside the read budget. */
+  reverifyPerMinute?: number;
   /** Consecutive agreeing reads a verification needs, and the most reads it may take. */
   consistentReads?: number;
   maxVerifyReads?: number;
@@ -67,6 +73,9 @@ export function resolveOptions(opts: SchedulerOptions): ResolvedOptions {
     retryBaseMs: opts.retryBaseMs ?? 1000,
     retryCapMs: opts.retryCapMs ?? 5 * 60_000,
     driftCheckAfterMs: opts.driftCheckAfterMs ?? [HOUR, 24 * HOUR],
+    reverifyWindowMs: opts.reverifyWindowMs ?? 30 * 24 * HOUR,
+    reverifyEveryMs: opts.reverifyEveryMs ?? 24 * HOUR,
+    reverifyPerMinute: opts.reverifyPerMinute ?? 30,
     consistentReads: opts.consistentReads ?? 3,
     maxVerifyReads: opts.maxVerifyReads ?? (opts.consistentReads ?? 3) * 4,
     verifyDelayMs: opts.verifyDelayMs ?? 0,

@@ -2,11 +2,13 @@ import type { Store } from '../store/types.js';
 import { resolveOptions, SchedulerContext, type SchedulerOptions } from './context.js';
 import { SCHEDULER_MIGRATIONS } from './migrations.js';
 import { runVerifyPass, VERIFY_KINDS, type VerifySummary } from './verification.js';
+import { bookSweep, newSweepState } from './sweep.js';
 import { discover, runWritePass, settleManualTasks, WRITE_KINDS, type PassSummary } from './writes.js';
 
 export { SCHEDULER_MIGRATIONS } from './migrations.js';
 export { JobQueue, jobId, type Job, type JobKind } from './jobs.js';
 export type { SchedulerOptions, ConnectorLookup } from './context.js';
+export { schedulerOptionsFromEnv, parseDurationMs } from './env.js';
 
 export type RunSummary = { expired: number; writes: PassSummary; manualSettled: number; verifications: VerifySummary };
 
@@ -94,18 +96,21 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     return Math.max(5, Math.min(ctx.opts.intervalMs, next - ctx.nowMs()));
   };
 
+  const sweep = newSweepState();
   const verifyRunning = new Set<Promise<void>>();
   // In the loop, verifications run in the background and a finished one frees its slot at once.
   // Revoking on time comes first: while writes are due or in flight, verification takes few slots
   // (it reads the same directory, on the same budget and the same CPU) and catches up after.
   const writesBusy = (): boolean => writesInFlight.size > 0 || (ctx.jobs.nextDueAt(WRITE_KINDS) ?? Number.POSITIVE_INFINITY) <= ctx.nowMs() + WRITE_LOOKAHEAD_MS;
-  const verifyPass = async (): Promise<VerifySummary> =>
-    await runVerifyPass(ctx, verifyInFlight, {
+  const verifyPass = async (): Promise<VerifySummary> => {
+    bookSweep(ctx, sweep);
+    return await runVerifyPass(ctx, verifyInFlight, {
       wait: false,
       running: verifyRunning,
       onSettled: () => verifications.poke(),
       ...(writesBusy() ? { maxConcurrency: BUSY_VERIFY_CONCURRENCY } : {}),
     });
+  };
 
   const writes = makeLoop(() => writePass(), () => nextDelay(WRITE_KINDS), onError);
   // With every slot busy, a finishing verification pokes the loop; no need to poll.
@@ -125,6 +130,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     },
     async runOnce() {
       const w = await writePass();
+      bookSweep(ctx, sweep);
       const v = await runVerifyPass(ctx, verifyInFlight, { wait: true });
       return { ...w, verifications: v };
     },

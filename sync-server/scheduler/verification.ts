@@ -2,6 +2,7 @@ import { canTransition, markEffective, markVerifiedGone, type Grant, type Verify
 import type { SchedulerContext } from './context.js';
 import { jobId, type Job } from './jobs.js';
 import { escalateRevocation } from './outcomes.js';
+import { reverificationFor } from './sweep.js';
 
 export const VERIFY_KINDS = ['verify_provision', 'verify_revocation', 'drift_check'] as const;
 
@@ -161,7 +162,7 @@ function recordRevocationCheck(ctx: SchedulerContext, job: Job, grant: Grant, ou
     ctx.audit('grant.revocation_verified', 'grant', grant.id, evidence(outcome, receipt.id), finishedAt);
     ctx.jobs.finish(job.id, at);
     ctx.closeTasks(grant.id, 'revocation_escalation', `Verified gone by the scheduler at ${finishedAt.toISOString()}.`, finishedAt);
-    ctx.opts.driftCheckAfterMs.forEach((afterMs, index) => {
+    reverificationFor(ctx, job.connectorId).driftCheckAfterMs.forEach((afterMs, index) => {
       ctx.jobs.ensure({ id: jobId('drift_check', grant.id, index), grantId: grant.id, kind: 'drift_check', connectorId: job.connectorId, dueAt: at + afterMs }, at, false);
     });
     summary.gone++;

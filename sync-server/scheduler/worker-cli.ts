@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { createConnectorRegistry } from '../connectors/registry.js';
 import { openStore } from '../store/sqlite-store.js';
 import { SCHEDULER_MIGRATIONS } from './migrations.js';
-import { startScheduler } from './index.js';
+import { schedulerOptionsFromEnv, startScheduler } from './index.js';
 
 function fail(message: string): never {
   process.stderr.write(`scheduler worker: ${message}\n`);
@@ -44,10 +44,17 @@ if (!Array.isArray(configs)) fail(`${connectorsPath} must hold a JSON array of c
 const store = openStore({ dataDir, migrations: [SCHEDULER_MIGRATIONS] });
 const registry = createConnectorRegistry(configs);
 const maxAttempts = values['max-attempts'] ? Number(values['max-attempts']) : undefined;
+let fromEnv: ReturnType<typeof schedulerOptionsFromEnv> = {};
+try {
+  fromEnv = schedulerOptionsFromEnv(process.env);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
 const scheduler = startScheduler({
   store,
   registry,
   intervalMs,
+  ...fromEnv,
   ...(maxAttempts ? { maxAttempts } : {}),
   onError: (error) => process.stderr.write(`scheduler pass failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
 });

@@ -29,11 +29,15 @@ export class EntraConnector implements Connector {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
+  /** How the scheduler re-reads this connector's ended grants (its config's `reverification`). */
+  readonly reverification: EntraConnectorConfig['reverification'];
+
   constructor(
     readonly config: EntraConnectorConfig,
     deps: EntraConnectorDeps = {},
   ) {
     this.id = config.id;
+    this.reverification = config.reverification;
     this.graph = new GraphHttp(config, deps);
     this.sleep = deps.sleep ?? realSleep;
     this.now = deps.now ?? Date.now;
@@ -65,7 +69,7 @@ export class EntraConnector implements Connector {
   }
 
   async revoke(ref: AssignmentRef): Promise<ConnectorOutcome> {
-    return this.refused(ref) ?? (await this.runOne(revokeOp(ref)));
+    return this.refused(ref) ?? (await this.runOne(revokeOp(ref, () => this.confirmGone(ref))));
   }
 
   async provisionMany(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>> {
@@ -73,7 +77,7 @@ export class EntraConnector implements Connector {
   }
 
   async revokeMany(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>> {
-    return await this.runMany(refs, (ref) => revokeOp(ref));
+    return await this.runMany(refs, (ref) => revokeOp(ref, () => this.confirmGone(ref)));
   }
 
   /** Writes in $batches of 20, a few batches in flight; keyed by grant id. */
@@ -149,24 +153,48 @@ export class EntraConnector implements Connector {
     const holders = new Set([ref.principalId, ...groups.ids]);
     const nowMs = this.now();
     const active = (endDateTime: unknown): boolean => typeof endDateTime !== 'string' || Date.parse(endDateTime) > nowMs;
+    const holder = (principalId: unknown): string => (principalId === ref.principalId ? 'directly' : `through group ${String(principalId)}`);
+    const until = (endDateTime: unknown): string => (typeof endDateTime === 'string' ? `until ${endDateTime}` : 'with no end');
+    // Every field is matched here, whatever $filter Graph applied (or did not): only this
+    // role or group, at this scope or access, held by the principal or one of its groups, counts.
     if (ref.resource.kind === 'entra_role') {
       const scope = ref.resource.target.directoryScopeId ?? '/';
       const list = await this.graph.getAll(`${ROLE_INSTANCES}?${filter(`roleDefinitionId eq ${odataString(target)}`)}`);
       if (!list.ok) return list;
-      type RoleInstance = { principalId?: unknown; directoryScopeId?: unknown; endDateTime?: unknown };
-      const matching = (list.items as RoleInstance[]).filter(
-        (i) => typeof i.principalId === 'string' && holders.has(i.principalId) && (i.directoryScopeId ?? '/') === scope && active(i.endDateTime),
+      type RoleInstance = { id?: unknown; principalId?: unknown; roleDefinitionId?: unknown; directoryScopeId?: unknown; endDateTime?: unknown; assignmentType?: unknown };
+      const items = list.items as RoleInstance[];
+      const matching = items.filter(
+        (i) => i.roleDefinitionId === target && typeof i.principalId === 'string' && holders.has(i.principalId) && (i.directoryScopeId ?? '/') === scope && active(i.endDateTime),
       );
-      const via = matching.map((i) => (i.principalId === ref.principalId ? 'direct' : `via group ${String(i.principalId)}`));
-      return { ok: true, present: matching.length > 0, detail: matching.length > 0 ? `active role instance(s): ${via.join(', ')}` : `no active instance of role ${target} at scope ${scope} for the principal or its ${groups.ids.size} group(s)` };
+      const seen = matching.map((i) => `instance ${String(i.id)} (${String(i.assignmentType ?? 'assigned')}) of role ${target} at scope ${scope}, held ${holder(i.principalId)}, ${until(i.endDateTime)}`);
+      return {
+        ok: true,
+        present: matching.length > 0,
+        detail: matching.length > 0
+          ? `counts as present: ${seen.join('; ')}`
+          : `no active instance of role ${target} at scope ${scope} for the principal or its ${groups.ids.size} group(s) (${items.length} instance(s) listed, none matching)`,
+      };
     }
     const accessId = ref.resource.target.accessId ?? 'member';
     const list = await this.graph.getAll(`${PIM_GROUP_INSTANCES}?${filter(`groupId eq ${odataString(target)}`)}`);
     if (!list.ok) return list;
-    type GroupInstance = { principalId?: unknown; accessId?: unknown; endDateTime?: unknown };
-    const matching = (list.items as GroupInstance[]).filter((i) => typeof i.principalId === 'string' && holders.has(i.principalId) && i.accessId === accessId && active(i.endDateTime));
-    const via = matching.map((i) => (i.principalId === ref.principalId ? 'direct' : `via group ${String(i.principalId)}`));
-    return { ok: true, present: matching.length > 0, detail: matching.length > 0 ? `active ${accessId} instance(s): ${via.join(', ')}` : `no active ${accessId} instance of group ${target} for the principal or its ${groups.ids.size} group(s)` };
+    type GroupInstance = { id?: unknown; groupId?: unknown; principalId?: unknown; accessId?: unknown; endDateTime?: unknown; assignmentType?: unknown };
+    const items = list.items as GroupInstance[];
+    const matching = items.filter((i) => i.groupId === target && typeof i.principalId === 'string' && holders.has(i.principalId) && i.accessId === accessId && active(i.endDateTime));
+    const seen = matching.map((i) => `instance ${String(i.id)} (${String(i.assignmentType ?? 'assigned')}) of ${accessId} of group ${target}, held ${holder(i.principalId)}, ${until(i.endDateTime)}`);
+    return {
+      ok: true,
+      present: matching.length > 0,
+      detail: matching.length > 0
+        ? `counts as present: ${seen.join('; ')}`
+        : `no active ${accessId} instance of group ${target} for the principal or its ${groups.ids.size} group(s) (${items.length} instance(s) listed, none matching)`,
+    };
+  }
+
+  /** After an adminRemove answered "does not exist": one read decides whether the access is really gone. */
+  private async confirmGone(ref: AssignmentRef): Promise<boolean> {
+    const read = await this.readPresence(ref);
+    return read.ok && !read.present;
   }
 
   /**

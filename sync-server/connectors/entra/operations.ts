@@ -147,7 +147,13 @@ export function provisionOp(ref: AssignmentRef, graph: GraphHttp, now: Date): Wr
   throw new Error(`resource kind ${kind} is not served by the Entra connector`);
 }
 
-export function revokeOp(ref: AssignmentRef): WriteOp {
+/**
+ * `confirmGone` reads the directory after an adminRemove answered 400 RoleAssignmentDoesNotExist.
+ * Microsoft's v1.0 pages for these requests document only the 201; the "does not exist" code is
+ * documented for PIM's older API, and is what Graph answers. It is taken as already removed only
+ * once a read (matched on every field) shows no active assignment; otherwise it is retried.
+ */
+export function revokeOp(ref: AssignmentRef, confirmGone?: () => Promise<boolean>): WriteOp {
   const kind = ref.resource.kind;
   const { groupOrRoleId, scope, accessId } = requireTarget(ref);
   const tooShort = (response: GraphResponse): ConnectorOutcome | undefined =>
@@ -176,7 +182,8 @@ export function revokeOp(ref: AssignmentRef): WriteOp {
       interpret: async (response) => {
         if (response.status === 201 || response.status === 200) return { status: 'applied', detail: `role ${groupOrRoleId} removed from ${ref.principalId}` };
         if (graphError(response.body)?.code === 'RoleAssignmentDoesNotExist') {
-          return { status: 'applied', alreadyInState: true, detail: `${ref.principalId} did not hold role ${groupOrRoleId}` };
+          if (!confirmGone || (await confirmGone())) return { status: 'applied', alreadyInState: true, detail: `${ref.principalId} did not hold role ${groupOrRoleId} (adminRemove: RoleAssignmentDoesNotExist; a read shows no active assignment)` };
+          return { status: 'failed', retryable: true, code: 'RoleAssignmentDoesNotExist', message: `adminRemove of role ${groupOrRoleId} said it does not exist, yet a read still shows an active assignment` };
         }
         return tooShort(response) ?? unexpected(response, `POST ${ROLE_REQUESTS} adminRemove`);
       },
@@ -190,7 +197,8 @@ export function revokeOp(ref: AssignmentRef): WriteOp {
       interpret: async (response) => {
         if (response.status === 201 || response.status === 200) return { status: 'applied', detail: `${accessId} of group ${groupOrRoleId} removed from ${ref.principalId}` };
         if (graphError(response.body)?.code === 'RoleAssignmentDoesNotExist') {
-          return { status: 'applied', alreadyInState: true, detail: `${ref.principalId} did not hold ${accessId} of group ${groupOrRoleId}` };
+          if (!confirmGone || (await confirmGone())) return { status: 'applied', alreadyInState: true, detail: `${ref.principalId} did not hold ${accessId} of group ${groupOrRoleId} (adminRemove: RoleAssignmentDoesNotExist; a read shows no active assignment)` };
+          return { status: 'failed', retryable: true, code: 'RoleAssignmentDoesNotExist', message: `adminRemove of ${accessId} of group ${groupOrRoleId} said it does not exist, yet a read still shows an active assignment` };
         }
         return tooShort(response) ?? unexpected(response, `POST ${PIM_GROUP_REQUESTS} adminRemove`);
       },
