@@ -46,6 +46,7 @@ import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
 import { parseTrustProxy } from './http/trust-proxy.js';
 import { transportFromEnv } from './http/transport.js';
 import { demoSecretKey, importIntoDataDir, KEY_VARIABLE, secretKeyFromEnv } from './secrets/index.js';
+import { schedulerOptionsFromEnv } from './scheduler/env.js';
 import { openStore } from './store/sqlite-store.js';
 
 function origins(raw: string | undefined): string[] {
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
       transport,
       connectors: tenant?.connectors ?? [],
       ...(secretKey ? { secretKey } : {}),
-      scheduler: {},
+      // Drift re-checks and the rolling re-verification sweep (JIT_DRIFT_CHECK_AFTER, JIT_REVERIFY_*).
+      scheduler: schedulerOptionsFromEnv(env),
       separation: { cooldownDays: parseCooldownDays(env.JIT_SOD_COOLDOWN_DAYS) },
     });
   } catch (error) {
