@@ -48,6 +48,10 @@ export const Verification = z.object({
   reads: z.array(VerificationRead).max(64),
   consistentReads: z.number().int().min(0),
   transitiveChecked: z.boolean().default(false),
+  /** The identity that made the write this receipt follows (e.g. which app registration). */
+  actedVia: z.string().max(256).optional(),
+  /** Purpose drift_check: whether the fixed re-checks or the rolling sweep booked it. */
+  sweep: z.boolean().optional(),
   startedAt: IsoTime,
   finishedAt: IsoTime,
 });

@@ -61,6 +61,25 @@ export const EntraConnectorConfig = z
     /** Parallel $batch requests in flight per connector. */
     batchConcurrency: z.number().int().min(1).max(32).default(4),
     requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /**
+     * More app registrations of the same tenant, to write past one app's budget (3,000 per 150 s)
+     * toward the tenant's (18,000 per 5 min). Writes go to the least busy one; each has its own
+     * budget and pacing; reads use the first (clientId above). A secret field as a whole.
+     */
+    additionalApps: z
+      .array(
+        z
+          .object({
+            clientId: z.string().min(1, 'additionalApps[].clientId is required').max(128),
+            clientSecret: z.string().min(1).max(1024).optional(),
+            certificatePath: z.string().min(1).max(4096).optional(),
+            writeBudget: WriteBudget.optional(),
+          })
+          .strict()
+          .refine((a) => Boolean(a.clientSecret) !== Boolean(a.certificatePath), 'each additional app needs either clientSecret or certificatePath'),
+      )
+      .max(10)
+      .optional(),
     /** Re-reading ended grants of this connector (overrides the scheduler's settings). */
     reverification: z
       .object({
@@ -104,7 +123,7 @@ export type ConnectorConfigInput = z.input<typeof ConnectorConfig>;
  * (sync-server/secrets), redacted by describeConfig, never echoed in an error.
  */
 export const SECRET_FIELDS: { readonly [K in ConnectorConfig['kind']]: readonly (keyof Extract<ConnectorConfig, { kind: K }> & string)[] } = {
-  entra: ['clientSecret', 'certificatePath'],
+  entra: ['clientSecret', 'certificatePath', 'additionalApps'],
   manual: [],
 };
 
@@ -139,6 +158,7 @@ export function describeConfig(config: ConnectorConfig): ConnectorDescription {
       graphVersion: config.graphVersion,
       disableInstanceDiscovery: config.disableInstanceDiscovery,
       extraTrustedCa: Boolean(config.tlsCaPem),
+      additionalApps: config.additionalApps?.length ?? 0,
       writeBudget: `${budget.writes} writes / ${budget.perSeconds} s`,
       resourceUnitBudget: `${(config.resourceUnitBudget ?? DEFAULT_RESOURCE_UNIT_BUDGET).units} units / ${(config.resourceUnitBudget ?? DEFAULT_RESOURCE_UNIT_BUDGET).perSeconds} s`,
     },

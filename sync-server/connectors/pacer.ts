@@ -23,10 +23,10 @@ export type PacerOptions = {
 };
 
 /** Below the measured rate, so the directory's bucket refills a little and 429s stay rare. */
-const SAFETY = 0.97;
+const SAFETY = 0.99;
 /** Growth per accepted write while the directory does not say it is near its limit. */
-const GENTLE_INCREASE = 0.002;
-/** Graph's x-ms-throttle-limit-percentage from which the rate stops growing. */
+const GENTLE_INCREASE = 0.004;
+/** Graph's x-ms-throttle-limit-percentage from which the rate grows more slowly. */
 const NEAR_LIMIT = 0.9;
 const FIRST_SLOWDOWN = 0.5;
 
@@ -40,8 +40,9 @@ const FIRST_SLOWDOWN = 0.5;
  *   the same event). Between two 429s the directory's bucket went from empty to empty, so the
  *   writes it accepted in between, over that time, is its real rate: the new rate is just below
  *   that. Without a measurement yet (the first 429), the rate is halved;
- * - each accepted write raises the rate gently, unless Graph's `x-ms-throttle-limit-percentage`
- *   says the budget is nearly used, so the steady state sends about one attempt per write;
+ * - each accepted write raises the rate gently (four times slower when Graph's
+ *   `x-ms-throttle-limit-percentage` says the budget is nearly used), so the steady state sends
+ *   about one attempt per write;
  * - the configured budget is the ceiling: the rate never goes above it.
  *
  * Tokens keep accruing during a pause, so the budget refilled meanwhile is not lost.
@@ -141,9 +142,10 @@ export class AdaptivePacer {
     if (n <= 0) return;
     this.consecutive = 0;
     this.acceptedSinceSlowdown += n;
-    if (limitPercentage !== undefined && limitPercentage >= NEAR_LIMIT) return;
+    // Near the limit (Graph says so) the rate creeps up four times slower: a low estimate still recovers.
+    const step = limitPercentage !== undefined && limitPercentage >= NEAR_LIMIT ? GENTLE_INCREASE / 4 : GENTLE_INCREASE;
     this.refill();
-    this.perMs = Math.min(this.maxPerMs, this.perMs * (1 + GENTLE_INCREASE) ** n);
+    this.perMs = Math.min(this.maxPerMs, this.perMs * (1 + step) ** n);
     this.stats.ratePerSecond = this.perMs * 1000;
   }
 

@@ -174,6 +174,8 @@ export class SchedulerContext {
       reads: outcome.reads.slice(-64).map((r) => ({ at: r.at, present: r.present, detail: r.detail.slice(0, 2048) })),
       consistentReads: outcome.consistentReads,
       transitiveChecked: outcome.transitiveChecked,
+      ...(job.actedVia ? { actedVia: job.actedVia.slice(0, 256) } : {}),
+      ...(job.id.endsWith(':sweep') ? { sweep: true } : {}),
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
     });

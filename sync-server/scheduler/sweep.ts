@@ -26,9 +26,12 @@ export function reverificationFor(ctx: SchedulerContext, connectorId: string): R
 /** The sweep's re-check of a grant: one job per grant, reopened each time it is due again. */
 export const sweepJobId = (grantId: string): string => `${jobId('drift_check', grantId)}:sweep`;
 
-export type SweepState = { lastAt: number; allowance: number };
+export type SweepState = { lastAt: number; allowance: number; nextScanAt: number };
 
-export const newSweepState = (): SweepState => ({ lastAt: Number.NaN, allowance: 0 });
+export const newSweepState = (): SweepState => ({ lastAt: Number.NaN, allowance: 0, nextScanAt: Number.NEGATIVE_INFINITY });
+
+/** The scan reads every verified grant: at most this often, so it never competes with revocations. */
+const SCAN_EVERY_MS = 10_000;
 
 /**
  * The rolling sweep: books a drift check for every verified-gone grant ended within the window
@@ -44,7 +47,8 @@ export function bookSweep(ctx: SchedulerContext, state: SweepState): number {
   const perMinute = ctx.opts.reverifyPerMinute;
   state.allowance = Math.min(perMinute, state.allowance + ((nowMs - state.lastAt) / 60_000) * perMinute);
   state.lastAt = nowMs;
-  if (state.allowance < 1 || perMinute <= 0) return 0;
+  if (state.allowance < 1 || perMinute <= 0 || nowMs < state.nextScanAt) return 0;
+  state.nextScanAt = nowMs + SCAN_EVERY_MS;
   let booked = 0;
   ctx.store.tx(() => {
     const candidates: { grantId: string; connectorId: string; last: number }[] = [];

@@ -141,7 +141,7 @@ describe('Entra connector against the Graph stand-in', () => {
     const roleRef = ref('entra_role', role.id, user.id);
     const viaGroup = await connector.verify(roleRef, 'absent', { consistentReads: 2, maxReads: 3 });
     expect(viaGroup.present).toBe(true);
-    expect(viaGroup.reads.at(-1)?.detail).toContain(`via group ${outer.id}`);
+    expect(viaGroup.reads.at(-1)?.detail).toContain(`through group ${outer.id}`);
   });
 
   it('a single read right after a removal is wrong under replica lag; agreeing reads are right', async () => {

@@ -79,6 +79,47 @@ it(`${N} due revocations against ${RATE} writes/s with 429s (with and without Re
   expect(store.list('tasks', {}).filter((t) => t.kind === 'revocation_escalation')).toEqual([]);
   expect([...store.auditEvents()].filter((e) => e.type === 'grant.revoke_escalated')).toEqual([]);
   expect(perWrite).toBeLessThanOrEqual(1.2);
-  expect(elapsedS).toBeLessThanOrEqual(floorS * 1.1);
+  // Pacing, measured by the directory: from the first write it saw to the last one it accepted.
+  // (The wall clock of the whole run also holds start-up and, on a busy machine, CPU waits.)
+  const accepted = deletes.filter((w) => w.status === 204);
+  const pacedS = (Date.parse(accepted.at(-1)!.at) - Date.parse(deletes[0]!.at)) / 1000;
+  console.info(`paced window ${pacedS.toFixed(1)} s`);
+  expect(pacedS).toBeLessThanOrEqual(floorS * 1.1);
+  expect(elapsedS).toBeLessThanOrEqual(floorS * 1.1 + 5);
   expect(graph.state.members(groupId)).toEqual([]);
+});
+
+it('with three app registrations, writes spread across them, each paced on its own budget, and the receipt says which one acted', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'revocation-apps-'));
+  store = openStore({ dataDir: dir });
+  const perApp = 20;
+  graph.setBudgets({ appWritesPer150s: perApp, appWriteWindowSeconds: 1, tenantWritesPer5min: perApp * 3, tenantWriteWindowSeconds: 1, resourceUnitsPer10s: 1_000_000 });
+  const apps = ['app-b', 'app-c'].map((clientId) => {
+    graph.addApp({ clientId, clientSecret: `${clientId}-secret`, permissions: ['GroupMember.ReadWrite.All', 'Group.Read.All', 'User.Read.All', 'Directory.Read.All'] });
+    return { clientId, clientSecret: `${clientId}-secret` };
+  });
+  const n = 150;
+  seed(n);
+  registry = new ConnectorRegistry();
+  registry.register(
+    // Each app configured with its documented budget; the tenant's is what they share.
+    standinEntraConnector(graph, { id: 'entra-thr', writeBudget: { writes: perApp, perSeconds: 1 }, resourceUnitBudget: { units: 1_000_000, perSeconds: 1 }, verifyReadIntervalMs: 50, additionalApps: apps.map((a) => ({ ...a, writeBudget: { writes: perApp, perSeconds: 1 } })) }),
+  );
+  const started = Date.now();
+  scheduler = startScheduler({ store, registry, onError: (e) => console.error(e) });
+  const verified = () => (store as Store).count('grants', { status: 'verified' });
+  while (verified() < n && Date.now() < started + 60_000) await new Promise((r) => setTimeout(r, 20));
+  expect(verified()).toBe(n);
+  const deletes = graph.writeLog.filter((w) => w.method === 'DELETE');
+  const byApp = new Map<string, number>();
+  for (const w of deletes.filter((d) => d.status === 204)) byApp.set(w.clientId, (byApp.get(w.clientId) ?? 0) + 1);
+  console.info(`${n} revocations over three apps in ${((Date.now() - started) / 1000).toFixed(1)} s; ${deletes.length} DELETEs; by app ${JSON.stringify(Object.fromEntries(byApp))}`);
+  expect(byApp.size).toBe(3);
+  for (const count of byApp.values()) expect(count).toBeGreaterThanOrEqual(n / 6);
+  expect(deletes.length / n).toBeLessThanOrEqual(1.2);
+  expect(store.list('tasks', {}).filter((t) => t.kind === 'revocation_escalation')).toEqual([]);
+  const receipts = store.list('verifications', {}).filter((v) => v.purpose === 'revocation' && v.result === 'gone');
+  expect(receipts).toHaveLength(n);
+  const clientIds = new Set([graph.credentials.clientId, 'app-b', 'app-c']);
+  expect(receipts.every((r) => r.actedVia !== undefined && clientIds.has(r.actedVia))).toBe(true);
 });

@@ -1,7 +1,7 @@
 import type { Assignment, AssignmentRef, Connector, ConnectorOutcome, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
 import { sleep as realSleep } from '../backoff.js';
 import type { EntraConnectorConfig } from '../config.js';
-import { GraphHttp, graphError, type BatchItem, type Failure, type GraphDeps } from './graph-http.js';
+import { GraphHttp, graphError, type BatchItem, type Failure, type GraphDeps, type GraphResult } from './graph-http.js';
 import { isEntraKind, odataString, PIM_GROUP_INSTANCES, provisionOp, revokeOp, ROLE_INSTANCES, type WriteOp } from './operations.js';
 
 export type EntraConnectorDeps = GraphDeps & { now?: () => number };
@@ -25,7 +25,10 @@ type PresenceRead = { ok: true; present: boolean; detail: string } | { ok: false
 export class EntraConnector implements Connector {
   readonly kind = 'entra' as const;
   readonly id: string;
+  /** The first app registration: reads, and writes when it is the least busy. */
   readonly graph: GraphHttp;
+  /** Every app registration that writes (the first one included). */
+  private readonly writers: { graph: GraphHttp; clientId: string; inFlight: number }[];
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
@@ -39,6 +42,15 @@ export class EntraConnector implements Connector {
     this.id = config.id;
     this.reverification = config.reverification;
     this.graph = new GraphHttp(config, deps);
+    // More app registrations of the same tenant: each its own credential, budget and pacer.
+    this.writers = [
+      { graph: this.graph, clientId: config.clientId, inFlight: 0 },
+      ...(config.additionalApps ?? []).map((app) => {
+        const { clientId, clientSecret, certificatePath, writeBudget } = app;
+        const own: EntraConnectorConfig = { ...config, clientId, clientSecret, certificatePath, writeBudget: writeBudget ?? config.writeBudget, additionalApps: undefined };
+        return { graph: new GraphHttp(own, deps), clientId, inFlight: 0 };
+      }),
+    ];
     this.sleep = deps.sleep ?? realSleep;
     this.now = deps.now ?? Date.now;
   }
@@ -58,10 +70,33 @@ export class EntraConnector implements Connector {
     return undefined;
   }
 
+  /** The app registration to write with now: not paused, fewest writes in flight, most budget left. */
+  private pickWriter(): { graph: GraphHttp; clientId: string; inFlight: number } {
+    let best = this.writers[0]!;
+    for (const w of this.writers.slice(1)) {
+      const a = [w.graph.writePacer.pauseRemainingMs(), w.inFlight, -w.graph.writePacer.available()];
+      const b = [best.graph.writePacer.pauseRemainingMs(), best.inFlight, -best.graph.writePacer.available()];
+      if (a[0]! < b[0]! || (a[0] === b[0] && (a[1]! < b[1]! || (a[1] === b[1] && a[2]! < b[2]!)))) best = w;
+    }
+    return best;
+  }
+
+  /** Says which app registration acted, when there is more than one. */
+  private via<T extends ConnectorOutcome>(outcome: T, clientId: string): T {
+    if (outcome.status !== 'applied' || this.writers.length < 2) return outcome;
+    return { ...outcome, actedVia: clientId, detail: `${outcome.detail} (app ${clientId})` };
+  }
+
   private async runOne(op: WriteOp): Promise<ConnectorOutcome> {
-    const result = await this.graph.request(op.method, op.url, { body: op.body, isWrite: true });
-    if (!result.ok) return result.failure;
-    return await op.interpret(result.response);
+    const writer = this.pickWriter();
+    writer.inFlight++;
+    try {
+      const result = await writer.graph.request(op.method, op.url, { body: op.body, isWrite: true });
+      if (!result.ok) return result.failure;
+      return this.via(await op.interpret(result.response), writer.clientId);
+    } finally {
+      writer.inFlight--;
+    }
   }
 
   async provision(ref: AssignmentRef): Promise<ConnectorOutcome> {
@@ -103,18 +138,25 @@ export class EntraConnector implements Connector {
           continue;
         }
         const items: BatchItem[] = chunk.map((w, index) => ({ id: String(index + 1), method: w.op.method, url: w.op.url, body: w.op.body, isWrite: true }));
-        const results = await this.graph.batch(items);
+        const writer = this.pickWriter();
+        writer.inFlight += items.length;
+        let results: Map<string, GraphResult>;
+        try {
+          results = await writer.graph.batch(items);
+        } finally {
+          writer.inFlight -= items.length;
+        }
         await Promise.all(
           chunk.map(async (w, index) => {
             const result = results.get(String(index + 1));
             if (!result) outcomes.set(w.ref.grantId, { status: 'failed', retryable: true, code: 'batch_item_missing', message: 'no answer for this item' });
             else if (!result.ok) outcomes.set(w.ref.grantId, result.failure);
-            else outcomes.set(w.ref.grantId, await w.op.interpret(result.response));
+            else outcomes.set(w.ref.grantId, this.via(await w.op.interpret(result.response), writer.clientId));
           }),
         );
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.config.batchConcurrency, chunks.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.config.batchConcurrency * this.writers.length, chunks.length) }, worker));
     return outcomes;
   }
 
@@ -282,10 +324,11 @@ export class EntraConnector implements Connector {
       const error = graphError(result.response.body);
       return { ok: false, detail: `Graph answered ${result.response.status}${error ? ` ${error.code}` : ''}` };
     }
-    return { ok: true, detail: `signed in to tenant ${this.config.tenantId}; Graph reachable; ${this.graph.writePacer.available()} write(s) available now` };
+    const writes = this.writers.map((w) => `${w.clientId}: ${w.graph.writePacer.available()}`).join(', ');
+    return { ok: true, detail: `signed in to tenant ${this.config.tenantId}; Graph reachable; write(s) available now per app registration: ${writes}` };
   }
 
   close(): void {
-    this.graph.close();
+    for (const w of this.writers) w.graph.close();
   }
 }
