@@ -80,6 +80,13 @@ function stepWidenings(before: StepRules, after: StepRules, index: number): stri
   if (!before.includeManager && after.includeManager) out.push(`${label} lets the requester's manager approve`);
   const escalation = added(before.escalateToIds, after.escalateToIds);
   if (escalation.length > 0) out.push(`${label} escalates to ${listed(escalation)}`);
+  if (before.mode === 'all' && after.mode === 'all') {
+    // All of them must approve: one name fewer is one approval fewer.
+    const dropped = added(after.approverIds, before.approverIds);
+    if (dropped.length > 0) out.push(`${label} no longer needs ${listed(dropped)}`);
+    if (before.includeResourceOwner && !after.includeResourceOwner) out.push(`${label} no longer needs the resource owner`);
+    if (before.includeManager && !after.includeManager) out.push(`${label} no longer needs the requester's manager`);
+  }
   return out;
 }
 
@@ -121,11 +128,10 @@ function policyWidenings(before: AccessPolicy | null, after: AccessPolicy, world
 }
 
 function profileWidenings(before: AccessProfile | null, after: AccessProfile): string[] {
-  if (!after.enabled) return [];
-  if (before === null || !before.enabled) {
-    return [`${before === null ? 'a new' : 'a re-enabled'} access profile makes its members eligible for ${after.resourceIds.length} resource(s)`];
-  }
+  if (before === null) return after.enabled ? [`a new access profile makes its members eligible for ${after.resourceIds.length} resource(s)`] : [];
   const out: string[] = [];
+  if (!before.enabled && after.enabled) out.push(`the re-enabled access profile makes its members eligible for ${after.resourceIds.length} resource(s) again`);
+  // A disabled profile is judged as if enabled: edited while off and switched on later, its additions would go unreviewed.
   const resources = added(before.resourceIds, after.resourceIds);
   if (resources.length > 0) out.push(`members become eligible for ${listed(resources)}`);
   const people = added(before.userIds, after.userIds);
@@ -149,6 +155,8 @@ function resourceWidenings(before: Resource | null, after: Resource, world: Conf
     out.push(`what a grant gives changes: ${before.connectorId} ${before.target.externalId} → ${after.connectorId} ${after.target.externalId}`);
   }
   if (SENSITIVITY_RANK[after.sensitivity] < SENSITIVITY_RANK[before.sensitivity]) out.push(`sensitivity ${before.sensitivity} → ${after.sensitivity}`);
+  // The owner approves owner steps, signs off manual provisioning and reviews others' break-glass access.
+  if (before.ownerId !== after.ownerId) out.push(`the owner changes from ${before.ownerId} to ${after.ownerId}`);
   const rulesBefore = rulesOfResource(before, world.policies);
   const rulesAfter = rulesOfResource(after, world.policies);
   if (rulesAfter && (!rulesBefore || before.policyIds.join() !== after.policyIds.join() || before.ownerId !== after.ownerId)) {

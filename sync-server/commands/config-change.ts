@@ -6,11 +6,12 @@ import {
   ok,
   recordEditor,
   widensOwnAccess,
+  type AccessProfile,
   type ConfigWorld,
   type ProposalChange,
   type Result,
 } from '../../core/index.js';
-import type { Applied, UseCaseContext } from './context.js';
+import { personNow, type Applied, type UseCaseContext } from './context.js';
 
 /** How long a proposal may wait for its second person; its what-if is computed against the organisation of the day. */
 export const PROPOSAL_TTL_DAYS = 14;
@@ -22,7 +23,9 @@ const COLLECTION = { policy: 'policies', profile: 'profiles', resource: 'resourc
 export type PreparedChange = ProposalChange;
 
 export function configWorld(ctx: UseCaseContext): ConfigWorld {
-  return { policies: ctx.store.list('policies'), profiles: ctx.store.list('profiles'), resources: ctx.store.list('resources'), users: ctx.store.list('users') };
+  // People as eligibility sees them: their account's roles and disabled state, not the directory copy's.
+  const users = ctx.store.list('users').map((u) => personNow(ctx.store, u.id) ?? u);
+  return { policies: ctx.store.list('policies'), profiles: ctx.store.list('profiles'), resources: ctx.store.list('resources'), users };
 }
 
 /** The stored entity a change is about, or null when it does not exist yet. */
@@ -64,16 +67,46 @@ export function writeChange(change: ProposalChange, ctx: UseCaseContext, editors
         userIds: profile.userIds.length,
         departments: profile.departments,
         roles: profile.roles,
+        ...profileDelta(change.before, profile),
         ...extra,
       });
       break;
     }
   }
-  for (const other of ctx.store.list('proposals', { status: 'pending', where: { subjectId: change.after.id } })) {
-    if (other.kind !== change.kind || other.id === via?.proposalId) continue;
-    ctx.store.put('proposals', { ...other, status: 'superseded', decidedAt: now, decisionReason: `${KIND_WORD[change.kind]} changed after this was proposed`, updatedAt: now, revision: other.revision + 1 });
+  const supersede = (kind: ProposalChange['kind'], subjectId: string, why: string) => {
+    for (const other of ctx.store.list('proposals', { status: 'pending', where: { subjectId } })) {
+      if (other.kind !== kind || other.id === via?.proposalId) continue;
+      ctx.store.put('proposals', { ...other, status: 'superseded', decidedAt: now, decisionReason: why, updatedAt: now, revision: other.revision + 1 });
+    }
+  };
+  supersede(change.kind, change.after.id, `${KIND_WORD[change.kind]} changed after this was proposed`);
+  if (change.kind === 'resource') {
+    // A policy's proposal was reviewed for the resources it governed then; one more or one fewer changes what it does.
+    const before = change.before?.policyIds ?? [];
+    const moved = [...before.filter((id) => !change.after.policyIds.includes(id)), ...change.after.policyIds.filter((id) => !before.includes(id))];
+    for (const policyId of moved) supersede('policy', policyId, `resource ${change.after.name} moved to or from this access policy after this was proposed`);
   }
 }
+
+const DELTA_MAX = 100;
+
+/** Who and what a profile change added and removed, by id (at most 100 of each named), for the audit trail. */
+function profileDelta(before: AccessProfile | null, after: AccessProfile) {
+  const diff = (a: readonly string[], b: readonly string[]) => b.filter((x) => !a.includes(x)).slice(0, DELTA_MAX);
+  const fields = ['userIds', 'resourceIds', 'departments', 'roles'] as const;
+  return {
+    added: Object.fromEntries(fields.map((f) => [f, diff(before?.[f] ?? [], after[f])])),
+    removed: Object.fromEntries(fields.map((f) => [f, diff(after[f], before?.[f] ?? [])])),
+  };
+}
+
+/** What the audit trail keeps of a proposed change: the entity after, or for a profile what it adds and removes. */
+function changeForAudit(change: ProposalChange): Record<string, unknown> {
+  return change.kind === 'profile' ? { enabled: change.after.enabled, ...profileDelta(change.before, change.after) } : { after: change.after };
+}
+
+/** Widenings as a proposal stores them (and as an approval compares them). */
+export const clipWidenings = (widenings: readonly string[]) => widenings.slice(0, 64).map((w) => w.slice(0, 1024));
 
 const proposalIdFor = (commandId: string) => `prop-${createHash('sha256').update(commandId).digest('hex').slice(0, 24)}`;
 
@@ -103,7 +136,7 @@ export function proposeOrApply(change: ProposalChange, ctx: UseCaseContext): Res
     subjectId: change.after.id,
     subjectName: name,
     change,
-    widenings: widenings.slice(0, 64).map((w) => w.slice(0, 1024)),
+    widenings: clipWidenings(widenings),
     effect: changeEffect(change, world),
     status: 'pending',
     proposedBy: ctx.actor.id,
@@ -112,7 +145,7 @@ export function proposeOrApply(change: ProposalChange, ctx: UseCaseContext): Res
     updatedAt: now,
     revision: 1,
   });
-  ctx.audit('proposal.created', 'proposal', id, { kind: change.kind, subjectId: change.after.id, name, widenings });
+  ctx.audit('proposal.created', 'proposal', id, { kind: change.kind, subjectId: change.after.id, name, widenings, change: changeForAudit(change) });
   return ok({
     message: `${word} "${name}" widens access (${widenings[0]}${widenings.length > 1 ? ` and ${widenings.length - 1} more` : ''}): proposed as ${id}; it applies when another policy admin or admin approves it`,
     subjectIds: [id],

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createRequest, err, extendGrant, ok, PENDING_REQUEST_STATES, type AccessRequest, type Result } from '../../core/index.js';
+import { createRequest, err, extendGrant, mayUseConsole, ok, PENDING_REQUEST_STATES, resolvePolicy, type AccessRequest, type Grant, type ResolvedPolicy, type Result } from '../../core/index.js';
 import { describeGrantEnd, stillEligible, type UseCase, type UseCaseContext } from './context.js';
+
+/** The grant with its extension limits tightened to a policy's, where the policy is stricter than when the grant was made. */
+function withinPolicy(grant: Grant, policy: Pick<ResolvedPolicy, 'maxExtensions' | 'maxDurationMinutes'> | null): Grant {
+  if (!policy) return grant;
+  return { ...grant, maxExtensions: Math.min(grant.maxExtensions, policy.maxExtensions), maxDurationMinutes: Math.min(grant.maxDurationMinutes, policy.maxDurationMinutes) };
+}
 
 const extensionIdFor = (commandId: string) => `ext-${createHash('sha256').update(commandId).digest('hex').slice(0, 24)}`;
 
@@ -13,7 +19,9 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
   const grant = ctx.store.get('grants', payload.grantId);
   if (!grant) return err('not_found', `grant ${payload.grantId} does not exist`);
   if (grant.userId !== ctx.actor.id) {
-    return err('forbidden', `only ${ctx.names(grant.userId)}, who holds the grant, can ask for more time; their request then goes to its approvers`);
+    // Someone without a console role does not see others' grants: answer as if there were none.
+    if (!mayUseConsole(ctx.actor.roles)) return err('not_found', `grant ${payload.grantId} does not exist`);
+    return err('forbidden', 'only the person holding the grant can ask for more time; their request then goes to its approvers');
   }
   const live = grant.status === 'active' || grant.status === 'provisioning';
   const base = ctx.command.baseRevision;
@@ -51,6 +59,9 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
     { now: ctx.now },
   );
   if (!created.ok) return created;
+  // A policy tightened since the grant was made binds its extensions too.
+  const allowedNow = extendGrant(withinPolicy(grant, created.value.policy), payload.minutes, { now: ctx.now });
+  if (!allowedNow.ok) return allowedNow;
   let request = created.value;
   ctx.audit('request.created', 'request', request.id, {
     resourceId: resource.id,
@@ -83,7 +94,11 @@ export function extendGrantForApproved(request: AccessRequest, ctx: UseCaseConte
   if (!grant) return err('not_found', `grant ${grantId ?? '(none)'} of the extension request no longer exists`);
   const eligible = stillEligible(grant.userId, grant.resourceId, ctx, 'the grant cannot be extended');
   if (!eligible.ok) return eligible;
-  const extended = extendGrant(grant, request.durationMinutes, { now: ctx.now });
+  const resource = ctx.store.get('resources', grant.resourceId);
+  const current = resource ? resolvePolicy(resource, ctx.store.list('policies')) : null;
+  // The limits of the policy as it is now, and as it was when more time was asked, whichever is tighter.
+  const bounded = withinPolicy(withinPolicy(grant, request.policy), current?.ok ? current.value : null);
+  const extended = extendGrant(bounded, request.durationMinutes, { now: ctx.now });
   if (!extended.ok) return err(extended.code, `${extended.message}; the extension can no longer be approved, only denied`);
   ctx.store.put('grants', extended.value);
   ctx.audit('grant.extended', 'grant', grant.id, {

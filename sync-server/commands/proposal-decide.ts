@@ -1,6 +1,6 @@
-import { err, ok, widensOwnAccess, type Proposal, type ProposalChange, type Result } from '../../core/index.js';
-import { configWorld, currentOf, writeChange } from './config-change.js';
-import type { UseCase, UseCaseContext } from './context.js';
+import { changeWidenings, err, governedResources, ok, widensOwnAccess, type Proposal, type ProposalChange, type Result } from '../../core/index.js';
+import { clipWidenings, configWorld, currentOf, writeChange } from './config-change.js';
+import { personNow, type UseCase, type UseCaseContext } from './context.js';
 import { preparePolicy } from './policy-upsert.js';
 import { prepareProfile } from './profile-upsert.js';
 import { prepareResource } from './resource-upsert.js';
@@ -48,12 +48,25 @@ export const proposalApprove: UseCase<'proposal.approve'> = (payload, ctx) => {
   if ((current?.updatedAt ?? null) !== (proposal.change.before?.updatedAt ?? null)) {
     return err('stale', `${proposal.subjectName} changed after this was proposed; propose the change again against its current version`);
   }
-  const world = configWorld(ctx);
-  if (widensOwnAccess(ctx.actor.user, proposal.change, world)) {
-    return err('self_approval_forbidden', `this change widens your own access to ${proposal.subjectName}; someone who does not benefit from it must approve it`);
-  }
   const change = revalidate(proposal.change, ctx);
   if (!change.ok) return err(change.code, `the proposed change no longer applies: ${change.message}`);
+  // Judged again against the organisation of today: what it governs, why it widens and whom it
+  // benefits may have moved since it was proposed (a resource re-pointed at the policy, the proposer
+  // moved into a profile's department). The approver must approve what the change does now.
+  const world = configWorld(ctx);
+  const governedNow = governedResources(change.value, world).map((r) => r.id).sort();
+  const widensNow = clipWidenings(changeWidenings(change.value, world));
+  if (governedNow.join() !== [...proposal.effect.resourceIds].sort().join() || widensNow.join('\n') !== proposal.widenings.join('\n')) {
+    return err('stale', `what ${proposal.subjectName} governs or how the change widens access has changed since it was proposed; propose it again so it is reviewed as it is now`);
+  }
+  const proposer = personNow(ctx.store, proposal.proposedBy);
+  if (!proposer || proposer.disabled) return err('stale', `the proposer of ${proposal.id} can no longer act; propose the change again`);
+  if (widensOwnAccess(proposer, change.value, world)) {
+    return err('self_approval_forbidden', `this change would now widen the access of its proposer, ${proposer.displayName}; it cannot be applied`);
+  }
+  if (widensOwnAccess(ctx.actor.user, change.value, world)) {
+    return err('self_approval_forbidden', `this change widens your own access to ${proposal.subjectName}; someone who does not benefit from it must approve it`);
+  }
   writeChange(change.value, ctx, [proposal.proposedBy, ctx.actor.id], { proposalId: proposal.id });
   ctx.store.put('proposals', decided(proposal, 'applied', ctx, payload.reason));
   ctx.audit('proposal.applied', 'proposal', proposal.id, { kind: proposal.kind, subjectId: proposal.subjectId, proposedBy: proposal.proposedBy, reason: payload.reason.trim() });

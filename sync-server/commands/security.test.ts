@@ -197,7 +197,9 @@ describe('grants', () => {
     const grant = approvedTwoStep('u-bob', 'req-t-bypass');
     const shortcut = send('u-alice', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'I say so' });
     expect(shortcut).toMatchObject({ status: 'rejected', code: 'forbidden' });
-    expect(shortcut.message).toMatch(/only Bob Nguyen, who holds the grant, can ask/);
+    expect(shortcut.message).toMatch(/only the person holding the grant can ask for more time/);
+    // Someone who cannot see others' grants learns nothing about this one.
+    expect(send('u-frank', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'probe' })).toMatchObject({ status: 'rejected', code: 'not_found', message: `grant ${grant.id} does not exist` });
 
     const asked = send('u-bob', 'grant.extend', { grantId: grant.id, minutes: 30, reason: 'migration overran', requestId: 'ext-t-bypass' });
     expect(asked).toMatchObject({ status: 'applied' });

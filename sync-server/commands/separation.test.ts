@@ -39,7 +39,7 @@ beforeAll(async () => {
   store.createAccount({ id: 'u-admin', username: 'admin', passwordHash: 'unused', roles: ['admin', 'approver', 'auditor', 'policy_admin'], createdAt: clock.toISOString() });
   store.put('users', { id: 'u-admin', username: 'admin', displayName: 'Administrator', roles: ['admin'], updatedAt: clock.toISOString() });
   expect((await seedDemoOrganisation(store, processor, clock)).seeded).toBe(true);
-  // The seed's configuration is the admin's; let its cooling-off period pass so the admin can act as a second person.
+  // A month on, as in a running organisation.
   clock = new Date(clock.getTime() + 31 * DAY);
 });
 afterAll(() => {
@@ -152,6 +152,82 @@ describe('four eyes on widening changes', () => {
   });
 });
 
+/** Configuration by trusted setup code (as the demo seed does): applied at once, nobody's edit. */
+function configure(type: CommandType, payload: Record<string, unknown>) {
+  n++;
+  const result = processor.apply({ id: `sod-cfg-${n}`, type, actorId: 'u-admin', payload, createdAt: clock.toISOString() }, { bootstrap: true });
+  expect(result.status).toBe('applied');
+}
+const oneApprover = (id: string) => ({ id, name: id, maxDurationMinutes: 240, defaultDurationMinutes: 60, requireJustification: false, maxExtensions: 2, approvalSteps: [{ name: 'Approver', mode: 'any', approverRoles: ['approver'] }] });
+const manual = (id: string, policyId: string, ownerId = 'u-alice') => ({ id, name: id, kind: 'manual_role', connector: 'manual', connectorId: 'manual', target: { externalId: `app:${id}` }, ownerId, sensitivity: 'high', policyIds: [policyId] });
+
+describe('a proposal is judged again when it is approved, and the classifier misses no narrowing of the chain', () => {
+  it('re-pointing a resource at a proposed policy supersedes the proposal: it was reviewed for fewer resources', () => {
+    configure('policy.upsert', { policy: oneApprover('pol-sod-p') });
+    configure('policy.upsert', { policy: oneApprover('pol-sod-q') });
+    configure('resource.upsert', { resource: manual('res-sod-r1', 'pol-sod-p') });
+    configure('resource.upsert', { resource: manual('res-sod-r2', 'pol-sod-q') });
+    configure('profile.upsert', { profile: { id: 'prof-sod-mallory', name: 'Mallory R2', resourceIds: ['res-sod-r2'], userIds: ['u-mallory'] } });
+    // She may propose auto-approval for P: it governs only R1, which she cannot request.
+    const proposed = send('u-mallory', 'policy.upsert', { policy: { ...oneApprover('pol-sod-p'), approvalSteps: [], autoApprove: true } });
+    const proposalId = proposed.subjectIds[0] as string;
+    expect(store.get('proposals', proposalId)?.effect.resourceIds).toEqual(['res-sod-r1']);
+    // P and Q are alike today, so moving R2 to P widens nothing and applies.
+    expect(send('u-mallory', 'resource.upsert', { resource: manual('res-sod-r2', 'pol-sod-p') })).toMatchObject({ status: 'applied', subjectIds: ['res-sod-r2'] });
+    expect(store.get('proposals', proposalId)?.status).toBe('superseded');
+    expect(send('u-admin', 'proposal.approve', { proposalId })).toMatchObject({ status: 'rejected', code: 'already_decided' });
+    expect(store.get('policies', 'pol-sod-p')?.autoApprove).toBe(false);
+  });
+
+  it('a proposal that would now widen its proposer’s access (they moved into the profile’s department) cannot be applied', () => {
+    const proposed = send('u-mallory', 'profile.upsert', { profile: { id: 'prof-sod-finance', name: 'Finance extra', resourceIds: ['res-sod-r1'], departments: ['Finance'] } });
+    const proposalId = proposed.subjectIds[0] as string;
+    expect(store.get('proposals', proposalId)?.status).toBe('pending');
+    const mallory = store.get('users', 'u-mallory')!;
+    store.put('users', { ...mallory, department: 'Finance' });
+    try {
+      const refused = send('u-admin', 'proposal.approve', { proposalId });
+      expect(refused).toMatchObject({ status: 'rejected', code: 'self_approval_forbidden' });
+      expect(refused.message).toMatch(/would now widen the access of its proposer, Mallory Reyes/);
+      expect(store.get('profiles', 'prof-sod-finance')).toBeNull();
+    } finally {
+      store.put('users', mallory);
+    }
+  });
+
+  it('dropping a person from an all-of step, or the owner from a step, is widening', () => {
+    const allOf = { ...oneApprover('pol-sod-all'), approvalSteps: [{ name: 'Both', mode: 'all', approverIds: ['u-carol', 'u-alice'] }] };
+    configure('policy.upsert', { policy: allOf });
+    configure('resource.upsert', { resource: manual('res-sod-all', 'pol-sod-all') });
+    const dropped = send('u-mallory', 'policy.upsert', { policy: { ...allOf, approvalSteps: [{ name: 'Both', mode: 'all', approverIds: ['u-alice'] }] } });
+    expect(store.get('proposals', dropped.subjectIds[0] as string)?.widenings).toEqual(['step 1 "Both" no longer needs u-carol']);
+    expect(store.get('policies', 'pol-sod-all')?.approvalSteps[0]?.approverIds).toEqual(['u-carol', 'u-alice']);
+    const owner = send('u-mallory', 'resource.upsert', { resource: manual('res-sod-all', 'pol-sod-all', 'u-mallory') });
+    expect(store.get('proposals', owner.subjectIds[0] as string)?.widenings).toEqual(['the owner changes from u-alice to u-mallory']);
+    expect(store.get('resources', 'res-sod-all')?.ownerId).toBe('u-alice');
+  });
+
+  it('a disabled profile is judged as if enabled: edited while off, its additions are still reviewed', () => {
+    configure('profile.upsert', { profile: { id: 'prof-sod-off', name: 'Off', resourceIds: ['res-sod-all'], userIds: ['u-bob'] } });
+    expect(send('u-mallory', 'profile.upsert', { profile: { id: 'prof-sod-off', name: 'Off', resourceIds: ['res-sod-all'], userIds: ['u-bob'], enabled: false } })).toMatchObject({ status: 'applied', subjectIds: ['prof-sod-off'] });
+    const edited = send('u-mallory', 'profile.upsert', { profile: { id: 'prof-sod-off', name: 'Off', resourceIds: ['res-sod-all'], userIds: ['u-bob', 'u-dave'], enabled: false } });
+    expect(store.get('proposals', edited.subjectIds[0] as string)?.widenings).toEqual(['u-dave become(s) a member']);
+    expect(store.get('profiles', 'prof-sod-off')?.userIds).toEqual(['u-bob']);
+  });
+
+  it('a policy tightened since a grant was made binds its extensions', () => {
+    configure('policy.upsert', { policy: oneApprover('pol-sod-ext') });
+    configure('resource.upsert', { resource: manual('res-sod-ext', 'pol-sod-ext') });
+    configure('profile.upsert', { profile: { id: 'prof-sod-ext', name: 'Ext', resourceIds: ['res-sod-ext'], userIds: ['u-bob'] } });
+    expect(send('u-bob', 'request.create', { requestId: 'req-sod-ext', resourceId: 'res-sod-ext', durationMinutes: 60 }).status).toBe('applied');
+    expect(send('u-alice', 'request.approve', { requestId: 'req-sod-ext' }).status).toBe('applied');
+    expect(store.get('grants', 'g-req-sod-ext')?.maxExtensions).toBe(2);
+    expect(send('u-mallory', 'policy.upsert', { policy: { ...oneApprover('pol-sod-ext'), maxExtensions: 0 } })).toMatchObject({ status: 'applied', subjectIds: ['pol-sod-ext'] });
+    const asked = send('u-bob', 'grant.extend', { grantId: 'g-req-sod-ext', minutes: 30, reason: 'more' });
+    expect(asked).toMatchObject({ status: 'rejected', code: 'extension_limit' });
+  });
+});
+
 describe('nobody is granted under configuration they changed without a second person', () => {
   it('auto-approval does not apply to its recent editor: a policy admin or admin must approve instead', () => {
     // The approver profile makes mallory eligible for Security Readers, approved automatically by pol-auto-low.
@@ -172,7 +248,7 @@ describe('nobody is granted under configuration they changed without a second pe
     expect(store.get('requests', 'req-sod-ivan-readers')?.status).toBe('approved');
   });
 
-  it('the cooling-off period ends: after 30 days the editor approves like anyone else', () => {
+  it('the cooling-off period ends: after 30 days the editor is auto-approved like anyone else', () => {
     const saved = clock;
     clock = new Date(clock.getTime() + 31 * DAY);
     try {

@@ -11,6 +11,7 @@ import {
   CommandType,
   DurationMinutes,
   Id,
+  ENDPOINT_ACCESS,
   mayUseConsole,
   PROTOCOL_VERSION,
   RequestStatus,
@@ -93,6 +94,11 @@ const RequestBody = z.strictObject({
   ticket: z.string().max(256).default(''),
 });
 const secured = [{ bearerAuth: [] as string[] }];
+
+/** Whether these roles see other people's subjects on this endpoint (the matrix's `others` cell). */
+function seesOthers(endpoint: 'GET /api/v1/requests/:id' | 'GET /api/v1/requests', roles: readonly AccountRole[]): boolean {
+  return ENDPOINT_ACCESS[endpoint].others.some((r) => roles.includes(r));
+}
 
 export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -203,7 +209,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       response: { 201: AccessRequest, ...commandErrors },
     },
     handler: async (request, reply) => {
-      const principal = principalOf(request);
+      const principal = requireEndpoint(request, 'POST /api/v1/requests', 'requesting access');
       const { requestId, ...rest } = request.body;
       const result = runCommand(principal.account.id, { type: 'request.create', payload: { ...rest, ...(requestId ? { requestId } : {}) } });
       if (result.status !== 'applied') return reply.code(statusForCode(result.code)).send(commandErrorBody(result));
@@ -219,7 +225,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       const { account } = principalOf(request);
       const found = store.get('requests', request.params.id);
       // Someone else's request answers exactly like a missing one.
-      if (!found || (!mayUseConsole(account.roles) && found.requesterId !== account.id)) throw notFound(`request ${request.params.id} does not exist`);
+      if (!found || (!seesOthers('GET /api/v1/requests/:id', account.roles) && found.requesterId !== account.id)) throw notFound(`request ${request.params.id} does not exist`);
       return found;
     },
   });
@@ -237,7 +243,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     },
     handler: async (request) => {
       const { account } = principalOf(request);
-      const mine = request.query.mine === '1' || request.query.mine === 'true' || !mayUseConsole(account.roles);
+      const mine = request.query.mine === '1' || request.query.mine === 'true' || !seesOthers('GET /api/v1/requests', account.roles);
       const requests: AccessRequest[] = store.list('requests', {
         ...(mine ? { where: { requesterId: account.id } } : {}),
         ...(request.query.status ? { status: request.query.status } : {}),
