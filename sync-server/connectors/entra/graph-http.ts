@@ -3,44 +3,18 @@ import type https from 'node:https';
 import { AuthenticationHandler, Client, GraphError, ResponseType, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { ClientCertificateCredential, ClientSecretCredential, type ClientSecretCredentialOptions, type TokenCredential } from '@azure/identity';
-import type { ConnectorOutcome } from '../../../core/index.js';
 import { backoffDelayMs, parseRetryAfterMs, sleep as realSleep } from '../backoff.js';
 import { DEFAULT_RESOURCE_UNIT_BUDGET, DEFAULT_WRITE_BUDGET, type EntraConnectorConfig } from '../config.js';
 import { AdaptivePacer } from '../pacer.js';
 import { TokenBucket } from '../rate-limiter.js';
+import { sendBatch } from './batch.js';
+import { graphError, isTransientStatus, limitPercentage, MAX_THROTTLED_TRIES, type BatchItem, type Failure, type GraphResult } from './graph-results.js';
 import { createHttpsAgent, HttpsMessageHandler } from './transport.js';
 
-export type Failure = Extract<ConnectorOutcome, { status: 'failed' }>;
-
-/** A Graph answer reduced to what the connector branches on. */
-export type GraphResponse = {
-  status: number;
-  /** Lower-case header names. */
-  headers: Record<string, string>;
-  body: unknown;
-};
-
-export type GraphResult = { ok: true; response: GraphResponse } | { ok: false; failure: Failure };
-
-export type GraphErrorBody = { code: string; message: string };
-
-/** The `error` object of Graph's error shape, or undefined for any other body. */
-export function graphError(body: unknown): GraphErrorBody | undefined {
-  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
-  const error = (body as { error: unknown }).error;
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  return { code: typeof code === 'string' ? code : 'unknown', message: typeof message === 'string' ? message : '' };
-}
+export { graphError, isTransientStatus, limitPercentage, type BatchItem, type Failure, type GraphErrorBody, type GraphResponse, type GraphResult } from './graph-results.js';
 
 const AUTH_ERROR_NAMES = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
 const PERMANENT_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid_request', 'invalid_scope', 'invalid_grant', 'unsupported_grant_type']);
-
-/** Statuses Graph documents as transient: throttled, unavailable, gateway timeout (and plain 5xx). */
-const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
-export const isTransientStatus = (status: number): boolean => TRANSIENT_STATUSES.has(status);
-
-export type BatchItem = { id: string; method: 'GET' | 'POST' | 'DELETE' | 'PATCH'; url: string; body?: unknown; isWrite: boolean };
 
 export type GraphDeps = {
   sleep?: (ms: number) => Promise<void>;
@@ -51,17 +25,6 @@ export type GraphDeps = {
 };
 
 export type GraphStats = { requests: number; throttled: number; retries: number; transportErrors: number };
-
-/** In-call rounds of pure throttling (each paced by the pacer) before the scheduler takes over. */
-const MAX_THROTTLED_TRIES = 50;
-
-/** Graph's `x-ms-throttle-limit-percentage` (share of a limit in use, sent above 0.8), when present. */
-export function limitPercentage(headers: Record<string, string>): number | undefined {
-  const raw = headers['x-ms-throttle-limit-percentage'];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  return Number.isFinite(value) && value >= 0 ? value : undefined;
-}
 
 /** Graph's documented resource-unit cost of a read. */
 export function readCost(path: string): number {
@@ -75,13 +38,6 @@ export function readCost(path: string): number {
 function headersOf(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
   response.headers.forEach((value, key) => (out[key.toLowerCase()] = value));
-  return out;
-}
-
-function lowerKeys(headers: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (typeof headers !== 'object' || headers === null) return out;
-  for (const [key, value] of Object.entries(headers)) if (typeof value === 'string') out[key.toLowerCase()] = value;
   return out;
 }
 
@@ -306,153 +262,20 @@ export class GraphHttp {
     return { ok: true, items, pages };
   }
 
-  /**
-   * Sends up to 20 requests per `$batch`. Items answered 429/5xx inside the 200 are retried on
-   * their own; 429s and 503s pause the app's writes (the longest Retry-After among them) and are
-   * not counted as attempts, other transient answers are. The rest are final.
-   * Returns the final answer for every item id, or a failure for items that ran out of retries.
-   */
+  /** Up to 20 requests per `$batch`, retried and paced as `request` is (see batch.ts). */
   async batch(items: BatchItem[]): Promise<Map<string, GraphResult>> {
-    const results = new Map<string, GraphResult>();
-    let pending = items;
-    let attempts = 0;
-    let throttledRounds = 0;
-    while (pending.length > 0 && attempts < this.config.maxAttempts && throttledRounds < MAX_THROTTLED_TRIES) {
-      const writes = pending.filter((i) => i.isWrite).length;
-      let grantedAt = 0;
-      if (writes > 0) {
-        const paused = this.writePacer.pauseRemainingMs();
-        if (paused > this.config.maxRetryWaitMs) {
-          for (const item of pending) {
-            const current = results.get(item.id);
-            results.set(item.id, { ok: false, failure: this.throttledFailure(`${item.method} ${item.url}`, paused, current && !current.ok && current.failure.throttled ? current.failure : undefined) });
-          }
-          return results;
-        }
-        grantedAt = await this.writePacer.take(writes);
-      }
-      const payload = {
-        requests: pending.map((i) => ({
-          id: i.id,
-          method: i.method,
-          url: i.url,
-          ...(i.body !== undefined ? { body: i.body, headers: { 'Content-Type': 'application/json' } } : {}),
-        })),
-      };
-      const outer = await this.sendOnce('POST', '/$batch', payload);
-      const retry: BatchItem[] = [];
-      // What this round saw: 429s / 503s (pacing) and other transient failures (counted).
-      let throttleWait: number | undefined;
-      let any429 = false;
-      let any503 = false;
-      let otherTransient = false;
-      let acceptedWrites = 0;
-      let percent: number | undefined;
-      const failAll = (failure: Failure) => {
-        for (const item of pending) results.set(item.id, { ok: false, failure });
-        retry.push(...pending);
-      };
-      if (!outer.ok) {
-        failAll(outer.failure);
-        if (!outer.failure.retryable) return results;
-        otherTransient = true;
-      } else if (outer.response.status !== 200) {
-        const { status, headers, body } = outer.response;
-        const error = graphError(body);
-        const retryAfterMs = parseRetryAfterMs(headers['retry-after']);
-        if (status === 429) this.stats.throttled++;
-        const throttled = status === 429 || status === 503;
-        const failure: Failure = {
-          status: 'failed',
-          retryable: isTransientStatus(status),
-          code: error?.code ?? `http_${status}`,
-          message: `$batch answered ${status}${error ? `: ${error.message}` : ''}`,
-          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-          ...(throttled ? { throttled: true } : {}),
-        };
-        failAll(failure);
-        if (!failure.retryable) return results;
-        if (status === 429) any429 = true;
-        else if (status === 503) any503 = true;
-        else otherTransient = true;
-        if (throttled && retryAfterMs !== undefined) throttleWait = retryAfterMs;
-      } else {
-        const responses = (outer.response.body as { responses?: unknown }).responses;
-        const byId = new Map<string, GraphResponse>();
-        if (Array.isArray(responses)) {
-          for (const r of responses as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown }[]) {
-            if (typeof r.id === 'string' && typeof r.status === 'number') byId.set(r.id, { status: r.status, headers: lowerKeys(r.headers), body: r.body ?? null });
-          }
-        }
-        for (const item of pending) {
-          const response = byId.get(item.id);
-          if (!response) {
-            results.set(item.id, { ok: false, failure: { status: 'failed', retryable: true, code: 'batch_item_missing', message: `$batch gave no answer for ${item.method} ${item.url}` } });
-            retry.push(item);
-            otherTransient = true;
-            continue;
-          }
-          if (isTransientStatus(response.status)) {
-            const throttled = response.status === 429 || response.status === 503;
-            if (response.status === 429) {
-              this.stats.throttled++;
-              any429 = true;
-            } else if (response.status === 503) any503 = true;
-            else otherTransient = true;
-            const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']);
-            if (throttled && retryAfterMs !== undefined) throttleWait = Math.max(throttleWait ?? 0, retryAfterMs);
-            const error = graphError(response.body);
-            results.set(item.id, {
-              ok: false,
-              failure: {
-                status: 'failed',
-                retryable: true,
-                code: error?.code ?? `http_${response.status}`,
-                message: `${item.method} ${item.url} answered ${response.status} inside $batch${error ? `: ${error.message}` : ''}`,
-                ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-                ...(throttled ? { throttled: true } : {}),
-              },
-            });
-            retry.push(item);
-            continue;
-          }
-          if (item.isWrite) {
-            acceptedWrites++;
-            const p = limitPercentage(response.headers);
-            if (p !== undefined) percent = Math.max(percent ?? 0, p);
-          }
-          results.set(item.id, { ok: true, response });
-        }
-      }
-      if (acceptedWrites > 0) this.writePacer.accepted(acceptedWrites, percent);
-      if (any429) this.writePacer.throttled(grantedAt, throttleWait);
-      else if (any503) this.writePacer.unavailable(throttleWait);
-      pending = retry;
-      if (pending.length === 0) break;
-      if (!otherTransient) {
-        // Only pacing this round: the pacer waits before the next one; no attempt is used.
-        throttledRounds++;
-        this.stats.retries++;
-        continue;
-      }
-      attempts++;
-      if (attempts >= this.config.maxAttempts) break;
-      const delay = backoffDelayMs(attempts - 1, { random: this.random });
-      if (delay > this.config.maxRetryWaitMs) {
-        for (const item of pending) {
-          const current = results.get(item.id);
-          if (current && !current.ok) results.set(item.id, { ok: false, failure: { ...current.failure, retryAfterMs: Math.max(delay, current.failure.retryAfterMs ?? 0) } });
-        }
-        break;
-      }
-      this.stats.retries++;
-      await this.sleep(delay);
-    }
-    for (const item of pending) {
-      const current = results.get(item.id);
-      if (current && !current.ok && current.failure.throttled) results.set(item.id, { ok: false, failure: { ...current.failure, retryAfterMs: Math.max(current.failure.retryAfterMs ?? 0, this.writePacer.pauseRemainingMs()) } });
-    }
-    return results;
+    return sendBatch(
+      {
+        config: this.config,
+        writePacer: this.writePacer,
+        stats: this.stats,
+        random: this.random,
+        sleep: this.sleep,
+        send: (payload) => this.sendOnce('POST', '/$batch', payload),
+        throttledFailure: (what, waitMs, last) => this.throttledFailure(what, waitMs, last),
+      },
+      items,
+    );
   }
 
   close(): void {
