@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccountRole, isProfileMember, type AccessRequest, type CommandType } from '../../core/index.js';
+import { AccountRole, checkEligibility, isProfileMember, resolvePolicy, type AccessRequest, type CommandType } from '../../core/index.js';
 import { seedDemoOrganisation } from '../demo/seed.js';
 import { openStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
@@ -23,7 +23,9 @@ import { createCommandProcessor, type CommandProcessor } from './processor.js';
 let dir: string;
 let store: Store;
 let processor: CommandProcessor;
-const clock = new Date('2030-09-01T09:00:00.000Z');
+const START = new Date('2030-09-01T09:00:00.000Z');
+/** The run's clock: a 'wait' step moves it past the cooling-off period. */
+let clock = START;
 const ACTOR = 'u-x';
 const DAY = 86_400_000;
 
@@ -42,7 +44,15 @@ type Intent =
   | { do: 'request'; requestId: string; resourceId: string; minutes: number }
   | { do: 'decide'; requestId: string; type: 'request.approve' | 'request.deny' | 'request.cancel'; breakGlass: boolean }
   | { do: 'extend'; requestId: string; minutes: number; extensionId: string }
-  | { do: 'proposal'; index: number; approve: boolean };
+  | { do: 'proposal'; index: number; approve: boolean }
+  /** Time passes: past the cooling-off period after the actor's own edits. */
+  | { do: 'wait'; days: number }
+  /** An honest second person approves a pending proposal whose what-if does not name the actor. */
+  | { do: 'honest'; index: number }
+  /** The actor asks for something they may request right now (picked when the step runs). */
+  | { do: 'ask'; index: number; minutes: number }
+  /** The actor loosens the policy of something they may request: automatic, longer, with break-glass. */
+  | { do: 'loosen'; index: number; breakGlass: boolean };
 
 const roles = fc.subarray([...AccountRole.options], { minLength: 1 });
 const intent: fc.Arbitrary<Intent> = fc.oneof(
@@ -76,6 +86,25 @@ const intent: fc.Arbitrary<Intent> = fc.oneof(
   fc.record({ do: fc.constant('extend' as const), requestId: fc.constantFrom(...REQUESTS), minutes: fc.constantFrom(15, 60), extensionId: fc.constantFrom('ex-1', 'ex-2') }),
   fc.record({ do: fc.constant('proposal' as const), index: fc.nat(3), approve: fc.boolean() }),
 );
+/** Time passing and a reviewer are drawn often: an attack needs a proposal, its approval, the wait and a request in that order. */
+const withTimeAndAReviewer: fc.Arbitrary<Intent> = fc.oneof(
+  { arbitrary: intent, weight: 5 },
+  { arbitrary: fc.record({ do: fc.constant('wait' as const), days: fc.constantFrom(1, 31) }), weight: 2 },
+  { arbitrary: fc.record({ do: fc.constant('honest' as const), index: fc.nat(3) }), weight: 3 },
+  { arbitrary: fc.record({ do: fc.constant('ask' as const), index: fc.nat(8), minutes: fc.constantFrom(30, 60, 240, 1440) }), weight: 2 },
+  { arbitrary: fc.record({ do: fc.constant('loosen' as const), index: fc.nat(8), breakGlass: fc.boolean() }), weight: 2 },
+);
+
+/** Resources the actor may request now, in a stable order. */
+function requestableNow(): string[] {
+  const actor = personOf(ACTOR);
+  const profiles = store.list('profiles');
+  return store
+    .list('resources')
+    .filter((r) => checkEligibility(actor, r, profiles).ok)
+    .map((r) => r.id)
+    .sort();
+}
 
 const organisation = fc.record({
   roles,
@@ -127,6 +156,23 @@ function commandFor(step: Intent, department: string): { type: CommandType; payl
       return { type: step.type, payload: { requestId: step.requestId, reason: 'no' } };
     case 'extend':
       return { type: 'grant.extend', payload: { grantId: `g-${step.requestId}`, minutes: step.minutes, reason: 'more', requestId: step.extensionId } };
+    case 'wait':
+    case 'honest':
+      return null;
+    case 'ask': {
+      const mine = requestableNow();
+      const resourceId = mine[step.index % Math.max(1, mine.length)];
+      if (!resourceId) return null;
+      return { type: 'request.create', payload: { requestId: `rq-a${step.index}-${step.minutes}`, resourceId, durationMinutes: step.minutes, justification: 'x', ticket: 'CHG-1' } };
+    }
+    case 'loosen': {
+      const mine = requestableNow();
+      const resource = store.get('resources', mine[step.index % Math.max(1, mine.length)] ?? '');
+      const current = resource ? store.get('policies', resource.policyIds[0] ?? '') : null;
+      if (!current) return null;
+      const policy = { ...strip(current), autoApprove: true, approvalSteps: [], breakGlass: step.breakGlass, maxDurationMinutes: 1440, defaultDurationMinutes: 30, maxExtensions: 5, requireJustification: false, requireTicket: false };
+      return { type: 'policy.upsert', payload: { policy } };
+    }
     case 'proposal': {
       const pending = store.list('proposals', { status: 'pending' });
       const proposal = pending[step.index % Math.max(1, pending.length)];
@@ -173,7 +219,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'jit-sod-property-'));
   store = openStore({ dataDir: dir });
   processor = createCommandProcessor({ store, now: () => clock });
-  const seededAt = new Date(clock.getTime() - 60 * DAY);
+  const seededAt = new Date(START.getTime() - 60 * DAY);
   const seeder = createCommandProcessor({ store, now: () => seededAt });
   store.createAccount({ id: 'u-admin', username: 'admin', passwordHash: 'unused', roles: ['admin', 'approver', 'auditor', 'policy_admin'], createdAt: seededAt.toISOString() });
   store.put('users', { id: 'u-admin', username: 'admin', displayName: 'Administrator', roles: ['admin'], updatedAt: seededAt.toISOString() });
@@ -184,6 +230,69 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+type Org = { roles: AccountRole[]; department: string; eligibleFor: string[]; autoFor: string[] };
+
+/** The organisation before the actor acts: the actor's account and what the admin set up for them long ago. */
+function setUpActor(org: Org): void {
+  const at = new Date(START.getTime() - 45 * DAY).toISOString();
+  store.createAccount({ id: ACTOR, username: 'xavier', passwordHash: 'unused', roles: org.roles, createdAt: at });
+  store.put('users', { id: ACTOR, username: 'xavier', displayName: 'Xavier Actor', department: org.department, roles: org.roles, externalIds: { entra: 'x-entra-id' }, updatedAt: at });
+  const setup = (type: CommandType, payload: Record<string, unknown>, id: string) =>
+    createCommandProcessor({ store, now: () => new Date(at) }).apply({ id, type, actorId: 'u-admin', payload, createdAt: at }, { bootstrap: true });
+  if (org.eligibleFor.length > 0) setup('profile.upsert', { profile: { id: 'prof-x-granted', name: 'For X', resourceIds: org.eligibleFor, userIds: [ACTOR] } }, 'setup-1');
+  for (const [i, resourceId] of org.autoFor.entries()) {
+    const resource = store.get('resources', resourceId);
+    if (resource) setup('resource.upsert', { resource: { ...strip(resource), policyIds: ['pol-auto-low'] } }, `setup-r-${i}`);
+  }
+}
+
+/** Runs the steps as the actor (and, for 'honest' steps, as the admin), calling `check` after each; everything is rolled back. */
+function runScenario(org: Org, steps: Intent[], check: (after: string) => void, onStart: () => void = () => undefined): number {
+  let applied = 0;
+  clock = START;
+  try {
+    store.tx(() => {
+      setUpActor(org);
+      onStart();
+      for (const [i, step] of steps.entries()) {
+        if (step.do === 'wait') clock = new Date(clock.getTime() + step.days * DAY);
+        if (step.do === 'honest') {
+          // The reviewer approves what the what-if shows benefits someone else, never the actor.
+          const pending = store.list('proposals', { status: 'pending' }).filter((p) => !p.effect.newlyEligibleUserIds.includes(ACTOR));
+          const proposal = pending[step.index % Math.max(1, pending.length)];
+          if (proposal) processor.apply({ id: `h-${i}`, type: 'proposal.approve', actorId: 'u-admin', payload: { proposalId: proposal.id, reason: 'looks fine' }, createdAt: clock.toISOString() }, { authenticatedActorId: 'u-admin' });
+        }
+        const command = commandFor(step, org.department);
+        if (command) {
+          const result = processor.apply({ id: `x-${i}`, type: command.type, actorId: ACTOR, payload: command.payload, createdAt: clock.toISOString() }, { authenticatedActorId: ACTOR });
+          if (result.status === 'applied') applied++;
+        }
+        check(step.do === 'wait' || step.do === 'honest' ? step.do : (command?.type ?? step.do));
+      }
+      // Every run starts from the same organisation.
+      throw new Rollback();
+    });
+  } catch (error) {
+    if (!(error instanceof Rollback)) throw error;
+  } finally {
+    clock = START;
+  }
+  return applied;
+}
+
+/** The actor's requests that produced or lengthened access, each once, as they appear. */
+function newApprovals(judged: Set<string>): AccessRequest[] {
+  const out: AccessRequest[] = [];
+  for (const grant of store.list('grants', { where: { userId: ACTOR } })) {
+    for (const request of [store.get('requests', grant.requestId) as AccessRequest, ...store.list('requests', { where: { extendsGrantId: grant.id }, status: 'approved' })]) {
+      if (judged.has(request.id)) continue;
+      judged.add(request.id);
+      out.push(request);
+    }
+  }
+  return out;
+}
+
 describe('separation of duties, as a property', () => {
   it('no sequence of commands by one person, whatever their roles, leaves them holding access nobody else approved', () => {
     let runs = 0;
@@ -191,44 +300,15 @@ describe('separation of duties, as a property', () => {
     fc.assert(
       fc.property(organisation, fc.array(intent, { minLength: 1, maxLength: 14 }), (org, steps) => {
         runs++;
-        try {
-          store.tx(() => {
-            const at = new Date(clock.getTime() - 45 * DAY).toISOString();
-            store.createAccount({ id: ACTOR, username: 'xavier', passwordHash: 'unused', roles: org.roles, createdAt: at });
-            store.put('users', { id: ACTOR, username: 'xavier', displayName: 'Xavier Actor', department: org.department, roles: org.roles, externalIds: { entra: 'x-entra-id' }, updatedAt: at });
-            // What the admin set up beforehand (long enough ago that the admin is no recent editor).
-            const setup = (type: CommandType, payload: Record<string, unknown>, id: string) =>
-              createCommandProcessor({ store, now: () => new Date(at) }).apply({ id, type, actorId: 'u-admin', payload, createdAt: at }, { bootstrap: true });
-            if (org.eligibleFor.length > 0) setup('profile.upsert', { profile: { id: 'prof-x-granted', name: 'For X', resourceIds: org.eligibleFor, userIds: [ACTOR] } }, 'setup-1');
-            for (const [i, resourceId] of org.autoFor.entries()) {
-              const resource = store.get('resources', resourceId);
-              if (resource) setup('resource.upsert', { resource: { ...strip(resource), policyIds: ['pol-auto-low'] } }, `setup-r-${i}`);
-            }
-
-            const judged = new Set<string>();
-            for (const [i, step] of steps.entries()) {
-              const command = commandFor(step, org.department);
-              if (!command) continue;
-              const result = processor.apply({ id: `x-${i}`, type: command.type, actorId: ACTOR, payload: command.payload, createdAt: clock.toISOString() }, { authenticatedActorId: ACTOR });
-              if (result.status === 'applied') applied++;
-              // Each approval is judged right after the command that produced it, against the configuration of that moment.
-              for (const grant of store.list('grants', { where: { userId: ACTOR } })) {
-                const approvals = [store.get('requests', grant.requestId) as AccessRequest, ...store.list('requests', { where: { extendsGrantId: grant.id }, status: 'approved' })];
-                for (const request of approvals) {
-                  if (judged.has(request.id)) continue;
-                  judged.add(request.id);
-                  if (!secondPerson(request)) throw new Error(`after ${command.type}: ${request.id} (grant ${grant.id}) was approved by nobody but ${ACTOR}: ${JSON.stringify(request.decisions)}`);
-                }
-              }
-              // Alone, the actor can never get a proposal applied.
-              expect(store.count('proposals', { status: 'applied' })).toBe(0);
-            }
-            // Every run starts from the same organisation.
-            throw new Rollback();
-          });
-        } catch (error) {
-          if (!(error instanceof Rollback)) throw error;
-        }
+        const judged = new Set<string>();
+        applied += runScenario(org, steps, (after) => {
+          // Each approval is judged right after the command that produced it, against the configuration of that moment.
+          for (const request of newApprovals(judged)) {
+            if (!secondPerson(request)) throw new Error(`after ${after}: ${request.id} was approved by nobody but ${ACTOR}: ${JSON.stringify(request.decisions)}`);
+          }
+          // Alone, the actor can never get a proposal applied.
+          expect(store.count('proposals', { status: 'applied' })).toBe(0);
+        });
         return true;
       }),
       { numRuns: 300 },
@@ -236,5 +316,57 @@ describe('separation of duties, as a property', () => {
     // The generator must exercise the command path, not only produce refusals.
     expect(runs).toBe(300);
     expect(applied).toBeGreaterThan(300);
+  });
+
+  it('with an honest reviewer approving what benefits others, and months passing, the actor never gets more than they could request at the start', () => {
+    let approvedProposals = 0;
+    let grants = 0;
+    fc.assert(
+      fc.property(organisation, fc.array(withTimeAndAReviewer, { minLength: 1, maxLength: 16 }), (org, steps) => {
+        const judged = new Set<string>();
+        // What the actor could ask for before acting: per resource, the bounds of its chain then.
+        const start = new Map<string, { autoApprove: boolean; breakGlass: boolean; maxDurationMinutes: number }>();
+        const recordStart = () => {
+          const actor = personOf(ACTOR);
+          const profiles = store.list('profiles');
+          const policies = store.list('policies');
+          for (const resource of store.list('resources')) {
+            const eligibility = checkEligibility(actor, resource, profiles);
+            const policy = resolvePolicy(resource, policies);
+            if (!eligibility.ok || !policy.ok) continue;
+            const cap = Math.min(policy.value.maxDurationMinutes, eligibility.value.maxDurationMinutes ?? Infinity);
+            start.set(resource.id, { autoApprove: policy.value.autoApprove, breakGlass: policy.value.breakGlass, maxDurationMinutes: cap });
+          }
+        };
+        runScenario(
+          org,
+          steps,
+          (after) => {
+            for (const request of newApprovals(judged)) {
+              grants++;
+              const bounds = start.get(request.resourceId);
+              const context = `after ${after}: ${request.id} on ${request.resourceId}`;
+              if (!bounds) throw new Error(`${context}: the actor could not request it at the start`);
+              const approvals = request.decisions.filter((d) => d.decision === 'approve');
+              if (approvals.some((d) => !d.breakGlass && d.approverId === ACTOR)) throw new Error(`${context}: approved by the actor`);
+              if (approvals.some((d) => d.breakGlass) && !bounds.breakGlass) throw new Error(`${context}: break-glass, which its chain did not allow at the start`);
+              // Nobody but the actor decides requests here: access comes only from auto-approval or break-glass.
+              if (approvals.length === 0 && !bounds.autoApprove) throw new Error(`${context}: approved automatically, which it was not at the start`);
+              const grant = store.get('grants', request.extendsGrantId ?? `g-${request.id}`);
+              if (grant && Date.parse(grant.expiresAt) - Date.parse(grant.startsAt) > bounds.maxDurationMinutes * 60_000) {
+                throw new Error(`${context}: lasts longer than its maximum at the start (${bounds.maxDurationMinutes} min)`);
+              }
+            }
+            approvedProposals = Math.max(approvedProposals, store.count('proposals', { status: 'applied' }));
+          },
+          recordStart,
+        );
+        return true;
+      }),
+      { numRuns: 1000 },
+    );
+    // The runs reach both: access the actor legitimately had, and proposals a second person applied.
+    expect(grants).toBeGreaterThan(0);
+    expect(approvedProposals).toBeGreaterThan(0);
   });
 });
