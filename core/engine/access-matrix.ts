@@ -22,7 +22,7 @@ const NOBODY: readonly AccountRole[] = [];
  */
 export type Relation = 'own' | 'approver' | 'assignee' | 'other' | 'any';
 
-export type CommandAccess = { subject: 'request' | 'grant' | 'task' | 'proposal' | 'configuration'; cells: Partial<Record<Relation, readonly AccountRole[]>> };
+export type CommandAccess = { subject: 'request' | 'grant' | 'task' | 'proposal' | 'configuration'; cells: Partial<Record<Relation, readonly AccountRole[]>>; note?: string };
 
 const DECIDERS: readonly AccountRole[] = ['approver', 'admin', 'requester'];
 const CONFIGURERS: readonly AccountRole[] = ['policy_admin', 'admin'];
@@ -32,7 +32,7 @@ export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
   'request.create': { subject: 'request', cells: { any: ASKERS } },
   // Nobody decides their own request (break-glass, a compensated exception, is tested on its own).
   // A resource owner or manager named on a step may hold only the requester role: they decide as approvers.
-  'request.approve': { subject: 'request', cells: { own: NOBODY, approver: DECIDERS, other: NOBODY } },
+  'request.approve': { subject: 'request', cells: { own: NOBODY, approver: DECIDERS, other: NOBODY }, note: 'break-glass aside: the requester may approve their own request in an emergency where the policy allows it, and a second person reviews it' },
   'request.deny': { subject: 'request', cells: { own: NOBODY, approver: DECIDERS, other: NOBODY } },
   'request.cancel': { subject: 'request', cells: { own: ASKERS, other: ['admin'] } },
   'grant.revoke': { subject: 'grant', cells: { own: ['approver', 'admin', 'requester'], other: ['approver', 'admin'] } },
@@ -111,11 +111,11 @@ const cell = (roles: readonly AccountRole[]) => (roles.length === 0 ? 'nobody' :
 /** The matrix as the Markdown tables README shows (a test keeps README equal to this). */
 export function accessMatrixMarkdown(): string {
   const commands = (Object.keys(COMMAND_MATRIX) as CommandType[]).map((type) => {
-    const { subject, cells } = COMMAND_MATRIX[type];
+    const { subject, cells, note } = COMMAND_MATRIX[type];
     const parts = (Object.entries(cells) as [Relation, readonly AccountRole[]][]).map(([relation, roles]) =>
       relation === 'any' ? cell(roles) : `${relationWords(relation, subject)}: ${cell(roles)}`,
     );
-    return `| \`${type}\` | ${parts.join('; ')} |`;
+    return `| \`${type}\` | ${parts.join('; ')}${note ? ` (${note})` : ''} |`;
   });
   const endpoints = (Object.keys(ENDPOINT_ACCESS) as Endpoint[]).map((endpoint) => {
     const access: EndpointAccess = ENDPOINT_ACCESS[endpoint];
