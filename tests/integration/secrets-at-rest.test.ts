@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { syncPath } from '../../core/index.js';
-import { CONNECTOR_CONFIG_MIGRATIONS, importConnectorConfigs, SecretKey } from '../../sync-server/secrets/index.js';
+import { CONNECTOR_CONFIG_MIGRATIONS, importConnectorConfigs, SecretKey, writeNewKeyFile } from '../../sync-server/secrets/index.js';
 import { openStore } from '../../sync-server/store/sqlite-store.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
 import { standinEntraSettings } from './helpers/entra.js';
@@ -166,5 +166,38 @@ describe('connector secrets at rest', () => {
     const view = await http('GET', `${srv.url}/api/v1/connectors`, { token: srv.adminToken });
     expect(view.body.connectors).toMatchObject([{ id: 'entra-secure', ok: true, settings: { clientSecret: '[redacted]', tenantId: graph.tenantId } }]);
     expect(view.text).not.toContain(SECRET);
+  });
+
+  it('the scheduler worker serves the stored connectors with the key, and refuses to start without it', async () => {
+    const dataDir = makeTempDataDir('jit-secrets-worker-');
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    const keyFile = join(dataDir, 'worker.key');
+    const key = writeNewKeyFile(keyFile);
+    const store = openStore({ dataDir, migrations: [CONNECTOR_CONFIG_MIGRATIONS] });
+    try {
+      importConnectorConfigs(store, [{ id: 'entra-worker', ...standinEntraSettings(graph) }], { key, source: 'test' });
+    } finally {
+      store.close();
+    }
+    const worker = (env: Record<string, string>) =>
+      new Promise<{ line: string; code: number | null }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/scheduler/worker-cli.ts', '--data-dir', dataDir], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        const done = (code: number | null) => resolve({ line: out, code });
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('"ready":true')) {
+            child.kill('SIGTERM');
+          }
+        });
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        child.once('exit', done);
+      });
+    const started = await worker({ JIT_SECRET_KEY_FILE: keyFile });
+    expect(started.line).toContain('"connectors":["entra-worker"]');
+    expect(started.line).not.toContain(SECRET);
+    const refused = await worker({});
+    expect(refused.code).toBe(2);
+    expect(refused.line).toMatch(/scheduler worker: .*key/i);
   });
 });
