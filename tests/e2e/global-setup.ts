@@ -28,6 +28,8 @@ async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
       JIT_WEB_ROOT: path.join(root, 'out/renderer'),
       // The desktop app's pages come from its own app:// origin (tests/electron).
       JIT_ALLOWED_ORIGINS: 'app://console',
+      // A first drift re-check soon after a revocation is verified, so the page shows a re-verification.
+      JIT_DRIFT_CHECK_AFTER: '15s,1h,24h',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

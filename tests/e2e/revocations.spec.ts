@@ -87,7 +87,7 @@ async function fullScreenshot(page: Page, testInfo: Parameters<typeof saveScreen
 }
 
 test('a revoked grant ends up verified gone, with the receipt of what was read back', async ({ context }, testInfo) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const request = await submitRequest('bob', 'res-entra-global-reader', { minutes: 120 });
   await command('alice', 'request.approve', { requestId: request.id });
   const grantId = `g-${request.id}`;
@@ -121,11 +121,20 @@ test('a revoked grant ends up verified gone, with the receipt of what was read b
   await expect(verified).toBeVisible({ timeout: 30_000 });
   await expect(verified.getByTestId('verification-badge')).toHaveText('Verified gone');
   expect(await revocations.tileValue('verified')).toBeGreaterThanOrEqual(1);
+  // Ended grants keep being read back: the first drift re-check (15 s after verification here, see
+  // global-setup) shows in the row, with what it found.
+  await expect(revocations.list('verified').locator('th', { hasText: 'Last re-verified' })).toBeVisible();
+  const reverified = revocations.lastReverified(verified);
+  await expect(reverified).toContainText(/Not yet|still gone/);
+  await expect(reverified).toContainText('drift check: still gone', { timeout: 45_000 });
+  await expect(reverified.locator('time')).toHaveAttribute('datetime', /^\d{4}-\d{2}-\d{2}T/);
+  await fullScreenshot(page, testInfo, 'revocations-02a-last-reverified');
 
   await revocations.openReceipts(verified);
   await expect(page).toHaveURL(new RegExp(`#/revocations/${grantId}$`));
   const removal = revocations.receipt('revocation', 'gone');
   await expect(removal).toBeVisible();
+  await expect(revocations.receipt('drift_check', 'gone')).toBeVisible();
   await expect(removal).toContainText('found no access');
   const removalReads = revocations.agreeingReads(removal);
   expect(await removalReads.count()).toBeGreaterThan(0);

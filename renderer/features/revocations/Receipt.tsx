@@ -10,7 +10,7 @@ import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { formatMs } from '../../ui/charts/scale.js';
 import { EmptyState, Icon, StatusPill, Time } from '../../ui/ui.js';
-import { RECEIPT_PURPOSE, RECEIPT_RESULT, readsOf, receiptSentence, receiptsNewestFirst, verificationView, type Tone, type VerificationIcon } from './revocation-model.js';
+import { RECEIPT_RESULT, readsOf, receiptPurposeLabel, receiptSentence, receiptsNewestFirst, verificationView, type Tone, type VerificationIcon } from './revocation-model.js';
 
 function ToneBadge({ tone, icon, label, title, testId }: { tone: Tone; icon: VerificationIcon; label: string; title?: string; testId?: string }) {
   return (
@@ -206,10 +206,10 @@ export function ReceiptCard({ receipt, grant }: { receipt: Verification; grant: 
   const tookMs = Date.parse(receipt.finishedAt) - Date.parse(receipt.startedAt);
   const [copied, setCopied] = useState(false);
   return (
-    <article className="receipt" data-testid="receipt" data-purpose={receipt.purpose} data-result={receipt.result} aria-label={`${RECEIPT_PURPOSE[receipt.purpose]}: ${result.label}`}>
+    <article className="receipt" data-testid="receipt" data-purpose={receipt.purpose} data-result={receipt.result} data-sweep={receipt.sweep ? 'true' : undefined} aria-label={`${receiptPurposeLabel(receipt)}: ${result.label}`}>
       <header className="receipt-head">
         <div>
-          <span className="receipt-purpose">{RECEIPT_PURPOSE[receipt.purpose]}</span>
+          <span className="receipt-purpose">{receiptPurposeLabel(receipt)}</span>
           <ToneBadge tone={result.tone} icon={result.icon} label={result.label} />
         </div>
         <Time iso={receipt.finishedAt} className="muted small" />
@@ -231,6 +231,14 @@ export function ReceiptCard({ receipt, grant }: { receipt: Verification; grant: 
         </dd>
         <dt>Connector</dt>
         <dd>{receipt.connector}</dd>
+        {receipt.actedVia ? (
+          <>
+            <dt>Acted via</dt>
+            <dd>
+              app registration <code>{receipt.actedVia}</code>
+            </dd>
+          </>
+        ) : null}
         <dt>Started</dt>
         <dd>{formatAbsolute(receipt.startedAt)}</dd>
         <dt>Finished</dt>

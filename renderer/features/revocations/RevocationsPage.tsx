@@ -13,7 +13,8 @@ import { bucketStart, formatMs } from '../../ui/charts/scale.js';
 import { TimeSeriesChart } from '../../ui/charts/TimeSeries.js';
 import { Icon, StatusPill, Time, type IconName } from '../../ui/ui.js';
 import { HealthBadge, useConnectors } from '../connectors/ConnectorsPage.js';
-import { ReceiptDrawer, VerificationBadge } from './Receipt.js';
+import { ReceiptDrawer } from './Receipt.js';
+import { GrantCell, LIST_LIMIT, ListCard, ListEmpty, More, TaskListCard, VerifiedList } from './RevocationLists.js';
 import {
   ESCALATION_KINDS,
   FAILED_STATES,
@@ -29,9 +30,6 @@ import {
 } from './revocation-model.js';
 
 const HOUR = 3_600_000;
-/** Longest list shown in full; the rest are counted, not hidden silently. */
-const LIST_LIMIT = 50;
-
 const asJson = <T,>(docs: ReadonlyArray<{ toJSON(): unknown }>): T[] => docs.map((d) => d.toJSON() as T);
 
 type GrantSelector = NonNullable<NonNullable<Parameters<JitDatabase['grants']['find']>[0]>['selector']>;
@@ -262,7 +260,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
             tasks={drift}
             loading={tasksLoading}
             person={person}
-            empty="No drift. Revoked access is checked again later (after an hour and a day); if it is back in the directory with no grant to explain it, an alert appears here."
+            empty="No drift. Revoked access is checked again later (by default after an hour and a day, then by a rolling sweep over every grant ended in the last 30 days); if it is back in the directory with no grant to explain it, an alert appears here."
             testId="list-drift"
           />
         </div>
@@ -301,37 +299,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
             <More shown={Math.min(inProgress.length, LIST_LIMIT)} total={inProgress.length} />
           </ListCard>
 
-          <ListCard id="rv-verified" title="Recently verified gone" count={recentlyVerified.length} tone="success" testId="list-verified">
-            {recentlyVerified.length === 0 ? (
-              <ListEmpty>No revocation verified in this period. Once a removed access is read back and several reads agree it is gone, the grant appears here with its receipt.</ListEmpty>
-            ) : (
-              <table className="rv-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Grant</th>
-                    <th scope="col">Verification</th>
-                    <th scope="col">Removed</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {recentlyVerified.map((g) => (
-                    <tr key={g.id} data-grant-id={g.id}>
-                      <td>
-                        <GrantCell grant={g} person={person(g.userId)} resource={resource(g.resourceId)} />
-                      </td>
-                      <td>
-                        <VerificationBadge grant={g} />
-                        <div className="muted small">
-                          <Time iso={g.verifiedAt} />
-                        </div>
-                      </td>
-                      <td className="small">{g.latenessMs !== null ? `${formatMs(g.latenessMs)} after expiry` : 'early, on request'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </ListCard>
+          <VerifiedList grants={recentlyVerified} person={person} resource={resource} now={now} />
         </div>
       </div>
 
@@ -363,102 +331,6 @@ function Tile({ label, value, detail, tone, icon, onClick, testId }: { label: st
       <span className="rv-tile-value">{value.toLocaleString()}</span>
       <span className="rv-tile-detail">{detail}</span>
     </button>
-  );
-}
-
-function ListCard({ id, title, count, tone, children, testId }: { id: string; title: string; count: number; tone: 'danger' | 'info' | 'success'; children: ReactNode; testId: string }) {
-  return (
-    <section className="card rv-card" id={id} aria-labelledby={`${id}-title`} data-testid={testId}>
-      <header className="rv-card-head">
-        <h2 id={`${id}-title`}>{title}</h2>
-        <span className={clsx('count-chip', count > 0 ? `tone-${tone}` : 'tone-neutral')}>{count.toLocaleString()}</span>
-      </header>
-      {children}
-    </section>
-  );
-}
-
-function ListEmpty({ children }: { children: ReactNode }) {
-  return <p className="rv-empty">{children}</p>;
-}
-
-function More({ shown, total }: { shown: number; total: number }) {
-  if (total <= shown) return null;
-  return (
-    <p className="muted small rv-more">
-      Showing {shown.toLocaleString()} of {total.toLocaleString()}.
-    </p>
-  );
-}
-
-/** Person and resource, the resource linking to the grant's receipts. */
-function GrantCell({ grant, person, resource }: { grant: Pick<Grant, 'id'>; person: string; resource: string }) {
-  return (
-    <div className="rv-grant">
-      <span className="strong">{person}</span>
-      <a href={href('revocations', grant.id)} title="Show what was read back from the directory" data-testid="receipt-link">
-        {resource}
-      </a>
-    </div>
-  );
-}
-
-/** Open tasks of one kind, the first LIST_LIMIT of them in a table. */
-function TaskListCard({ id, title, tasks, loading, person, empty, testId }: { id: string; title: string; tasks: readonly Task[]; loading: boolean; person(id: string): string; empty: string; testId: string }) {
-  return (
-    <ListCard id={id} title={title} count={tasks.length} tone="danger" testId={testId}>
-      {loading ? <ListEmpty>Loading tasks…</ListEmpty> : tasks.length === 0 ? <ListEmpty>{empty}</ListEmpty> : <TaskTable tasks={tasks.slice(0, LIST_LIMIT)} person={person} />}
-      <More shown={Math.min(tasks.length, LIST_LIMIT)} total={tasks.length} />
-    </ListCard>
-  );
-}
-
-function TaskTable({ tasks, person }: { tasks: readonly Task[]; person(id: string): string }) {
-  return (
-    <table className="rv-table">
-      <thead>
-        <tr>
-          <th scope="col">Task</th>
-          <th scope="col">Owner</th>
-          <th scope="col">Opened</th>
-        </tr>
-      </thead>
-      <tbody>
-        {tasks.map((t) => (
-          <tr key={t.id} data-task-id={t.id} data-grant-id={t.grantId ?? undefined}>
-            <td>
-              <div className="rv-task-title">
-                <span className={clsx('pill', t.severity === 'critical' ? 'tone-danger' : t.severity === 'warning' ? 'tone-warning' : 'tone-info')}>{t.severity === 'critical' ? 'Critical' : t.severity === 'warning' ? 'Warning' : 'Info'}</span>
-                <span className="strong">{t.title}</span>
-              </div>
-              {t.detail ? <div className="muted small rv-task-detail">{t.detail}</div> : null}
-              {t.grantId ? (
-                <div className="small">
-                  <a href={href('revocations', t.grantId)} data-testid="receipt-link">
-                    Show the grant's receipts
-                  </a>
-                  {t.requestId ? (
-                    <>
-                      {' · '}
-                      <a href={href('requests', t.requestId)}>Open the request</a>
-                    </>
-                  ) : null}
-                </div>
-              ) : null}
-            </td>
-            <td>{t.assigneeId ? person(t.assigneeId) : <span className="muted">unassigned</span>}</td>
-            <td>
-              <Time iso={t.createdAt} />
-              {t.dueAt ? (
-                <div className="muted small">
-                  due <Time iso={t.dueAt} />
-                </div>
-              ) : null}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Grant, Task, Verification } from '../../../core/index.js';
 import {
+  lastReverified,
   latenessValues,
   readsOf,
+  receiptPurposeLabel,
   receiptSentence,
   receiptsNewestFirst,
+  reverifiedView,
   revocationsOverTime,
   startOfLocalDay,
   summarise,
@@ -204,5 +207,34 @@ describe('receipts', () => {
     expect(receiptSentence(receipt({ result: 'effective', purpose: 'provision', reads, consistentReads: 1, transitiveChecked: false }))).toBe('1 consecutive read of 1 read found the access in place.');
     expect(receiptSentence(receipt({ result: 'still_present', reads, consistentReads: 1 }))).toMatch(/still found the access after it was removed/);
     expect(receiptSentence(receipt({ result: 'inconclusive', reads, consistentReads: 0 }))).toMatch(/did not agree/);
+  });
+});
+
+describe('re-verification', () => {
+  it('takes the latest drift check of each grant, from the fixed re-checks or the rolling sweep', () => {
+    const receipts = [
+      receipt({ grantId: 'g-a', purpose: 'revocation', finishedAt: iso(-MIN) }),
+      receipt({ grantId: 'g-a', purpose: 'drift_check', finishedAt: iso(-25 * HOUR) }),
+      receipt({ grantId: 'g-a', purpose: 'drift_check', finishedAt: iso(-2 * HOUR), sweep: true }),
+      receipt({ grantId: 'g-b', purpose: 'drift_check', result: 'drift', finishedAt: iso(-10 * MIN) }),
+      receipt({ grantId: 'g-c', purpose: 'revocation' }),
+    ];
+    const last = lastReverified(receipts);
+    expect([...last.keys()].sort()).toEqual(['g-a', 'g-b']);
+    expect(last.get('g-a')).toMatchObject({ at: iso(-2 * HOUR), sweep: true, result: 'gone' });
+    expect(last.get('g-b')).toMatchObject({ sweep: false, result: 'drift' });
+  });
+
+  it('says how long ago, by which check, and what it found', () => {
+    const last = lastReverified([receipt({ grantId: 'g-a', purpose: 'drift_check', finishedAt: iso(-2 * HOUR), sweep: true })]);
+    expect(reverifiedView(last.get('g-a'), now)).toEqual({ label: '2 h ago', tone: 'success', detail: 'rolling sweep: still gone' });
+    expect(reverifiedView({ at: iso(-3 * 24 * HOUR), result: 'drift', sweep: false, receiptId: 'v' }, now)).toEqual({ label: '3 days ago', tone: 'danger', detail: 'drift check: drift' });
+    expect(reverifiedView(undefined, now)).toMatchObject({ label: 'Not yet', tone: 'neutral' });
+  });
+
+  it('names a sweep-booked drift check as such', () => {
+    expect(receiptPurposeLabel({ purpose: 'drift_check', sweep: true })).toBe('Drift check (rolling sweep)');
+    expect(receiptPurposeLabel({ purpose: 'drift_check' })).toBe('Drift check');
+    expect(receiptPurposeLabel({ purpose: 'revocation' })).toBe('Access removed');
   });
 });

@@ -162,3 +162,46 @@ export function receiptSentence(receipt: Verification): string {
       return `The ${of} did not agree, so nothing is concluded yet${nested}.`;
   }
 }
+
+/** A receipt's purpose in words; a drift check booked by the rolling sweep says so. */
+export function receiptPurposeLabel(receipt: Pick<Verification, 'purpose' | 'sweep'>): string {
+  return receipt.purpose === 'drift_check' && receipt.sweep ? `${RECEIPT_PURPOSE.drift_check} (rolling sweep)` : RECEIPT_PURPOSE[receipt.purpose];
+}
+
+export type Reverified = { at: string; result: Verification['result']; sweep: boolean; receiptId: string };
+
+/**
+ * The latest drift-check receipt of each grant: when an ended grant was last read back to see that
+ * the access has not returned, by the fixed re-checks or the rolling sweep alike.
+ */
+export function lastReverified(receipts: readonly Verification[]): Map<string, Reverified> {
+  const out = new Map<string, Reverified>();
+  for (const r of receipts) {
+    if (r.purpose !== 'drift_check') continue;
+    const seen = out.get(r.grantId);
+    if (seen && seen.at >= r.finishedAt) continue;
+    out.set(r.grantId, { at: r.finishedAt, result: r.result, sweep: r.sweep === true, receiptId: r.id });
+  }
+  return out;
+}
+
+export type ReverifiedView = { label: string; tone: Tone; detail: string };
+
+/** What the "Last re-verified" cell says: how long ago, by which check, and what it found. */
+export function reverifiedView(last: Reverified | undefined, now: number): ReverifiedView {
+  if (!last) return { label: 'Not yet', tone: 'neutral', detail: 'No drift check has read this grant back since it was verified gone.' };
+  const by = last.sweep ? 'rolling sweep' : 'drift check';
+  const ago = agoText(now - Date.parse(last.at));
+  const result = RECEIPT_RESULT[last.result];
+  if (last.result === 'gone') return { label: ago, tone: 'success', detail: `${by}: still gone` };
+  return { label: ago, tone: result.tone, detail: `${by}: ${result.label.toLowerCase()}` };
+}
+
+function agoText(ms: number): string {
+  if (!Number.isFinite(ms)) return 'unknown';
+  if (ms < MINUTE) return 'just now';
+  if (ms < HOUR) return `${Math.floor(ms / MINUTE)} min ago`;
+  if (ms < DAY) return `${Math.floor(ms / HOUR)} h ago`;
+  const days = Math.floor(ms / DAY);
+  return `${days} ${days === 1 ? 'day' : 'days'} ago`;
+}

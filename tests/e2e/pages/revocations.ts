@@ -42,6 +42,11 @@ export class RevocationsPage {
     return this.list(list).locator(`tr[data-grant-id="${grantId}"]`);
   }
 
+  /** The "Last re-verified" cell of a row of the verified list: the latest drift check's time and finding. */
+  lastReverified(row: Locator): Locator {
+    return row.getByTestId('last-reverified');
+  }
+
   /** Opens the grant's receipts from a list row, as an admin clicks the resource. */
   async openReceipts(row: Locator): Promise<void> {
     await row.getByTestId('receipt-link').first().click();
