@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequest, err, extendGrant, mayUseConsole, ok, PENDING_REQUEST_STATES, resolvePolicy, type AccessRequest, type Grant, type ResolvedPolicy, type Result } from '../../core/index.js';
 import { describeGrantEnd, stillEligible, type UseCase, type UseCaseContext } from './context.js';
+import { recordNewRequest, requestWorld } from './new-request.js';
 
 /** The grant with its extension limits tightened to a policy's, where the policy is stricter than when the grant was made. */
 function withinPolicy(grant: Grant, policy: Pick<ResolvedPolicy, 'maxExtensions' | 'maxDurationMinutes'> | null): Grant {
@@ -50,35 +51,16 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
       ticket: original?.ticket ?? '',
       extendsGrantId: grant.id,
     },
-    {
-      profiles: ctx.store.list('profiles'),
-      policies: ctx.store.list('policies'),
-      history: ctx.store.list('requests', { where: { requesterId: ctx.actor.id }, order: 'desc', limit: 200 }),
-      separation: ctx.separation,
-    },
+    requestWorld(ctx),
     { now: ctx.now },
   );
   if (!created.ok) return created;
   // A policy tightened since the grant was made binds its extensions too.
   const allowedNow = extendGrant(withinPolicy(grant, created.value.policy), payload.minutes, { now: ctx.now });
   if (!allowedNow.ok) return allowedNow;
-  let request = created.value;
-  ctx.audit('request.created', 'request', request.id, {
-    resourceId: resource.id,
-    durationMinutes: request.durationMinutes,
-    extendsGrantId: grant.id,
-    riskScore: request.riskScore,
-    status: request.status,
-  });
-  const subjectIds = [request.id];
-  if (request.status === 'approved') {
-    ctx.audit('request.approved', 'request', request.id, { auto: true, policyIds: request.policy?.policyIds ?? [] });
-    const extended = extendGrantForApproved(request, ctx);
-    if (!extended.ok) return extended;
-    request = extended.value;
-    subjectIds.push(grant.id);
-  }
-  ctx.store.put('requests', request);
+  const recorded = recordNewRequest(created.value, ctx, (approved) => extendGrantForApproved(approved, ctx));
+  if (!recorded.ok) return recorded;
+  const { request, subjectIds } = recorded.value;
   const steps = request.policy?.approvalSteps ?? [];
   const message =
     request.status === 'approved'

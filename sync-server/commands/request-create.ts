@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequest, err, ok } from '../../core/index.js';
 import type { UseCase } from './context.js';
 import { createGrantForApproved, grantIdFor } from './grant-for-request.js';
+import { recordNewRequest, requestWorld } from './new-request.js';
 
 const ID_MAX = 128;
 
@@ -21,33 +22,13 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
       justification: payload.justification,
       ticket: payload.ticket,
     },
-    {
-      profiles: ctx.store.list('profiles'),
-      policies: ctx.store.list('policies'),
-      history: ctx.store.list('requests', { where: { requesterId: ctx.actor.id }, order: 'desc', limit: 200 }),
-      separation: ctx.separation,
-    },
+    requestWorld(ctx),
     { now: ctx.now },
   );
   if (!created.ok) return created;
-  let request = created.value;
-  ctx.audit('request.created', 'request', request.id, {
-    resourceId: resource.id,
-    durationMinutes: request.durationMinutes,
-    ticket: request.ticket,
-    riskScore: request.riskScore,
-    status: request.status,
-  });
-
-  const subjectIds = [request.id];
-  if (request.status === 'approved') {
-    ctx.audit('request.approved', 'request', request.id, { auto: true, policyIds: request.policy?.policyIds ?? [] });
-    const withGrant = createGrantForApproved(request, ctx);
-    if (!withGrant.ok) return withGrant;
-    request = withGrant.value;
-    subjectIds.push(request.grantId as string);
-  }
-  ctx.store.put('requests', request);
+  const recorded = recordNewRequest(created.value, ctx, (approved) => createGrantForApproved(approved, ctx));
+  if (!recorded.ok) return recorded;
+  const { request, subjectIds } = recorded.value;
 
   const steps = request.policy?.approvalSteps ?? [];
   const message =
