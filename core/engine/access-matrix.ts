@@ -76,6 +76,7 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/requests': { roles: ASKERS },
   'GET /api/v1/requests/:id': { roles: 'signed-in', others: CONSOLE_ROLES },
   'GET /api/v1/requests': { roles: 'signed-in', others: CONSOLE_ROLES },
+  'GET /api/v1/grants': { roles: 'signed-in', others: CONSOLE_ROLES },
   'GET /api/v1/catalog': { roles: 'signed-in' },
   'GET /api/v1/audit/verify': { roles: ['auditor', 'admin'] },
   'GET /api/v1/accounts': { roles: ['admin'] },

@@ -12,11 +12,13 @@ import {
   DurationMinutes,
   Id,
   ENDPOINT_ACCESS,
+  GrantStatus,
   mayUseConsole,
   PROTOCOL_VERSION,
   RequestStatus,
   verifyChain,
   type Command,
+  type Grant,
 } from '../../core/index.js';
 import type { LoginThrottle } from '../auth/throttle.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
@@ -96,7 +98,7 @@ const RequestBody = z.strictObject({
 const secured = [{ bearerAuth: [] as string[] }];
 
 /** Whether these roles see other people's subjects on this endpoint (the matrix's `others` cell). */
-function seesOthers(endpoint: 'GET /api/v1/requests/:id' | 'GET /api/v1/requests', roles: readonly AccountRole[]): boolean {
+function seesOthers(endpoint: 'GET /api/v1/requests/:id' | 'GET /api/v1/requests' | 'GET /api/v1/grants', roles: readonly AccountRole[]): boolean {
   return ENDPOINT_ACCESS[endpoint].others.some((r) => roles.includes(r));
 }
 
@@ -142,7 +144,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   });
 
   // Sign-in and accounts (login, list, create, unlock).
-  registerAccountRoutes(root, { store, now, tokenTtlMinutes: deps.tokenTtlMinutes, ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}) });
+  registerAccountRoutes(root, { store, now, tokenTtlMinutes: deps.tokenTtlMinutes, ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}), ...(deps.onSignOut ? { onSignOut: deps.onSignOut } : {}) });
 
   app.post('/api/v1/auth/logout', {
     schema: { tags: ['auth'], summary: 'End this token', security: secured, response: { 204: z.undefined() } },
@@ -251,6 +253,30 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
         limit: request.query.limit,
       });
       return { requests };
+    },
+  });
+
+  app.get('/api/v1/grants', {
+    schema: {
+      tags: ['grants'],
+      summary: "Grants, newest first: your own with mine=1 (always, for requesters), everyone's for console roles",
+      security: secured,
+      querystring: z.object({
+        mine: z.enum(['0', '1', 'true', 'false']).optional(),
+        status: GrantStatus.optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+    },
+    handler: async (request) => {
+      const { account } = principalOf(request);
+      const mine = request.query.mine === '1' || request.query.mine === 'true' || !seesOthers('GET /api/v1/grants', account.roles);
+      const grants: Grant[] = store.list('grants', {
+        ...(mine ? { where: { userId: account.id } } : {}),
+        ...(request.query.status ? { status: request.query.status } : {}),
+        order: 'desc',
+        limit: request.query.limit,
+      });
+      return { grants };
     },
   });
 

@@ -194,6 +194,8 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
   it('every REST endpoint, for every role, own and others’ subjects, is open or closed exactly as the table says', async () => {
     const differences: string[] = [];
     const othersRequest = pendingRequest(OWNER, 'rm-mine');
+    // Someone else's grant exists, so leaving it out of a list is a refusal, not an empty table.
+    activeGrant(OWNER);
     const call = async (endpoint: Endpoint, actor: string | null, subject: 'own' | 'other'): Promise<number> => {
       const token = actor ? tokens.get(actor) : undefined;
       const base = { ...(token ? { token } : {}) };
@@ -220,6 +222,13 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
           // Someone else's requests are simply left out for those who may not see them.
           const res = await http<{ requests: { requesterId: string }[] }>('GET', `${srv.url}/api/v1/requests${subject === 'own' ? '?mine=1' : ''}`, base);
           return res.status === 200 && subject === 'other' && !res.body.requests.some((r) => r.requesterId !== actor) ? 404 : res.status;
+        }
+        case 'GET /api/v1/grants': {
+          // Like requests: someone else's grants are left out for those who may not see them.
+          if (subject === 'own' && actor) activeGrant(actor);
+          const res = await http<{ grants: { userId: string }[] }>('GET', `${srv.url}/api/v1/grants${subject === 'own' ? '?mine=1' : ''}`, base);
+          if (res.status === 200 && subject === 'own' && !res.body.grants.some((g) => g.userId === actor)) return 404;
+          return res.status === 200 && subject === 'other' && !res.body.grants.some((g) => g.userId !== actor) ? 404 : res.status;
         }
         case 'POST /api/v1/accounts':
           return (await http('POST', `${srv.url}/api/v1/accounts`, { ...base, body: { username: next('m-new'), password: PASSWORD, displayName: 'New', roles: ['requester'] } })).status;
