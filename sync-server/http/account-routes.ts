@@ -1,6 +1,6 @@
 /**
  * Sign-in and console accounts: POST /api/v1/auth/login, GET and POST /api/v1/accounts,
- * POST /api/v1/accounts/{id}/unlock.
+ * POST /api/v1/accounts/{id}/unlock. Changing accounts afterwards: ./account-admin-routes.ts.
  *
  * Sign-in answers a wrong password, an unknown username and a disabled account alike (401, one
  * message, the password checked every time); the audit event records which it was.
@@ -9,12 +9,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AccountRole, Id } from '../../core/index.js';
+import { ACCOUNT_MIGRATIONS, changeRoles, FOUR_EYES_ROLES, isEnabled, needsSecondAdmin, pendingRoleChanges } from '../accounts/manage.js';
 import { checkPasswordPolicy, MAX_PASSWORD_LENGTH } from '../auth/password-policy.js';
 import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { LoginThrottle, Reservation } from '../auth/throttle.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { createVerifyGate, GateBusyError, type VerifyGate } from '../auth/verify-gate.js';
 import type { Store } from '../store/types.js';
+import { registerAccountAdminRoutes, RoleChangeView } from './account-admin-routes.js';
 import { requireEndpoint } from './auth.js';
 import { ApiError, notFound } from './errors.js';
 
@@ -26,6 +28,8 @@ export type AccountRouteDeps = {
   loginThrottle?: LoginThrottle;
   /** Where password checks queue; one per server by default. */
   verifyGate?: VerifyGate;
+  /** Ends live streams whose session no longer stands (after a sign-out everywhere, a disable, a role change). */
+  onSignOut?: () => void;
 };
 
 /** Ids the audit log uses for the server itself ("system"), failed sign-ins ("anonymous", "unknown"). */
@@ -71,6 +75,9 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store, now } = deps;
   const gate = deps.verifyGate ?? createVerifyGate();
+  // Role changes waiting for a second admin (server-only, never replicated).
+  store.applyMigrations(ACCOUNT_MIGRATIONS);
+  registerAccountAdminRoutes(root, { store, now, gate, ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}), ...(deps.onSignOut ? { onSignOut: deps.onSignOut } : {}) });
 
   app.post('/api/v1/auth/login', {
     config: { public: true },
@@ -143,11 +150,15 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
   });
 
   app.get('/api/v1/accounts', {
-    schema: { tags: ['accounts'], summary: 'Console accounts (admin)', security: secured },
+    schema: { tags: ['accounts'], summary: 'Console accounts and the role changes waiting for a second admin (admin)', security: secured },
     handler: async (request) => {
       requireEndpoint(request, 'GET /api/v1/accounts', 'listing accounts');
       return {
-        accounts: store.listAccounts().map((a) => ({ id: a.id, username: a.username, roles: a.roles, createdAt: a.createdAt, disabledAt: a.disabledAt })),
+        accounts: store.listAccounts().map((a) => {
+          const user = store.get('users', a.id);
+          return { id: a.id, username: a.username, displayName: user?.displayName ?? a.username, department: user?.department ?? '', email: user?.email ?? '', roles: a.roles, createdAt: a.createdAt, disabledAt: a.disabledAt, disabled: !isEnabled(store, a) };
+        }),
+        pendingRoleChanges: pendingRoleChanges(store),
       };
     },
   });
@@ -157,10 +168,10 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
       tags: ['accounts'],
       summary: 'Create an account and its directory user (admin)',
       description:
-        'The password must be at least 12 characters after trimming, not only whitespace, not be or contain the username, and not be one of the 100,000 most common passwords; a refusal is 400 invalid_input with field "password" and the rule.',
+        'The password must be at least 12 characters after trimming, not only whitespace, not be or contain the username, and not be one of the 100,000 most common passwords; a refusal is 400 invalid_input with field "password" and the rule. The roles admin and policy_admin wait for another enabled admin to confirm (pendingRoleChange) unless the caller is the only enabled admin; the account starts with the other roles.',
       security: secured,
       body: AccountBody,
-      response: { 201: z.object({ user: PublicUser.extend({ username: z.string() }) }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+      response: { 201: z.object({ user: PublicUser.extend({ username: z.string() }), pendingRoleChange: RoleChangeView.nullable() }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
     },
     handler: async (request, reply) => {
       const admin = requireEndpoint(request, 'POST /api/v1/accounts', 'creating accounts');
@@ -177,10 +188,17 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
       if (body.managerId && !store.get('users', body.managerId)) throw new ApiError(404, 'not_found', `managerId: user ${body.managerId} does not exist`, 'managerId');
       const passwordHash = await hashPassword(body.password);
       const at = now().toISOString();
-      store.tx(() => {
+      const roles = body.roles;
+      const pendingRoleChange = store.tx(() => {
         // Again under the write lock: another request may have taken the name while the password was hashed.
         refuseTaken();
-        store.createAccount({ id, username: body.username, passwordHash, roles: body.roles, createdAt: at });
+        // admin and policy_admin widen who approves configuration: they wait for a second admin.
+        const fourEyes = roles.filter((r) => FOUR_EYES_ROLES.includes(r));
+        const held = needsSecondAdmin(store, admin.account.id, id, fourEyes) ? fourEyes : [];
+        // Every account holds a role: one asked to be only an admin starts as a requester until confirmed.
+        const rest = roles.filter((r) => !held.includes(r));
+        const initial = rest.length > 0 ? rest : (['requester'] as typeof roles);
+        store.createAccount({ id, username: body.username, passwordHash, roles: initial, createdAt: at });
         store.put('users', {
           id,
           username: body.username,
@@ -188,12 +206,14 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
           email: body.email,
           department: body.department,
           managerId: body.managerId,
-          roles: body.roles,
+          roles: initial,
           updatedAt: at,
         });
-        store.appendAudit({ type: 'account.created', actorId: admin.account.id, subjectType: 'account', subjectId: id, data: { username: body.username, roles: body.roles }, at });
+        store.appendAudit({ type: 'account.created', actorId: admin.account.id, subjectType: 'account', subjectId: id, data: { username: body.username, roles: initial, ...(held.length ? { requested: roles } : {}) }, at });
+        return held.length ? changeRoles(store, { actorId: admin.account.id, accountId: id, roles, reason: 'requested when the account was created', at, kind: 'create' }).pending : null;
       });
-      return reply.code(201).send({ user: { id, username: body.username, displayName: body.displayName, roles: body.roles } });
+      const created = store.getAccount(id);
+      return reply.code(201).send({ user: { id, username: body.username, displayName: body.displayName, roles: created?.roles ?? [] }, pendingRoleChange });
     },
   });
 

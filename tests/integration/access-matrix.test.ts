@@ -28,6 +28,7 @@ import {
   type Relation,
   type SyncOperation,
 } from '../../core/index.js';
+import { changeRoles } from '../../sync-server/accounts/manage.js';
 import { http, login, startTestServer, type TestServer } from './helpers/server.js';
 
 const PASSWORD = 'matrix-cell-password-9';
@@ -108,6 +109,15 @@ function proposal(proposedBy: string): string {
     updatedAt: at.toISOString(),
     revision: 1,
   });
+  return id;
+}
+
+/** An account nobody signs in to, for the cells that change or end one. */
+function throwaway(disabled = false): string {
+  const id = next('u-m-throwaway');
+  const at = new Date().toISOString();
+  srv.store.createAccount({ id, username: id, passwordHash: 'unused', roles: ['requester'], createdAt: at, disabledAt: disabled ? at : null });
+  srv.store.put('users', { id, username: id, displayName: id, roles: ['requester'], disabled, updatedAt: at });
   return id;
 }
 
@@ -234,6 +244,35 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
           return (await http('POST', `${srv.url}/api/v1/accounts`, { ...base, body: { username: next('m-new'), password: PASSWORD, displayName: 'New', roles: ['requester'] } })).status;
         case 'POST /api/v1/accounts/:id/unlock':
           return (await http('POST', `${srv.url}/api/v1/accounts/${OWNER}/unlock`, base)).status;
+        case 'POST /api/v1/accounts/:id/roles':
+          return (await http('POST', `${srv.url}/api/v1/accounts/${throwaway()}/roles`, { ...base, body: { roles: ['requester', 'auditor'] } })).status;
+        case 'POST /api/v1/accounts/:id/password':
+          return (await http('POST', `${srv.url}/api/v1/accounts/${throwaway()}/password`, { ...base, body: { password: 'reset-by-matrix-cell-3' } })).status;
+        case 'POST /api/v1/accounts/:id/disable':
+        case 'POST /api/v1/accounts/:id/sign-out-everywhere':
+          return (await http('POST', `${srv.url}/api/v1/accounts/${throwaway()}/${endpoint.split('/').at(-1) as string}`, base)).status;
+        case 'POST /api/v1/accounts/:id/enable':
+          return (await http('POST', `${srv.url}/api/v1/accounts/${throwaway(true)}/enable`, base)).status;
+        case 'POST /api/v1/accounts/role-changes/:id/confirm':
+        case 'POST /api/v1/accounts/role-changes/:id/cancel': {
+          // Proposed by the server's own admin, so the matrix's admin is the second person.
+          const pending = srv.store.tx(() => changeRoles(srv.store, { actorId: 'u-admin', accountId: throwaway(), roles: ['admin'], reason: 'matrix', at: new Date().toISOString() }).pending);
+          return (await http('POST', `${srv.url}/api/v1/accounts/role-changes/${pending?.id ?? 'none'}/${endpoint.split('/').at(-1) as string}`, base)).status;
+        }
+        case 'POST /api/v1/auth/password': {
+          // There and back, in the actor's own session (which stays).
+          const username = srv.store.getAccount(actor ?? '')?.username ?? '';
+          const there = await http('POST', `${srv.url}/api/v1/auth/password`, { ...base, body: { currentPassword: PASSWORD, newPassword: 'matrix-cell-changed-6' } });
+          if (there.status === 200) await http('POST', `${srv.url}/api/v1/auth/password`, { ...base, body: { currentPassword: 'matrix-cell-changed-6', newPassword: PASSWORD } });
+          return username ? there.status : 0;
+        }
+        case 'POST /api/v1/auth/sign-out-everywhere': {
+          const username = srv.store.getAccount(actor ?? '')?.username ?? '';
+          const status = (await http('POST', `${srv.url}/api/v1/auth/sign-out-everywhere`, base)).status;
+          // Every session of the actor ended: sign in again for the cells that follow.
+          if (actor) tokens.set(actor, await login(srv.url, username, PASSWORD));
+          return status;
+        }
         default: {
           const [method, path] = endpoint.split(' ') as [string, string];
           return (await http(method, `${srv.url}${path}`, base)).status;
