@@ -268,7 +268,12 @@ async function logout(): Promise<void> {
       ended = true;
     } catch (error) {
       // Already expired or ended elsewhere: nothing to end on the server.
-      if (!(error instanceof CliError) || error.exitCode !== EXIT.unauthenticated) throw error;
+      if (!(error instanceof CliError) || error.exitCode !== EXIT.unauthenticated) {
+        // The file goes all the same; the token stays valid on the server until it expires.
+        removeCredentials();
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CliError(EXIT.other, `${credentialsPath()} removed, but the server was not told (${message}); the token stays valid until ${credentials.expiresAt}`, 'logout_incomplete');
+      }
     }
   }
   const removed = removeCredentials();
@@ -421,6 +426,8 @@ export function buildProgram(): Command {
     .version(version())
     .exitOverride()
     .showSuggestionAfterError()
+    // Usage errors in one line too, like every other error: "jit: unknown option '--fro' (Did you mean --for?)".
+    .configureOutput({ outputError: (text, write) => write(`jit: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .addHelpText('after', EXIT_HELP);
   const json = () => new Option('--json', 'print one JSON document for scripts');
   const waitOptions = (command: Command) =>

@@ -98,7 +98,10 @@ describe('jit against a real server, as bob', { timeout: 60_000 }, () => {
 
     const unknown = await jit(['request', 'res-x', '--fro', '2h']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown option '--fro'/);
+    expect(unknown.stderr).toMatch(/^jit: unknown option '--fro' \(Did you mean --for\?\)\n$/);
+    const noBy = await jit(['extend', 'g-1', '--why', 'x', '--json']);
+    expect(noBy.code).toBe(2);
+    expect(json(noBy)).toMatchObject({ error: { code: 'invalid_input', message: "required option '--by <duration>' not specified" }, exitCode: 2 });
     const badServer = await jit(['login', '--server', 'not a url', '--user', 'bob'], { JIT_PASSWORD: DEMO_PASSWORD });
     expect(badServer.code).toBe(2);
     expect(badServer.stderr).toMatch(/^jit: --server: /);
@@ -279,6 +282,13 @@ describe('jit against a real server, as bob', { timeout: 60_000 }, () => {
     expect(existsSync(tokenFile())).toBe(false);
     expect((await http('GET', `${srv.url}/api/v1/me`, { token: stored.token })).status).toBe(401);
     expect((await jit(['status'])).code).toBe(3);
+
+    // A server that cannot be told still loses the file, and says the token lives on until it expires.
+    writeFileSync(tokenFile(), JSON.stringify({ ...stored, server: 'http://127.0.0.1:1' }), { mode: 0o600 });
+    const unreachable = await jit(['logout']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/removed, but the server was not told .*the token stays valid until/);
+    expect(existsSync(tokenFile())).toBe(false);
   });
 
   it('--help documents the commands and the exit codes', async () => {
