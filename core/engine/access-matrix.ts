@@ -55,7 +55,10 @@ export const COMMAND_ROLES = Object.fromEntries(
   (Object.keys(COMMAND_MATRIX) as CommandType[]).map((type) => [type, union(Object.values(COMMAND_MATRIX[type].cells))]),
 ) as unknown as Record<CommandType, readonly AccountRole[]>;
 
-/** Console roles: the ones that replicate. Requesters use the requester API. */
+/**
+ * Roles that see other people's requests and grants through REST (the `others` cells below).
+ * Every role replicates; what each one's replica holds is SYNC_READ.
+ */
 export const CONSOLE_ROLES: readonly AccountRole[] = ['approver', 'policy_admin', 'reviewer', 'auditor', 'admin'];
 
 export type EndpointAccess = {
@@ -99,12 +102,69 @@ export type Endpoint = keyof typeof ENDPOINT_ACCESS;
 export type SyncOperation = 'pull' | 'push' | 'stream';
 
 /**
- * Replication per collection and operation. Every console role reads every collection for now;
- * only commands accept pushes. Narrowing reads by role is the next step (per-role replicas).
+ * What a replica may hold of one collection, per role:
+ * - all: every document; none: nothing (pull and stream answer 403);
+ * - own: the reader's own: requests they asked for, grants they hold, commands and results they
+ *   sent, tasks assigned to them, verifications of their grants, audit events whose subject is
+ *   one of their requests or grants;
+ * - eligible: resources they are eligible for or have asked for or hold; policies of those resources;
+ * - related: users: themselves and the people named on their requests (approvers), directory view;
+ * - directory: users: everyone, directory view (id, username, display name, department, manager,
+ *   roles, disabled; no e-mail address, no directory object ids);
+ * - access: audit events about requests, grants and tasks;
+ * - configuration: audit events about policies, profiles, resources, proposals and connectors.
+ * Someone with several roles sees the union. Enforced per document by the server's pull and
+ * stream (sync-server/http/sync-view.ts).
  */
+export type ReadRule = 'all' | 'none' | 'own' | 'eligible' | 'related' | 'directory' | 'access' | 'configuration';
+
+/** Bumped whenever SYNC_READ changes, so every replica is rebuilt under the new rules. */
+export const SYNC_READ_VERSION = 1;
+
+type ReadRow = Record<AccountRole, ReadRule>;
+const row = (requester: ReadRule, approver: ReadRule, policyAdmin: ReadRule, reviewer: ReadRule, auditor: ReadRule = 'all', admin: ReadRule = 'all'): ReadRow => ({
+  requester,
+  approver,
+  policy_admin: policyAdmin,
+  reviewer,
+  auditor,
+  admin,
+});
+
+//                                      requester    approver      policy_admin     reviewer
+export const SYNC_READ: Record<CollectionName, ReadRow> = {
+  users: row('related', 'directory', 'all', 'directory'),
+  groups: row('none', 'none', 'all', 'none'),
+  resources: row('eligible', 'all', 'all', 'all'),
+  policies: row('eligible', 'all', 'all', 'none'),
+  profiles: row('none', 'none', 'all', 'none'),
+  proposals: row('none', 'none', 'all', 'none'),
+  requests: row('own', 'all', 'all', 'all'),
+  grants: row('own', 'all', 'all', 'all'),
+  tasks: row('own', 'all', 'own', 'none'),
+  verifications: row('own', 'all', 'none', 'none'),
+  audit: row('own', 'access', 'configuration', 'all'),
+  commands: row('own', 'own', 'own', 'own'),
+  commandResults: row('own', 'own', 'own', 'own'),
+};
+
+/** The rules that apply to someone with these roles for this collection (one per role; 'none' left out). */
+export function readRules(roles: readonly AccountRole[], collection: CollectionName): ReadRule[] {
+  return [...new Set(roles.map((role) => SYNC_READ[collection][role]))].filter((rule) => rule !== 'none');
+}
+
+/** The collections someone with these roles replicates, in COLLECTIONS order. */
+export function replicatedCollections(roles: readonly AccountRole[], collections: readonly CollectionName[]): CollectionName[] {
+  return collections.filter((collection) => readRules(roles, collection).length > 0 || (collection === 'commands' && roles.some((r) => syncAccess('commands', 'push').includes(r))));
+}
+
+/** Who sends commands at all: the union of the command matrix. Auditors and reviewers send none. */
+const COMMAND_SENDERS = union(Object.values(COMMAND_ROLES));
+
+/** Replication per collection and operation: pull and stream follow SYNC_READ; only commands accept pushes. */
 export function syncAccess(collection: CollectionName, operation: SyncOperation): readonly AccountRole[] {
-  if (operation === 'push') return collection === 'commands' ? CONSOLE_ROLES : NOBODY;
-  return CONSOLE_ROLES;
+  if (operation === 'push') return collection === 'commands' ? COMMAND_SENDERS : NOBODY;
+  return ALL_ROLES.filter((role) => SYNC_READ[collection][role] !== 'none');
 }
 
 export function allowedRoles(access: EndpointAccess): readonly AccountRole[] {
@@ -140,7 +200,10 @@ export function accessMatrixMarkdown(): string {
     '| endpoint | who may call it |',
     '|---|---|',
     ...endpoints,
-    `| \`/sync/v1/{collection}/pull\`, \`/stream\`, \`/sync/v1/stream\` | ${cell(CONSOLE_ROLES)}, every collection |`,
-    `| \`/sync/v1/commands/push\` | ${cell(CONSOLE_ROLES)}; every other collection: nobody |`,
+    '',
+    '| collection | pull and stream: what each role replicates |',
+    '|---|---|',
+    ...(Object.keys(SYNC_READ) as CollectionName[]).map((collection) => `| \`${collection}\` | ${ALL_ROLES.map((role) => `${role}: ${SYNC_READ[collection][role]}`).join('; ')} |`),
+    `| \`/sync/v1/commands/push\` | ${cell(syncAccess('commands', 'push'))}; every other collection: nobody |`,
   ].join('\n');
 }

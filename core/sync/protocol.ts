@@ -58,7 +58,11 @@ export const PullQuery = z.object({
   batchSize: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
-export type PullResponse<T = unknown> = { documents: WireDoc<T>[]; checkpoint: Checkpoint };
+/**
+ * `view` names what the reader may see (their roles and relations; sync-server/http/sync-view.ts).
+ * A replica whose data was pulled under another view drops it and pulls again from the start.
+ */
+export type PullResponse<T = unknown> = { documents: WireDoc<T>[]; checkpoint: Checkpoint; view?: string };
 
 export const PushRow = z.object({
   assumedMasterState: z.unknown().nullable().optional(),
@@ -68,7 +72,11 @@ export const PushRequest = z.array(PushRow).max(1000);
 /** Push answers with the conflicting documents in their server state, as RxDB expects. */
 export type PushResponse<T = unknown> = WireDoc<T>[];
 
-/** Stream messages (Server-Sent Events `data:` JSON). */
+/**
+ * Stream messages (Server-Sent Events `data:` JSON): only the documents the reader may see. When
+ * what they may see changes (a role change, a new eligibility) the server ends the stream; the
+ * client reconnects, pulls, and finds the new view.
+ */
 export type StreamMessage<T = unknown> = { documents: WireDoc<T>[]; checkpoint: Checkpoint } | 'RESYNC';
 
 /**

@@ -22,6 +22,11 @@
  *   no multiplexed stream (it answers 404).
  * - 426 answers a protocol version the server does not speak: the client stops and says
  *   "upgrade". 401 means the token is missing or expired.
+ * - Per-role replicas: the server sends each person only what their roles let them see, and every
+ *   pull answers their `view`. It is kept in the stored checkpoint; a pull whose answer names
+ *   another view (roles changed, an eligibility appeared or went) empties that collection and
+ *   pulls it again from the start, so nothing no longer visible stays. A collection the roles no
+ *   longer replicate (403) is emptied and left alone. Either sets `viewChanged` in the status.
  */
 import { createParser } from 'eventsource-parser';
 import { BehaviorSubject, Subject, combineLatest, distinctUntilChanged, map, of, switchMap, type Observable, type Subscription } from 'rxjs';
@@ -39,7 +44,12 @@ export type ReplicationStatus = {
   lastError?: string;
   /** The server does not speak this client's protocol version; replication has stopped. */
   upgradeRequired?: boolean;
+  /** What this account may see changed on the server (e.g. its roles); the replica was rebuilt for it. */
+  viewChanged?: boolean;
 };
+
+/** The stored checkpoint: the server's, plus the view the documents were pulled under. */
+type ReplicaCheckpoint = Checkpoint & { view?: string };
 
 export type ReplicationOptions = {
   serverUrl: string;
@@ -122,7 +132,7 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     const next = { ...connection$.value, ...patch };
     for (const key of Object.keys(next) as (keyof typeof next)[]) if (next[key] === undefined) delete next[key];
     const prev = connection$.value;
-    if (prev.online !== next.online || prev.lastError !== next.lastError || prev.upgradeRequired !== next.upgradeRequired) connection$.next(next);
+    if (prev.online !== next.online || prev.lastError !== next.lastError || prev.upgradeRequired !== next.upgradeRequired || prev.viewChanged !== next.viewChanged) connection$.next(next);
   };
 
   const stopAll = async () => {
@@ -133,7 +143,7 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
   };
 
   /** One HTTP exchange; updates the connection status and throws so RxDB retries. */
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, quiet?: (status: number) => boolean): Promise<T> {
     let response: Response;
     try {
       response = await fetchImpl(baseUrl + path, {
@@ -152,7 +162,8 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       return parsed;
     }
     const message = await errorMessage(response);
-    onHttpFailure(response.status, message);
+    if (quiet?.(response.status)) setConnection({ online: true, lastError: undefined });
+    else onHttpFailure(response.status, message);
     throw new SyncHttpError(`${method} ${path}: ${response.status} ${message}`, response.status);
   }
 
@@ -297,13 +308,33 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
         ? undefined
         : {
             batchSize,
-            handler: async (checkpoint, size) => {
-              const query = new URLSearchParams({ seq: String(checkpoint?.seq ?? 0), id: checkpoint?.id ?? '', batchSize: String(size) });
-              const answer = await call<PullResponse<Record<string, unknown>>>('GET', `${syncPath(name, 'pull')}?${query}`);
-              if (!Array.isArray(answer.documents) || typeof answer.checkpoint?.seq !== 'number') {
-                throw new SyncHttpError(`pull ${name}: the server's answer is not {documents, checkpoint}`, 200);
+            handler: async (stored: ReplicaCheckpoint | undefined, size) => {
+              const pull = async (from: Checkpoint | undefined) => {
+                const query = new URLSearchParams({ seq: String(from?.seq ?? 0), id: from?.id ?? '', batchSize: String(size) });
+                const answer = await call<PullResponse<Record<string, unknown>>>('GET', `${syncPath(name, 'pull')}?${query}`, undefined, (status) => status === 403);
+                if (!Array.isArray(answer.documents) || typeof answer.checkpoint?.seq !== 'number') {
+                  throw new SyncHttpError(`pull ${name}: the server's answer is not {documents, checkpoint}`, 200);
+                }
+                return answer;
+              };
+              let answer: PullResponse<Record<string, unknown>>;
+              try {
+                answer = await pull(stored);
+              } catch (error) {
+                if (!(error instanceof SyncHttpError) || error.status !== 403) throw error;
+                // These roles no longer replicate this collection: nothing of it may stay here.
+                await emptyCollection(collection);
+                setConnection({ viewChanged: true });
+                return { documents: [], checkpoint: stored ?? { seq: 0, id: '' } };
               }
-              return { documents: answer.documents as WithDeleted<Record<string, unknown>>[], checkpoint: answer.checkpoint };
+              if (stored && answer.view !== undefined && stored.view !== answer.view) {
+                // Pulled under another view: drop what is here and pull what this one shows from the start.
+                await emptyCollection(collection);
+                setConnection({ viewChanged: true });
+                answer = await pull(undefined);
+              }
+              const checkpoint: ReplicaCheckpoint = answer.view === undefined ? answer.checkpoint : { ...answer.checkpoint, view: answer.view };
+              return { documents: answer.documents as WithDeleted<Record<string, unknown>>[], checkpoint };
             },
             // Keep only fields this version knows, so a newer server adding a field does not break older clients.
             modifier: (doc: Record<string, unknown>) => pickFields(doc, fields) as WithDeleted<Record<string, unknown>>,
@@ -333,7 +364,7 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
 
   const status$ = combineLatest([connection$, pendingCommands$(db)]).pipe(
     map(([connection, pendingCommands]): ReplicationStatus => ({ ...connection, pendingCommands })),
-    distinctUntilChanged((a, b) => a.online === b.online && a.pendingCommands === b.pendingCommands && a.lastError === b.lastError && a.upgradeRequired === b.upgradeRequired),
+    distinctUntilChanged((a, b) => a.online === b.online && a.pendingCommands === b.pendingCommands && a.lastError === b.lastError && a.upgradeRequired === b.upgradeRequired && a.viewChanged === b.viewChanged),
   );
 
   return {
@@ -352,6 +383,15 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       connection$.complete();
     },
   };
+}
+
+/**
+ * Removes every local document of a pull-only collection. Its replication has no push, so RxDB
+ * keeps no assumed server state for it: a document pulled again later simply replaces the removal.
+ */
+async function emptyCollection(collection: AnyCollection): Promise<void> {
+  const docs = await collection.find().exec();
+  if (docs.length > 0) await collection.bulkRemove(docs.map((doc) => doc.primary));
 }
 
 /** Local commands without a matching command result. */

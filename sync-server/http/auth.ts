@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { allowedRoles, ENDPOINT_ACCESS, mayUseConsole, syncAccess, type AccountRole, type CollectionName, type DirectoryUser, type Endpoint, type SyncOperation } from '../../core/index.js';
+import { allowedRoles, ENDPOINT_ACCESS, syncAccess, type AccountRole, type CollectionName, type DirectoryUser, type Endpoint, type SyncOperation } from '../../core/index.js';
 import { hashToken } from '../auth/tokens.js';
 import type { AccountRecord, SessionRecord, Store } from '../store/types.js';
 import { ApiError, forbidden, unauthenticated } from './errors.js';
@@ -59,8 +59,7 @@ export function installAuth(app: FastifyInstance, deps: { store: Store; now: () 
 
 /**
  * A live stream is authorised once, when it opens, and then lasts for hours. This ends the ones
- * whose session no longer stands (signed out, expired, account disabled or gone, console role
- * lost), checking every `checkMs` and at once when asked (after a sign-out).
+ * whose session no longer stands (signed out, expired, account disabled or gone), checking every `checkMs` and at once when asked (after a sign-out).
  */
 export type StreamGuard = { sweep(): void; stop(): void };
 
@@ -80,7 +79,8 @@ export function guardStreams(
         const tokenHash = sessionOf.get(stream);
         const principal = tokenHash === undefined ? null : principalForSession(deps.store, tokenHash, now);
         // Deny by default: a stream with no known session ends too.
-        if (!principal || principal instanceof ApiError || !mayUseConsole(principal.account.roles)) stream.end();
+        // A role change is the stream's own business: it ends when the reader's view changes.
+        if (!principal || principal instanceof ApiError) stream.end();
       }
     } catch (error) {
       // A timer callback must not throw (it would end the process); the next sweep tries again.
@@ -105,22 +105,14 @@ export function requireRole(request: FastifyRequest, roles: readonly AccountRole
   return principal;
 }
 
-export function requireConsole(request: FastifyRequest): Principal {
-  const principal = principalOf(request);
-  if (!mayUseConsole(principal.account.roles)) {
-    throw forbidden('replication is for console roles (approver, policy_admin, reviewer, auditor, admin); requesters use /api/v1/requests');
-  }
-  return principal;
-}
-
 /** The caller may use this endpoint, as the authorisation matrix (core/engine/access-matrix.ts) says. */
 export function requireEndpoint(request: FastifyRequest, endpoint: Endpoint, what: string): Principal {
   return requireRole(request, allowedRoles(ENDPOINT_ACCESS[endpoint]), what);
 }
 
-/** The caller may replicate this collection this way, as the authorisation matrix says. */
+/** The caller may replicate this collection this way, as the authorisation matrix says (what they then see: sync-view.ts). */
 export function requireSync(request: FastifyRequest, collection: CollectionName, operation: SyncOperation): Principal {
-  const principal = requireConsole(request);
+  const principal = principalOf(request);
   if (!principal.account.roles.some((r) => syncAccess(collection, operation).includes(r))) {
     if (operation === 'push') throw forbidden(`${collection} is authoritative on the server and replicates pull-only; send a command instead`);
     throw forbidden(`${operation} of ${collection} is not open to the roles ${principal.account.roles.join(', ')}`);

@@ -7,7 +7,10 @@
  *        One connection for all of a client's collections (browsers allow six per host).
  *   GET  /sync/v1/:collection/stream                    -> the same for one collection, without the
  *        `collection` tag (kept for older clients)
- * Console roles only; bearer token in the Authorization header (never in the query string).
+ * Every role replicates what the matrix's SYNC_READ lets it see, filtered per document (sync-view.ts);
+ * pulls answer the reader's `view`. The multiplexed stream carries the named collections the reader
+ * may stream (403 when none) and ends when their view changes.
+ * Bearer token in the Authorization header (never in the query string).
  * Any other protocol version answers 426 with an IncompatibleAnswer.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -30,9 +33,11 @@ import {
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
 import type { RejectionBudget } from '../commands/rejection-budget.js';
 import type { Store } from '../store/types.js';
-import { requireConsole, requireSync } from './auth.js';
+import { filteredPull } from '../store/filtered-pull.js';
+import { principalOf, requireSync, type Principal } from './auth.js';
 import { ApiError, notFound } from './errors.js';
 import type { Metrics } from './metrics.js';
+import { syncViewOf, type SyncView } from './sync-view.js';
 
 export const HEARTBEAT_MS = 15_000;
 
@@ -89,13 +94,18 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       querystring: PullQuery,
     },
     handler: async (request, reply) => {
-      requireConsole(request);
       const collection = collectionOf(request.params.collection);
-      requireSync(request, collection, 'pull');
+      const principal = requireSync(request, collection, 'pull');
       metrics.replicationPulls.inc({ collection });
       const { seq, id, batchSize } = request.query;
-      // Already JSON text: a first sync pulls whole collections, and a parse-and-serialise round trip per document was most of the server's cost.
-      return reply.type('application/json; charset=utf-8').send(store.pullJson(collection, { seq, id }, batchSize));
+      const view = syncViewOf(store, principal.account);
+      if (view.whole(collection)) {
+        // Already JSON text: a first sync pulls whole collections, and a parse-and-serialise round trip per document was most of the server's cost.
+        const json = store.pullJson(collection, { seq, id }, batchSize);
+        return reply.type('application/json; charset=utf-8').send(`${json.slice(0, -1)},"view":${JSON.stringify(view.key)}}`);
+      }
+      const answer = filteredPull(store, collection, { seq, id }, batchSize, (doc) => view.show(collection, doc));
+      return { ...answer, view: view.key };
     },
   });
 
@@ -108,7 +118,6 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       body: PushRequest,
     },
     handler: async (request) => {
-      requireConsole(request);
       const collection = collectionOf(request.params.collection);
       const principal = requireSync(request, collection, 'push');
       const conflicts: WireDoc<Command>[] = [];
@@ -160,10 +169,9 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
     },
     handler: async (request, reply) => {
       refuseQueryToken(request.query as Record<string, unknown>);
-      requireConsole(request);
       const collection = collectionOf(request.params.collection);
-      requireSync(request, collection, 'stream');
-      openStream(reply, [collection], false);
+      const principal = requireSync(request, collection, 'stream');
+      openStream(reply, principal, [collection], false);
     },
   });
 
@@ -177,10 +185,12 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
     },
     handler: async (request, reply) => {
       refuseQueryToken(request.query as Record<string, unknown>);
-      requireConsole(request);
-      const collections = collectionsOf(request.query.collections ?? '');
-      for (const collection of collections) requireSync(request, collection, 'stream');
-      openStream(reply, collections, true);
+      const requested = collectionsOf(request.query.collections ?? '');
+      // A replica opened under other roles may still name a collection it no longer gets: it is left out, not refused.
+      const open = syncViewOf(store, principalOf(request).account);
+      const collections = requested.filter((collection) => open.allows(collection));
+      const principal = requireSync(request, collections[0] ?? (requested[0] as CollectionName), 'stream');
+      openStream(reply, principal, collections, true);
     },
   });
 
@@ -207,7 +217,16 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
    * messages carry the collection name (the multiplexed stream); untagged ones are the
    * one-collection stream's.
    */
-  function openStream(reply: FastifyReply, collections: readonly CollectionName[], tagged: boolean): void {
+  function openStream(reply: FastifyReply, principal: Principal, collections: readonly CollectionName[], tagged: boolean): void {
+    const readerId = principal.account.id;
+    const opened = syncViewOf(store, principal.account).key;
+    /** The reader's view now, or null when it is no longer the one this stream was opened under. */
+    const currentView = (): SyncView | null => {
+      const account = store.getAccount(readerId);
+      if (!account || account.disabledAt) return null;
+      const view = syncViewOf(store, account);
+      return view.key === opened ? view : null;
+    };
     const headers = { ...reply.getHeaders() } as Record<string, string | string[] | number>;
     reply.hijack();
     const raw = reply.raw;
@@ -225,15 +244,26 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
 
     const wanted = new Set<CollectionName>(collections);
     const unsubscribe = store.onCommit((changes) => {
+      if (!changes.some((change) => wanted.has(change.collection))) return;
+      // What the reader may see is decided after this commit: a role or relation change ends the stream.
+      const view = currentView();
+      if (!view) return void raw.end();
       for (const change of changes) {
         if (!wanted.has(change.collection)) continue;
+        const documents = view.whole(change.collection) ? change.docs : change.docs.map((doc) => view.show(change.collection, doc)).filter((doc) => doc !== null);
+        // Hidden documents are not announced; the next pull's checkpoint moves past them.
+        if (documents.length === 0) continue;
         const message: MultiplexedStreamMessage | StreamMessage = tagged
-          ? { collection: change.collection, documents: change.docs, checkpoint: change.checkpoint }
-          : { documents: change.docs, checkpoint: change.checkpoint };
+          ? { collection: change.collection, documents, checkpoint: change.checkpoint }
+          : { documents, checkpoint: change.checkpoint };
         raw.write(`data: ${JSON.stringify(message)}\n\n`);
       }
     });
-    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), deps.heartbeatMs ?? HEARTBEAT_MS);
+    const heartbeat = setInterval(() => {
+      // A role change writes no replicated document: the heartbeat notices it.
+      if (!currentView()) return void raw.end();
+      raw.write(': heartbeat\n\n');
+    }, deps.heartbeatMs ?? HEARTBEAT_MS);
     heartbeat.unref();
     let closed = false;
     const cleanup = () => {

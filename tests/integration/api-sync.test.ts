@@ -78,21 +78,47 @@ describe('pull', () => {
   });
 
   it('audit replicates in chain order', async () => {
-    const res = await http('GET', url(`${syncPath('audit', 'pull')}?batchSize=5`), { token: alice });
+    // An auditor reads the whole chain (an approver only the events about requests, grants and tasks).
+    const res = await http('GET', url(`${syncPath('audit', 'pull')}?batchSize=5`), { token: await srv.login('heidi') });
     expect(res.body.documents.map((d: { seq: number }) => d.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(res.body.checkpoint).toEqual({ seq: 5, id: 'ae-5' });
   });
 
-  it('bad query values are 400 naming the field; unknown collections 404; requesters 403', async () => {
+  it('bad query values are 400 naming the field; unknown collections 404; a collection a role does not replicate 403', async () => {
     const bad = await http('GET', url(`${syncPath('requests', 'pull')}?batchSize=0`), { token: alice });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('batchSize');
     const unknown = await http('GET', url('/sync/v1/secrets/pull'), { token: alice });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
-    const requester = await http('GET', url(syncPath('requests', 'pull')), { token: bob });
+    const requester = await http('GET', url(syncPath('profiles', 'pull')), { token: bob });
     expect(requester.status).toBe(403);
     expect(requester.body.error.code).toBe('forbidden');
+  });
+
+  it('a filtered pull reads on past what the reader may not see, and answers the same checkpoint when nothing is new', async () => {
+    const last = srv.store.pull('requests', { seq: 0, id: '' }, 5000).checkpoint;
+    const own = srv.store.list('requests', { where: { requesterId: 'u-bob' } }).map((r) => r.id);
+    const ids: string[] = [];
+    let cp: Checkpoint = { seq: 0, id: '' };
+    for (;;) {
+      const res = await http('GET', url(`${syncPath('requests', 'pull')}?seq=${cp.seq}&id=${encodeURIComponent(cp.id)}&batchSize=1`), { token: bob });
+      expect(typeof res.body.view).toBe('string');
+      if (res.body.documents.length === 0) {
+        // Past bob's last request: the checkpoint moves past everyone else's to the collection's last.
+        expect(res.body.checkpoint).toEqual(last);
+        const idle = await http('GET', url(`${syncPath('requests', 'pull')}?seq=${last.seq}&id=${encodeURIComponent(last.id)}&batchSize=1`), { token: bob });
+        expect(idle.body).toMatchObject({ documents: [], checkpoint: last });
+        break;
+      }
+      expect(res.body.documents).toHaveLength(1);
+      ids.push(...res.body.documents.map((d: { id: string }) => d.id));
+      cp = res.body.checkpoint;
+    }
+    expect(ids.sort()).toEqual(own.sort());
+    // A full batch of nothing visible still reaches the end: the last answer's checkpoint is the collection's last.
+    const whole = await http('GET', url(`${syncPath('requests', 'pull')}?batchSize=5000`), { token: bob });
+    expect(whole.body.checkpoint).toEqual(last);
   });
 });
 
@@ -255,11 +281,11 @@ describe('stream', () => {
     }
   });
 
-  it('refuses a token in the query string and requesters', async () => {
+  it('refuses a token in the query string and collections the role does not replicate', async () => {
     const query = await http('GET', url(`${syncPath('requests', 'stream')}?token=abc`), { token: alice });
     expect(query.status).toBe(400);
     expect(query.body.error.field).toBe('token');
-    const requester = await http('GET', url(syncPath('requests', 'stream')), { token: bob });
+    const requester = await http('GET', url(syncPath('profiles', 'stream')), { token: bob });
     expect(requester.status).toBe(403);
   });
 });
@@ -321,7 +347,7 @@ describe('multiplexed stream', () => {
     }
   });
 
-  it('refuses unknown collections (404 naming it), an empty list, a token in the query, requesters, strangers and other protocol versions', async () => {
+  it('refuses unknown collections (404 naming it), an empty list, a token in the query, only collections the role does not replicate, strangers and other protocol versions', async () => {
     const unknown = await http('GET', url('/sync/v1/stream?collections=requests,secrets'), { token: alice });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.message).toContain('"secrets"');
@@ -333,7 +359,7 @@ describe('multiplexed stream', () => {
     const token = await http('GET', url(`${syncStreamPath(['requests'])}&token=abc`), { token: alice });
     expect(token.status).toBe(400);
     expect(token.body.error.field).toBe('token');
-    expect((await http('GET', url(syncStreamPath(['requests'])), { token: bob })).status).toBe(403);
+    expect((await http('GET', url(syncStreamPath(['profiles', 'proposals'])), { token: bob })).status).toBe(403);
     expect((await http('GET', url(syncStreamPath(['requests'])))).status).toBe(401);
     const newer = await http('GET', url('/sync/v2/stream?collections=requests'));
     expect(newer.status).toBe(426);

@@ -298,7 +298,7 @@ describe('a server killed with SIGKILL and restarted on the same data', () => {
     await until(alice.replication.status$, (s) => s.online && s.pendingCommands === 0, 'back online with nothing pending');
 
     // A fresh replica pulls from the restarted server: every acknowledged result and decision is there.
-    const fresh = await replica(url, tokens.bob, ['requests', 'commandResults']);
+    const fresh = await replica(url, tokens.alice, ['requests', 'commandResults']);
     await fresh.replication.awaitInSync();
     for (const id of [...acknowledged, queued]) {
       expect((await fresh.db.commandResults.findOne(id).exec())?.get('status')).toBe('applied');

@@ -1,0 +1,143 @@
+/**
+ * What one person's replica may hold, document by document: the authorisation matrix's SYNC_READ
+ * (core/engine/access-matrix.ts) applied to the store. The pull and stream handlers filter every
+ * document through a SyncView; nothing reaches a replica that this does not show.
+ *
+ * The view's `key` names everything that decides visibility and can change without the hidden
+ * documents being written again: the account's roles and, for relation rules, the sets of
+ * resources, policies and people the reader may see. Pulls answer it; a replica built under
+ * another key drops its data and pulls again (docs/decisions/per-role-replication.md).
+ */
+import { createHash } from 'node:crypto';
+import {
+  checkEligibility,
+  readRules,
+  SYNC_READ_VERSION,
+  type AccountRole,
+  type AuditEvent,
+  type CollectionName,
+  type DirectoryUser,
+  type ReadRule,
+  type WireDoc,
+} from '../../core/index.js';
+import type { Store } from '../store/types.js';
+
+export type SyncReader = { id: string; roles: readonly AccountRole[] };
+
+export type SyncView = {
+  /** Changes whenever what this reader may see changes in a way new writes alone would not tell their replica. */
+  readonly key: string;
+  /** The reader may replicate this collection at all. */
+  allows(collection: CollectionName): boolean;
+  /** Every document of this collection is visible as stored (no filtering needed). */
+  whole(collection: CollectionName): boolean;
+  /** The document as this reader may see it, or null when they may not. */
+  show<T extends object>(collection: CollectionName, doc: WireDoc<T>): WireDoc<T> | null;
+};
+
+const ACCESS_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set(['request', 'grant', 'task']);
+const CONFIGURATION_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set(['policy', 'profile', 'resource', 'proposal', 'connector']);
+
+/** The directory view of a person: no e-mail address, no directory object ids. */
+export function directoryView<T extends object>(user: WireDoc<T>): WireDoc<T> {
+  const { id, username, displayName, department, managerId, roles, disabled, updatedAt, _deleted } = user as unknown as WireDoc<DirectoryUser>;
+  return { id, username, displayName, email: '', department, managerId, roles, externalIds: {}, disabled, updatedAt, _deleted } as unknown as WireDoc<T>;
+}
+
+type Relations = {
+  requestIds: Set<string>;
+  grantIds: Set<string>;
+  resourceIds: Set<string>;
+  policyIds: Set<string>;
+  userIds: Set<string>;
+};
+
+/** The reader's own requests and grants, and the resources, policies and people those and their eligibility name. */
+function relationsOf(store: Store, reader: SyncReader): Relations {
+  const requests = store.list('requests', { where: { requesterId: reader.id }, includeDeleted: true });
+  const grants = store.list('grants', { where: { userId: reader.id }, includeDeleted: true });
+  const stored = store.get('users', reader.id);
+  const user = stored ? { ...stored, roles: [...reader.roles] } : null;
+  const profiles = store.list('profiles');
+  const resources = store.list('resources');
+  const resourceIds = new Set<string>([...requests.map((r) => r.resourceId), ...grants.map((g) => g.resourceId)]);
+  if (user) for (const resource of resources) if (checkEligibility(user, resource, profiles).ok) resourceIds.add(resource.id);
+  const policyIds = new Set<string>();
+  for (const resource of resources) if (resourceIds.has(resource.id)) for (const id of resource.policyIds) policyIds.add(id);
+  const userIds = new Set<string>([reader.id]);
+  for (const request of requests) {
+    for (const decision of request.decisions) userIds.add(decision.approverId);
+    for (const step of request.policy?.approvalSteps ?? []) for (const id of step.approverIds) userIds.add(id);
+  }
+  return { requestIds: new Set(requests.map((r) => r.id)), grantIds: new Set(grants.map((g) => g.id)), resourceIds, policyIds, userIds };
+}
+
+export function syncViewOf(store: Store, reader: SyncReader): SyncView {
+  const rules = new Map<CollectionName, ReadRule[]>();
+  const rulesOf = (collection: CollectionName) => {
+    let found = rules.get(collection);
+    if (!found) rules.set(collection, (found = readRules(reader.roles, collection)));
+    return found;
+  };
+  let relations: Relations | undefined;
+  const related = () => (relations ??= relationsOf(store, reader));
+  const filtered = (collection: CollectionName, rule: ReadRule) => !rulesOf(collection).includes('all') && rulesOf(collection).includes(rule);
+
+  const sorted = (set: Set<string>) => [...set].sort();
+  const parts: unknown[] = [SYNC_READ_VERSION, [...reader.roles].sort()];
+  // Sets that can gain documents written long ago (a new eligibility, a new approver): a change means re-pulling.
+  if (filtered('resources', 'eligible') || filtered('policies', 'eligible')) parts.push(sorted(related().resourceIds), sorted(related().policyIds));
+  if (filtered('users', 'related')) parts.push(sorted(related().userIds));
+  const key = createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
+
+  const visible = (collection: CollectionName, rule: ReadRule, doc: Record<string, unknown>): boolean => {
+    switch (rule) {
+      case 'all':
+        return true;
+      case 'none':
+        return false;
+      case 'own':
+        switch (collection) {
+          case 'requests':
+            return doc.requesterId === reader.id;
+          case 'grants':
+            return doc.userId === reader.id;
+          case 'commands':
+          case 'commandResults':
+            return doc.actorId === reader.id;
+          case 'tasks':
+            return doc.assigneeId === reader.id;
+          case 'verifications':
+            return related().grantIds.has(doc.grantId as string);
+          case 'audit':
+            return (doc.subjectType === 'request' && related().requestIds.has(doc.subjectId as string)) || (doc.subjectType === 'grant' && related().grantIds.has(doc.subjectId as string));
+          default:
+            return false;
+        }
+      case 'eligible':
+        if (collection === 'resources') return related().resourceIds.has(doc.id as string);
+        if (collection === 'policies') return related().policyIds.has(doc.id as string);
+        return false;
+      case 'related':
+        return collection === 'users' && related().userIds.has(doc.id as string);
+      case 'directory':
+        return collection === 'users';
+      case 'access':
+        return collection === 'audit' && ACCESS_SUBJECTS.has(doc.subjectType as AuditEvent['subjectType']);
+      case 'configuration':
+        return collection === 'audit' && CONFIGURATION_SUBJECTS.has(doc.subjectType as AuditEvent['subjectType']);
+    }
+  };
+
+  return {
+    key,
+    allows: (collection) => rulesOf(collection).length > 0,
+    whole: (collection) => rulesOf(collection).includes('all'),
+    show(collection, doc) {
+      const applying = rulesOf(collection);
+      if (applying.includes('all')) return doc;
+      if (!applying.some((rule) => visible(collection, rule, doc as unknown as Record<string, unknown>))) return null;
+      return collection === 'users' ? directoryView(doc) : doc;
+    },
+  };
+}
