@@ -95,7 +95,7 @@ function expectedIds(reader: Reader, collection: CollectionName): Set<string> {
 }
 
 /** Collections a replica pulls: what the roles replicate (commands are push-only in the console). */
-const pulledBy = (roles: readonly AccountRole[]) => replicatedCollections(roles, ALL_COLLECTIONS).filter((c) => c !== 'commands');
+const pulledBy = (roles: readonly AccountRole[]): CollectionName[] => replicatedCollections(roles, ALL_COLLECTIONS).filter((c) => c !== 'commands');
 
 type Replica = { db: JitDatabase; replication: ReplicationHandle; collections: CollectionName[] };
 
