@@ -2,26 +2,34 @@ import clsx from 'clsx';
 import { useEffect, type ReactNode } from 'react';
 import { openProposals } from '../features/proposals/proposal-model.js';
 import { useNow } from '../lib/use-rx.js';
+import type { CollectionName } from '../../core/index.js';
 import { useConsoleData } from '../session/console-data.js';
 import { useSession } from '../session/session.js';
-import { Avatar, Icon, Kbd, type IconName } from '../ui/ui.js';
-import { href, type Screen } from './router.js';
+import { Avatar, EmptyState, Icon, Kbd, type IconName } from '../ui/ui.js';
+import { href, navigate, type Screen } from './router.js';
 import { isTypingTarget, useSearch } from './search.js';
 
-/** roles: shown only to these account roles (absent: to every console user). */
-type NavItem = { screen: Screen; label: string; icon: IconName; roles?: readonly string[] };
+/**
+ * needs: the collections the screen reads; shown only when the replica has them (the roles replicate
+ * them, core SYNC_READ). roles: shown only to these account roles as well (absent: to anyone).
+ */
+type NavItem = { screen: Screen; label: string; icon: IconName; needs: readonly CollectionName[]; roles?: readonly string[] };
 
+const DECIDERS = ['approver', 'policy_admin', 'admin'];
 const NAV: NavItem[] = [
-  { screen: 'queue', label: 'Queue', icon: 'inbox' },
-  { screen: 'requests', label: 'Requests', icon: 'list' },
-  { screen: 'grants', label: 'Active grants', icon: 'key' },
-  { screen: 'revocations', label: 'Revocations', icon: 'shield-off' },
-  { screen: 'reviews', label: 'Reviews', icon: 'check-square' },
-  { screen: 'policies', label: 'Policies', icon: 'file-text' },
-  { screen: 'resources', label: 'Resources', icon: 'box' },
-  { screen: 'proposals', label: 'Proposals', icon: 'users', roles: ['policy_admin', 'admin', 'auditor'] },
-  { screen: 'audit', label: 'Audit', icon: 'scroll' },
+  { screen: 'queue', label: 'Queue', icon: 'inbox', needs: ['requests', 'users', 'resources'], roles: DECIDERS },
+  { screen: 'requests', label: 'Requests', icon: 'list', needs: ['requests', 'grants', 'audit'] },
+  { screen: 'grants', label: 'Active grants', icon: 'key', needs: ['grants', 'requests'] },
+  { screen: 'revocations', label: 'Revocations', icon: 'shield-off', needs: ['grants', 'tasks', 'verifications'], roles: ['approver', 'admin', 'auditor'] },
+  { screen: 'reviews', label: 'Reviews', icon: 'check-square', needs: ['requests', 'grants'], roles: ['reviewer', 'auditor', 'admin'] },
+  { screen: 'policies', label: 'Policies', icon: 'file-text', needs: ['policies', 'resources'] },
+  { screen: 'resources', label: 'Resources', icon: 'box', needs: ['resources', 'policies'] },
+  { screen: 'proposals', label: 'Proposals', icon: 'users', needs: ['proposals'], roles: ['policy_admin', 'admin', 'auditor'] },
+  { screen: 'audit', label: 'Audit', icon: 'scroll', needs: ['audit'] },
 ];
+
+/** Screens every signed-in person has: their rejected decisions, settings, and Connectors (which checks its own roles). */
+const ALWAYS: readonly string[] = ['rejected', 'settings', 'connectors'];
 
 export function SyncIndicator() {
   const { status } = useConsoleData();
@@ -57,11 +65,20 @@ export function SyncIndicator() {
 }
 
 export function Layout({ screen, children }: { screen: string; children: ReactNode }) {
-  const { user } = useSession();
+  const { user, db } = useSession();
   const { pending, rejections, proposals } = useConsoleData();
   const now = useNow(60_000);
   const waitingProposals = openProposals(proposals, now).length;
-  const nav = NAV.filter((item) => !item.roles || item.roles.some((role) => (user.roles as readonly string[]).includes(role)));
+  const nav = NAV.filter(
+    (item) => item.needs.every((name) => name in db.collections) && (!item.roles || item.roles.some((role) => (user.roles as readonly string[]).includes(role))),
+  );
+  const allowed = ALWAYS.includes(screen) || nav.some((item) => item.screen === screen);
+  const landing = nav[0]?.screen ?? 'settings';
+
+  // The default screen (the queue) is an approver's: anyone else lands on their first screen.
+  useEffect(() => {
+    if (!allowed) navigate(landing);
+  }, [allowed, landing]);
   const { query, setQuery, inputRef } = useSearch();
 
   useEffect(() => {
@@ -162,7 +179,13 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
         </div>
       </header>
       <main id="main" className="content" tabIndex={-1}>
-        {children}
+        {allowed ? (
+          children
+        ) : (
+          <EmptyState title="Not available to your roles" icon="shield-off">
+            This screen is not part of your console.
+          </EmptyState>
+        )}
       </main>
     </div>
   );

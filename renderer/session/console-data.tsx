@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { map } from 'rxjs';
+import { map, of, type Observable } from 'rxjs';
 import {
   PENDING_REQUEST_STATES,
   type AccessPolicy,
@@ -59,21 +59,18 @@ const asJson = <T,>(docs: ReadonlyArray<{ toJSON(): unknown }>): T[] => docs.map
 /** The live queries every screen shares, subscribed once per session. */
 export function ConsoleDataProvider({ children }: { children: ReactNode }) {
   const { db, replication, user } = useSession();
-  const users = useObservable(() => db.users.find().$.pipe(map((d) => byId(asJson<DirectoryUser>(d)))), new Map(), [db]);
-  const resources = useObservable(() => db.resources.find().$.pipe(map((d) => byId(asJson<Resource>(d)))), new Map(), [db]);
-  const policies = useObservable(() => db.policies.find().$.pipe(map((d) => byId(asJson<AccessPolicy>(d)))), new Map(), [db]);
-  const proposals = useObservable(() => db.proposals.find().$.pipe(map((d) => asJson<Proposal>(d))), [] as Proposal[], [db]);
-  const pending = useObservable(
-    () => db.requests.find({ selector: { status: { $in: [...PENDING_REQUEST_STATES] } } }).$.pipe(map((d) => asJson<AccessRequest>(d))),
-    [] as AccessRequest[],
-    [db],
-  );
-  const commands = useObservable(() => db.commands.find({ selector: { actorId: user.id } }).$.pipe(map((d) => asJson<Command>(d))), [] as Command[], [db, user.id]);
-  const results = useObservable(
-    () => db.commandResults.find({ selector: { actorId: user.id } }).$.pipe(map((d) => asJson<CommandResult>(d))),
-    [] as CommandResult[],
-    [db, user.id],
-  );
+  // A replica opens only the collections its roles replicate: a missing one reads as empty.
+  const docs = <T,>(name: keyof typeof db.collections, selector?: Record<string, unknown>): Observable<T[]> => {
+    const collection = db.collections[name] as unknown as { find(query?: { selector: Record<string, unknown> }): { $: Observable<ReadonlyArray<{ toJSON(): unknown }>> } } | undefined;
+    return collection ? collection.find(selector ? { selector } : undefined).$.pipe(map((d) => asJson<T>(d))) : of([]);
+  };
+  const users = useObservable(() => docs<DirectoryUser>('users').pipe(map(byId)), new Map(), [db]);
+  const resources = useObservable(() => docs<Resource>('resources').pipe(map(byId)), new Map(), [db]);
+  const policies = useObservable(() => docs<AccessPolicy>('policies').pipe(map(byId)), new Map(), [db]);
+  const proposals = useObservable(() => docs<Proposal>('proposals'), [] as Proposal[], [db]);
+  const pending = useObservable(() => docs<AccessRequest>('requests', { status: { $in: [...PENDING_REQUEST_STATES] } }), [] as AccessRequest[], [db]);
+  const commands = useObservable(() => docs<Command>('commands', { actorId: user.id }), [] as Command[], [db, user.id]);
+  const results = useObservable(() => docs<CommandResult>('commandResults', { actorId: user.id }), [] as CommandResult[], [db, user.id]);
   const status = useObservable(() => replication.status$, { online: false, pendingCommands: 0 } as ReplicationStatus, [replication]);
   const [browserOffline, setBrowserOffline] = useState(() => typeof navigator !== 'undefined' && navigator.onLine === false);
 

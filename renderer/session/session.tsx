@@ -1,11 +1,11 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { CollectionName } from '../../core/index.js';
+import { AccountRole, replicatedCollections, type CollectionName } from '../../core/index.js';
 import { createJitDatabase, startReplication, type JitDatabase, type ReplicationHandle } from '../db/index.js';
 import type { HostApi } from '../host/index.js';
 import { api, ApiError, normaliseServerUrl, type SessionUser } from './api-client.js';
 import { accountPrefix, carryOverUnsentCommands, replicaName, replicaOfIndexedDb, staleReplicas } from './replica.js';
 
-/** The collections the console opens; the rest arrive with the screens that need them. */
+/** The collections the console may open; each person opens those their roles replicate (consoleCollections). */
 export const CONSOLE_COLLECTIONS: readonly CollectionName[] = [
   'users',
   'resources',
@@ -19,6 +19,16 @@ export const CONSOLE_COLLECTIONS: readonly CollectionName[] = [
   'commands',
   'commandResults',
 ];
+
+/** The account's roles as the console knows them (unknown names dropped). */
+export function rolesOf(user: Pick<SessionUser, 'roles'>): AccountRole[] {
+  return (user.roles as readonly string[]).filter((role): role is AccountRole => AccountRole.safeParse(role).success);
+}
+
+/** What this person's replica opens: the console's collections their roles replicate (core SYNC_READ). */
+export function consoleCollections(roles: readonly AccountRole[]): CollectionName[] {
+  return replicatedCollections(roles, CONSOLE_COLLECTIONS);
+}
 
 export type Session = {
   serverUrl: string;
@@ -61,18 +71,20 @@ export function useSession(): Session {
  * ends with a fingerprint of the collection schemas, so a console whose schemas changed opens a
  * fresh replica (RxDB cannot open one stored under another schema) and pulls it from the server.
  */
-export function databaseName(serverUrl: string, userId: string): string {
-  return replicaName(serverUrl, userId, CONSOLE_COLLECTIONS);
+export function databaseName(serverUrl: string, userId: string, roles: readonly AccountRole[] = ['admin']): string {
+  return replicaName(serverUrl, userId, consoleCollections(roles));
 }
 
 type Running = Session;
 
 async function openSession(serverUrl: string, token: string, user: SessionUser): Promise<Running> {
+  // Another set of roles may replicate another set of collections, hence another replica (the old one is retired below).
+  const roles = rolesOf(user);
   const db = await createJitDatabase({
-    name: databaseName(serverUrl, user.id),
+    name: databaseName(serverUrl, user.id, roles),
     storage: 'dexie',
     devMode: import.meta.env.DEV,
-    collections: CONSOLE_COLLECTIONS,
+    collections: consoleCollections(roles),
   });
   // One multiplexed live stream carries every collection (browsers allow six connections per host).
   const replication = startReplication(db, { serverUrl, token });
@@ -193,13 +205,32 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
   // A token that expires mid-session surfaces as a replication 401.
   useEffect(() => {
     if (state.status !== 'signed-in') return;
+    let checkedRoles = false;
     const sub = state.session.replication.status$.subscribe((status) => {
       if (status.lastError === 'unauthenticated') {
         void signOut('Your session has expired. Sign in again; decisions not yet sent stay on this device and sync after you sign in.', { keepData: true });
       }
+      // What the server lets this account see changed: if its roles did, the console follows them.
+      if (status.viewChanged && !checkedRoles) {
+        checkedRoles = true;
+        void refreshRoles(state.session).catch(() => undefined);
+      }
     });
     return () => sub.unsubscribe();
   }, [state, signOut]);
+
+  /** Re-reads the account's roles; when they changed, reopens the session under them (navigation, collections). */
+  const refreshRoles = async (session: Session) => {
+    const me = await api.me(session.serverUrl, session.token);
+    const next = rolesOf(me);
+    if ([...next].sort().join(',') === [...rolesOf(session.user)].sort().join(',')) return;
+    if (running.current !== session) return;
+    const user = { id: session.user.id, displayName: session.user.displayName, roles: next };
+    await host.setSettings({ user });
+    running.current = null;
+    await closeSession(session, false);
+    await start(session.serverUrl, session.token, user);
+  };
 
   const signIn = useCallback(
     async (serverInput: string, username: string, password: string) => {
