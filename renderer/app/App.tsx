@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ThemePreference } from '../../preload/api.js';
+import { AccountsPage } from '../features/accounts/AccountsPage.js';
 import { AuditPage } from '../features/audit/AuditPage.js';
 import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
@@ -85,6 +86,9 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'connectors':
       screen = <ConnectorsPage />;
+      break;
+    case 'accounts':
+      screen = <AccountsPage />;
       break;
     case 'settings':
       screen = <SettingsPage theme={theme} onTheme={onTheme} />;

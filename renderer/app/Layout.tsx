@@ -26,6 +26,7 @@ const NAV: NavItem[] = [
   { screen: 'resources', label: 'Resources', icon: 'box', needs: ['resources', 'policies'] },
   { screen: 'proposals', label: 'Proposals', icon: 'users', needs: ['proposals'], roles: ['policy_admin', 'admin', 'auditor'] },
   { screen: 'audit', label: 'Audit', icon: 'scroll', needs: ['audit'] },
+  { screen: 'accounts', label: 'Accounts', icon: 'user', needs: [], roles: ['admin'] }, // read over REST: no collection to wait for
 ];
 
 /** Screens every signed-in person has: their rejected decisions, settings, and Connectors (which checks its own roles). */

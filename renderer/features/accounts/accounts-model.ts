@@ -53,8 +53,58 @@ export async function runAccountAction(serverUrl: string, token: string, action:
   return requestJson(serverUrl, path, { method: 'POST', token, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
 }
 
-/** "Waiting for a second admin" when an answer left roles pending. */
-export function outcomeText(action: AccountAction, status: number): string {
-  if (status === 202 || (action.kind === 'create' && status === 201 && action.roles.some((r) => FOUR_EYES_ROLES.includes(r)))) return 'Saved; admin and policy admin roles wait for another admin to confirm.';
-  return { create: 'Account created.', roles: 'Roles changed.', password: 'Password reset; their sessions ended.', disable: 'Account disabled; its grants are being revoked.', enable: 'Account enabled.', 'sign-out-everywhere': 'Every session ended.', confirm: 'Role change confirmed.', cancel: 'Role change cancelled.' }[action.kind];
+export type RowAction = 'roles' | 'password' | 'disable' | 'enable' | 'sign-out-everywhere';
+
+/**
+ * What an admin may do to a row, and why not: nobody disables themselves, the last enabled admin is
+ * never disabled (manage.ts refuses both), and one's own password and sessions are in Settings.
+ */
+export function rowActions(row: AccountRow, meId: string, accounts: readonly AccountRow[]): Array<{ kind: RowAction; blocked: string | null }> {
+  const self = row.id === meId;
+  const lastAdmin = isLastEnabledAdmin(row, accounts);
+  const disableBlocked = self ? 'You cannot disable your own account; another admin must.' : lastAdmin ? 'The last enabled admin cannot be disabled: make another admin first.' : null;
+  const ownSessions = self ? 'Your own password and sessions are in Settings.' : null;
+  return [
+    { kind: 'roles', blocked: null },
+    { kind: 'password', blocked: ownSessions },
+    row.disabled ? { kind: 'enable', blocked: null } : { kind: 'disable', blocked: disableBlocked },
+    { kind: 'sign-out-everywhere', blocked: row.disabled ? 'A disabled account has no sessions.' : ownSessions },
+  ];
+}
+
+export function isLastEnabledAdmin(row: AccountRow, accounts: readonly AccountRow[]): boolean {
+  if (row.disabled || !row.roles.includes('admin')) return false;
+  return !accounts.some((a) => a.id !== row.id && !a.disabled && a.roles.includes('admin'));
+}
+
+/** Whether adding these roles will wait: four-eyes roles, or anything for oneself, once another enabled admin exists. */
+export function willWait(row: AccountRow | null, added: readonly string[], meId: string, accounts: readonly AccountRow[]): boolean {
+  if (added.length === 0) return false;
+  if (!added.some((r) => FOUR_EYES_ROLES.includes(r)) && row?.id !== meId) return false;
+  return accounts.some((a) => a.id !== meId && !a.disabled && a.roles.includes('admin'));
+}
+
+/** The roles one change adds and removes, in the order of ROLES. */
+export function roleDiff(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {
+  return { added: ROLES.filter((r) => after.includes(r) && !before.includes(r)), removed: ROLES.filter((r) => before.includes(r) && !after.includes(r)) };
+}
+
+/** What the notice says after an action, from the server's answer: roles left waiting, sessions ended. */
+export function outcomeText(action: AccountAction, answer: { status: number; body: unknown }): string {
+  const body = (answer.body ?? {}) as { pendingRoleChange?: unknown; pending?: unknown; sessionsEnded?: number };
+  if (answer.status === 202 || body.pending || body.pendingRoleChange) {
+    return action.kind === 'create' ? 'Account created; the admin and policy admin roles wait for another admin to confirm.' : 'Saved; the added roles wait for another admin to confirm.';
+  }
+  const sessions = typeof body.sessionsEnded === 'number' ? ` ${body.sessionsEnded === 1 ? '1 session' : `${body.sessionsEnded} sessions`} ended.` : '';
+  const texts: Record<AccountAction['kind'], string> = {
+    create: 'Account created.',
+    roles: 'Roles changed.',
+    password: `Password reset.${sessions}`,
+    disable: 'Account disabled; its sessions ended and its grants are being revoked.',
+    enable: 'Account enabled.',
+    'sign-out-everywhere': `Signed out everywhere.${sessions}`,
+    confirm: 'Role change confirmed.',
+    cancel: 'Role change cancelled.',
+  };
+  return texts[action.kind];
 }

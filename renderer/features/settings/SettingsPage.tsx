@@ -4,7 +4,9 @@ import type { ThemePreference } from '../../../preload/api.js';
 import { api } from '../../session/api-client.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession, useSessionApi } from '../../session/session.js';
-import { Avatar } from '../../ui/ui.js';
+import { Avatar, statusLabel } from '../../ui/ui.js';
+import { ChangePassword } from './ChangePassword.js';
+import './settings.css';
 
 export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onTheme(theme: ThemePreference): void }) {
   const { serverUrl, token, user } = useSession();
@@ -27,11 +29,12 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onThe
           <Avatar name={user.displayName} />
           <div>
             <div className="person-name">{me.data?.displayName ?? user.displayName}</div>
-            <div className="muted small">Roles: {roles.join(', ') || 'none'}</div>
+            <div className="muted small">Roles: {roles.map(statusLabel).join(', ') || 'none'}</div>
           </div>
         </div>
         {me.isError ? <p className="muted small">Account details could not be refreshed from the server: {me.error.message}</p> : null}
       </section>
+      <ChangePassword />
       <section className="card">
         <h3>Server</h3>
         <dl className="facts-grid">
