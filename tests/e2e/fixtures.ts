@@ -9,7 +9,10 @@ import { serverUrl } from './support/api.js';
 
 export type ConsoleSession = { page: Page; context: BrowserContext; console: ConsolePage; queue: QueuePage; grants: GrantsPage; rejected: RejectedPage };
 
-/** Signs in through the form in a fresh context (its own IndexedDB replica) and waits for the queue. */
+/**
+ * Signs in through the form in a fresh context (its own IndexedDB replica) and waits for the first
+ * screen: the queue for people who decide, else the first screen their roles have.
+ */
 export async function openConsoleAs(context: BrowserContext, username: string, displayName: string, password = DEMO_PASSWORD): Promise<ConsoleSession> {
   const page = await context.newPage();
   const signIn = new SignInPage(page);
@@ -18,7 +21,9 @@ export async function openConsoleAs(context: BrowserContext, username: string, d
   await signIn.signIn(username, password);
   const session = { page, context, console: new ConsolePage(page), queue: new QueuePage(page), grants: new GrantsPage(page), rejected: new RejectedPage(page) };
   await session.console.expectSignedInAs(displayName);
-  await session.queue.expectLoaded();
+  const heading = page.locator('main h1').first();
+  await expect(heading).toBeVisible({ timeout: 20_000 });
+  if ((await heading.textContent())?.trim() === 'Queue') await session.queue.expectLoaded();
   await session.console.expectOnline();
   return session;
 }
