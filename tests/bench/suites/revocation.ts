@@ -13,6 +13,8 @@
  *   against the floor N / rate.
  * - three apps: the same with three app registrations on one connector: throughput as a fraction
  *   of the tenant-wide budget (what the three share), and the last revocation against its floor.
+ * - stray 429s: one app, then three, each configured with the directory's budget, with 1 % of
+ *   member removals answered 429 at random on top: throughput as a fraction of the budget.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -220,6 +222,8 @@ type BacklogRun = {
   overallPerS: number;
   deletes: number;
   budget429s: number;
+  /** 429s injected at random, not from the budget. */
+  stray429s: number;
   escalations: number;
   byApp: Map<string, number>;
 };
@@ -228,9 +232,10 @@ type BacklogRun = {
  * A backlog of n expired grants against the scaled real budget. The directory allows half of what
  * each app registration was configured for (as when other apps share the tenant's budget), so the
  * pacer meets the budget's 429s and must find the real rate from them; half of those 429s carry
- * no Retry-After.
+ * no Retry-After. With `configuredAsDirectory` each app is configured with exactly the directory's
+ * budget instead; `stray429Rate` answers that share of member removals 429 at random.
  */
-async function backlog(ctx: BenchContext, n: number, apps: number, label: string): Promise<BacklogRun> {
+async function backlog(ctx: BenchContext, n: number, apps: number, label: string, opts: { stray429Rate?: number; configuredAsDirectory?: boolean } = {}): Promise<BacklogRun> {
   const r = await rig(SCALED_BUDGETS, (graph) => {
     const extra = [];
     for (let a = 1; a < apps; a++) {
@@ -238,11 +243,13 @@ async function backlog(ctx: BenchContext, n: number, apps: number, label: string
       graph.addApp({ clientId, clientSecret: `${clientId}-secret`, permissions: ['GroupMember.ReadWrite.All', 'Group.Read.All', 'User.Read.All', 'Directory.Read.All'] });
       extra.push({ clientId, clientSecret: `${clientId}-secret` });
     }
-    const writeBudget = { writes: 2 * 3000, perSeconds: 150 };
+    const writeBudget = { writes: (opts.configuredAsDirectory ? 1 : 2) * 3000, perSeconds: 150 };
     return { writeBudget, ...(extra.length ? { additionalApps: extra.map((app) => ({ ...app, writeBudget })) } : {}) };
   });
   try {
     r.graph.setRetryAfterMissingProbability(0.5);
+    // 429s that have nothing to do with the budget (Graph sends them too), on member removals only.
+    if (opts.stray429Rate) r.graph.injectFaults({ rate: opts.stray429Rate, kinds: ['429'], seed: 5, paths: ['/members/'] });
     seedPeople(r, n, label, true);
     const now = Date.now();
     r.store.tx(() => {
@@ -279,6 +286,7 @@ async function backlog(ctx: BenchContext, n: number, apps: number, label: string
       overallPerS: revokedAt.length / ((last - started) / 1000),
       deletes: deletes.length,
       budget429s: r.graph.counters.throttled,
+      stray429s: deletes.filter((w) => w.fault === '429').length,
       escalations: escalated.size,
       byApp,
     };
@@ -302,6 +310,37 @@ export async function throttled(ctx: BenchContext): Promise<void> {
   ctx.log(`last revocation at ${run.lastS.toFixed(1)} s = ${(run.lastS / floorS).toFixed(3)} x floor; ${run.deletes} DELETEs for ${n}`);
 }
 
+/**
+ * The backlog with 1 % of member removals answered 429 at random, on top of the budget, the app
+ * configured with the directory's own budget: the budget itself sends no 429 (the pacer stays just
+ * under it), so any lost throughput is what the stray 429s cost. The pacer's ceiling is 0.95 of
+ * the budget (its burst is kept out of the rate).
+ */
+export async function stray429s(ctx: BenchContext): Promise<void> {
+  const n = ctx.quick ? 600 : 3000;
+  const floorS = n / APP_WRITES_PER_S;
+  ctx.log(`${n} expired grants, one app registration, ${APP_WRITES_PER_S} writes/s, 1 % of removals answered 429 at random: floor ${floorS} s`);
+  const run = await backlog(ctx, n, 1, 'stray', { stray429Rate: 0.01, configuredAsDirectory: true });
+  ctx.report('stray_429s_fraction_of_write_budget', run.steadyPerS / APP_WRITES_PER_S, 'ratio', 0.9, 'higher');
+  ctx.report('stray_429s_budget_429s', run.budget429s, 'responses', null, 'lower');
+  ctx.report('stray_429s_attempts_per_write', run.deletes / n, 'attempts', 1.1, 'lower');
+  ctx.report('stray_429s_escalations', run.escalations, 'grants', 0, 'lower');
+  // At 0.9 of the budget from the start, the last one lands at floor / 0.9.
+  ctx.report('stray_429s_last_revocation_s', run.lastS, 's', floorS / 0.9, 'lower');
+  ctx.log(`last revocation at ${run.lastS.toFixed(1)} s = ${(run.lastS / floorS).toFixed(3)} x floor; ${run.deletes} DELETEs for ${n}, ${run.stray429s} of them answered a random 429`);
+}
+
+/** Three app registrations, each configured with its directory budget, and 1 % random 429s on removals. */
+export async function threeAppsStray429s(ctx: BenchContext): Promise<void> {
+  const n = ctx.quick ? 1200 : 3000;
+  ctx.log(`${n} expired grants, three app registrations sharing the tenant's ${TENANT_WRITES_PER_S} writes/s, 1 % of removals answered 429 at random`);
+  const run = await backlog(ctx, n, 3, 'strayapps', { stray429Rate: 0.01, configuredAsDirectory: true });
+  ctx.report('three_apps_stray_429s_fraction_of_tenant_budget', run.steadyPerS / TENANT_WRITES_PER_S, 'ratio', 0.9, 'higher');
+  ctx.report('three_apps_stray_429s_attempts_per_write', run.deletes / n, 'attempts', 1.1, 'lower');
+  ctx.report('three_apps_stray_429s_escalations', run.escalations, 'grants', 0, 'lower');
+  ctx.log(`${run.budget429s} budget 429s, ${run.stray429s} random ones; accepted removals by app ${JSON.stringify(Object.fromEntries(run.byApp))}`);
+}
+
 export async function threeApps(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 1200 : 3000;
   const floorS = n / TENANT_WRITES_PER_S;
@@ -321,7 +360,9 @@ const suite: BenchSuite = {
     await lateness(ctx);
     await provisioning(ctx);
     await throttled(ctx);
+    await stray429s(ctx);
     await threeApps(ctx);
+    await threeAppsStray429s(ctx);
   },
 };
 
