@@ -1,10 +1,12 @@
 import clsx from 'clsx';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { openProposals } from '../features/proposals/proposal-model.js';
 import { useNow } from '../lib/use-rx.js';
 import type { CollectionName } from '../../core/index.js';
 import { useConsoleData } from '../session/console-data.js';
+import { isReadOnly } from '../session/permissions.js';
 import { useSession } from '../session/session.js';
+import { useToasts } from '../ui/toasts.js';
 import { Avatar, EmptyState, Icon, Kbd, type IconName } from '../ui/ui.js';
 import { href, navigate, type Screen } from './router.js';
 import { isTypingTarget, useSearch } from './search.js';
@@ -81,6 +83,25 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
     if (!allowed) navigate(landing);
   }, [allowed, landing]);
   const { query, setQuery, inputRef } = useSearch();
+  const toasts = useToasts();
+  const readOnly = isReadOnly(user);
+  const lastReadOnlyNotice = useRef(0);
+
+  // Someone whose roles send no command (an auditor): the decision shortcuts only say so.
+  useEffect(() => {
+    if (!readOnly) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (isTypingTarget(event.target) || event.ctrlKey || event.metaKey || event.altKey || document.querySelector('dialog[open]')) return;
+      if (!['a', 'A', 'd', 'x'].includes(event.key)) return;
+      event.preventDefault();
+      // One notice at a time: pressing the key again while it shows does not stack more.
+      if (Date.now() - lastReadOnlyNotice.current < 4_000) return;
+      lastReadOnlyNotice.current = Date.now();
+      toasts.push({ tone: 'info', title: 'Read-only', body: 'Your roles view the console; they do not approve, deny, revoke or change anything.' });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [readOnly, toasts]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -172,6 +193,11 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
           <Kbd>/</Kbd>
         </label>
         <div className="topbar-right">
+          {readOnly ? (
+            <span className="pill tone-neutral" title="Your roles view the console; they send no decisions" data-testid="read-only">
+              Read-only
+            </span>
+          ) : null}
           <SyncIndicator />
           <a className="user-chip" href={href('settings')} title={`Signed in as ${user.displayName}`} data-testid="signed-in-user">
             <Avatar name={user.displayName} size="sm" />

@@ -1,6 +1,11 @@
 import { useEffect, useState } from 'react';
+import { isReadOnly } from '../session/permissions.js';
+import { useSession } from '../session/session.js';
 import { Dialog, Kbd } from '../ui/ui.js';
 import { isTypingTarget } from './search.js';
+
+/** Keys that send a decision: not listed for someone whose roles send none. */
+const DECIDING = new Set(['Approve', 'Deny (asks for a reason)', 'Select or unselect', 'Approve every selected request']);
 
 const SHORTCUTS: Array<[string[], string]> = [
   [['j'], 'Next request'],
@@ -17,6 +22,9 @@ const SHORTCUTS: Array<[string[], string]> = [
 /** "?" anywhere shows the keyboard shortcuts. */
 export function ShortcutsDialog() {
   const [open, setOpen] = useState(false);
+  const { user } = useSession();
+  const readOnly = isReadOnly(user);
+  const shown = readOnly ? SHORTCUTS.filter(([, label]) => !DECIDING.has(label)) : SHORTCUTS;
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === '?' && !isTypingTarget(event.target) && !document.querySelector('dialog[open]')) {
@@ -29,9 +37,10 @@ export function ShortcutsDialog() {
   }, []);
   return (
     <Dialog open={open} title="Keyboard shortcuts" onClose={() => setOpen(false)}>
+      {readOnly ? <p className="muted small">Read-only: your roles send no decisions, so the approve, deny and select keys are off.</p> : null}
       <table className="shortcuts">
         <tbody>
-          {SHORTCUTS.map(([keys, label]) => (
+          {shown.map(([keys, label]) => (
             <tr key={label}>
               <td>
                 {keys.map((k, i) => (

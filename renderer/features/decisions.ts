@@ -1,6 +1,7 @@
 import { useCallback } from 'react';
-import type { AccessRequest, Grant, Proposal } from '../../core/index.js';
+import type { AccessRequest, CommandType, Grant, Proposal } from '../../core/index.js';
 import { sendCommand } from '../db/index.js';
+import { maySend } from '../session/permissions.js';
 import { useSession } from '../session/session.js';
 import { useToasts } from '../ui/toasts.js';
 
@@ -14,7 +15,12 @@ export function useDecisions() {
   const toasts = useToasts();
 
   const guard = useCallback(
-    async (what: string, write: () => Promise<string>): Promise<string | null> => {
+    async (what: string, write: () => Promise<string>, type: CommandType): Promise<string | null> => {
+      // The screens offer only what the roles may send; this is the last check before the replica.
+      if (!maySend(user, type)) {
+        toasts.push({ tone: 'info', title: 'Read-only', body: `Your roles (${user.roles.join(', ') || 'none'}) do not send this: ${what}.` });
+        return null;
+      }
       try {
         return await write();
       } catch (error) {
@@ -22,34 +28,40 @@ export function useDecisions() {
         return null;
       }
     },
-    [toasts],
+    [toasts, user],
   );
 
   return {
     approve: useCallback(
       (request: AccessRequest) =>
-        guard('approval', () => sendCommand(db, { type: 'request.approve', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason: '', breakGlass: false } })),
+        guard('approval', () => sendCommand(db, { type: 'request.approve', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason: '', breakGlass: false } }), 'request.approve'),
       [db, user.id, guard],
     ),
     deny: useCallback(
       (request: AccessRequest, reason: string) =>
-        guard('denial', () => sendCommand(db, { type: 'request.deny', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason } })),
+        guard('denial', () => sendCommand(db, { type: 'request.deny', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason } }), 'request.deny'),
+      [db, user.id, guard],
+    ),
+    /** The requester withdraws their own pending request (an admin may cancel anyone's). */
+    cancel: useCallback(
+      (request: AccessRequest, reason: string) =>
+        guard('cancellation', () => sendCommand(db, { type: 'request.cancel', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason } }), 'request.cancel'),
       [db, user.id, guard],
     ),
     revoke: useCallback(
       (grant: Grant, reason: string) =>
-        guard('revocation', () => sendCommand(db, { type: 'grant.revoke', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, reason } })),
+        guard('revocation', () => sendCommand(db, { type: 'grant.revoke', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, reason } }), 'grant.revoke'),
       [db, user.id, guard],
     ),
     /** The grantee asks for more time: an extension request that goes to the resource's approvers. */
     askForMoreTime: useCallback(
       (grant: Grant, minutes: number, reason: string) =>
-        guard('request for more time', () => sendCommand(db, { type: 'grant.extend', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, minutes, reason } })),
+        guard('request for more time', () => sendCommand(db, { type: 'grant.extend', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, minutes, reason } }), 'grant.extend'),
       [db, user.id, guard],
     ),
     approveProposal: useCallback(
       (proposal: Proposal, reason: string) =>
-        guard('approval of the change', () => sendCommand(db, { type: 'proposal.approve', actorId: user.id, baseRevision: proposal.revision, payload: { proposalId: proposal.id, reason } })),
+        guard('approval of the change', () => sendCommand(db, { type: 'proposal.approve', actorId: user.id, baseRevision: proposal.revision, payload: { proposalId: proposal.id, reason } }), 'proposal.approve'),
       [db, user.id, guard],
     ),
     /** Refusing someone else's proposal needs a reason; the proposer withdrawing their own does not. */
@@ -57,6 +69,7 @@ export function useDecisions() {
       (proposal: Proposal, reason: string) =>
         guard(proposal.proposedBy === user.id ? 'withdrawal' : 'rejection of the change', () =>
           sendCommand(db, { type: 'proposal.reject', actorId: user.id, baseRevision: proposal.revision, payload: { proposalId: proposal.id, reason } }),
+        'proposal.reject',
         ),
       [db, user.id, guard],
     ),

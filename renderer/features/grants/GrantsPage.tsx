@@ -6,6 +6,7 @@ import { useSearch } from '../../app/search.js';
 import { formatAbsolute, formatCountdown, formatDuration } from '../../lib/time.js';
 import { useNow, useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
+import { isReadOnly, mayExtendGrant, mayRevokeGrant } from '../../session/permissions.js';
 import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
 import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
@@ -29,6 +30,8 @@ export function GrantsPage() {
   const offline = status.browserOffline || !status.online;
   const extensionRequests = useMemo(() => waitingExtensions(pending), [pending]);
   const choices = asking ? moreTimeChoices(asking) : [];
+  // Someone whose roles send nothing (an auditor) gets no actions column at all.
+  const readOnly = isReadOnly(user);
 
   const grants = useObservable(
     () => db.grants.find({ selector: { status: { $in: [...LIVE_GRANT_STATES] } }, sort: [{ expiresAt: 'asc' }] }).$.pipe(map((docs) => docs.map((d) => d.toJSON() as Grant))),
@@ -62,22 +65,26 @@ export function GrantsPage() {
           {grants.loading ? null : 'When a request is approved its grant appears here, with a countdown to the moment the access is revoked.'}
         </EmptyState>
       ) : (
-        <div className="grid-table grants-table" role="table" aria-label="Active grants" data-testid="grants-table">
+        <div className={readOnly ? 'grid-table grants-table read-only' : 'grid-table grants-table'} role="table" aria-label="Active grants" data-testid="grants-table">
           <div className="grid-row grid-head" role="row">
             <span role="columnheader">Person</span>
             <span role="columnheader">Resource</span>
             <span role="columnheader">Status</span>
             <span role="columnheader">Expires</span>
             <span role="columnheader">Extensions</span>
-            <span role="columnheader" className="right">
-              Actions
-            </span>
+            {readOnly ? null : (
+              <span role="columnheader" className="right">
+                Actions
+              </span>
+            )}
           </div>
           {rows.map((g) => {
             const pendingCmd = waiting.get(g.id);
             const expiringSoon = Date.parse(g.expiresAt) - now < 10 * 60_000;
             const extensionRequest = extensionRequests.get(g.id);
             const ask = askForMoreTime(g, user.id, extensionRequest, now);
+            const own = g.userId === user.id;
+            const offerRevoke = mayRevokeGrant(user, g);
             return (
               <div key={g.id} className="grid-row" role="row" data-grant-id={g.id} data-request-id={g.requestId}>
                 <span role="cell" className="strong">
@@ -109,25 +116,35 @@ export function GrantsPage() {
                 <span role="cell" className="muted">
                   {g.extensions} of {g.maxExtensions}
                 </span>
-                <span role="cell" className="right actions">
-                  {ask.show ? (
-                    <button
-                      type="button"
-                      className="button small"
-                      disabled={!ask.enabled || Boolean(pendingCmd)}
-                      title={ask.why}
-                      onClick={() => {
-                        setAskFor(moreTimeChoices(g).includes(60) ? 60 : (moreTimeChoices(g)[0] ?? 60));
-                        setAsking(g);
-                      }}
-                    >
-                      Ask for more time
-                    </button>
-                  ) : null}
-                  <button type="button" className="button small danger" disabled={Boolean(pendingCmd) || g.status === 'revoking'} onClick={() => setRevoking(g)}>
-                    Revoke now
-                  </button>
-                </span>
+                {readOnly ? null : (
+                  <span role="cell" className="right actions">
+                    {ask.show && mayExtendGrant(user, g) ? (
+                      <button
+                        type="button"
+                        className="button small"
+                        disabled={!ask.enabled || Boolean(pendingCmd)}
+                        title={ask.why}
+                        onClick={() => {
+                          setAskFor(moreTimeChoices(g).includes(60) ? 60 : (moreTimeChoices(g)[0] ?? 60));
+                          setAsking(g);
+                        }}
+                      >
+                        Ask for more time
+                      </button>
+                    ) : null}
+                    {offerRevoke ? (
+                      <button
+                        type="button"
+                        className="button small danger"
+                        disabled={Boolean(pendingCmd) || g.status === 'revoking'}
+                        title={own ? 'Give this access back now; it is removed and the removal verified' : undefined}
+                        onClick={() => setRevoking(g)}
+                      >
+                        {own ? 'Give back' : 'Revoke now'}
+                      </button>
+                    ) : null}
+                  </span>
+                )}
               </div>
             );
           })}
@@ -135,12 +152,12 @@ export function GrantsPage() {
       )}
       <ReasonDialog
         open={revoking !== null}
-        title="Revoke access now"
-        confirmLabel="Revoke"
+        title={revoking?.userId === user.id ? 'Give back access' : 'Revoke access now'}
+        confirmLabel={revoking?.userId === user.id ? 'Give back' : 'Revoke'}
         intro={
           revoking ? (
             <p>
-              {users.get(revoking.userId)?.displayName ?? revoking.userId} loses {resources.get(revoking.resourceId)?.name ?? revoking.resourceId} now; the revocation is then verified in the directory.
+              {revoking.userId === user.id ? 'You lose' : `${users.get(revoking.userId)?.displayName ?? revoking.userId} loses`} {resources.get(revoking.resourceId)?.name ?? revoking.resourceId} now; the revocation is then verified in the directory.
             </p>
           ) : null
         }
@@ -148,7 +165,7 @@ export function GrantsPage() {
         onConfirm={(reason) => {
           const target = revoking;
           setRevoking(null);
-          if (target) void decisions.revoke(target, reason).then((id) => id && toasts.push({ tone: 'success', title: 'Revocation sent', body: reason }));
+          if (target) void decisions.revoke(target, reason).then((id) => id && toasts.push({ tone: 'success', title: target.userId === user.id ? 'Access given back' : 'Revocation sent', body: reason }));
         }}
       />
       <ReasonDialog

@@ -5,6 +5,7 @@
  */
 import type { AccessPolicy, AccessProfile, ApprovalStep, Proposal, ProposalChange, Resource } from '../../../core/index.js';
 import { formatDuration } from '../../lib/time.js';
+import { mayDecideProposal, maySendAs, type Viewer } from '../../session/permissions.js';
 
 export type Names = {
   users: ReadonlyMap<string, { displayName: string }>;
@@ -42,7 +43,7 @@ export function openProposals(list: readonly Proposal[], now: number): Proposal[
   return list.filter((p) => proposalState(p, now) === 'pending');
 }
 
-export type Viewer = { id: string; roles: readonly string[] };
+export type { Viewer };
 
 export type ProposalActions = { approve: boolean; reject: boolean; withdraw: boolean; isProposer: boolean; mayDecide: boolean };
 
@@ -50,11 +51,12 @@ export type ProposalActions = { approve: boolean; reject: boolean; withdraw: boo
 export function proposalActions(proposal: Proposal, viewer: Viewer, now: number): ProposalActions {
   const open = proposal.status === 'pending';
   const isProposer = proposal.proposedBy === viewer.id;
-  const mayDecide = viewer.roles.includes('policy_admin') || viewer.roles.includes('admin');
+  // The matrix's proposal cells: never the proposer's own approval; the proposer withdraws by rejecting.
+  const mayDecide = maySendAs(viewer, 'proposal.approve', 'other') || maySendAs(viewer, 'proposal.reject', 'other');
   return {
-    approve: open && mayDecide && !isProposer && proposalState(proposal, now) !== 'expired',
-    reject: open && mayDecide && !isProposer,
-    withdraw: open && isProposer,
+    approve: open && !isProposer && mayDecideProposal(viewer, proposal, 'proposal.approve') && proposalState(proposal, now) !== 'expired',
+    reject: open && !isProposer && mayDecideProposal(viewer, proposal, 'proposal.reject'),
+    withdraw: open && isProposer && mayDecideProposal(viewer, proposal, 'proposal.reject'),
     isProposer,
     mayDecide,
   };

@@ -7,6 +7,8 @@ import { isTypingTarget, useSearch } from '../../app/search.js';
 import { formatDuration } from '../../lib/time.js';
 import { useNow } from '../../lib/use-rx.js';
 import { useConsoleData, type WaitingDecision } from '../../session/console-data.js';
+import { isReadOnly, mayDecideRequest, requestRelation, type Viewer } from '../../session/permissions.js';
+import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
 import { Dialog, EmptyState, Icon, Kbd, RiskBadge, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
@@ -16,6 +18,20 @@ import { RequestFacts } from './RequestFacts.js';
 
 const ROW_HEIGHT = 58;
 
+/** Why the signed-in person is offered no decision on this request (the server would refuse it). */
+function whyNotDecide(request: AccessRequest, viewer: Viewer): string {
+  if (isReadOnly(viewer)) return 'Read-only: your roles do not decide requests.';
+  const relation = requestRelation(request, viewer);
+  if (relation === 'own') return 'This is your own request: someone else decides it.';
+  const step = request.policy?.approvalSteps[request.currentStep];
+  if (!step) return 'This request has no approval step waiting for a decision.';
+  if (relation === 'approver') {
+    const mine = request.decisions.some((d) => d.approverId === viewer.id && d.stepIndex === request.currentStep);
+    return mine ? `You have already decided step “${step.name}”.` : `You approved an earlier step; step “${step.name}” needs a different person.`;
+  }
+  return `Waiting for step “${step.name}”, which does not name you or a role you hold.`;
+}
+
 function WaitingTag({ waiting, offline }: { waiting: WaitingDecision | undefined; offline: boolean }) {
   if (!waiting) return null;
   const what = waiting.type === 'request.approve' ? 'Approval' : waiting.type === 'request.deny' ? 'Denial' : 'Decision';
@@ -24,6 +40,7 @@ function WaitingTag({ waiting, offline }: { waiting: WaitingDecision | undefined
 
 export function QueuePage() {
   const { pending, pendingLoading, users, resources, waiting, status } = useConsoleData();
+  const { user } = useSession();
   const { query } = useSearch();
   const decisions = useDecisions();
   const toasts = useToasts();
@@ -45,6 +62,16 @@ export function QueuePage() {
   lastIndex.current = cursor.index;
   const current = cursor.id ? list[cursor.index] : undefined;
   const visibleChecked = useMemo(() => keepChecked(checked, list), [checked, list]);
+  // Only requests whose current step names this person (or a role they hold) get decision controls.
+  const decidable = useCallback((item: QueueItem | undefined) => Boolean(item) && mayDecideRequest(user, item!.request), [user]);
+  const offerDeny = current ? mayDecideRequest(user, current.request, 'request.deny') : false;
+  const offerApprove = decidable(current);
+  const sayNotYours = useCallback(
+    (item: QueueItem | undefined) => {
+      if (item) toasts.push({ tone: 'info', title: isReadOnly(user) ? 'Read-only' : 'Not yours to decide', body: whyNotDecide(item.request, user) });
+    },
+    [toasts, user],
+  );
 
   const virtualizer = useVirtualizer({ count: list.length, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
 
@@ -62,19 +89,20 @@ export function QueuePage() {
   const approve = useCallback(
     async (item: QueueItem | undefined) => {
       if (!item || waiting.has(item.request.id)) return;
+      if (!decidable(item)) return sayNotYours(item);
       const id = await decisions.approve(item.request);
       if (id) toasts.push({ tone: 'success', title: `${offline ? 'Approval saved' : 'Approval sent'}: ${item.resourceName} for ${item.requesterName}`, body: offline ? 'Saved on this device; it syncs when you are back online.' : undefined });
     },
-    [decisions, toasts, waiting, offline],
+    [decisions, toasts, waiting, offline, decidable, sayNotYours],
   );
 
   const bulkApprove = useCallback(async () => {
-    const targets = list.filter((item) => visibleChecked.has(item.request.id) && !waiting.has(item.request.id));
+    const targets = list.filter((item) => visibleChecked.has(item.request.id) && !waiting.has(item.request.id) && decidable(item));
     for (const item of targets) await decisions.approve(item.request);
     setChecked(new Set());
     setBulkConfirm(false);
     toasts.push({ tone: 'success', title: `${targets.length} approval${targets.length === 1 ? '' : 's'} ${offline ? 'saved' : 'sent'}`, body: offline ? 'Saved on this device; they sync when you are back online.' : undefined });
-  }, [list, visibleChecked, waiting, decisions, toasts]);
+  }, [list, visibleChecked, waiting, decisions, toasts, decidable, offline]);
 
   const toggle = useCallback((id: string) => {
     setChecked((prev) => {
@@ -96,9 +124,15 @@ export function QueuePage() {
       else if (key === 'A') {
         if (visibleChecked.size > 0) setBulkConfirm(true);
       } else if (key === 'd') {
-        if (current && !waiting.has(current.request.id)) setDenying(current.request);
+        if (current && !waiting.has(current.request.id)) {
+          if (mayDecideRequest(user, current.request, 'request.deny')) setDenying(current.request);
+          else sayNotYours(current);
+        }
       } else if (key === 'x') {
-        if (current) toggle(current.request.id);
+        if (current) {
+          if (decidable(current)) toggle(current.request.id);
+          else sayNotYours(current);
+        }
       } else if (key === 'Home') moveTo(0);
       else if (key === 'End') moveTo(list.length - 1);
       else return;
@@ -106,7 +140,7 @@ export function QueuePage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [cursor.index, current, list.length, moveTo, approve, toggle, visibleChecked.size, waiting]);
+  }, [cursor.index, current, list.length, moveTo, approve, toggle, visibleChecked.size, waiting, user, decidable, sayNotYours]);
 
   const setFilter = <K extends keyof typeof filters>(key: K, value: (typeof filters)[K]) => setFilters((f) => ({ ...f, [key]: value }));
   const resourceOptions = useMemo(() => [...resources.values()].sort((a, b) => a.name.localeCompare(b.name)), [resources]);
@@ -208,7 +242,11 @@ export function QueuePage() {
                       lastIndex.current = row.index;
                     }}
                   >
-                    <input type="checkbox" aria-label={`Select request from ${item.requesterName}`} checked={visibleChecked.has(id)} onChange={() => toggle(id)} onClick={(e) => e.stopPropagation()} tabIndex={-1} />
+                    {decidable(item) ? (
+                      <input type="checkbox" aria-label={`Select request from ${item.requesterName}`} checked={visibleChecked.has(id)} onChange={() => toggle(id)} onClick={(e) => e.stopPropagation()} tabIndex={-1} />
+                    ) : (
+                      <span className="row-check-placeholder" aria-hidden="true" />
+                    )}
                     <div className="row-main">
                       <div className="row-line">
                         <span className="row-who">{item.requesterName}</span>
@@ -249,14 +287,24 @@ export function QueuePage() {
                 </div>
               </div>
               <div className="actions">
-                <button type="button" className="button danger" disabled={waiting.has(current.request.id)} onClick={() => setDenying(current.request)}>
-                  Deny <Kbd>d</Kbd>
-                </button>
-                <button type="button" className="button primary" disabled={waiting.has(current.request.id)} onClick={() => void approve(current)} data-testid="approve">
-                  Approve <Kbd>a</Kbd>
-                </button>
+                {offerDeny ? (
+                  <button type="button" className="button danger" disabled={waiting.has(current.request.id)} onClick={() => setDenying(current.request)}>
+                    Deny <Kbd>d</Kbd>
+                  </button>
+                ) : null}
+                {offerApprove ? (
+                  <button type="button" className="button primary" disabled={waiting.has(current.request.id)} onClick={() => void approve(current)} data-testid="approve">
+                    Approve <Kbd>a</Kbd>
+                  </button>
+                ) : null}
               </div>
             </header>
+            {!offerApprove && !offerDeny ? (
+              <div className="notice info" role="note" data-testid="not-yours">
+                <Icon name="shield-off" />
+                {whyNotDecide(current.request, user)}
+              </div>
+            ) : null}
             {waiting.has(current.request.id) ? (
               <div className="notice warning" role="status">
                 <Icon name="clock" />

@@ -73,10 +73,22 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
         <dd>
           <Time iso={request.createdAt} />
         </dd>
-        <dt>Decide by</dt>
-        <dd>
-          <Time iso={request.expiresAt} />
-        </dd>
+        {/* A request already decided or withdrawn has no deadline left: when it ended instead. */}
+        {request.decidedAt ? (
+          <>
+            <dt>{request.status === 'cancelled' ? 'Cancelled' : 'Decided'}</dt>
+            <dd>
+              <Time iso={request.decidedAt} />
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Decide by</dt>
+            <dd>
+              <Time iso={request.expiresAt} />
+            </dd>
+          </>
+        )}
         <dt>Status</dt>
         <dd>
           <StatusPill status={request.status} />

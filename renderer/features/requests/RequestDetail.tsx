@@ -1,13 +1,18 @@
 import clsx from 'clsx';
+import { useState } from 'react';
 import { map } from 'rxjs';
 import type { AccessRequest, AuditEvent, Grant } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { formatDuration } from '../../lib/time.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
+import { mayCancelRequest } from '../../session/permissions.js';
 import { useSession, useSessionApi } from '../../session/session.js';
+import { useToasts } from '../../ui/toasts.js';
 import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
+import { useDecisions } from '../decisions.js';
 import { RequestFacts } from '../queue/RequestFacts.js';
+import { ReasonDialog } from '../ReasonDialog.js';
 
 const EVENT_TEXT: Record<string, string> = {
   'request.created': 'Request submitted',
@@ -55,9 +60,13 @@ function describeData(data: Record<string, unknown>): string {
 }
 
 export function RequestDetail({ id }: { id: string }) {
-  const { db } = useSession();
+  const { db, user } = useSession();
   const { host } = useSessionApi();
-  const { users } = useConsoleData();
+  const { users, waiting, status } = useConsoleData();
+  const decisions = useDecisions();
+  const toasts = useToasts();
+  const [cancelling, setCancelling] = useState(false);
+  const offline = status.browserOffline || !status.online;
   const request = useObservable(() => db.requests.findOne(id).$.pipe(map((d) => (d ? (d.toJSON() as AccessRequest) : null))), null as AccessRequest | null, [db, id]);
   // An extension request names the grant it would lengthen before it is approved.
   const grantId = request.data?.grantId ?? request.data?.extendsGrantId ?? null;
@@ -94,11 +103,30 @@ export function RequestDetail({ id }: { id: string }) {
           {request.data.extendsGrantId ? <span className="pill more-time">More time</span> : null}
         </div>
         <div className="filters no-print">
+          {waiting.get(id)?.type === 'request.cancel' ? <span className="pill tone-warning">Cancellation {offline ? 'waiting to sync' : 'sent'}</span> : null}
+          {mayCancelRequest(user, request.data) ? (
+            <button type="button" className="button small danger" disabled={waiting.has(id)} onClick={() => setCancelling(true)}>
+              Cancel request
+            </button>
+          ) : null}
           <button type="button" className="button small" onClick={() => void host.printToPdf(`request-${id}.pdf`)}>
             Save as PDF
           </button>
         </div>
       </header>
+      <ReasonDialog
+        open={cancelling}
+        title="Cancel this request"
+        confirmLabel="Withdraw"
+        placeholder="Why it is no longer needed: recorded in the audit log"
+        intro={<p>{request.data.requesterId === user.id ? 'Your request is withdrawn; its approvers no longer see it.' : 'The request is withdrawn for its requester; its approvers no longer see it.'}</p>}
+        onClose={() => setCancelling(false)}
+        onConfirm={(reason) => {
+          setCancelling(false);
+          const target = request.data;
+          if (target) void decisions.cancel(target, reason).then((sent) => sent && toasts.push({ tone: 'success', title: offline ? 'Cancellation saved' : 'Cancellation sent', body: reason }));
+        }}
+      />
       <div className="detail-columns">
         <div className="card">
           <RequestFacts request={request.data} />
