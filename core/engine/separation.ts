@@ -61,12 +61,13 @@ export const SECOND_PERSON_STEP_NAME = 'Second person (you changed its access co
 
 /**
  * Auto-approval would let one person change a policy and then be granted under it with nobody
- * else involved: instead, the request waits for a policy admin or admin.
+ * else involved: instead, the request waits for an approver or admin (the roles that decide
+ * requests); the cooling-off rule still refuses anyone who changed its configuration.
  */
 export function requireSecondPerson(policy: ResolvedPolicy): ResolvedPolicy {
   return {
     ...policy,
     autoApprove: false,
-    approvalSteps: [{ name: SECOND_PERSON_STEP_NAME, mode: 'any', approverIds: [], approverRoles: ['policy_admin', 'admin'], timeoutMinutes: 24 * 60, escalateToIds: [] }],
+    approvalSteps: [{ name: SECOND_PERSON_STEP_NAME, mode: 'any', approverIds: [], approverRoles: ['approver', 'admin'], timeoutMinutes: 24 * 60, escalateToIds: [] }],
   };
 }

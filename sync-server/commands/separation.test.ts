@@ -229,7 +229,7 @@ describe('a proposal is judged again when it is approved, and the classifier mis
 });
 
 describe('nobody is granted under configuration they changed without a second person', () => {
-  it('auto-approval does not apply to its recent editor: a policy admin or admin must approve instead', () => {
+  it('auto-approval does not apply to its recent editor: an approver or admin must approve instead', () => {
     // The approver profile makes mallory eligible for Security Readers, approved automatically by pol-auto-low.
     const policy = withoutServerFields(store.get('policies', 'pol-auto-low')!);
     expect(send('u-mallory', 'policy.upsert', { policy: { ...policy, maxDurationMinutes: 4 * 60 } })).toMatchObject({ status: 'applied', subjectIds: ['pol-auto-low'] });
@@ -238,9 +238,9 @@ describe('nobody is granted under configuration they changed without a second pe
     expect(request).toMatchObject({ status: 'pending_approval', grantId: null });
     expect(request?.policy?.approvalSteps.map((s) => s.name)).toEqual([SECOND_PERSON_STEP_NAME]);
     expect(send('u-mallory', 'request.approve', { requestId: 'req-sod-mallory-readers' })).toMatchObject({ code: 'self_approval_forbidden' });
-    // An approver without a policy-admin role is not the second person this step asks for.
-    expect(send('u-alice', 'request.approve', { requestId: 'req-sod-mallory-readers' })).toMatchObject({ code: 'forbidden' });
-    expect(send('u-admin', 'request.approve', { requestId: 'req-sod-mallory-readers' }).status).toBe('applied');
+    // Someone who decides nothing is not the second person this step asks for; an approver is.
+    expect(send('u-heidi', 'request.approve', { requestId: 'req-sod-mallory-readers' })).toMatchObject({ code: 'forbidden' });
+    expect(send('u-alice', 'request.approve', { requestId: 'req-sod-mallory-readers' }).status).toBe('applied');
     expect(store.get('requests', 'req-sod-mallory-readers')).toMatchObject({ status: 'approved', grantId: 'g-req-sod-mallory-readers' });
 
     // Others keep their auto-approval.

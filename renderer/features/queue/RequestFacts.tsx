@@ -119,7 +119,7 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
                       </span>
                       <span className="muted small">{describeApprovers(step, name)}</span>
                       {step.name === SECOND_PERSON_STEP_NAME ? (
-                        <span className="small">The requester changed this access configuration recently, so instead of approving automatically a policy admin or admin decides.</span>
+                        <span className="small">The requester changed this access configuration recently, so instead of approving automatically an approver or admin decides.</span>
                       ) : null}
                       {decided.map((d) => (
                         <span key={d.approverId} className="small">
