@@ -58,6 +58,27 @@ describe('verify gate', () => {
     expect(gate.stats()).toEqual({ running: 0, queued: { known: 0, other: 0 } });
   });
 
+  it('a stream of known sign-ins (anyone may sign in with their own password) cannot starve every other check', async () => {
+    const gate = createVerifyGate({ concurrency: 2 });
+    const holds = Array.from({ length: 10 }, deferred);
+    // Known checks keep both slots busy, one after another.
+    const known = holds.map((h) => gate.run('known', () => h.promise));
+    let otherRan = false;
+    const other = gate.run('other', async () => void (otherRan = true));
+    // Known checks go first, but only a few times: the other one runs before the known ones run out.
+    let released = 0;
+    while (!otherRan && released < holds.length) {
+      holds[released]?.resolve();
+      await known[released];
+      released++;
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(otherRan).toBe(true);
+    expect(released).toBeLessThan(holds.length);
+    for (const h of holds) h.resolve();
+    await Promise.all([other, ...known]);
+  });
+
   it('refuses nonsense options', () => {
     expect(() => createVerifyGate({ concurrency: 0 })).toThrow(/concurrency/);
     expect(() => createVerifyGate({ maxQueued: -1 })).toThrow(/maxQueued/);

@@ -31,6 +31,9 @@ export type VerifyGateOptions = {
   maxQueued?: number;
 };
 
+/** How many known checks may go ahead of a waiting other one. */
+const KNOWN_BEFORE_OTHER = 4;
+
 export function createVerifyGate(options: VerifyGateOptions = {}): VerifyGate {
   const concurrency = options.concurrency ?? Math.max(1, availableParallelism());
   const reserved = options.reservedForKnown ?? (concurrency > 1 ? 1 : 0);
@@ -40,14 +43,26 @@ export function createVerifyGate(options: VerifyGateOptions = {}): VerifyGate {
   if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new Error('maxQueued must be a non-negative whole number');
   const queues: Record<VerifyLane, (() => void)[]> = { known: [], other: [] };
   const running: Record<VerifyLane, number> = { known: 0, other: 0 };
-  // An other check starts only in an unreserved slot, and not while a known one runs or waits: the
-  // known check then shares the CPU with at most the other checks already under way.
+  // An other check starts only in an unreserved slot, and not while a known one runs or waits (the
+  // known check then shares the CPU with at most the other checks already under way), unless known
+  // checks have gone ahead of it KNOWN_BEFORE_OTHER times.
   const mayStart = (lane: VerifyLane) =>
-    running.known + running.other < concurrency && (lane === 'known' || (running.other < concurrency - reserved && running.known === 0 && queues.known.length === 0));
+    running.known + running.other < concurrency &&
+    (lane === 'known' || (running.other < concurrency - reserved && ((running.other === 0 && knownAhead >= KNOWN_BEFORE_OTHER) || (running.known === 0 && queues.known.length === 0))));
 
+  // Known checks started while an other one waited: past KNOWN_BEFORE_OTHER, the other goes first, so a
+  // stream of known sign-ins (anyone may sign in with their own password) cannot keep every sign-in
+  // from a new address waiting.
+  let knownAhead = 0;
+  const start = (lane: VerifyLane) => {
+    if (lane === 'known' && queues.other.length > 0) knownAhead++;
+    if (lane === 'other') knownAhead = 0;
+    (queues[lane].shift() as () => void)();
+  };
   const next = () => {
+    if (knownAhead >= KNOWN_BEFORE_OTHER && queues.other.length > 0 && mayStart('other')) start('other');
     for (const lane of ['known', 'other'] as const) {
-      while (queues[lane].length > 0 && mayStart(lane)) (queues[lane].shift() as () => void)();
+      while (queues[lane].length > 0 && mayStart(lane)) start(lane);
     }
   };
 
@@ -61,7 +76,7 @@ export function createVerifyGate(options: VerifyGateOptions = {}): VerifyGate {
         });
       };
       // Known checks never wait behind others; other checks keep their order.
-      if (mayStart(lane) && (lane === 'known' || queues.known.length + queues.other.length === 0)) return go();
+      if (mayStart(lane) && (lane === 'known' || queues.other.length === 0)) return go();
       if (queues[lane].length >= maxQueued) return Promise.reject(new GateBusyError());
       return new Promise((resolve, reject) => {
         queues[lane].push(() => void go().then(resolve, reject));
