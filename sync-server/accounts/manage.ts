@@ -5,8 +5,9 @@
  *
  * Rules (docs/decisions/account-roles-four-eyes.md):
  * - at least one enabled admin always remains: the last one cannot be disabled or lose `admin`;
- * - adding `admin` or `policy_admin` to anyone, or any role to oneself, waits for another enabled
- *   admin to confirm, unless the actor is the only enabled admin (nobody else could ever confirm);
+ * - adding `admin` or `policy_admin` to anyone, or any role to oneself, waits for another admin to
+ *   confirm, unless no other admin account exists at all (nobody else could ever confirm);
+ * - an admin cannot set their own password, nor that of an account that approves or configures;
  * - removing roles applies at once (unless it would leave the account with no role while the rest
  *   waits: then all of it waits).
  */
@@ -143,7 +144,25 @@ export function loadAccount(store: Store, id: string): AccountRecord {
 export function needsSecondAdmin(store: Store, actorId: string, accountId: string, added: readonly AccountRole[]): boolean {
   if (added.length === 0) return false;
   if (!added.some((r) => FOUR_EYES_ROLES.includes(r)) && actorId !== accountId) return false;
-  return enabledAdmins(store).some((a) => a.id !== actorId);
+  // Any other admin account counts, enabled or not: disabling the others first must not make an
+  // admin "the only one" who may act alone. A change that waits for a disabled admin waits.
+  return store.listAccounts().some((a) => a.id !== actorId && a.roles.includes('admin'));
+}
+
+/** Accounts whose password an admin may not set through the API: their own, and anyone who approves or configures. */
+export function refusePasswordReset(actorId: string, account: AccountRecord): void {
+  if (account.id === actorId) {
+    throw new AccountRuleError(403, 'forbidden', 'change your own password with your current one (POST /api/v1/auth/password), not by resetting it');
+  }
+  const privileged = account.roles.filter((r) => [...FOUR_EYES_ROLES, 'approver'].includes(r));
+  if (privileged.length > 0) {
+    // An admin who chose their password could sign in as them and approve in their name.
+    throw new AccountRuleError(
+      403,
+      'forbidden',
+      `${account.username} holds ${privileged.join(', ')}: an admin cannot choose their password; they change it themselves, or it is reset on the server host with npm run admin:recover -- <data dir> --user ${account.username}`,
+    );
+  }
 }
 
 /** Writes the roles to the account and its directory user (kept in step) and audits before / after. */

@@ -26,6 +26,7 @@ import {
   enableAccount,
   endSessions,
   loadAccount,
+  refusePasswordReset,
   type RoleChange,
   type RoleChangeOutcome,
 } from '../accounts/manage.js';
@@ -156,6 +157,7 @@ export function registerAccountAdminRoutes(root: FastifyInstance, deps: AccountA
     handler: async (request) => {
       const admin = requireEndpoint(request, 'POST /api/v1/accounts/:id/password', 'resetting passwords');
       const account = ruled(store, () => loadAccount(store, request.params.id));
+      ruled(store, () => refusePasswordReset(admin.account.id, account));
       refusePassword(request.body.password, account.username, 'password');
       const passwordHash = await hashPassword(request.body.password);
       const sessionsEnded = ruled(store, () => {

@@ -107,8 +107,15 @@ test('an admin creates an account, changes its roles (policy admin waits for a s
     await accounts.submit(signOut, 'Signed out everywhere. 1 session ended.');
     expect(await signedIn(tempToken)).toBe(401);
 
-    // A refusal is the server's sentence in the dialog.
-    const reset = await accounts.startAction(temp.username, 'password', 'Reset password');
+    // An admin does not choose the password of someone who approves: the button says why it is off.
+    await expect(accounts.actionButton(temp.username, 'password')).toBeDisabled();
+    // For a requester they may; a refusal is the server's sentence in the dialog.
+    const requesterName = `e2e-plain-${Date.now().toString(36)}`;
+    await createAccount(adminToken, requesterName, 'Plain Requester', ['requester']);
+    await admin.page.reload();
+    await accounts.open();
+    await expect(accounts.row(requesterName)).toBeVisible();
+    const reset = await accounts.startAction(requesterName, 'password', 'Reset password');
     await reset.getByLabel('New password').fill('short');
     await reset.getByTestId('confirm-action').click();
     await expect(reset.getByRole('alert')).toHaveText('Password: must be at least 12 characters, not counting spaces at either end.');

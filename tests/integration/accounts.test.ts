@@ -130,6 +130,32 @@ describe('accounts: roles, passwords, disabling, sessions', () => {
     expect(auditOf(srv, 'account.password_reset', user.id)).toHaveLength(1);
   });
 
+  it('an admin cannot choose the password of an account that approves or configures, nor reset their own', async () => {
+    const { user } = await account(srv, 'busy-approver', ['approver']);
+    const refused = await post(srv, `/api/v1/accounts/${user.id}/password`, srv.adminToken, { password: 'chosen-by-the-admin-7' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/cannot choose their password; .*npm run admin:recover -- <data dir> --user busy-approver/);
+    const own = await post(srv, '/api/v1/accounts/u-admin/password', srv.adminToken, { password: 'chosen-by-the-admin-7' });
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toMatch(/change your own password with your current one/);
+    await login(srv.url, 'busy-approver', PASSWORD);
+  });
+
+  it('disabling the other admins does not let one admin grant admin alone', async () => {
+    const fresh = await startTestServer();
+    try {
+      // Alone at first, the admin makes a second one at once; once disabled, that one still counts.
+      const second = await account(fresh, 'second-admin', ['admin']);
+      expect(second.pendingRoleChange).toBeNull();
+      expect((await post(fresh, `/api/v1/accounts/${second.user.id}/disable`, fresh.adminToken, { reason: 'on leave' })).status).toBe(200);
+      const puppet = await account(fresh, 'new-admin', ['admin', 'policy_admin']);
+      expect(puppet.pendingRoleChange?.rolesAfter.sort()).toEqual(['admin', 'policy_admin']);
+      expect(fresh.store.getAccount(puppet.user.id)?.roles).not.toContain('admin');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('a user changes their own password with the current one; their other sessions end, this one stays', async () => {
     await account(srv, 'careful', ['requester']);
     const here = await login(srv.url, 'careful', PASSWORD);

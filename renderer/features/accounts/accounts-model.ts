@@ -53,6 +53,9 @@ export async function runAccountAction(serverUrl: string, token: string, action:
   return requestJson(serverUrl, path, { method: 'POST', token, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
 }
 
+/** Roles whose holders set their own password: an admin cannot choose it for them. */
+const PASSWORD_OWN_ROLES: readonly string[] = ['admin', 'policy_admin', 'approver'];
+
 export type RowAction = 'roles' | 'password' | 'disable' | 'enable' | 'sign-out-everywhere';
 
 /**
@@ -64,9 +67,12 @@ export function rowActions(row: AccountRow, meId: string, accounts: readonly Acc
   const lastAdmin = isLastEnabledAdmin(row, accounts);
   const disableBlocked = self ? 'You cannot disable your own account; another admin must.' : lastAdmin ? 'The last enabled admin cannot be disabled: make another admin first.' : null;
   const ownSessions = self ? 'Your own password and sessions are in Settings.' : null;
+  // The server refuses it too (manage.ts refusePasswordReset): a password an admin chose would let them act in that person's name.
+  const privileged = row.roles.filter((r) => PASSWORD_OWN_ROLES.includes(r));
+  const passwordBlocked = ownSessions ?? (privileged.length > 0 ? `${row.username} holds ${privileged.join(', ')}: they change their password themselves, or it is reset on the server host (npm run admin:recover).` : null);
   return [
     { kind: 'roles', blocked: null },
-    { kind: 'password', blocked: ownSessions },
+    { kind: 'password', blocked: passwordBlocked },
     row.disabled ? { kind: 'enable', blocked: null } : { kind: 'disable', blocked: disableBlocked },
     { kind: 'sign-out-everywhere', blocked: row.disabled ? 'A disabled account has no sessions.' : ownSessions },
   ];
