@@ -41,7 +41,12 @@ import { syncViewOf, type SyncView } from './sync-view.js';
 
 export const HEARTBEAT_MS = 15_000;
 
+/** Live streams one account may hold open at once (console tabs, the desktop app, a spare for reconnects). */
+export const MAX_STREAMS_PER_ACCOUNT = 8;
+
 export type SyncDeps = {
+  /** Live streams one account may hold open at once; default MAX_STREAMS_PER_ACCOUNT. */
+  maxStreamsPerAccount?: number;
   store: Store;
   processor: CommandProcessor;
   metrics: Metrics;
@@ -82,6 +87,8 @@ const sameCommand = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJs
 export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, streams: StreamRegistry): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store, processor, metrics } = deps;
+  const maxStreamsPerAccount = deps.maxStreamsPerAccount ?? MAX_STREAMS_PER_ACCOUNT;
+  const streamsPerAccount = new Map<string, number>();
   const params = z.object({ collection: z.string().max(64) });
   const secured = [{ bearerAuth: [] as string[] }];
 
@@ -219,6 +226,13 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
    */
   function openStream(reply: FastifyReply, principal: Principal, collections: readonly CollectionName[], tagged: boolean): void {
     const readerId = principal.account.id;
+    // Streams are exempt from idle timeouts: without a cap one account could hold every connection.
+    const open = streamsPerAccount.get(readerId) ?? 0;
+    if (open >= maxStreamsPerAccount) {
+      reply.header('retry-after', '30');
+      throw new ApiError(429, 'throttled', `${open} live streams are already open for this account (at most ${maxStreamsPerAccount}); close a console tab or window and try again`);
+    }
+    streamsPerAccount.set(readerId, open + 1);
     const opened = syncViewOf(store, principal.account).key;
     /** The reader's view now, or null when it is no longer the one this stream was opened under. */
     const currentView = (): SyncView | null => {
@@ -269,6 +283,9 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
     const cleanup = () => {
       if (closed) return;
       closed = true;
+      const left = (streamsPerAccount.get(readerId) ?? 1) - 1;
+      if (left > 0) streamsPerAccount.set(readerId, left);
+      else streamsPerAccount.delete(readerId);
       clearInterval(heartbeat);
       unsubscribe();
       streams.delete(raw);

@@ -57,6 +57,23 @@ describe('sessions and live streams', () => {
     expect(await Promise.all(streams.map(endedByServer))).toEqual(['ended', 'ended', 'ended']);
   });
 
+  it('one account holds at most eight live streams: streams never time out, so without a cap one person could take every connection', async () => {
+    const token = await srv.login('dave');
+    const streams = [];
+    for (let i = 0; i < 8; i++) streams.push(await openStream(token));
+    const ninth = await fetch(`${srv.url}/sync/v1/stream?collections=requests`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ninth.status).toBe(429);
+    expect(ninth.headers.get('retry-after')).toBe('30');
+    expect(((await ninth.json()) as { error: { message: string } }).error.message).toMatch(/8 live streams are already open for this account/);
+    // Others are not affected, and a closed stream frees its place.
+    const other = await openStream(await srv.login('frank'));
+    other.abort();
+    streams[0]?.abort();
+    await sleep(200);
+    const again = await openStream(token);
+    for (const s of [...streams, again]) s.abort();
+  });
+
   it('a stream whose session is fine stays open', async () => {
     const token = await srv.login('carol');
     const stream = await openStream(token);
