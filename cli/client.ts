@@ -13,7 +13,8 @@ export class ApiClient {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(`${this.server}${path}`, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+      // A redirect would resend the body (a password, a token) to wherever it points: refused.
+      response = await fetch(`${this.server}${path}`, { method, headers, redirect: 'error', ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
       throw new CliError(EXIT.other, `cannot reach ${this.server}: ${cause}`, 'unreachable');

@@ -117,6 +117,13 @@ describe('connector configs in the store', () => {
     expect(() => loadConnectorConfigs(store, key)).toThrow(/connector_configs\/entra-a: the encrypted value fails its integrity check/);
   });
 
+  it('a database edited without the key cannot plant its own secret in the readable settings', () => {
+    importConnectorConfigs(store, [entra('entra-a', 'secret-of-a')], { key, source: 'test' });
+    const settings = JSON.parse(rows()[0]?.settings as string) as Record<string, unknown>;
+    store.db.prepare('UPDATE connector_configs SET settings = ?, secrets = NULL WHERE id = ?').run(JSON.stringify({ ...settings, clientSecret: 'the-attackers-own' }), 'entra-a');
+    expect(() => loadConnectorConfigs(store, key)).toThrow(/entra-a holds clientSecret outside its encrypted secrets/);
+  });
+
   it('registers stored connectors next to the caller’s, refusing an id configured in both', () => {
     importConnectorConfigs(store, [manual], { source: 'test' });
     const registry = createConnectorRegistry([{ id: 'manual', kind: 'manual' }]);

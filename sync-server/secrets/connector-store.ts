@@ -154,6 +154,10 @@ export function loadConnectorConfigs(store: Store, key: SecretKey | undefined): 
   return rows.map((row) => {
     const settings = JSON.parse(row.settings) as Record<string, unknown>;
     if (settings.id !== row.id || settings.kind !== row.kind) throw new Error(`connector_configs row ${row.id} does not match its settings (edited by hand?)`);
+    // Secrets live only in the encrypted column: one in the readable settings was written there by hand,
+    // and would let whoever can write the file swap the connector's credentials without the key.
+    const planted = (SECRET_FIELDS[row.kind as ConnectorConfig['kind']] ?? []).filter((field: string) => field in settings);
+    if (planted.length > 0) throw new Error(`connector_configs row ${row.id} holds ${planted.join(', ')} outside its encrypted secrets (edited by hand?); import the connector again`);
     return parseConnectorConfig({ ...settings, ...(readSecrets(row, key) ?? {}) });
   });
 }
