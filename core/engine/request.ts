@@ -95,6 +95,14 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   return ok(request);
 }
 
+/** Requests one person may have waiting for a decision at once: more is a flood of approvers' queues, not work. */
+export const MAX_OPEN_REQUESTS_PER_PERSON = 50;
+
+export function refuseTooManyOpen(open: number): Result<true> {
+  if (open < MAX_OPEN_REQUESTS_PER_PERSON) return ok(true);
+  return err('conflict', `you have ${open} requests waiting for a decision (at most ${MAX_OPEN_REQUESTS_PER_PERSON}); cancel some or wait for their decisions before asking again`);
+}
+
 export type Approver = Pick<DirectoryUser, 'id' | 'displayName' | 'roles' | 'disabled'>;
 
 export function isStepApprover(step: ResolvedPolicy['approvalSteps'][number], actor: Approver): boolean {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRequest, err, ok } from '../../core/index.js';
+import { createRequest, err, ok, PENDING_REQUEST_STATES, refuseTooManyOpen } from '../../core/index.js';
 import type { UseCase } from './context.js';
 import { createGrantForApproved, grantIdFor } from './grant-for-request.js';
 import { recordNewRequest, requestWorld } from './new-request.js';
@@ -12,6 +12,8 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
   if (ctx.store.get('requests', requestId)) return err('conflict', `a request with id ${requestId} already exists`);
   const resource = ctx.store.get('resources', payload.resourceId);
   if (!resource) return err('not_found', `resource ${payload.resourceId} does not exist`);
+  const notFlooding = refuseTooManyOpen(ctx.store.count('requests', { where: { requesterId: ctx.actor.id }, status: PENDING_REQUEST_STATES }));
+  if (!notFlooding.ok) return notFlooding;
 
   const created = createRequest(
     {

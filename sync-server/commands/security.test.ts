@@ -226,6 +226,21 @@ describe('grants', () => {
   });
 });
 
+describe('floods of requests', () => {
+  it('one person keeps at most 50 requests waiting for a decision; cancelling one makes room', () => {
+    const open = store.count('requests', { where: { requesterId: 'u-frank' }, status: ['pending_approval'] });
+    const ids = Array.from({ length: 50 - open }, (_, i) => `req-t-frank-many-${i}`);
+    for (const requestId of ids) expect(send('u-frank', 'request.create', { requestId, resourceId: 'res-t-two', durationMinutes: 30 }).status).toBe('applied');
+    const refused = send('u-frank', 'request.create', { requestId: 'req-t-frank-many-x', resourceId: 'res-t-two', durationMinutes: 30 });
+    expect(refused).toMatchObject({ status: 'rejected', code: 'conflict' });
+    expect(refused.message).toMatch(/you have 50 requests waiting for a decision \(at most 50\)/);
+    expect(send('u-frank', 'request.cancel', { requestId: ids[0] }).status).toBe('applied');
+    expect(send('u-frank', 'request.create', { requestId: 'req-t-frank-many-x', resourceId: 'res-t-two', durationMinutes: 30 }).status).toBe('applied');
+    // Leave Frank as he was for the tests after this one.
+    for (const requestId of [...ids.slice(1), 'req-t-frank-many-x']) expect(send('u-frank', 'request.cancel', { requestId }).status).toBe('applied');
+  });
+});
+
 describe('tasks', () => {
   const task = (id: string, assigneeId: string | null, grantId: string | null) =>
     store.put('tasks', {

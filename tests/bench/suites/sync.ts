@@ -270,8 +270,17 @@ async function benchCommands(ctx: BenchContext, url: string, token: string, coun
     await replication.awaitInSync();
     const start = performance.now();
     const ids: string[] = [];
+    // Each request is cancelled right after it is asked for: a person may keep only so many waiting at once.
     for (let i = 0; i < count; i++) {
-      ids.push(await sendCommand(db, { type: 'request.create', payload: { resourceId: 'res-bench', durationMinutes: 60, justification: `bench ${i}` }, actorId: ADMIN_USER_ID }));
+      const requestId = `bench-cmd-${i >> 1}`;
+      ids.push(
+        await sendCommand(
+          db,
+          i % 2 === 0
+            ? { type: 'request.create', payload: { requestId, resourceId: 'res-bench', durationMinutes: 60, justification: `bench ${i}` }, actorId: ADMIN_USER_ID }
+            : { type: 'request.cancel', payload: { requestId, reason: 'bench' }, actorId: ADMIN_USER_ID },
+        ),
+      );
     }
     await firstValueFrom(db.commandResults.findByIds(ids).$.pipe(filter((found) => found.size === ids.length)));
     const seconds = (performance.now() - start) / 1000;
