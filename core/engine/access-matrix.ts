@@ -119,7 +119,7 @@ export type SyncOperation = 'pull' | 'push' | 'stream';
 export type ReadRule = 'all' | 'none' | 'own' | 'eligible' | 'related' | 'directory' | 'access' | 'configuration';
 
 /** Bumped whenever SYNC_READ changes, so every replica is rebuilt under the new rules. */
-export const SYNC_READ_VERSION = 1;
+export const SYNC_READ_VERSION = 2;
 
 type ReadRow = Record<AccountRole, ReadRule>;
 const row = (requester: ReadRule, approver: ReadRule, policyAdmin: ReadRule, reviewer: ReadRule, auditor: ReadRule = 'all', admin: ReadRule = 'all'): ReadRow => ({
@@ -143,7 +143,7 @@ export const SYNC_READ: Record<CollectionName, ReadRow> = {
   grants: row('own', 'all', 'all', 'all'),
   tasks: row('own', 'all', 'own', 'none'),
   verifications: row('own', 'all', 'none', 'none'),
-  audit: row('own', 'access', 'configuration', 'all'),
+  audit: row('own', 'access', 'configuration', 'access'),
   commands: row('own', 'own', 'own', 'own'),
   commandResults: row('own', 'own', 'own', 'own'),
 };
