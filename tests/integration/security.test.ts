@@ -74,6 +74,30 @@ describe('sessions and live streams', () => {
     for (const s of [...streams, again]) s.abort();
   });
 
+  it('a live stream carries only what its reader may see: a requester hears of their own request, never of someone else’s', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${srv.url}/sync/v1/stream?collections=requests,audit`, { headers: { authorization: `Bearer ${await srv.login('bob')}` }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let received = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        received += new TextDecoder().decode(value);
+      }
+    })().catch(() => undefined);
+    const ask = async (username: string, requestId: string) =>
+      http('POST', `${srv.url}/api/v1/requests`, { token: await srv.login(username), body: { requestId, resourceId: 'res-entra-global-reader', durationMinutes: 30, justification: 'stream check' } });
+    expect((await ask('dave', 'req-stream-dave')).status).toBe(201);
+    expect((await ask('bob', 'req-stream-bob')).status).toBe(201);
+    for (let i = 0; i < 100 && !received.includes('req-stream-bob'); i++) await sleep(20);
+    controller.abort();
+    await reading;
+    expect(received).toContain('req-stream-bob');
+    expect(received).not.toContain('req-stream-dave');
+  });
+
   it('a stream whose session is fine stays open', async () => {
     const token = await srv.login('carol');
     const stream = await openStream(token);
