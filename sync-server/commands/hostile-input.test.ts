@@ -23,6 +23,8 @@ describe('printable', () => {
   it('writes controls, bidi and zero-width characters and lone surrogates as visible escapes', () => {
     expect(printable('a\u0000b\u202Ec\u200Bd\ud800e\udfff')).toBe('a\\u{0}b\\u{202e}c\\u{200b}d\\u{d800}e\\u{dfff}');
     expect(printable('Zoë 👩‍👩‍👧 𝕏')).toBe('Zoë 👩‍👩‍👧 𝕏');
+    // Soft hyphen, Arabic letter mark, Mongolian vowel separator, a tag character.
+    expect(printable('a\u00adb\u061cc\u180ed\udb40\udc41e')).toBe('a\\u{ad}b\\u{61c}c\\u{180e}d\\u{e0041}e');
   });
 });
 

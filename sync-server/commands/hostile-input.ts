@@ -29,9 +29,13 @@ export function nestingDepth(value: unknown, stopAt = Number.POSITIVE_INFINITY):
   return deepest;
 }
 
-/** C0/C1 controls, zero-width space, bidi controls, line separators, the BOM, and surrogates without their other half (joiners stay: emoji need them). */
+/**
+ * C0/C1 controls, the soft hyphen, the Arabic letter mark, the Mongolian vowel separator, zero-width
+ * space, bidi controls, line separators, the BOM, tag characters, and surrogates without their other
+ * half (joiners stay: emoji need them).
+ */
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]|\udb40[\udc00-\udc7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** `text` with every invisible or reordering character written as a visible escape. */
 export function printable(text: string): string {

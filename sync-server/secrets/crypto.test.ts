@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,12 @@ describe('key files and the environment', () => {
     writeFileSync(bad, 'hunter2\n', { mode: 0o600 });
     expect(() => readSecretKeyFile(bad)).toThrow(`JIT_SECRET_KEY_FILE (${bad}) must hold a 32-byte key in base64`);
     expect(() => readSecretKeyFile(bad)).not.toThrow(/hunter2/);
+  });
+
+  it('refuses a FIFO at the key path at once instead of waiting for a writer', () => {
+    const fifo = join(dir, 'fifo.key');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    expect(() => readSecretKeyFile(fifo)).toThrow(`JIT_SECRET_KEY_FILE: ${fifo} is not a regular file`);
   });
 
   it('takes JIT_SECRET_KEY_FILE or JIT_SECRET_KEY, not both, and nothing when neither is set', () => {

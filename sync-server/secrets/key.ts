@@ -3,7 +3,7 @@
  * the environment (JIT_SECRET_KEY), each holding the 32 bytes in base64. The key is never written to
  * the store or a log; a key file is checked for its mode before it is read.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseSecretKey, SecretKey, SecretKeyError } from './crypto.js';
 
@@ -21,7 +21,8 @@ const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}
 export function readSecretKeyFile(path: string, label: string = KEY_FILE_VARIABLE): SecretKey {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking, so a FIFO planted at the path cannot hold the start-up waiting; it is then refused as not a file.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new SecretKeyError(`${label}: cannot open the key file ${path} (${code ?? String(error)})`, { cause: error });
@@ -31,6 +32,9 @@ export function readSecretKeyFile(path: string, label: string = KEY_FILE_VARIABL
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new SecretKeyError(`${label}: ${path} is not a regular file`);
     // Windows has no POSIX modes; its ACLs are the operator's to set.
+    // Another user's file, even 0600, is not this server's to trust (a server running as root reads anyone's).
+    const uid = process.getuid?.();
+    if (uid !== undefined && stat.uid !== uid) throw new SecretKeyError(`${label}: the key file ${path} belongs to another user (uid ${stat.uid}); it must be owned by the account the server runs as`);
     if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
       throw new SecretKeyError(
         `${label}: the key file ${path} has mode ${octal(stat.mode)}, so its group or others can reach it; it must be readable by its owner only (0600 or stricter): chmod 600 ${path}`,
