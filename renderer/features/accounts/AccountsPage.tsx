@@ -7,6 +7,7 @@ import { EmptyState, ErrorState, Icon, statusLabel, Time } from '../../ui/ui.js'
 import { ACTION_TITLES, AccountDialog, type Draft } from './AccountDialog.js';
 import { fetchAccounts, mayManageAccounts, roleDiff, rowActions, runAccountAction, type AccountRow, type AccountsAnswer, type RoleChange } from './accounts-model.js';
 import './accounts.css';
+import { TableHead } from '../../ui/table.js';
 
 const roleList = (roles: readonly string[]) => roles.map(statusLabel).join(', ') || 'none';
 
@@ -118,17 +119,7 @@ export function AccountsPage() {
       ) : null}
       <div className="acc-table-wrap">
         <table className="acc-table" data-testid="accounts-table" aria-busy={query.isLoading}>
-          <thead>
-            {table.getHeaderGroups().map((group) => (
-              <tr key={group.id}>
-                {group.headers.map((header) => (
-                  <th key={header.id} scope="col">
-                    {flexRender(header.column.columnDef.header, header.getContext())}
-                  </th>
-                ))}
-              </tr>
-            ))}
-          </thead>
+          <TableHead table={table} />
           <tbody>
             {table.getRowModel().rows.map((row) => (
               <tr key={row.id} data-testid={`account-${row.original.username}`} className={clsx(row.original.disabled && 'acc-disabled')}>

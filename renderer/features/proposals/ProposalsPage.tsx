@@ -11,6 +11,7 @@ import { EmptyState, Kbd, StatusPill, Time } from '../../ui/ui.js';
 import { ProposalDetail } from './ProposalDetail.js';
 import { KIND_LABEL, openProposals, proposalState, readableWidening, sortProposals, type ProposalState } from './proposal-model.js';
 import './proposals.css';
+import { TableHead } from '../../ui/table.js';
 
 type Row = { proposal: Proposal; state: ProposalState; proposer: string; waiting: boolean; summary: string };
 
@@ -113,17 +114,7 @@ export function ProposalsPage({ id }: { id: string | null }) {
         ) : (
           <div className="pr-list">
             <table className="pr-table" aria-label="Proposed changes" data-testid="proposals-table">
-              <thead>
-                {table.getHeaderGroups().map((group) => (
-                  <tr key={group.id}>
-                    {group.headers.map((header) => (
-                      <th key={header.id} scope="col">
-                        {flexRender(header.column.columnDef.header, header.getContext())}
-                      </th>
-                    ))}
-                  </tr>
-                ))}
-              </thead>
+              <TableHead table={table} />
               <tbody>
                 {table.getRowModel().rows.map((row) => {
                   const active = row.id === selected?.proposal.id;
