@@ -14,6 +14,9 @@
 import { cancelRequest, LIVE_GRANT_STATES, PENDING_REQUEST_STATES, requestRevocation, type AccountRole } from '../../core/index.js';
 import type { AccountRecord, MigrationSet, Store } from '../store/types.js';
 
+/** How long a role change may wait for its second admin. */
+export const ROLE_CHANGE_TTL_DAYS = 14;
+
 /** Roles that widen who approves configuration: granting them needs a second admin. */
 export const FOUR_EYES_ROLES: readonly AccountRole[] = ['admin', 'policy_admin'];
 
@@ -234,6 +237,10 @@ export function confirmRoleChange(store: Store, input: { actorId: string; roleCh
   if (change.status !== 'pending') throw new AccountRuleError(409, 'already_decided', `role change ${change.id} is already ${change.status}${change.decidedBy ? ` by ${change.decidedBy}` : ''}`);
   if (change.proposedBy === input.actorId) throw new AccountRuleError(403, 'self_approval_forbidden', 'you proposed this role change; another admin must confirm it');
   if (change.accountId === input.actorId) throw new AccountRuleError(403, 'self_approval_forbidden', 'this role change is to your own account; another admin must confirm it');
+  // Like a configuration proposal: what was proposed a fortnight ago is not what the confirmer sees today.
+  if (Date.parse(input.at) - Date.parse(change.proposedAt) > ROLE_CHANGE_TTL_DAYS * 86_400_000) {
+    throw new AccountRuleError(409, 'conflict', `role change ${change.id} was proposed on ${change.proposedAt.slice(0, 10)}, more than ${ROLE_CHANGE_TTL_DAYS} days ago; propose it again`);
+  }
   const account = loadAccount(store, change.accountId);
   if (!isEnabled(store, account)) throw new AccountRuleError(409, 'conflict', `${account.username} is disabled; enable the account and propose the change again`);
   const proposer = store.getAccount(change.proposedBy);

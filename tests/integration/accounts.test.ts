@@ -156,6 +156,25 @@ describe('accounts: roles, passwords, disabling, sessions', () => {
     }
   });
 
+  it('a role change left waiting more than 14 days cannot be confirmed', async () => {
+    let clock = new Date('2030-03-01T09:00:00.000Z');
+    const fresh = await startTestServer({ now: () => clock });
+    try {
+      await account(fresh, 'second-admin', ['admin']);
+      const waiting = await account(fresh, 'late-policy-admin', ['policy_admin']);
+      expect(waiting.pendingRoleChange).not.toBeNull();
+      clock = new Date(clock.getTime() + 15 * 86_400_000);
+      // Sessions last hours: the second admin signs in again a fortnight later.
+      const secondToken = await login(fresh.url, 'second-admin', PASSWORD);
+      const late = await post(fresh, `/api/v1/accounts/role-changes/${waiting.pendingRoleChange?.id}/confirm`, secondToken);
+      expect(late.status).toBe(409);
+      expect(late.body.error.message).toMatch(/more than 14 days ago; propose it again/);
+      expect(fresh.store.getAccount(waiting.user.id)?.roles).not.toContain('policy_admin');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('a user changes their own password with the current one; their other sessions end, this one stays', async () => {
     await account(srv, 'careful', ['requester']);
     const here = await login(srv.url, 'careful', PASSWORD);
