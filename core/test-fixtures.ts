@@ -1,4 +1,5 @@
 import type { DirectoryUser } from './schema/directory.js';
+import type { Grant } from './schema/grant.js';
 import type { Resource } from './schema/resource.js';
 
 /** Test data for the engine's tests: complete documents with overridable fields. */
@@ -33,6 +34,39 @@ export function makeResource(over: Partial<Resource> = {}): Resource {
     archived: false,
     changedBy: [],
     updatedAt: FIXTURE_TIME,
+    ...over,
+  };
+}
+
+/** An active two-hour grant on res-1, from 09:00 to 11:00 on 2026-03-02. */
+export function makeGrant(over: Partial<Grant> = {}): Grant {
+  return {
+    id: 'g-1',
+    requestId: 'r-1',
+    userId: 'u-alice',
+    resourceId: 'res-1',
+    connector: 'entra',
+    status: 'active',
+    approvedAt: '2026-03-02T09:00:00.000Z',
+    startsAt: '2026-03-02T09:00:00.000Z',
+    expiresAt: '2026-03-02T11:00:00.000Z',
+    provisionedAt: null,
+    effectiveAt: null,
+    revokeRequestedAt: null,
+    revokedAt: null,
+    verifiedAt: null,
+    endedBy: null,
+    endedReason: '',
+    extensions: 0,
+    maxExtensions: 1,
+    maxDurationMinutes: 480,
+    latenessMs: null,
+    timeToEffectiveMs: null,
+    attempts: 0,
+    lastError: '',
+    verification: 'none',
+    updatedAt: '2026-03-02T09:00:00.000Z',
+    revision: 3,
     ...over,
   };
 }

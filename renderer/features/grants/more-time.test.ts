@@ -1,40 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessRequest, Grant } from '../../../core/index.js';
+import { makeGrant } from '../../../core/test-fixtures.js';
 import { askForMoreTime, describeExtension, minutesLeftUnderCeiling, moreTimeChoices, waitingExtensions } from './more-time.js';
 
 const NOW = Date.parse('2026-03-02T10:00:00.000Z');
 
-function grant(overrides: Partial<Grant> = {}): Grant {
-  return {
-    id: 'g-1',
-    requestId: 'r-1',
-    userId: 'u-alice',
-    resourceId: 'res-1',
-    connector: 'entra',
-    status: 'active',
-    approvedAt: '2026-03-02T09:00:00.000Z',
-    startsAt: '2026-03-02T09:00:00.000Z',
-    expiresAt: '2026-03-02T11:00:00.000Z',
-    provisionedAt: null,
-    effectiveAt: null,
-    revokeRequestedAt: null,
-    revokedAt: null,
-    verifiedAt: null,
-    endedBy: null,
-    endedReason: '',
-    extensions: 0,
-    maxExtensions: 1,
-    maxDurationMinutes: 480,
-    latenessMs: null,
-    timeToEffectiveMs: null,
-    attempts: 0,
-    lastError: '',
-    verification: 'none',
-    updatedAt: '2026-03-02T09:00:00.000Z',
-    revision: 3,
-    ...overrides,
-  };
-}
+const grant = (overrides: Partial<Grant> = {}): Grant => makeGrant(overrides);
 
 const extension = { id: 'ext-1', durationMinutes: 120, extendsGrantId: 'g-1' } as AccessRequest;
 
