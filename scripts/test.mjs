@@ -21,14 +21,25 @@ for (const [step, script] of [['typecheck', 'typecheck'], ['lint', 'lint']]) {
   }
 }
 
-const vitestJson = `${resultsDir}/vitest.json`;
-rmSync(vitestJson, { force: true });
-const vitestStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
-if (existsSync(vitestJson)) {
-  const r = JSON.parse(readFileSync(vitestJson, 'utf8'));
-  totals.passed += r.numPassedTests ?? 0;
-  totals.failed += r.numFailedTests ?? 0;
-  totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+// Tests that measure pacing against a directory's clock run on their own after the rest: on two
+// cores, the other files' CPU use delays their writes in bunches, which reads as the directory's
+// budget running out (attempts per write) and not as what the product does.
+const ALONE = ['tests/integration/revocation-throttle.test.ts'];
+let vitestStatus = 0;
+for (const [name, args] of [
+  ['vitest', ALONE.flatMap((file) => ['--exclude', file])],
+  ['vitest-alone', ['--maxWorkers=1', ...ALONE]],
+]) {
+  const json = `${resultsDir}/${name}.json`;
+  rmSync(json, { force: true });
+  const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...args]);
+  if (status !== 0) vitestStatus = status;
+  if (existsSync(json)) {
+    const r = JSON.parse(readFileSync(json, 'utf8'));
+    totals.passed += r.numPassedTests ?? 0;
+    totals.failed += r.numFailedTests ?? 0;
+    totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  }
 }
 if (vitestStatus !== 0) failedSteps.push('unit/integration');
 
