@@ -20,6 +20,7 @@ export * from './engine/access-matrix.js';
 export * from './engine/authorize.js';
 export * from './engine/config-change.js';
 export * from './engine/separation.js';
+export * from './engine/catalog.js';
 export * from './sync/protocol.js';
 export * from './sync/rx-schema.js';
 export * from './connectors/connector.js';

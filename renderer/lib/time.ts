@@ -39,19 +39,8 @@ export function formatAbsolute(iso: string, timeZone?: string): string {
   }).format(new Date(at));
 }
 
-/** Durations in the units people use: 30 min, 2 h, 1 day, 1 day 4 h. */
-export function formatDuration(minutes: number): string {
-  if (!Number.isFinite(minutes) || minutes < 0) return '—';
-  if (minutes < 60) return `${Math.round(minutes)} min`;
-  if (minutes < 24 * 60) {
-    const h = Math.floor(minutes / 60);
-    const m = Math.round(minutes % 60);
-    return m === 0 ? `${h} h` : `${h} h ${m} min`;
-  }
-  const d = Math.floor(minutes / (24 * 60));
-  const h = Math.round((minutes % (24 * 60)) / 60);
-  return h === 0 ? plural(d, 'day') : `${plural(d, 'day')} ${h} h`;
-}
+/** Durations in the units people use (one implementation, in core: the CLI and the server's words use it too). */
+export { formatDuration } from '../../core/index.js';
 
 /** A countdown for grants: "23 min left", "1 h 05 min left", "expired 3 min ago". */
 export function formatCountdown(expiresIso: string, now: number): string {

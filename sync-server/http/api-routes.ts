@@ -5,7 +5,6 @@ import { z } from 'zod';
 import {
   AccessRequest,
   AccountRole,
-  checkEligibility,
   CommandPayloads,
   CommandResult,
   CommandType,
@@ -28,6 +27,7 @@ import type { Scheduler } from '../scheduler/index.js';
 import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
 import { registerAccountRoutes } from './account-routes.js';
+import { registerCatalogRoutes } from './catalog-routes.js';
 import { principalOf, requireEndpoint } from './auth.js';
 import { commandErrorBody, notFound, statusForCode } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -280,33 +280,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     },
   });
 
-  app.get('/api/v1/catalog', {
-    schema: { tags: ['requests'], summary: 'Resources the signed-in user is eligible to request, with their policy bounds', security: secured },
-    handler: async (request) => {
-      const { user } = principalOf(request);
-      const profiles = store.list('profiles');
-      const policies = store.list('policies');
-      const resources = store
-        .list('resources')
-        .map((resource) => ({ resource, eligibility: checkEligibility(user, resource, profiles) }))
-        .filter((r) => r.eligibility.ok)
-        .map(({ resource }) => {
-          const bound = resource.policyIds.map((id) => policies.find((p) => p.id === id)).filter((p) => p !== undefined);
-          return {
-            id: resource.id,
-            name: resource.name,
-            description: resource.description,
-            kind: resource.kind,
-            sensitivity: resource.sensitivity,
-            maxDurationMinutes: Math.min(...bound.map((p) => p.maxDurationMinutes)),
-            defaultDurationMinutes: Math.min(...bound.map((p) => p.defaultDurationMinutes)),
-            requireJustification: bound.some((p) => p.requireJustification),
-            requireTicket: bound.some((p) => p.requireTicket),
-          };
-        });
-      return { resources };
-    },
-  });
+  registerCatalogRoutes(root, { store, now });
 
   app.get('/api/v1/audit/verify', {
     schema: {
