@@ -26,6 +26,8 @@ type Rules = {
   requireJustification: boolean;
   requireTicket: boolean;
   requireMfa: boolean;
+  requireApproverMfa: boolean;
+  mfaFreshMinutes: number;
   autoApprove: boolean;
   breakGlass: boolean;
   maxExtensions: number;
@@ -38,6 +40,8 @@ function rulesOfPolicy(policy: AccessPolicy): Rules {
     requireJustification: policy.requireJustification,
     requireTicket: policy.requireTicket,
     requireMfa: policy.requireMfa,
+    requireApproverMfa: policy.requireApproverMfa,
+    mfaFreshMinutes: policy.mfaFreshMinutes,
     autoApprove: policy.autoApprove,
     breakGlass: policy.breakGlass,
     maxExtensions: policy.maxExtensions,
@@ -58,6 +62,8 @@ function rulesOfResource(resource: Resource, policies: readonly AccessPolicy[]):
     requireJustification: bound.some((p) => p.requireJustification),
     requireTicket: bound.some((p) => p.requireTicket),
     requireMfa: bound.some((p) => p.requireMfa),
+    requireApproverMfa: bound.some((p) => p.requireApproverMfa),
+    mfaFreshMinutes: Math.min(...bound.map((p) => p.mfaFreshMinutes)),
     autoApprove: bound.every((p) => p.autoApprove) && steps.length === 0,
     breakGlass: bound.every((p) => p.breakGlass),
     maxExtensions: Math.min(...bound.map((p) => p.maxExtensions)),
@@ -96,6 +102,10 @@ function rulesWidenings(before: Rules, after: Rules): string[] {
   if (before.requireJustification && !after.requireJustification) out.push('a justification is no longer required');
   if (before.requireTicket && !after.requireTicket) out.push('a ticket is no longer required');
   if (before.requireMfa && !after.requireMfa) out.push('MFA is no longer required');
+  if (before.requireApproverMfa && !after.requireApproverMfa) out.push('MFA is no longer required of approvers');
+  // A longer freshness loosens only a factor that was already required (turning MFA on is tightening, at any freshness).
+  const required = (r: Rules) => r.requireMfa || r.requireApproverMfa;
+  if (required(before) && required(after) && after.mfaFreshMinutes > before.mfaFreshMinutes) out.push(`a second factor counts for ${before.mfaFreshMinutes} → ${after.mfaFreshMinutes} minutes`);
   if (!before.autoApprove && after.autoApprove) out.push('requests are approved automatically');
   if (!before.breakGlass && after.breakGlass) out.push('requesters may approve themselves under break-glass');
   if (after.maxExtensions > before.maxExtensions) out.push(`extensions ${before.maxExtensions} → ${after.maxExtensions}`);

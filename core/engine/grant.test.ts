@@ -16,6 +16,8 @@ const resolved = (over: Partial<ResolvedPolicy> = {}): ResolvedPolicy => ({
   requireJustification: false,
   requireTicket: false,
   requireMfa: false,
+  requireApproverMfa: false,
+  mfaFreshMinutes: 15,
   autoApprove: false,
   breakGlass: false,
   maxExtensions: 2,

@@ -41,6 +41,8 @@ export function resolvePolicy(resource: Resource, policies: readonly AccessPolic
     requireJustification: list.some((p) => p.requireJustification),
     requireTicket: list.some((p) => p.requireTicket),
     requireMfa: list.some((p) => p.requireMfa),
+    requireApproverMfa: list.some((p) => p.requireApproverMfa),
+    mfaFreshMinutes: Math.min(...list.map((p) => p.mfaFreshMinutes)),
     autoApprove,
     breakGlass: list.every((p) => p.breakGlass),
     maxExtensions: Math.min(...list.map((p) => p.maxExtensions)),

@@ -230,6 +230,8 @@ describe('property: a forbidden self-approval never passes', () => {
     requireJustification: fc.boolean(),
     requireTicket: fc.boolean(),
     requireMfa: fc.boolean(),
+    requireApproverMfa: fc.boolean(),
+    mfaFreshMinutes: fc.constant(15),
     autoApprove: fc.constant(false),
     breakGlass: fc.boolean(),
     maxExtensions: fc.constant(0),

@@ -5,6 +5,7 @@ import type { Resource } from '../schema/resource.js';
 import { checkEligibility } from './eligibility.js';
 import { canTransition, PENDING_REQUEST_STATES } from './lifecycle.js';
 import { resolvePolicy, withManager } from './policy.js';
+import { checkSecondFactor, strictestMfa, type SecondFactorContext } from './mfa.js';
 import { err, ok, type EngineContext, type Result } from './result.js';
 import { scoreRisk } from './risk.js';
 import { recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
@@ -46,7 +47,7 @@ export function decisionBasis(
 const addMinutes = (d: Date, minutes: number) => new Date(d.getTime() + minutes * 60_000).toISOString();
 
 /** Eligibility, then the policy's bounds. Auto-approval decides at once; otherwise the chain starts. */
-export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: EngineContext): Result<AccessRequest> {
+export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: EngineContext & SecondFactorContext): Result<AccessRequest> {
   const eligibility = checkEligibility(input.requester, input.resource, world.profiles);
   if (!eligibility.ok) return eligibility;
   const resolved = resolvePolicy(input.resource, world.policies);
@@ -68,6 +69,9 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   if (policy.requireTicket && input.ticket.trim() === '') {
     return err('ticket_required', `a ticket reference is required for ${input.resource.name}`);
   }
+  // Last, so a person is asked for a code only for a request that would otherwise go ahead.
+  const factor = checkSecondFactor(policy, ctx.secondFactorAt, ctx.now, 'request');
+  if (!factor.ok) return factor;
 
   const now = ctx.now.toISOString();
   const status = policy.autoApprove ? 'approved' : 'pending_approval';
@@ -129,6 +133,8 @@ export function decideRequest(
     names?: (id: string) => string;
     /** What the request is decided under now, and the cooling-off period for those who changed it. */
     separation?: { basis: DecisionBasis; settings: SeparationSettings };
+    /** When the approver's session last proved a second factor (step-up MFA). */
+    secondFactorAt?: SecondFactorContext['secondFactorAt'];
   },
 ): Result<AccessRequest> {
   const names = ctx.names ?? ((id: string) => id);
@@ -168,6 +174,12 @@ export function decideRequest(
       const earlierName = policy.approvalSteps[earlier.stepIndex]?.name ?? String(earlier.stepIndex + 1);
       return err('forbidden', `${actor.displayName} already approved step "${earlierName}" of this request; step "${step?.name ?? request.currentStep}" needs a different person`);
     }
+  }
+
+  if (decision.decision === 'approve') {
+    // Step-up, after every other rule: the policy as frozen on the request and as configured now, whichever asks more.
+    const factor = checkSecondFactor(strictestMfa([policy, ...(ctx.separation?.basis.policies ?? [])]), ctx.secondFactorAt, ctx.now, 'approve', breakGlass);
+    if (!factor.ok) return factor;
   }
 
   const now = ctx.now.toISOString();

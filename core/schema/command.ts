@@ -82,6 +82,8 @@ export const ErrorCode = z.enum([
   'justification_required',
   'ticket_required',
   'extension_limit',
+  /** The policy needs a second factor (step-up) fresher than the sender's session has: core/engine/mfa.ts. */
+  'mfa_required',
   'conflict',
   'unsupported_protocol',
 ]);

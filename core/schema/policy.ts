@@ -27,6 +27,9 @@ export const ApprovalStep = z.object({
 });
 export type ApprovalStep = z.infer<typeof ApprovalStep>;
 
+/** How long a second factor counts for a policy that requires one: 1 minute to 12 hours. */
+export const MfaFreshMinutes = z.number().int().min(1).max(12 * 60);
+
 export const AccessPolicy = z.object({
   id: Id,
   name: z.string().min(1).max(256),
@@ -35,7 +38,11 @@ export const AccessPolicy = z.object({
   defaultDurationMinutes: DurationMinutes,
   requireJustification: z.boolean().default(true),
   requireTicket: z.boolean().default(false),
+  /** The requester needs a second factor within mfaFreshMinutes to ask (and to ask for more time). */
   requireMfa: z.boolean().default(false),
+  /** Approvers need a second factor within mfaFreshMinutes to approve (core/engine/mfa.ts). */
+  requireApproverMfa: z.boolean().default(false),
+  mfaFreshMinutes: MfaFreshMinutes.default(15),
   approvalSteps: z.array(ApprovalStep).max(8).default([]),
   /** With no steps and autoApprove, eligible requests are approved at once. */
   autoApprove: z.boolean().default(false),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMinutes, Id, IsoTime } from './common.js';
+import { MfaFreshMinutes } from './policy.js';
 
 export const RequestStatus = z.enum([
   'requested',
@@ -31,6 +32,9 @@ export const ResolvedPolicy = z.object({
   requireJustification: z.boolean(),
   requireTicket: z.boolean(),
   requireMfa: z.boolean(),
+  // Defaults: requests recorded before approver MFA existed.
+  requireApproverMfa: z.boolean().default(false),
+  mfaFreshMinutes: MfaFreshMinutes.default(15),
   autoApprove: z.boolean(),
   breakGlass: z.boolean(),
   maxExtensions: z.number().int().min(0),

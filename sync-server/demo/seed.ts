@@ -9,7 +9,8 @@ export const DEMO_PASSWORD = 'demo-password-1';
 
 export { DEMO_USERS, type DemoUser } from './directory.js';
 
-type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | 'requireMfa' | 'changedBy' | 'requestTtlMinutes' | 'approvalSteps'> & {
+type MfaFields = 'requireMfa' | 'requireApproverMfa' | 'mfaFreshMinutes';
+type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | MfaFields | 'changedBy' | 'requestTtlMinutes' | 'approvalSteps'> & Partial<Pick<AccessPolicy, MfaFields>> & {
   approvalSteps: Array<Partial<AccessPolicy['approvalSteps'][number]> & Pick<AccessPolicy['approvalSteps'][number], 'name' | 'mode'>>;
   description: string;
 };
