@@ -61,8 +61,11 @@ export const PullQuery = z.object({
 /**
  * `view` names what the reader may see (their roles and relations; sync-server/http/sync-view.ts).
  * A replica whose data was pulled under another view drops it and pulls again from the start.
+ * `remaining`, when present, is how many more documents a pull after this answer's checkpoint
+ * would send at this moment (exact; absent where the server would have to filter them all to
+ * know): a replica loading from scratch shows "3,000 of 10,000" with it, never as a final count.
  */
-export type PullResponse<T = unknown> = { documents: WireDoc<T>[]; checkpoint: Checkpoint; view?: string };
+export type PullResponse<T = unknown> = { documents: WireDoc<T>[]; checkpoint: Checkpoint; view?: string; remaining?: number };
 
 export const PushRow = z.object({
   assumedMasterState: z.unknown().nullable().optional(),

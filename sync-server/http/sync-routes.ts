@@ -32,8 +32,9 @@ import {
 } from '../../core/index.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
 import type { RejectionBudget } from '../commands/rejection-budget.js';
+import { sessionSecondFactorAt } from '../mfa/mfa-store.js';
 import type { Store } from '../store/types.js';
-import { filteredPull } from '../store/filtered-pull.js';
+import { countAfter, filteredPull } from '../store/filtered-pull.js';
 import { principalOf, requireSync, type Principal } from './auth.js';
 import { ApiError, notFound } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -109,9 +110,12 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       if (view.whole(collection)) {
         // Already JSON text: a first sync pulls whole collections, and a parse-and-serialise round trip per document was most of the server's cost.
         const json = store.pullJson(collection, { seq, id }, batchSize);
-        return reply.type('application/json; charset=utf-8').send(`${json.slice(0, -1)},"view":${JSON.stringify(view.key)}}`);
+        // What is left after this page, so a replica loading from scratch can say how far it is.
+        const after = (JSON.parse(json.slice(json.lastIndexOf('"checkpoint":') + '"checkpoint":'.length, -1)) as { seq: number }).seq;
+        return reply.type('application/json; charset=utf-8').send(`${json.slice(0, -1)},"view":${JSON.stringify(view.key)},"remaining":${countAfter(store.db, collection, after)}}`);
       }
-      const answer = filteredPull(store, collection, { seq, id }, batchSize, (doc) => view.show(collection, doc));
+      // Filtered documents by document; where an index narrows them (a requester's own requests), only those rows are read.
+      const answer = filteredPull(store, collection, { seq, id }, batchSize, (doc) => view.show(collection, doc), view.candidates(collection));
       return { ...answer, view: view.key };
     },
   });
@@ -147,7 +151,8 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
         if (deleted === true) continue; // a client dropping a command it never sent: nothing to do
         try {
           // Any invalid field of a command with a usable id and type is recorded as a rejected result the client replicates.
-          processor.apply(pushed, { authenticatedActorId: principal.account.id });
+          // The session's last second factor is the server's record, read as the push arrives: a pushed field could claim anything.
+          processor.apply(pushed, { authenticatedActorId: principal.account.id, secondFactorAt: sessionSecondFactorAt(store, principal.session.tokenHash) });
         } catch (error) {
           if (!(error instanceof InvalidCommandError)) throw error;
           // No usable id or type, or an id that is another actor's: no result of the sender's can be

@@ -20,6 +20,7 @@ import {
   type ReadRule,
   type WireDoc,
 } from '../../core/index.js';
+import type { Candidates } from '../store/filtered-pull.js';
 import type { Store } from '../store/types.js';
 
 export type SyncReader = { id: string; roles: readonly AccountRole[] };
@@ -33,6 +34,11 @@ export type SyncView = {
   whole(collection: CollectionName): boolean;
   /** The document as this reader may see it, or null when they may not. */
   show<T extends object>(collection: CollectionName, doc: WireDoc<T>): WireDoc<T> | null;
+  /**
+   * An indexed condition every document `show` lets through meets, so a pull reads only those
+   * rows (a requester's own requests among everyone's); null when the rules have none.
+   */
+  candidates(collection: CollectionName): Candidates | null;
 };
 
 const ACCESS_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set(['request', 'grant', 'task']);
@@ -129,9 +135,35 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
     }
   };
 
+  /** What one rule's visible documents all meet, by an indexed field; null when nothing indexed narrows it. */
+  const candidatesOf = (collection: CollectionName, rule: ReadRule): Candidates | null => {
+    if (rule !== 'own') return null;
+    switch (collection) {
+      case 'requests':
+        return { field: 'requesterId', values: [reader.id] };
+      case 'grants':
+        return { field: 'userId', values: [reader.id] };
+      case 'verifications':
+        return { field: 'grantId', values: [...related().grantIds] };
+      case 'audit':
+        return { field: 'subjectId', values: [...related().requestIds, ...related().grantIds] };
+      default:
+        return null;
+    }
+  };
+
   return {
     key,
     allows: (collection) => rulesOf(collection).length > 0,
+    candidates(collection) {
+      // Several roles see the union: one field for all of them, or no narrowing at all.
+      const each = rulesOf(collection)
+        .filter((rule) => rule !== 'none')
+        .map((rule) => candidatesOf(collection, rule));
+      const first = each[0];
+      if (!first || each.some((c) => c === null || c.field !== first.field)) return null;
+      return { field: first.field, values: [...new Set(each.flatMap((c) => c!.values))] };
+    },
     whole: (collection) => rulesOf(collection).includes('all'),
     show(collection, doc) {
       const applying = rulesOf(collection);
