@@ -23,6 +23,7 @@ import { createFloodGuard, type FloodGuardSettings } from './http/flood-guard.js
 import { frameworkErrorHandler, installErrorHandler, notFound, sendError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
+import { MFA_MIGRATIONS } from './mfa/migrations.js';
 import { checkTrustProxy, type TrustProxySetting } from './http/trust-proxy.js';
 import {
   exemptLiveStreams,
@@ -167,7 +168,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   const runScheduler = opts.scheduler === undefined ? opts.connectors !== undefined : opts.scheduler !== false;
   let store: Store;
   try {
-    store = openStore({ dataDir: opts.dataDir, migrations: [...(runScheduler ? [SCHEDULER_MIGRATIONS] : []), ...(opts.migrations ?? [])] });
+    // MFA's tables add the step-up mark to sessions, which every command route reads.
+    store = openStore({ dataDir: opts.dataDir, migrations: [MFA_MIGRATIONS, ...(runScheduler ? [SCHEDULER_MIGRATIONS] : []), ...(opts.migrations ?? [])] });
   } catch (error) {
     registry.close();
     throw error;
@@ -266,6 +268,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     onSignOut: () => streamGuard.sweep(),
     rejections: floodGuard.rejections,
     ...(scheduler ? { scheduler } : {}),
+    ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
   });
   registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {

@@ -94,6 +94,12 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/accounts/role-changes/:id/cancel': { roles: ['admin'] },
   'POST /api/v1/auth/password': { roles: 'signed-in' },
   'POST /api/v1/auth/sign-out-everywhere': { roles: 'signed-in' },
+  // Two-step verification of one's own account: anyone signed in (requesters too, for requireMfa).
+  'GET /api/v1/auth/mfa': { roles: 'signed-in' },
+  'POST /api/v1/auth/mfa/enrol': { roles: 'signed-in' },
+  'POST /api/v1/auth/mfa/confirm': { roles: 'signed-in' },
+  'POST /api/v1/auth/step-up': { roles: 'signed-in' },
+  'POST /api/v1/auth/mfa/disenrol': { roles: 'signed-in' },
   'GET /api/v1/connectors': { roles: ['admin', 'auditor', 'policy_admin'] },
   'GET /metrics': { roles: ['admin', 'auditor'] },
 } as const satisfies Record<string, EndpointAccess>;

@@ -35,6 +35,8 @@ export type UseCaseContext = {
   separation: SeparationSettings;
   /** Trusted first configuration (the demo seed): widening changes apply without a proposal. */
   bootstrap: boolean;
+  /** When the sender's session last proved a second factor (null: never), for policies that require MFA. */
+  secondFactorAt: string | null;
   /** Display name for a user id (falls back to the id). */
   names: (userId: string) => string;
   /** Appends an audit event by the actor at `now`, in the command's transaction. */

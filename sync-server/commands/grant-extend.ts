@@ -52,7 +52,7 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
       extendsGrantId: grant.id,
     },
     requestWorld(ctx),
-    { now: ctx.now },
+    { now: ctx.now, secondFactorAt: ctx.secondFactorAt },
   );
   if (!created.ok) return created;
   // A policy tightened since the grant was made binds its extensions too.

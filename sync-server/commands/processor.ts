@@ -75,6 +75,12 @@ export type ApplyOptions = {
    * that widen access apply at once instead of waiting for a second person. Never set for a client's command.
    */
   bootstrap?: boolean;
+  /**
+   * When the sender's session last proved a second factor (step-up MFA), read by the route from the
+   * session record on the server, never from the command: policies that require MFA are checked
+   * against it (core/engine/mfa.ts). Absent or null: no second factor.
+   */
+  secondFactorAt?: string | null;
 };
 
 export type ResultListener = (result: CommandResult, info: { replay: boolean }) => void;
@@ -253,6 +259,7 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
         actor,
         separation,
         bootstrap: options.bootstrap === true && options.authenticatedActorId === undefined,
+        secondFactorAt: options.secondFactorAt ?? null,
         names,
         audit: (auditType: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => {
           store.appendAudit({ type: auditType, actorId: actor.id, subjectType, subjectId, data: { commandId: command.id, ...data }, at: nowIso });

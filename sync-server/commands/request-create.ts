@@ -25,7 +25,7 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
       ticket: payload.ticket,
     },
     requestWorld(ctx),
-    { now: ctx.now },
+    { now: ctx.now, secondFactorAt: ctx.secondFactorAt },
   );
   if (!created.ok) return created;
   const recorded = recordNewRequest(created.value, ctx, (approved) => createGrantForApproved(approved, ctx));

@@ -26,7 +26,7 @@ function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCase
     request,
     { id: ctx.actor.id, displayName: ctx.actor.displayName, roles: ctx.actor.roles, disabled: ctx.actor.disabled },
     { decision, reason: payload.reason, breakGlass: payload.breakGlass ?? false },
-    { now: ctx.now, names: ctx.names, ...(basis ? { separation: { basis, settings: ctx.separation } } : {}) },
+    { now: ctx.now, names: ctx.names, secondFactorAt: ctx.secondFactorAt, ...(basis ? { separation: { basis, settings: ctx.separation } } : {}) },
   );
   if (!decided.ok) return decided;
   if (decision === 'approve') {

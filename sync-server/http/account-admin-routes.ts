@@ -263,7 +263,8 @@ function signOutEverywhere(store: Store, actorId: string, accountId: string, at:
 }
 
 /** The current password, checked like a sign-in: throttled and counted, in the verify gate's queue. */
-async function checkCurrentPassword(deps: AccountAdminDeps, reply: FastifyReply, account: AccountRecord, password: string, ip: string): Promise<void> {
+/** The signed-in person's own password, checked under the sign-in throttle; a wrong one is 400 on `field` (also used to remove an authenticator). */
+export async function checkCurrentPassword(deps: AccountAdminDeps, reply: FastifyReply, account: AccountRecord, password: string, ip: string, field = 'currentPassword'): Promise<void> {
   const at = deps.now().getTime();
   const attempt = deps.loginThrottle?.attempt(account.username, ip, at);
   if (attempt && !attempt.allowed) {
@@ -280,8 +281,8 @@ async function checkCurrentPassword(deps: AccountAdminDeps, reply: FastifyReply,
     throw error;
   }
   if (!valid) {
-    deps.store.appendAudit({ type: 'auth.login_failed', actorId: account.id, subjectType: 'account', subjectId: account.id, data: { reason: 'wrong_password', during: 'password_change', username: account.username, ip }, at: deps.now().toISOString() });
-    throw new ApiError(400, 'invalid_input', 'currentPassword: is not your current password', 'currentPassword');
+    deps.store.appendAudit({ type: 'auth.login_failed', actorId: account.id, subjectType: 'account', subjectId: account.id, data: { reason: 'wrong_password', during: field === 'currentPassword' ? 'password_change' : 'mfa_removal', username: account.username, ip }, at: deps.now().toISOString() });
+    throw new ApiError(400, 'invalid_input', `${field}: is not your current password`, field);
   }
   if (attempt?.reservation) deps.loginThrottle?.succeeded(attempt.reservation, deps.now().getTime());
 }

@@ -15,10 +15,13 @@ import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { LoginThrottle, Reservation } from '../auth/throttle.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { createVerifyGate, GateBusyError, type VerifyGate } from '../auth/verify-gate.js';
+import { createMfaStore } from '../mfa/mfa-store.js';
+import type { SecretKey } from '../secrets/crypto.js';
 import type { Store } from '../store/types.js';
 import { registerAccountAdminRoutes, RoleChangeView } from './account-admin-routes.js';
 import { requireEndpoint } from './auth.js';
 import { ApiError, notFound } from './errors.js';
+import { registerMfaRoutes } from './mfa-routes.js';
 
 export type AccountRouteDeps = {
   store: Store;
@@ -30,6 +33,8 @@ export type AccountRouteDeps = {
   verifyGate?: VerifyGate;
   /** Ends live streams whose session no longer stands (after a sign-out everywhere, a disable, a role change). */
   onSignOut?: () => void;
+  /** Seals authenticator secrets (two-step verification); without it nobody can enrol. */
+  secretKey?: SecretKey;
 };
 
 /** Ids the audit log uses for the server itself ("system"), failed sign-ins ("anonymous", "unknown"). */
@@ -78,6 +83,9 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
   // Role changes waiting for a second admin (server-only, never replicated).
   store.applyMigrations(ACCOUNT_MIGRATIONS);
   registerAccountAdminRoutes(root, { store, now, gate, ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}), ...(deps.onSignOut ? { onSignOut: deps.onSignOut } : {}) });
+  // Two-step verification: enrolment, step-up, removal (./mfa-routes.ts).
+  const mfa = createMfaStore(store, deps.secretKey);
+  registerMfaRoutes(root, { store, now, mfa, gate, ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}) });
 
   app.post('/api/v1/auth/login', {
     config: { public: true },
@@ -220,7 +228,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
   app.post('/api/v1/accounts/:id/unlock', {
     schema: {
       tags: ['accounts'],
-      summary: "Clear an account's sign-in throttle: every address's failures and waits for its username (admin)",
+      summary: "Clear an account's sign-in throttle (every address's failures and waits for its username) and its wrong-code lock-out (admin)",
       security: secured,
       params: z.object({ id: Id }),
       response: { 200: z.object({ id: Id, username: z.string(), cleared: z.number().int() }), 403: ErrorBody, 404: ErrorBody },
@@ -231,7 +239,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
       if (!account) throw notFound(`account ${request.params.id} does not exist`);
       const at = now();
       const cleared = store.tx(() => {
-        const n = deps.loginThrottle?.clear(account.username, at.getTime()) ?? 0;
+        const n = (deps.loginThrottle?.clear(account.username, at.getTime()) ?? 0) + (mfa.clearFailures(account.id) ? 1 : 0);
         store.appendAudit({ type: 'account.unlocked', actorId: admin.account.id, subjectType: 'account', subjectId: account.id, data: { username: account.username, cleared: n, ip: request.ip }, at: at.toISOString() });
         return n;
       });

@@ -23,12 +23,14 @@ import type { LoginThrottle } from '../auth/throttle.js';
 import { InvalidCommandError, type CommandProcessor } from '../commands/processor.js';
 import type { RejectionBudget } from '../commands/rejection-budget.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import { sessionSecondFactorAt } from '../mfa/mfa-store.js';
 import type { Scheduler } from '../scheduler/index.js';
+import type { SecretKey } from '../secrets/crypto.js';
 import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
-import { principalOf, requireEndpoint } from './auth.js';
+import { principalOf, requireEndpoint, type Principal } from './auth.js';
 import { commandErrorBody, notFound, statusForCode } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -48,6 +50,8 @@ export type ApiDeps = {
   onSignOut?: () => void;
   /** Refusals a sender may have audited per window (http/flood-guard.ts); unlimited when absent. */
   rejections?: Pick<RejectionBudget, 'charge'>;
+  /** Seals authenticator secrets (two-step verification); without it nobody can enrol. */
+  secretKey?: SecretKey;
 };
 
 /** How long GET /api/v1/connectors waits for one connector's health check. */
@@ -106,15 +110,19 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store, processor, now } = deps;
 
-  /** Runs a command for the signed-in user; rejections become the mapped HTTP error with the result. */
-  function runCommand(actorId: string, body: { id?: string; type: Command['type']; payload: Record<string, unknown>; baseRevision?: number | null }) {
+  /**
+   * Runs a command for the signed-in user; rejections become the mapped HTTP error with the result.
+   * The session's last second factor goes with it, read here on the server (a client cannot claim one).
+   */
+  function runCommand(principal: Principal, body: { id?: string; type: Command['type']; payload: Record<string, unknown>; baseRevision?: number | null }) {
+    const actorId = principal.account.id;
     const id = body.id ?? `cmd-${randomUUID()}`;
     try {
       const known = store.get('commands', id);
       if (known && known.actorId !== actorId) throw new InvalidCommandError('id', `command id ${id} is already used by another command`, 'conflict');
       return processor.apply(
         { id, type: body.type, actorId, payload: body.payload, createdAt: now().toISOString(), baseRevision: body.baseRevision ?? null },
-        { authenticatedActorId: actorId },
+        { authenticatedActorId: actorId, secondFactorAt: sessionSecondFactorAt(store, principal.session.tokenHash) },
       );
     } catch (error) {
       // No result can be recorded under an id that is not the sender's, but the refusal is still a decision: audit it.
@@ -144,7 +152,14 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   });
 
   // Sign-in and accounts (login, list, create, unlock).
-  registerAccountRoutes(root, { store, now, tokenTtlMinutes: deps.tokenTtlMinutes, ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}), ...(deps.onSignOut ? { onSignOut: deps.onSignOut } : {}) });
+  registerAccountRoutes(root, {
+    store,
+    now,
+    tokenTtlMinutes: deps.tokenTtlMinutes,
+    ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}),
+    ...(deps.onSignOut ? { onSignOut: deps.onSignOut } : {}),
+    ...(deps.secretKey ? { secretKey: deps.secretKey } : {}),
+  });
 
   app.post('/api/v1/auth/logout', {
     schema: { tags: ['auth'], summary: 'End this token', security: secured, response: { 204: z.undefined() } },
@@ -189,14 +204,14 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       tags: ['commands'],
       summary: 'Send a command as the signed-in user; answers its result',
       description:
-        'Applied: 200 with the CommandResult. Rejected: invalid_input 400, forbidden/self_approval_forbidden 403, not_found 404, already_decided/stale/conflict 409, other rule failures 422; the body is {error, result}.',
+        'Applied: 200 with the CommandResult. Rejected: invalid_input 400, forbidden/self_approval_forbidden/mfa_required 403 (mfa_required: prove a second factor with POST /api/v1/auth/step-up and send it again), not_found 404, already_decided/stale/conflict 409, other rule failures 422; the body is {error, result}.',
       security: secured,
       body: CommandBody,
       response: { 200: CommandResult, ...commandErrors },
     },
     handler: async (request, reply) => {
       const principal = principalOf(request);
-      const result = runCommand(principal.account.id, request.body);
+      const result = runCommand(principal, request.body);
       if (result.status === 'applied') return reply.send(result);
       return reply.code(statusForCode(result.code)).send(commandErrorBody(result));
     },
@@ -213,7 +228,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     handler: async (request, reply) => {
       const principal = requireEndpoint(request, 'POST /api/v1/requests', 'requesting access');
       const { requestId, ...rest } = request.body;
-      const result = runCommand(principal.account.id, { type: 'request.create', payload: { ...rest, ...(requestId ? { requestId } : {}) } });
+      const result = runCommand(principal, { type: 'request.create', payload: { ...rest, ...(requestId ? { requestId } : {}) } });
       if (result.status !== 'applied') return reply.code(statusForCode(result.code)).send(commandErrorBody(result));
       const created = store.get('requests', result.subjectIds[0] ?? '');
       if (!created) throw new Error(`request.create applied but request ${result.subjectIds[0]} is missing`);

@@ -37,6 +37,8 @@ export function statusForCode(code: ErrorCode | 'ok'): RejectionStatus {
       return 401;
     case 'forbidden':
     case 'self_approval_forbidden':
+    // Allowed once the sender proves a second factor (POST /api/v1/auth/step-up), then sends it again.
+    case 'mfa_required':
       return 403;
     case 'not_found':
       return 404;

@@ -6,6 +6,8 @@
 import type { AuditInput, MigrationSet, Store } from '../store/types.js';
 import { CONNECTOR_CONFIG_MIGRATIONS, connectorSecretBinding, connectorSecretContext } from './connector-store.js';
 import { decryptSecret, encryptSecret, envelopeKeyId, SecretKeyError, type SecretKey } from './crypto.js';
+import { authenticatorContext } from '../mfa/mfa-store.js';
+import { MFA_MIGRATIONS } from '../mfa/migrations.js';
 
 type EncryptedRow = Record<string, unknown> & { rowid: number };
 
@@ -30,6 +32,14 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
     context: (row) => connectorSecretContext(String(row.id)),
     binding: (row) => connectorSecretBinding({ kind: String(row.kind), settings: String(row.settings) }),
     audit: (row, change) => ({ type: 'connector.configured', actorId: 'system', subjectType: 'connector', subjectId: String(row.id), data: { change: 'key_rotated', ...change } }),
+  },
+  {
+    // Each account's TOTP secret and recovery-code key (two-step verification).
+    migrations: MFA_MIGRATIONS,
+    table: 'mfa_authenticators',
+    column: 'secret',
+    context: (row) => authenticatorContext(String(row.account_id)),
+    binding: () => '',
   },
 ];
 

@@ -29,6 +29,8 @@ import {
   type SyncOperation,
 } from '../../core/index.js';
 import { changeRoles } from '../../sync-server/accounts/manage.js';
+import { SecretKey } from '../../sync-server/secrets/crypto.js';
+import { STEP_MS, totpCode } from './helpers/mfa.js';
 import { http, login, startTestServer, type TestServer } from './helpers/server.js';
 
 const PASSWORD = 'matrix-cell-password-9';
@@ -38,6 +40,8 @@ const actorOf = (role: AccountRole) => `u-m-${role.replace('_', '-')}`;
 
 let srv: TestServer;
 const tokens = new Map<string, string>();
+/** Each actor's authenticator secret, from the enrolment cell to the cells that confirm and step up with it. */
+const mfaSecrets = new Map<string, string>();
 let n = 0;
 const next = (prefix: string) => `${prefix}-${++n}`;
 
@@ -158,7 +162,8 @@ const verdict = (status: number, hides = false) =>
   status >= 200 && status < 300 ? 'allowed' : status === 403 || (status === 404 && hides) ? 'refused' : `unexpected ${status}`;
 
 beforeAll(async () => {
-  srv = await startTestServer();
+  // With a secrets key, so the two-step verification cells can enrol.
+  srv = await startTestServer({ secretKey: SecretKey.generate() });
   const people: [string, string, AccountRole[]][] = [
     ...ALL_ROLES.map((role): [string, string, AccountRole[]] => [actorOf(role), `m-${role.replace('_', '-')}`, [role]]),
     [OWNER, 'm-owner', ['requester']],
@@ -273,6 +278,18 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
           if (actor) tokens.set(actor, await login(srv.url, username, PASSWORD));
           return status;
         }
+        case 'POST /api/v1/auth/mfa/enrol': {
+          const res = await http<{ secret: string }>('POST', `${srv.url}/api/v1/auth/mfa/enrol`, { ...base, body: {} });
+          if (res.status === 200 && actor) mfaSecrets.set(actor, res.body.secret);
+          return res.status;
+        }
+        case 'POST /api/v1/auth/mfa/confirm':
+          return (await http('POST', `${srv.url}/api/v1/auth/mfa/confirm`, { ...base, body: { code: totpCode(mfaSecrets.get(actor ?? '') ?? 'AAAAAAAA') } })).status;
+        case 'POST /api/v1/auth/step-up':
+          // The next step's code: the current one was spent confirming.
+          return (await http('POST', `${srv.url}/api/v1/auth/step-up`, { ...base, body: { code: totpCode(mfaSecrets.get(actor ?? '') ?? 'AAAAAAAA', Date.now() + STEP_MS) } })).status;
+        case 'POST /api/v1/auth/mfa/disenrol':
+          return (await http('POST', `${srv.url}/api/v1/auth/mfa/disenrol`, { ...base, body: { password: PASSWORD } })).status;
         default: {
           const [method, path] = endpoint.split(' ') as [string, string];
           return (await http(method, `${srv.url}${path}`, base)).status;

@@ -1,0 +1,121 @@
+/**
+ * The HTTP side of replication: one connection state per replica (online, last error, upgrade
+ * required, view changed), and the JSON exchanges that update it. Used by the pulls and pushes
+ * (replication.ts), the first load of an empty replica (initial-load.ts) and the live stream
+ * (sync-stream.ts).
+ */
+import { BehaviorSubject } from 'rxjs';
+
+export type ConnectionStatus = {
+  /** The last exchange with the server succeeded. */
+  online: boolean;
+  /** 'unauthenticated' after a 401; otherwise the last failure in a sentence. */
+  lastError?: string;
+  /** The server does not speak this client's protocol version; replication has stopped. */
+  upgradeRequired?: boolean;
+  /** What this account may see changed on the server (e.g. its roles); the replica was rebuilt for it. */
+  viewChanged?: boolean;
+};
+
+/** Thrown by handlers so RxDB retries; carries the HTTP status when there was an answer. */
+export class SyncHttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'SyncHttpError';
+  }
+}
+
+export type SyncConnectionOptions = {
+  baseUrl: string;
+  token: string;
+  fetch: typeof fetch;
+  /** Called once when the server answers 426 (it does not speak this protocol version). */
+  onUpgradeRequired(): void;
+};
+
+export class SyncConnection {
+  readonly status$ = new BehaviorSubject<ConnectionStatus>({ online: false });
+  /** Aborted when replication stops: every exchange and stream ends with it. */
+  readonly stop = new AbortController();
+
+  constructor(readonly opts: SyncConnectionOptions) {}
+
+  get stopped(): boolean {
+    return this.stop.signal.aborted;
+  }
+
+  get headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.opts.token}` };
+  }
+
+  set(patch: Partial<ConnectionStatus>): void {
+    const next = { ...this.status$.value, ...patch };
+    for (const key of Object.keys(next) as (keyof ConnectionStatus)[]) if (next[key] === undefined) delete next[key];
+    const prev = this.status$.value;
+    if (prev.online !== next.online || prev.lastError !== next.lastError || prev.upgradeRequired !== next.upgradeRequired || prev.viewChanged !== next.viewChanged) this.status$.next(next);
+  }
+
+  /** One JSON exchange; updates the status and throws a SyncHttpError so RxDB retries. `quiet`: statuses that are an answer, not a failure. */
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, quiet?: (status: number) => boolean): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.opts.fetch(this.opts.baseUrl + path, {
+        method,
+        headers: { ...this.headers, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: this.stop.signal,
+      });
+    } catch (error) {
+      if (!this.stopped) this.set({ online: false, lastError: `cannot reach the server: ${describe(error)}` });
+      throw new SyncHttpError(`cannot reach ${this.opts.baseUrl}: ${describe(error)}`, null);
+    }
+    if (response.ok) {
+      const parsed = (await response.json()) as T;
+      this.set({ online: true, lastError: undefined });
+      return parsed;
+    }
+    const message = await errorMessage(response);
+    if (quiet?.(response.status)) this.set({ online: true, lastError: undefined });
+    else this.failed(response.status, message);
+    throw new SyncHttpError(`${method} ${path}: ${response.status} ${message}`, response.status);
+  }
+
+  /** The server answered with a failure: 426 stops replication, 401 asks for a new sign-in. */
+  failed(status: number, message: string): void {
+    if (status === 426) {
+      this.set({ online: true, upgradeRequired: true, lastError: message || 'this app is too old for the server: upgrade it' });
+      this.opts.onUpgradeRequired();
+    } else if (status === 401) {
+      this.set({ online: true, lastError: 'unauthenticated' });
+    } else {
+      // The server answered: we are online, but it refused or failed.
+      this.set({ online: true, lastError: message || `the server answered ${status}` });
+    }
+  }
+}
+
+export async function errorMessage(response: Response): Promise<string> {
+  try {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as { error?: { message?: unknown } };
+      if (typeof body.error?.message === 'string') return body.error.message;
+    } catch {
+      // not JSON: use the text as it is
+    }
+    return text.slice(0, 300);
+  } catch {
+    return '';
+  }
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}
