@@ -81,6 +81,25 @@ export function typicalTimeToApproval(requests: readonly Measured[], now: Date, 
   return { medianMinutes: Math.round(median * 10) / 10, samples: minutes.length, windowDays };
 }
 
+/** One resource of GET /api/v1/catalog: what the person may request and the policy that applies to them. */
+export type CatalogEntry = {
+  id: string;
+  name: string;
+  description: string;
+  kind: string;
+  sensitivity: string;
+  /** Kept for scripts written against the first catalog: the same as policy's. */
+  maxDurationMinutes: number;
+  defaultDurationMinutes: number;
+  requireJustification: boolean;
+  requireTicket: boolean;
+  /** Null when the resource cannot be requested now; `problem` says why. */
+  policy: CatalogPolicy | null;
+  policyInWords: string[];
+  problem: string | null;
+  typicalApproval: TypicalApproval | null;
+};
+
 /** The catalog's view of a resolved policy, with names for the ids on each step. */
 export function catalogPolicy(policy: ResolvedPolicy, defaultDurationMinutes: number, nameOf: (userId: string) => string): CatalogPolicy {
   return {

@@ -6,10 +6,12 @@ import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
 import { COMMAND_LABEL } from '../features/decisions.js';
 import { GrantsPage } from '../features/grants/GrantsPage.js';
+import { MyAccessPage } from '../features/my-access/MyAccessPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
 import { ProposalsPage } from '../features/proposals/ProposalsPage.js';
 import { QueuePage } from '../features/queue/QueuePage.js';
 import { RejectedPage } from '../features/rejected/RejectedPage.js';
+import { RequestAccessPage } from '../features/request-access/RequestAccessPage.js';
 import { RequestsPage } from '../features/requests/RequestsPage.js';
 import { RevocationsPage } from '../features/revocations/RevocationsPage.js';
 import { SettingsPage } from '../features/settings/SettingsPage.js';
@@ -59,6 +61,12 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
   switch (route.screen) {
     case 'queue':
       screen = <QueuePage />;
+      break;
+    case 'my-access':
+      screen = <MyAccessPage id={route.id} />;
+      break;
+    case 'request-access':
+      screen = <RequestAccessPage id={route.id} />;
       break;
     case 'requests':
       screen = <RequestsPage id={route.id} />;

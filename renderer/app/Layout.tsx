@@ -2,7 +2,7 @@ import clsx from 'clsx';
 import { useEffect, useRef, type ReactNode } from 'react';
 import { openProposals } from '../features/proposals/proposal-model.js';
 import { useNow } from '../lib/use-rx.js';
-import type { CollectionName } from '../../core/index.js';
+import { COMMAND_ROLES, type CollectionName } from '../../core/index.js';
 import { useConsoleData } from '../session/console-data.js';
 import { isReadOnly } from '../session/permissions.js';
 import { useSession } from '../session/session.js';
@@ -18,10 +18,16 @@ import { isTypingTarget, useSearch } from './search.js';
 type NavItem = { screen: Screen; label: string; icon: IconName; needs: readonly CollectionName[]; roles?: readonly string[] };
 
 const DECIDERS = ['approver', 'policy_admin', 'admin'];
+/** Who may ask for access (the matrix's request.create): they have Request access and My access. */
+const ASKERS = COMMAND_ROLES['request.create'];
+/** Everyone's requests and grants: every role but a requester's, whose own are in My access. */
+const OVERSEERS = ['approver', 'policy_admin', 'reviewer', 'auditor', 'admin'];
 const NAV: NavItem[] = [
   { screen: 'queue', label: 'Queue', icon: 'inbox', needs: ['requests', 'users', 'resources'], roles: DECIDERS },
-  { screen: 'requests', label: 'Requests', icon: 'list', needs: ['requests', 'grants', 'audit'] },
-  { screen: 'grants', label: 'Active grants', icon: 'key', needs: ['grants', 'requests'] },
+  { screen: 'my-access', label: 'My access', icon: 'id-card', needs: ['requests', 'grants'], roles: ASKERS },
+  { screen: 'request-access', label: 'Request access', icon: 'plus', needs: ['resources'], roles: ASKERS },
+  { screen: 'requests', label: 'Requests', icon: 'list', needs: ['requests', 'grants', 'audit'], roles: OVERSEERS },
+  { screen: 'grants', label: 'Active grants', icon: 'key', needs: ['grants', 'requests'], roles: OVERSEERS },
   { screen: 'revocations', label: 'Revocations', icon: 'shield-off', needs: ['grants', 'tasks', 'verifications'], roles: ['approver', 'admin', 'auditor'] },
   { screen: 'reviews', label: 'Reviews', icon: 'check-square', needs: ['requests', 'grants'], roles: ['reviewer', 'auditor', 'admin'] },
   { screen: 'policies', label: 'Policies', icon: 'file-text', needs: ['policies', 'resources'] },
@@ -33,6 +39,9 @@ const NAV: NavItem[] = [
 
 /** Screens every signed-in person has: their rejected decisions, settings, and Connectors (which checks its own roles). */
 const ALWAYS: readonly string[] = ['rejected', 'settings', 'connectors'];
+
+/** Screens a nav entry links into without being in the navigation itself: My access opens a request's page. */
+const LINKED: Partial<Record<Screen, readonly Screen[]>> = { 'my-access': ['requests'] };
 
 export function SyncIndicator() {
   const { status } = useConsoleData();
@@ -75,7 +84,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   const nav = NAV.filter(
     (item) => item.needs.every((name) => name in db.collections) && (!item.roles || item.roles.some((role) => (user.roles as readonly string[]).includes(role))),
   );
-  const allowed = ALWAYS.includes(screen) || nav.some((item) => item.screen === screen);
+  const allowed = ALWAYS.includes(screen) || nav.some((item) => item.screen === screen || LINKED[item.screen]?.includes(screen as Screen));
   const landing = nav[0]?.screen ?? 'settings';
 
   // The default screen (the queue) is an approver's: anyone else lands on their first screen.
@@ -120,7 +129,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
 
   // Connectors is opened from Revocations: keep that entry lit there.
   const navScreen = screen === 'connectors' ? 'revocations' : screen;
-  const searchable = ['queue', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies', 'proposals'].includes(screen);
+  const searchable = ['queue', 'request-access', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies', 'proposals'].includes(screen);
 
   return (
     <div className="shell">

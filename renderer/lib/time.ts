@@ -1,4 +1,8 @@
 /** Human times: relative in the text, absolute with zone on hover. Pure so they are tested. */
+import { formatDuration } from '../../core/index.js';
+
+/** Durations in the units people use (one implementation, in core: the server's policy words use it too). */
+export { formatDuration };
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -38,9 +42,6 @@ export function formatAbsolute(iso: string, timeZone?: string): string {
     ...(timeZone ? { timeZone } : {}),
   }).format(new Date(at));
 }
-
-/** Durations in the units people use (one implementation, in core: the CLI and the server's words use it too). */
-export { formatDuration } from '../../core/index.js';
 
 /** A countdown for grants: "23 min left", "1 h 05 min left", "expired 3 min ago". */
 export function formatCountdown(expiresIso: string, now: number): string {

@@ -3,6 +3,7 @@ import { AccountRole, replicatedCollections, type CollectionName } from '../../c
 import { createJitDatabase, startReplication, type JitDatabase, type ReplicationHandle } from '../db/index.js';
 import type { HostApi } from '../host/index.js';
 import { api, ApiError, normaliseServerUrl, type SessionUser } from './api-client.js';
+import { clearCached } from './offline-cache.js';
 import { accountPrefix, carryOverUnsentCommands, replicaName, replicaOfIndexedDb, staleReplicas } from './replica.js';
 
 /** The collections the console may open; each person opens those their roles replicate (consoleCollections). */
@@ -141,6 +142,7 @@ async function closeSession(running: Running, removeData: boolean): Promise<void
     await running.db.remove();
     // This replica and any an older console left for the same account.
     const prefix = accountPrefix(running.serverUrl, running.user.id);
+    clearCached(prefix);
     await deleteIndexedDbFiles((replica) => replica === running.db.name || replica === prefix || replica.startsWith(`${prefix}-`));
   } else {
     await running.db.close();

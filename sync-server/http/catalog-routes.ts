@@ -14,30 +14,12 @@ import {
   resolvePolicy,
   typicalTimeToApproval,
   withManager,
+  type CatalogEntry,
   type CatalogPolicy,
   type DirectoryUser,
-  type TypicalApproval,
 } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import { principalOf } from './auth.js';
-
-export type CatalogEntry = {
-  id: string;
-  name: string;
-  description: string;
-  kind: string;
-  sensitivity: string;
-  /** Kept for scripts written against the first catalog: the same as policy's. */
-  maxDurationMinutes: number;
-  defaultDurationMinutes: number;
-  requireJustification: boolean;
-  requireTicket: boolean;
-  /** Null when the resource cannot be requested now; `problem` says why. */
-  policy: CatalogPolicy | null;
-  policyInWords: string[];
-  problem: string | null;
-  typicalApproval: TypicalApproval | null;
-};
 
 /** Approved requests a typical time is measured over, newest first: enough for a stable median, cheap per resource. */
 const HISTORY_PER_RESOURCE = 200;

@@ -35,9 +35,9 @@ export function statusForCode(code: ErrorCode | 'ok'): RejectionStatus {
       return 400;
     case 'unauthenticated':
       return 401;
+    // mfa_required: allowed once the sender proves a second factor (POST /api/v1/auth/step-up) and sends it again.
     case 'forbidden':
     case 'self_approval_forbidden':
-    // Allowed once the sender proves a second factor (POST /api/v1/auth/step-up), then sends it again.
     case 'mfa_required':
       return 403;
     case 'not_found':

@@ -81,33 +81,36 @@ test('an auditor finds no decision button on any screen, and the decision keys o
   }
 });
 
-test('a requester sees only their own requests and grants, cancels their pending request and gives back a grant', async ({ context }, testInfo) => {
+test('a requester lands on My access, sees only their own requests and grants, cancels their pending request and gives back a grant', async ({ context }, testInfo) => {
   test.setTimeout(120_000);
   const bob = REQUESTERS.bob;
   const pending = await submitRequest(bob.username, bob.resourceId);
   expect(pending.status).toBe('pending_approval');
   // Security readers are approved automatically: Bob holds a live grant at once.
-  const held = await submitRequest(bob.username, 'res-entra-security-readers', { minutes: 60 });
-  expect(held.status).toBe('approved');
+  const granted = await submitRequest(bob.username, 'res-entra-security-readers', { minutes: 60 });
+  expect(granted.status).toBe('approved');
   // Someone else's grant and request, which Bob must not see.
   const dave = await submitRequest(REQUESTERS.dave.username, 'res-entra-security-readers', { minutes: 60 });
   expect(dave.status).toBe('approved');
 
-  const { page, console, grants } = await openConsoleAs(context, bob.username, bob.displayName);
-  await expect(page.locator('main h1').first()).toHaveText('Requests');
+  const { page, console } = await openConsoleAs(context, bob.username, bob.displayName);
+  await expect(page.locator('main h1').first()).toHaveText('My access');
   const screens = await navLabels(page);
-  for (const hidden of ['Queue', 'Revocations', 'Proposals', 'Accounts']) expect(screens).not.toContain(hidden);
+  for (const hidden of ['Queue', 'Requests', 'Active grants', 'Revocations', 'Proposals', 'Accounts']) expect(screens).not.toContain(hidden);
+  await expect(page.getByRole('link', { name: 'Request access' }).first()).toBeVisible();
+  await expect(page.getByRole('button', { name: /^(Approve|Deny|Revoke now)\b/ })).toHaveCount(0);
   await expect(page.getByTestId('read-only')).toHaveCount(0);
 
-  // Requests: his own only (the newest first).
-  const rows = page.getByRole('table', { name: 'Requests' }).getByRole('row').filter({ has: page.getByRole('cell') });
-  await expect(page.locator(`a[href="#/requests/${pending.id}"]`)).toBeVisible({ timeout: 15_000 });
-  await expect(page.locator(`a[href="#/requests/${dave.id}"]`)).toHaveCount(0);
-  for (const requester of await rows.locator('[role="cell"]:first-child').allInnerTexts()) expect(requester).toBe(bob.displayName);
-  await saveScreenshot(page, testInfo, 'roles-03-requester-requests');
+  // My access: his own requests and grants only.
+  const waiting = page.getByRole('list', { name: 'Waiting for approval' });
+  const held = page.getByRole('list', { name: 'Held now' });
+  await expect(waiting.locator(`[data-request-id="${pending.id}"]`)).toBeVisible({ timeout: 15_000 });
+  await expect(held.locator(`[data-request-id="${granted.id}"]`)).toBeVisible({ timeout: 15_000 });
+  await expect(page.locator(`[data-request-id="${dave.id}"]`)).toHaveCount(0);
+  await saveScreenshot(page, testInfo, 'roles-03-requester-my-access');
 
-  // Cancels his pending request from its page.
-  await page.locator(`a[href="#/requests/${pending.id}"]`).click();
+  // Cancels his pending request from its page, opened from My access (a page not in his navigation).
+  await waiting.locator(`[data-request-id="${pending.id}"]`).getByRole('link').first().click();
   await expect(page.getByRole('heading', { name: new RegExp(`Request ${pending.id}`) })).toBeVisible();
   await expect(page.getByRole('button', { name: /^(Approve|Deny)\b/ })).toHaveCount(0);
   await page.getByRole('button', { name: 'Cancel request' }).click();
@@ -120,14 +123,10 @@ test('a requester sees only their own requests and grants, cancels their pending
   expect((await getRequest(pending.id)).status).toBe('cancelled');
   await saveScreenshot(page, testInfo, 'roles-04-requester-cancelled');
 
-  // Active grants: his own, with Ask for more time and Give back; nobody else's.
-  await console.go('Active grants');
-  await grants.expectLoaded();
-  const mine = grants.rowForRequest(held.id);
-  await expect(mine).toBeVisible({ timeout: 15_000 });
-  await expect(grants.rowForRequest(dave.id)).toHaveCount(0);
-  for (const person of await grants.table().locator('[role="row"]:not(.grid-head) [role="cell"]:first-child').allInnerTexts()) expect(person).toBe(bob.displayName);
-  await expect(page.getByRole('button', { name: 'Revoke now' })).toHaveCount(0);
+  // Back in My access: the cancellation is in his history, and his grant offers more time and give back.
+  await console.navLink('My access').click();
+  await expect(page.getByRole('table', { name: 'History' }).locator(`[data-request-id="${pending.id}"]`)).toContainText('Cancelled');
+  const mine = held.locator(`[data-request-id="${granted.id}"]`);
   await expect(mine.getByRole('button', { name: 'Ask for more time' })).toBeEnabled();
   await saveScreenshot(page, testInfo, 'roles-05-requester-grants');
   await mine.getByRole('button', { name: 'Give back' }).click();
@@ -137,7 +136,7 @@ test('a requester sees only their own requests and grants, cancels their pending
   await expect(giveBack).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: 'Access given back' })).toBeVisible();
   await console.expectNothingWaiting();
-  // Revoking, then gone from the live list.
+  // Revoking, then gone from what he holds.
   await expect(mine).toHaveCount(0, { timeout: 30_000 });
 });
 

@@ -5,15 +5,7 @@ import { useSearch } from '../../app/search.js';
 import { formatDuration } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { EmptyState, Time } from '../../ui/ui.js';
-
-const KIND_LABEL: Record<string, string> = {
-  entra_group: 'Entra ID group',
-  entra_role: 'Entra ID role',
-  entra_pim_group: 'PIM for groups',
-  ad_group: 'AD group',
-  manual_role: 'Manual app role',
-  webhook_role: 'Webhook app role',
-};
+import { resourceKindLabel } from '../../ui/words.js';
 
 const joinNames = (names: string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
 
@@ -92,7 +84,7 @@ export function ResourcesPage() {
                 <WaitingChanges proposals={waitingFor(proposals, 'resource', r.id)} />
                 <div className="muted small">{r.description}</div>
               </span>
-              <span role="cell">{KIND_LABEL[r.kind] ?? r.kind}</span>
+              <span role="cell">{resourceKindLabel(r.kind)}</span>
               <span role="cell">
                 <span className={`pill ${SENSITIVITY_TONE[r.sensitivity]}`}>{r.sensitivity}</span>
               </span>

@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { map } from 'rxjs';
 import { LIVE_GRANT_STATES, type Grant } from '../../../core/index.js';
 import { href } from '../../app/router.js';
@@ -8,28 +8,21 @@ import { useNow, useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { isReadOnly, mayExtendGrant, mayRevokeGrant } from '../../session/permissions.js';
 import { useSession } from '../../session/session.js';
-import { useToasts } from '../../ui/toasts.js';
 import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
-import { useDecisions } from '../decisions.js';
-import { ReasonDialog } from '../ReasonDialog.js';
 import { GrantVerification } from '../revocations/Receipt.js';
 import './grants.css';
-import { askForMoreTime, moreTimeChoices, waitingExtensions } from './more-time.js';
+import { useGrantActions } from './GrantDialogs.js';
+import { askForMoreTime, waitingExtensions } from './more-time.js';
 
 export function GrantsPage() {
   const { db, user } = useSession();
   const { users, resources, waiting, status, pending } = useConsoleData();
-  const decisions = useDecisions();
-  const toasts = useToasts();
   const now = useNow(1_000);
   const { query } = useSearch();
   const search = useDeferredValue(query.trim().toLowerCase());
-  const [revoking, setRevoking] = useState<Grant | null>(null);
-  const [asking, setAsking] = useState<Grant | null>(null);
-  const [askFor, setAskFor] = useState(60);
+  const actions = useGrantActions();
   const offline = status.browserOffline || !status.online;
   const extensionRequests = useMemo(() => waitingExtensions(pending), [pending]);
-  const choices = asking ? moreTimeChoices(asking) : [];
   // Someone whose roles send nothing (an auditor) gets no actions column at all.
   const readOnly = isReadOnly(user);
 
@@ -124,10 +117,7 @@ export function GrantsPage() {
                         className="button small"
                         disabled={!ask.enabled || Boolean(pendingCmd)}
                         title={ask.why}
-                        onClick={() => {
-                          setAskFor(moreTimeChoices(g).includes(60) ? 60 : (moreTimeChoices(g)[0] ?? 60));
-                          setAsking(g);
-                        }}
+                        onClick={() => actions.openMoreTime(g)}
                       >
                         Ask for more time
                       </button>
@@ -138,7 +128,7 @@ export function GrantsPage() {
                         className="button small danger"
                         disabled={Boolean(pendingCmd) || g.status === 'revoking'}
                         title={own ? 'Give this access back now; it is removed and the removal verified' : undefined}
-                        onClick={() => setRevoking(g)}
+                        onClick={() => actions.openRevoke(g)}
                       >
                         {own ? 'Give back' : 'Revoke now'}
                       </button>
@@ -150,60 +140,7 @@ export function GrantsPage() {
           })}
         </div>
       )}
-      <ReasonDialog
-        open={revoking !== null}
-        title={revoking?.userId === user.id ? 'Give back access' : 'Revoke access now'}
-        confirmLabel={revoking?.userId === user.id ? 'Give back' : 'Revoke'}
-        intro={
-          revoking ? (
-            <p>
-              {revoking.userId === user.id ? 'You lose' : `${users.get(revoking.userId)?.displayName ?? revoking.userId} loses`} {resources.get(revoking.resourceId)?.name ?? revoking.resourceId} now; the revocation is then verified in the directory.
-            </p>
-          ) : null
-        }
-        onClose={() => setRevoking(null)}
-        onConfirm={(reason) => {
-          const target = revoking;
-          setRevoking(null);
-          if (target) void decisions.revoke(target, reason).then((id) => id && toasts.push({ tone: 'success', title: target.userId === user.id ? 'Access given back' : 'Revocation sent', body: reason }));
-        }}
-      />
-      <ReasonDialog
-        open={asking !== null}
-        title="Ask for more time"
-        tone="primary"
-        confirmLabel="Ask"
-        placeholder="Why you need more time: the approvers read it"
-        intro={
-          asking ? (
-            <p>
-              Your request goes to the approvers of {resources.get(asking.resourceId)?.name ?? asking.resourceId}, like the first one. Until it is approved the grant still ends <Time iso={asking.expiresAt} />; it cannot run past the policy maximum of{' '}
-              {formatDuration(asking.maxDurationMinutes)} from its start.
-            </p>
-          ) : null
-        }
-        onClose={() => setAsking(null)}
-        onConfirm={(reason) => {
-          const target = asking;
-          setAsking(null);
-          if (target) {
-            void decisions
-              .askForMoreTime(target, askFor, reason)
-              .then((id) => id && toasts.push({ tone: 'success', title: `Request for ${formatDuration(askFor)} more sent`, body: `Decided under the access policy of ${resources.get(target.resourceId)?.name ?? target.resourceId}, like the first request.` }));
-          }
-        }}
-      >
-        <label className="field">
-          <span>More time</span>
-          <select value={askFor} onChange={(e) => setAskFor(Number(e.target.value))}>
-            {choices.map((m) => (
-              <option key={m} value={m}>
-                {formatDuration(m)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </ReasonDialog>
+      {actions.dialogs}
     </div>
   );
 }

@@ -8,15 +8,7 @@ import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { Avatar, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
 import { ExtensionNotice } from './ExtensionNotice.js';
-
-const KIND_LABEL: Record<string, string> = {
-  entra_group: 'Entra ID group',
-  entra_role: 'Entra ID directory role',
-  entra_pim_group: 'PIM for groups',
-  ad_group: 'Active Directory group',
-  manual_role: 'Application role (manual)',
-  webhook_role: 'Application role (webhook)',
-};
+import { resourceKindLabel } from '../../ui/words.js';
 
 function describeApprovers(step: { mode: 'any' | 'all'; approverIds: string[]; approverRoles: string[] }, name: (id: string) => string): string {
   const who = [...step.approverIds.map(name), ...step.approverRoles.map((r) => `anyone with the ${r.replace('_', ' ')} role`)];
@@ -53,7 +45,7 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
         <dd>
           <strong>{resource?.name ?? request.resourceId}</strong>
           <div className="muted small">
-            {resource ? `${KIND_LABEL[resource.kind] ?? resource.kind} · ${resource.sensitivity} sensitivity` : 'Unknown resource'}
+            {resource ? `${resourceKindLabel(resource.kind)} · ${resource.sensitivity} sensitivity` : 'Unknown resource'}
           </div>
         </dd>
         <dt>Risk</dt>

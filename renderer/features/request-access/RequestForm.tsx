@@ -1,0 +1,200 @@
+import clsx from 'clsx';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import type { CatalogEntry } from '../../../core/index.js';
+import { href, navigate } from '../../app/router.js';
+import { sendCommand } from '../../db/index.js';
+import { formatDuration } from '../../lib/time.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { maySend } from '../../session/permissions.js';
+import { useSession } from '../../session/session.js';
+import { useToasts } from '../../ui/toasts.js';
+import { Icon, Kbd, statusLabel, Time } from '../../ui/ui.js';
+import { resourceKindLabel } from '../../ui/words.js';
+import { checkDraft, durationChoices, durationText, newRequestId, type AlreadyHeld, type FormDraft } from './catalog-model.js';
+
+function TypicalApproval({ entry }: { entry: CatalogEntry }) {
+  if (entry.policy?.autoApprove) return <p className="ra-typical">Approved automatically, as soon as the server receives the request.</p>;
+  const typical = entry.typicalApproval;
+  if (!typical) return <p className="ra-typical muted">Not enough approvals yet to say how long this usually takes.</p>;
+  return (
+    <p className="ra-typical" data-testid="typical-approval">
+      <Icon name="clock" /> Typically approved in <strong>{formatDuration(Math.max(1, Math.round(typical.medianMinutes)))}</strong>
+      <span className="muted">
+        {' '}
+        (median of {typical.samples.toLocaleString()} approvals, last {typical.windowDays} days)
+      </span>
+    </p>
+  );
+}
+
+/** The policy in plain words and the request form, with the server's checks inline. */
+export function RequestForm({ entry, held, offline, focusToken }: { entry: CatalogEntry; held: AlreadyHeld; offline: boolean; focusToken: number }) {
+  const { db, user } = useSession();
+  const { users } = useConsoleData();
+  const toasts = useToasts();
+  const policy = entry.policy;
+  const recommended = policy?.defaultDurationMinutes ?? 60;
+  const [draft, setDraft] = useState<FormDraft>({ duration: durationText(recommended), justification: '', ticket: '' });
+  const [touched, setTouched] = useState<Record<string, boolean>>({});
+  const [sending, setSending] = useState(false);
+  const durationRef = useRef<HTMLInputElement>(null);
+  const ids = { duration: useId(), justification: useId(), ticket: useId() };
+  // A different resource starts a fresh form with its own recommended duration.
+  useEffect(() => {
+    setDraft({ duration: durationText(recommended), justification: '', ticket: '' });
+    setTouched({});
+  }, [entry.id, recommended]);
+  // Enter on the catalog list moves into the form.
+  useEffect(() => {
+    if (focusToken > 0) durationRef.current?.focus();
+  }, [focusToken]);
+  const { problems, fields, minutes } = useMemo(() => checkDraft(entry, draft), [entry, draft]);
+  const choices = policy ? durationChoices(policy.maxDurationMinutes, recommended) : [];
+  const canAsk = maySend(user, 'request.create');
+  const show = (field: keyof FormDraft) => (touched[field] ? problems[field] : undefined);
+
+  const submit = async () => {
+    setTouched({ duration: true, justification: true, ticket: true });
+    if (!fields || sending || !canAsk) return;
+    setSending(true);
+    const requestId = newRequestId();
+    try {
+      await sendCommand(db, { type: 'request.create', actorId: user.id, payload: { requestId, resourceId: entry.id, durationMinutes: fields.durationMinutes, justification: fields.justification.trim(), ticket: fields.ticket.trim() } });
+      toasts.push({
+        tone: 'success',
+        title: offline ? 'Request saved on this device' : 'Request sent',
+        body: offline ? `${entry.name} for ${formatDuration(fields.durationMinutes)}: it is sent when the connection returns.` : `${entry.name} for ${formatDuration(fields.durationMinutes)}.`,
+        action: { label: 'See it in My access', href: href('my-access', requestId) },
+      });
+      navigate('my-access', requestId);
+    } catch (error) {
+      toasts.push({ tone: 'danger', title: 'Could not record the request', body: error instanceof Error ? error.message : String(error) });
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const field = (name: keyof FormDraft) => ({
+    id: ids[name],
+    value: draft[name],
+    'aria-invalid': show(name) ? true : undefined,
+    'aria-describedby': show(name) ? `${ids[name]}-error` : undefined,
+    // Checked as it is typed, not on blur: a message appearing on blur moves the button from under the pointer.
+    onChange: (e: { target: { value: string } }) => {
+      setDraft((d) => ({ ...d, [name]: e.target.value }));
+      setTouched((t) => ({ ...t, [name]: true }));
+    },
+  });
+  const error = (name: keyof FormDraft) =>
+    show(name) ? (
+      <span className="field-error" id={`${ids[name]}-error`} role="alert">
+        {show(name)}
+      </span>
+    ) : null;
+
+  return (
+    <form
+      className="ra-form"
+      aria-label={`Request ${entry.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          void submit();
+        }
+      }}
+    >
+      <header className="ra-head">
+        <h2>{entry.name}</h2>
+        <div className="ra-tags">
+          <span className="pill tone-neutral">{resourceKindLabel(entry.kind)}</span>
+          <span className={clsx('pill', entry.sensitivity === 'critical' || entry.sensitivity === 'high' ? 'tone-warning' : 'tone-neutral')}>{statusLabel(entry.sensitivity)} sensitivity</span>
+        </div>
+        {entry.description ? <p className="muted">{entry.description}</p> : null}
+      </header>
+
+      {held?.kind === 'grant' ? (
+        <div className="notice info" role="note">
+          <Icon name="key" /> You hold this access now, until <Time iso={held.grant.expiresAt} />. Ask for more time on it in <a href={href('my-access', held.grant.requestId)}>My access</a> instead.
+        </div>
+      ) : held?.kind === 'request' ? (
+        <div className="notice info" role="note">
+          <Icon name="clock" /> You asked for this <Time iso={held.request.createdAt} />; <a href={href('my-access', held.request.id)}>that request</a> is still waiting for its approvers.
+        </div>
+      ) : null}
+
+      <section className="ra-policy" aria-label="The policy that applies">
+        <h3>How it is decided</h3>
+        {policy ? (
+          <ul>
+            {entry.policyInWords.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        ) : (
+          <p className="text-danger">{entry.problem ?? 'This resource cannot be requested now.'}</p>
+        )}
+        <TypicalApproval entry={entry} />
+      </section>
+
+      {policy ? (
+        <>
+          <div className="field">
+            <label htmlFor={ids.duration}>Duration</label>
+            <div className="ra-duration">
+              <input ref={durationRef} {...field('duration')} inputMode="text" autoComplete="off" spellCheck={false} placeholder="e.g. 2h, 90m, 1d" />
+              <span className="muted small">
+                {problems.duration || minutes === null ? '' : `= ${formatDuration(minutes)} · `}at most {formatDuration(policy.maxDurationMinutes)}
+              </span>
+            </div>
+            <div className="ra-chips" role="group" aria-label="Quick durations">
+              {choices.map((m) => (
+                <button
+                  key={m}
+                  type="button"
+                  className={clsx('chip', draft.duration === durationText(m) && 'selected')}
+                  aria-pressed={draft.duration === durationText(m)}
+                  onClick={() => setDraft((d) => ({ ...d, duration: durationText(m) }))}
+                >
+                  {formatDuration(m)}
+                  {m === recommended ? <span className="chip-note">recommended</span> : null}
+                </button>
+              ))}
+            </div>
+            {error('duration')}
+          </div>
+          <div className="field">
+            <label htmlFor={ids.justification}>Justification{policy.requireJustification ? '' : ' (optional)'}</label>
+            <textarea {...field('justification')} rows={3} maxLength={4096} placeholder="What you will do with this access; the approvers read it" />
+            {error('justification')}
+          </div>
+          <div className="field">
+            <label htmlFor={ids.ticket}>Ticket{policy.requireTicket ? '' : ' (optional)'}</label>
+            <input {...field('ticket')} maxLength={256} autoComplete="off" spellCheck={false} placeholder="e.g. INC0012345 or OPS-142" />
+            {error('ticket')}
+          </div>
+          <footer className="ra-actions">
+            <button type="submit" className="button primary" disabled={sending || !canAsk}>
+              Request access <span className="kbd-hint">Ctrl ↵</span>
+            </button>
+            {offline ? (
+              <span className="muted small" data-testid="offline-note">
+                <Icon name="cloud-off" /> Offline: the request is kept on this device and sent when the connection returns.
+              </span>
+            ) : (
+              <span className="muted small">
+                {policy.autoApprove ? 'Provisioned as soon as the server receives it.' : `Goes to ${policy.steps.length === 1 ? 'its approver' : `${policy.steps.length} approval steps`}; you follow it in My access.`}
+              </span>
+            )}
+          </footer>
+          <p className="muted small ra-keys">
+            <Kbd>j</Kbd>/<Kbd>k</Kbd> choose a resource · <Kbd>Enter</Kbd> fill in the form · <Kbd>Ctrl</Kbd>+<Kbd>Enter</Kbd> send · requested as {users.get(user.id)?.displayName ?? user.displayName}
+          </p>
+        </>
+      ) : null}
+    </form>
+  );
+}
