@@ -22,23 +22,22 @@
  *   pulls it again from the start, so nothing no longer visible stays. A collection the roles no
  *   longer replicate (403) is emptied and left alone. Either sets `viewChanged` in the status.
  */
-import { Subject, combineLatest, distinctUntilChanged, map, of, switchMap, type Observable, type Subscription } from 'rxjs';
-import type { RxCollection, RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
+import { BehaviorSubject, Subject, combineLatest, distinctUntilChanged, map, of, switchMap, type Observable, type Subscription } from 'rxjs';
+import type { ReplicationPullOptions, RxCollection, RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import { COLLECTIONS, PROTOCOL_VERSION, syncPath, type Checkpoint, type CollectionName, type PullResponse } from '../../core/index.js';
 import type { JitDatabase } from './database.js';
+import { emptyCollection, loadFromScratch, type FirstPages, type LoadingState, type LoadProgress, type ReplicaCheckpoint } from './initial-load.js';
 import { SyncConnection, SyncHttpError, type ConnectionStatus } from './sync-http.js';
 import { streamAllCollections, streamOneCollection, type StreamItem } from './sync-stream.js';
 
 export { SyncHttpError } from './sync-http.js';
+export { prefetchFirstPages, type FirstPages, type LoadingState, type LoadProgress } from './initial-load.js';
 
 export type ReplicationStatus = ConnectionStatus & {
   /** Commands written locally whose result has not arrived yet. */
   pendingCommands: number;
 };
-
-/** The stored checkpoint: the server's, plus the view the documents were pulled under. */
-type ReplicaCheckpoint = Checkpoint & { view?: string };
 
 export type ReplicationOptions = {
   serverUrl: string;
@@ -56,10 +55,18 @@ export type ReplicationOptions = {
    * as older servers offer (the multiplexed mode falls back to it by itself when the server answers 404).
    */
   stream?: 'multiplexed' | 'per-collection';
+  /** First pages already asked for (at sign-in, prefetchFirstPages): an empty collection starts its load with them. */
+  firstPages?: FirstPages;
 };
 
 export type ReplicationHandle = {
   status$: Observable<ReplicationStatus>;
+  /**
+   * The collections still loading from scratch (an empty replica, or one rebuilt for another view),
+   * with their progress. Every pulled collection starts in it until its local copy is known to be
+   * a whole one; what the console shows of a collection in it is partial.
+   */
+  loading$: Observable<LoadingState>;
   /** Resolves when every collection has pulled what the server has and pushed every local command. */
   awaitInSync(): Promise<void>;
   /** Pull every collection again from its checkpoint (e.g. after the window wakes up). */
@@ -93,6 +100,13 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
   if (streamMode !== 'multiplexed' && streamMode !== 'per-collection') throw new Error(`stream: must be 'multiplexed' or 'per-collection', not ${JSON.stringify(streamMode)}`);
 
   const states = new Map<CollectionName, RxReplicationState<unknown, Checkpoint>>();
+  const loading$ = new BehaviorSubject<LoadingState>(new Map());
+  const setLoading = (name: CollectionName, progress: LoadProgress | null) => {
+    const next = new Map(loading$.value);
+    if (progress) next.set(name, progress);
+    else next.delete(name);
+    loading$.next(next);
+  };
   const subscriptions: Subscription[] = [];
   let upgradeRequired: (() => void) | undefined;
   const upgradeRequired$ = new Promise<never>((_, reject) => {
@@ -127,7 +141,48 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     if (!spec) continue;
     const collection = db.collections[name] as unknown as AnyCollection;
     const fields = new Set(Object.keys(collection.schema.jsonSchema.properties));
-    const state = replicateRxCollection<Record<string, unknown>, Checkpoint>({
+    const modifier = (doc: Record<string, unknown>) => pickFields(doc, fields) as WithDeleted<Record<string, unknown>>;
+    const pullOptions: ReplicationPullOptions<Record<string, unknown>, ReplicaCheckpoint> | undefined = spec.push
+      ? undefined
+      : {
+          batchSize,
+          handler: async (stored: ReplicaCheckpoint | undefined, size: number) => {
+            const pull = async (from: Checkpoint | undefined) => {
+              const query = new URLSearchParams({ seq: String(from?.seq ?? 0), id: from?.id ?? '', batchSize: String(size) });
+              const answer = await conn.call<PullResponse<Record<string, unknown>>>('GET', `${syncPath(name, 'pull')}?${query}`, undefined, (status) => status === 403);
+              if (!Array.isArray(answer.documents) || typeof answer.checkpoint?.seq !== 'number') {
+                throw new SyncHttpError(`pull ${name}: the server's answer is not {documents, checkpoint}`, 200);
+              }
+              return answer;
+            };
+            let answer: PullResponse<Record<string, unknown>>;
+            try {
+              answer = await pull(stored);
+            } catch (error) {
+              if (!(error instanceof SyncHttpError) || error.status !== 403) throw error;
+              // These roles no longer replicate this collection: nothing of it may stay here.
+              await emptyCollection(collection);
+              setLoading(name, null);
+              conn.set({ viewChanged: true });
+              return { documents: [], checkpoint: stored ?? { seq: 0, id: '' } };
+            }
+            if (stored && answer.view !== undefined && stored.view !== answer.view) {
+              // Pulled under another view: drop what is here and pull what this one shows from the start.
+              setLoading(name, { received: 0, expected: null });
+              await emptyCollection(collection);
+              conn.set({ viewChanged: true });
+              answer = await pull(undefined);
+              // Loading until the replication has written everything this view shows.
+              void state.awaitInSync().then(() => setLoading(name, null), () => undefined);
+            }
+            const checkpoint: ReplicaCheckpoint = answer.view === undefined ? answer.checkpoint : { ...answer.checkpoint, view: answer.view };
+            return { documents: answer.documents as WithDeleted<Record<string, unknown>>[], checkpoint };
+          },
+          // Keep only fields this version knows, so a newer server adding a field does not break older clients.
+          modifier,
+          stream$: streamSubjectOf(name) as Observable<RxReplicationPullStreamItem<Record<string, unknown>, ReplicaCheckpoint>>,
+        };
+    const state = replicateRxCollection<Record<string, unknown>, ReplicaCheckpoint>({
       // The server URL is part of the identity: another server means starting from scratch.
       replicationIdentifier: `jit-v${PROTOCOL_VERSION}-${name}-${baseUrl}`,
       collection,
@@ -136,43 +191,9 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       waitForLeadership: false,
       // An approval console keeps syncing while in the background (notifications, badge count).
       toggleOnDocumentVisible: false,
-      autoStart: true,
-      pull: spec.push
-        ? undefined
-        : {
-            batchSize,
-            handler: async (stored: ReplicaCheckpoint | undefined, size) => {
-              const pull = async (from: Checkpoint | undefined) => {
-                const query = new URLSearchParams({ seq: String(from?.seq ?? 0), id: from?.id ?? '', batchSize: String(size) });
-                const answer = await conn.call<PullResponse<Record<string, unknown>>>('GET', `${syncPath(name, 'pull')}?${query}`, undefined, (status) => status === 403);
-                if (!Array.isArray(answer.documents) || typeof answer.checkpoint?.seq !== 'number') {
-                  throw new SyncHttpError(`pull ${name}: the server's answer is not {documents, checkpoint}`, 200);
-                }
-                return answer;
-              };
-              let answer: PullResponse<Record<string, unknown>>;
-              try {
-                answer = await pull(stored);
-              } catch (error) {
-                if (!(error instanceof SyncHttpError) || error.status !== 403) throw error;
-                // These roles no longer replicate this collection: nothing of it may stay here.
-                await emptyCollection(collection);
-                conn.set({ viewChanged: true });
-                return { documents: [], checkpoint: stored ?? { seq: 0, id: '' } };
-              }
-              if (stored && answer.view !== undefined && stored.view !== answer.view) {
-                // Pulled under another view: drop what is here and pull what this one shows from the start.
-                await emptyCollection(collection);
-                conn.set({ viewChanged: true });
-                answer = await pull(undefined);
-              }
-              const checkpoint: ReplicaCheckpoint = answer.view === undefined ? answer.checkpoint : { ...answer.checkpoint, view: answer.view };
-              return { documents: answer.documents as WithDeleted<Record<string, unknown>>[], checkpoint };
-            },
-            // Keep only fields this version knows, so a newer server adding a field does not break older clients.
-            modifier: (doc: Record<string, unknown>) => pickFields(doc, fields) as WithDeleted<Record<string, unknown>>,
-            stream$: streamSubjectOf(name) as Observable<RxReplicationPullStreamItem<Record<string, unknown>, Checkpoint>>,
-          },
+      // Started by begin(), after an empty collection's first load.
+      autoStart: false,
+      pull: pullOptions,
       push: spec.push
         ? {
             batchSize: PUSH_BATCH_SIZE,
@@ -188,6 +209,35 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     // Failures already reach the status through conn.call(); subscribing keeps RxDB from treating them as unhandled.
     subscriptions.push(state.error$.subscribe(() => undefined));
     states.set(name, state as unknown as RxReplicationState<unknown, Checkpoint>);
+    if (pullOptions) setLoading(name, { received: 0, expected: null });
+    void begin(name, collection, state, pullOptions, modifier);
+  }
+
+  /** Loads an empty collection from scratch, then starts its replication from where the load ended. */
+  async function begin(
+    name: CollectionName,
+    collection: AnyCollection,
+    state: RxReplicationState<Record<string, unknown>, ReplicaCheckpoint>,
+    pullOptions: ReplicationPullOptions<Record<string, unknown>, ReplicaCheckpoint> | undefined,
+    modifier: (doc: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<void> {
+    let loaded = false;
+    try {
+      if (pullOptions && (await collection.count().exec()) === 0 && !conn.stopped) {
+        const checkpoint = await loadFromScratch({ conn, name, collection, batchSize, modifier, firstPage: opts.firstPages?.get(name), onProgress: (progress) => setLoading(name, progress) });
+        // RxDB uses it only when it has no checkpoint of its own for this collection.
+        if (checkpoint) pullOptions.initialCheckpoint = checkpoint;
+        loaded = checkpoint !== null;
+      } else loaded = true;
+    } catch {
+      // The local store could not be read: the replication pulls by itself.
+    }
+    if (conn.stopped) return;
+    // Errors of start() are emitted on error$.
+    state.start().catch(() => undefined);
+    if (loaded) setLoading(name, null);
+    // Not loaded from scratch: partial until the replication has pulled what the server has.
+    else void state.awaitInitialReplication().then(() => setLoading(name, null), () => undefined);
   }
 
   if (streamSubjects.size > 0) {
@@ -202,6 +252,7 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
 
   return {
     status$,
+    loading$: loading$.pipe(distinctUntilChanged()),
     states,
     async awaitInSync() {
       if (conn.stopped) throw new Error(conn.status$.value.upgradeRequired ? 'the server needs a newer version of this app' : 'replication was cancelled');
@@ -214,17 +265,9 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       await stopAll();
       for (const s of subscriptions) s.unsubscribe();
       conn.status$.complete();
+      loading$.complete();
     },
   };
-}
-
-/**
- * Removes every local document of a pull-only collection. Its replication has no push, so RxDB
- * keeps no assumed server state for it: a document pulled again later simply replaces the removal.
- */
-export async function emptyCollection(collection: AnyCollection): Promise<void> {
-  const docs = await collection.find().exec();
-  if (docs.length > 0) await collection.bulkRemove(docs.map((doc) => doc.primary));
 }
 
 /** Local commands without a matching command result. */

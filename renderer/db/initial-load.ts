@@ -1,0 +1,138 @@
+/**
+ * The first load of an empty collection, done before its RxDB replication starts.
+ *
+ * RxDB's downstream reads every pulled document back from the local storage twice before writing
+ * it (the fork's state and the assumed server state, both empty here) and the storage reads it
+ * once more; on IndexedDB that was about half the time of a console's first sync. An empty
+ * collection has nothing to compare with, so its pages are written straight into the collection's
+ * storage (one bulk write each, RxDB's change events and live queries as usual) while the next
+ * page is fetched. The replication then starts from the last page's checkpoint, with its view.
+ *
+ * The first page is small, so the console can paint real rows while the rest streams in, and at
+ * sign-in it is asked for before the replica is even open (prefetchFirstPages). Progress is
+ * reported per collection: documents written, and of how many when the server says (`remaining`).
+ * Anything unexpected (an error, a refusal, a view that changes while loading) ends the fast path;
+ * the replication then pulls as it always did, from its own checkpoint, over what is already here.
+ */
+import { registerMutableWriteContext, type BulkWriteRow, type RxCollection, type RxStorageInstance } from 'rxdb';
+import { COLLECTIONS, syncPath, type Checkpoint, type CollectionName, type PullResponse } from '../../core/index.js';
+import { SyncHttpError, type SyncConnection } from './sync-http.js';
+
+/** How far a collection loading from scratch is: documents in the local store, of how many (null: the server did not say). */
+export type LoadProgress = { received: number; expected: number | null };
+/** The collections still loading from scratch; a collection absent from it holds everything its replication has pulled. */
+export type LoadingState = ReadonlyMap<CollectionName, LoadProgress>;
+
+/** The stored checkpoint: the server's, plus the view the documents were pulled under. */
+export type ReplicaCheckpoint = Checkpoint & { view?: string };
+
+type Page = PullResponse<Record<string, unknown>>;
+/** Pages asked for at sign-in, before the replica was open: the first page of each collection, or null when it failed. */
+export type FirstPages = ReadonlyMap<CollectionName, Promise<Page | null>>;
+
+/** Small, so the first rows are on screen quickly; the pages after it are the replication's batch size. */
+export const FIRST_PAGE_SIZE = 1000;
+
+/** Fresh documents parsed from the server's answer: nothing else holds them, so the storage may take them as they are. */
+const LOAD_CONTEXT = 'jit-initial-load';
+registerMutableWriteContext(LOAD_CONTEXT);
+const CONFLICT_CONTEXT = 'jit-initial-load-conflict';
+
+const isPage = (value: unknown): value is Page => Array.isArray((value as Page | null)?.documents) && typeof (value as Page).checkpoint?.seq === 'number';
+
+/**
+ * Asks for the first page of every pulled collection at once, with the token sign-in just gave:
+ * the server answers while the replica is being opened. A page nobody uses costs one request.
+ */
+export function prefetchFirstPages(serverUrl: string, token: string, collections: readonly CollectionName[], fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init)): FirstPages {
+  const base = serverUrl.replace(/\/+$/, '');
+  const pages = new Map<CollectionName, Promise<Page | null>>();
+  for (const name of collections) {
+    if (COLLECTIONS[name].push) continue;
+    const page = fetchImpl(`${base}${syncPath(name, 'pull')}?seq=0&id=&batchSize=${FIRST_PAGE_SIZE}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+      .then(async (response) => (response.ok ? ((await response.json()) as unknown) : null))
+      .then((body) => (isPage(body) ? body : null))
+      .catch(() => null);
+    pages.set(name, page);
+  }
+  return pages;
+}
+
+export type InitialLoad = {
+  conn: SyncConnection;
+  name: CollectionName;
+  collection: RxCollection<Record<string, unknown>>;
+  batchSize: number;
+  /** The document as this version keeps it (unknown fields dropped), as the replication's modifier does. */
+  modifier(doc: Record<string, unknown>): Record<string, unknown>;
+  firstPage?: Promise<Page | null>;
+  onProgress(progress: LoadProgress): void;
+};
+
+/**
+ * Loads an empty collection page by page. Returns the checkpoint (with its view) to start the
+ * replication from, or null when the replication should pull by itself (what was written stays:
+ * it pulls over it). Never throws.
+ */
+export async function loadFromScratch(load: InitialLoad): Promise<ReplicaCheckpoint | null> {
+  const { conn, name, batchSize } = load;
+  const firstSize = Math.min(FIRST_PAGE_SIZE, batchSize);
+  const fetchPage = async (from: Checkpoint, size: number): Promise<Page> => {
+    const query = new URLSearchParams({ seq: String(from.seq), id: from.id, batchSize: String(size) });
+    const answer = await conn.call<unknown>('GET', `${syncPath(name, 'pull')}?${query}`);
+    if (!isPage(answer)) throw new SyncHttpError(`pull ${name}: the server's answer is not {documents, checkpoint}`, 200);
+    return answer;
+  };
+  try {
+    let page = (await load.firstPage) ?? (await fetchPage({ seq: 0, id: '' }, firstSize));
+    let asked = load.firstPage ? FIRST_PAGE_SIZE : firstSize;
+    const view = page.view;
+    let received = 0;
+    for (;;) {
+      if (conn.stopped) return null;
+      if (page.view !== view) {
+        // Another view mid-way (roles changed): what was written may not be shown under it, so none of it stays.
+        await emptyCollection(load.collection);
+        return null;
+      }
+      // The next page is on its way while this one is written.
+      const next = page.documents.length >= asked ? fetchPage(page.checkpoint, batchSize) : null;
+      next?.catch(() => undefined);
+      await writePage(load, page.documents);
+      received += page.documents.length;
+      load.onProgress({ received, expected: page.remaining === undefined ? null : received + page.remaining });
+      if (!next) return view === undefined ? page.checkpoint : { ...page.checkpoint, view };
+      page = await next;
+      asked = batchSize;
+    }
+  } catch {
+    // Already in the status when the server was the cause; the replication retries from its own checkpoint.
+    return null;
+  }
+}
+
+/** One page into the collection's storage: inserts, and updates of what another page or tab wrote first. */
+async function writePage(load: InitialLoad, documents: readonly Record<string, unknown>[]): Promise<void> {
+  if (documents.length === 0) return;
+  const storage = load.collection.storageInstance as unknown as RxStorageInstance<Record<string, unknown>, unknown, unknown>;
+  const rows = documents.map((doc) => ({ document: Object.assign(load.modifier(doc), { _attachments: {} }) })) as unknown as BulkWriteRow<Record<string, unknown>>[];
+  const written = await storage.bulkWrite(rows, LOAD_CONTEXT);
+  if (written.error.length === 0) return;
+  const updates: BulkWriteRow<Record<string, unknown>>[] = [];
+  for (const error of written.error) {
+    if (error.status !== 409 || !error.documentInDb) throw new Error(`${load.name}: the local store refused ${error.documentId} (${error.status})`);
+    const previous = error.documentInDb;
+    updates.push({ previous, document: { ...error.writeRow.document, _meta: { ...previous._meta }, _rev: previous._rev } });
+  }
+  const again = await storage.bulkWrite(updates, CONFLICT_CONTEXT);
+  if (again.error.length > 0) throw new Error(`${load.name}: ${again.error.length} documents changed locally while loading`);
+}
+
+/**
+ * Removes every local document of a pull-only collection. Its replication has no push, so RxDB
+ * keeps no assumed server state for it: a document pulled again later simply replaces the removal.
+ */
+export async function emptyCollection(collection: RxCollection<Record<string, unknown>>): Promise<void> {
+  const docs = await collection.find().exec();
+  if (docs.length > 0) await collection.bulkRemove(docs.map((doc) => doc.primary));
+}
