@@ -15,6 +15,7 @@ import { RequestAccessPage } from '../features/request-access/RequestAccessPage.
 import { RequestsPage } from '../features/requests/RequestsPage.js';
 import { RevocationsPage } from '../features/revocations/RevocationsPage.js';
 import { SettingsPage } from '../features/settings/SettingsPage.js';
+import { TasksPage } from '../features/tasks/TasksPage.js';
 import { SignInPage } from '../features/signin/SignInPage.js';
 import { ConsoleDataProvider, useConsoleData, useNewRejections } from '../session/console-data.js';
 import { useSessionApi } from '../session/session.js';
@@ -67,6 +68,9 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'request-access':
       screen = <RequestAccessPage id={route.id} />;
+      break;
+    case 'tasks':
+      screen = <TasksPage />;
       break;
     case 'requests':
       screen = <RequestsPage id={route.id} />;

@@ -1,6 +1,7 @@
 import clsx from 'clsx';
 import { useEffect, useRef, type ReactNode } from 'react';
 import { openProposals } from '../features/proposals/proposal-model.js';
+import { TasksBadge } from '../features/tasks/TasksPage.js';
 import { useNow } from '../lib/use-rx.js';
 import { COMMAND_ROLES, type CollectionName } from '../../core/index.js';
 import { useConsoleData } from '../session/console-data.js';
@@ -26,6 +27,7 @@ const NAV: NavItem[] = [
   { screen: 'queue', label: 'Queue', icon: 'inbox', needs: ['requests', 'users', 'resources'], roles: DECIDERS },
   { screen: 'my-access', label: 'My access', icon: 'id-card', needs: ['requests', 'grants'], roles: ASKERS },
   { screen: 'request-access', label: 'Request access', icon: 'plus', needs: ['resources'], roles: ASKERS },
+  { screen: 'tasks', label: 'My tasks', icon: 'clipboard', needs: ['tasks', 'grants'], roles: COMMAND_ROLES['task.close'] },
   { screen: 'requests', label: 'Requests', icon: 'list', needs: ['requests', 'grants', 'audit'], roles: OVERSEERS },
   { screen: 'grants', label: 'Active grants', icon: 'key', needs: ['grants', 'requests'], roles: OVERSEERS },
   { screen: 'revocations', label: 'Revocations', icon: 'shield-off', needs: ['grants', 'tasks', 'verifications'], roles: ['approver', 'admin', 'auditor'] },
@@ -151,6 +153,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
                   <Icon name={item.icon} />
                   <span>{item.label}</span>
                   {item.screen === 'queue' && pending.length > 0 ? <span className="count">{pending.length.toLocaleString()}</span> : null}
+                  {item.screen === 'tasks' ? <TasksBadge /> : null}
                   {item.screen === 'proposals' && waitingProposals > 0 ? (
                     <span className="count" title={`${waitingProposals} waiting for a second person`} data-testid="proposals-badge">
                       {waitingProposals.toLocaleString()}

@@ -82,3 +82,8 @@ export async function getPolicy(token: string, policyId: string): Promise<Access
 export async function approveRequest(approver: string, requestId: string): Promise<CommandResult> {
   return sendCommand(await login(approver), 'request.approve', { requestId });
 }
+
+/** The person's own grants, newest first, as the REST API gives them. */
+export async function myGrants(username: string): Promise<Array<{ id: string; requestId: string; status: string; verification: string }>> {
+  return (await json<{ grants: Array<{ id: string; requestId: string; status: string; verification: string }> }>('GET', '/api/v1/grants?mine=1', await login(username))).grants;
+}
