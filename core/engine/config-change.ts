@@ -3,6 +3,7 @@ import type { AccessPolicy, AccessProfile } from '../schema/policy.js';
 import type { ProposalChange, ProposalEffect } from '../schema/proposal.js';
 import type { Resource, ResourceTarget } from '../schema/resource.js';
 import { checkEligibility, isProfileMember } from './eligibility.js';
+import { describeTicketFormat, ticketFormatsOf, type TicketFormat } from './ticket.js';
 
 /**
  * Four eyes on configuration: which changes widen access (and so wait for a second person) and
@@ -31,6 +32,8 @@ type Rules = {
   autoApprove: boolean;
   breakGlass: boolean;
   maxExtensions: number;
+  /** The forms a ticket must have (one per policy naming a ticket system). */
+  tickets: TicketFormat[];
   steps: StepRules[];
 };
 
@@ -45,6 +48,7 @@ function rulesOfPolicy(policy: AccessPolicy): Rules {
     autoApprove: policy.autoApprove,
     breakGlass: policy.breakGlass,
     maxExtensions: policy.maxExtensions,
+    tickets: ticketFormatsOf([policy]),
     steps: policy.approvalSteps.map((s) => ({ ...s, approverIds: [...s.approverIds], approverRoles: [...s.approverRoles], escalateToIds: [...s.escalateToIds] })),
   };
 }
@@ -67,6 +71,7 @@ function rulesOfResource(resource: Resource, policies: readonly AccessPolicy[]):
     autoApprove: bound.every((p) => p.autoApprove) && steps.length === 0,
     breakGlass: bound.every((p) => p.breakGlass),
     maxExtensions: Math.min(...bound.map((p) => p.maxExtensions)),
+    tickets: ticketFormatsOf(bound),
     steps,
   };
 }
@@ -101,6 +106,10 @@ function rulesWidenings(before: Rules, after: Rules): string[] {
   if (after.maxDurationMinutes > before.maxDurationMinutes) out.push(`maximum duration ${before.maxDurationMinutes} → ${after.maxDurationMinutes} minutes`);
   if (before.requireJustification && !after.requireJustification) out.push('a justification is no longer required');
   if (before.requireTicket && !after.requireTicket) out.push('a ticket is no longer required');
+  // A pattern cannot be compared with another for strictness: any form dropped or changed counts.
+  for (const form of before.tickets) {
+    if (!after.tickets.some((f) => f.system === form.system && f.pattern === form.pattern)) out.push(`a ticket no longer needs to be ${describeTicketFormat(form)}`);
+  }
   if (before.requireMfa && !after.requireMfa) out.push('MFA is no longer required');
   if (before.requireApproverMfa && !after.requireApproverMfa) out.push('MFA is no longer required of approvers');
   // A longer freshness loosens only a factor that was already required (turning MFA on is tightening, at any freshness).

@@ -2,6 +2,7 @@ import type { AccessPolicy } from '../schema/policy.js';
 import type { ResolvedPolicy } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
 import { err, ok, type Result } from './result.js';
+import { ticketFormatsOf } from './ticket.js';
 
 /** A request records its step as 0..8 and each decision's step as 0..7 (core/schema/request.ts). */
 export const MAX_APPROVAL_STEPS = 8;
@@ -47,6 +48,7 @@ export function resolvePolicy(resource: Resource, policies: readonly AccessPolic
     breakGlass: list.every((p) => p.breakGlass),
     maxExtensions: Math.min(...list.map((p) => p.maxExtensions)),
     requestTtlMinutes: Math.min(...list.map((p) => p.requestTtlMinutes)),
+    ticketFormats: ticketFormatsOf(list),
     approvalSteps,
   });
 }

@@ -8,6 +8,7 @@ import { resolvePolicy, withManager } from './policy.js';
 import { checkSecondFactor, strictestMfa, type SecondFactorContext } from './mfa.js';
 import { err, ok, type EngineContext, type Result } from './result.js';
 import { scoreRisk } from './risk.js';
+import { checkTicket } from './ticket.js';
 import { recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
 
 export type NewRequestInput = {
@@ -68,6 +69,11 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   }
   if (policy.requireTicket && input.ticket.trim() === '') {
     return err('ticket_required', `a ticket reference is required for ${input.resource.name}`);
+  }
+  if (input.ticket.trim() !== '') {
+    // Any ticket given has the form its policies name (a Jira key, a ServiceNow number, a custom pattern).
+    const form = checkTicket(policy.ticketFormats ?? [], input.ticket);
+    if (!form.ok) return form;
   }
   // Last, so a person is asked for a code only for a request that would otherwise go ahead.
   const factor = checkSecondFactor(policy, ctx.secondFactorAt, ctx.now, 'request');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AccountRole, DurationMinutes, Id, IsoTime } from './common.js';
+import { TicketPattern, TicketSystem } from './ticket.js';
 
 /**
  * Who changed a configuration entity recently, newest first, one entry per person. Written by the
@@ -38,6 +39,9 @@ export const AccessPolicy = z.object({
   defaultDurationMinutes: DurationMinutes,
   requireJustification: z.boolean().default(true),
   requireTicket: z.boolean().default(false),
+  /** The form a ticket must have (any ticket given, required or not); `custom` uses ticketPattern. */
+  ticketSystem: TicketSystem.default('any'),
+  ticketPattern: TicketPattern.default(''),
   /** The requester needs a second factor within mfaFreshMinutes to ask (and to ask for more time). */
   requireMfa: z.boolean().default(false),
   /** Approvers need a second factor within mfaFreshMinutes to approve (core/engine/mfa.ts). */

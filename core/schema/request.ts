@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMinutes, Id, IsoTime } from './common.js';
+import { TICKET_PATTERN_MAX, TicketSystem } from './ticket.js';
 import { MfaFreshMinutes } from './policy.js';
 
 export const RequestStatus = z.enum([
@@ -39,6 +40,8 @@ export const ResolvedPolicy = z.object({
   breakGlass: z.boolean(),
   maxExtensions: z.number().int().min(0),
   requestTtlMinutes: DurationMinutes,
+  /** The forms a ticket must have, one per bound policy that names a ticket system (core/engine/ticket.ts). */
+  ticketFormats: z.array(z.object({ system: TicketSystem, pattern: z.string().max(TICKET_PATTERN_MAX) })).max(8).optional(),
   approvalSteps: z.array(
     z.object({
       name: z.string(),

@@ -32,6 +32,13 @@ export function preparePolicy(sent: SentPolicy, ctx: UseCaseContext): Result<Pre
       if (ghost) return err('not_found', `payload.policy.approvalSteps.${index}.${field}: user ${ghost} does not exist`);
     }
   }
+  // The pattern itself was checked for safety by the schema; here, that it belongs to the system that uses it.
+  if (policy.ticketSystem === 'custom' && policy.ticketPattern === '') {
+    return err('invalid_input', 'payload.policy.ticketPattern: a custom ticket system needs a pattern, such as OPS-\\d{4}');
+  }
+  if (policy.ticketSystem !== 'custom' && policy.ticketPattern !== '') {
+    return err('invalid_input', `payload.policy.ticketPattern: only a custom ticket system takes a pattern; ${policy.ticketSystem} has its own form`);
+  }
 
   const existing = ctx.store.get('policies', policy.id);
   const next: AccessPolicy = { ...policy, changedBy: existing?.changedBy ?? [], updatedAt: ctx.now.toISOString() };

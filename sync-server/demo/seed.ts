@@ -10,7 +10,8 @@ export const DEMO_PASSWORD = 'demo-password-1';
 export { DEMO_USERS, type DemoUser } from './directory.js';
 
 type MfaFields = 'requireMfa' | 'requireApproverMfa' | 'mfaFreshMinutes';
-type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | MfaFields | 'changedBy' | 'requestTtlMinutes' | 'approvalSteps'> & Partial<Pick<AccessPolicy, MfaFields>> & {
+type TicketFields = 'ticketSystem' | 'ticketPattern';
+type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | MfaFields | 'changedBy' | 'requestTtlMinutes' | 'approvalSteps' | TicketFields> & Partial<Pick<AccessPolicy, MfaFields | TicketFields>> & {
   approvalSteps: Array<Partial<AccessPolicy['approvalSteps'][number]> & Pick<AccessPolicy['approvalSteps'][number], 'name' | 'mode'>>;
   description: string;
 };
