@@ -301,22 +301,22 @@ async function request(resourceArg: string, options: RequestOptions): Promise<vo
   const { client } = signedIn();
   const resources = await catalogOf(client);
   const entry = resources.find((r) => r.id === resourceArg) ?? resources.find((r) => r.name.toLowerCase() === resourceArg.toLowerCase());
-  const minutes = options.for !== undefined ? minutesOf('--for', options.for) : entry?.defaultDurationMinutes;
-  if (minutes === undefined) throw usage('--for', 'say how long you need the access, such as --for 2h');
+  // Without --for the server gives the resource's recommended duration (the maximum is still the cap).
+  const minutes = options.for !== undefined ? minutesOf('--for', options.for) : undefined;
   const flags = { resourceId: '<resource>', durationMinutes: '--for', justification: '--why', ticket: '--ticket', requestId: '<resource>' };
   const created = await client.call<AccessRequest>('POST', '/api/v1/requests', {
-    body: { resourceId: entry?.id ?? resourceArg, durationMinutes: minutes, justification: options.why ?? '', ticket: options.ticket ?? '' },
+    body: { resourceId: entry?.id ?? resourceArg, ...(minutes !== undefined ? { durationMinutes: minutes } : {}), justification: options.why ?? '', ticket: options.ticket ?? '' },
     flags,
   });
   const name = entry?.name ?? created.resourceId;
   if (!options.wait) {
     if (jsonOutput) return printJson({ request: created });
-    print(`Requested ${name} for ${formatMinutes(minutes)}: ${created.id}`);
+    print(`Requested ${name} for ${formatMinutes(created.durationMinutes)}: ${created.id}`);
     print(`${created.id}: ${whereIs(created)}`);
     if (!ENDED_REQUEST_STATES.has(created.status)) print(`Follow it with: jit status ${created.id}`);
     return;
   }
-  if (!jsonOutput) print(`Requested ${name} for ${formatMinutes(minutes)}: ${created.id}`);
+  if (!jsonOutput) print(`Requested ${name} for ${formatMinutes(created.durationMinutes)}: ${created.id}`);
   await finishWaiting(client, created, { timeoutMs, everyMs });
 }
 

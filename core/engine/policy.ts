@@ -48,6 +48,7 @@ export function resolvePolicy(resource: Resource, policies: readonly AccessPolic
     breakGlass: list.every((p) => p.breakGlass),
     maxExtensions: Math.min(...list.map((p) => p.maxExtensions)),
     requestTtlMinutes: Math.min(...list.map((p) => p.requestTtlMinutes)),
+    defaultDurationMinutes: Math.min(...list.map((p) => p.defaultDurationMinutes)),
     ticketFormats: ticketFormatsOf(list),
     approvalSteps,
   });

@@ -15,7 +15,8 @@ export type NewRequestInput = {
   id: string;
   requester: DirectoryUser;
   resource: Resource;
-  durationMinutes: number;
+  /** Absent: the recommended duration of the resource's policies. */
+  durationMinutes?: number | undefined;
   justification: string;
   ticket: string;
   /** A request for more time on this live grant of the requester's. */
@@ -61,8 +62,10 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   }
 
   const cap = Math.min(policy.maxDurationMinutes, eligibility.value.maxDurationMinutes ?? Infinity);
-  if (input.durationMinutes > cap) {
-    return err('duration_exceeds_policy', `durationMinutes ${input.durationMinutes} exceeds the maximum of ${cap} minutes for ${input.resource.name}`);
+  // A request that names no duration gets the recommended one; the maximum stays a hard cap.
+  const durationMinutes = input.durationMinutes ?? Math.min(policy.defaultDurationMinutes ?? cap, cap);
+  if (durationMinutes > cap) {
+    return err('duration_exceeds_policy', `durationMinutes ${durationMinutes} exceeds the maximum of ${cap} minutes for ${input.resource.name}`);
   }
   if (policy.requireJustification && input.justification.trim() === '') {
     return err('justification_required', `a justification is required for ${input.resource.name}`);
@@ -85,14 +88,14 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     id: input.id,
     requesterId: input.requester.id,
     resourceId: input.resource.id,
-    durationMinutes: input.durationMinutes,
+    durationMinutes,
     justification: input.justification.trim(),
     ticket: input.ticket.trim(),
     status,
     policy: { ...policy, maxDurationMinutes: cap },
     currentStep: 0,
     decisions: [],
-    riskScore: scoreRisk({ resource: input.resource, durationMinutes: input.durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [] }, ctx),
+    riskScore: scoreRisk({ resource: input.resource, durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [] }, ctx),
     outcomeReason: policy.autoApprove ? 'auto-approved by policy' : '',
     grantId: null,
     extendsGrantId: input.extendsGrantId ?? null,

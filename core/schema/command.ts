@@ -27,7 +27,8 @@ export const CommandPayloads = {
     /** Shorter than other ids: the grant (`g-<id>`) and its tasks are named after it. */
     requestId: Id.max(100, 'must be at most 100 characters').optional(),
     resourceId: Id,
-    durationMinutes: DurationMinutes,
+    /** Absent: the recommended duration of the resource's policies (the maximum is still the cap). */
+    durationMinutes: DurationMinutes.optional(),
     justification: z.string().max(4096).default(''),
     ticket: z.string().max(256).default(''),
   }),

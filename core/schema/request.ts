@@ -40,6 +40,8 @@ export const ResolvedPolicy = z.object({
   breakGlass: z.boolean(),
   maxExtensions: z.number().int().min(0),
   requestTtlMinutes: DurationMinutes,
+  /** The recommended duration (the shortest default of the bound policies): a request that names none gets it. */
+  defaultDurationMinutes: DurationMinutes.optional(),
   /** The forms a ticket must have, one per bound policy that names a ticket system (core/engine/ticket.ts). */
   ticketFormats: z.array(z.object({ system: TicketSystem, pattern: z.string().max(TICKET_PATTERN_MAX) })).max(8).optional(),
   approvalSteps: z.array(

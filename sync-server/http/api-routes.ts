@@ -95,7 +95,8 @@ const CommandBody = z.strictObject({
 const RequestBody = z.strictObject({
   requestId: CommandPayloads['request.create'].shape.requestId,
   resourceId: Id,
-  durationMinutes: DurationMinutes,
+  /** Absent: the resource's recommended duration. */
+  durationMinutes: DurationMinutes.optional(),
   justification: z.string().max(4096).default(''),
   ticket: z.string().max(256).default(''),
 });

@@ -171,6 +171,17 @@ describe('jit against a real server, as bob', { timeout: 60_000 }, () => {
     expect(notEligible.code).toBe(4);
   });
 
+  it('request without --for gets the recommended duration from the server', async () => {
+    const run = await jit(['request', 'res-entra-global-reader', '--why', 'Read the sign-in logs']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Requested Global Reader for 2 h: /);
+    const id = /: (\S+)\n/.exec(run.stdout)?.[1] ?? '';
+    expect(srv.store.get('requests', id)).toMatchObject({ durationMinutes: 120, status: 'pending_approval' });
+    // Withdrawn again, so the lists the next tests read are as they were.
+    const token = await srv.login('bob');
+    expect((await http('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'request.cancel', payload: { requestId: id } } })).status).toBe(200);
+  });
+
   it('status shows where a request is in the chain; --json lists them; an unknown one exits 5', async () => {
     const one = await jit(['status', pendingId]);
     expect(one.code, one.stderr).toBe(0);
