@@ -18,6 +18,7 @@ export * from './engine/request.js';
 export * from './engine/grant.js';
 export * from './engine/risk.js';
 export * from './engine/ticket.js';
+export * from './engine/deadline.js';
 export * from './engine/access-matrix.js';
 export * from './engine/authorize.js';
 export * from './engine/config-change.js';

@@ -189,7 +189,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     if (generatedAdminPassword) process.stdout.write(`Admin password: ${generatedAdminPassword}\n`);
     if (opts.seedDemo) await seedDemoOrganisation(store, processor, now());
     // Started after seeding, so seeded approvals are provisioned by the first pass.
-    if (runScheduler) scheduler = startScheduler({ ...(opts.scheduler || {}), store, registry, now });
+    if (runScheduler) scheduler = startScheduler({ ...(opts.scheduler || {}), store, registry, now, ...(opts.separation ? { separation: opts.separation } : {}) });
   } catch (error) {
     registry.close();
     store.close();

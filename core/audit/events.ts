@@ -29,6 +29,7 @@ export const AuditEventType = z.enum([
   'request.denied',
   'request.cancelled',
   'request.expired',
+  'request.escalated',
   'request.break_glass',
   'grant.created',
   'grant.provision_started',

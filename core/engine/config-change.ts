@@ -19,6 +19,10 @@ type StepRules = {
   includeResourceOwner: boolean;
   includeManager: boolean;
   escalateToIds: string[];
+  // Absent on policies stored before they existed.
+  escalateToGroupIds?: string[];
+  escalateToResourceOwner?: boolean;
+  escalateToManagersManager?: boolean;
 };
 
 /** What a request is bound by, in a shape both a policy and a resource's combined policies map to. */
@@ -91,6 +95,10 @@ function stepWidenings(before: StepRules, after: StepRules, index: number): stri
   if (!before.includeManager && after.includeManager) out.push(`${label} lets the requester's manager approve`);
   const escalation = added(before.escalateToIds, after.escalateToIds);
   if (escalation.length > 0) out.push(`${label} escalates to ${listed(escalation)}`);
+  const groups = added(before.escalateToGroupIds ?? [], after.escalateToGroupIds ?? []);
+  if (groups.length > 0) out.push(`${label} escalates to the members of ${listed(groups)}`);
+  if (!before.escalateToResourceOwner && after.escalateToResourceOwner) out.push(`${label} escalates to the resource owner`);
+  if (!before.escalateToManagersManager && after.escalateToManagersManager) out.push(`${label} escalates to the requester's manager's manager`);
   if (before.mode === 'all' && after.mode === 'all') {
     // All of them must approve: one name fewer is one approval fewer.
     const dropped = added(after.approverIds, before.approverIds);

@@ -26,6 +26,10 @@ export function resolvePolicy(resource: Resource, policies: readonly AccessPolic
       approverRoles: [...s.approverRoles],
       timeoutMinutes: s.timeoutMinutes,
       escalateToIds: [...s.escalateToIds],
+      // Who else the step escalates to is looked up when it escalates (core/engine/deadline.ts).
+      escalateToGroupIds: [...(s.escalateToGroupIds ?? [])],
+      escalateToResourceOwner: s.escalateToResourceOwner ?? false,
+      escalateToManagersManager: s.escalateToManagersManager ?? false,
     })),
   );
   if (approvalSteps.length > MAX_APPROVAL_STEPS) {

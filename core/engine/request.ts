@@ -103,6 +103,10 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     updatedAt: now,
     decidedAt: policy.autoApprove ? now : null,
     expiresAt: policy.autoApprove ? null : addMinutes(ctx.now, policy.requestTtlMinutes),
+    // The first step's clock: undecided by stepDueAt, it escalates (core/engine/deadline.ts).
+    stepStartedAt: policy.autoApprove ? null : now,
+    stepDueAt: !policy.autoApprove && policy.approvalSteps[0] ? addMinutes(ctx.now, policy.approvalSteps[0].timeoutMinutes) : null,
+    escalatedSteps: [],
     revision: 1,
   };
   return ok(request);
@@ -118,8 +122,9 @@ export function refuseTooManyOpen(open: number): Result<true> {
 
 export type Approver = Pick<DirectoryUser, 'id' | 'displayName' | 'roles' | 'disabled'>;
 
+/** Named on the step, one of the people it escalated to, or (any-mode) holding one of its roles. */
 export function isStepApprover(step: ResolvedPolicy['approvalSteps'][number], actor: Approver): boolean {
-  return step.approverIds.includes(actor.id) || (step.mode === 'any' && step.approverRoles.some((r) => (actor.roles as string[]).includes(r)));
+  return step.approverIds.includes(actor.id) || (step.escalatedApproverIds ?? []).includes(actor.id) || (step.mode === 'any' && step.approverRoles.some((r) => (actor.roles as string[]).includes(r)));
 }
 
 function describeDecided(request: AccessRequest, names: (id: string) => string): string {
@@ -150,6 +155,10 @@ export function decideRequest(
   if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', describeDecided(request, names));
   if (request.expiresAt && ctx.now.getTime() >= Date.parse(request.expiresAt)) {
     return err('stale', `the request expired at ${request.expiresAt} before it was decided`);
+  }
+  if (request.stepDueAt && (request.escalatedSteps ?? []).includes(request.currentStep) && ctx.now.getTime() >= Date.parse(request.stepDueAt)) {
+    // Escalated and undecided again: the request expires (the scheduler records it), whoever is first.
+    return err('stale', `the request expired at ${request.stepDueAt}: its escalated step was not decided in time`);
   }
   if (actor.disabled) return err('forbidden', `${actor.displayName} is disabled`);
   const policy = request.policy;
@@ -211,10 +220,15 @@ export function decideRequest(
     breakGlass ||
     !step ||
     step.mode === 'any' ||
+    // Someone the step escalated to stands in for every approver who did not decide in time.
+    (step.escalatedApproverIds ?? []).includes(actor.id) ||
     step.approverIds.every((id) => decisions.some((d) => d.stepIndex === request.currentStep && d.approverId === id && d.decision === 'approve'));
   if (!stepDone) return ok(base);
   const nextStep = breakGlass ? policy.approvalSteps.length : request.currentStep + 1;
-  if (nextStep < policy.approvalSteps.length) return ok({ ...base, currentStep: nextStep });
+  if (nextStep < policy.approvalSteps.length) {
+    const next = policy.approvalSteps[nextStep];
+    return ok({ ...base, currentStep: nextStep, stepStartedAt: now, stepDueAt: next ? addMinutes(ctx.now, next.timeoutMinutes) : null });
+  }
   return ok({
     ...base,
     currentStep: policy.approvalSteps.length,
@@ -238,5 +252,15 @@ export function expireRequest(request: AccessRequest, ctx: EngineContext): Resul
   if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', `the request is already ${request.status}`);
   if (!request.expiresAt || ctx.now.getTime() < Date.parse(request.expiresAt)) return err('invalid_transition', 'the request has not reached its deadline');
   const now = ctx.now.toISOString();
-  return ok({ ...request, status: 'expired', decidedAt: now, updatedAt: now, outcomeReason: 'not decided before its deadline', revision: request.revision + 1 });
+  const reason = `nobody decided it within ${minutesInWords(request.policy?.requestTtlMinutes ?? Math.round((Date.parse(request.expiresAt) - Date.parse(request.createdAt)) / 60_000))} of asking, so it expired; ask again if the access is still needed`;
+  return ok({ ...request, status: 'expired', decidedAt: now, updatedAt: now, outcomeReason: reason, revision: request.revision + 1 });
+}
+
+/** "45 min", "4 h", "7 days": a duration in a sentence. */
+export function minutesInWords(minutes: number): string {
+  if (minutes < 60 || minutes % 60 !== 0) return `${minutes} min`;
+  const hours = minutes / 60;
+  if (hours < 24 || hours % 24 !== 0) return `${hours} h`;
+  const days = hours / 24;
+  return `${days} day${days === 1 ? '' : 's'}`;
 }

@@ -62,12 +62,13 @@ export const SECOND_PERSON_STEP_NAME = 'Second person (you changed its access co
 /**
  * Auto-approval would let one person change a policy and then be granted under it with nobody
  * else involved: instead, the request waits for an approver or admin (the roles that decide
- * requests); the cooling-off rule still refuses anyone who changed its configuration.
+ * requests); the cooling-off rule still refuses anyone who changed its configuration. The step has
+ * nobody to escalate to, so its timeout is the request's own deadline.
  */
 export function requireSecondPerson(policy: ResolvedPolicy): ResolvedPolicy {
   return {
     ...policy,
     autoApprove: false,
-    approvalSteps: [{ name: SECOND_PERSON_STEP_NAME, mode: 'any', approverIds: [], approverRoles: ['approver', 'admin'], timeoutMinutes: 24 * 60, escalateToIds: [] }],
+    approvalSteps: [{ name: SECOND_PERSON_STEP_NAME, mode: 'any', approverIds: [], approverRoles: ['approver', 'admin'], timeoutMinutes: policy.requestTtlMinutes, escalateToIds: [] }],
   };
 }

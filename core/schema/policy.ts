@@ -23,8 +23,13 @@ export const ApprovalStep = z.object({
   /** Resource owner and the requester's manager can be named indirectly. */
   includeResourceOwner: z.boolean().default(false),
   includeManager: z.boolean().default(false),
+  /** Undecided this long after becoming current, the step escalates; undecided again as long after that, the request expires. */
   timeoutMinutes: DurationMinutes.default(24 * 60),
+  /** Who the step escalates to: named people, the members of directory groups, the resource owner, the requester's manager's manager. */
   escalateToIds: z.array(Id).max(64).default([]),
+  escalateToGroupIds: z.array(Id).max(16).default([]),
+  escalateToResourceOwner: z.boolean().default(false),
+  escalateToManagersManager: z.boolean().default(false),
 });
 export type ApprovalStep = z.infer<typeof ApprovalStep>;
 

@@ -52,6 +52,12 @@ export const ResolvedPolicy = z.object({
       approverRoles: z.array(z.string()),
       timeoutMinutes: DurationMinutes,
       escalateToIds: z.array(Id),
+      // Optional: requests recorded before these existed lack them.
+      escalateToGroupIds: z.array(Id).optional(),
+      escalateToResourceOwner: z.boolean().optional(),
+      escalateToManagersManager: z.boolean().optional(),
+      /** The people the step escalated to after its timeout: any one of them completes it. */
+      escalatedApproverIds: z.array(Id).optional(),
     }),
   ),
 });
@@ -78,6 +84,12 @@ export const AccessRequest = z.object({
   updatedAt: IsoTime,
   decidedAt: IsoTime.nullable().default(null),
   expiresAt: IsoTime.nullable().default(null),
+  /** When the current approval step became current, and when it times out (escalates, or expires the request once escalated). */
+  // Optional: requests recorded before step timeouts were enforced have none (their deadline still holds).
+  stepStartedAt: IsoTime.nullable().optional(),
+  stepDueAt: IsoTime.nullable().optional(),
+  /** The steps that escalated after a timeout: the queue marks the request "escalated" while one of them is current. */
+  escalatedSteps: z.array(z.number().int().min(0).max(7)).max(8).optional(),
   /** Increases on every server write; clients send it back as baseRevision. */
   revision: z.number().int().min(0),
 });

@@ -31,6 +31,8 @@ export function preparePolicy(sent: SentPolicy, ctx: UseCaseContext): Result<Pre
       const ghost = step[field].find((id) => ctx.store.get('users', id) === null);
       if (ghost) return err('not_found', `payload.policy.approvalSteps.${index}.${field}: user ${ghost} does not exist`);
     }
+    const ghostGroup = step.escalateToGroupIds.find((id) => ctx.store.get('groups', id) === null);
+    if (ghostGroup) return err('not_found', `payload.policy.approvalSteps.${index}.escalateToGroupIds: group ${ghostGroup} does not exist`);
   }
   // The pattern itself was checked for safety by the schema; here, that it belongs to the system that uses it.
   if (policy.ticketSystem === 'custom' && policy.ticketPattern === '') {

@@ -6,7 +6,7 @@ import { createGrantForApproved } from './grant-for-request.js';
 type DecideInput = { requestId: string; reason: string; breakGlass?: boolean };
 
 /** What the request is decided under as configured now: its policies, its resource, the profiles that make the requester eligible. */
-function basisNow(request: AccessRequest, ctx: UseCaseContext): DecisionBasis | null {
+export function basisNow(request: AccessRequest, ctx: Pick<UseCaseContext, 'store'>): DecisionBasis | null {
   const resource = ctx.store.get('resources', request.resourceId);
   const requester = personNow(ctx.store, request.requesterId);
   if (!resource || !requester) return null;

@@ -5,10 +5,12 @@ import type {
   Connector,
   Grant,
   Resource,
+  SeparationSettings,
   Task,
   Verification,
   VerifyOutcome,
 } from '../../core/index.js';
+import { DEFAULT_SEPARATION } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import { JobQueue, type Job } from './jobs.js';
 
@@ -55,6 +57,8 @@ export type SchedulerOptions = {
   /** Jobs claimed per pass. */
   claimLimit?: number;
   random?: () => number;
+  /** Separation of duties: who changed a request's configuration recently cannot be escalated to. */
+  separation?: SeparationSettings;
   /** Unexpected errors of a pass (the loop keeps going). */
   onError?: (error: unknown) => void;
 };
@@ -86,6 +90,7 @@ export function resolveOptions(opts: SchedulerOptions): ResolvedOptions {
     verifyConcurrency: opts.verifyConcurrency ?? 64,
     claimLimit: opts.claimLimit ?? 500,
     random: opts.random ?? Math.random,
+    separation: opts.separation ?? DEFAULT_SEPARATION,
     onError: opts.onError,
   };
 }

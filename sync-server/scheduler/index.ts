@@ -3,6 +3,7 @@ import { resolveOptions, SchedulerContext, type SchedulerOptions } from './conte
 import { SCHEDULER_MIGRATIONS } from './migrations.js';
 import { runVerifyPass, VERIFY_KINDS, type VerifySummary } from './verification.js';
 import { bookSweep, newSweepState } from './sweep.js';
+import { settleRequestDeadlines, type DeadlineSummary } from './request-deadlines.js';
 import { discover, runWritePass, settleManualTasks, WRITE_KINDS, type PassSummary } from './writes.js';
 
 export { SCHEDULER_MIGRATIONS } from './migrations.js';
@@ -10,7 +11,7 @@ export { JobQueue, jobId, type Job, type JobKind } from './jobs.js';
 export type { SchedulerOptions, ConnectorLookup } from './context.js';
 export { schedulerOptionsFromEnv, parseDurationMs } from './env.js';
 
-export type RunSummary = { expired: number; writes: PassSummary; manualSettled: number; verifications: VerifySummary };
+export type RunSummary = { expired: number; writes: PassSummary; manualSettled: number; requests: DeadlineSummary; verifications: VerifySummary };
 
 export type Scheduler = {
   /** Stops the loop; resolves when in-flight passes have finished. */
@@ -30,7 +31,8 @@ const WRITE_LOOKAHEAD_MS = 1000;
 /**
  * The durable revocation scheduler. Plain functions over the store, the connector registry and
  * a clock. Two loops run side by side so slow verification reads never delay a due revocation:
- * - writes: expire grants, provision and revoke (batched per connector), settle manual tasks;
+ * - writes: expire grants, provision and revoke (batched per connector), settle manual tasks,
+ *   then expire and escalate pending requests whose deadlines passed (request-deadlines.ts);
  * - verifications: read the directory back, write receipts, schedule drift checks.
  * Each loop sleeps until its next job is due (at most `intervalMs`). With `intervalMs: 0` no
  * loop runs and only `runOnce()` does work (tests with an injected clock).
@@ -83,11 +85,18 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
   };
 
-  const writePass = async (): Promise<{ expired: number; writes: PassSummary; manualSettled: number }> => {
+  const writePass = async (): Promise<{ expired: number; writes: PassSummary; manualSettled: number; requests: DeadlineSummary }> => {
     discoverNow();
     const writesSummary = await runWritePass(ctx, writesInFlight);
     const manualSettled = settleManualTasks(ctx);
-    return { expired: writesSummary.expired, writes: writesSummary, manualSettled };
+    // After the revocations, and on its own: a failing request never holds back a grant's removal.
+    let requests: DeadlineSummary = { requestsExpired: 0, requestsEscalated: 0 };
+    try {
+      requests = settleRequestDeadlines(ctx);
+    } catch (error) {
+      onError(error);
+    }
+    return { expired: writesSummary.expired, writes: writesSummary, manualSettled, requests };
   };
 
   // Deadlines (expiries included) are rows of the job table: sleep until the next one is due.

@@ -74,6 +74,8 @@ export const CORE_MIGRATIONS: MigrationSet = {
          OR NEW.id IS NOT 'ae-' || NEW.seq
          OR NEW.prev_hash IS NOT COALESCE((SELECT hash FROM audit_events WHERE seq = NEW.seq - 1), '${GENESIS_HASH}')
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: each is appended at the head of the chain, linked to it'); END;`,
+    // 5: pending requests by the time their current approval step times out, for the scheduler's due-scan.
+    `CREATE INDEX documents_step_due ON documents (collection, status, json_extract(doc, '$.stepDueAt'));`,
   ],
 };
 

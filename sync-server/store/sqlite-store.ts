@@ -65,6 +65,8 @@ type AuditRow = {
 type AccountRow = { id: string; username: string; password_hash: string; roles: string; created_at: string; disabled_at: string | null };
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The expression of the documents_step_due index, written the same way so the planner can use it. */
+const STEP_DUE = "json_extract(doc, '$.stepDueAt')";
 
 /** Audit rows are mapped field by field so the verifier hashes exactly what was sealed. */
 export function auditEventFromRow(row: AuditRow): AuditEvent {
@@ -150,6 +152,7 @@ const FIELD_INDEXES: Record<string, string> = {
 };
 
 function indexFor(filter: ListFilter): string | undefined {
+  if (filter.stepDueAtOrBefore !== undefined) return 'documents_step_due';
   if (filter.status !== undefined || filter.expiresAtOrBefore !== undefined) return 'documents_status_expiry';
   for (const [field, value] of Object.entries(filter.where ?? {})) {
     if (value !== null && FIELD_INDEXES[field]) return FIELD_INDEXES[field];
@@ -324,6 +327,10 @@ class SqliteStore implements Store {
     if (filter.expiresAtOrBefore !== undefined) {
       clauses.push('expires_at IS NOT NULL AND expires_at <= ?');
       params.push(filter.expiresAtOrBefore);
+    }
+    if (filter.stepDueAtOrBefore !== undefined) {
+      clauses.push(`${STEP_DUE} IS NOT NULL AND ${STEP_DUE} <= ?`);
+      params.push(filter.stepDueAtOrBefore);
     }
     for (const [field, value] of Object.entries(filter.where ?? {})) {
       // Field names are inlined (not bound) so SQLite can use the expression indexes.

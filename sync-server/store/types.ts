@@ -40,6 +40,8 @@ export type ListFilter = {
   status?: string | readonly string[];
   /** Indexed: documents whose `expiresAt` is set and at or before this ISO time (e.g. due grants). */
   expiresAtOrBefore?: string;
+  /** Indexed (with status): requests whose current step times out at or before this ISO time. */
+  stepDueAtOrBefore?: string;
   /**
    * Equality on top-level fields (`requesterId`, `userId`, `grantId`, `resourceId`...). Indexed for
    * requesterId, userId, grantId and resourceId; other fields are scanned.
