@@ -1,9 +1,13 @@
 import { useDeferredValue, useMemo } from 'react';
-import type { ChangedBy, Proposal } from '../../../core/index.js';
+import { map, of, type Observable } from 'rxjs';
+import type { ChangedBy, DirectoryGroup, Proposal } from '../../../core/index.js';
+import { describeTicketFormat, escalationInWords, minutesInWords, ticketFormatOf } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { useSearch } from '../../app/search.js';
 import { formatDuration } from '../../lib/time.js';
+import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
+import { useSession } from '../../session/session.js';
 import { EmptyState, Time } from '../../ui/ui.js';
 import { resourceKindLabel } from '../../ui/words.js';
 
@@ -101,8 +105,26 @@ export function ResourcesPage() {
   );
 }
 
+/** Group names, where this person's replica holds the directory's groups (ids otherwise). */
+function useGroupName(): (groupId: string) => string {
+  const { db } = useSession();
+  const groups = useObservable(
+    () => {
+      // A replica opens only the collections its roles replicate.
+      const collection = (db.collections as Record<string, unknown>).groups as { find(): { $: Observable<ReadonlyArray<{ toJSON(): unknown }>> } } | undefined;
+      if (!collection) return of(new Map<string, string>());
+      return collection.find().$.pipe(map((docs) => new Map(docs.map((d) => d.toJSON() as DirectoryGroup).map((g): [string, string] => [g.id, g.displayName]))));
+    },
+    new Map<string, string>(),
+    [db],
+  );
+  return (groupId) => groups.data.get(groupId) ?? groupId;
+}
+
 export function PoliciesPage() {
-  const { policies, resources, proposals } = useConsoleData();
+  const { policies, resources, proposals, users } = useConsoleData();
+  const groupName = useGroupName();
+  const userName = (id: string) => users.get(id)?.displayName ?? id;
   const { query } = useSearch();
   const search = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(
@@ -144,10 +166,19 @@ export function PoliciesPage() {
                 up to {formatDuration(p.maxDurationMinutes)}
                 <div className="muted small">default {formatDuration(p.defaultDurationMinutes)}</div>
               </span>
-              <span role="cell">{[p.requireJustification && 'justification', p.requireTicket && 'ticket', p.requireMfa && 'MFA'].filter(Boolean).join(', ') || 'nothing'}</span>
+              <span role="cell">
+                {[p.requireJustification && 'justification', p.requireTicket && 'ticket', p.requireMfa && 'MFA'].filter(Boolean).join(', ') || 'nothing'}
+                {ticketFormatOf(p) ? <div className="muted small">a ticket given must be {describeTicketFormat(ticketFormatOf(p)!)}</div> : null}
+              </span>
               <span role="cell">
                 {p.autoApprove && p.approvalSteps.length === 0 ? 'automatic' : p.approvalSteps.map((s) => s.name).join(' → ') || 'approver'}
                 {p.breakGlass ? <span className="pill tone-warning inline-pill">break-glass</span> : null}
+                {p.approvalSteps.map((s, i) => (
+                  <div key={i} className="muted small" data-testid="step-timeout">
+                    {s.name}: {escalationInWords(s, userName, groupName)}
+                  </div>
+                ))}
+                {p.autoApprove && p.approvalSteps.length === 0 ? null : <div className="muted small">a request nobody decides within {minutesInWords(p.requestTtlMinutes)} expires</div>}
               </span>
               <span role="cell">{p.maxExtensions === 0 ? 'none' : `up to ${p.maxExtensions}`}</span>
               <span role="cell">{usedBy(p.id)}</span>

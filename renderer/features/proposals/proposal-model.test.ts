@@ -110,7 +110,10 @@ describe('diffChange', () => {
     const after = { ...policy, approvalSteps: [policy.approvalSteps[1]!].map((s) => ({ ...s, approverIds: ['u-carol', 'u-bob'] })) };
     const rows = diffChange({ kind: 'policy', before: policy, after }, names);
     expect(rows.map((r) => r.label)).toEqual(['Approval step 1', 'Approval step 2']);
-    expect(rows[0]).toMatchObject({ before: '“Resource owner”: the resource owner; 1 day to decide', after: '“Security”: any one of Carol Diaz, Bob Nguyen; 1 day to decide' });
+    expect(rows[0]).toMatchObject({
+      before: '“Resource owner”: the resource owner; 1 day to decide, then the request expires',
+      after: '“Security”: any one of Carol Diaz, Bob Nguyen; 1 day to decide, then the request expires',
+    });
     expect(rows[1]).toMatchObject({ after: 'removed' });
   });
 

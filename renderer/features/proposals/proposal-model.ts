@@ -4,6 +4,7 @@
  * readable before/after of the fields that differ.
  */
 import type { AccessPolicy, AccessProfile, ApprovalStep, Proposal, ProposalChange, Resource } from '../../../core/index.js';
+import { describeTicketFormat, ticketFormatOf } from '../../../core/index.js';
 import { formatDuration } from '../../lib/time.js';
 import { mayDecideProposal, maySendAs, type Viewer } from '../../session/permissions.js';
 
@@ -79,7 +80,13 @@ export function describeStep(step: ApprovalStep, names: Names): string {
     ...(step.includeManager ? ['the requester’s manager'] : []),
   ];
   const approvers = who.length === 0 ? 'nobody named' : who.length === 1 ? who[0]! : `${step.mode === 'all' ? 'every one of' : 'any one of'} ${who.join(', ')}`;
-  const escalation = step.escalateToIds.length > 0 ? `, then escalates to ${step.escalateToIds.map((id) => userName(names, id)).join(', ')}` : '';
+  const escalatesTo = [
+    ...step.escalateToIds.map((id) => userName(names, id)),
+    ...(step.escalateToGroupIds ?? []).map((id) => `the members of group ${id}`),
+    ...(step.escalateToResourceOwner ? ['the resource owner'] : []),
+    ...(step.escalateToManagersManager ? ['the requester’s manager’s manager'] : []),
+  ];
+  const escalation = escalatesTo.length > 0 ? `, then escalates to ${escalatesTo.join(', ')}` : ', then the request expires';
   return `“${step.name}”: ${approvers}; ${formatDuration(step.timeoutMinutes)} to decide${escalation}`;
 }
 
@@ -97,6 +104,7 @@ const POLICY_FIELDS: Field<AccessPolicy>[] = [
   { field: 'defaultDurationMinutes', label: 'Default duration', show: (p) => formatDuration(p.defaultDurationMinutes) },
   { field: 'requireJustification', label: 'Justification', show: (p) => required(p.requireJustification) },
   { field: 'requireTicket', label: 'Ticket', show: (p) => required(p.requireTicket) },
+  { field: 'ticketSystem', label: 'Ticket form', show: (p) => describeTicketFormat(ticketFormatOf(p) ?? { system: 'any', pattern: '' }) },
   { field: 'requireMfa', label: 'MFA', show: (p) => required(p.requireMfa) },
   { field: 'autoApprove', label: 'Decided', show: (p) => (p.autoApprove ? 'automatically, when no step is left' : 'by its approvers') },
   { field: 'breakGlass', label: 'Break-glass', show: (p) => yesNo('allowed', 'not allowed')(p.breakGlass) },

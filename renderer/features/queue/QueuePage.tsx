@@ -254,6 +254,11 @@ export function QueuePage() {
                       </div>
                       <div className="row-line muted small">
                         <WaitingTag waiting={waiting.get(id)} offline={offline} />
+                        {item.escalated ? (
+                          <span className="pill tone-danger" title="Not decided in time: the step escalated and more approvers were added">
+                            Escalated
+                          </span>
+                        ) : null}
                         {item.extension ? (
                           <span className="pill more-time" title="An extension request: more time on a grant this person holds now, not new access">
                             More time +{formatDuration(item.request.durationMinutes)}

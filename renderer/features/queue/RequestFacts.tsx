@@ -1,6 +1,6 @@
 import clsx from 'clsx';
 import { map } from 'rxjs';
-import { SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
+import { isEscalated, SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { formatDuration } from '../../lib/time.js';
@@ -84,7 +84,18 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
         <dt>Status</dt>
         <dd>
           <StatusPill status={request.status} />
+          {isEscalated(request) ? (
+            <span className="pill tone-danger" title="Not decided in time: the step escalated and more approvers were added">
+              Escalated
+            </span>
+          ) : null}
         </dd>
+        {request.outcomeReason && request.decidedAt ? (
+          <>
+            <dt>Outcome</dt>
+            <dd data-testid="outcome-reason">{request.outcomeReason}</dd>
+          </>
+        ) : null}
       </dl>
 
       <section className="facts-section">
@@ -110,6 +121,17 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
                         {index + 1}. {step.name}
                       </span>
                       <span className="muted small">{describeApprovers(step, name)}</span>
+                      {step.escalatedApproverIds?.length ? (
+                        <span className="small">
+                          <span className="pill tone-danger">Escalated</span> to {step.escalatedApproverIds.slice(0, 5).map(name).join(', ')}
+                          {step.escalatedApproverIds.length > 5 ? ` and ${step.escalatedApproverIds.length - 5} more` : ''}
+                        </span>
+                      ) : null}
+                      {state === 'current' && request.stepDueAt ? (
+                        <span className="muted small">
+                          {isEscalated(request) ? 'Expires undecided' : 'Escalates'} <Time iso={request.stepDueAt} />
+                        </span>
+                      ) : null}
                       {step.name === SECOND_PERSON_STEP_NAME ? (
                         <span className="small">The requester changed this access configuration recently, so instead of approving automatically an approver or admin decides.</span>
                       ) : null}

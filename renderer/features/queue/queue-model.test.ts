@@ -89,6 +89,14 @@ describe('filterQueue', () => {
   });
 });
 
+describe('escalated requests', () => {
+  it('are marked while their escalated step is current, and found by searching "escalated"', () => {
+    const items = toQueueItems([request('a', { escalatedSteps: [0] }), request('b', { escalatedSteps: [0], currentStep: 1 }), request('c')], lookups);
+    expect(items.map((i) => i.escalated)).toEqual([true, false, false]);
+    expect(filterQueue(items, { ...DEFAULT_FILTERS, search: 'escalated' }, now).map((i) => i.request.id)).toEqual(['a']);
+  });
+});
+
 describe('followCursor', () => {
   it('stays on the same request when new items stream in above it', () => {
     const before = filterQueue(items, { ...DEFAULT_FILTERS, sort: 'newest' }, now);

@@ -1,4 +1,4 @@
-import { riskBand, type AccessRequest, type DirectoryUser, type Resource } from '../../../core/index.js';
+import { isEscalated, riskBand, type AccessRequest, type DirectoryUser, type Resource } from '../../../core/index.js';
 
 /** A pending request with what the list shows and searches, computed once per data change. */
 export type QueueItem = {
@@ -8,6 +8,8 @@ export type QueueItem = {
   risk: 'low' | 'medium' | 'high';
   /** An extension request: more time on a grant held now, not new access. */
   extension: boolean;
+  /** Its current step timed out and escalated: more approvers were added. */
+  escalated: boolean;
   createdMs: number;
   expiresMs: number;
   /** Lower-cased text the search box matches. */
@@ -46,9 +48,10 @@ export function toQueueItems(requests: readonly AccessRequest[], lookups: Lookup
       resourceName,
       risk: riskBand(request.riskScore),
       extension: Boolean(request.extendsGrantId),
+      escalated: isEscalated(request),
       createdMs: Date.parse(request.createdAt),
       expiresMs: request.expiresAt ? Date.parse(request.expiresAt) : Number.POSITIVE_INFINITY,
-      haystack: [requesterName, user?.username ?? '', user?.department ?? '', resourceName, request.justification, request.ticket, request.id, request.extendsGrantId ? 'more time extension' : '']
+      haystack: [requesterName, user?.username ?? '', user?.department ?? '', resourceName, request.justification, request.ticket, request.id, request.extendsGrantId ? 'more time extension' : '', isEscalated(request) ? 'escalated' : '']
         .join('\u0000')
         .toLowerCase(),
     };

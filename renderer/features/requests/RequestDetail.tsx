@@ -23,6 +23,7 @@ const EVENT_TEXT: Record<string, string> = {
   'request.denied': 'Request denied',
   'request.cancelled': 'Request cancelled',
   'request.expired': 'Request expired undecided',
+  'request.escalated': 'Escalated: not decided in time',
   'request.break_glass': 'Break-glass self-approval',
   'grant.created': 'Grant created',
   'grant.provision_started': 'Provisioning started',
