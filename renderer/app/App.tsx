@@ -4,13 +4,14 @@ import { AccountsPage } from '../features/accounts/AccountsPage.js';
 import { AuditPage } from '../features/audit/AuditPage.js';
 import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
-import { COMMAND_LABEL } from '../features/decisions.js';
 import { GrantsPage } from '../features/grants/GrantsPage.js';
 import { MyAccessPage } from '../features/my-access/MyAccessPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
 import { ProposalsPage } from '../features/proposals/ProposalsPage.js';
 import { QueuePage } from '../features/queue/QueuePage.js';
 import { RejectedPage } from '../features/rejected/RejectedPage.js';
+import { describeRejection } from '../features/rejected/rejection-model.js';
+import { useRejectionLookup } from '../features/rejected/use-rejection-lookup.js';
 import { RequestAccessPage } from '../features/request-access/RequestAccessPage.js';
 import { RequestsPage } from '../features/requests/RequestsPage.js';
 import { RevocationsPage } from '../features/revocations/RevocationsPage.js';
@@ -18,7 +19,7 @@ import { SettingsPage } from '../features/settings/SettingsPage.js';
 import { TasksPage } from '../features/tasks/TasksPage.js';
 import { SignInPage } from '../features/signin/SignInPage.js';
 import { ConsoleDataProvider, useConsoleData, useNewRejections } from '../session/console-data.js';
-import { useSessionApi } from '../session/session.js';
+import { useSession, useSessionApi } from '../session/session.js';
 import { ToastProvider, useToasts } from '../ui/toasts.js';
 import { EmptyState, sentence } from '../ui/ui.js';
 import { Layout } from './Layout.js';
@@ -48,9 +49,13 @@ function QueueSignals() {
 
 function RejectionToasts() {
   const toasts = useToasts();
+  const { user } = useSession();
+  const { rejections, commands } = useConsoleData();
+  const lookup = useRejectionLookup(rejections, commands);
   useNewRejections((results) => {
     for (const r of results) {
-      toasts.push({ tone: 'danger', title: `${COMMAND_LABEL[r.type] ?? r.type} not applied`, body: sentence(r.message), action: { label: 'See rejected decisions', href: href('rejected') } });
+      const view = describeRejection(r, commands.get(r.commandId), lookup, user.id);
+      toasts.push({ tone: 'danger', title: view.title, body: `${view.why}: ${sentence(r.message)}`, action: { label: 'See rejected decisions', href: href('rejected') } });
     }
   });
   return null;

@@ -161,6 +161,10 @@ test('two approvers decide the same request: the second sees the rejection and i
 
     await carol.console.go('Rejected');
     await carol.rejected.expectRejection(/already approved by Alice Moreau/);
+    // It says which request it was about, and the code as words, not `already_decided`.
+    await carol.rejected.expectRejection(`Denial of ${REQUESTERS.grace.resourceName} for ${REQUESTERS.grace.displayName} not applied`);
+    await carol.rejected.expectRejection('Someone decided it first');
+    await expect(carol.rejected.list()).not.toContainText('already_decided');
     await saveScreenshot(carol.page, testInfo, '05-rejected-list');
     expect((await getRequest(created.id)).status).toBe('approved');
   } finally {

@@ -1,16 +1,21 @@
 import { useDeferredValue, useMemo } from 'react';
 import { href } from '../../app/router.js';
 import { useSearch } from '../../app/search.js';
-import { subjectOf, useConsoleData } from '../../session/console-data.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { useSession } from '../../session/session.js';
 import { EmptyState, sentence, Time } from '../../ui/ui.js';
-import { COMMAND_LABEL } from '../decisions.js';
+import { describeRejection } from './rejection-model.js';
+import { useRejectionLookup } from './use-rejection-lookup.js';
 
-/** Decisions the server refused, each with its reason: nothing done offline is silently lost. */
+/** Decisions the server refused, each naming what it was about and why: nothing done offline is silently lost. */
 export function RejectedPage() {
+  const { user } = useSession();
   const { rejections, commands } = useConsoleData();
+  const lookup = useRejectionLookup(rejections, commands);
   const { query } = useSearch();
   const search = useDeferredValue(query.trim().toLowerCase());
-  const rows = useMemo(() => rejections.filter((r) => !search || `${r.message} ${r.type} ${r.subjectIds.join(' ')}`.toLowerCase().includes(search)), [rejections, search]);
+  const views = useMemo(() => rejections.map((r) => ({ result: r, view: describeRejection(r, commands.get(r.commandId), lookup, user.id) })), [rejections, commands, lookup, user.id]);
+  const rows = useMemo(() => views.filter(({ result, view }) => !search || `${view.title} ${view.why} ${result.message} ${result.subjectIds.join(' ')}`.toLowerCase().includes(search)), [views, search]);
   return (
     <div className="page">
       <header className="pane-header">
@@ -25,31 +30,21 @@ export function RejectedPage() {
         </EmptyState>
       ) : (
         <ul className="rejections" data-testid="rejections">
-          {rows.map((r) => {
-            const command = commands.get(r.commandId);
-            const subject = (command && subjectOf(command)) ?? r.subjectIds[0] ?? null;
-            return (
-              <li key={r.id} className="rejection">
-                <div className="rejection-head">
-                  <strong>{COMMAND_LABEL[r.type] ?? r.type} not applied</strong>
-                  <span className="pill tone-danger">{r.code.replace(/_/g, ' ')}</span>
-                  <Time iso={r.appliedAt} className="muted small" />
-                </div>
-                <p className="rejection-message">{sentence(r.message)}</p>
-                {subject ? (
-                  r.type.startsWith('proposal.') ? (
-                    <a className="small" href={href('proposals', subject)}>
-                      Open the proposal
-                    </a>
-                  ) : (
-                    <a className="small" href={href(r.type.startsWith('grant.') ? 'grants' : 'requests', r.type.startsWith('grant.') ? null : subject)}>
-                      {r.type.startsWith('grant.') ? 'Open active grants' : `Open request ${subject}`}
-                    </a>
-                  )
-                ) : null}
-              </li>
-            );
-          })}
+          {rows.map(({ result: r, view }) => (
+            <li key={r.id} className="rejection">
+              <div className="rejection-head">
+                <strong>{view.title}</strong>
+                <span className="pill tone-danger">{view.why}</span>
+                <Time iso={r.appliedAt} className="muted small" />
+              </div>
+              <p className="rejection-message">{sentence(r.message)}</p>
+              {view.link ? (
+                <a className="small" href={href(view.link.screen, view.link.id)}>
+                  {view.link.label}
+                </a>
+              ) : null}
+            </li>
+          ))}
         </ul>
       )}
     </div>

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { AccessRequest, Command, CommandResult } from '../../../core/index.js';
+import { makeGrant } from '../../../core/test-fixtures.js';
+import { codeWords, describeRejection, type Lookup } from './rejection-model.js';
+
+const request = { id: 'req-1', requesterId: 'u-bob', resourceId: 'res-reader' } as AccessRequest;
+const lookup: Lookup = {
+  request: (id) => (id === 'req-1' ? request : undefined),
+  grant: (id) => (id === 'g-1' ? makeGrant({ id: 'g-1', requestId: 'req-g', userId: 'u-carol', resourceId: 'res-reader' }) : undefined),
+  task: () => undefined,
+  proposal: () => undefined,
+  person: (id) => ({ 'u-bob': 'Bob Nguyen', 'u-carol': 'Carol Diaz' })[id] ?? id,
+  resource: (id) => (id === 'res-reader' ? 'Global Reader' : id),
+};
+const result = (type: CommandResult['type'], code: CommandResult['code'], subjectIds: string[] = []) => ({ type, code, subjectIds });
+const sent = (payload: Record<string, unknown>) => ({ payload }) as Pick<Command, 'payload'>;
+
+describe('describeRejection', () => {
+  it('names the request by its resource and person, and says the code as a sentence', () => {
+    expect(describeRejection(result('request.approve', 'already_decided'), sent({ requestId: 'req-1' }), lookup, 'u-alice')).toEqual({
+      title: 'Approval of Global Reader for Bob Nguyen not applied',
+      why: 'Someone decided it first',
+      link: { screen: 'requests', id: 'req-1', label: 'Open the request' },
+    });
+  });
+
+  it('leaves the person out when it is the viewer’s own, and points a grantee to My access', () => {
+    expect(describeRejection(result('request.cancel', 'stale'), sent({ requestId: 'req-1' }), lookup, 'u-bob').title).toBe('Cancellation of Global Reader not applied');
+    expect(describeRejection(result('grant.extend', 'extension_limit'), sent({ grantId: 'g-1' }), lookup, 'u-carol')).toMatchObject({
+      title: 'Request for more time of Global Reader not applied',
+      why: 'No more time can be asked for',
+      link: { screen: 'my-access', id: 'req-g' },
+    });
+    expect(describeRejection(result('grant.revoke', 'forbidden'), sent({ grantId: 'g-1' }), lookup, 'u-alice').link).toMatchObject({ screen: 'grants' });
+  });
+
+  it('says what a new request was for, and an id when the replica does not hold the subject', () => {
+    expect(describeRejection(result('request.create', 'not_eligible'), sent({ resourceId: 'res-reader' }), lookup, 'u-bob').title).toBe('Request for Global Reader not accepted');
+    expect(describeRejection(result('request.deny', 'not_found'), sent({ requestId: 'req-gone' }), lookup, 'u-alice')).toMatchObject({ title: 'Denial of request req-gone not applied', link: null });
+  });
+
+  it('words every code, and an unknown one readably', () => {
+    expect(codeWords('forbidden')).toBe('Your roles do not allow it');
+    expect(codeWords('something_new')).toBe('Something new');
+  });
+});
