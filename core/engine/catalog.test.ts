@@ -38,9 +38,10 @@ const policy: CatalogPolicy = {
   breakGlass: false,
   maxExtensions: 1,
   requestTtlMinutes: 7 * 24 * 60,
+  ticketFormats: [{ system: 'servicenow', pattern: '(INC|CHG|RITM)\\d{7}' }],
   steps: [
-    { name: 'Owner', mode: 'any', approvers: ['Alice Moreau'], roles: [] },
-    { name: 'Security', mode: 'any', approvers: ['Carol Diaz', 'Mallory Reyes'], roles: ['admin'] },
+    { name: 'Owner', mode: 'any', approvers: ['Alice Moreau'], roles: [], timeout: 'undecided within 4 hours, it escalates to Carol Diaz; undecided again within 4 hours, the request expires' },
+    { name: 'Security', mode: 'any', approvers: ['Carol Diaz', 'Mallory Reyes'], roles: ['admin'], timeout: 'undecided within 1 day, the request expires' },
   ],
 };
 
@@ -49,14 +50,17 @@ describe('policyInWords', () => {
     expect(policyInWords(policy)).toEqual([
       'You may ask for up to 8 h; 1 h is recommended.',
       'The request needs a justification and a ticket reference.',
+      'A ticket given must be a ServiceNow incident, change or requested item number such as INC0012345 ((INC|CHG|RITM)\\d{7}).',
       '2 approvals, in order: 1. Owner (Alice Moreau); 2. Security (Carol Diaz, Mallory Reyes or anyone who is an admin).',
-      'A request nobody decides within 7 days expires.',
+      'Owner: undecided within 4 hours, it escalates to Carol Diaz; undecided again within 4 hours, the request expires.',
+      'Security: undecided within 1 day, the request expires.',
+      'Whatever happens, a request still undecided after 7 days expires.',
       'You may ask for more time once, never past the maximum from the start.',
     ]);
   });
 
   it('says an automatic approval and no extension plainly', () => {
-    const auto = { ...policy, autoApprove: true, steps: [], requireTicket: false, requireJustification: false, maxExtensions: 0 };
+    const auto = { ...policy, autoApprove: true, steps: [], requireTicket: false, requireJustification: false, maxExtensions: 0, ticketFormats: [] };
     expect(policyInWords(auto)).toEqual([
       'You may ask for up to 8 h; 1 h is recommended.',
       'No justification or ticket is required.',
@@ -81,6 +85,8 @@ describe('requestFieldProblems', () => {
     ]);
     expect(requestFieldProblems(policy, { durationMinutes: 0, justification: 'x', ticket: 'INC0012345' }, 'Global Reader')).toMatchObject([{ field: 'durationMinutes', code: 'invalid_input' }]);
     expect(requestFieldProblems(policy, { durationMinutes: 480, justification: 'x', ticket: 'INC0012345' }, 'Global Reader')).toEqual([]);
+    // A ticket given must have the policy's form.
+    expect(requestFieldProblems(policy, { durationMinutes: 60, justification: 'x', ticket: 'lol' }, 'Global Reader')).toMatchObject([{ field: 'ticket', code: 'invalid_input', message: expect.stringMatching(/^ticket: "lol" does not have the expected form: a ServiceNow incident/) }]);
   });
 });
 

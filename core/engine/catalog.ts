@@ -5,6 +5,7 @@
  * with the same checks the server applies (createRequest calls requestFieldProblems).
  */
 import type { AccessRequest, ResolvedPolicy } from '../schema/request.js';
+import { checkTicket, describeTicketFormat, type TicketFormat } from './ticket.js';
 
 /** Durations in the units people use: 30 min, 2 h, 1 day, 1 day 4 h. */
 export function formatDuration(minutes: number): string {
@@ -29,6 +30,8 @@ export type CatalogStep = {
   approvers: string[];
   /** Account roles whose holders may also approve (any-mode steps). */
   roles: string[];
+  /** What happens when nobody decides it in time, in words (core escalationInWords). */
+  timeout: string;
 };
 
 /** The policy that applies to one resource for one requester: the resolved bounds and the chain. */
@@ -42,6 +45,8 @@ export type CatalogPolicy = {
   breakGlass: boolean;
   maxExtensions: number;
   requestTtlMinutes: number;
+  /** The forms a ticket given must have (every bound policy's). */
+  ticketFormats: TicketFormat[];
   steps: CatalogStep[];
 };
 
@@ -101,7 +106,7 @@ export type CatalogEntry = {
 };
 
 /** The catalog's view of a resolved policy, with names for the ids on each step. */
-export function catalogPolicy(policy: ResolvedPolicy, defaultDurationMinutes: number, nameOf: (userId: string) => string): CatalogPolicy {
+export function catalogPolicy(policy: ResolvedPolicy, defaultDurationMinutes: number, nameOf: (userId: string) => string, timeoutOf: (step: ResolvedPolicy['approvalSteps'][number]) => string): CatalogPolicy {
   return {
     maxDurationMinutes: policy.maxDurationMinutes,
     defaultDurationMinutes: Math.min(defaultDurationMinutes, policy.maxDurationMinutes),
@@ -111,11 +116,13 @@ export function catalogPolicy(policy: ResolvedPolicy, defaultDurationMinutes: nu
     breakGlass: policy.breakGlass,
     maxExtensions: policy.maxExtensions,
     requestTtlMinutes: policy.requestTtlMinutes,
+    ticketFormats: [...(policy.ticketFormats ?? [])],
     steps: policy.approvalSteps.map((step) => ({
       name: step.name,
       mode: step.mode,
       approvers: [...new Set(step.approverIds)].map(nameOf),
       roles: [...step.approverRoles],
+      timeout: timeoutOf(step),
     })),
   };
 }
@@ -150,10 +157,16 @@ export function policyInWords(policy: CatalogPolicy): string[] {
   const lines = [`You may ask for up to ${formatDuration(policy.maxDurationMinutes)}; ${formatDuration(policy.defaultDurationMinutes)} is recommended.`];
   const needs = [policy.requireJustification ? 'a justification' : null, policy.requireTicket ? 'a ticket reference' : null].filter((x) => x !== null);
   lines.push(needs.length > 0 ? `The request needs ${list(needs, 'and')}.` : 'No justification or ticket is required.');
+  const forms = policy.ticketFormats ?? [];
+  if (forms.length > 0) lines.push(`A ticket given must be ${list(forms.map(describeTicketFormat), 'and')}.`);
   if (policy.autoApprove) lines.push('It is approved automatically: access is provisioned as soon as the server receives the request.');
   else if (policy.steps.length === 1) lines.push(`One approval: ${stepApproversInWords(policy.steps[0]!)}.`);
   else lines.push(`${policy.steps.length} approvals, in order: ${policy.steps.map((s, i) => `${i + 1}. ${s.name} (${stepApproversInWords(s)})`).join('; ')}.`);
-  if (!policy.autoApprove) lines.push(`A request nobody decides within ${formatDuration(policy.requestTtlMinutes)} expires.`);
+  if (!policy.autoApprove) {
+    // Each step's clock (it escalates, or the request expires), then the request's own deadline.
+    for (const step of policy.steps) if (step.timeout) lines.push(`${policy.steps.length === 1 ? 'The approval' : step.name}: ${step.timeout}.`);
+    lines.push(`Whatever happens, a request still undecided after ${formatDuration(policy.requestTtlMinutes)} expires.`);
+  }
   lines.push(policy.maxExtensions > 0 ? `You may ask for more time ${policy.maxExtensions === 1 ? 'once' : `up to ${policy.maxExtensions} times`}, never past the maximum from the start.` : 'The grant cannot be extended: ask again when it ends.');
   if (policy.breakGlass) lines.push('In an emergency you may approve it yourself (break-glass); a second person reviews it afterwards.');
   return lines;
@@ -167,7 +180,7 @@ export type FieldProblem = { field: keyof RequestFields; code: 'duration_exceeds
  * refuses a request with the first problem (createRequest); the console shows them inline.
  */
 export function requestFieldProblems(
-  policy: Pick<CatalogPolicy, 'maxDurationMinutes' | 'requireJustification' | 'requireTicket'>,
+  policy: Pick<CatalogPolicy, 'maxDurationMinutes' | 'requireJustification' | 'requireTicket'> & { ticketFormats?: readonly TicketFormat[] | undefined },
   fields: RequestFields,
   resourceName: string,
 ): FieldProblem[] {
@@ -186,6 +199,10 @@ export function requestFieldProblems(
   }
   if (policy.requireTicket && fields.ticket.trim() === '') {
     problems.push({ field: 'ticket', code: 'ticket_required', message: `a ticket reference is required for ${resourceName}` });
+  } else if (fields.ticket.trim() !== '') {
+    // Any ticket given has the form its policies name (a Jira key, a ServiceNow number, a custom pattern).
+    const form = checkTicket(policy.ticketFormats ?? [], fields.ticket);
+    if (!form.ok) problems.push({ field: 'ticket', code: 'invalid_input', message: form.message });
   }
   return problems;
 }

@@ -8,7 +8,7 @@ import { resolvePolicy, withManager } from './policy.js';
 import { checkSecondFactor, strictestMfa, type SecondFactorContext } from './mfa.js';
 import { err, ok, type EngineContext, type Result } from './result.js';
 import { scoreRisk } from './risk.js';
-import { checkTicket } from './ticket.js';
+import { requestFieldProblems } from './catalog.js';
 import { recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
 
 export type NewRequestInput = {
@@ -64,20 +64,9 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   const cap = Math.min(policy.maxDurationMinutes, eligibility.value.maxDurationMinutes ?? Infinity);
   // A request that names no duration gets the recommended one; the maximum stays a hard cap.
   const durationMinutes = input.durationMinutes ?? Math.min(policy.defaultDurationMinutes ?? cap, cap);
-  if (durationMinutes > cap) {
-    return err('duration_exceeds_policy', `durationMinutes ${durationMinutes} exceeds the maximum of ${cap} minutes for ${input.resource.name}`);
-  }
-  if (policy.requireJustification && input.justification.trim() === '') {
-    return err('justification_required', `a justification is required for ${input.resource.name}`);
-  }
-  if (policy.requireTicket && input.ticket.trim() === '') {
-    return err('ticket_required', `a ticket reference is required for ${input.resource.name}`);
-  }
-  if (input.ticket.trim() !== '') {
-    // Any ticket given has the form its policies name (a Jira key, a ServiceNow number, a custom pattern).
-    const form = checkTicket(policy.ticketFormats ?? [], input.ticket);
-    if (!form.ok) return form;
-  }
+  // The same field checks the console runs inline (core/engine/catalog.ts): the first problem refuses the request.
+  const problem = requestFieldProblems({ ...policy, maxDurationMinutes: cap }, { durationMinutes, justification: input.justification, ticket: input.ticket }, input.resource.name)[0];
+  if (problem) return err(problem.code, problem.message);
   // Last, so a person is asked for a code only for a request that would otherwise go ahead.
   const factor = checkSecondFactor(policy, ctx.secondFactorAt, ctx.now, 'request');
   if (!factor.ok) return factor;

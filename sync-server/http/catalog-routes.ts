@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   catalogPolicy,
   checkEligibility,
+  escalationInWords,
   policyInWords,
   resolvePolicy,
   typicalTimeToApproval,
@@ -33,6 +34,7 @@ export function buildCatalog(store: Store, user: DirectoryUser, now: Date): Cata
     if (name === undefined) names.set(id, (name = store.get('users', id)?.displayName ?? id));
     return name;
   };
+  const groupNameOf = (id: string) => store.get('groups', id)?.displayName ?? id;
   return store
     .list('resources')
     .map((resource) => ({ resource, eligibility: checkEligibility(user, resource, profiles) }))
@@ -46,7 +48,7 @@ export function buildCatalog(store: Store, user: DirectoryUser, now: Date): Cata
       if (resolved.ok) {
         const own = withManager(resolved.value, policies, user.managerId);
         // An access profile may cap the duration below the policies' maximum, as createRequest does.
-        policy = catalogPolicy({ ...own, maxDurationMinutes: Math.min(own.maxDurationMinutes, profileCap ?? Infinity) }, defaultMinutes, nameOf);
+        policy = catalogPolicy({ ...own, maxDurationMinutes: Math.min(own.maxDurationMinutes, profileCap ?? Infinity) }, defaultMinutes, nameOf, (step) => escalationInWords(step, nameOf, groupNameOf));
       }
       const history = store.list('requests', { where: { resourceId: resource.id }, status: 'approved', order: 'desc', limit: HISTORY_PER_RESOURCE });
       return {
@@ -68,7 +70,7 @@ export function buildCatalog(store: Store, user: DirectoryUser, now: Date): Cata
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const Step = z.object({ name: z.string(), mode: z.enum(['any', 'all']), approvers: z.array(z.string()), roles: z.array(z.string()) });
+const Step = z.object({ name: z.string(), mode: z.enum(['any', 'all']), approvers: z.array(z.string()), roles: z.array(z.string()), timeout: z.string() });
 const Entry = z.object({
   id: z.string(),
   name: z.string(),
@@ -89,6 +91,7 @@ const Entry = z.object({
       breakGlass: z.boolean(),
       maxExtensions: z.number(),
       requestTtlMinutes: z.number(),
+      ticketFormats: z.array(z.object({ system: z.string(), pattern: z.string() })),
       steps: z.array(Step),
     })
     .nullable(),

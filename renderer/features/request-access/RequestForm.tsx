@@ -10,7 +10,7 @@ import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
 import { Icon, Kbd, statusLabel, Time } from '../../ui/ui.js';
 import { resourceKindLabel } from '../../ui/words.js';
-import { checkDraft, durationChoices, durationText, newRequestId, type AlreadyHeld, type FormDraft } from './catalog-model.js';
+import { checkDraft, durationChoices, durationText, newRequestId, ticketExample, type AlreadyHeld, type FormDraft } from './catalog-model.js';
 
 function TypicalApproval({ entry }: { entry: CatalogEntry }) {
   if (entry.policy?.autoApprove) return <p className="ra-typical">Approved automatically, as soon as the server receives the request.</p>;
@@ -173,7 +173,7 @@ export function RequestForm({ entry, held, offline, focusToken }: { entry: Catal
           </div>
           <div className="field">
             <label htmlFor={ids.ticket}>Ticket{policy.requireTicket ? '' : ' (optional)'}</label>
-            <input {...field('ticket')} maxLength={256} autoComplete="off" spellCheck={false} placeholder="e.g. INC0012345 or OPS-142" />
+            <input {...field('ticket')} maxLength={256} autoComplete="off" spellCheck={false} placeholder={ticketExample(entry)} />
             {error('ticket')}
           </div>
           <footer className="ra-actions">

@@ -7,6 +7,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import {
   formatDuration,
+  NAMED_TICKET_FORMATS,
   parseDuration,
   requestFieldProblems,
   type AccessRequest,
@@ -15,6 +16,7 @@ import {
   type RequestFields,
 } from '../../../core/index.js';
 import { requestJson } from '../../session/api-client.js';
+import { sentence } from '../../ui/ui.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { readCached, writeCached } from '../../session/offline-cache.js';
 import { accountPrefix } from '../../session/replica.js';
@@ -117,7 +119,7 @@ export function checkDraft(entry: CatalogEntry, draft: FormDraft): { problems: F
           ? 'Say why you need this access: the approvers read it'
           : problem.code === 'ticket_required'
             ? `${entry.name} needs a ticket reference (the change or incident this work is for)`
-            : problem.message;
+            : sentence(problem.message.replace(/^\w+: /, ''));
   }
   return { problems, fields: Object.keys(problems).length === 0 ? fields : null, minutes: parsed.ok ? parsed.minutes : null };
 }
@@ -130,6 +132,14 @@ export function alreadyHeld(resourceId: string, grants: readonly Grant[], pendin
   if (grant) return { kind: 'grant', grant };
   const request = pending.find((r) => r.resourceId === resourceId && !r.extendsGrantId);
   return request ? { kind: 'request', request } : null;
+}
+
+/** An example of the ticket form the policy asks for, for the field's placeholder. */
+export function ticketExample(entry: CatalogEntry): string {
+  const form = entry.policy?.ticketFormats[0];
+  if (form && (form.system === 'jira' || form.system === 'servicenow')) return `e.g. ${NAMED_TICKET_FORMATS[form.system].example}`;
+  if (form?.system === 'custom') return `matching ${form.pattern}`;
+  return 'e.g. INC0012345 or OPS-142';
 }
 
 /** A client-chosen request id (request.create allows one), so the console can follow the request before it syncs. */

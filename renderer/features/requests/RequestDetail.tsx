@@ -136,7 +136,18 @@ export function RequestDetail({ id }: { id: string }) {
           <h3>Timeline</h3>
           {grant.data ? (
             <p className="small">
-              Grant <code>{grant.data.id}</code> <StatusPill status={grant.data.status} /> expires <Time iso={grant.data.expiresAt} />
+              Grant <code>{grant.data.id}</code> <StatusPill status={grant.data.status} />{' '}
+              {/* An ended grant has no expiry left: when it ended, and why. */}
+              {grant.data.revokedAt ? (
+                <>
+                  ended <Time iso={grant.data.revokedAt} />
+                  {grant.data.endedReason ? ` · ${grant.data.endedReason}` : ''}
+                </>
+              ) : (
+                <>
+                  expires <Time iso={grant.data.expiresAt} />
+                </>
+              )}
             </p>
           ) : null}
           {events.data.length === 0 ? (
