@@ -83,6 +83,7 @@ test('selects with x and approves the selection with shift+a', async ({ context 
   await page.keyboard.press('j');
   await page.keyboard.press('x');
   await expect(page.getByText('2 selected')).toBeVisible();
+  await expect(queue.row(first.id)).toHaveAttribute('aria-checked', 'true');
   await page.keyboard.press('Shift+A');
   const confirm = page.getByRole('dialog', { name: 'Approve 2 requests?' });
   await expect(confirm).toBeVisible();
@@ -215,4 +216,17 @@ test('a session that expires keeps unsent decisions and sends them after signing
   await console.expectSignedInAs(APPROVERS.alice.displayName);
   await console.expectNothingWaiting();
   await expect.poll(async () => (await getRequest(created.id)).status, { timeout: 15_000 }).toBe('approved');
+});
+
+test('the detail pane warns that the requester already holds the access, or asked for it twice', async ({ context }, testInfo) => {
+  const dave = REQUESTERS.dave;
+  const first = await submitRequest(dave.username, dave.resourceId);
+  const twin = await submitRequest(dave.username, dave.resourceId);
+  const { page, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await queue.focusRequest(twin.id, twin.justification);
+  const context_ = queue.detail().getByTestId('decision-context');
+  await expect(context_).toContainText('in another request, still pending');
+  // Other specs may have left more of Dave's asks pending: this one is among them.
+  await expect(context_.locator(`a[href="#/requests/${first.id}"]`)).toHaveText('Open it');
+  await saveScreenshot(page, testInfo, '12-decision-context');
 });

@@ -7,6 +7,7 @@ import { formatDuration } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { Avatar, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
+import { DecisionContext } from './DecisionContext.js';
 import { ExtensionNotice } from './ExtensionNotice.js';
 import { resourceKindLabel } from '../../ui/words.js';
 
@@ -16,6 +17,9 @@ function describeApprovers(step: { mode: 'any' | 'all'; approverIds: string[]; a
   if (who.length === 1) return step.mode === 'all' ? `${who[0]} must approve` : `${who[0]!.replace(/^anyone/, 'Anyone')}`;
   return `${step.mode === 'all' ? 'Every one of' : 'Any one of'}: ${who.join(', ')}`;
 }
+
+const hasEscalation = (step: { escalateToIds: string[]; escalateToGroupIds?: string[] | undefined; escalateToResourceOwner?: boolean | undefined; escalateToManagersManager?: boolean | undefined }) =>
+  step.escalateToIds.length > 0 || (step.escalateToGroupIds?.length ?? 0) > 0 || Boolean(step.escalateToResourceOwner) || Boolean(step.escalateToManagersManager);
 
 /** Everything an approver needs on one screen: who, what, which policy, why, how risky, and history. */
 export function RequestFacts({ request }: { request: AccessRequest }) {
@@ -28,6 +32,7 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
   return (
     <div className="facts">
       {request.extendsGrantId ? <ExtensionNotice request={request} /> : null}
+      <DecisionContext request={request} />
       <section className={clsx('facts-section', request.extendsGrantId && 'facts-section-lead')}>
         <div className="person">
           <Avatar name={requester?.displayName ?? request.requesterId} />
@@ -106,7 +111,7 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
               {policy.policyIds.map((id) => policies.get(id)?.name ?? id).join(' + ') || 'Unnamed policy'}
               <span className="muted">
                 {' · '}
-                {[policy.requireJustification && 'justification', policy.requireTicket && 'ticket', policy.requireMfa && 'MFA'].filter(Boolean).join(', ') || 'nothing'} required
+                {[policy.requireJustification && 'justification', policy.requireTicket && 'ticket', policy.requireMfa && 'MFA', policy.requireApproverMfa && 'approver MFA'].filter(Boolean).join(', ') || 'nothing'} required
                 {policy.maxExtensions > 0 ? ` · up to ${policy.maxExtensions} extension${policy.maxExtensions === 1 ? '' : 's'}` : ' · no extensions'}
               </span>
             </p>
@@ -129,7 +134,8 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
                       ) : null}
                       {state === 'current' && request.stepDueAt ? (
                         <span className="muted small">
-                          {isEscalated(request) ? 'Expires undecided' : 'Escalates'} <Time iso={request.stepDueAt} />
+                          {/* With nobody to escalate to, the step's timeout expires the request (core settleDeadline). */}
+                          {isEscalated(request) || !hasEscalation(step) ? 'Expires undecided' : 'Escalates'} <Time iso={request.stepDueAt} />
                         </span>
                       ) : null}
                       {step.name === SECOND_PERSON_STEP_NAME ? (

@@ -1,0 +1,37 @@
+import { combineLatest, map } from 'rxjs';
+import type { AccessRequest, Grant } from '../../../core/index.js';
+import { href } from '../../app/router.js';
+import { useObservable } from '../../lib/use-rx.js';
+import { useSession } from '../../session/session.js';
+import { Icon, Time } from '../../ui/ui.js';
+import { decisionContext } from './decision-context.js';
+
+/** "Already holds this access until …", "Same request pending since …": above the facts, live. */
+export function DecisionContext({ request }: { request: AccessRequest }) {
+  const { db } = useSession();
+  const notes = useObservable(
+    () =>
+      combineLatest([
+        db.grants.find({ selector: { userId: request.requesterId, resourceId: request.resourceId } }).$,
+        db.requests.find({ selector: { requesterId: request.requesterId, resourceId: request.resourceId } }).$,
+      ]).pipe(map(([grants, requests]) => decisionContext(request, grants.map((d) => d.toJSON() as Grant), requests.map((d) => d.toJSON() as AccessRequest)))),
+    [],
+    [db, request],
+  );
+  if (notes.data.length === 0) return null;
+  return (
+    <div className="decision-context" data-testid="decision-context">
+      {notes.data.map((note) =>
+        note.kind === 'holds' ? (
+          <p key={note.grant.id} className="notice warning">
+            <Icon name="key" /> Already holds this access; it ends <Time iso={note.grant.expiresAt} />. <a href={href('requests', note.grant.requestId)}>See that grant’s request</a>
+          </p>
+        ) : (
+          <p key={note.request.id} className="notice warning">
+            <Icon name="clock" /> Asked for the same <Time iso={note.request.createdAt} /> in another request, still pending. <a href={href('requests', note.request.id)}>Open it</a>
+          </p>
+        ),
+      )}
+    </div>
+  );
+}
