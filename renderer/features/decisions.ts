@@ -1,9 +1,12 @@
 import { useCallback } from 'react';
 import type { AccessRequest, CommandType, Grant, Proposal } from '../../core/index.js';
 import { sendCommand } from '../db/index.js';
+import { useConsoleData } from '../session/console-data.js';
 import { maySend } from '../session/permissions.js';
 import { useSession } from '../session/session.js';
 import { useToasts } from '../ui/toasts.js';
+import { approvalNeed, combineNeeds, requestNeed } from './mfa/mfa-model.js';
+import { useStepUp } from './mfa/StepUp.js';
 
 /**
  * Every decision is a command written to the local replica; it syncs when it can and the server's
@@ -12,10 +15,19 @@ import { useToasts } from '../ui/toasts.js';
  */
 export function useDecisions() {
   const { db, user } = useSession();
+  const { policies, resources, users } = useConsoleData();
+  const { ensureFreshFactor } = useStepUp();
   const toasts = useToasts();
+  const nameOf = useCallback((id: string) => users.get(id)?.displayName ?? id, [users]);
+  const resourceName = useCallback((id: string) => resources.get(id)?.name ?? id, [resources]);
+  /** Step-up MFA: what approving this request needs, from the policy on the replica (the server checks again). */
+  const approvalNeedOf = useCallback(
+    (request: AccessRequest) => approvalNeed(request, policies, `Approving ${nameOf(request.requesterId)}’s request for ${resourceName(request.resourceId)}`),
+    [policies, nameOf, resourceName],
+  );
 
   const guard = useCallback(
-    async (what: string, write: () => Promise<string>, type: CommandType): Promise<string | null> => {
+    async (what: string, write: () => Promise<string | null>, type: CommandType): Promise<string | null> => {
       // The screens offer only what the roles may send; this is the last check before the replica.
       if (!maySend(user, type)) {
         toasts.push({ tone: 'info', title: 'Read-only', body: `Your roles (${user.roles.join(', ') || 'none'}) do not send this: ${what}.` });
@@ -34,9 +46,16 @@ export function useDecisions() {
   return {
     approve: useCallback(
       (request: AccessRequest) =>
-        guard('approval', () => sendCommand(db, { type: 'request.approve', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason: '', breakGlass: false } }), 'request.approve'),
-      [db, user.id, guard],
+        guard(
+          'approval',
+          // A policy that needs the approver's second factor: the code first (nothing is sent when the person cancels).
+          async () => ((await ensureFreshFactor(approvalNeedOf(request))) ? sendCommand(db, { type: 'request.approve', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason: '', breakGlass: false } }) : null),
+          'request.approve',
+        ),
+      [db, user.id, guard, ensureFreshFactor, approvalNeedOf],
     ),
+    /** Before approving several at once: one code covers them all. False when the person cancels. */
+    prepareApprovals: useCallback((requests: readonly AccessRequest[]) => ensureFreshFactor(combineNeeds(requests.map(approvalNeedOf))), [ensureFreshFactor, approvalNeedOf]),
     deny: useCallback(
       (request: AccessRequest, reason: string) =>
         guard('denial', () => sendCommand(db, { type: 'request.deny', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason } }), 'request.deny'),
@@ -56,8 +75,16 @@ export function useDecisions() {
     /** The grantee asks for more time: an extension request that goes to the resource's approvers. */
     askForMoreTime: useCallback(
       (grant: Grant, minutes: number, reason: string) =>
-        guard('request for more time', () => sendCommand(db, { type: 'grant.extend', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, minutes, reason } }), 'grant.extend'),
-      [db, user.id, guard],
+        guard(
+          'request for more time',
+          // More time is asked under the requester's rule of the resource's policies.
+          async () =>
+            (await ensureFreshFactor(requestNeed(resources.get(grant.resourceId), policies, `Asking for more time on ${resourceName(grant.resourceId)}`)))
+              ? sendCommand(db, { type: 'grant.extend', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, minutes, reason } })
+              : null,
+          'grant.extend',
+        ),
+      [db, user.id, guard, ensureFreshFactor, resources, policies, resourceName],
     ),
     approveProposal: useCallback(
       (proposal: Proposal, reason: string) =>

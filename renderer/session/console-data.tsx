@@ -11,6 +11,7 @@ import {
   type Resource,
 } from '../../core/index.js';
 import type { ReplicationStatus } from '../db/index.js';
+import { StepUpProvider } from '../features/mfa/StepUp.js';
 import { useObservable } from '../lib/use-rx.js';
 import { useSession } from './session.js';
 
@@ -113,7 +114,12 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
     };
   }, [users.data, resources.data, policies.data, proposals.data, pending.data, pending.loading, commands.data, commands.loading, results.data, results.loading, status.data, browserOffline]);
 
-  return <DataContext.Provider value={value}>{children}</DataContext.Provider>;
+  // Step-up MFA reads this session's data (its commands and their results) and serves every screen below.
+  return (
+    <DataContext.Provider value={value}>
+      <StepUpProvider>{children}</StepUpProvider>
+    </DataContext.Provider>
+  );
 }
 
 /**

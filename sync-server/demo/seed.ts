@@ -75,6 +75,22 @@ const POLICIES: PolicyInput[] = [
     breakGlass: true,
     maxExtensions: 0,
   },
+  {
+    id: 'pol-step-up',
+    name: 'Step-up: approver with MFA',
+    description: 'Secrets and keys: the requester and the approver each confirm with an authenticator code from the last 15 minutes.',
+    maxDurationMinutes: 2 * 60,
+    defaultDurationMinutes: 60,
+    requireJustification: true,
+    requireTicket: false,
+    requireMfa: true,
+    requireApproverMfa: true,
+    mfaFreshMinutes: 15,
+    approvalSteps: [{ name: 'Approver', mode: 'any', approverRoles: ['approver'] }],
+    autoApprove: false,
+    breakGlass: false,
+    maxExtensions: 1,
+  },
 ];
 
 type ResourceInput = Omit<Resource, 'updatedAt' | 'archived' | 'description' | 'changedBy'> & { description: string };
@@ -176,6 +192,18 @@ const RESOURCES: ResourceInput[] = [
     sensitivity: 'high',
     policyIds: ['pol-single-approver'],
   },
+  {
+    id: 'res-manual-vault-secrets',
+    name: 'Vault secrets officer',
+    description: 'Read and rotate production secrets in the key vault, granted by its owner by hand.',
+    kind: 'manual_role',
+    connector: 'manual',
+    connectorId: 'manual',
+    target: { externalId: 'vault:prod:secrets-officer' },
+    ownerId: 'u-carol',
+    sensitivity: 'critical',
+    policyIds: ['pol-step-up'],
+  },
 ];
 
 const PROFILES: Array<Omit<AccessProfile, 'updatedAt' | 'changedBy' | 'maxDurationMinutes' | 'enabled' | 'userIds' | 'roles' | 'departments'> & Partial<AccessProfile>> = [
@@ -207,6 +235,13 @@ const PROFILES: Array<Omit<AccessProfile, 'updatedAt' | 'changedBy' | 'maxDurati
     roles: ['approver'],
     resourceIds: ['res-entra-global-reader', 'res-entra-security-readers'],
   },
+  {
+    id: 'prof-security',
+    name: 'Security team',
+    description: 'The security department may ask for the vault’s secrets, under step-up MFA.',
+    departments: ['Security'],
+    resourceIds: ['res-manual-vault-secrets'],
+  },
 ];
 
 type DemoRequest = { key: string; by: string; resourceId: string; minutes: number; justification: string; ticket?: string };
@@ -231,7 +266,7 @@ export type SeedSummary = { seeded: boolean; users: number; resources: number; p
 
 /**
  * A small organisation for demos and manual testing: 12 people across departments, resources of
- * every kind, four policies, four profiles, pending and approved requests, all through the command
+ * every kind, five policies (one asking for step-up MFA), five profiles, pending and approved requests, all through the command
  * processor so the audit log tells the story. Seeds only an empty store (no resources, policies or
  * users other than admin).
  */

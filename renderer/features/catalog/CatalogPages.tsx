@@ -167,7 +167,7 @@ export function PoliciesPage() {
                 <div className="muted small">default {formatDuration(p.defaultDurationMinutes)}</div>
               </span>
               <span role="cell">
-                {[p.requireJustification && 'justification', p.requireTicket && 'ticket', p.requireMfa && 'MFA'].filter(Boolean).join(', ') || 'nothing'}
+                {[p.requireJustification && 'justification', p.requireTicket && 'ticket', p.requireMfa && 'MFA', p.requireApproverMfa && 'approver MFA'].filter(Boolean).join(', ') || 'nothing'}
                 {ticketFormatOf(p) ? <div className="muted small">a ticket given must be {describeTicketFormat(ticketFormatOf(p)!)}</div> : null}
               </span>
               <span role="cell">

@@ -106,6 +106,8 @@ const POLICY_FIELDS: Field<AccessPolicy>[] = [
   { field: 'requireTicket', label: 'Ticket', show: (p) => required(p.requireTicket) },
   { field: 'ticketSystem', label: 'Ticket form', show: (p) => describeTicketFormat(ticketFormatOf(p) ?? { system: 'any', pattern: '' }) },
   { field: 'requireMfa', label: 'MFA', show: (p) => required(p.requireMfa) },
+  { field: 'requireApproverMfa', label: 'MFA for approvers', show: (p) => required(p.requireApproverMfa) },
+  { field: 'mfaFreshMinutes', label: 'A second factor counts for', show: (p) => formatDuration(p.mfaFreshMinutes) },
   { field: 'autoApprove', label: 'Decided', show: (p) => (p.autoApprove ? 'automatically, when no step is left' : 'by its approvers') },
   { field: 'breakGlass', label: 'Break-glass', show: (p) => yesNo('allowed', 'not allowed')(p.breakGlass) },
   { field: 'maxExtensions', label: 'More time', show: (p) => (p.maxExtensions === 0 ? 'never' : `up to ${p.maxExtensions} time${p.maxExtensions === 1 ? '' : 's'}`) },

@@ -98,6 +98,8 @@ export function QueuePage() {
 
   const bulkApprove = useCallback(async () => {
     const targets = list.filter((item) => visibleChecked.has(item.request.id) && !waiting.has(item.request.id) && decidable(item));
+    // One code for them all where a policy needs the approver's second factor; cancelled, nothing is sent.
+    if (!(await decisions.prepareApprovals(targets.map((item) => item.request)))) return setBulkConfirm(false);
     for (const item of targets) await decisions.approve(item.request);
     setChecked(new Set());
     setBulkConfirm(false);

@@ -5,6 +5,7 @@ import { api } from '../../session/api-client.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession, useSessionApi } from '../../session/session.js';
 import { Avatar, statusLabel } from '../../ui/ui.js';
+import { TwoStepSettings } from '../mfa/TwoStepSettings.js';
 import { ChangePassword } from './ChangePassword.js';
 import './settings.css';
 
@@ -35,6 +36,7 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onThe
         {me.isError ? <p className="muted small">Account details could not be refreshed from the server: {me.error.message}</p> : null}
       </section>
       <ChangePassword />
+      <TwoStepSettings />
       <section className="card">
         <h3>Server</h3>
         <dl className="facts-grid">
