@@ -15,6 +15,7 @@ import { useRejectionLookup } from '../features/rejected/use-rejection-lookup.js
 import { RequestAccessPage } from '../features/request-access/RequestAccessPage.js';
 import { RequestsPage } from '../features/requests/RequestsPage.js';
 import { RevocationsPage } from '../features/revocations/RevocationsPage.js';
+import { SearchPage } from '../features/search/SearchPage.js';
 import { SettingsPage } from '../features/settings/SettingsPage.js';
 import { TasksPage } from '../features/tasks/TasksPage.js';
 import { SignInPage } from '../features/signin/SignInPage.js';
@@ -76,6 +77,9 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'tasks':
       screen = <TasksPage />;
+      break;
+    case 'search':
+      screen = <SearchPage initial={route.id} />;
       break;
     case 'requests':
       screen = <RequestsPage id={route.id} />;

@@ -40,7 +40,7 @@ const NAV: NavItem[] = [
 ];
 
 /** Screens every signed-in person has: their rejected decisions, settings, and Connectors (which checks its own roles). */
-const ALWAYS: readonly string[] = ['rejected', 'settings', 'connectors'];
+const ALWAYS: readonly string[] = ['rejected', 'settings', 'connectors', 'search'];
 
 /** Screens a nav entry links into without being in the navigation itself: My access opens a request's page. */
 const LINKED: Partial<Record<Screen, readonly Screen[]>> = { 'my-access': ['requests'] };
@@ -127,11 +127,15 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   }, [inputRef]);
 
   // Each screen starts with an empty search: a filter typed for the queue would hide grants.
-  useEffect(() => setQuery(''), [screen, setQuery]);
+  // (The search screen keeps the words it was opened with.)
+  useEffect(() => {
+    if (screen !== 'search') setQuery('');
+  }, [screen, setQuery]);
 
   // Connectors is opened from Revocations: keep that entry lit there.
   const navScreen = screen === 'connectors' ? 'revocations' : screen;
-  const searchable = ['queue', 'request-access', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies', 'proposals'].includes(screen);
+  // These screens filter their own list as people type; Shift+Enter (Enter elsewhere) searches everything.
+  const filters = ['queue', 'request-access', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies', 'proposals'].includes(screen);
 
   return (
     <div className="shell">
@@ -187,18 +191,22 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
         </div>
       </aside>
       <header className="topbar">
-        <label className={clsx('search', !searchable && 'disabled')}>
+        <label className="search">
           <Icon name="search" />
           <span className="visually-hidden">Search</span>
           <input
             ref={inputRef}
             type="search"
-            placeholder={searchable ? 'Search people, resources, tickets…' : 'Search is not available on this screen'}
+            placeholder={filters ? 'Filter this list · Shift+Enter searches everything' : 'Search requests, grants, people, resources…'}
             value={query}
-            disabled={!searchable}
             onChange={(e) => setQuery(e.target.value)}
             onKeyDown={(e) => {
-              if (e.key === 'Escape' || e.key === 'Enter') (e.target as HTMLInputElement).blur();
+              if (e.key === 'Enter' && query.trim() && screen !== 'search' && (e.shiftKey || !filters)) {
+                e.preventDefault();
+                navigate('search', query.trim());
+                return;
+              }
+              if (e.key === 'Escape' || (e.key === 'Enter' && screen !== 'search')) (e.target as HTMLInputElement).blur();
             }}
             data-testid="search"
           />

@@ -1,5 +1,5 @@
 import { APPROVERS, DEMO_PASSWORD, REQUESTERS } from './support/accounts.js';
-import { getRequest, serverUrl, submitRequest } from './support/api.js';
+import { getRequest, login, sendCommand, serverUrl, submitRequest } from './support/api.js';
 import { saveScreenshot } from './support/screenshot.js';
 import { approveWhileOffline, expect, openConsoleAs, test } from './fixtures.js';
 import { SignInPage } from './pages/SignInPage.js';
@@ -229,4 +229,21 @@ test('the detail pane warns that the requester already holds the access, or aske
   // Other specs may have left more of Dave's asks pending: this one is among them.
   await expect(context_.locator(`a[href="#/requests/${first.id}"]`)).toHaveText('Open it');
   await saveScreenshot(page, testInfo, '12-decision-context');
+});
+
+test('the top bar finds a decided request by its ticket, which the queue’s filter does not show', async ({ context }, testInfo) => {
+  const ticket = `INC${String(Date.now()).slice(-7)}`;
+  const denied = await submitRequest(REQUESTERS.dave.username, REQUESTERS.dave.resourceId, { ticket });
+  expect((await sendCommand(await login('carol'), 'request.deny', { requestId: denied.id, reason: 'Use the read-only dashboard' })).status).toBe('applied');
+  const { page, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await page.keyboard.press('/');
+  await page.keyboard.type(ticket);
+  await expect(queue.row(denied.id)).toHaveCount(0);
+  await page.keyboard.press('Shift+Enter');
+  await expect(page.getByRole('heading', { name: 'Search', level: 1 })).toBeVisible();
+  const found = page.getByRole('region', { name: 'Requests' }).getByRole('listitem').filter({ hasText: ticket });
+  await expect(found).toContainText('Denied', { timeout: 15_000 });
+  await found.getByRole('link').click();
+  await expect(page.getByRole('heading', { name: new RegExp(`Request ${denied.id}`) })).toBeVisible();
+  await saveScreenshot(page, testInfo, '13-search-decided-ticket');
 });
