@@ -124,7 +124,8 @@ export function GrantReceipts({ grantId }: { grantId: string }) {
           <span>{resource}</span>
         </div>
         <div className="receipt-grant-badges">
-          <StatusPill status={g.status} />
+          {/* A verified grant's badge already says "Verified gone": one pill, not two saying the same. */}
+          {g.status === 'verified' ? null : <StatusPill status={g.status} />}
           <VerificationBadge grant={g} />
         </div>
         <p className="muted small">{view.explanation}</p>
@@ -147,7 +148,8 @@ export function GrantReceipts({ grantId }: { grantId: string }) {
             <span className="muted">not verified</span>
           )}
         </dd>
-        <dt>Expires</dt>
+        {/* Once ended, "expires in 3 h" would contradict the status: the planned end, said as such. */}
+        <dt>{g.revokedAt ? 'Was due to end' : 'Expires'}</dt>
         <dd>
           <Time iso={g.expiresAt} />
         </dd>
