@@ -148,7 +148,9 @@ test('an approver decides only the requests whose current step names them', asyn
 
   const { page, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
   await expect(queue.row(request.id)).toBeVisible({ timeout: 15_000 });
-  await expect(queue.row(request.id).getByRole('checkbox')).toHaveCount(0);
+  // Not selectable: the row carries no checked state and no selection mark.
+  await expect(queue.row(request.id)).not.toHaveAttribute('aria-checked');
+  await expect(queue.row(request.id).locator('.row-check')).toHaveCount(0);
   await queue.focusRequest(request.id, request.justification);
   await expect(queue.detail().getByRole('button', { name: /^(Approve|Deny)\b/ })).toHaveCount(0);
   await expect(queue.detail().getByTestId('not-yours')).toContainText('step “Security”');

@@ -70,7 +70,8 @@ export function AuditPage() {
             <span role="columnheader">By</span>
             <span role="columnheader">When</span>
           </div>
-          <div ref={scroller} className="table-body">
+          {/* Focusable: the rows hold no control, and a keyboard must still be able to scroll them. */}
+          <div ref={scroller} className="table-body" role="rowgroup" tabIndex={0}>
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
               {virtualizer.getVirtualItems().map((v) => {
                 const e = rows[v.index]!;

@@ -236,6 +236,7 @@ export function QueuePage() {
                     id={`q-${id}`}
                     role="option"
                     aria-selected={active}
+                    aria-checked={decidable(item) ? visibleChecked.has(id) : undefined}
                     data-request-id={id}
                     className={clsx('queue-row', active && 'active', visibleChecked.has(id) && 'checked', waiting.has(id) && 'waiting')}
                     style={{ height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
@@ -245,7 +246,18 @@ export function QueuePage() {
                     }}
                   >
                     {decidable(item) ? (
-                      <input type="checkbox" aria-label={`Select request from ${item.requesterName}`} checked={visibleChecked.has(id)} onChange={() => toggle(id)} onClick={(e) => e.stopPropagation()} tabIndex={-1} />
+                      // A drawn mark, not an <input>: an option may hold no control of its own, so the row says aria-checked.
+                      <span
+                        className={clsx('row-check', visibleChecked.has(id) && 'on')}
+                        aria-hidden="true"
+                        title="Select (x)"
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          toggle(id);
+                        }}
+                      >
+                        {visibleChecked.has(id) ? <Icon name="check" size={10} /> : null}
+                      </span>
                     ) : (
                       <span className="row-check-placeholder" aria-hidden="true" />
                     )}

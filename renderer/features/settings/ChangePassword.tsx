@@ -47,7 +47,7 @@ export function ChangePassword() {
 
   return (
     <section className="card" aria-labelledby={`${id}-title`} data-testid="change-password">
-      <h3 id={`${id}-title`}>Password</h3>
+      <h2 className="section-label" id={`${id}-title`}>Password</h2>
       <form className="password-form" onSubmit={submit} noValidate>
         <label className="field">
           <span>Current password</span>

@@ -25,7 +25,7 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onThe
         </div>
       </header>
       <section className="card">
-        <h3>Account</h3>
+        <h2 className="section-label">Account</h2>
         <div className="person">
           <Avatar name={user.displayName} />
           <div>
@@ -38,7 +38,7 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onThe
       <ChangePassword />
       <TwoStepSettings />
       <section className="card">
-        <h3>Server</h3>
+        <h2 className="section-label">Server</h2>
         <dl className="facts-grid">
           <dt>Address</dt>
           <dd>
@@ -53,7 +53,7 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onThe
         </dl>
       </section>
       <section className="card">
-        <h3>Appearance</h3>
+        <h2 className="section-label">Appearance</h2>
         <fieldset className="segmented">
           <legend className="visually-hidden">Theme</legend>
           {(['system', 'light', 'dark'] as const).map((t) => (
@@ -65,7 +65,7 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onThe
         </fieldset>
       </section>
       <section className="card">
-        <h3>Sign out</h3>
+        <h2 className="section-label">Sign out</h2>
         <p className="small">
           Signing out removes the local copy of your organisation's data from this device.
           {status.pendingCommands > 0 ? <strong> {status.pendingCommands} decision(s) have not synced yet and would be lost.</strong> : null}

@@ -27,7 +27,7 @@ export function SignInPage({ notice }: { notice: string | null }) {
   const message = error ? (error as Error & { status?: number }).message : null;
 
   return (
-    <div className="signin">
+    <main className="signin">
       <form className="signin-card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
         <div className="brand signin-brand">
           <span className="brand-mark" aria-hidden="true">
@@ -65,6 +65,6 @@ export function SignInPage({ notice }: { notice: string | null }) {
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-    </div>
+    </main>
   );
 }
