@@ -228,7 +228,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
   app.post('/api/v1/accounts/:id/unlock', {
     schema: {
       tags: ['accounts'],
-      summary: "Clear an account's sign-in throttle (every address's failures and waits for its username) and its wrong-code lock-out (admin)",
+      summary: "Clear an account's sign-in throttle (every address's failures and waits for its username), its wrong-code lock-out and its wait to set up a new authenticator (admin)",
       security: secured,
       params: z.object({ id: Id }),
       response: { 200: z.object({ id: Id, username: z.string(), cleared: z.number().int() }), 403: ErrorBody, 404: ErrorBody },
@@ -239,7 +239,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
       if (!account) throw notFound(`account ${request.params.id} does not exist`);
       const at = now();
       const cleared = store.tx(() => {
-        const n = (deps.loginThrottle?.clear(account.username, at.getTime()) ?? 0) + (mfa.clearFailures(account.id) ? 1 : 0);
+        const n = (deps.loginThrottle?.clear(account.username, at.getTime()) ?? 0) + (mfa.clearFailures(account.id) ? 1 : 0) + (mfa.releaseEnrolment(account.id, at.getTime()) ? 1 : 0);
         store.appendAudit({ type: 'account.unlocked', actorId: admin.account.id, subjectType: 'account', subjectId: account.id, data: { username: account.username, cleared: n, ip: request.ip }, at: at.toISOString() });
         return n;
       });

@@ -95,6 +95,8 @@ export function registerMfaRoutes(root: FastifyInstance, deps: MfaRouteDeps): vo
       const secret = newTotpSecret();
       store.tx(() => {
         if (mfa.get(me.account.id)?.status === 'active') throw new ApiError(409, 'conflict', 'an authenticator is already set up for this account; remove it before setting up another');
+        const held = mfa.enrolmentHeldUntil(me.account.id, now().getTime());
+        if (held) throw new ApiError(409, 'conflict', `the last authenticator was removed with the password alone, so a new one can be set up from ${held}, or sooner after an admin unlocks the account`);
         mfa.startEnrolment(me.account.id, { totp: secret, recoveryKey: newRecoveryKey() }, now().toISOString());
         audit(me, 'account.mfa_enrolment_started', { ip: request.ip });
       });
@@ -155,7 +157,8 @@ export function registerMfaRoutes(root: FastifyInstance, deps: MfaRouteDeps): vo
     schema: {
       tags: ['auth'],
       summary: 'Remove your authenticator and recovery codes, with a current code (or recovery code) or your password',
-      description: 'Exactly one of code and password. A wrong code counts toward the MFA lock-out, a wrong password toward the sign-in throttle. Every session of the account loses its step-up mark.',
+      description:
+        'Exactly one of code and password. A wrong code counts toward the MFA lock-out, a wrong password toward the sign-in throttle. Every session of the account loses its step-up mark. After a removal with the password alone, a new authenticator can be set up 24 hours later (or after an admin unlocks the account).',
       security: secured,
       body: z.strictObject({ code: Code.optional(), password: z.string().min(1, 'is required').max(MAX_PASSWORD_LENGTH).optional() }),
       response: { 200: z.object({ removed: z.literal(true) }), ...errors },
@@ -173,8 +176,8 @@ export function registerMfaRoutes(root: FastifyInstance, deps: MfaRouteDeps): vo
         used = 'password';
       }
       store.tx(() => {
-        mfa.remove(me.account.id);
-        audit(me, 'account.mfa_removed', { ip: request.ip, with: used });
+        mfa.remove(me.account.id, used as 'totp' | 'recovery_code' | 'password', now().toISOString());
+        audit(me, 'account.mfa_removed', { ip: request.ip, with: used, ...(used === 'password' ? { reenrolFrom: mfa.enrolmentHeldUntil(me.account.id, now().getTime()) } : {}) });
       });
       return { removed: true as const };
     },

@@ -34,6 +34,14 @@ export const MFA_LOCKOUT: Pick<LoginThrottleSettings, 'freeFailures' | 'baseDela
   forgetAfterMs: 24 * 60 * 60_000,
 };
 
+/**
+ * After an authenticator is removed with the password alone, a new one can be enrolled only this much
+ * later (or after an admin's unlock): otherwise whoever learnt the password, holding a session, could
+ * swap in their own authenticator and pass every step-up at once. With a code, removal proves the
+ * factor itself and the wait does not apply.
+ */
+export const REENROL_WAIT_MS = 24 * 60 * 60_000;
+
 export type Lockout = { lockedUntil: number; failures: number; /** The first refusal of this wait: the one worth an audit event. */ announce: boolean };
 
 /** The record an envelope is sealed to: a secret copied onto another account does not open. */
@@ -69,6 +77,9 @@ export function createMfaStore(store: Store, key: SecretKey | undefined) {
     ),
     announced: db.prepare('UPDATE mfa_failures SET announced_until = ? WHERE account_id = ?'),
     clearFailures: db.prepare('DELETE FROM mfa_failures WHERE account_id = ?'),
+    removed: db.prepare('INSERT INTO mfa_removals (account_id, removed_at, proved_with) VALUES (?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET removed_at = excluded.removed_at, proved_with = excluded.proved_with'),
+    lastRemoval: db.prepare('SELECT removed_at, proved_with FROM mfa_removals WHERE account_id = ?'),
+    clearRemoval: db.prepare('DELETE FROM mfa_removals WHERE account_id = ?'),
   };
   const view = (row: Row): Authenticator => ({ accountId: row.account_id, status: row.status, createdAt: row.created_at, confirmedAt: row.confirmed_at, lastCounter: row.last_counter });
   const current = (accountId: string, nowMs: number): FailureRow | null => {
@@ -112,10 +123,18 @@ export function createMfaStore(store: Store, key: SecretKey | undefined) {
       return stmts.codesLeft.get(accountId) as number;
     },
     /** Removes the authenticator and its recovery codes; every session of the account loses its step-up mark. */
-    remove(accountId: string): void {
+    remove(accountId: string, provedWith: SecondFactorMethod | 'password', at: string): void {
       stmts.removeCodes.run(accountId);
       stmts.remove.run(accountId);
       stmts.unmarkAll.run(accountId);
+      stmts.removed.run(accountId, at, provedWith);
+    },
+    /** When a new enrolment is possible again after a removal proved by the password alone; null: now. */
+    enrolmentHeldUntil(accountId: string, nowMs: number): string | null {
+      const row = stmts.lastRemoval.get(accountId) as { removed_at: string; proved_with: string } | undefined;
+      if (!row || row.proved_with !== 'password') return null;
+      const until = Date.parse(row.removed_at) + REENROL_WAIT_MS;
+      return until > nowMs ? new Date(until).toISOString() : null;
     },
     markSession(tokenHash: string, at: string, method: SecondFactorMethod): void {
       stmts.mark.run(at, method, tokenHash);
@@ -139,6 +158,12 @@ export function createMfaStore(store: Store, key: SecretKey | undefined) {
     /** A right code, or an admin's unlock: the count starts again. Returns whether there was one. */
     clearFailures(accountId: string): boolean {
       return stmts.clearFailures.run(accountId).changes > 0;
+    },
+    /** An admin's unlock: a new authenticator may be enrolled at once. Returns whether one was held back. */
+    releaseEnrolment(accountId: string, nowMs: number): boolean {
+      const held = this.enrolmentHeldUntil(accountId, nowMs) !== null;
+      stmts.clearRemoval.run(accountId);
+      return held;
     },
   };
 }

@@ -12,6 +12,8 @@ import type { MigrationSet } from '../store/types.js';
  * - mfa_failures: wrong codes per account (step-up, confirmation, removal), for the lock-out.
  * - sessions.second_factor_at / second_factor_method: when this session last proved a second factor
  *   (the step-up mark that policies requiring MFA are checked against), and with what.
+ * - mfa_removals: the last removal of an account's authenticator and what proved it; one proved only
+ *   by the password holds back a new enrolment for a while (./mfa-store.ts, REENROL_WAIT_MS).
  */
 export const MFA_MIGRATIONS: MigrationSet = {
   name: 'mfa',
@@ -39,5 +41,10 @@ export const MFA_MIGRATIONS: MigrationSet = {
      ) WITHOUT ROWID;
      ALTER TABLE sessions ADD COLUMN second_factor_at TEXT;
      ALTER TABLE sessions ADD COLUMN second_factor_method TEXT;`,
+    `CREATE TABLE mfa_removals (
+       account_id TEXT PRIMARY KEY,
+       removed_at TEXT NOT NULL,
+       proved_with TEXT NOT NULL
+     ) WITHOUT ROWID;`,
   ],
 };

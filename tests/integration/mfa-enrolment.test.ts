@@ -151,7 +151,16 @@ describe('enrolling an authenticator', () => {
     expect(after.body.error.message).toMatch(/no authenticator is set up/);
   });
 
-  it('removing with a current code works too, and enrolling again gives a new secret', async () => {
+  it('after a removal with the password alone, a new authenticator waits a day, or for an admin’s unlock', async () => {
+    const held = await http('POST', `${srv.url}/api/v1/auth/mfa/enrol`, { token, body: {} });
+    expect(held.status).toBe(409);
+    expect(held.body.error.message).toMatch(/removed with the password alone, so a new one can be set up from .*or sooner after an admin unlocks/);
+    const removal = events('account.mfa_removed', 'u-rita').at(-1);
+    expect(removal?.data.reenrolFrom).toBe(new Date(Date.parse(removal?.at ?? '') + 24 * 3_600_000).toISOString());
+    expect((await http('POST', `${srv.url}/api/v1/accounts/u-rita/unlock`, { token: srv.adminToken })).status).toBe(200);
+  });
+
+  it('removing with a current code works too (no wait after it), and enrolling again gives a new secret', async () => {
     const enrolled = await http('POST', `${srv.url}/api/v1/auth/mfa/enrol`, { token, body: {} });
     expect(enrolled.body.secret).not.toBe(secret);
     nextStep();
@@ -160,6 +169,7 @@ describe('enrolling an authenticator', () => {
     const removed = await http('POST', `${srv.url}/api/v1/auth/mfa/disenrol`, { token, body: { code: totpCode(enrolled.body.secret, clock.ms()) } });
     expect(removed.status).toBe(200);
     expect(events('account.mfa_removed', 'u-rita').at(-1)?.data).toMatchObject({ with: 'totp' });
+    expect((await http('POST', `${srv.url}/api/v1/auth/mfa/enrol`, { token, body: {} })).status).toBe(200);
   });
 });
 
