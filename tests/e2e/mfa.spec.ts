@@ -24,8 +24,8 @@ async function post(token: string | null, path: string, body: unknown): Promise<
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-test('two-step verification: set up in Settings, then an approval under a step-up policy asks for a code and goes through', async ({ browser }, testInfo) => {
-  const stamp = Date.now().toString(36);
+/** An approver and a requester made for this run; the requester enrols through the API and asks for the vault role. */
+async function approverAndRequest(stamp: string) {
   const admin = await login('admin', E2E_ADMIN_PASSWORD);
   const approver = { username: `nadia-${stamp}`, displayName: `Nadia Brooks ${stamp}` };
   const requester = { username: `sam-${stamp}`, displayName: `Sam Ortiz ${stamp}` };
@@ -36,8 +36,6 @@ test('two-step verification: set up in Settings, then an approval under a step-u
     const created = await post(admin, '/api/v1/accounts', { ...person, password: DEMO_PASSWORD, roles, department });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
   }
-
-  // The requester, through the API: refused without a second factor, then enrolled (its first code counts) and asking.
   const samToken = await login(requester.username);
   const justification = `Rotate the payment gateway keys ${stamp}`;
   const ask = () => post(samToken, '/api/v1/requests', { resourceId: RESOURCE, durationMinutes: 60, justification });
@@ -48,7 +46,12 @@ test('two-step verification: set up in Settings, then an approval under a step-u
   expect((await post(samToken, '/api/v1/auth/mfa/confirm', { code: codeAt(enrolled.body.secret as string, Date.now()) })).status).toBe(200);
   const asked = await ask();
   expect(asked.status, JSON.stringify(asked.body)).toBe(201);
-  const requestId = asked.body.id as string;
+  return { approver, requester, justification, requestId: asked.body.id as string };
+}
+
+test('two-step verification: set up in Settings, then an approval under a step-up policy asks for a code and goes through', async ({ browser }, testInfo) => {
+  // The requester, through the API: refused without a second factor, then enrolled (its first code counts) and asking.
+  const { approver, requester, justification, requestId } = await approverAndRequest(Date.now().toString(36));
 
   // The approver sets up an authenticator in Settings.
   const setupContext = await browser.newContext();
@@ -109,6 +112,46 @@ test('two-step verification: set up in Settings, then an approval under a step-u
     await expect.poll(async () => (await getRequest(requestId)).status, { timeout: 15_000 }).toBe('approved');
     await expect(nadia.queue.row(requestId)).toHaveCount(0, { timeout: 15_000 });
     await saveScreenshot(nadia.page, testInfo, '20-mfa-approved');
+  } finally {
+    await context.close();
+  }
+});
+
+test('offline, an approval under the step-up policy waits on the device; refused for want of a code when it syncs, it is sent again once the code is given', async ({ browser }, testInfo) => {
+  const { approver, requester, requestId, justification } = await approverAndRequest(`${Date.now().toString(36)}o`);
+  // The approver's authenticator, set up through the API (the first test covers Settings).
+  const setupToken = await login(approver.username);
+  const enrolled = await post(setupToken, '/api/v1/auth/mfa/enrol', {});
+  const secret = enrolled.body.secret as string;
+  expect((await post(setupToken, '/api/v1/auth/mfa/confirm', { code: codeAt(secret, Date.now()) })).status).toBe(200);
+
+  const context = await browser.newContext();
+  try {
+    const nadia = await openConsoleAs(context, approver.username, approver.displayName);
+    await expect(nadia.queue.row(requestId)).toBeVisible({ timeout: 15_000 });
+    await nadia.queue.focusRequest(requestId, justification);
+    await nadia.console.goOffline();
+    await nadia.queue.approveByKeyboard();
+    const dialog = nadia.page.getByRole('dialog', { name: 'Confirm it’s you' });
+    await dialog.getByLabel('Authenticator code').fill(codeAt(secret, Date.now() + STEP_MS));
+    await dialog.getByRole('button', { name: 'Verify' }).click();
+    // The server cannot check the code offline: the decision may wait on the device instead.
+    await expect(dialog.getByRole('alert')).toContainText('codes are checked by the server');
+    await dialog.getByRole('button', { name: 'Save on this device' }).click();
+    await expect(dialog).toBeHidden();
+    await nadia.console.expectChangesWaiting(1);
+
+    // Back online the server refuses it (no second factor in this session); the console asks again and resends it.
+    await nadia.console.goOnline();
+    await expect(dialog).toBeVisible({ timeout: 15_000 });
+    await expect(dialog).toContainText('The server refused one decision from this device');
+    await expect(dialog).toContainText(`Approving ${requester.displayName}’s request for Vault secrets officer needs two-step verification`);
+    await saveScreenshot(nadia.page, testInfo, '20-mfa-resend-prompt');
+    expect((await getRequest(requestId)).status).toBe('pending_approval');
+    await dialog.getByLabel('Authenticator code').fill(codeAt(secret, Date.now() + STEP_MS));
+    await dialog.getByRole('button', { name: 'Verify and send again' }).click();
+    await expect(dialog).toBeHidden();
+    await expect.poll(async () => (await getRequest(requestId)).status, { timeout: 15_000 }).toBe('approved');
   } finally {
     await context.close();
   }

@@ -20,7 +20,7 @@ import { sendCommand } from '../../db/index.js';
 import { useConsoleData, useNewRejections } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { mfaApi, type MfaState } from './mfa-api.js';
-import { ANY_POLICY, isCovered, type StepUpNeed } from './mfa-model.js';
+import { ANY_POLICY, approvalNeed, isCovered, requestNeed, type StepUpNeed } from './mfa-model.js';
 import { StepUpDialog } from './StepUpDialog.js';
 
 export type StepUp = {
@@ -46,7 +46,7 @@ type Open = { need: StepUpNeed | null; resend: Command[]; settle(ok: boolean): v
 
 export function StepUpProvider({ children }: { children: ReactNode }) {
   const { serverUrl, token, db, user } = useSession();
-  const { commands } = useConsoleData();
+  const { commands, pending, policies, resources, users } = useConsoleData();
   const [state, setState] = useState<MfaState | null>(null);
   const [open, setOpen] = useState<Open | null>(null);
   const latest = useRef<MfaState | null>(null);
@@ -108,10 +108,24 @@ export function StepUpProvider({ children }: { children: ReactNode }) {
     [ask, refresh],
   );
 
+  /** What a refused command was, in the dialog's words, from the replica (null when it is not known here). */
+  const needOf = (command: Command): StepUpNeed | null => {
+    const payload = command.payload as { requestId?: string; resourceId?: string };
+    if (command.type === 'request.approve') {
+      const request = pending.find((r) => r.id === payload.requestId);
+      return request ? approvalNeed(request, policies, `Approving ${users.get(request.requesterId)?.displayName ?? 'this'}’s request for ${resources.get(request.resourceId)?.name ?? request.resourceId}`) : null;
+    }
+    if (command.type === 'request.create') {
+      const resource = resources.get(payload.resourceId ?? '');
+      return requestNeed(resource, policies, `Asking for ${resource?.name ?? 'this access'}`);
+    }
+    return null;
+  };
+
   // Decisions from this device the server refused for want of a second factor: ask, then send them again.
   useNewRejections((results) => {
     const refused = results.filter((r) => r.code === 'mfa_required').map((r) => commands.get(r.commandId)).filter((c): c is Command => c !== undefined);
-    if (refused.length > 0) void ask(null, refused);
+    if (refused.length > 0) void ask(refused.length === 1 ? needOf(refused[0] as Command) : null, refused);
   });
 
   const close = (ok: boolean) => {

@@ -47,7 +47,8 @@ export function StepUpDialog({
     setTimeout(() => input.current?.focus(), 0);
   }, [open]);
 
-  const enrolled = state?.status === 'active';
+  // Unknown (the state could not be read, e.g. offline): the code is asked for; the server says if none is set up.
+  const enrolled = state === null || state.status === 'active';
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (busy) return;
@@ -112,7 +113,7 @@ export function StepUpDialog({
           {!enrolled ? (
             <div className="notice info" role="status">
               <Icon name="alert" />
-              <span>{state === null ? 'Checking your two-step verification…' : 'You have not set up an authenticator yet. Set one up under Settings, Two-step verification, then try again.'}</span>
+              <span>You have not set up an authenticator yet. Set one up under Settings, Two-step verification, then try again.</span>
             </div>
           ) : (
             <form id={`${id}-form`} onSubmit={(e) => void submit(e)} noValidate>
