@@ -32,11 +32,26 @@ export type JitDatabaseOptions = {
 
 export const ALL_COLLECTIONS = Object.keys(COLLECTIONS) as CollectionName[];
 
-/** The RxDB schema of one collection, derived from its core zod schema. */
+const schemas = new Map<CollectionName, RxJsonSchema<unknown>>();
+
+/**
+ * The RxDB schema of one collection, derived from its core zod schema. Derived once per collection
+ * (each derivation walks the zod schema; a replica's name and its collections both need them).
+ */
 export function collectionSchema<C extends CollectionName>(name: C): RxJsonSchema<CollectionDoc<C>> {
-  const spec = COLLECTIONS[name];
-  // toRxSchema returns the JSON-schema subset RxDB reads; RxDB's own type is stricter than zod's output type.
-  return toRxSchema(spec.schema, { primaryKey: spec.primaryKey, indexes: spec.indexes }) as unknown as RxJsonSchema<CollectionDoc<C>>;
+  let schema = schemas.get(name);
+  if (!schema) {
+    const spec = COLLECTIONS[name];
+    // toRxSchema returns the JSON-schema subset RxDB reads; RxDB's own type is stricter than zod's output type.
+    schema = toRxSchema(spec.schema, { primaryKey: spec.primaryKey, indexes: spec.indexes }) as unknown as RxJsonSchema<unknown>;
+    schemas.set(name, schema);
+  }
+  return schema as RxJsonSchema<CollectionDoc<C>>;
+}
+
+/** Derives every collection's schema ahead of time (e.g. while someone types their password), so opening a replica does not wait for it. */
+export function prepareSchemas(): void {
+  for (const name of ALL_COLLECTIONS) collectionSchema(name);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { AccountRole, replicatedCollections, type CollectionName } from '../../core/index.js';
-import { createJitDatabase, startReplication, type JitDatabase, type ReplicationHandle } from '../db/index.js';
+import { createJitDatabase, prefetchFirstPages, prepareSchemas, startReplication, type JitDatabase, type ReplicationHandle } from '../db/index.js';
 import type { HostApi } from '../host/index.js';
 import { api, ApiError, normaliseServerUrl, type SessionUser } from './api-client.js';
 import { clearCached } from './offline-cache.js';
@@ -78,17 +78,20 @@ export function databaseName(serverUrl: string, userId: string, roles: readonly 
 
 type Running = Session;
 
-async function openSession(serverUrl: string, token: string, user: SessionUser): Promise<Running> {
+/** signedIn: just signed in, so the replica is most likely empty: its first pages are asked for while it opens. */
+async function openSession(serverUrl: string, token: string, user: SessionUser, signedIn = false): Promise<Running> {
   // Another set of roles may replicate another set of collections, hence another replica (the old one is retired below).
   const roles = rolesOf(user);
+  const collections = consoleCollections(roles);
+  const firstPages = signedIn ? prefetchFirstPages(serverUrl, token, collections) : undefined;
   const db = await createJitDatabase({
     name: databaseName(serverUrl, user.id, roles),
     storage: 'dexie',
     devMode: import.meta.env.DEV,
-    collections: consoleCollections(roles),
+    collections,
   });
   // One multiplexed live stream carries every collection (browsers allow six connections per host).
-  const replication = startReplication(db, { serverUrl, token });
+  const replication = startReplication(db, { serverUrl, token, firstPages });
   void retireStaleReplicas(db, accountPrefix(serverUrl, user.id)).catch(() => undefined);
   return { serverUrl, token, user, db, replication };
 }
@@ -173,8 +176,8 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
     [host],
   );
 
-  const start = useCallback(async (serverUrl: string, token: string, user: SessionUser) => {
-    const session = await openSession(serverUrl, token, user);
+  const start = useCallback(async (serverUrl: string, token: string, user: SessionUser, signedIn = false) => {
+    const session = await openSession(serverUrl, token, user, signedIn);
     running.current = session;
     setState({ status: 'signed-in', session });
   }, []);
@@ -203,6 +206,13 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
       cancelled = true;
     };
   }, [host, start, signOut]);
+
+  // While the sign-in form shows, the replica's schemas are derived, so signing in does not wait for them.
+  useEffect(() => {
+    if (state.status !== 'signed-out') return;
+    const idle = globalThis.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 50));
+    idle(() => prepareSchemas());
+  }, [state.status]);
 
   // A token that expires mid-session surfaces as a replication 401.
   useEffect(() => {
@@ -247,7 +257,7 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
       const answer = await api.login(serverUrl, username.trim(), password);
       await host.setToken(answer.token);
       await host.setSettings({ serverUrl, lastUsername: username.trim(), user: { id: answer.user.id, displayName: answer.user.displayName, roles: [...answer.user.roles] } });
-      await start(serverUrl, answer.token, answer.user);
+      await start(serverUrl, answer.token, answer.user, true);
     },
     [host, start],
   );
