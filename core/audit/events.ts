@@ -54,6 +54,7 @@ export const AuditEventType = z.enum([
   'proposal.rejected',
   'proposal.withdrawn',
   'task.created',
+  'task.reminded',
   'task.closed',
   'connector.configured',
 ]);

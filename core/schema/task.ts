@@ -26,6 +26,9 @@ export const Task = z.object({
   dueAt: IsoTime.nullable().default(null),
   closedAt: IsoTime.nullable().default(null),
   closedBy: Id.nullable().default(null),
+  /** Reminders sent to the assignee since it fell due (server only: the scheduler's task-reminders pass). */
+  reminders: z.number().int().min(0).default(0),
+  remindedAt: IsoTime.nullable().default(null),
   updatedAt: IsoTime,
 });
 export type Task = z.infer<typeof Task>;

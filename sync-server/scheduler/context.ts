@@ -56,6 +56,8 @@ export type SchedulerOptions = {
   verifyConcurrency?: number;
   /** Jobs claimed per pass. */
   claimLimit?: number;
+  /** An open task past its due time reminds its assignee then, and again this often while it stays open. */
+  taskReminderEveryMs?: number;
   random?: () => number;
   /** Separation of duties: who changed a request's configuration recently cannot be escalated to. */
   separation?: SeparationSettings;
@@ -89,6 +91,7 @@ export function resolveOptions(opts: SchedulerOptions): ResolvedOptions {
     writeConcurrency: opts.writeConcurrency ?? 4,
     verifyConcurrency: opts.verifyConcurrency ?? 64,
     claimLimit: opts.claimLimit ?? 500,
+    taskReminderEveryMs: opts.taskReminderEveryMs ?? 4 * HOUR,
     random: opts.random ?? Math.random,
     separation: opts.separation ?? DEFAULT_SEPARATION,
     onError: opts.onError,
@@ -125,11 +128,11 @@ export class SchedulerContext {
   }
 
   /** Creates a task once (by id) and audits it; returns the id. */
-  openTask(task: Omit<Task, 'status' | 'createdAt' | 'updatedAt' | 'closedAt' | 'closedBy'>, at: Date): string {
+  openTask(task: Omit<Task, 'status' | 'createdAt' | 'updatedAt' | 'closedAt' | 'closedBy' | 'reminders' | 'remindedAt'>, at: Date): string {
     const existing = this.store.get('tasks', task.id);
     if (existing) return existing.id;
     const iso = at.toISOString();
-    this.store.put('tasks', { ...task, status: 'open', createdAt: iso, updatedAt: iso, closedAt: null, closedBy: null });
+    this.store.put('tasks', { ...task, status: 'open', createdAt: iso, updatedAt: iso, closedAt: null, closedBy: null, reminders: 0, remindedAt: null });
     this.audit('task.created', 'task', task.id, { kind: task.kind, grantId: task.grantId, assigneeId: task.assigneeId, severity: task.severity }, at);
     return task.id;
   }

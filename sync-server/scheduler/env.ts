@@ -14,11 +14,12 @@ export function parseDurationMs(text: string, name: string): number {
  * - JIT_DRIFT_CHECK_AFTER: drift re-checks after a verified revocation, e.g. "1h,24h,7d";
  * - JIT_REVERIFY_WINDOW: grants ended within this long are re-read by the rolling sweep ("30d"; "0" turns it off);
  * - JIT_REVERIFY_EVERY: how often the sweep re-reads each of them ("24h");
- * - JIT_REVERIFY_PER_MINUTE: most sweep checks a minute (30), to stay inside the read budget.
+ * - JIT_REVERIFY_PER_MINUTE: most sweep checks a minute (30), to stay inside the read budget;
+ * - JIT_TASK_REMIND_EVERY: an overdue task reminds its assignee again this often ("4h", at least 1m).
  * A connector's own `reverification` config wins over these. Bad values throw, naming the variable.
  */
-export function schedulerOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<SchedulerOptions, 'driftCheckAfterMs' | 'reverifyWindowMs' | 'reverifyEveryMs' | 'reverifyPerMinute'> {
-  const out: Pick<SchedulerOptions, 'driftCheckAfterMs' | 'reverifyWindowMs' | 'reverifyEveryMs' | 'reverifyPerMinute'> = {};
+export function schedulerOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<SchedulerOptions, 'driftCheckAfterMs' | 'reverifyWindowMs' | 'reverifyEveryMs' | 'reverifyPerMinute' | 'taskReminderEveryMs'> {
+  const out: Pick<SchedulerOptions, 'driftCheckAfterMs' | 'reverifyWindowMs' | 'reverifyEveryMs' | 'reverifyPerMinute' | 'taskReminderEveryMs'> = {};
   if (env.JIT_DRIFT_CHECK_AFTER?.trim()) {
     const list = env.JIT_DRIFT_CHECK_AFTER.split(',').map((part) => parseDurationMs(part, 'JIT_DRIFT_CHECK_AFTER'));
     if (list.length > 20) throw new Error('JIT_DRIFT_CHECK_AFTER: at most 20 re-checks');
@@ -33,6 +34,10 @@ export function schedulerOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<SchedulerO
     const n = Number(env.JIT_REVERIFY_PER_MINUTE);
     if (!Number.isInteger(n) || n < 0 || n > 10_000) throw new Error(`JIT_REVERIFY_PER_MINUTE: "${env.JIT_REVERIFY_PER_MINUTE}" is not a whole number from 0 to 10000`);
     out.reverifyPerMinute = n;
+  }
+  if (env.JIT_TASK_REMIND_EVERY?.trim()) {
+    out.taskReminderEveryMs = parseDurationMs(env.JIT_TASK_REMIND_EVERY, 'JIT_TASK_REMIND_EVERY');
+    if (out.taskReminderEveryMs < 60_000) throw new Error('JIT_TASK_REMIND_EVERY: at least 1m');
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { SCHEDULER_MIGRATIONS } from './migrations.js';
 import { runVerifyPass, VERIFY_KINDS, type VerifySummary } from './verification.js';
 import { bookSweep, newSweepState } from './sweep.js';
 import { settleRequestDeadlines, type DeadlineSummary } from './request-deadlines.js';
+import { remindOverdueTasks } from './task-reminders.js';
 import { discover, runWritePass, settleManualTasks, WRITE_KINDS, type PassSummary } from './writes.js';
 
 export { SCHEDULER_MIGRATIONS } from './migrations.js';
@@ -32,7 +33,8 @@ const WRITE_LOOKAHEAD_MS = 1000;
  * The durable revocation scheduler. Plain functions over the store, the connector registry and
  * a clock. Two loops run side by side so slow verification reads never delay a due revocation:
  * - writes: expire grants, provision and revoke (batched per connector), settle manual tasks,
- *   then expire and escalate pending requests whose deadlines passed (request-deadlines.ts);
+ *   then expire and escalate pending requests whose deadlines passed (request-deadlines.ts) and
+ *   remind the assignees of overdue tasks (task-reminders.ts);
  * - verifications: read the directory back, write receipts, schedule drift checks.
  * Each loop sleeps until its next job is due (at most `intervalMs`). With `intervalMs: 0` no
  * loop runs and only `runOnce()` does work (tests with an injected clock).
@@ -93,6 +95,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     let requests: DeadlineSummary = { requestsExpired: 0, requestsEscalated: 0 };
     try {
       requests = settleRequestDeadlines(ctx);
+    } catch (error) {
+      onError(error);
+    }
+    try {
+      remindOverdueTasks(ctx);
     } catch (error) {
       onError(error);
     }

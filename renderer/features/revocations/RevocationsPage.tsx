@@ -16,7 +16,7 @@ import { HealthBadge, useConnectors } from '../connectors/ConnectorsPage.js';
 import { ReceiptDrawer } from './Receipt.js';
 import { GrantCell, LIST_LIMIT, ListCard, ListEmpty, More, TaskListCard, VerifiedList } from './RevocationLists.js';
 import {
-  ESCALATION_KINDS,
+  needsAPerson,
   FAILED_STATES,
   latenessValues,
   OVER_TIME_SERIES,
@@ -72,7 +72,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
   const overTime = useMemo(() => revocationsOverTime(ended.data, { since, now, bucket: period.bucket }), [ended.data, since, now, period.bucket]);
 
   const failures = useMemo(() => live.data.filter((g) => FAILED_STATES.includes(g.status)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)), [live.data]);
-  const escalations = useMemo(() => openTasks.data.filter((t) => ESCALATION_KINDS.includes(t.kind)).sort(bySeverityThenAge), [openTasks.data]);
+  const escalations = useMemo(() => openTasks.data.filter((t) => needsAPerson(t, now)).sort(bySeverityThenAge), [openTasks.data, now]);
   const drift = useMemo(() => openTasks.data.filter((t) => t.kind === 'drift_alert').sort(bySeverityThenAge), [openTasks.data]);
   const manualRemovals = useMemo(() => new Set(openTasks.data.filter((t) => t.kind === 'manual_revoke' && t.grantId).map((t) => t.grantId!)), [openTasks.data]);
   const inProgress = useMemo(
@@ -246,11 +246,11 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
 
           <TaskListCard
             id="rv-escalations"
-            title="Open escalations"
+            title="Open escalations and late manual removals"
             tasks={escalations}
             loading={tasksLoading}
             person={person}
-            empty="No open escalation. When a revocation keeps failing, or the access stays after removal, a task for the resource owner appears here until the access is verified gone."
+            empty="No open escalation. When a revocation keeps failing, the access stays after removal, or an application owner has not signed off a removal by hand in time, it appears here until the access is verified gone."
             testId="list-escalations"
           />
 

@@ -71,6 +71,8 @@ function task(patch: Partial<Task>): Task {
     dueAt: null,
     closedAt: null,
     closedBy: null,
+    reminders: 0,
+    remindedAt: null,
     updatedAt: iso(-HOUR),
     ...patch,
   };
@@ -128,6 +130,9 @@ describe('summarise', () => {
         task({ kind: 'revocation_escalation', grantId: 'g-escalated-only' }),
         task({ kind: 'drift_alert', grantId: 'g-drift' }),
         task({ kind: 'manual_revoke', grantId: 'g-manual' }),
+        // A removal by hand not signed off in time counts like a failure; one still in time does not.
+        task({ kind: 'manual_revoke', grantId: 'g-manual-late', dueAt: iso(-10 * MIN) }),
+        task({ kind: 'manual_revoke', grantId: 'g-manual-soon', dueAt: iso(10 * MIN) }),
       ],
       now,
     });
@@ -135,7 +140,7 @@ describe('summarise', () => {
       dueNextHour: 3,
       nextDueAt: overdue.expiresAt,
       revokingNow: 1,
-      failedOrEscalated: 3,
+      failedOrEscalated: 4,
       driftAlerts: 1,
       verifiedGoneToday: 1,
     });

@@ -55,6 +55,14 @@ export const RECEIPT_PURPOSE: Record<Verification['purpose'], string> = {
 
 /** Work that needs a person now; a break-glass review is listed with them until a second person signs it off. */
 export const ESCALATION_KINDS: readonly Task['kind'][] = ['revocation_escalation', 'provision_escalation', 'break_glass_review'];
+/** Grace before a manual removal past its due time counts as late: the owner got the task at expiry. */
+const MANUAL_GRACE_MS = 60_000;
+
+/** Listed and counted like a failure: an escalation, or a manual removal not signed off in time (the access may still be there). */
+export function needsAPerson(task: Pick<Task, 'kind' | 'dueAt'>, now: number): boolean {
+  if (ESCALATION_KINDS.includes(task.kind)) return true;
+  return task.kind === 'manual_revoke' && task.dueAt !== null && Date.parse(task.dueAt) + MANUAL_GRACE_MS < now;
+}
 export const FAILED_STATES: readonly Grant['status'][] = ['revoke_failed', 'provision_failed'];
 /** Grants whose access should be there now or is about to be removed. */
 export const SCHEDULED_STATES: readonly Grant['status'][] = ['provisioning', 'active'];
@@ -81,7 +89,7 @@ export function summarise(input: { live: readonly Grant[]; ended: readonly Grant
     .filter((g) => SCHEDULED_STATES.includes(g.status) && Date.parse(g.expiresAt) <= now + HOUR)
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
   const failing = new Set(live.filter((g) => FAILED_STATES.includes(g.status)).map((g) => g.id));
-  for (const t of openTasks) if (ESCALATION_KINDS.includes(t.kind)) failing.add(t.grantId ?? t.id);
+  for (const t of openTasks) if (needsAPerson(t, now)) failing.add(t.grantId ?? t.id);
   const today = startOfLocalDay(now);
   return {
     dueNextHour: due.length,

@@ -134,6 +134,12 @@ export function TasksPage() {
                       · {overdue ? `overdue by ${formatRelative(task.dueAt, now).replace(/ ago$/, '')}` : Date.parse(task.dueAt) <= now ? 'due now' : <>due <Time iso={task.dueAt} /></>}
                     </span>
                   ) : null}
+                  {task.status === 'open' && task.reminders > 0 && task.remindedAt ? (
+                    <span data-testid="task-reminders">
+                      {' '}
+                      · reminded {task.reminders === 1 ? 'once' : `${task.reminders} times`}, last <Time iso={task.remindedAt} />
+                    </span>
+                  ) : null}
                   {task.status !== 'open' && task.closedAt ? (
                     <>
                       {' '}
