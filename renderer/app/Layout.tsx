@@ -80,7 +80,7 @@ export function SyncIndicator() {
 
 export function Layout({ screen, children }: { screen: string; children: ReactNode }) {
   const { user, db } = useSession();
-  const { pending, rejections, proposals } = useConsoleData();
+  const { pending, pendingLoading, rejections, proposals, loading } = useConsoleData();
   const now = useNow(60_000);
   const waitingProposals = openProposals(proposals, now).length;
   const nav = NAV.filter(
@@ -88,6 +88,8 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   );
   const allowed = ALWAYS.includes(screen) || nav.some((item) => item.screen === screen || LINKED[item.screen]?.includes(screen as Screen));
   const landing = nav[0]?.screen ?? 'settings';
+  // The screen's collections are still loading from scratch: what it shows is partial (aria-busy on main says so).
+  const busy = (nav.find((item) => item.screen === screen)?.needs ?? []).some((name) => loading.has(name));
 
   // The default screen (the queue) is an approver's: anyone else lands on their first screen.
   useEffect(() => {
@@ -156,7 +158,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
                 <a href={href(item.screen)} className={clsx('nav-link', navScreen === item.screen && 'active')} aria-current={navScreen === item.screen ? 'page' : undefined}>
                   <Icon name={item.icon} />
                   <span>{item.label}</span>
-                  {item.screen === 'queue' && pending.length > 0 ? <span className="count">{pending.length.toLocaleString()}</span> : null}
+                  {item.screen === 'queue' && pending.length > 0 && !pendingLoading ? <span className="count">{pending.length.toLocaleString()}</span> : null}
                   {item.screen === 'tasks' ? <TasksBadge /> : null}
                   {item.screen === 'proposals' && waitingProposals > 0 ? (
                     <span className="count" title={`${waitingProposals} waiting for a second person`} data-testid="proposals-badge">
@@ -225,7 +227,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
           </a>
         </div>
       </header>
-      <main id="main" className="content" tabIndex={-1}>
+      <main id="main" className="content" tabIndex={-1} aria-busy={busy || undefined}>
         {allowed ? (
           children
         ) : (

@@ -235,7 +235,11 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     if (conn.stopped) return;
     // Errors of start() are emitted on error$.
     state.start().catch(() => undefined);
-    if (loaded) setLoading(name, null);
+    if (loaded) {
+      // One read after the last write, so live queries set off by that write have caught up before "complete" is said.
+      await collection.count().exec().catch(() => undefined);
+      setLoading(name, null);
+    }
     // Not loaded from scratch: partial until the replication has pulled what the server has.
     else void state.awaitInitialReplication().then(() => setLoading(name, null), () => undefined);
   }

@@ -10,9 +10,10 @@ import {
   type Proposal,
   type Resource,
 } from '../../core/index.js';
-import type { ReplicationStatus } from '../db/index.js';
+import type { LoadingState, LoadProgress, ReplicationStatus } from '../db/index.js';
 import { StepUpProvider } from '../features/mfa/StepUp.js';
 import { useObservable } from '../lib/use-rx.js';
+import { withLoadState, type PartialDocs } from './load-state.js';
 import { useSession } from './session.js';
 
 /** What a command waiting for the server is about, so lists can mark the row. */
@@ -25,7 +26,17 @@ type ConsoleData = {
   /** Every configuration change proposal, pending or decided. */
   proposals: readonly Proposal[];
   pending: readonly AccessRequest[];
+  /**
+   * The pending list is not complete yet: the local query has not answered, or the requests are
+   * still loading from scratch (the list then holds what has arrived so far).
+   */
   pendingLoading: boolean;
+  /** How far the requests' first load is while it runs; null once they are all here. */
+  pendingProgress: LoadProgress | null;
+  /** People or resources are still loading: the names they give may not be known yet. */
+  lookupsLoading: boolean;
+  /** Every collection still loading from scratch, with its progress (absent: complete). */
+  loading: LoadingState;
   /** Subject id (request, grant, task or proposal) -> this user's command not yet answered. */
   waiting: ReadonlyMap<string, WaitingDecision>;
   rejections: readonly CommandResult[];
@@ -65,11 +76,17 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
     const collection = db.collections[name] as unknown as { find(query?: { selector: Record<string, unknown> }): { $: Observable<ReadonlyArray<{ toJSON(): unknown }>> } } | undefined;
     return collection ? collection.find(selector ? { selector } : undefined).$.pipe(map((d) => asJson<T>(d))) : of([]);
   };
-  const users = useObservable(() => docs<DirectoryUser>('users').pipe(map(byId)), new Map(), [db]);
-  const resources = useObservable(() => docs<Resource>('resources').pipe(map(byId)), new Map(), [db]);
+  // The same, with whether the collection is still loading from scratch (load-state.ts).
+  const partialDocs = <T,>(name: keyof typeof db.collections, selector?: Record<string, unknown>): Observable<PartialDocs<T>> => {
+    const collection = db.collections[name] as unknown as { find(query?: { selector: Record<string, unknown> }): Parameters<typeof withLoadState>[0] } | undefined;
+    return collection ? withLoadState<T>(collection.find(selector ? { selector } : undefined), name, replication.loading$) : of({ docs: [], partial: false });
+  };
+  const usersLoad = useObservable(() => partialDocs<DirectoryUser>('users').pipe(map(({ docs: d, partial }) => ({ byId: byId(d), partial }))), { byId: new Map<string, DirectoryUser>(), partial: true }, [db, replication]);
+  const resourcesLoad = useObservable(() => partialDocs<Resource>('resources').pipe(map(({ docs: d, partial }) => ({ byId: byId(d), partial }))), { byId: new Map<string, Resource>(), partial: true }, [db, replication]);
+  const loading = useObservable(() => replication.loading$, new Map() as LoadingState, [replication]);
   const policies = useObservable(() => docs<AccessPolicy>('policies').pipe(map(byId)), new Map(), [db]);
   const proposals = useObservable(() => docs<Proposal>('proposals'), [] as Proposal[], [db]);
-  const pending = useObservable(() => docs<AccessRequest>('requests', { status: { $in: [...PENDING_REQUEST_STATES] } }), [] as AccessRequest[], [db]);
+  const pendingLoad = useObservable(() => partialDocs<AccessRequest>('requests', { status: { $in: [...PENDING_REQUEST_STATES] } }), { docs: [] as AccessRequest[], partial: true }, [db, replication]);
   const commands = useObservable(() => docs<Command>('commands', { actorId: user.id }), [] as Command[], [db, user.id]);
   const results = useObservable(() => docs<CommandResult>('commandResults', { actorId: user.id }), [] as CommandResult[], [db, user.id]);
   const status = useObservable(() => replication.status$, { online: false, pendingCommands: 0 } as ReplicationStatus, [replication]);
@@ -100,19 +117,22 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
     }
     const rejections = results.data.filter((r) => r.status === 'rejected').sort((a, b) => (a.appliedAt < b.appliedAt ? 1 : -1));
     return {
-      users: users.data,
-      resources: resources.data,
+      users: usersLoad.data.byId,
+      resources: resourcesLoad.data.byId,
       policies: policies.data,
       proposals: proposals.data,
-      pending: pending.data,
-      pendingLoading: pending.loading,
+      pending: pendingLoad.data.docs,
+      pendingLoading: pendingLoad.loading || pendingLoad.data.partial,
+      pendingProgress: pendingLoad.loading || pendingLoad.data.partial ? (loading.data.get('requests') ?? null) : null,
+      lookupsLoading: usersLoad.loading || usersLoad.data.partial || resourcesLoad.loading || resourcesLoad.data.partial,
+      loading: loading.data,
       waiting,
       rejections,
       resultsLoaded: !results.loading && !commands.loading,
       commands: byId(commands.data),
       status: { ...status.data, browserOffline },
     };
-  }, [users.data, resources.data, policies.data, proposals.data, pending.data, pending.loading, commands.data, commands.loading, results.data, results.loading, status.data, browserOffline]);
+  }, [usersLoad, resourcesLoad, loading.data, policies.data, proposals.data, pendingLoad, commands.data, commands.loading, results.data, results.loading, status.data, browserOffline]);
 
   // Step-up MFA reads this session's data (its commands and their results) and serves every screen below.
   return (

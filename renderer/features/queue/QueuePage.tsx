@@ -10,6 +10,7 @@ import { useConsoleData, type WaitingDecision } from '../../session/console-data
 import { isReadOnly, mayDecideRequest, requestRelation, type Viewer } from '../../session/permissions.js';
 import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
+import { LoadProgressBar } from '../../ui/load-progress.js';
 import { Dialog, EmptyState, Icon, Kbd, RiskBadge, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { ReasonDialog } from '../ReasonDialog.js';
@@ -39,7 +40,7 @@ function WaitingTag({ waiting, offline }: { waiting: WaitingDecision | undefined
 }
 
 export function QueuePage() {
-  const { pending, pendingLoading, users, resources, waiting, status } = useConsoleData();
+  const { pending, pendingLoading, pendingProgress, lookupsLoading, users, resources, waiting, status } = useConsoleData();
   const { user } = useSession();
   const { query } = useSearch();
   const decisions = useDecisions();
@@ -151,6 +152,9 @@ export function QueuePage() {
     return [...ids].map((id) => ({ id, name: users.get(id)?.displayName ?? id })).sort((a, b) => a.name.localeCompare(b.name));
   }, [pending, users]);
   const filtered = list.length !== items.length;
+  // Rows only once names can be shown; while requests still arrive, counts say "so far" and a bar says how far.
+  const showRows = list.length > 0 && !lookupsLoading;
+  const soFar = pendingLoading ? ' so far' : '';
 
   return (
     <div className="split">
@@ -159,8 +163,10 @@ export function QueuePage() {
         <header className="pane-header">
           <div className="pane-title">
             <h1>Queue</h1>
-            <span className="muted" data-testid="queue-count">
-              {filtered ? `${list.length.toLocaleString()} of ${items.length.toLocaleString()}` : items.length.toLocaleString()} pending
+            <span className="muted" data-testid="queue-count" data-loading={pendingLoading ? 'true' : undefined}>
+              {pendingLoading && items.length === 0
+                ? 'Loading…'
+                : `${filtered ? `${list.length.toLocaleString()} of ${items.length.toLocaleString()}` : items.length.toLocaleString()} pending${soFar}`}
             </span>
           </div>
           <div className="filters queue-filters" role="group" aria-label="Filters">
@@ -210,17 +216,20 @@ export function QueuePage() {
               </button>
             </div>
           ) : null}
+          {pendingLoading && pendingProgress ? <LoadProgressBar what="requests" progress={pendingProgress} /> : null}
         </header>
-        {list.length === 0 ? (
-          pendingLoading ? (
-            <EmptyState title="Loading the queue…" icon="clock" />
+        {!showRows ? (
+          lookupsLoading || (pendingLoading && items.length === 0) ? (
+            <EmptyState title="Loading the queue…" icon="clock">
+              {items.length > 0 ? `${items.length.toLocaleString()} pending requests have arrived so far.` : null}
+            </EmptyState>
           ) : items.length === 0 ? (
             <EmptyState title="Nothing waiting for a decision" icon="check">
               New access requests appear here the moment they are submitted, without reloading.
             </EmptyState>
           ) : (
             <EmptyState title="No request matches these filters" icon="search" action={<button type="button" className="button" onClick={() => setFilters(DEFAULT_FILTERS)}>Clear filters</button>}>
-              {items.length.toLocaleString()} requests are pending; change the search or filters to see them.
+              {items.length.toLocaleString()} requests are pending{soFar}; change the search or filters to see them.
             </EmptyState>
           )
         ) : (
