@@ -22,6 +22,8 @@ export * from './engine/deadline.js';
 export * from './engine/access-matrix.js';
 export * from './engine/authorize.js';
 export * from './engine/config-change.js';
+export * from './engine/config-fields.js';
+export * from './engine/what-if.js';
 export * from './engine/separation.js';
 export * from './engine/mfa.js';
 export * from './engine/catalog.js';

@@ -1,4 +1,4 @@
-import { err, ok, resolvePolicy, type AccessPolicy, type Result } from '../../core/index.js';
+import { err, ok, policyFieldProblems, resolvePolicy, type AccessPolicy, type Result } from '../../core/index.js';
 import { proposeOrApply, type PreparedChange } from './config-change.js';
 import type { UseCase, UseCaseContext } from './context.js';
 
@@ -7,24 +7,9 @@ type SentPolicy = Omit<AccessPolicy, 'updatedAt' | 'changedBy'> & { updatedAt?: 
 /** Validates a policy as it would be written; shared by the direct upsert and a proposal's approval. */
 export function preparePolicy(sent: SentPolicy, ctx: UseCaseContext): Result<PreparedChange> {
   const { updatedAt: _clientTime, changedBy: _clientEditors, ...policy } = sent;
-  if (policy.defaultDurationMinutes > policy.maxDurationMinutes) {
-    return err('invalid_input', `payload.policy.defaultDurationMinutes: must not exceed maxDurationMinutes (${policy.maxDurationMinutes})`);
-  }
-  if (policy.autoApprove && policy.approvalSteps.length > 0) {
-    return err('invalid_input', 'payload.policy.autoApprove: a policy with approval steps cannot approve automatically');
-  }
-  if (!policy.autoApprove && !policy.breakGlass && policy.approvalSteps.length === 0) {
-    // Nobody could ever approve such a request: refuse the policy rather than strand its requests.
-    return err('invalid_input', 'payload.policy.approvalSteps: a policy that neither approves automatically nor allows break-glass needs at least one approval step');
-  }
-  const unnamed = policy.approvalSteps.findIndex((s) => s.mode === 'all' && s.approverIds.length === 0 && !s.includeResourceOwner && !s.includeManager);
-  if (unnamed >= 0) {
-    return err('invalid_input', `payload.policy.approvalSteps.${unnamed}.approverIds: an all-of step needs named approvers`);
-  }
-  const nobody = policy.approvalSteps.findIndex((s) => s.approverIds.length === 0 && s.approverRoles.length === 0 && !s.includeResourceOwner && !s.includeManager);
-  if (nobody >= 0) {
-    return err('invalid_input', `payload.policy.approvalSteps.${nobody}: the step names no approver (approverIds, approverRoles, includeResourceOwner or includeManager)`);
-  }
+  // The shape of the policy: core's checks, the same the console's editor shows inline.
+  const problem = policyFieldProblems(policy)[0];
+  if (problem) return err('invalid_input', `payload.policy${problem.field ? `.${problem.field}` : ''}: ${problem.message}`);
   // A named person who does not exist could never approve, and whoever later gets that id would.
   for (const [index, step] of policy.approvalSteps.entries()) {
     for (const field of ['approverIds', 'escalateToIds'] as const) {
@@ -33,13 +18,6 @@ export function preparePolicy(sent: SentPolicy, ctx: UseCaseContext): Result<Pre
     }
     const ghostGroup = step.escalateToGroupIds.find((id) => ctx.store.get('groups', id) === null);
     if (ghostGroup) return err('not_found', `payload.policy.approvalSteps.${index}.escalateToGroupIds: group ${ghostGroup} does not exist`);
-  }
-  // The pattern itself was checked for safety by the schema; here, that it belongs to the system that uses it.
-  if (policy.ticketSystem === 'custom' && policy.ticketPattern === '') {
-    return err('invalid_input', 'payload.policy.ticketPattern: a custom ticket system needs a pattern, such as OPS-\\d{4}');
-  }
-  if (policy.ticketSystem !== 'custom' && policy.ticketPattern !== '') {
-    return err('invalid_input', `payload.policy.ticketPattern: only a custom ticket system takes a pattern; ${policy.ticketSystem} has its own form`);
   }
 
   const existing = ctx.store.get('policies', policy.id);
