@@ -39,6 +39,8 @@ const policy: CatalogPolicy = {
   maxExtensions: 1,
   requestTtlMinutes: 7 * 24 * 60,
   ticketFormats: [{ system: 'servicenow', pattern: '(INC|CHG|RITM)\\d{7}' }],
+  requireMfa: true,
+  mfaFreshMinutes: 15,
   steps: [
     { name: 'Owner', mode: 'any', approvers: ['Alice Moreau'], roles: [], timeout: 'undecided within 4 hours, it escalates to Carol Diaz; undecided again within 4 hours, the request expires' },
     { name: 'Security', mode: 'any', approvers: ['Carol Diaz', 'Mallory Reyes'], roles: ['admin'], timeout: 'undecided within 1 day, the request expires' },
@@ -50,6 +52,7 @@ describe('policyInWords', () => {
     expect(policyInWords(policy)).toEqual([
       'You may ask for up to 8 h; 1 h is recommended.',
       'The request needs a justification and a ticket reference.',
+      'You confirm it with a two-step verification code (one from the last 15 min counts).',
       'A ticket given must be a ServiceNow incident, change or requested item number such as INC0012345 ((INC|CHG|RITM)\\d{7}).',
       '2 approvals, in order: 1. Owner (Alice Moreau); 2. Security (Carol Diaz, Mallory Reyes or anyone who is an admin).',
       'Owner: undecided within 4 hours, it escalates to Carol Diaz; undecided again within 4 hours, the request expires.',
@@ -60,7 +63,7 @@ describe('policyInWords', () => {
   });
 
   it('says an automatic approval and no extension plainly', () => {
-    const auto = { ...policy, autoApprove: true, steps: [], requireTicket: false, requireJustification: false, maxExtensions: 0, ticketFormats: [] };
+    const auto = { ...policy, autoApprove: true, steps: [], requireTicket: false, requireJustification: false, maxExtensions: 0, ticketFormats: [], requireMfa: false };
     expect(policyInWords(auto)).toEqual([
       'You may ask for up to 8 h; 1 h is recommended.',
       'No justification or ticket is required.',

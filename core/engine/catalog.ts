@@ -47,6 +47,9 @@ export type CatalogPolicy = {
   requestTtlMinutes: number;
   /** The forms a ticket given must have (every bound policy's). */
   ticketFormats: TicketFormat[];
+  /** Asking needs a second factor this fresh (core/engine/mfa.ts). */
+  requireMfa: boolean;
+  mfaFreshMinutes: number;
   steps: CatalogStep[];
 };
 
@@ -117,6 +120,8 @@ export function catalogPolicy(policy: ResolvedPolicy, defaultDurationMinutes: nu
     maxExtensions: policy.maxExtensions,
     requestTtlMinutes: policy.requestTtlMinutes,
     ticketFormats: [...(policy.ticketFormats ?? [])],
+    requireMfa: policy.requireMfa,
+    mfaFreshMinutes: policy.mfaFreshMinutes ?? 15,
     steps: policy.approvalSteps.map((step) => ({
       name: step.name,
       mode: step.mode,
@@ -157,6 +162,7 @@ export function policyInWords(policy: CatalogPolicy): string[] {
   const lines = [`You may ask for up to ${formatDuration(policy.maxDurationMinutes)}; ${formatDuration(policy.defaultDurationMinutes)} is recommended.`];
   const needs = [policy.requireJustification ? 'a justification' : null, policy.requireTicket ? 'a ticket reference' : null].filter((x) => x !== null);
   lines.push(needs.length > 0 ? `The request needs ${list(needs, 'and')}.` : 'No justification or ticket is required.');
+  if (policy.requireMfa) lines.push(`You confirm it with a two-step verification code (one from the last ${formatDuration(policy.mfaFreshMinutes)} counts).`);
   const forms = policy.ticketFormats ?? [];
   if (forms.length > 0) lines.push(`A ticket given must be ${list(forms.map(describeTicketFormat), 'and')}.`);
   if (policy.autoApprove) lines.push('It is approved automatically: access is provisioned as soon as the server receives the request.');

@@ -92,6 +92,8 @@ const Entry = z.object({
       maxExtensions: z.number(),
       requestTtlMinutes: z.number(),
       ticketFormats: z.array(z.object({ system: z.string(), pattern: z.string() })),
+      requireMfa: z.boolean(),
+      mfaFreshMinutes: z.number(),
       steps: z.array(Step),
     })
     .nullable(),

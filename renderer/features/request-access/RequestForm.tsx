@@ -6,6 +6,8 @@ import { sendCommand } from '../../db/index.js';
 import { formatDuration } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { maySend } from '../../session/permissions.js';
+import { requestNeed } from '../mfa/mfa-model.js';
+import { useStepUp } from '../mfa/StepUp.js';
 import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
 import { Icon, Kbd, statusLabel, Time } from '../../ui/ui.js';
@@ -30,7 +32,8 @@ function TypicalApproval({ entry }: { entry: CatalogEntry }) {
 /** The policy in plain words and the request form, with the server's checks inline. */
 export function RequestForm({ entry, held, offline, focusToken }: { entry: CatalogEntry; held: AlreadyHeld; offline: boolean; focusToken: number }) {
   const { db, user } = useSession();
-  const { users } = useConsoleData();
+  const { users, resources, policies } = useConsoleData();
+  const { ensureFreshFactor } = useStepUp();
   const toasts = useToasts();
   const policy = entry.policy;
   const recommended = policy?.defaultDurationMinutes ?? 60;
@@ -59,6 +62,8 @@ export function RequestForm({ entry, held, offline, focusToken }: { entry: Catal
     setSending(true);
     const requestId = newRequestId();
     try {
+      // A policy that asks for a second factor: the code first (a refusal for a stale one is resent too).
+      if (!(await ensureFreshFactor(requestNeed(resources.get(entry.id), policies, `Asking for ${entry.name}`)))) return;
       await sendCommand(db, { type: 'request.create', actorId: user.id, payload: { requestId, resourceId: entry.id, durationMinutes: fields.durationMinutes, justification: fields.justification.trim(), ticket: fields.ticket.trim() } });
       toasts.push({
         tone: 'success',

@@ -12,7 +12,7 @@ const entry = (over: Partial<CatalogEntry> = {}): CatalogEntry => ({
   defaultDurationMinutes: 120,
   requireJustification: true,
   requireTicket: true,
-  policy: { maxDurationMinutes: 480, defaultDurationMinutes: 120, requireJustification: true, requireTicket: true, autoApprove: false, breakGlass: false, maxExtensions: 1, requestTtlMinutes: 10080, ticketFormats: [], steps: [] },
+  policy: { maxDurationMinutes: 480, defaultDurationMinutes: 120, requireJustification: true, requireTicket: true, autoApprove: false, breakGlass: false, maxExtensions: 1, requestTtlMinutes: 10080, ticketFormats: [], requireMfa: false, mfaFreshMinutes: 15, steps: [] },
   policyInWords: [],
   problem: null,
   typicalApproval: null,
