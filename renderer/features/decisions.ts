@@ -102,18 +102,3 @@ export function useDecisions() {
     ),
   };
 }
-
-export const COMMAND_LABEL: Record<string, string> = {
-  'request.approve': 'Approval',
-  'request.deny': 'Denial',
-  'request.cancel': 'Cancellation',
-  'request.create': 'New request',
-  'grant.revoke': 'Revocation',
-  'grant.extend': 'Request for more time',
-  'policy.upsert': 'Policy change',
-  'profile.upsert': 'Profile change',
-  'resource.upsert': 'Resource change',
-  'proposal.approve': 'Approval of a change',
-  'proposal.reject': 'Rejection of a change',
-  'task.close': 'Task closure',
-};
