@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
@@ -134,6 +135,8 @@ export const ADMIN_USER_ID = 'u-admin';
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../out/renderer', import.meta.url));
+/** The web console's service worker (built beside index.html: electron.vite.config.ts), served with `Cache-Control: no-cache`. */
+const WEB_SERVICE_WORKER = 'sw.js';
 /** How long close() lets in-flight requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;
 const DEFAULT_SESSION_CHECK_MS = 15_000;
@@ -284,7 +287,16 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
       web.addHook('onRoute', (route) => {
         route.config = { ...(route.config ?? {}), public: true };
       });
-      await web.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: true, index: ['index.html'] });
+      await web.register(fastifyStatic, {
+        root: webRoot,
+        prefix: '/',
+        wildcard: true,
+        index: ['index.html'],
+        // The console's service worker: browsers must ask for it again each time they check for a new version.
+        setHeaders: (reply, file) => {
+          if (basename(file) === WEB_SERVICE_WORKER) reply.header('cache-control', 'no-cache');
+        },
+      });
     });
   }
 

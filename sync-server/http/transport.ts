@@ -170,7 +170,8 @@ export function exemptLiveStreams(app: FastifyInstance, isStreamRoute: (routeUrl
 /**
  * The web console's policy. The built console loads one script and one stylesheet from its own
  * origin and has no inline script or style (React's style props go through the CSSOM, which CSP
- * does not govern); it talks only to the server that served it.
+ * does not govern); it talks only to the server that served it, and registers one service worker
+ * from it.
  */
 export const WEB_CONSOLE_CSP_DIRECTIVES: Readonly<Record<string, string[]>> = {
   'default-src': ["'none'"],
@@ -179,6 +180,8 @@ export const WEB_CONSOLE_CSP_DIRECTIVES: Readonly<Record<string, string[]>> = {
   'img-src': ["'self'"],
   'font-src': ["'self'"],
   'connect-src': ["'self'"],
+  // The console's service worker (sw.js), which keeps the app shell for offline starts.
+  'worker-src': ["'self'"],
   // These do not fall back to default-src.
   'base-uri': ["'none'"],
   'form-action': ["'none'"],

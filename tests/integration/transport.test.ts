@@ -80,6 +80,7 @@ describe('security headers', () => {
     mkdirSync(join(webRoot, 'assets'));
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><script type="module" src="./assets/app.js"></script><div id="root"></div>');
     writeFileSync(join(webRoot, 'assets/app.js'), 'document.title = "console";');
+    writeFileSync(join(webRoot, 'sw.js'), 'self.addEventListener("fetch", () => {});');
     srv = await startTestServer({ webRoot });
   });
   afterAll(async () => {
@@ -108,6 +109,7 @@ describe('security headers', () => {
       expect(csp['script-src'], path).toEqual(["'self'"]);
       expect(csp['style-src'], path).toEqual(["'self'"]);
       expect(csp['connect-src'], path).toEqual(["'self'"]);
+      expect(csp['worker-src'], path).toEqual(["'self'"]);
       expect(csp['frame-ancestors'], path).toEqual(["'none'"]);
       expect(csp['object-src'], path).toEqual(["'none'"]);
       expect(csp['base-uri'], path).toEqual(["'none'"]);
@@ -118,6 +120,17 @@ describe('security headers', () => {
       // Plain HTTP: HSTS would be ignored, and a TLS proxy in front sends its own.
       expect(res.headers.get('strict-transport-security'), path).toBeNull();
     }
+  });
+
+  it('the service worker is asked for again at every update check, under the same CSP; other files keep their caching', async () => {
+    const worker = await http('GET', `${srv.url}/sw.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('content-type')).toMatch(/javascript/);
+    expect(worker.headers.get('cache-control')).toBe('no-cache');
+    expect(directives(worker.headers.get('content-security-policy'))['connect-src']).toEqual(["'self'"]);
+    const script = await http('GET', `${srv.url}/assets/app.js`);
+    expect(script.headers.get('cache-control')).not.toBe('no-cache');
+    expect(script.headers.get('cache-control')).not.toBe('no-store');
   });
 
   it('API and sync JSON, errors included, are never stored by caches', async () => {
