@@ -1,6 +1,8 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.js';
+import { startOfflineWorker } from './app/offline-worker.js';
+import { UpdateBanner } from './app/UpdateBanner.js';
 import { detectHost } from './host/index.js';
 import { SessionProvider } from './session/session.js';
 import './styles.css';
@@ -16,9 +18,12 @@ async function start() {
     <QueryClientProvider client={queryClient}>
       <SessionProvider host={host}>
         <App />
+        <UpdateBanner />
       </SessionProvider>
     </QueryClientProvider>,
   );
+  // The web console keeps its app shell for offline starts; the desktop app has its own files.
+  void startOfflineWorker(host);
 }
 
 start().catch((error: unknown) => {
