@@ -7,7 +7,11 @@ import { detectHost } from './host/index.js';
 import { SessionProvider } from './session/session.js';
 import './styles.css';
 
-const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false } } });
+// networkMode 'always': a call to the server made while offline fails at once and the screen says
+// it needs the server (with Retry), rather than waiting paused behind a spinner.
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false, networkMode: 'always' }, mutations: { networkMode: 'always' } },
+});
 
 async function start() {
   const root = document.getElementById('root');

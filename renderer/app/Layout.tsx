@@ -6,6 +6,7 @@ import { useNow } from '../lib/use-rx.js';
 import { COMMAND_ROLES, type CollectionName } from '../../core/index.js';
 import { useConsoleData } from '../session/console-data.js';
 import { isReadOnly } from '../session/permissions.js';
+import { syncPill } from '../session/reach.js';
 import { useSession } from '../session/session.js';
 import { useToasts } from '../ui/toasts.js';
 import { Avatar, EmptyState, Icon, Kbd, type IconName } from '../ui/ui.js';
@@ -48,27 +49,14 @@ const LINKED: Partial<Record<Screen, readonly Screen[]>> = { 'my-access': ['requ
 export function SyncIndicator() {
   const { status } = useConsoleData();
   const waiting = status.pendingCommands;
-  const offline = status.browserOffline || !status.online;
-  let tone: 'ok' | 'warn' | 'bad' = 'ok';
-  let label = 'Online';
-  let detail = 'Connected; changes arrive as they happen.';
-  if (status.upgradeRequired) {
-    tone = 'bad';
-    label = 'Update required';
-    detail = 'The server needs a newer version of the console. Syncing has stopped.';
-  } else if (offline) {
-    tone = 'warn';
-    label = 'Offline';
-    detail = `${status.lastError ?? 'No connection to the server.'} You can keep deciding; decisions sync when the connection returns.`;
-  } else if (status.lastError) {
-    tone = 'warn';
-    label = 'Sync problem';
-    detail = status.lastError;
-  }
+  const pill = syncPill(status);
   return (
-    <div className={clsx('sync', `sync-${tone}`)} title={detail} data-testid="sync-state" role="status" aria-live="polite">
-      <Icon name={offline ? 'cloud-off' : 'cloud'} />
-      <span className="sync-label">{label}</span>
+    <div className={clsx('sync', `sync-${pill.tone}`)} title={pill.detail} data-testid="sync-state" role="status" aria-live="polite">
+      <Icon name={pill.icon} />
+      <span className="sync-label">
+        {pill.label}
+        {pill.showMore ? pill.more : pill.more ? <span className="visually-hidden">{pill.more}</span> : null}
+      </span>
       {waiting > 0 ? (
         <span className="sync-waiting" data-testid="sync-waiting">
           {waiting} {waiting === 1 ? 'change' : 'changes'} waiting

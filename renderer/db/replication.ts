@@ -251,7 +251,7 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
 
   const status$ = combineLatest([conn.status$, pendingCommands$(db)]).pipe(
     map(([connection, pendingCommands]): ReplicationStatus => ({ ...connection, pendingCommands })),
-    distinctUntilChanged((a, b) => a.online === b.online && a.pendingCommands === b.pendingCommands && a.lastError === b.lastError && a.upgradeRequired === b.upgradeRequired && a.viewChanged === b.viewChanged),
+    distinctUntilChanged((a, b) => a.online === b.online && a.pendingCommands === b.pendingCommands && a.lastError === b.lastError && a.upgradeRequired === b.upgradeRequired && a.viewChanged === b.viewChanged && a.failure === b.failure),
   );
 
   return {

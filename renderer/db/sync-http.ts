@@ -15,6 +15,12 @@ export type ConnectionStatus = {
   upgradeRequired?: boolean;
   /** What this account may see changed on the server (e.g. its roles); the replica was rebuilt for it. */
   viewChanged?: boolean;
+  /**
+   * Why the server is not being reached, while it is not: 'no-answer' (the request failed without
+   * an answer: refused, reset, timed out, or no network) or 'server-error' (it answered 5xx, as a
+   * proxy does for a server that is down).
+   */
+  failure?: 'no-answer' | 'server-error';
 };
 
 /** Thrown by handlers so RxDB retries; carries the HTTP status when there was an answer. */
@@ -55,7 +61,7 @@ export class SyncConnection {
     const next = { ...this.status$.value, ...patch };
     for (const key of Object.keys(next) as (keyof ConnectionStatus)[]) if (next[key] === undefined) delete next[key];
     const prev = this.status$.value;
-    if (prev.online !== next.online || prev.lastError !== next.lastError || prev.upgradeRequired !== next.upgradeRequired || prev.viewChanged !== next.viewChanged) this.status$.next(next);
+    if (prev.online !== next.online || prev.lastError !== next.lastError || prev.upgradeRequired !== next.upgradeRequired || prev.viewChanged !== next.viewChanged || prev.failure !== next.failure) this.status$.next(next);
   }
 
   /** One JSON exchange; updates the status and throws a SyncHttpError so RxDB retries. `quiet`: statuses that are an answer, not a failure. */
@@ -69,16 +75,16 @@ export class SyncConnection {
         signal: this.stop.signal,
       });
     } catch (error) {
-      if (!this.stopped) this.set({ online: false, lastError: `cannot reach the server: ${describe(error)}` });
+      if (!this.stopped) this.set({ online: false, failure: 'no-answer', lastError: `cannot reach the server: ${describe(error)}` });
       throw new SyncHttpError(`cannot reach ${this.opts.baseUrl}: ${describe(error)}`, null);
     }
     if (response.ok) {
       const parsed = (await response.json()) as T;
-      this.set({ online: true, lastError: undefined });
+      this.set({ online: true, lastError: undefined, failure: undefined });
       return parsed;
     }
     const message = await errorMessage(response);
-    if (quiet?.(response.status)) this.set({ online: true, lastError: undefined });
+    if (quiet?.(response.status)) this.set({ online: true, lastError: undefined, failure: undefined });
     else this.failed(response.status, message);
     throw new SyncHttpError(`${method} ${path}: ${response.status} ${message}`, response.status);
   }
@@ -91,8 +97,8 @@ export class SyncConnection {
     } else if (status === 401) {
       this.set({ online: true, lastError: 'unauthenticated' });
     } else {
-      // The server answered: we are online, but it refused or failed.
-      this.set({ online: true, lastError: message || `the server answered ${status}` });
+      // The server answered: we are online, but it refused or failed (a 5xx: it, or what stands in front of it, is not serving).
+      this.set({ online: true, lastError: message || `the server answered ${status}`, failure: status >= 500 ? 'server-error' : undefined });
     }
   }
 }

@@ -58,7 +58,7 @@ async function runStream(conn: SyncConnection, timing: StreamTiming, path: strin
         if (response.status === 426) return 'stopped';
         throw new SyncHttpError(`${label}: ${response.status} ${message}`, response.status);
       }
-      conn.set({ online: true });
+      conn.set({ online: true, failure: undefined });
       failures = 0;
       handlers.onConnect(connectedBefore);
       connectedBefore = true;
@@ -74,7 +74,7 @@ async function runStream(conn: SyncConnection, timing: StreamTiming, path: strin
       }
     } catch (error) {
       if (conn.stopped) return 'stopped';
-      if (!(error instanceof SyncHttpError)) conn.set({ online: false, lastError: `live updates interrupted: ${describe(error)}` });
+      if (!(error instanceof SyncHttpError)) conn.set({ online: false, failure: 'no-answer', lastError: `live updates interrupted: ${describe(error)}` });
     } finally {
       if (idleTimer) clearTimeout(idleTimer);
       conn.stop.signal.removeEventListener('abort', abortAttempt);

@@ -137,12 +137,33 @@ describe('replication with the real sync server', () => {
     const commandId = await approve(alice.db, 'u-alice', seen);
     const offline = await until(alice.replication.status$, (s) => !s.online && s.pendingCommands === 1, 'offline with one pending command');
     expect(offline.lastError).toMatch(/cannot reach the server/);
+    expect(offline.failure).toBe('no-answer');
     expect(server.store.get('requests', request.id)?.status).toBe('pending_approval');
 
     networkUp = true;
     expect(await awaitCommandResult(alice.db, commandId, WAIT_MS)).toMatchObject({ status: 'applied', code: 'ok' });
-    await until(alice.replication.status$, (s) => s.online && s.pendingCommands === 0 && s.lastError === undefined, 'online with nothing pending');
+    const back = await until(alice.replication.status$, (s) => s.online && s.pendingCommands === 0 && s.lastError === undefined, 'online with nothing pending');
+    expect(back.failure).toBeUndefined();
     expect(server.store.get('requests', request.id)?.status).toBe('approved');
+  });
+
+  it('a 5xx in front of the server (a proxy whose server stopped) reads as the server not answering, and a decision waits for it', async () => {
+    await startServer();
+    const request = await createRequest(server.url, tokens.rita, 'proxy in front');
+    let serverUp = true;
+    const proxied: typeof fetch = (input, init) => (serverUp ? fetch(input, init) : Promise.resolve(new Response('upstream unavailable', { status: 503 })));
+    const alice = await replica(server.url, tokens.alice, ['requests', 'commands', 'commandResults'], { fetch: proxied });
+    await alice.replication.awaitInSync();
+    const seen = await localRequest(alice.db, request.id);
+
+    serverUp = false;
+    const commandId = await approve(alice.db, 'u-alice', seen);
+    const down = await until(alice.replication.status$, (s) => s.failure === 'server-error' && s.pendingCommands === 1, 'the 503 noticed with one pending command');
+    expect(down.lastError).toMatch(/503|upstream unavailable/);
+
+    serverUp = true;
+    expect(await awaitCommandResult(alice.db, commandId, WAIT_MS)).toMatchObject({ status: 'applied' });
+    await until(alice.replication.status$, (s) => s.online && s.failure === undefined && s.pendingCommands === 0, 'answering again with nothing pending');
   });
 
   it('two approvers decide the same request: exactly one applies, the other is rejected naming the first, and both replicas converge', async () => {
@@ -288,7 +309,7 @@ describe('a server killed with SIGKILL and restarted on the same data', () => {
     }
 
     await child.kill('SIGKILL');
-    await until(alice.replication.status$, (s) => !s.online, 'the replica noticing the server is gone');
+    await until(alice.replication.status$, (s) => !s.online && s.failure === 'no-answer', 'the replica noticing the server is gone');
     // Decided while the server is down: queued, then applied after the restart.
     const queued = await approve(alice.db, 'u-alice', await localRequest(alice.db, requests[3]!.id));
 

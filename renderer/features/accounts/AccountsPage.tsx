@@ -2,7 +2,10 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from '@tanstack/react-table';
 import clsx from 'clsx';
 import { useMemo, useState } from 'react';
+import { useConsoleData } from '../../session/console-data.js';
+import { reachOf, serverView } from '../../session/reach.js';
 import { useSession } from '../../session/session.js';
+import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon, statusLabel, Time } from '../../ui/ui.js';
 import { ACTION_TITLES, AccountDialog, type Draft } from './AccountDialog.js';
 import { fetchAccounts, mayManageAccounts, roleDiff, rowActions, runAccountAction, type AccountRow, type AccountsAnswer, type RoleChange } from './accounts-model.js';
@@ -17,6 +20,9 @@ export function AccountsPage() {
   const allowed = mayManageAccounts(user.roles as string[]);
   const client = useQueryClient();
   const query = useQuery<AccountsAnswer, Error>({ queryKey: ['accounts', serverUrl, token], queryFn: () => fetchAccounts(serverUrl, token), enabled: allowed });
+  // Accounts are read live from the server: offline, or with the server silent, the screen says so.
+  const reach = reachOf(useConsoleData().status);
+  const view = serverView({ hasData: Boolean(query.data), error: query.error, reach });
   const [draft, setDraft] = useState<Draft | null>(null);
   const [notice, setNotice] = useState('');
   const accounts = useMemo(() => query.data?.accounts ?? [], [query.data]);
@@ -106,7 +112,11 @@ export function AccountsPage() {
           </button>
         </div>
       ) : null}
-      {query.error ? <ErrorState title="Could not load accounts" error={query.error} /> : null}
+      {view === 'needs-server' ? (
+        <NeedsServer what="The account list" reach={reach} detail={query.error?.message} retrying={query.isFetching} onRetry={() => void query.refetch()} />
+      ) : query.error ? (
+        <ErrorState title="Could not load accounts" error={query.error} />
+      ) : null}
       {pending.length > 0 ? (
         <section aria-labelledby="acc-pending-title" className="card acc-pending">
           <h2 id="acc-pending-title">Waiting for a second admin</h2>
@@ -117,7 +127,7 @@ export function AccountsPage() {
           </ul>
         </section>
       ) : null}
-      <div className="acc-table-wrap">
+      <div className="acc-table-wrap" hidden={view === 'needs-server'}>
         <table className="acc-table" data-testid="accounts-table" aria-busy={query.isLoading}>
           <TableHead table={table} />
           <tbody>

@@ -3,7 +3,9 @@ import clsx from 'clsx';
 import { href } from '../../app/router.js';
 import { ApiError } from '../../session/api-client.js';
 import { useConsoleData } from '../../session/console-data.js';
+import { reachOf, serverView } from '../../session/reach.js';
 import { useSession } from '../../session/session.js';
+import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon } from '../../ui/ui.js';
 import { fetchConnectors, jobMatrix, mayViewConnectors, outstandingJobs, settingRows, type ConnectorView, type ConnectorsAnswer } from './connectors-model.js';
 
@@ -40,9 +42,10 @@ function checkedAt(updatedAt: number): string {
 export function ConnectorsPage() {
   const { allowed, query } = useConnectors();
   const { status } = useConsoleData();
-  const offline = status.browserOffline || !status.online;
+  const reach = reachOf(status);
   const data = query.data;
   const forbidden = query.error instanceof ApiError && query.error.status === 403;
+  const view = serverView({ hasData: Boolean(data), error: query.error, reach });
 
   return (
     <div className="page connectors-page" data-testid="connectors-page">
@@ -66,14 +69,16 @@ export function ConnectorsPage() {
         <EmptyState title="Connector settings are for administrators" icon="settings">
           Admins, auditors and policy admins can see how each directory connector is configured and whether it is healthy. Ask one of them if a revocation seems stuck.
         </EmptyState>
-      ) : query.isPending ? (
+      ) : view === 'loading' ? (
         <EmptyState title="Checking the connectors…" icon="cloud">
           The server asks each connector for its health; this takes up to a few seconds.
         </EmptyState>
+      ) : view === 'needs-server' ? (
+        <NeedsServer what="Connector health" reach={reach} detail={query.error?.message} retrying={query.isFetching} onRetry={() => void query.refetch()} />
       ) : !data ? (
         <ErrorState
-          title={offline ? 'Connector health needs the server' : 'Connector health could not be loaded'}
-          error={offline ? new Error('You are offline. Connector health is read live from the server, so it shows again when the connection returns.') : query.error}
+          title="Connector health could not be loaded"
+          error={query.error}
           action={
             <button type="button" className="button" onClick={() => void query.refetch()}>
               Try again

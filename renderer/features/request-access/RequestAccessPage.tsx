@@ -7,7 +7,9 @@ import { isTypingTarget, useSearch } from '../../app/search.js';
 import { formatDuration } from '../../lib/time.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
+import { reachOf, serverView } from '../../session/reach.js';
 import { useSession } from '../../session/session.js';
+import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon, statusLabel, Time } from '../../ui/ui.js';
 import { resourceKindLabel } from '../../ui/words.js';
 import { alreadyHeld, filterCatalog, useCatalog } from './catalog-model.js';
@@ -63,7 +65,11 @@ export function RequestAccessPage({ id }: { id: string | null }) {
   }, [selected]);
 
   let list: React.ReactNode;
-  if (catalog.loading) list = <EmptyState title="Loading what you may request…" icon="box" />;
+  // Nothing kept on this device and the server cannot be asked: say so, with Retry, rather than "Loading".
+  const reach = reachOf(status);
+  if (serverView({ hasData: catalog.generatedAt !== null, error: catalog.error, reach }) === 'needs-server') {
+    list = <NeedsServer what="The catalog" reach={reach} retrying={catalog.fetching} onRetry={catalog.retry} />;
+  } else if (catalog.loading) list = <EmptyState title="Loading what you may request…" icon="box" />;
   else if (catalog.entries.length === 0 && catalog.error) list = <ErrorState title="The catalog could not be loaded" error={catalog.error} />;
   else if (catalog.entries.length === 0) {
     list = (

@@ -37,6 +37,10 @@ export type CatalogState = {
   fromDevice: boolean;
   loading: boolean;
   error: Error | null;
+  /** Ask the server again (Retry). */
+  retry(): void;
+  /** A request to the server is running. */
+  fetching: boolean;
 };
 
 export function useCatalog(): CatalogState {
@@ -67,6 +71,8 @@ export function useCatalog(): CatalogState {
     fromDevice: !query.data && Boolean(cached),
     loading: query.isPending && !cached,
     error: query.error,
+    retry: () => void query.refetch(),
+    fetching: query.isFetching,
   };
 }
 

@@ -7,6 +7,7 @@ import { formatAbsolute, formatCountdown } from '../../lib/time.js';
 import type { JitDatabase } from '../../db/database.js';
 import { useNow, useObservable, type LiveState } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
+import { needsServerReason, reachOf, serverView } from '../../session/reach.js';
 import { useSession } from '../../session/session.js';
 import { DurationHistogram } from '../../ui/charts/Histogram.js';
 import { bucketStart, formatMs } from '../../ui/charts/scale.js';
@@ -337,7 +338,9 @@ function Tile({ label, value, detail, tone, icon, onClick, testId }: { label: st
 /** Each connector's health in one line, for people who may see it; nothing for the others. */
 function ConnectorStrip() {
   const { allowed, query } = useConnectors();
+  const reach = reachOf(useConsoleData().status);
   if (!allowed) return null;
+  const view = serverView({ hasData: Boolean(query.data), error: query.error, reach });
   return (
     <section className="rv-connectors" aria-label="Connector health" data-testid="connector-strip">
       <span className="rv-connectors-label">Connectors</span>
@@ -352,8 +355,15 @@ function ConnectorStrip() {
             </a>
           ))
         )
-      ) : query.isPending ? (
+      ) : view === 'loading' ? (
         <span className="muted">checking…</span>
+      ) : view === 'needs-server' ? (
+        <>
+          <span className="muted">health needs the server: {needsServerReason(reach)}</span>
+          <button type="button" className="button small" onClick={() => void query.refetch()} disabled={query.isFetching}>
+            {query.isFetching ? 'Retrying…' : 'Retry'}
+          </button>
+        </>
       ) : (
         <span className="muted">health unavailable ({query.error?.message ?? 'no answer'})</span>
       )}
