@@ -4,6 +4,7 @@ import { AccountsPage } from '../features/accounts/AccountsPage.js';
 import { AuditPage } from '../features/audit/AuditPage.js';
 import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
+import { PolicyEditor } from '../features/editor/PolicyEditor.js';
 import { GrantsPage } from '../features/grants/GrantsPage.js';
 import { MyAccessPage } from '../features/my-access/MyAccessPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
@@ -94,7 +95,8 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       screen = <ResourcesPage />;
       break;
     case 'policies':
-      screen = <PoliciesPage />;
+      // #/policies/new and #/policies/<id> open the editor (for those who may change policies; it says so otherwise).
+      screen = route.id ? <PolicyEditor key={route.id} id={route.id === 'new' ? null : route.id} /> : <PoliciesPage />;
       break;
     case 'proposals':
       screen = <ProposalsPage id={route.id} />;

@@ -6,11 +6,18 @@ import { api, ApiError, normaliseServerUrl, type SessionUser } from './api-clien
 import { clearCached } from './offline-cache.js';
 import { accountPrefix, carryOverUnsentCommands, replicaName, replicaOfIndexedDb, staleReplicas } from './replica.js';
 
-/** The collections the console may open; each person opens those their roles replicate (consoleCollections). */
+/**
+ * The collections the console may open; each person opens those their roles replicate (consoleCollections).
+ * At most 12: RxDB's open edition refuses a 15th collection open in one page, and retiring a stale
+ * replica opens two more beside these.
+ * Profiles are here for the editors' what-if (eligibility); directory groups, which only their
+ * pickers name, are read over HTTP instead (features/editor/use-directory-groups.ts).
+ */
 export const CONSOLE_COLLECTIONS: readonly CollectionName[] = [
   'users',
   'resources',
   'policies',
+  'profiles',
   'proposals',
   'requests',
   'grants',

@@ -8,7 +8,8 @@ import { formatDuration } from '../../lib/time.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
-import { EmptyState, Time } from '../../ui/ui.js';
+import { maySend } from '../../session/permissions.js';
+import { EmptyState, Icon, Time } from '../../ui/ui.js';
 import { resourceKindLabel } from '../../ui/words.js';
 
 const joinNames = (names: string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
@@ -123,6 +124,7 @@ function useGroupName(): (groupId: string) => string {
 
 export function PoliciesPage() {
   const { policies, resources, proposals, users } = useConsoleData();
+  const mayEdit = maySend(useSession().user, 'policy.upsert');
   const groupName = useGroupName();
   const userName = (id: string) => users.get(id)?.displayName ?? id;
   const { query } = useSearch();
@@ -137,8 +139,16 @@ export function PoliciesPage() {
       <header className="pane-header">
         <div className="pane-title">
           <h1>Access policies</h1>
-          <span className="muted">{rows.length} · read-only</span>
+          <span className="muted">
+            {rows.length}
+            {mayEdit ? '' : ' · read-only'}
+          </span>
         </div>
+        {mayEdit ? (
+          <a className="button primary" href={href('policies', 'new')}>
+            <Icon name="plus" /> New policy
+          </a>
+        ) : null}
       </header>
       {rows.length === 0 ? (
         <EmptyState title={policies.size === 0 ? 'No access policies yet' : 'No policy matches the search'} icon="file-text">
@@ -159,6 +169,11 @@ export function PoliciesPage() {
               <span role="cell">
                 <span className="strong">{p.name}</span>
                 <WaitingChanges proposals={waitingFor(proposals, 'policy', p.id)} />
+                {mayEdit ? (
+                  <a className="button small catalog-edit" href={href('policies', p.id)} aria-label={`Edit ${p.name}`}>
+                    Edit
+                  </a>
+                ) : null}
                 <div className="muted small">{p.description}</div>
                 <ChangedByLine changedBy={p.changedBy} updatedAt={p.updatedAt} />
               </span>

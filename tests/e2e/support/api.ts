@@ -1,4 +1,4 @@
-import type { AccessPolicy, CommandResult } from '../../../core/index.js';
+import type { AccessPolicy, CollectionName, CommandResult } from '../../../core/index.js';
 import { syncPath } from '../../../core/index.js';
 import { DEMO_PASSWORD } from './accounts.js';
 
@@ -74,6 +74,25 @@ export async function getPolicy(token: string, policyId: string): Promise<Access
       return policy;
     }
     if (page.documents.length === 0) throw new Error(`policy ${policyId} is not on the server`);
+    checkpoint = page.checkpoint;
+  }
+}
+
+/** The server's copy of any replicated document (a resource, a profile...), read the way a console replica pulls it. */
+export async function getReplicated<T extends { id: string }>(token: string, collection: CollectionName, id: string): Promise<T> {
+  let checkpoint = { seq: 0, id: '' };
+  for (;;) {
+    const page = await json<{ documents: Array<T & { _deleted?: boolean }>; checkpoint: { seq: number; id: string } }>(
+      'GET',
+      `${syncPath(collection, 'pull')}?seq=${checkpoint.seq}&id=${encodeURIComponent(checkpoint.id)}&batchSize=100`,
+      token,
+    );
+    const found = page.documents.find((d) => d.id === id);
+    if (found) {
+      const { _deleted: _gone, ...doc } = found;
+      return doc as unknown as T;
+    }
+    if (page.documents.length === 0) throw new Error(`${collection} ${id} is not on the server`);
     checkpoint = page.checkpoint;
   }
 }

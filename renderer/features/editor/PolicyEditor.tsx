@@ -1,0 +1,184 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { describeTicketFormat, NAMED_TICKET_FORMATS, ticketFormatOf, type AccessPolicy, type ProposalChange, type TicketSystem } from '../../../core/index.js';
+import { href } from '../../app/router.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { useSession } from '../../session/session.js';
+import { Icon, Time } from '../../ui/ui.js';
+import { ApprovalChain } from './ApprovalChain.js';
+import { EditorFrame, EditorSection, NotEditable, SaveOutcome } from './EditorFrame.js';
+import { Check, DurationField, FieldError, TextField } from './fields.js';
+import { newEntityId, placeRefusal } from './form-fields.js';
+import { checkPolicyDraft, draftOfPolicy, newPolicyDraft, policyFormFields, type PolicyDraft } from './policy-form.js';
+import { useConfigSave } from './use-config-save.js';
+import { useDraft } from './use-draft.js';
+import { useWhatIf } from './use-what-if.js';
+import { WhatIfPanel } from './WhatIfPanel.js';
+import './editor.css';
+
+const TICKET_SYSTEMS: { value: TicketSystem; label: string }[] = [
+  { value: 'any', label: 'Any reference' },
+  { value: 'jira', label: `Jira issue key (${NAMED_TICKET_FORMATS.jira.example})` },
+  { value: 'servicenow', label: `ServiceNow number (${NAMED_TICKET_FORMATS.servicenow.example})` },
+  { value: 'custom', label: 'A pattern of our own' },
+];
+
+/** The access policy editor: `id` null for a new policy. The what-if beside it updates as the form changes. */
+export function PolicyEditor({ id }: { id: string | null }) {
+  const { user } = useSession();
+  const { policies, resources } = useConsoleData();
+  // A new policy, once created, is edited as itself (its address too, without leaving the page).
+  const [createdId, setCreatedId] = useState<string | null>(null);
+  const currentId = id ?? createdId;
+  const isNew = currentId === null;
+  const stored = currentId ? policies.get(currentId) : undefined;
+  const saver = useConfigSave('policy.upsert');
+  const fresh = useCallback(() => newPolicyDraft(''), []);
+  const { draft: edited, setDraft, dirty, attempted, setAttempted, staleAt, reload } = useDraft<AccessPolicy, PolicyDraft>(stored, id === null, draftOfPolicy, fresh, saver.state);
+  // A new policy's id follows its name ("pol-night-operations"), never one in use.
+  const draft = useMemo(() => (edited && isNew ? { ...edited, id: newEntityId('pol', edited.name || 'new', (x) => policies.has(x)) } : edited), [edited, isNew, policies]);
+
+  const check = useMemo(() => (draft ? checkPolicyDraft(draft) : null), [draft]);
+  const refusal = useMemo(() => (saver.state.kind === 'rejected' && draft ? placeRefusal(saver.state.message, 'policy', policyFormFields(draft)) : null), [saver.state, draft]);
+  const problems = useMemo(() => {
+    const shown = dirty || attempted ? { ...(check?.problems ?? {}) } : {};
+    if (refusal && refusal.field) shown[refusal.field] = refusal.message;
+    return shown;
+  }, [check, dirty, attempted, refusal]);
+
+  const change = useMemo<ProposalChange | null>(() => {
+    if (!check?.policy) return null;
+    return { kind: 'policy', before: stored ?? null, after: { ...check.policy, changedBy: stored?.changedBy ?? [], updatedAt: stored?.updatedAt ?? new Date().toISOString() } };
+  }, [check, stored]);
+  const governed = useMemo(() => [...resources.values()].filter((r) => r.policyIds.includes(draft?.id ?? '')).map((r) => r.id), [resources, draft?.id]);
+  const view = useWhatIf(change, governed);
+
+  useEffect(() => {
+    if (isNew && saver.state.kind === 'applied' && policies.has(saver.savedId)) {
+      setCreatedId(saver.savedId);
+      window.history.replaceState(null, '', href('policies', saver.savedId));
+    }
+  }, [isNew, saver.state.kind, saver.savedId, policies]);
+
+  if (!saver.allowed) {
+    return (
+      <NotEditable title="Read-only" back="policies">
+        Your roles ({user.roles.join(', ') || 'none'}) do not change access policies: policy admins and admins do.
+      </NotEditable>
+    );
+  }
+  if (!draft) {
+    return (
+      <NotEditable title={policies.size === 0 ? 'Loading the policies…' : 'No such access policy'} back="policies">
+        {policies.size === 0 ? 'The policy appears here once this device has it.' : `This device holds no access policy ${id}.`}
+      </NotEditable>
+    );
+  }
+
+  // An edit after a save starts over: the last answer was about the draft before it.
+  const edit = (next: PolicyDraft) => {
+    if (saver.state.kind !== 'waiting') saver.reset();
+    setDraft(next);
+  };
+  const set = <K extends keyof PolicyDraft>(key: K, value: PolicyDraft[K]) => edit({ ...draft, [key]: value });
+  const onSave = () => {
+    setAttempted(true);
+    if (!check?.policy || saver.state.kind === 'waiting') {
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('.editor-form [aria-invalid="true"]')?.focus());
+      return;
+    }
+    void saver.save(check.policy.id, { policy: check.policy });
+  };
+  const form = ticketFormatOf({ ticketSystem: draft.ticketSystem, ticketPattern: draft.ticketPattern });
+  const mfaOn = draft.requireMfa || draft.requireApproverMfa;
+
+  return (
+    <EditorFrame
+      back="policies"
+      backLabel="Access policies"
+      title={isNew ? 'New access policy' : `Edit ${stored?.name ?? draft.name}`}
+      subtitle={
+        <>
+          <code>{draft.id}</code> · {governed.length === 0 ? 'no resource uses it yet' : `bounds ${governed.length} resource${governed.length === 1 ? '' : 's'}: ${governed.map((r) => resources.get(r)?.name ?? r).join(', ')}`}
+        </>
+      }
+      onSave={onSave}
+      saving={saver.state.kind === 'waiting'}
+      saveLabel={isNew ? 'Create policy' : 'Save changes'}
+      outcome={
+        <>
+          {staleAt ? (
+            <div className="notice warning" role="status">
+              <Icon name="alert" />
+              <span>
+                Someone changed this policy <Time iso={staleAt} /> while you edited it; saving replaces their change with yours.{' '}
+                <button type="button" className="button small" onClick={reload}>
+                  Start again from theirs
+                </button>
+              </span>
+            </div>
+          ) : null}
+          <SaveOutcome state={saver.state} what="policy" refusalShownOnField={Boolean(refusal?.field)} />
+        </>
+      }
+      aside={<WhatIfPanel view={view} kind="policy" isNew={isNew && governed.length === 0} />}
+    >
+      <EditorSection title="Name">
+        <TextField label="Name" field="name" value={draft.name} onChange={(v) => set('name', v)} problem={problems.name} maxLength={256} placeholder="e.g. Night operations" />
+        <TextField label="Description" field="description" value={draft.description} onChange={(v) => set('description', v)} problem={problems.description} multiline maxLength={2048} placeholder="What it is for; requesters read it" />
+      </EditorSection>
+
+      <EditorSection title="Durations" lede="Typed as you would say them: 30m, 4h, 1d, 1h30m.">
+        <div className="field-row">
+          <DurationField label="Longest grant" field="maxDurationMinutes" value={draft.maxDuration} onChange={(v) => set('maxDuration', v)} problem={problems.maxDurationMinutes} hint="a hard cap" />
+          <DurationField label="Recommended" field="defaultDurationMinutes" value={draft.defaultDuration} onChange={(v) => set('defaultDuration', v)} problem={problems.defaultDurationMinutes} hint="given when a request names none" />
+          <DurationField label="Deadline to decide" field="requestTtlMinutes" value={draft.requestTtl} onChange={(v) => set('requestTtl', v)} problem={problems.requestTtlMinutes} hint="undecided by then, a request expires" />
+        </div>
+      </EditorSection>
+
+      <EditorSection title="What a request needs">
+        <Check label="A justification" field="requireJustification" checked={draft.requireJustification} onChange={(v) => set('requireJustification', v)} detail="Approvers read why the access is needed." />
+        <Check label="A ticket reference" field="requireTicket" checked={draft.requireTicket} onChange={(v) => set('requireTicket', v)} detail="A request without one is refused." />
+        <FieldError id="requireTicket" problem={problems.requireTicket} />
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor="policy-ticket-system">Ticket form</label>
+            <select id="policy-ticket-system" data-field="ticketSystem" value={draft.ticketSystem} onChange={(e) => set('ticketSystem', e.target.value as TicketSystem)}>
+              {TICKET_SYSTEMS.map((t) => (
+                <option key={t.value} value={t.value}>
+                  {t.label}
+                </option>
+              ))}
+            </select>
+            <span className="muted small">{form ? `Any ticket given must be ${describeTicketFormat(form)}.` : 'Any reference is taken.'}</span>
+          </div>
+          {draft.ticketSystem === 'custom' ? (
+            <TextField label="Pattern" field="ticketPattern" mono value={draft.ticketPattern} onChange={(v) => set('ticketPattern', v)} problem={problems.ticketPattern} maxLength={128} placeholder="e.g. OPS-\d{4}" hint="a regular expression the whole ticket must match" />
+          ) : problems.ticketPattern ? (
+            <FieldError id="ticketPattern" problem={problems.ticketPattern} />
+          ) : null}
+        </div>
+        <Check label="A second factor from the requester" field="requireMfa" checked={draft.requireMfa} onChange={(v) => set('requireMfa', v)} detail="Asking (and asking for more time) needs a recent authenticator code." />
+        <Check label="A second factor from each approver" field="requireApproverMfa" checked={draft.requireApproverMfa} onChange={(v) => set('requireApproverMfa', v)} detail="Approving needs a recent authenticator code." />
+        {mfaOn ? <DurationField label="A code counts for" field="mfaFreshMinutes" value={draft.mfaFresh} onChange={(v) => set('mfaFresh', v)} problem={problems.mfaFreshMinutes} hint="1 minute to 12 hours" className="narrow-field" /> : null}
+      </EditorSection>
+
+      <EditorSection title="How it is decided">
+        <Check
+          label="Approve automatically"
+          field="autoApprove"
+          checked={draft.autoApprove}
+          onChange={(v) => set('autoApprove', v)}
+          disabled={draft.steps.length > 0 && !draft.autoApprove}
+          detail={draft.steps.length > 0 ? 'Only without approval steps: remove the steps first.' : 'Eligible requests are approved as soon as the server receives them.'}
+        />
+        <FieldError id="autoApprove" problem={problems.autoApprove} />
+        <Check label="Allow break-glass" field="breakGlass" checked={draft.breakGlass} onChange={(v) => set('breakGlass', v)} detail="In an emergency the requester may approve their own request with a reason; everyone is told and a second person reviews it." />
+        <TextField label="Extensions allowed" field="maxExtensions" value={draft.maxExtensions} onChange={(v) => set('maxExtensions', v)} problem={problems.maxExtensions} className="narrow-field" hint="0 to 20; never past the longest grant" />
+      </EditorSection>
+
+      <EditorSection title="Approval chain" lede="Steps run in order; each must be approved before the next starts, and a person approves at most one step of a request.">
+        <ApprovalChain draft={draft} problems={problems} onChange={edit} />
+      </EditorSection>
+    </EditorFrame>
+  );
+}

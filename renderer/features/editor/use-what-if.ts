@@ -1,0 +1,78 @@
+/**
+ * The editor's what-if over this device's replica: the profiles, groups, recent requests and live
+ * grants it holds, fed to core's configWhatIf and changeWidenings (the rules the server decides
+ * with), so it reads offline and before anything is sent.
+ */
+import { useDeferredValue, useMemo } from 'react';
+import { map, of, type Observable } from 'rxjs';
+import {
+  changeWidenings,
+  configWhatIf,
+  widensOwnAccess,
+  type AccessProfile,
+  type AccessRequest,
+  type ConfigWhatIf,
+  type ConfigWorld,
+  type Grant,
+  type ProposalChange,
+} from '../../../core/index.js';
+import { useObservable } from '../../lib/use-rx.js';
+import { useConsoleData } from '../../session/console-data.js';
+import { useSession } from '../../session/session.js';
+
+export const WHAT_IF_DAYS = 90;
+
+type Docs = { find(query?: { selector: Record<string, unknown> }): { $: Observable<ReadonlyArray<{ toJSON(): unknown }>> } };
+
+/** Live documents of a collection this replica may not hold (its roles decide): empty when it does not. */
+function useDocs<T>(name: string, selector: Record<string, unknown> | undefined, deps: readonly unknown[]): { docs: T[]; loading: boolean } {
+  const { db } = useSession();
+  const state = useObservable(
+    () => {
+      const collection = (db.collections as Record<string, unknown>)[name] as Docs | undefined;
+      if (!collection) return of([] as T[]);
+      return collection.find(selector ? { selector } : undefined).$.pipe(map((docs) => docs.map((d) => d.toJSON() as T)));
+    },
+    [] as T[],
+    [db, name, ...deps],
+  );
+  return { docs: state.data, loading: state.loading };
+}
+
+export type WhatIfView = {
+  whatIf: ConfigWhatIf | null;
+  /** Each way the change widens access (a proposal for a second person), as the server will judge it. */
+  widenings: string[];
+  /** The server refuses a widening that widens its proposer's own access. */
+  widensOwn: boolean;
+  loading: boolean;
+};
+
+/** The what-if of a change (null: the form has problems, nothing to compute). */
+export function useWhatIf(change: ProposalChange | null, governedIds: readonly string[]): WhatIfView {
+  const { user } = useSession();
+  const { users, resources, policies } = useConsoleData();
+  const profiles = useDocs<AccessProfile>('profiles', undefined, []);
+  const key = [...governedIds].sort().join(',');
+  // Midnight today, so the query (and its subscription) stays the same while someone edits.
+  const since = useMemo(() => new Date(new Date().setHours(0, 0, 0, 0) - WHAT_IF_DAYS * 86_400_000).toISOString(), []);
+  const requests = useDocs<AccessRequest>('requests', { resourceId: { $in: key ? key.split(',') : [] }, createdAt: { $gte: since } }, [key, since]);
+  const grants = useDocs<Grant>('grants', { resourceId: { $in: key ? key.split(',') : [] }, status: { $in: ['provisioning', 'active'] } }, [key]);
+  const deferred = useDeferredValue(change);
+  const world = useMemo<ConfigWorld>(
+    () => ({ users: [...users.values()], resources: [...resources.values()], policies: [...policies.values()], profiles: profiles.docs }),
+    [users, resources, policies, profiles.docs],
+  );
+  return useMemo(() => {
+    const loading = profiles.loading || requests.loading || grants.loading;
+    if (!deferred) return { whatIf: null, widenings: [], widensOwn: false, loading };
+    const widenings = changeWidenings(deferred, world);
+    const me = users.get(user.id);
+    return {
+      whatIf: configWhatIf({ change: deferred, world, requests: requests.docs, grants: grants.docs, now: new Date(), editorId: user.id, windowDays: WHAT_IF_DAYS }),
+      widenings,
+      widensOwn: widenings.length > 0 && me !== undefined && widensOwnAccess(me, deferred, world),
+      loading,
+    };
+  }, [deferred, world, requests, grants, profiles.loading, users, user.id]);
+}
