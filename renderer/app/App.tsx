@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ThemePreference } from '../../preload/api.js';
 import { AccountsPage } from '../features/accounts/AccountsPage.js';
 import { AuditPage } from '../features/audit/AuditPage.js';
@@ -10,6 +10,7 @@ import { MyAccessPage } from '../features/my-access/MyAccessPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
 import { ProposalsPage } from '../features/proposals/ProposalsPage.js';
 import { QueuePage } from '../features/queue/QueuePage.js';
+import { isMine } from '../features/queue/queue-views.js';
 import { RejectedPage } from '../features/rejected/RejectedPage.js';
 import { describeRejection } from '../features/rejected/rejection-model.js';
 import { useRejectionLookup } from '../features/rejected/use-rejection-lookup.js';
@@ -33,18 +34,21 @@ import { useTheme } from './theme.js';
 /** Host side effects of the queue: badge count, and an OS notification when new requests wait. */
 function QueueSignals() {
   const { host } = useSessionApi();
+  const { user } = useSession();
   const { pending, pendingLoading } = useConsoleData();
   const known = useRef<Set<string> | null>(null);
+  // Only what this person may decide counts: a request waiting on someone else is not theirs to be told about.
+  const mine = useMemo(() => pending.filter((r) => isMine(r, user)), [pending, user]);
   useEffect(() => {
-    void host.setBadgeCount(pending.length).catch(() => undefined);
+    void host.setBadgeCount(mine.length).catch(() => undefined);
     if (pendingLoading) return;
-    const ids = new Set(pending.map((r) => r.id));
+    const ids = new Set(mine.map((r) => r.id));
     if (known.current) {
       const fresh = [...ids].filter((id) => !known.current!.has(id)).length;
-      if (fresh > 0) void host.notify(fresh === 1 ? 'New access request' : `${fresh} new access requests`, `${pending.length} waiting for a decision`).catch(() => undefined);
+      if (fresh > 0) void host.notify(fresh === 1 ? 'New access request' : `${fresh} new access requests`, `${mine.length} waiting for your decision`).catch(() => undefined);
     }
     known.current = ids;
-  }, [host, pending, pendingLoading]);
+  }, [host, mine, pendingLoading]);
   useEffect(() => host.onFocusQueue(() => navigate('queue')), [host]);
   return null;
 }

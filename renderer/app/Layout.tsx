@@ -1,6 +1,7 @@
 import clsx from 'clsx';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { openProposals } from '../features/proposals/proposal-model.js';
+import { isMine } from '../features/queue/queue-views.js';
 import { TasksBadge } from '../features/tasks/TasksPage.js';
 import { useNow } from '../lib/use-rx.js';
 import { COMMAND_ROLES, type CollectionName } from '../../core/index.js';
@@ -69,6 +70,8 @@ export function SyncIndicator() {
 export function Layout({ screen, children }: { screen: string; children: ReactNode }) {
   const { user, db } = useSession();
   const { pending, pendingLoading, rejections, proposals, loading } = useConsoleData();
+  // The queue's count is what this person may decide, not everything pending they can see.
+  const mineCount = useMemo(() => pending.filter((r) => isMine(r, user)).length, [pending, user]);
   const now = useNow(60_000);
   const waitingProposals = openProposals(proposals, now).length;
   const nav = NAV.filter(
@@ -146,7 +149,11 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
                 <a href={href(item.screen)} className={clsx('nav-link', navScreen === item.screen && 'active')} aria-current={navScreen === item.screen ? 'page' : undefined}>
                   <Icon name={item.icon} />
                   <span>{item.label}</span>
-                  {item.screen === 'queue' && pending.length > 0 && !pendingLoading ? <span className="count">{pending.length.toLocaleString()}</span> : null}
+                  {item.screen === 'queue' && mineCount > 0 && !pendingLoading ? (
+                    <span className="count" title={`${mineCount.toLocaleString()} yours to decide`}>
+                      {mineCount.toLocaleString()}
+                    </span>
+                  ) : null}
                   {item.screen === 'tasks' ? <TasksBadge /> : null}
                   {item.screen === 'proposals' && waitingProposals > 0 ? (
                     <span className="count" title={`${waitingProposals} waiting for a second person`} data-testid="proposals-badge">

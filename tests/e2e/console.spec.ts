@@ -13,7 +13,7 @@ test('signs in, shows the queue with the signed-in user and sync state', async (
   await page.close();
 
   const { page: consolePage, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
-  await expect(queue.count()).toContainText('pending');
+  await expect(queue.count()).toContainText('yours to decide');
   await expect(console.syncState()).toContainText('Online');
   await expect(queue.detail()).toContainText('Access policy');
   await saveScreenshot(consolePage, testInfo, '01-queue-signed-in');

@@ -147,7 +147,16 @@ test('an approver decides only the requests whose current step names them', asyn
   expect(first.status, first.message).toBe('applied');
 
   const { page, console, queue } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  // Not in her queue: it waits on the security step. It is under "Waiting on others", saying who is expected.
+  await expect(page.getByTestId('queue-views')).toContainText('Mine (');
+  await page.keyboard.press('/');
+  await page.keyboard.type(request.justification);
+  await page.keyboard.press('Enter');
+  await expect(queue.list().or(page.getByText('No request matches these filters'))).toBeVisible();
+  await expect(queue.row(request.id)).toHaveCount(0);
+  await page.getByTestId('queue-views').getByText(/^Waiting on others/).click();
   await expect(queue.row(request.id)).toBeVisible({ timeout: 15_000 });
+  await expect(queue.row(request.id)).toContainText('Waiting for Security: Carol Diaz or Mallory Reyes');
   // Not selectable: the row carries no checked state and no selection mark.
   await expect(queue.row(request.id)).not.toHaveAttribute('aria-checked');
   await expect(queue.row(request.id).locator('.row-check')).toHaveCount(0);

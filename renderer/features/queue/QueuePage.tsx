@@ -15,6 +15,8 @@ import { Dialog, EmptyState, Icon, Kbd, RiskBadge, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { ReasonDialog } from '../ReasonDialog.js';
 import { DEFAULT_FILTERS, filterQueue, followCursor, keepChecked, toQueueItems, type QueueFilters, type QueueItem } from './queue-model.js';
+import { QueueFilterBar } from './QueueFilterBar.js';
+import { expectedDecider, splitByViewer, type QueueView } from './queue-views.js';
 import { RequestFacts } from './RequestFacts.js';
 
 const ROW_HEIGHT = 58;
@@ -57,8 +59,13 @@ export function QueuePage() {
   const listRef = useRef<HTMLDivElement>(null);
   const offline = status.browserOffline || !status.online;
 
-  const items = useMemo(() => toQueueItems(pending, { users, resources }), [pending, users, resources]);
+  const [view, setView] = useState<QueueView>('mine');
+  const all = useMemo(() => toQueueItems(pending, { users, resources }), [pending, users, resources]);
+  // Mine by default: what the viewer may decide now; the rest waits on others, read-only.
+  const split = useMemo(() => splitByViewer(all, user), [all, user]);
+  const items = view === 'mine' ? split.mine : split.others;
   const list = useMemo(() => filterQueue(items, { ...filters, search }, now), [items, filters, search, now]);
+  const nameOf = useCallback((id: string) => users.get(id)?.displayName ?? id, [users]);
   const cursor = followCursor(list, cursorId, lastIndex.current);
   lastIndex.current = cursor.index;
   const current = cursor.id ? list[cursor.index] : undefined;
@@ -136,7 +143,8 @@ export function QueuePage() {
           if (decidable(current)) toggle(current.request.id);
           else sayNotYours(current);
         }
-      } else if (key === 'Home') moveTo(0);
+      } else if (key === 'v') setView((v) => (v === 'mine' ? 'others' : 'mine'));
+      else if (key === 'Home') moveTo(0);
       else if (key === 'End') moveTo(list.length - 1);
       else return;
       event.preventDefault();
@@ -164,47 +172,21 @@ export function QueuePage() {
           <div className="pane-title">
             <h1>Queue</h1>
             <span className="muted" data-testid="queue-count" data-loading={pendingLoading ? 'true' : undefined}>
-              {pendingLoading && items.length === 0
+              {pendingLoading && all.length === 0
                 ? 'Loading…'
-                : `${filtered ? `${list.length.toLocaleString()} of ${items.length.toLocaleString()}` : items.length.toLocaleString()} pending${soFar}`}
+                : `${filtered ? `${list.length.toLocaleString()} of ${items.length.toLocaleString()}` : items.length.toLocaleString()} ${view === 'mine' ? 'yours to decide' : 'waiting on others'}${soFar}`}
             </span>
           </div>
-          <div className="filters queue-filters" role="group" aria-label="Filters">
-            <select aria-label="Resource" value={filters.resourceId} onChange={(e) => setFilter('resourceId', e.target.value)}>
-              <option value="">Any resource</option>
-              {resourceOptions.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name}
-                </option>
-              ))}
-            </select>
-            <select aria-label="Requester" value={filters.requesterId} onChange={(e) => setFilter('requesterId', e.target.value)}>
-              <option value="">Anyone</option>
-              {requesterOptions.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name}
-                </option>
-              ))}
-            </select>
-            <select aria-label="Age" value={filters.age} onChange={(e) => setFilter('age', e.target.value as QueueFilters['age'])}>
-              <option value="any">Any age</option>
-              <option value="lt1h">Last hour</option>
-              <option value="lt24h">Last day</option>
-              <option value="gt24h">Older than a day</option>
-            </select>
-            <select aria-label="Risk" value={filters.risk} onChange={(e) => setFilter('risk', e.target.value as QueueFilters['risk'])}>
-              <option value="any">Any risk</option>
-              <option value="high">High risk</option>
-              <option value="medium">Medium risk</option>
-              <option value="low">Low risk</option>
-            </select>
-            <select aria-label="Sort" title="Sort order" value={filters.sort} onChange={(e) => setFilter('sort', e.target.value as QueueFilters['sort'])}>
-              <option value="oldest">Oldest</option>
-              <option value="newest">Newest</option>
-              <option value="risk">Highest risk</option>
-              <option value="expiring">Deadline</option>
-            </select>
-          </div>
+          <fieldset className="segmented queue-views" data-testid="queue-views">
+            <legend className="visually-hidden">Which requests (v switches)</legend>
+            {(['mine', 'others'] as const).map((v) => (
+              <label key={v} className={v === view ? 'selected' : undefined}>
+                <input type="radio" name="queue-view" value={v} checked={v === view} onChange={() => setView(v)} />
+                {v === 'mine' ? `Mine (${split.mine.length.toLocaleString()})` : `Waiting on others (${split.others.length.toLocaleString()})`}
+              </label>
+            ))}
+          </fieldset>
+          <QueueFilterBar filters={filters} setFilter={setFilter} resources={resourceOptions} requesters={requesterOptions} />
           {visibleChecked.size > 0 ? (
             <div className="bulk-bar" role="status">
               <span>{visibleChecked.size} selected</span>
@@ -223,13 +205,21 @@ export function QueuePage() {
             <EmptyState title="Loading the queue…" icon="clock">
               {items.length > 0 ? `${items.length.toLocaleString()} pending requests have arrived so far.` : null}
             </EmptyState>
+          ) : items.length === 0 && view === 'mine' ? (
+            <EmptyState
+              title="Nothing for you to decide"
+              icon="check"
+              action={split.others.length > 0 ? <button type="button" className="button" onClick={() => setView('others')}>See the {split.others.length.toLocaleString()} waiting on others</button> : undefined}
+            >
+              Requests whose current step names you or your role appear here the moment they are submitted, without reloading.
+            </EmptyState>
           ) : items.length === 0 ? (
-            <EmptyState title="Nothing waiting for a decision" icon="check">
-              New access requests appear here the moment they are submitted, without reloading.
+            <EmptyState title="Nothing waiting on others" icon="check">
+              Every pending request you can see is yours to decide.
             </EmptyState>
           ) : (
             <EmptyState title="No request matches these filters" icon="search" action={<button type="button" className="button" onClick={() => setFilters(DEFAULT_FILTERS)}>Clear filters</button>}>
-              {items.length.toLocaleString()} requests are pending{soFar}; change the search or filters to see them.
+              {items.length.toLocaleString()} requests {view === 'mine' ? 'are yours to decide' : 'wait on others'}{soFar}; change the search or filters to see them.
             </EmptyState>
           )
         ) : (
@@ -289,7 +279,11 @@ export function QueuePage() {
                         ) : (
                           <span>{formatDuration(item.request.durationMinutes)}</span>
                         )}
-                        <span className="row-just">{item.request.justification || 'No justification'}</span>
+                        {view === 'others' ? (
+                          <span className="row-just">Waiting for {expectedDecider(item.request, nameOf)}</span>
+                        ) : (
+                          <span className="row-just">{item.request.justification || 'No justification'}</span>
+                        )}
                       </div>
                     </div>
                     <div className="row-side">
