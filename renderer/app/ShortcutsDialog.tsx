@@ -5,16 +5,35 @@ import { Dialog, Kbd } from '../ui/ui.js';
 import { isTypingTarget } from './search.js';
 
 /** Keys that send a decision: not listed for someone whose roles send none. */
-const DECIDING = new Set(['Approve', 'Deny (asks for a reason)', 'Select or unselect', 'Approve every selected request']);
+const DECIDING = new Set([
+  'Approve',
+  'Deny (asks for a reason)',
+  'Select or unselect',
+  'Approve every selected request',
+  'My access: cancel the selected request',
+  'My access: ask for more time',
+  'My access: give the access back',
+  'My tasks: done',
+  'My tasks: could not',
+  'Request access: send the request',
+]);
 
 const SHORTCUTS: Array<[string[], string]> = [
-  [['j'], 'Next request'],
-  [['k'], 'Previous request'],
+  [['j'], 'Next item (queue, My access, My tasks, the catalog)'],
+  [['k'], 'Previous item'],
   [['a'], 'Approve'],
   [['d'], 'Deny (asks for a reason)'],
   [['x'], 'Select or unselect'],
   [['Shift', 'a'], 'Approve every selected request'],
-  [['/'], 'Search'],
+  [['v'], 'Queue: switch between mine and waiting on others'],
+  [['c'], 'My access: cancel the selected request'],
+  [['m'], 'My access: ask for more time'],
+  [['b'], 'My access: give the access back'],
+  [['e'], 'My tasks: done'],
+  [['n'], 'My tasks: could not'],
+  [['Ctrl', 'Enter'], 'Request access: send the request'],
+  [['/'], 'Filter this screen'],
+  [['Shift', 'Enter'], 'In the search box: search everything'],
   [['?'], 'Show these shortcuts'],
   [['Esc'], 'Close a dialog, leave the search box'],
 ];
