@@ -31,6 +31,8 @@ export type VerifyOutcome = {
   transitiveChecked: boolean;
   /** False when the reads did not agree within the allowed attempts. */
   conclusive: boolean;
+  /** What the reads cannot show (AD: Kerberos tickets issued before keep their groups until renewed). */
+  caveat?: string;
 };
 
 export type Assignment = { resourceExternalId: string; principalId: string; kind: Resource['kind']; detail?: string };

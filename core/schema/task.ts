@@ -55,6 +55,8 @@ export const Verification = z.object({
   actedVia: z.string().max(256).optional(),
   /** Purpose drift_check: whether the fixed re-checks or the rolling sweep booked it. */
   sweep: z.boolean().optional(),
+  /** What the reads cannot show, in words (AD: issued Kerberos tickets keep old groups until renewed). */
+  caveat: z.string().max(1024).optional(),
   startedAt: IsoTime,
   finishedAt: IsoTime,
 });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { Id, type ConnectorKind } from '../../core/index.js';
+import { AD_SECRET_FIELDS, AdConnectorConfig, describeAdConfig } from './ad/config.js';
+
+export { AdConnectorConfig, type AdConnectorConfigInput } from './ad/config.js';
 
 const httpsUrl = (field: string) =>
   z
@@ -114,7 +117,7 @@ export const ManualConnectorConfig = z
   .strict();
 export type ManualConnectorConfig = z.infer<typeof ManualConnectorConfig>;
 
-export const ConnectorConfig = z.discriminatedUnion('kind', [EntraConnectorConfig, ManualConnectorConfig]);
+export const ConnectorConfig = z.discriminatedUnion('kind', [EntraConnectorConfig, AdConnectorConfig, ManualConnectorConfig]);
 export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
 export type ConnectorConfigInput = z.input<typeof ConnectorConfig>;
 
@@ -124,6 +127,7 @@ export type ConnectorConfigInput = z.input<typeof ConnectorConfig>;
  */
 export const SECRET_FIELDS: { readonly [K in ConnectorConfig['kind']]: readonly (keyof Extract<ConnectorConfig, { kind: K }> & string)[] } = {
   entra: ['clientSecret', 'certificatePath', 'additionalApps'],
+  ad: AD_SECRET_FIELDS,
   manual: [],
 };
 
@@ -141,6 +145,7 @@ export function describeConfig(config: ConnectorConfig): ConnectorDescription {
   if (config.kind === 'manual') {
     return { id: config.id, kind: 'manual', displayName: config.displayName ?? config.id, settings: {} };
   }
+  if (config.kind === 'ad') return { id: config.id, kind: 'ad', displayName: config.displayName ?? config.id, settings: describeAdConfig(config) };
   const budget = config.writeBudget ?? DEFAULT_WRITE_BUDGET;
   return {
     id: config.id,

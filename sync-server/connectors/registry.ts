@@ -1,13 +1,15 @@
 import type { Connector } from '../../core/index.js';
 import { describeConfig, parseConnectorConfig, type ConnectorConfig, type ConnectorDescription } from './config.js';
+import { AdConnector, type AdConnectorDeps } from './ad/index.js';
 import { EntraConnector, type EntraConnectorDeps } from './entra/index.js';
 import { ManualConnector } from './manual.js';
 
-export type ConnectorFactoryDeps = { entra?: EntraConnectorDeps };
+export type ConnectorFactoryDeps = { entra?: EntraConnectorDeps; ad?: AdConnectorDeps };
 
 /** The one place a config kind becomes an implementation. */
 const FACTORIES: { [K in ConnectorConfig['kind']]: (config: Extract<ConnectorConfig, { kind: K }>, deps: ConnectorFactoryDeps) => Connector & { close?(): void } } = {
   entra: (config, deps) => new EntraConnector(config, deps.entra ?? {}),
+  ad: (config, deps) => new AdConnector(config, deps.ad ?? {}),
   manual: (config) => new ManualConnector(config),
 };
 
@@ -30,7 +32,7 @@ export class ConnectorRegistry {
   add(input: unknown, deps: ConnectorFactoryDeps = {}): Connector {
     const config = parseConnectorConfig(input);
     if (this.entries.has(config.id)) throw new Error(`connector id ${config.id} is registered twice`);
-    const connector = config.kind === 'entra' ? FACTORIES.entra(config, deps) : FACTORIES.manual(config, deps);
+    const connector = config.kind === 'entra' ? FACTORIES.entra(config, deps) : config.kind === 'ad' ? FACTORIES.ad(config, deps) : FACTORIES.manual(config, deps);
     this.register(connector, describeConfig(config));
     return connector;
   }

@@ -184,6 +184,7 @@ export class SchedulerContext {
       transitiveChecked: outcome.transitiveChecked,
       ...(job.actedVia ? { actedVia: job.actedVia.slice(0, 256) } : {}),
       ...(job.id.endsWith(':sweep') ? { sweep: true } : {}),
+      ...(outcome.caveat ? { caveat: outcome.caveat.slice(0, 1024) } : {}),
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
     });

@@ -6,12 +6,14 @@
  *     let dc: SambaDc;
  *     beforeAll(async () => { dc = await startDc(); }, DC_START_TIMEOUT_MS);
  *     afterAll(() => dc?.destroy());
+ *     const config = adConfig(dc, { id: 'ad-test' });                  // LDAPS as svc-jit
  *     const admin = await adminClient(dc);                             // arrange fixtures as Administrator
  *     await createUser(admin, 'ann'); await createGroup(admin, 'Finance');
  *   });
  */
 import { Attribute, Change, Client, EqualityFilter } from 'ldapts';
 import { describe } from 'vitest';
+import type { AdConnectorConfigInput } from '../../../sync-server/connectors/config.js';
 import { buildDn } from '../../../sync-server/connectors/ad/dn.js';
 import { BASE_DN, sambaMissing, startSambaDc, type SambaDc, type StartSambaOptions } from '../../standins/samba/dc.js';
 
@@ -31,6 +33,23 @@ export const describeAd: typeof describe = SAMBA_MISSING ? (describe.skip as typ
 
 export async function startDc(opts: StartSambaOptions = {}): Promise<SambaDc & { unnamedAddress?: string }> {
   return await startSambaDc(opts);
+}
+
+/** A connector config for this DC: LDAPS as the least-privilege service account, fast verification. */
+export function adConfig(dc: SambaDc, overrides: Partial<AdConnectorConfigInput> & { id: string }): AdConnectorConfigInput {
+  return {
+    kind: 'ad',
+    urls: [dc.ldapsUrl],
+    baseDn: dc.baseDn,
+    bindDn: dc.service.jit.dn,
+    bindPassword: dc.service.jit.password,
+    caPem: dc.caPem,
+    verifyReadIntervalMs: 0,
+    operationTimeoutMs: 5_000,
+    connectTimeoutMs: 2_000,
+    maxAttempts: 2,
+    ...overrides,
+  } as AdConnectorConfigInput;
 }
 
 export async function adminClient(dc: SambaDc): Promise<Client> {
