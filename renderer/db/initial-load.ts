@@ -6,7 +6,8 @@
  * once more; on IndexedDB that was about half the time of a console's first sync. An empty
  * collection has nothing to compare with, so its pages are written straight into the collection's
  * storage (one bulk write each, RxDB's change events and live queries as usual) while the next
- * page is fetched. The replication then starts from the last page's checkpoint, with its view.
+ * page is fetched. Its replication runs meanwhile, but its first pull waits for the load and
+ * carries on from the last page's checkpoint, with its view (replication.ts).
  *
  * The first page is small, so the console can paint real rows while the rest streams in, and at
  * sign-in it is asked for before the replica is even open (prefetchFirstPages). Progress is
@@ -14,7 +15,7 @@
  * Anything unexpected (an error, a refusal, a view that changes while loading) ends the fast path;
  * the replication then pulls as it always did, from its own checkpoint, over what is already here.
  */
-import { registerMutableWriteContext, type BulkWriteRow, type RxCollection, type RxStorageInstance } from 'rxdb';
+import { createRevision, now, type BulkWriteRow, type RxCollection, type RxDocumentData, type RxStorageInstance } from 'rxdb';
 import { COLLECTIONS, syncPath, type Checkpoint, type CollectionName, type PullResponse } from '../../core/index.js';
 import { SyncHttpError, type SyncConnection } from './sync-http.js';
 
@@ -33,10 +34,7 @@ export type FirstPages = ReadonlyMap<CollectionName, Promise<Page | null>>;
 /** Small, so the first rows are on screen quickly; the pages after it are the replication's batch size. */
 export const FIRST_PAGE_SIZE = 1000;
 
-/** Fresh documents parsed from the server's answer: nothing else holds them, so the storage may take them as they are. */
 const LOAD_CONTEXT = 'jit-initial-load';
-registerMutableWriteContext(LOAD_CONTEXT);
-const CONFLICT_CONTEXT = 'jit-initial-load-conflict';
 
 const isPage = (value: unknown): value is Page => Array.isArray((value as Page | null)?.documents) && typeof (value as Page).checkpoint?.seq === 'number';
 
@@ -66,15 +64,24 @@ export type InitialLoad = {
   /** The document as this version keeps it (unknown fields dropped), as the replication's modifier does. */
   modifier(doc: Record<string, unknown>): Record<string, unknown>;
   firstPage?: Promise<Page | null>;
+  /**
+   * The write context the replication's upstream takes for its downstream's own writes, which it
+   * then skips instead of reading each document back to see whether to push it (on IndexedDB,
+   * seconds of work after a load of 10,000). Known once the replication has started; the first
+   * page does not wait for it.
+   */
+  downstreamContext?: Promise<string | null>;
   onProgress(progress: LoadProgress): void;
 };
 
+/** Where a load ended: the checkpoint (with its view) and the last document written, as the server sent it. */
+export type Loaded = { checkpoint: ReplicaCheckpoint; last: Record<string, unknown> | null };
+
 /**
- * Loads an empty collection page by page. Returns the checkpoint (with its view) to start the
- * replication from, or null when the replication should pull by itself (what was written stays:
- * it pulls over it). Never throws.
+ * Loads an empty collection page by page. Returns where it ended, or null when the replication
+ * should pull by itself (what was written stays: it pulls over it). Never throws.
  */
-export async function loadFromScratch(load: InitialLoad): Promise<ReplicaCheckpoint | null> {
+export async function loadFromScratch(load: InitialLoad): Promise<Loaded | null> {
   const { conn, name, batchSize } = load;
   const firstSize = Math.min(FIRST_PAGE_SIZE, batchSize);
   const fetchPage = async (from: Checkpoint, size: number): Promise<Page> => {
@@ -88,6 +95,7 @@ export async function loadFromScratch(load: InitialLoad): Promise<ReplicaCheckpo
     let asked = load.firstPage ? FIRST_PAGE_SIZE : firstSize;
     const view = page.view;
     let received = 0;
+    let last: Record<string, unknown> | null = null;
     for (;;) {
       if (conn.stopped) return null;
       if (page.view !== view) {
@@ -98,10 +106,12 @@ export async function loadFromScratch(load: InitialLoad): Promise<ReplicaCheckpo
       // The next page is on its way while this one is written.
       const next = page.documents.length >= asked ? fetchPage(page.checkpoint, batchSize) : null;
       next?.catch(() => undefined);
-      await writePage(load, page.documents);
+      // Kept as sent: writing adds the storage's fields to the documents.
+      if (page.documents.length > 0) last = { ...page.documents[page.documents.length - 1]! };
+      await writePage(load, page.documents, received === 0 ? LOAD_CONTEXT : ((await load.downstreamContext) ?? LOAD_CONTEXT));
       received += page.documents.length;
       load.onProgress({ received, expected: page.remaining === undefined ? null : received + page.remaining });
-      if (!next) return view === undefined ? page.checkpoint : { ...page.checkpoint, view };
+      if (!next) return { checkpoint: view === undefined ? page.checkpoint : { ...page.checkpoint, view }, last };
       page = await next;
       asked = batchSize;
     }
@@ -111,20 +121,29 @@ export async function loadFromScratch(load: InitialLoad): Promise<ReplicaCheckpo
   }
 }
 
-/** One page into the collection's storage: inserts, and updates of what another page or tab wrote first. */
-async function writePage(load: InitialLoad, documents: readonly Record<string, unknown>[]): Promise<void> {
+/**
+ * One page into the collection's storage: inserts, and updates of what another page or tab wrote
+ * first. Written below RxDB's collection wrapper, which stamps a whole bulk write with one
+ * last-write time: the replication's upstream, which starts after the load and reads through the
+ * collection by that time in slices of 100, then re-read every document sharing it for each slice
+ * (10,000 documents took it ~10 s). Here each document gets its own time from RxDB's clock.
+ */
+async function writePage(load: InitialLoad, documents: readonly Record<string, unknown>[], context: string): Promise<void> {
   if (documents.length === 0) return;
-  const storage = load.collection.storageInstance as unknown as RxStorageInstance<Record<string, unknown>, unknown, unknown>;
-  const rows = documents.map((doc) => ({ document: Object.assign(load.modifier(doc), { _attachments: {} }) })) as unknown as BulkWriteRow<Record<string, unknown>>[];
-  const written = await storage.bulkWrite(rows, LOAD_CONTEXT);
+  const { collection } = load;
+  const storage = (collection.storageInstance as unknown as { originalStorageInstance: RxStorageInstance<Record<string, unknown>, unknown, unknown> }).originalStorageInstance;
+  const token = collection.database.token;
+  const inserted = createRevision(token);
+  const rows = documents.map((doc) => ({ document: Object.assign(load.modifier(doc), { _attachments: {}, _meta: { lwt: now() }, _rev: inserted }) })) as unknown as BulkWriteRow<Record<string, unknown>>[];
+  const written = await collection.database.lockedRun(() => storage.bulkWrite(rows, context));
   if (written.error.length === 0) return;
   const updates: BulkWriteRow<Record<string, unknown>>[] = [];
   for (const error of written.error) {
     if (error.status !== 409 || !error.documentInDb) throw new Error(`${load.name}: the local store refused ${error.documentId} (${error.status})`);
-    const previous = error.documentInDb;
-    updates.push({ previous, document: { ...error.writeRow.document, _meta: { ...previous._meta }, _rev: previous._rev } });
+    const previous = error.documentInDb as RxDocumentData<Record<string, unknown>>;
+    updates.push({ previous, document: { ...error.writeRow.document, _meta: { ...previous._meta, lwt: now() }, _rev: createRevision(token, previous) } });
   }
-  const again = await storage.bulkWrite(updates, CONFLICT_CONTEXT);
+  const again = await collection.database.lockedRun(() => storage.bulkWrite(updates, context));
   if (again.error.length > 0) throw new Error(`${load.name}: ${again.error.length} documents changed locally while loading`);
 }
 

@@ -27,7 +27,7 @@ import type { ReplicationPullOptions, RxCollection, RxReplicationPullStreamItem,
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import { COLLECTIONS, PROTOCOL_VERSION, syncPath, type Checkpoint, type CollectionName, type PullResponse } from '../../core/index.js';
 import type { JitDatabase } from './database.js';
-import { emptyCollection, loadFromScratch, type FirstPages, type LoadingState, type LoadProgress, type ReplicaCheckpoint } from './initial-load.js';
+import { emptyCollection, loadFromScratch, type FirstPages, type Loaded, type LoadingState, type LoadProgress, type ReplicaCheckpoint } from './initial-load.js';
 import { SyncConnection, SyncHttpError, type ConnectionStatus } from './sync-http.js';
 import { streamAllCollections, streamOneCollection, type StreamItem } from './sync-stream.js';
 
@@ -130,6 +130,8 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       await Promise.all([...states.values()].map((s) => s.cancel()));
     })());
 
+  /** Each pulled collection's first load (begin), which its replication's first pull waits for. */
+  const firstLoads = new Map<CollectionName, Promise<(Loaded & { handedOver?: boolean }) | null>>();
   const streamSubjects = new Map<CollectionName, Subject<StreamItem>>();
   const streamSubjectOf = (collection: CollectionName): Observable<StreamItem> => {
     const subject = new Subject<StreamItem>();
@@ -146,7 +148,17 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       ? undefined
       : {
           batchSize,
-          handler: async (stored: ReplicaCheckpoint | undefined, size: number) => {
+          handler: async (checkpointed: ReplicaCheckpoint | undefined, size: number) => {
+            // With no checkpoint of its own yet, the replication goes on from where this collection's first load ended.
+            let stored = checkpointed;
+            let carried: WithDeleted<Record<string, unknown>>[] = [];
+            const load = checkpointed ? undefined : await firstLoads.get(name);
+            if (load && !load.handedOver) {
+              load.handedOver = true;
+              stored = load.checkpoint;
+              // Already here; sent again so RxDB keeps the checkpoint even when nothing is new.
+              if (load.last) carried = [load.last as WithDeleted<Record<string, unknown>>];
+            }
             const pull = async (from: Checkpoint | undefined) => {
               const query = new URLSearchParams({ seq: String(from?.seq ?? 0), id: from?.id ?? '', batchSize: String(size) });
               const answer = await conn.call<PullResponse<Record<string, unknown>>>('GET', `${syncPath(name, 'pull')}?${query}`, undefined, (status) => status === 403);
@@ -172,11 +184,12 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
               await emptyCollection(collection);
               conn.set({ viewChanged: true });
               answer = await pull(undefined);
+              carried = [];
               // Loading until the replication has written everything this view shows.
               void state.awaitInSync().then(() => setLoading(name, null), () => undefined);
             }
             const checkpoint: ReplicaCheckpoint = answer.view === undefined ? answer.checkpoint : { ...answer.checkpoint, view: answer.view };
-            return { documents: answer.documents as WithDeleted<Record<string, unknown>>[], checkpoint };
+            return { documents: [...carried, ...(answer.documents as WithDeleted<Record<string, unknown>>[])], checkpoint };
           },
           // Keep only fields this version knows, so a newer server adding a field does not break older clients.
           modifier,
@@ -191,8 +204,7 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       waitForLeadership: false,
       // An approval console keeps syncing while in the background (notifications, badge count).
       toggleOnDocumentVisible: false,
-      // Started by begin(), after an empty collection's first load.
-      autoStart: false,
+      autoStart: true,
       pull: pullOptions,
       push: spec.push
         ? {
@@ -209,32 +221,42 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     // Failures already reach the status through conn.call(); subscribing keeps RxDB from treating them as unhandled.
     subscriptions.push(state.error$.subscribe(() => undefined));
     states.set(name, state as unknown as RxReplicationState<unknown, Checkpoint>);
-    if (pullOptions) setLoading(name, { received: 0, expected: null });
-    void begin(name, collection, state, pullOptions, modifier);
+    if (pullOptions) {
+      setLoading(name, { received: 0, expected: null });
+      firstLoads.set(name, begin(name, collection, state, modifier));
+    }
   }
 
-  /** Loads an empty collection from scratch, then starts its replication from where the load ended. */
+  /**
+   * An empty collection's first load (initial-load.ts), running beside its replication: resolves
+   * with where it ended (the replication's first pull carries on from there), or null when the
+   * collection was not empty or the load gave up (the replication then pulls as usual).
+   */
   async function begin(
     name: CollectionName,
     collection: AnyCollection,
     state: RxReplicationState<Record<string, unknown>, ReplicaCheckpoint>,
-    pullOptions: ReplicationPullOptions<Record<string, unknown>, ReplicaCheckpoint> | undefined,
     modifier: (doc: Record<string, unknown>) => Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<(Loaded & { handedOver?: boolean }) | null> {
+    let result: Loaded | null = null;
     let loaded = false;
     try {
-      if (pullOptions && (await collection.count().exec()) === 0 && !conn.stopped) {
-        const checkpoint = await loadFromScratch({ conn, name, collection, batchSize, modifier, firstPage: opts.firstPages?.get(name), onProgress: (progress) => setLoading(name, progress) });
-        // RxDB uses it only when it has no checkpoint of its own for this collection.
-        if (checkpoint) pullOptions.initialCheckpoint = checkpoint;
-        loaded = checkpoint !== null;
+      if ((await collection.count().exec()) === 0 && !conn.stopped) {
+        // Not a promise that can hang: a replication that does not start leaves the pages to the upstream.
+        const downstreamContext = Promise.race([state.startPromise.then(() => state.internalReplicationState?.downstreamBulkWriteFlag ?? null), sleep(5_000).then(() => null)]);
+        result = await loadFromScratch({ conn, name, collection, batchSize, modifier, firstPage: opts.firstPages?.get(name), downstreamContext, onProgress: (progress) => setLoading(name, progress) });
+        loaded = result !== null;
       } else loaded = true;
     } catch {
       // The local store could not be read: the replication pulls by itself.
     }
-    if (conn.stopped) return;
-    // Errors of start() are emitted on error$.
-    state.start().catch(() => undefined);
+    if (conn.stopped) return result;
+    void settle(name, collection, state, loaded);
+    return result;
+  }
+
+  /** Says a collection is complete once it is: at once after a load, or when its replication has pulled what the server has. */
+  async function settle(name: CollectionName, collection: AnyCollection, state: RxReplicationState<Record<string, unknown>, ReplicaCheckpoint>, loaded: boolean): Promise<void> {
     if (loaded) {
       // One read after the last write, so live queries set off by that write have caught up before "complete" is said.
       await collection.count().exec().catch(() => undefined);
@@ -273,6 +295,13 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     },
   };
 }
+
+/** A timer that does not keep a Node process (tests, benchmarks) alive. */
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms) as unknown as { unref?: () => void };
+    timer.unref?.();
+  });
 
 /** Local commands without a matching command result. */
 export function pendingCommands$(db: JitDatabase): Observable<number> {
