@@ -7,19 +7,26 @@ export class ApiClient {
     private readonly token?: string,
   ) {}
 
-  async call<T>(method: string, path: string, options: { body?: unknown; flags?: Record<string, string> } = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  /**
+   * `text` sends a body as it is (a YAML file) with its content type instead of JSON; `raw` answers
+   * the response body as text (an exported file) instead of parsing it.
+   */
+  async call<T>(method: string, path: string, options: { body?: unknown; text?: { body: string; type: string }; raw?: boolean; flags?: Record<string, string> } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: options.raw ? '*/*' : 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.text) headers['content-type'] = options.text.type;
+    const payload = options.text ? options.text.body : options.body !== undefined ? JSON.stringify(options.body) : undefined;
     let response: Response;
     try {
       // A redirect would resend the body (a password, a token) to wherever it points: refused.
-      response = await fetch(`${this.server}${path}`, { method, headers, redirect: 'error', ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+      response = await fetch(`${this.server}${path}`, { method, headers, redirect: 'error', ...(payload !== undefined ? { body: payload } : {}) });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
       throw new CliError(EXIT.other, `cannot reach ${this.server}: ${cause}`, 'unreachable');
     }
     const text = await response.text();
+    if (response.ok && options.raw) return text as T;
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;

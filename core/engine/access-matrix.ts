@@ -46,6 +46,7 @@ export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
   'proposal.reject': { subject: 'proposal', cells: { own: CONFIGURERS, other: CONFIGURERS } },
   // Tasks go to resource owners, who may hold only the requester role; never about one's own grant.
   'task.close': { subject: 'task', cells: { assignee: ['approver', 'admin', 'policy_admin', 'requester'], own: NOBODY, other: ['admin'] } },
+  'config.import': { subject: 'configuration', cells: { any: CONFIGURERS }, note: 'what widens access becomes one proposal for a second person' },
 };
 
 const union = (lists: readonly (readonly AccountRole[])[]) => ALL_ROLES.filter((r) => lists.some((l) => l.includes(r)));
@@ -101,6 +102,10 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/auth/step-up': { roles: 'signed-in' },
   'POST /api/v1/auth/mfa/disenrol': { roles: 'signed-in' },
   'GET /api/v1/connectors': { roles: ['admin', 'auditor', 'policy_admin'] },
+  // Policy as code: the export holds every profile (who may request what), which only these roles replicate.
+  'GET /api/v1/config/export': { roles: ['policy_admin', 'auditor', 'admin'] },
+  'POST /api/v1/config/diff': { roles: CONFIGURERS },
+  'POST /api/v1/config/import': { roles: CONFIGURERS },
   'GET /metrics': { roles: ['admin', 'auditor'] },
 } as const satisfies Record<string, EndpointAccess>;
 export type Endpoint = keyof typeof ENDPOINT_ACCESS;

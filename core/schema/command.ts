@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMinutes, Id, IsoTime } from './common.js';
+import { ConfigEntities } from './config.js';
 import { AccessPolicy, AccessProfile, ApprovalStep } from './policy.js';
 import { Resource, ResourceTarget } from './resource.js';
 
@@ -49,6 +50,17 @@ export const CommandPayloads = {
   /** Another policy admin or admin refuses it (a reason is required), or its proposer withdraws it. */
   'proposal.reject': z.strictObject({ proposalId: Id, reason: z.string().max(2048).default('') }),
   'task.close': z.strictObject({ taskId: Id, outcome: z.enum(['done', 'dismissed']), note: z.string().max(2048).default('') }),
+  /**
+   * The whole configuration from a file (policy as code), applied all or nothing: tightening at once,
+   * anything that widens access as one proposal (sync-server/commands/config-import.ts).
+   */
+  'config.import': z.strictObject({
+    config: ConfigEntities,
+    /** Archive resources and disable profiles the file leaves out (without it, leaving one out is refused). */
+    prune: z.boolean().default(false),
+    /** The configuration's hash the sender's diff was computed against: a different one now makes the import stale. */
+    baseHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the baseHash a diff answered').optional(),
+  }),
 } as const;
 
 export type CommandType = keyof typeof CommandPayloads;

@@ -35,6 +35,9 @@ export const ProposalStatus = z.enum([
 ]);
 export type ProposalStatus = z.infer<typeof ProposalStatus>;
 
+/** Most changes one proposal of a configuration import holds; a larger import that widens access is refused with the advice to split it. */
+export const MAX_IMPORT_PROPOSAL_CHANGES = 200;
+
 /**
  * A configuration change that widens access, waiting for a second person (four eyes). Tightening
  * changes apply at once and never become proposals.
@@ -45,6 +48,12 @@ export const Proposal = z.object({
   subjectId: Id,
   subjectName: z.string().max(256),
   change: ProposalChange,
+  /**
+   * A configuration import (config.import) that widens access: every change it makes, in the order
+   * they apply, applied together or not at all; `change` (with kind, subjectId) is the first that
+   * widens. Empty for the change of one entity.
+   */
+  changes: z.array(ProposalChange).max(MAX_IMPORT_PROPOSAL_CHANGES).default([]),
   /** Why it needs a second person: each way the change widens access, in words. */
   widenings: z.array(z.string().max(1024)).min(1).max(64),
   effect: ProposalEffect,
@@ -60,3 +69,6 @@ export const Proposal = z.object({
   revision: z.number().int().min(0),
 });
 export type Proposal = z.infer<typeof Proposal>;
+
+/** An import's changes; none for the change of one entity, or a proposal stored before imports existed (read without its defaults). */
+export const importChangesOf = (proposal: Pick<Proposal, 'changes'>): ProposalChange[] => (proposal as { changes?: ProposalChange[] }).changes ?? [];

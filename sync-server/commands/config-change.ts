@@ -22,14 +22,14 @@ const COLLECTION = { policy: 'policies', profile: 'profiles', resource: 'resourc
 /** A change as an upsert use case prepared it: validated, with the entity as it would be written. */
 export type PreparedChange = ProposalChange;
 
-export function configWorld(ctx: UseCaseContext): ConfigWorld {
+export function configWorld(ctx: Pick<UseCaseContext, 'store'>): ConfigWorld {
   // People as eligibility sees them: their account's roles and disabled state, not the directory copy's.
   const users = ctx.store.list('users').map((u) => personNow(ctx.store, u.id) ?? u);
   return { policies: ctx.store.list('policies'), profiles: ctx.store.list('profiles'), resources: ctx.store.list('resources'), users };
 }
 
 /** The stored entity a change is about, or null when it does not exist yet. */
-export function currentOf(kind: ProposalChange['kind'], id: string, ctx: UseCaseContext) {
+export function currentOf(kind: ProposalChange['kind'], id: string, ctx: Pick<UseCaseContext, 'store'>) {
   return ctx.store.get(COLLECTION[kind], id);
 }
 
@@ -38,11 +38,12 @@ export function currentOf(kind: ProposalChange['kind'], id: string, ctx: UseCase
  * cooling-off period, audits it, and supersedes other proposals for the same entity: they were
  * reviewed against a version that no longer exists.
  */
-export function writeChange(change: ProposalChange, ctx: UseCaseContext, editors: readonly string[], via?: { proposalId: string }): void {
+export function writeChange(change: ProposalChange, ctx: UseCaseContext, editors: readonly string[], via?: { proposalId?: string; imported?: boolean }): void {
   const now = ctx.now.toISOString();
   const changedBy = recordEditor(change.before?.changedBy ?? [], editors, ctx.now, ctx.separation);
   const created = change.before === null;
-  const extra = via ? { proposalId: via.proposalId, editors } : {};
+  // Written by a configuration import (config.import): its events carry the import's command id like any other.
+  const extra = { ...(via?.proposalId ? { proposalId: via.proposalId, editors } : {}), ...(via?.imported ? { imported: true } : {}) };
   switch (change.kind) {
     case 'policy': {
       const { updatedAt: _u, changedBy: _c, ...after } = change.after;
@@ -108,7 +109,7 @@ function changeForAudit(change: ProposalChange): Record<string, unknown> {
 /** Widenings as a proposal stores them (and as an approval compares them). */
 export const clipWidenings = (widenings: readonly string[]) => widenings.slice(0, 64).map((w) => w.slice(0, 1024));
 
-const proposalIdFor = (commandId: string) => `prop-${createHash('sha256').update(commandId).digest('hex').slice(0, 24)}`;
+export const proposalIdFor = (commandId: string) => `prop-${createHash('sha256').update(commandId).digest('hex').slice(0, 24)}`;
 
 /**
  * Tightening (or neutral) changes apply at once. A change that widens access becomes a proposal

@@ -43,6 +43,9 @@ export type UseCaseContext = {
   audit: (type: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => void;
 };
 
+/** What validating a configuration entity reads: the store as it is in the command's transaction, and the time. */
+export type PrepareContext = Pick<UseCaseContext, 'store' | 'now'>;
+
 /** What an applied command reports back: a sentence and the documents it created or changed. */
 export type Applied = { message: string; subjectIds: string[] };
 

@@ -1,11 +1,11 @@
 import { err, ok, policyFieldProblems, resolvePolicy, type AccessPolicy, type Result } from '../../core/index.js';
 import { proposeOrApply, type PreparedChange } from './config-change.js';
-import type { UseCase, UseCaseContext } from './context.js';
+import type { PrepareContext, UseCase } from './context.js';
 
 type SentPolicy = Omit<AccessPolicy, 'updatedAt' | 'changedBy'> & { updatedAt?: unknown; changedBy?: unknown };
 
 /** Validates a policy as it would be written; shared by the direct upsert and a proposal's approval. */
-export function preparePolicy(sent: SentPolicy, ctx: UseCaseContext): Result<PreparedChange> {
+export function preparePolicy(sent: SentPolicy, ctx: PrepareContext): Result<PreparedChange> {
   const { updatedAt: _clientTime, changedBy: _clientEditors, ...policy } = sent;
   // The shape of the policy: core's checks, the same the console's editor shows inline.
   const problem = policyFieldProblems(policy)[0];

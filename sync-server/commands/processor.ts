@@ -18,6 +18,7 @@ import type { Store } from '../store/types.js';
 import type { Actor, Applied, UseCase, UseCaseContext } from './context.js';
 import { MAX_PAYLOAD_DEPTH, nestingDepth, printable } from './hostile-input.js';
 import { withoutPayload } from './rejection-budget.js';
+import { configImport } from './config-import.js';
 import { grantExtend } from './grant-extend.js';
 import { grantRevoke } from './grant-revoke.js';
 import { policyUpsert } from './policy-upsert.js';
@@ -43,6 +44,7 @@ const USE_CASES: { [T in CommandType]: UseCase<T> } = {
   'proposal.approve': proposalApprove,
   'proposal.reject': proposalReject,
   'task.close': taskClose,
+  'config.import': configImport,
 };
 
 /**

@@ -1,13 +1,13 @@
 import { err, ok, type AccessProfile, type Result } from '../../core/index.js';
 import { proposeOrApply, type PreparedChange } from './config-change.js';
-import type { UseCase, UseCaseContext } from './context.js';
+import type { PrepareContext, UseCase } from './context.js';
 
 const listed = (ids: string[]) => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''}`;
 
 type SentProfile = Omit<AccessProfile, 'updatedAt' | 'changedBy'> & { updatedAt?: unknown; changedBy?: unknown };
 
 /** Validates a profile as it would be written; shared by the direct upsert and a proposal's approval. */
-export function prepareProfile(sent: SentProfile, ctx: UseCaseContext): Result<PreparedChange> {
+export function prepareProfile(sent: SentProfile, ctx: PrepareContext): Result<PreparedChange> {
   const { updatedAt: _clientTime, changedBy: _clientEditors, ...profile } = sent;
   const missing = profile.resourceIds.filter((id) => ctx.store.get('resources', id) === null);
   if (missing.length > 0) return err('not_found', `payload.profile.resourceIds: resource ${listed(missing)} does not exist`);

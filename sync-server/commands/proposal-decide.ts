@@ -1,5 +1,6 @@
-import { changeWidenings, err, governedResources, ok, widensOwnAccess, type Proposal, type ProposalChange, type Result } from '../../core/index.js';
+import { changeWidenings, err, governedResources, importChangesOf, ok, widensOwnAccess, type Proposal, type ProposalChange, type Result } from '../../core/index.js';
 import { clipWidenings, configWorld, currentOf, writeChange } from './config-change.js';
+import { applyImportProposal } from './config-import.js';
 import { personNow, type UseCase, type UseCaseContext } from './context.js';
 import { preparePolicy } from './policy-upsert.js';
 import { prepareProfile } from './profile-upsert.js';
@@ -43,6 +44,14 @@ export const proposalApprove: UseCase<'proposal.approve'> = (payload, ctx) => {
   }
   if (ctx.now.getTime() >= Date.parse(proposal.expiresAt)) {
     return err('stale', `proposal ${proposal.id} expired at ${proposal.expiresAt} before it was approved; propose the change again`);
+  }
+  if (importChangesOf(proposal).length > 0) {
+    // A configuration import: its changes apply together or not at all.
+    const written = applyImportProposal(proposal, ctx);
+    if (!written.ok) return written;
+    ctx.store.put('proposals', decided(proposal, 'applied', ctx, payload.reason));
+    ctx.audit('proposal.applied', 'proposal', proposal.id, { kind: 'import', subjectIds: written.value.slice(0, 200), proposedBy: proposal.proposedBy, reason: payload.reason.trim() });
+    return ok({ message: `proposal ${proposal.id} approved: the import's ${written.value.length} change(s) applied`, subjectIds: [proposal.id, ...written.value].slice(0, 64) });
   }
   const current = currentOf(proposal.kind, proposal.subjectId, ctx);
   if ((current?.updatedAt ?? null) !== (proposal.change.before?.updatedAt ?? null)) {

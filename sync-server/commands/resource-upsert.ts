@@ -1,6 +1,6 @@
 import { canonicalJson, err, LIVE_GRANT_STATES, ok, resolvePolicy, resourceFieldProblems, type GrantStatus, type Resource, type Result } from '../../core/index.js';
 import { proposeOrApply, type PreparedChange } from './config-change.js';
-import type { UseCase, UseCaseContext } from './context.js';
+import type { PrepareContext, UseCase } from './context.js';
 
 /** Grants whose revocation or its verification still reads the resource's target: all but the verified gone. */
 const TARGET_BOUND: readonly GrantStatus[] = [...LIVE_GRANT_STATES, 'revoked'];
@@ -17,7 +17,7 @@ function changedTargetField(before: Resource, after: Omit<Resource, 'updatedAt' 
 type SentResource = Omit<Resource, 'updatedAt' | 'changedBy'> & { updatedAt?: unknown; changedBy?: unknown };
 
 /** Validates a resource as it would be written; shared by the direct upsert and a proposal's approval. */
-export function prepareResource(sent: SentResource, ctx: UseCaseContext): Result<PreparedChange> {
+export function prepareResource(sent: SentResource, ctx: PrepareContext): Result<PreparedChange> {
   const { updatedAt: _clientTime, changedBy: _clientEditors, ...resource } = sent;
   // The shape of the resource: core's checks, the same the console's editor shows inline.
   const problem = resourceFieldProblems(resource)[0];

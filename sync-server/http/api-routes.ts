@@ -30,6 +30,7 @@ import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
+import { registerConfigRoutes } from './config-routes.js';
 import { principalOf, requireEndpoint, type Principal } from './auth.js';
 import { commandErrorBody, notFound, statusForCode } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -297,6 +298,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   });
 
   registerCatalogRoutes(root, { store, now });
+  registerConfigRoutes(root, { store, processor, now });
 
   app.get('/api/v1/audit/verify', {
     schema: {

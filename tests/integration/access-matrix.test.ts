@@ -12,6 +12,7 @@ import {
   changeEffect,
   changeWidenings,
   COMMAND_MATRIX,
+  configOf,
   CONSOLE_ROLES,
   createRequest,
   DEFAULT_SEPARATION,
@@ -28,6 +29,7 @@ import {
   type Relation,
   type SyncOperation,
 } from '../../core/index.js';
+import { configToYaml } from '../../core/config/yaml.js';
 import { changeRoles } from '../../sync-server/accounts/manage.js';
 import { SecretKey } from '../../sync-server/secrets/crypto.js';
 import { STEP_MS, totpCode } from './helpers/mfa.js';
@@ -125,6 +127,12 @@ function throwaway(disabled = false): string {
   return id;
 }
 
+/** The whole configuration as stored, with one new disabled profile: an import that widens nothing applies at once. */
+function importedConfig() {
+  const { policies, resources, profiles } = configOf({ policies: srv.store.list('policies'), resources: srv.store.list('resources'), profiles: srv.store.list('profiles') });
+  return { policies, resources, profiles: [...profiles, { id: next('prof-imported'), name: 'Imported', description: '', resourceIds: ['rm-mine'], userIds: [], departments: [], roles: [], maxDurationMinutes: null, enabled: false }] };
+}
+
 /** The command's payload for a subject in this relation to the actor. */
 function cellPayload(type: CommandType, relation: Relation, actor: string): Record<string, unknown> {
   const subjectOwner = relation === 'own' ? actor : OWNER;
@@ -151,6 +159,8 @@ function cellPayload(type: CommandType, relation: Relation, actor: string): Reco
       return { profile: { id: next('prof-new'), name: 'New', resourceIds: ['rm-mine'], enabled: false } };
     case 'resource.upsert':
       return { resource: { id: next('rm-new'), name: 'New', kind: 'manual_role', connector: 'manual', connectorId: 'manual', target: { externalId: 'app:new' }, ownerId: OWNER, sensitivity: 'low', policyIds: ['pm-mine'] } };
+    case 'config.import':
+      return { config: importedConfig() };
   }
 }
 
@@ -288,6 +298,11 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
         case 'POST /api/v1/auth/step-up':
           // The next step's code: the current one was spent confirming.
           return (await http('POST', `${srv.url}/api/v1/auth/step-up`, { ...base, body: { code: totpCode(mfaSecrets.get(actor ?? '') ?? 'AAAAAAAA', Date.now() + STEP_MS) } })).status;
+        case 'POST /api/v1/config/diff':
+        case 'POST /api/v1/config/import': {
+          const file = configToYaml({ format: 1, ...importedConfig() }, { server: srv.url, asOf: null });
+          return (await http('POST', `${srv.url}${endpoint.split(' ')[1] as string}`, { ...base, rawBody: file, headers: { 'content-type': 'text/yaml' } })).status;
+        }
         case 'POST /api/v1/auth/mfa/disenrol':
           return (await http('POST', `${srv.url}/api/v1/auth/mfa/disenrol`, { ...base, body: { password: PASSWORD } })).status;
         default: {

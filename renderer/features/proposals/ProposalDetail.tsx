@@ -1,6 +1,6 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { map } from 'rxjs';
-import type { CommandResult, Proposal } from '../../../core/index.js';
+import { importChangesOf, type CommandResult, type Proposal } from '../../../core/index.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
@@ -108,47 +108,25 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
         <p className="muted small pr-note">Computed by the server when the change was proposed; approving after it expires is refused, so a stale what-if is never applied.</p>
       </section>
 
-      <section className="pr-section">
-        <h3>{proposal.change.before ? 'What changes' : 'The new entity'}</h3>
-        {diff.length === 0 ? (
-          <p className="muted small">No field a person reads differs; the change is in its bookkeeping.</p>
-        ) : (
-          <table className="pr-diff" data-testid="proposal-diff">
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Before</th>
-                <th scope="col">After</th>
-              </tr>
-            </thead>
-            <tbody>
-              {diff.map((row) => (
-                <tr key={row.field} data-field={row.field}>
-                  <th scope="row">{row.label}</th>
-                  <td className="pr-before">{row.before}</td>
-                  <td className="pr-after">
-                    {row.after}
-                    {row.added.length > 0 || row.removed.length > 0 ? (
-                      <div className="pr-items">
-                        {row.added.map((x) => (
-                          <span key={`+${x}`} className="pill tone-warning">
-                            + {x}
-                          </span>
-                        ))}
-                        {row.removed.map((x) => (
-                          <span key={`-${x}`} className="pill tone-neutral">
-                            − {x}
-                          </span>
-                        ))}
-                      </div>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      {importChangesOf(proposal).length > 0 ? (
+        // A configuration import: every change it makes is reviewed, and applied, together.
+        <section className="pr-section" data-testid="proposal-import">
+          <h3>Every change in this import ({importChangesOf(proposal).length}), applied together or not at all</h3>
+          {importChangesOf(proposal).map((change) => (
+            <div key={`${change.kind}:${change.after.id}`} data-subject-id={change.after.id}>
+              <h4>
+                {KIND_LABEL[change.kind]} {change.after.name} <code>{change.after.id}</code> {change.before ? '' : '(new)'}
+              </h4>
+              <DiffTable diff={diffChange(change, names)} />
+            </div>
+          ))}
+        </section>
+      ) : (
+        <section className="pr-section">
+          <h3>{proposal.change.before ? 'What changes' : 'The new entity'}</h3>
+          <DiffTable diff={diff} />
+        </section>
+      )}
 
       <ApproveDialog
         open={dialog === 'approve'}
@@ -311,5 +289,47 @@ function ApproveDialog({ open, proposal, headline, onClose, onConfirm }: { open:
         </label>
       </form>
     </Dialog>
+  );
+}
+
+/** The fields a change sets, before and after, with the ids a list gains and loses. */
+function DiffTable({ diff }: { diff: ReturnType<typeof diffChange> }) {
+  return diff.length === 0 ? (
+    <p className="muted small">No field a person reads differs; the change is in its bookkeeping.</p>
+  ) : (
+    <table className="pr-diff" data-testid="proposal-diff">
+      <thead>
+        <tr>
+          <th scope="col">Field</th>
+          <th scope="col">Before</th>
+          <th scope="col">After</th>
+        </tr>
+      </thead>
+      <tbody>
+        {diff.map((row) => (
+          <tr key={row.field} data-field={row.field}>
+            <th scope="row">{row.label}</th>
+            <td className="pr-before">{row.before}</td>
+            <td className="pr-after">
+              {row.after}
+              {row.added.length > 0 || row.removed.length > 0 ? (
+                <div className="pr-items">
+                  {row.added.map((x) => (
+                    <span key={`+${x}`} className="pill tone-warning">
+                      + {x}
+                    </span>
+                  ))}
+                  {row.removed.map((x) => (
+                    <span key={`-${x}`} className="pill tone-neutral">
+                      − {x}
+                    </span>
+                  ))}
+                </div>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
