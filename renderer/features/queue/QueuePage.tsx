@@ -182,7 +182,8 @@ export function QueuePage() {
             {(['mine', 'others'] as const).map((v) => (
               <label key={v} className={v === view ? 'selected' : undefined}>
                 <input type="radio" name="queue-view" value={v} checked={v === view} onChange={() => setView(v)} />
-                {v === 'mine' ? `Mine (${split.mine.length.toLocaleString()})` : `Waiting on others (${split.others.length.toLocaleString()})`}
+                {/* While requests still arrive the counts are "at least": 997+. */}
+                {v === 'mine' ? `Mine (${split.mine.length.toLocaleString()}${pendingLoading ? '+' : ''})` : `Waiting on others (${split.others.length.toLocaleString()}${pendingLoading ? '+' : ''})`}
               </label>
             ))}
           </fieldset>
