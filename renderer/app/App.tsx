@@ -3,8 +3,11 @@ import type { ThemePreference } from '../../preload/api.js';
 import { AccountsPage } from '../features/accounts/AccountsPage.js';
 import { AuditPage } from '../features/audit/AuditPage.js';
 import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js';
+import { ProfilesPage } from '../features/catalog/ProfilesPage.js';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
 import { PolicyEditor } from '../features/editor/PolicyEditor.js';
+import { ProfileEditor } from '../features/editor/ProfileEditor.js';
+import { ResourceEditor } from '../features/editor/ResourceEditor.js';
 import { GrantsPage } from '../features/grants/GrantsPage.js';
 import { MyAccessPage } from '../features/my-access/MyAccessPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
@@ -96,7 +99,10 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       screen = <AuditPage />;
       break;
     case 'resources':
-      screen = <ResourcesPage />;
+      screen = route.id ? <ResourceEditor key={route.id} id={route.id === 'new' ? null : route.id} /> : <ResourcesPage />;
+      break;
+    case 'profiles':
+      screen = route.id ? <ProfileEditor key={route.id} id={route.id === 'new' ? null : route.id} /> : <ProfilesPage />;
       break;
     case 'policies':
       // #/policies/new and #/policies/<id> open the editor (for those who may change policies; it says so otherwise).

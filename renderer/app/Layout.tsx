@@ -36,6 +36,7 @@ const NAV: NavItem[] = [
   { screen: 'reviews', label: 'Reviews', icon: 'check-square', needs: ['requests', 'grants'], roles: ['reviewer', 'auditor', 'admin'] },
   { screen: 'policies', label: 'Policies', icon: 'file-text', needs: ['policies', 'resources'] },
   { screen: 'resources', label: 'Resources', icon: 'box', needs: ['resources', 'policies'] },
+  { screen: 'profiles', label: 'Profiles', icon: 'user-check', needs: ['profiles', 'resources'] },
   { screen: 'proposals', label: 'Proposals', icon: 'users', needs: ['proposals'], roles: ['policy_admin', 'admin', 'auditor'] },
   { screen: 'audit', label: 'Audit', icon: 'scroll', needs: ['audit'] },
   { screen: 'accounts', label: 'Accounts', icon: 'user', needs: [], roles: ['admin'] }, // read over REST: no collection to wait for
@@ -128,7 +129,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   // Connectors is opened from Revocations: keep that entry lit there.
   const navScreen = screen === 'connectors' ? 'revocations' : screen;
   // These screens filter their own list as people type; Shift+Enter (Enter elsewhere) searches everything.
-  const filters = ['queue', 'request-access', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies', 'proposals'].includes(screen);
+  const filters = ['queue', 'request-access', 'requests', 'grants', 'audit', 'rejected', 'resources', 'policies', 'profiles', 'proposals'].includes(screen);
 
   return (
     <div className="shell">

@@ -196,6 +196,40 @@ test('a new policy is created from the list (saved offline, applied on reconnect
   }
 });
 
+test('the resource and profile editors: a resource tightened applies at once; a profile’s what-if names who would lose eligibility', async ({ browser }, testInfo) => {
+  const mallory = await consoleAs(browser, 'mallory');
+  const editor = new EditorPage(mallory.page);
+  try {
+    await mallory.console.go('Resources');
+    await mallory.page.getByRole('link', { name: 'Edit Helpdesk Administrator' }).click();
+    await editor.expectOpen('Edit Helpdesk Administrator');
+    await editor.field('sensitivity').selectOption('high');
+    await editor.fill('target.externalId', '../elsewhere');
+    await expect(editor.problem('target.externalId')).toContainText('an Entra object id has only letters, digits and hyphens');
+    await editor.fill('target.externalId', '729827e3-9c14-49f7-bb1b-9608f156bbb8');
+    await expect(editor.verdict()).toContainText('Saving applies at once');
+    await saveScreenshot(mallory.page, testInfo, '10-resource-editor');
+    await editor.save();
+    await expect(editor.outcome()).toContainText('Applied: Resource "Helpdesk Administrator" updated', { timeout: 15_000 });
+    expect((await getReplicated<Resource>(await login(CONFIGURERS.mallory.username), 'resources', HELPDESK)).sensitivity).toBe('high');
+
+    // Profiles: read, and what dropping a department would do (not saved: other specs ask under it).
+    await mallory.console.navLink('Profiles').click();
+    await expect(mallory.page.getByRole('heading', { name: 'Access profiles', level: 1 })).toBeVisible();
+    await mallory.page.getByRole('link', { name: 'Edit IT operations and support' }).click();
+    await editor.expectOpen('Edit IT operations and support');
+    await editor.form().getByRole('button', { name: 'Remove Support' }).click();
+    await expect(editor.eligibility()).toContainText('Lose');
+    await expect(editor.eligibility()).toContainText('Oscar Silva');
+    await expect(editor.verdict()).toContainText('Saving applies at once');
+    await saveScreenshot(mallory.page, testInfo, '10-profile-editor-what-if');
+    await mallory.page.getByRole('link', { name: 'Cancel' }).click();
+    await expect(mallory.page.getByRole('heading', { name: 'Access profiles', level: 1 })).toBeVisible();
+  } finally {
+    await mallory.context.close();
+  }
+});
+
 test('an approver sees no way to edit a policy', async ({ browser }) => {
   const alice = await openConsoleAs(await browser.newContext(), APPROVERS.alice.username, APPROVERS.alice.displayName);
   try {

@@ -50,6 +50,7 @@ const SENSITIVITY_TONE = { low: 'tone-success', medium: 'tone-warning', high: 't
 /** Read-only for now: editing goes through policy_admin commands, which this console does not send yet. */
 export function ResourcesPage() {
   const { resources, policies, users, proposals } = useConsoleData();
+  const mayEdit = maySend(useSession().user, 'resource.upsert');
   const { query } = useSearch();
   const search = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(
@@ -65,8 +66,15 @@ export function ResourcesPage() {
       <header className="pane-header">
         <div className="pane-title">
           <h1>Resources</h1>
-          <span className="muted">{rows.length} requestable · read-only</span>
+          <span className="muted">
+            {rows.length} requestable{mayEdit ? '' : ' · read-only'}
+          </span>
         </div>
+        {mayEdit ? (
+          <a className="button primary" href={href('resources', 'new')}>
+            <Icon name="plus" /> New resource
+          </a>
+        ) : null}
       </header>
       {rows.length === 0 ? (
         <EmptyState title={resources.size === 0 ? 'No resources yet' : 'No resource matches the search'} icon="box">
@@ -87,6 +95,11 @@ export function ResourcesPage() {
               <span role="cell">
                 <span className="strong">{r.name}</span>
                 <WaitingChanges proposals={waitingFor(proposals, 'resource', r.id)} />
+                {mayEdit ? (
+                  <a className="button small catalog-edit" href={href('resources', r.id)} aria-label={`Edit ${r.name}`}>
+                    Edit
+                  </a>
+                ) : null}
                 <div className="muted small">{r.description}</div>
               </span>
               <span role="cell">{resourceKindLabel(r.kind)}</span>

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { href, type Screen } from '../../app/router.js';
 import { useConsoleData } from '../../session/console-data.js';
-import { EmptyState, Icon, sentence } from '../../ui/ui.js';
+import { EmptyState, Icon, sentence, Time } from '../../ui/ui.js';
 import type { SaveState } from './use-config-save.js';
 
 /** What became of the last save, in words, with the way on: the proposal to follow, or what to fix. */
@@ -127,6 +127,22 @@ export function NotEditable({ title, children, back }: { title: string; children
       <EmptyState title={title} icon="file-text" action={<a className="button" href={href(back)}>Back</a>}>
         {children}
       </EmptyState>
+    </div>
+  );
+}
+
+/** The stored copy changed while this person edited it (someone else's save). */
+export function StaleNotice({ at, what, onReload }: { at: string | null; what: string; onReload(): void }) {
+  if (!at) return null;
+  return (
+    <div className="notice warning" role="status">
+      <Icon name="alert" />
+      <span>
+        Someone changed this {what} <Time iso={at} /> while you edited it; saving replaces their change with yours.{' '}
+        <button type="button" className="button small" onClick={onReload}>
+          Start again from theirs
+        </button>
+      </span>
     </div>
   );
 }

@@ -18,6 +18,8 @@ export function PickList({
   problem,
   hint,
   testId,
+  allowNew = false,
+  single = false,
 }: {
   label: string;
   options: readonly PickOption[];
@@ -27,6 +29,10 @@ export function PickList({
   problem?: string | undefined;
   hint?: string;
   testId?: string;
+  /** Whether something not in the list may be added as typed (a department nobody is in yet). */
+  allowNew?: boolean;
+  /** One pick only: a new one replaces it. */
+  single?: boolean;
 }) {
   const id = useId();
   const [query, setQuery] = useState('');
@@ -36,8 +42,10 @@ export function PickList({
     if (!q) return [];
     return options.filter((o) => !value.includes(o.id) && `${o.label} ${o.detail ?? ''} ${o.id}`.toLowerCase().includes(q)).slice(0, MATCHES);
   }, [options, query, value]);
+  const typed = query.trim();
+  const offerNew = allowNew && typed !== '' && !value.includes(typed) && !options.some((o) => o.id.toLowerCase() === typed.toLowerCase());
   const add = (pick: string) => {
-    onChange([...value, pick]);
+    onChange(single ? [pick] : [...value, pick]);
     setQuery('');
   };
   return (
@@ -68,10 +76,11 @@ export function PickList({
           if (e.key === 'Enter') {
             e.preventDefault();
             if (matches[0]) add(matches[0].id);
+            else if (offerNew) add(typed);
           }
         }}
       />
-      {matches.length > 0 ? (
+      {matches.length > 0 || offerNew ? (
         <ul className="pick-matches" aria-label={`Matches for ${label.toLowerCase()}`}>
           {matches.map((m) => (
             <li key={m.id}>
@@ -81,6 +90,13 @@ export function PickList({
               </button>
             </li>
           ))}
+          {offerNew ? (
+            <li>
+              <button type="button" onClick={() => add(typed)}>
+                <Icon name="plus" size={12} /> Add “{typed}”
+              </button>
+            </li>
+          ) : null}
         </ul>
       ) : query.trim() ? (
         <span className="muted small">Nothing matches “{query.trim()}”.</span>

@@ -1,16 +1,12 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { describeTicketFormat, NAMED_TICKET_FORMATS, ticketFormatOf, type AccessPolicy, type ProposalChange, type TicketSystem } from '../../../core/index.js';
-import { href } from '../../app/router.js';
+import { useMemo } from 'react';
+import { describeTicketFormat, NAMED_TICKET_FORMATS, ticketFormatOf, type TicketSystem } from '../../../core/index.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
-import { Icon, Time } from '../../ui/ui.js';
 import { ApprovalChain } from './ApprovalChain.js';
-import { EditorFrame, EditorSection, NotEditable, SaveOutcome } from './EditorFrame.js';
+import { EditorFrame, EditorSection, NotEditable, SaveOutcome, StaleNotice } from './EditorFrame.js';
 import { Check, DurationField, FieldError, TextField } from './fields.js';
-import { newEntityId, placeRefusal } from './form-fields.js';
 import { checkPolicyDraft, draftOfPolicy, newPolicyDraft, policyFormFields, type PolicyDraft } from './policy-form.js';
-import { useConfigSave } from './use-config-save.js';
-import { useDraft } from './use-draft.js';
+import { useEntityEditor } from './use-entity-editor.js';
 import { useWhatIf } from './use-what-if.js';
 import { WhatIfPanel } from './WhatIfPanel.js';
 import './editor.css';
@@ -22,42 +18,20 @@ const TICKET_SYSTEMS: { value: TicketSystem; label: string }[] = [
   { value: 'custom', label: 'A pattern of our own' },
 ];
 
+const checkPolicy = (draft: PolicyDraft) => {
+  const checked = checkPolicyDraft(draft);
+  return { payload: checked.policy, problems: checked.problems };
+};
+const freshPolicy = () => newPolicyDraft('');
+
 /** The access policy editor: `id` null for a new policy. The what-if beside it updates as the form changes. */
 export function PolicyEditor({ id }: { id: string | null }) {
   const { user } = useSession();
   const { policies, resources } = useConsoleData();
-  // A new policy, once created, is edited as itself (its address too, without leaving the page).
-  const [createdId, setCreatedId] = useState<string | null>(null);
-  const currentId = id ?? createdId;
-  const isNew = currentId === null;
-  const stored = currentId ? policies.get(currentId) : undefined;
-  const saver = useConfigSave('policy.upsert');
-  const fresh = useCallback(() => newPolicyDraft(''), []);
-  const { draft: edited, setDraft, dirty, attempted, setAttempted, staleAt, reload } = useDraft<AccessPolicy, PolicyDraft>(stored, id === null, draftOfPolicy, fresh, saver.state);
-  // A new policy's id follows its name ("pol-night-operations"), never one in use.
-  const draft = useMemo(() => (edited && isNew ? { ...edited, id: newEntityId('pol', edited.name || 'new', (x) => policies.has(x)) } : edited), [edited, isNew, policies]);
-
-  const check = useMemo(() => (draft ? checkPolicyDraft(draft) : null), [draft]);
-  const refusal = useMemo(() => (saver.state.kind === 'rejected' && draft ? placeRefusal(saver.state.message, 'policy', policyFormFields(draft)) : null), [saver.state, draft]);
-  const problems = useMemo(() => {
-    const shown = dirty || attempted ? { ...(check?.problems ?? {}) } : {};
-    if (refusal && refusal.field) shown[refusal.field] = refusal.message;
-    return shown;
-  }, [check, dirty, attempted, refusal]);
-
-  const change = useMemo<ProposalChange | null>(() => {
-    if (!check?.policy) return null;
-    return { kind: 'policy', before: stored ?? null, after: { ...check.policy, changedBy: stored?.changedBy ?? [], updatedAt: stored?.updatedAt ?? new Date().toISOString() } };
-  }, [check, stored]);
+  const editor = useEntityEditor({ kind: 'policy', id, stored: policies, fromStored: draftOfPolicy, fresh: freshPolicy, check: checkPolicy, fields: policyFormFields });
+  const { draft, problems, stored, isNew, saver } = editor;
   const governed = useMemo(() => [...resources.values()].filter((r) => r.policyIds.includes(draft?.id ?? '')).map((r) => r.id), [resources, draft?.id]);
-  const view = useWhatIf(change, governed);
-
-  useEffect(() => {
-    if (isNew && saver.state.kind === 'applied' && policies.has(saver.savedId)) {
-      setCreatedId(saver.savedId);
-      window.history.replaceState(null, '', href('policies', saver.savedId));
-    }
-  }, [isNew, saver.state.kind, saver.savedId, policies]);
+  const view = useWhatIf(editor.change, governed);
 
   if (!saver.allowed) {
     return (
@@ -74,20 +48,7 @@ export function PolicyEditor({ id }: { id: string | null }) {
     );
   }
 
-  // An edit after a save starts over: the last answer was about the draft before it.
-  const edit = (next: PolicyDraft) => {
-    if (saver.state.kind !== 'waiting') saver.reset();
-    setDraft(next);
-  };
-  const set = <K extends keyof PolicyDraft>(key: K, value: PolicyDraft[K]) => edit({ ...draft, [key]: value });
-  const onSave = () => {
-    setAttempted(true);
-    if (!check?.policy || saver.state.kind === 'waiting') {
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('.editor-form [aria-invalid="true"]')?.focus());
-      return;
-    }
-    void saver.save(check.policy.id, { policy: check.policy });
-  };
+  const set = <K extends keyof PolicyDraft>(key: K, value: PolicyDraft[K]) => editor.edit({ ...draft, [key]: value });
   const form = ticketFormatOf({ ticketSystem: draft.ticketSystem, ticketPattern: draft.ticketPattern });
   const mfaOn = draft.requireMfa || draft.requireApproverMfa;
 
@@ -101,23 +62,13 @@ export function PolicyEditor({ id }: { id: string | null }) {
           <code>{draft.id}</code> · {governed.length === 0 ? 'no resource uses it yet' : `bounds ${governed.length} resource${governed.length === 1 ? '' : 's'}: ${governed.map((r) => resources.get(r)?.name ?? r).join(', ')}`}
         </>
       }
-      onSave={onSave}
+      onSave={editor.save}
       saving={saver.state.kind === 'waiting'}
       saveLabel={isNew ? 'Create policy' : 'Save changes'}
       outcome={
         <>
-          {staleAt ? (
-            <div className="notice warning" role="status">
-              <Icon name="alert" />
-              <span>
-                Someone changed this policy <Time iso={staleAt} /> while you edited it; saving replaces their change with yours.{' '}
-                <button type="button" className="button small" onClick={reload}>
-                  Start again from theirs
-                </button>
-              </span>
-            </div>
-          ) : null}
-          <SaveOutcome state={saver.state} what="policy" refusalShownOnField={Boolean(refusal?.field)} />
+          <StaleNotice at={editor.staleAt} what="policy" onReload={editor.reload} />
+          <SaveOutcome state={saver.state} what="policy" refusalShownOnField={Boolean(editor.refusal?.field)} />
         </>
       }
       aside={<WhatIfPanel view={view} kind="policy" isNew={isNew && governed.length === 0} />}
@@ -177,7 +128,7 @@ export function PolicyEditor({ id }: { id: string | null }) {
       </EditorSection>
 
       <EditorSection title="Approval chain" lede="Steps run in order; each must be approved before the next starts, and a person approves at most one step of a request.">
-        <ApprovalChain draft={draft} problems={problems} onChange={edit} />
+        <ApprovalChain draft={draft} problems={problems} onChange={editor.edit} />
       </EditorSection>
     </EditorFrame>
   );

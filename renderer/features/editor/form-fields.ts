@@ -28,6 +28,8 @@ export function readDuration(text: string): { minutes: number } | { problem: str
 
 /** A zod issue in words people read beside a field. */
 export function issueInWords(issue: z.core.$ZodIssue): string {
+  // A schema's own message ("a resource needs at least one access policy") is already in words.
+  if (!/^(Too small|Too big|Invalid input)/.test(issue.message)) return issue.message;
   if (issue.code === 'too_small') {
     if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'is required' : `must be at least ${issue.minimum} characters`;
     if (issue.origin === 'array') return `needs at least ${issue.minimum}`;

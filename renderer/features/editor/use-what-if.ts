@@ -39,6 +39,12 @@ function useDocs<T>(name: string, selector: Record<string, unknown> | undefined,
   return { docs: state.data, loading: state.loading };
 }
 
+/** The access profiles on this replica (policy admins, auditors and admins hold them). */
+export function useProfiles(): { profiles: AccessProfile[]; loading: boolean } {
+  const { docs, loading } = useDocs<AccessProfile>('profiles', undefined, []);
+  return { profiles: docs, loading };
+}
+
 export type WhatIfView = {
   whatIf: ConfigWhatIf | null;
   /** Each way the change widens access (a proposal for a second person), as the server will judge it. */
