@@ -35,6 +35,11 @@ export type VerifyOutcome = {
   caveat?: string;
 };
 
+/** One step of a connection test, in words an admin can act on. */
+export type DiagnosisStep = { step: 'config' | 'dns' | 'tcp' | 'tls' | 'bind' | 'base_dn' | 'rights' | 'ttl' | 'health'; ok: boolean; detail: string };
+/** A connection test: every step tried in order, stopping at the first that failed. */
+export type ConnectorDiagnosis = { ok: boolean; failedStep?: DiagnosisStep['step']; summary: string; steps: DiagnosisStep[] };
+
 export type Assignment = { resourceExternalId: string; principalId: string; kind: Resource['kind']; detail?: string };
 
 export interface Connector {
@@ -49,6 +54,8 @@ export interface Connector {
   revokeMany?(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>>;
   provisionMany?(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>>;
   health(): Promise<{ ok: boolean; detail: string }>;
+  /** A step-by-step connection test ("Test connection"), given the resources that use this connector. */
+  diagnose?(resources: AssignmentRef['resource'][]): Promise<ConnectorDiagnosis>;
 }
 
 export type { Grant, DirectoryUser };

@@ -30,6 +30,7 @@ import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
+import { registerConnectorRoutes } from './connector-routes.js';
 import { registerConfigRoutes } from './config-routes.js';
 import { principalOf, requireEndpoint, type Principal } from './auth.js';
 import { commandErrorBody, notFound, statusForCode } from './errors.js';
@@ -298,6 +299,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   });
 
   registerCatalogRoutes(root, { store, now });
+  registerConnectorRoutes(root, { store, ...(deps.registry ? { registry: deps.registry } : {}) });
   registerConfigRoutes(root, { store, processor, now });
 
   app.get('/api/v1/audit/verify', {

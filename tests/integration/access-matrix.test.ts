@@ -31,6 +31,7 @@ import {
 } from '../../core/index.js';
 import { configToYaml } from '../../core/config/yaml.js';
 import { changeRoles } from '../../sync-server/accounts/manage.js';
+import { ManualConnector } from '../../sync-server/connectors/manual.js';
 import { SecretKey } from '../../sync-server/secrets/crypto.js';
 import { STEP_MS, totpCode } from './helpers/mfa.js';
 import { http, login, startTestServer, type TestServer } from './helpers/server.js';
@@ -302,6 +303,11 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
         case 'POST /api/v1/config/import': {
           const file = configToYaml({ format: 1, ...importedConfig() }, { server: srv.url, asOf: null });
           return (await http('POST', `${srv.url}${endpoint.split(' ')[1] as string}`, { ...base, rawBody: file, headers: { 'content-type': 'text/yaml' } })).status;
+        }
+        case 'POST /api/v1/connectors/:id/test': {
+          // A configured connector to test (a manual one answers with its health as the one step).
+          if (!srv.server.registry.get('m-conn')) srv.server.registry.register(new ManualConnector({ id: 'm-conn', kind: 'manual' }));
+          return (await http('POST', `${srv.url}/api/v1/connectors/m-conn/test`, base)).status;
         }
         case 'POST /api/v1/auth/mfa/disenrol':
           return (await http('POST', `${srv.url}/api/v1/auth/mfa/disenrol`, { ...base, body: { password: PASSWORD } })).status;

@@ -103,6 +103,12 @@ export function bindRefusal(error: unknown): string {
 
 /** An error from an LDAP call as the scheduler's typed failure. */
 export function failureOf(error: unknown, what: string): Failure {
+  // A connection that could not be opened (pool.ts ConnectError): the cause decides, the message keeps the step.
+  const opening = error as { step?: unknown; cause?: unknown; url?: unknown } | null;
+  if (opening && typeof opening.step === 'string' && opening.cause !== undefined) {
+    const inner = failureOf(opening.cause, `${what}: ${String(opening.url)} (${opening.step})`);
+    return opening.step === 'bind' && ldapCode(opening.cause) === undefined ? { ...inner, retryable: false, code: 'bind_failed' } : inner;
+  }
   const message = `${what}: ${text(error)}`.slice(0, 2000);
   const code = ldapCode(error);
   switch (code) {

@@ -1,7 +1,8 @@
-import type { Assignment, AssignmentRef, Connector, ConnectorOutcome, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
+import type { Assignment, AssignmentRef, Connector, ConnectorDiagnosis, ConnectorOutcome, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
 import { sleep as realSleep } from '../backoff.js';
 import { TokenBucket } from '../rate-limiter.js';
 import { DEFAULT_AD_WRITE_BUDGET, isPlainLdap, type AdConnectorConfig } from './config.js';
+import { diagnoseAd } from './diagnose.js';
 import { DnSyntaxError, printable } from './dn.js';
 import { detectPam, directFilter, inChainFilter, modifyMembers, parseObjectRef, resolveObject, type Resolved } from './directory.js';
 import { failureOf, LDAP, ldapCode } from './errors.js';
@@ -302,6 +303,12 @@ export class AdConnector implements Connector {
       const failure = failureOf(error, 'connecting');
       return { ok: false, detail: [...this.warnings.map((w) => `WARNING: ${w}`), `${failure.code}: ${failure.message}`].join('; ') };
     }
+  }
+
+  /** "Test connection": DNS, TCP, TLS, bind, base DN, rights on the resources' groups, TTL; on fresh connections. */
+  async diagnose(resources: AssignmentRef['resource'][]): Promise<ConnectorDiagnosis> {
+    const result = await diagnoseAd(this.config, resources);
+    return this.warnings.length > 0 ? { ...result, steps: [...this.warnings.map((w) => ({ step: 'config' as const, ok: true, detail: `WARNING: ${w}` })), ...result.steps] } : result;
   }
 
   /** For health and the console: whether TTL memberships are in use (undefined until first detected). */
