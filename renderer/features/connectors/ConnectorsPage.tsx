@@ -8,6 +8,7 @@ import { useSession } from '../../session/session.js';
 import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon } from '../../ui/ui.js';
 import { fetchConnectors, jobMatrix, mayViewConnectors, outstandingJobs, settingRows, type ConnectorView, type ConnectorsAnswer } from './connectors-model.js';
+import { ConnectorTest } from './TestConnection.js';
 
 const REFRESH_MS = 30_000;
 
@@ -125,6 +126,7 @@ function ConnectorCard({ connector }: { connector: ConnectorView }) {
         <HealthBadge connector={connector} />
       </header>
       <p className={clsx('connector-detail', connector.ok ? 'muted' : 'text-danger')}>{connector.detail || (connector.ok ? 'Answering normally.' : 'No detail given.')}</p>
+      <ConnectorTest connector={connector} />
       {rows.length === 0 ? (
         <p className="muted small">{connector.kind === 'manual' ? 'No settings: this connector creates tasks for people instead of calling a directory.' : 'The server reports no settings for this connector.'}</p>
       ) : (

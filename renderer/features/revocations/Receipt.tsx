@@ -266,6 +266,12 @@ export function ReceiptCard({ receipt, grant }: { receipt: Verification; grant: 
           </>
         ) : null}
       </dl>
+      {/* AD: what a directory read cannot show (issued Kerberos tickets keep their groups until renewed). */}
+      {receipt.caveat ? (
+        <p className="notice warning small receipt-caveat" data-testid="receipt-caveat">
+          <Icon name="alert" size={12} /> {receipt.caveat}
+        </p>
+      ) : null}
       {reads.length > 0 ? (
         <table className="reads-table">
           <caption className="visually-hidden">Reads of {receipt.endpoint}</caption>

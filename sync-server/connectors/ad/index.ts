@@ -232,7 +232,7 @@ export class AdConnector implements Connector {
       `base ${group} filter ${directFilter(ref.principalId).toString()}`,
       `base ${ref.principalId} filter ${inChainFilter(group).toString()}`,
       `base ${ref.principalId} tokenGroups`,
-    ].join('; ');
+    ].join(' + ');
   }
 
   /**
