@@ -115,11 +115,13 @@ export type SyncOperation = 'pull' | 'push' | 'stream';
 /**
  * What a replica may hold of one collection, per role:
  * - all: every document; none: nothing (pull and stream answer 403);
- * - own: the reader's own: requests they asked for, grants they hold, commands and results they
- *   sent, tasks assigned to them, verifications of their grants, audit events whose subject is
- *   one of their requests or grants;
- * - eligible: resources they are eligible for or have asked for or hold; policies of those resources;
- * - related: users: themselves and the people named on their requests (approvers), directory view;
+ * - own: the reader's own: requests they asked for or whose approval steps name them (a manager or
+ *   resource owner deciding as an approver), grants they hold, commands and results they sent,
+ *   tasks assigned to them, verifications of their grants, audit events whose subject is one of
+ *   those requests or their grants;
+ * - eligible: resources they are eligible for or have asked for or hold or decide; policies of those resources;
+ * - related: users: themselves and the people named on their requests (approvers) and who asked
+ *   for the requests they decide, directory view;
  * - directory: users: everyone, directory view (id, username, display name, department, manager,
  *   roles, disabled; no e-mail address, no directory object ids);
  * - access: audit events about requests, grants and tasks;
@@ -130,7 +132,7 @@ export type SyncOperation = 'pull' | 'push' | 'stream';
 export type ReadRule = 'all' | 'none' | 'own' | 'eligible' | 'related' | 'directory' | 'access' | 'configuration';
 
 /** Bumped whenever SYNC_READ changes, so every replica is rebuilt under the new rules. */
-export const SYNC_READ_VERSION = 2;
+export const SYNC_READ_VERSION = 3;
 
 type ReadRow = Record<AccountRole, ReadRule>;
 const row = (requester: ReadRule, approver: ReadRule, policyAdmin: ReadRule, reviewer: ReadRule, auditor: ReadRule = 'all', admin: ReadRule = 'all'): ReadRow => ({

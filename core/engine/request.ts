@@ -112,6 +112,11 @@ export function refuseTooManyOpen(open: number): Result<true> {
 export type Approver = Pick<DirectoryUser, 'id' | 'displayName' | 'roles' | 'disabled'>;
 
 /** Named on the step, one of the people it escalated to, or (any-mode) holding one of its roles. */
+/** Whether any approval step of the request names this person (escalations included): they may decide it, so they see it. */
+export function namesApprover(request: Pick<AccessRequest, 'policy'>, userId: string): boolean {
+  return (request.policy?.approvalSteps ?? []).some((step) => step.approverIds.includes(userId) || (step.escalatedApproverIds ?? []).includes(userId));
+}
+
 export function isStepApprover(step: ResolvedPolicy['approvalSteps'][number], actor: Approver): boolean {
   return step.approverIds.includes(actor.id) || (step.escalatedApproverIds ?? []).includes(actor.id) || (step.mode === 'any' && step.approverRoles.some((r) => (actor.roles as string[]).includes(r)));
 }

@@ -75,8 +75,13 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   const mineCount = useMemo(() => pending.filter((r) => isMine(r, user)).length, [pending, user]);
   const now = useNow(60_000);
   const waitingProposals = openProposals(proposals, now).length;
+  // Someone holding only the requester role decides the requests whose steps name them (a manager,
+  // a resource owner): their replica holds those beside their own, and the queue shows for them.
+  const namedOnSome = useMemo(() => pending.some((r) => r.requesterId !== user.id), [pending, user.id]);
   const nav = NAV.filter(
-    (item) => item.needs.every((name) => name in db.collections) && (!item.roles || item.roles.some((role) => (user.roles as readonly string[]).includes(role))),
+    (item) =>
+      item.needs.every((name) => name in db.collections) &&
+      (!item.roles || item.roles.some((role) => (user.roles as readonly string[]).includes(role)) || (item.screen === 'queue' && namedOnSome)),
   );
   const allowed = ALWAYS.includes(screen) || nav.some((item) => item.screen === screen || LINKED[item.screen]?.includes(screen as Screen));
   const landing = nav[0]?.screen ?? 'settings';

@@ -11,6 +11,8 @@
 import { createHash } from 'node:crypto';
 import {
   checkEligibility,
+  namesApprover,
+  type AccessRequest,
   readRules,
   SYNC_READ_VERSION,
   type AccountRole,
@@ -20,7 +22,7 @@ import {
   type ReadRule,
   type WireDoc,
 } from '../../core/index.js';
-import type { Candidates } from '../store/filtered-pull.js';
+import { requestsMentioning, type Candidates } from '../store/filtered-pull.js';
 import type { Store } from '../store/types.js';
 
 export type SyncReader = { id: string; roles: readonly AccountRole[] };
@@ -60,7 +62,10 @@ type Relations = {
 
 /** The reader's own requests and grants, and the resources, policies and people those and their eligibility name. */
 function relationsOf(store: Store, reader: SyncReader): Relations {
-  const requests = store.list('requests', { where: { requesterId: reader.id }, includeDeleted: true });
+  const own = store.list('requests', { where: { requesterId: reader.id }, includeDeleted: true });
+  // Requests whose steps name them (a manager or resource owner who holds only the requester role decides these).
+  const named = (requestsMentioning(store.db, reader.id) as unknown as WireDoc<AccessRequest>[]).filter((r) => r.requesterId !== reader.id && namesApprover(r, reader.id));
+  const requests = [...own, ...named];
   const grants = store.list('grants', { where: { userId: reader.id }, includeDeleted: true });
   const stored = store.get('users', reader.id);
   const user = stored ? { ...stored, roles: [...reader.roles] } : null;
@@ -72,6 +77,7 @@ function relationsOf(store: Store, reader: SyncReader): Relations {
   for (const resource of resources) if (resourceIds.has(resource.id)) for (const id of resource.policyIds) policyIds.add(id);
   const userIds = new Set<string>([reader.id]);
   for (const request of requests) {
+    userIds.add(request.requesterId);
     for (const decision of request.decisions) userIds.add(decision.approverId);
     for (const step of request.policy?.approvalSteps ?? []) for (const id of step.approverIds) userIds.add(id);
   }
@@ -105,7 +111,7 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
       case 'own':
         switch (collection) {
           case 'requests':
-            return doc.requesterId === reader.id;
+            return doc.requesterId === reader.id || namesApprover(doc as unknown as AccessRequest, reader.id);
           case 'grants':
             return doc.userId === reader.id;
           case 'commands':
@@ -140,7 +146,8 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
     if (rule !== 'own') return null;
     switch (collection) {
       case 'requests':
-        return { field: 'requesterId', values: [reader.id] };
+        // Their own and those naming them on a step: by id, the set relationsOf read.
+        return { field: 'id', values: [...related().requestIds] };
       case 'grants':
         return { field: 'userId', values: [reader.id] };
       case 'verifications':

@@ -14,14 +14,27 @@ import type { Store } from './types.js';
  * filtered pull reads every document of the collection after the checkpoint.
  */
 export type Candidates = { field: CandidateField; values: readonly string[] };
-export type CandidateField = 'requesterId' | 'userId' | 'grantId' | 'subjectId';
+export type CandidateField = 'requesterId' | 'userId' | 'grantId' | 'subjectId' | 'id';
 
-/** The expression index each field reads through (migrations.ts), written as the index is so the planner uses it. */
-const DOCUMENT_INDEX: Record<Exclude<CandidateField, 'subjectId'>, { index: string; expr: string }> = {
+/**
+ * The expression index each field reads through (migrations.ts), written as the index is so the
+ * planner uses it; `id` reads through the table's own key (collection, id).
+ */
+const DOCUMENT_INDEX: Record<Exclude<CandidateField, 'subjectId'>, { index: string | null; expr: string }> = {
   requesterId: { index: 'documents_requester', expr: "json_extract(doc, '$.requesterId')" },
   userId: { index: 'documents_user', expr: "json_extract(doc, '$.userId')" },
   grantId: { index: 'documents_grant', expr: "json_extract(doc, '$.grantId')" },
+  id: { index: null, expr: 'id' },
 };
+
+/**
+ * Requests whose text holds this person's id as a JSON string (a cheap scan inside SQLite, far
+ * less than parsing every request): the caller checks each for an approval step naming them.
+ */
+export function requestsMentioning(db: Database.Database, userId: string): WireDoc<object>[] {
+  const rows = prepared(db, "SELECT doc, deleted FROM documents WHERE collection = 'requests' AND instr(doc, ?) > 0").all(JSON.stringify(userId)) as { doc: string; deleted: number }[];
+  return rows.map((row) => ({ ...(JSON.parse(row.doc) as object), _deleted: row.deleted === 1 }));
+}
 
 type Page = { documents: WireDoc<object>[]; checkpoint: Checkpoint };
 type DocumentRow = { seq: number; id: string; doc: string; deleted: number };
@@ -86,7 +99,7 @@ function candidatePage(db: Database.Database, collection: CollectionName, checkp
     } else {
       if (candidates.field === 'subjectId') throw new Error(`${collection} has no subjectId candidates`);
       const { index, expr } = DOCUMENT_INDEX[candidates.field];
-      const rows = prepared(db, `SELECT seq, id, doc, deleted FROM documents INDEXED BY ${index} WHERE collection = ? AND ${expr} IN (SELECT value FROM json_each(?)) AND seq > ? ORDER BY seq LIMIT ?`).all(collection, values, checkpoint.seq, limit) as DocumentRow[];
+      const rows = prepared(db, `SELECT seq, id, doc, deleted FROM documents${index ? ` INDEXED BY ${index}` : ''} WHERE collection = ? AND ${expr} IN (SELECT value FROM json_each(?)) AND seq > ? ORDER BY seq LIMIT ?`).all(collection, values, checkpoint.seq, limit) as DocumentRow[];
       documents = rows.map((row) => ({ ...(JSON.parse(row.doc) as object), _deleted: row.deleted === 1 }));
       lastRead = rows.length ? { seq: rows[rows.length - 1]!.seq, id: rows[rows.length - 1]!.id } : undefined;
       end = prepared(db, 'SELECT seq, id FROM documents INDEXED BY documents_collection_seq WHERE collection = ? ORDER BY seq DESC LIMIT 1').get(collection) as Checkpoint | undefined;

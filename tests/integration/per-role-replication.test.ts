@@ -56,7 +56,10 @@ const AUDIT_SUBJECTS: Partial<Record<ReadRule, readonly AuditEvent['subjectType'
 /** The ids this reader may see in this collection, from the table's rules. */
 function expectedIds(reader: Reader, collection: CollectionName): Set<string> {
   const store = srv.store;
-  const ownRequests = store.list('requests', { where: { requesterId: reader.id } });
+  // Their own requests, and those whose approval steps name them (they decide those as approvers).
+  const ownRequests = store
+    .list('requests')
+    .filter((r) => r.requesterId === reader.id || (r.policy?.approvalSteps ?? []).some((s) => s.approverIds.includes(reader.id) || (s.escalatedApproverIds ?? []).includes(reader.id)));
   const ownGrants = store.list('grants', { where: { userId: reader.id } });
   const ids = new Set<string>();
   const add = (docs: readonly { id: string }[]) => docs.forEach((d) => ids.add(d.id));
@@ -83,6 +86,7 @@ function expectedIds(reader: Reader, collection: CollectionName): Set<string> {
     } else if (rule === 'related') {
       ids.add(reader.id);
       for (const r of ownRequests) {
+        ids.add(r.requesterId);
         r.decisions.forEach((d) => ids.add(d.approverId));
         r.policy?.approvalSteps.forEach((s) => s.approverIds.forEach((id) => ids.add(id)));
       }
@@ -174,6 +178,29 @@ describe('per-role replicas', () => {
     aliceReplica.replication.reSync();
     await expectExactly(aliceReplica, demoted, aliceToken);
     expect(await aliceReplica.db.requests.count().exec()).toBeLessThan(before);
+  });
+
+  it('a resource owner who holds only the requester role sees the request their step names, live, and decides it', async () => {
+    // Judy (requester only) owns Server-Admins: the owner step of its policy names her on each new request.
+    const owner = setRoles('judy', ['requester']);
+    const resource = srv.store.get('resources', 'res-ad-server-admins')!;
+    srv.store.put('resources', { ...resource, ownerId: owner.id });
+    const judyToken = await srv.login('judy');
+    const replica = await openReplica(judyToken, pulledBy(['requester']));
+    await replica.replication.awaitInSync();
+    const dave = await srv.login('dave');
+    const created = await http<{ id: string; status: string }>('POST', `${srv.url}/api/v1/requests`, { token: dave, body: { resourceId: 'res-ad-server-admins', durationMinutes: 30, justification: 'Patch the build servers', ticket: 'CHG-1234' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // The naming request arrives in her replica, with Dave's name beside it (the view changed: a fresh pull).
+    replica.replication.reSync();
+    await expectExactly(replica, owner, judyToken);
+    expect(await replica.db.requests.findOne(created.body.id).exec()).not.toBeNull();
+    expect(await replica.db.users.findOne('u-dave').exec()).not.toBeNull();
+    // Nobody else's requests came with it.
+    const others = (await replica.db.requests.find().exec()).filter((r) => r.requesterId !== owner.id);
+    for (const r of others) expect((r.policy?.approvalSteps ?? []).some((step) => step.approverIds.includes(owner.id)), r.id).toBe(true);
+    const approved = await http<{ status: string; message: string }>('POST', `${srv.url}/api/v1/commands`, { token: judyToken, body: { type: 'request.approve', payload: { requestId: created.body.id } } });
+    expect(approved.body.status, approved.body.message).toBe('applied');
   });
 
   it('a policy admin who becomes a requester loses proposals and profiles, which that role does not replicate at all', async () => {
