@@ -18,7 +18,7 @@ export function QueueFilterBar({
   return (
     <div className="filters queue-filters" role="group" aria-label="Filters">
       <select aria-label="Resource" value={filters.resourceId} onChange={(e) => setFilter('resourceId', e.target.value)}>
-        <option value="">Any resource</option>
+        <option value="">Resource</option>
         {resourceOptions.map((r) => (
           <option key={r.id} value={r.id}>
             {r.name}
@@ -26,7 +26,7 @@ export function QueueFilterBar({
         ))}
       </select>
       <select aria-label="Requester" value={filters.requesterId} onChange={(e) => setFilter('requesterId', e.target.value)}>
-        <option value="">Anyone</option>
+        <option value="">Requester</option>
         {requesterOptions.map((u) => (
           <option key={u.id} value={u.id}>
             {u.name}
@@ -34,13 +34,13 @@ export function QueueFilterBar({
         ))}
       </select>
       <select aria-label="Age" value={filters.age} onChange={(e) => setFilter('age', e.target.value as QueueFilters['age'])}>
-        <option value="any">Any age</option>
+        <option value="any">Age</option>
         <option value="lt1h">Last hour</option>
         <option value="lt24h">Last day</option>
         <option value="gt24h">Older than a day</option>
       </select>
       <select aria-label="Risk" value={filters.risk} onChange={(e) => setFilter('risk', e.target.value as QueueFilters['risk'])}>
-        <option value="any">Any risk</option>
+        <option value="any">Risk</option>
         <option value="high">High risk</option>
         <option value="medium">Medium risk</option>
         <option value="low">Low risk</option>
