@@ -147,6 +147,28 @@ test('a policy admin tightens a policy in the editor, reads the what-if, and the
     // The rest of the tightening stays.
     const after = await getPolicy(await login(CONFIGURERS.mallory.username), POLICY_ID);
     expect(after).toMatchObject({ requireTicket: true, ticketSystem: 'jira' } satisfies Partial<AccessPolicy>);
+
+    // The history: each version, who changed it, the fields against the one before; an earlier one restores into the form.
+    await mallory.page.evaluate(`window.location.hash = "#/policies/${POLICY_ID}"`);
+    await editor.expectOpen(`Edit ${POLICY_NAME}`);
+    const history = mallory.page.getByTestId('history');
+    const versions = history.locator(':scope > li');
+    await expect(versions).toHaveCount(3, { timeout: 15_000 });
+    await expect(versions.nth(0)).toContainText(/changed by (Mallory Reyes and Administrator|Administrator and Mallory Reyes) through a proposal/);
+    await expect(versions.nth(0).locator('tr[data-field="maxDurationMinutes"] .pr-after')).toHaveText('8 h');
+    await expect(versions.nth(1).locator('tr[data-field="maxDurationMinutes"] .pr-before')).toHaveText('8 h');
+    await expect(versions.nth(1).locator('tr[data-field="maxDurationMinutes"] .pr-after')).toHaveText('2 h');
+    await expect(versions.nth(1)).toContainText('changed by Mallory Reyes');
+    await expect(versions.nth(1).locator('tr[data-field="approvalSteps.1"]')).toContainText('Carol Diaz');
+    await expect(versions.nth(2)).toContainText('Created');
+    await versions.nth(1).scrollIntoViewIfNeeded();
+    await saveScreenshot(mallory.page, testInfo, '10-policy-history');
+    await versions.nth(2).locator('summary').click();
+    await versions.nth(2).getByRole('button', { name: 'Restore this version' }).click();
+    await expect(mallory.page.getByTestId('restored')).toContainText('is in the form');
+    await expect(editor.field('requireTicket')).not.toBeChecked();
+    await expect(editor.steps()).toHaveCount(1);
+    await expect(editor.verdict()).toContainText('Saving proposes this change to a second person');
   } finally {
     await mallory.context.close();
     await admin.context.close();

@@ -1,7 +1,7 @@
 /**
  * Four eyes on configuration: a change that widens access waits as a proposal until a second
- * policy admin or admin approves it. The console has no policy editor yet, so Mallory proposes
- * through the REST API, as an admin tool would.
+ * policy admin or admin approves it. Here Mallory proposes through the REST API, as an admin tool
+ * would; policy-editor.spec.ts proposes through the console's editor.
  */
 import type { Browser } from '@playwright/test';
 import { APPROVERS, CONFIGURERS, DEMO_PASSWORD, E2E_ADMIN_PASSWORD } from './support/accounts.js';

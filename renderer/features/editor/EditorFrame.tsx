@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { href, type Screen } from '../../app/router.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { EmptyState, Icon, sentence, Time } from '../../ui/ui.js';
@@ -142,6 +142,22 @@ export function StaleNotice({ at, what, onReload }: { at: string | null; what: s
         <button type="button" className="button small" onClick={onReload}>
           Start again from theirs
         </button>
+      </span>
+    </div>
+  );
+}
+
+/** An earlier version is in the form: nothing is written until it is saved, as a new change. */
+export function RestoredNotice({ at }: { at: string | null }) {
+  useEffect(() => {
+    if (at) document.querySelector('.editor-page')?.scrollTo({ top: 0, behavior: 'smooth' });
+  }, [at]);
+  if (!at) return null;
+  return (
+    <div className="notice info" role="status" data-testid="restored">
+      <Icon name="clock" />
+      <span>
+        The version of <Time iso={at} /> is in the form. Read the what-if beside it, then save to apply it as a new change (a widening goes to a second person).
       </span>
     </div>
   );

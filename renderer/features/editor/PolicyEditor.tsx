@@ -1,9 +1,10 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { describeTicketFormat, NAMED_TICKET_FORMATS, ticketFormatOf, type TicketSystem } from '../../../core/index.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { ApprovalChain } from './ApprovalChain.js';
-import { EditorFrame, EditorSection, NotEditable, SaveOutcome, StaleNotice } from './EditorFrame.js';
+import { EditorFrame, EditorSection, NotEditable, RestoredNotice, SaveOutcome, StaleNotice } from './EditorFrame.js';
+import { History } from './History.js';
 import { Check, DurationField, FieldError, TextField } from './fields.js';
 import { checkPolicyDraft, draftOfPolicy, newPolicyDraft, policyFormFields, type PolicyDraft } from './policy-form.js';
 import { useEntityEditor } from './use-entity-editor.js';
@@ -32,6 +33,7 @@ export function PolicyEditor({ id }: { id: string | null }) {
   const { draft, problems, stored, isNew, saver } = editor;
   const governed = useMemo(() => [...resources.values()].filter((r) => r.policyIds.includes(draft?.id ?? '')).map((r) => r.id), [resources, draft?.id]);
   const view = useWhatIf(editor.change, governed);
+  const [restored, setRestored] = useState<string | null>(null);
 
   if (!saver.allowed) {
     return (
@@ -68,6 +70,7 @@ export function PolicyEditor({ id }: { id: string | null }) {
       outcome={
         <>
           <StaleNotice at={editor.staleAt} what="policy" onReload={editor.reload} />
+          {saver.state.kind === 'idle' ? <RestoredNotice at={restored} /> : null}
           <SaveOutcome state={saver.state} what="policy" refusalShownOnField={Boolean(editor.refusal?.field)} />
         </>
       }
@@ -130,6 +133,17 @@ export function PolicyEditor({ id }: { id: string | null }) {
       <EditorSection title="Approval chain" lede="Steps run in order; each must be approved before the next starts, and a person approves at most one step of a request.">
         <ApprovalChain draft={draft} problems={problems} onChange={editor.edit} />
       </EditorSection>
+
+      {isNew ? null : (
+        <History
+          kind="policy"
+          id={draft.id}
+          onRestore={(version) => {
+            editor.edit(draftOfPolicy(version.entity));
+            setRestored(version.at);
+          }}
+        />
+      )}
     </EditorFrame>
   );
 }

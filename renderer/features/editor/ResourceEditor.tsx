@@ -1,9 +1,10 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { CONNECTOR_OF_KIND, ResourceKind, Sensitivity } from '../../../core/index.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { resourceKindLabel } from '../../ui/words.js';
-import { EditorFrame, EditorSection, NotEditable, SaveOutcome, StaleNotice } from './EditorFrame.js';
+import { EditorFrame, EditorSection, NotEditable, RestoredNotice, SaveOutcome, StaleNotice } from './EditorFrame.js';
+import { History } from './History.js';
 import { Check, FieldError, TextField } from './fields.js';
 import { PickList } from './PickList.js';
 import { checkResourceDraft, draftOfResource, KIND_TARGET, newResourceDraft, RESOURCE_FIELDS, type ResourceDraft } from './resource-form.js';
@@ -56,6 +57,7 @@ export function ResourceEditor({ id }: { id: string | null }) {
   const editor = useEntityEditor({ kind: 'resource', id, stored: resources, fromStored: draftOfResource, fresh, check: checkResource, fields: RESOURCE_FIELDS });
   const { draft, problems, isNew, saver, stored } = editor;
   const view = useWhatIf(editor.change, draft && !isNew ? [draft.id] : []);
+  const [restored, setRestored] = useState<string | null>(null);
   const people = useMemo(() => [...users.values()].filter((u) => !u.disabled).map((u) => ({ id: u.id, label: u.displayName, detail: u.department })).sort((a, b) => a.label.localeCompare(b.label)), [users]);
   const policyOptions = useMemo(() => [...policies.values()].map((p) => ({ id: p.id, label: p.name, detail: p.description.slice(0, 60) })).sort((a, b) => a.label.localeCompare(b.label)), [policies]);
 
@@ -91,6 +93,7 @@ export function ResourceEditor({ id }: { id: string | null }) {
       outcome={
         <>
           <StaleNotice at={editor.staleAt} what="resource" onReload={editor.reload} />
+          {saver.state.kind === 'idle' ? <RestoredNotice at={restored} /> : null}
           <SaveOutcome state={saver.state} what="resource" refusalShownOnField={Boolean(editor.refusal?.field)} />
         </>
       }
@@ -144,6 +147,17 @@ export function ResourceEditor({ id }: { id: string | null }) {
           ) : null}
         </div>
       </EditorSection>
+
+      {isNew ? null : (
+        <History
+          kind="resource"
+          id={draft.id}
+          onRestore={(version) => {
+            editor.edit(draftOfResource(version.entity));
+            setRestored(version.at);
+          }}
+        />
+      )}
     </EditorFrame>
   );
 }

@@ -15,12 +15,12 @@ export class EditorPage {
 
   /** The input, select or checkbox of a field by its path in the entity ("maxDurationMinutes"). */
   field(path: string): Locator {
-    return this.form().locator(`[data-field="${path}"]`);
+    return this.form().locator(`:is(input, select, textarea)[data-field="${path}"]`);
   }
 
   /** The message shown under a field. */
   problem(path: string): Locator {
-    return this.form().locator(`.field:has([data-field="${path}"]) .field-error`);
+    return this.form().locator(`.field:has(:is(input, select, textarea)[data-field="${path}"]) .field-error`);
   }
 
   async expectOpen(title: RegExp | string): Promise<void> {
