@@ -84,6 +84,29 @@ function relationsOf(store: Store, reader: SyncReader): Relations {
   return { requestIds: new Set(requests.map((r) => r.id)), grantIds: new Set(grants.map((g) => g.id)), resourceIds, policyIds, userIds };
 }
 
+/**
+ * relationsOf per reader, kept while no replicated document has changed (they share one global
+ * seq): a console's first sync sends a pull per collection at once, and each pull and each commit
+ * a live stream carries needs the reader's view, whose relations read the reader's requests (and
+ * scan everyone's for steps naming them). Roles are part of the key; at most 256 readers are kept.
+ */
+const relationsCache = new WeakMap<Store, Map<string, { stamp: number; relations: Relations }>>();
+const RELATIONS_KEPT = 256;
+
+function cachedRelations(store: Store, reader: SyncReader): Relations {
+  let cache = relationsCache.get(store);
+  if (!cache) relationsCache.set(store, (cache = new Map()));
+  const stamp = store.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM documents').pluck().get() as number;
+  const key = `${reader.id}\u0000${[...reader.roles].sort().join(',')}`;
+  const kept = cache.get(key);
+  if (kept && kept.stamp === stamp) return kept.relations;
+  const relations = relationsOf(store, reader);
+  cache.delete(key);
+  cache.set(key, { stamp, relations });
+  if (cache.size > RELATIONS_KEPT) cache.delete(cache.keys().next().value as string);
+  return relations;
+}
+
 export function syncViewOf(store: Store, reader: SyncReader): SyncView {
   const rules = new Map<CollectionName, ReadRule[]>();
   const rulesOf = (collection: CollectionName) => {
@@ -92,7 +115,7 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
     return found;
   };
   let relations: Relations | undefined;
-  const related = () => (relations ??= relationsOf(store, reader));
+  const related = () => (relations ??= cachedRelations(store, reader));
   const filtered = (collection: CollectionName, rule: ReadRule) => !rulesOf(collection).includes('all') && rulesOf(collection).includes(rule);
 
   const sorted = (set: Set<string>) => [...set].sort();

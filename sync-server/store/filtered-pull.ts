@@ -99,7 +99,12 @@ function candidatePage(db: Database.Database, collection: CollectionName, checkp
     } else {
       if (candidates.field === 'subjectId') throw new Error(`${collection} has no subjectId candidates`);
       const { index, expr } = DOCUMENT_INDEX[candidates.field];
-      const rows = prepared(db, `SELECT seq, id, doc, deleted FROM documents${index ? ` INDEXED BY ${index}` : ''} WHERE collection = ? AND ${expr} IN (SELECT value FROM json_each(?)) AND seq > ? ORDER BY seq LIMIT ?`).all(collection, values, checkpoint.seq, limit) as DocumentRow[];
+      // By id: one primary-key lookup per id (CROSS JOIN keeps the ids as the outer loop; left to
+      // itself the planner walked every row of the collection by seq, ~150 ms for 10,000 requests).
+      const sql = index
+        ? `SELECT seq, id, doc, deleted FROM documents INDEXED BY ${index} WHERE collection = ? AND ${expr} IN (SELECT value FROM json_each(?)) AND seq > ? ORDER BY seq LIMIT ?`
+        : 'SELECT d.seq, d.id, d.doc, d.deleted FROM json_each(?) AS j CROSS JOIN documents AS d ON d.collection = ? AND d.id = j.value WHERE d.seq > ? ORDER BY d.seq LIMIT ?';
+      const rows = (index ? prepared(db, sql).all(collection, values, checkpoint.seq, limit) : prepared(db, sql).all(values, collection, checkpoint.seq, limit)) as DocumentRow[];
       documents = rows.map((row) => ({ ...(JSON.parse(row.doc) as object), _deleted: row.deleted === 1 }));
       lastRead = rows.length ? { seq: rows[rows.length - 1]!.seq, id: rows[rows.length - 1]!.id } : undefined;
       end = prepared(db, 'SELECT seq, id FROM documents INDEXED BY documents_collection_seq WHERE collection = ? ORDER BY seq DESC LIMIT 1').get(collection) as Checkpoint | undefined;
