@@ -9,7 +9,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from '@playwright/test';
-import type { AccessPolicy, Resource } from '../../../core/index.js';
+import type { AccessPolicy, Resource } from '../../core/index.js';
 import { APPROVERS, CONFIGURERS, DEMO_PASSWORD, E2E_ADMIN_PASSWORD } from './support/accounts.js';
 import { approveRequest, getPolicy, getReplicated, login, sendCommand, submitRequest } from './support/api.js';
 import { saveScreenshot } from './support/screenshot.js';
