@@ -7,7 +7,7 @@ import { canTransition, PENDING_REQUEST_STATES } from './lifecycle.js';
 import { resolvePolicy, withManager } from './policy.js';
 import { checkSecondFactor, strictestMfa, type SecondFactorContext } from './mfa.js';
 import { err, ok, type EngineContext, type Result } from './result.js';
-import { scoreRisk } from './risk.js';
+import { riskFactors, scoreOf } from './risk.js';
 import { requestFieldProblems } from './catalog.js';
 import { recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
 
@@ -73,6 +73,7 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
 
   const now = ctx.now.toISOString();
   const status = policy.autoApprove ? 'approved' : 'pending_approval';
+  const risk = riskFactors({ resource: input.resource, durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [] }, ctx);
   const request: AccessRequest = {
     id: input.id,
     requesterId: input.requester.id,
@@ -84,7 +85,8 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     policy: { ...policy, maxDurationMinutes: cap },
     currentStep: 0,
     decisions: [],
-    riskScore: scoreRisk({ resource: input.resource, durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [] }, ctx),
+    riskScore: scoreOf(risk),
+    riskFactors: risk,
     outcomeReason: policy.autoApprove ? 'auto-approved by policy' : '',
     grantId: null,
     extendsGrantId: input.extendsGrantId ?? null,

@@ -75,6 +75,11 @@ export const AccessRequest = z.object({
   currentStep: z.number().int().min(0).max(8).default(0),
   decisions: z.array(ApprovalDecision).max(256).default([]),
   riskScore: z.number().int().min(0).max(100).default(0),
+  /** Why the score is what it is: each factor and its points (core riskFactors); their sum is riskScore. */
+  riskFactors: z
+    .array(z.object({ label: z.string().max(128), points: z.number().int().min(0).max(100) }))
+    .max(12)
+    .optional(),
   /** Why the request ended: denial reason, ineligibility, cancellation. */
   outcomeReason: z.string().max(2048).default(''),
   grantId: Id.nullable().default(null),

@@ -218,7 +218,7 @@ test('a session that expires keeps unsent decisions and sends them after signing
   await expect.poll(async () => (await getRequest(created.id)).status, { timeout: 15_000 }).toBe('approved');
 });
 
-test('the detail pane warns that the requester already holds the access, or asked for it twice', async ({ context }, testInfo) => {
+test('the detail pane warns that the requester already holds the access, or asked for it twice, and says why the risk is what it is', async ({ context }, testInfo) => {
   const dave = REQUESTERS.dave;
   const first = await submitRequest(dave.username, dave.resourceId);
   const twin = await submitRequest(dave.username, dave.resourceId);
@@ -228,6 +228,8 @@ test('the detail pane warns that the requester already holds the access, or aske
   await expect(context_).toContainText('in another request, still pending');
   // Other specs may have left more of Dave's asks pending: this one is among them.
   await expect(context_.locator(`a[href="#/requests/${first.id}"]`)).toHaveText('Open it');
+  // The risk score comes with its reasons.
+  await expect(queue.detail().getByTestId('risk-factors')).toContainText('medium sensitivity +20');
   await saveScreenshot(page, testInfo, '12-decision-context');
 });
 

@@ -56,6 +56,16 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
         <dt>Risk</dt>
         <dd>
           <RiskBadge score={request.riskScore} />
+          {/* The score's reasons, so a number is never all an approver gets (older requests have none stored). */}
+          {request.riskFactors?.length ? (
+            <ul className="risk-factors muted small" aria-label="Why this risk" data-testid="risk-factors">
+              {request.riskFactors.map((f) => (
+                <li key={f.label}>
+                  {f.label} <span className="risk-points">+{f.points}</span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
         </dd>
         <dt>{request.extendsGrantId ? 'More time' : 'Duration'}</dt>
         <dd>
