@@ -141,6 +141,11 @@ test('a policy admin tightens a policy in the editor, reads the what-if, and the
     await second.open();
     await second.select(proposalId!);
     await expect(second.diffRow('maxDurationMinutes').locator('.pr-after')).toHaveText('8 h');
+    // The second person reads the replay too, from their own replica.
+    await expect(second.detail().getByTestId('proposal-replay')).toContainText('Last 90 days’ requests');
+    await expect(second.detail().getByTestId('what-if-grants')).toContainText('active grant');
+    await second.detail().getByTestId('proposal-replay').scrollIntoViewIfNeeded();
+    await saveScreenshot(admin.page, testInfo, '10-proposal-replay');
     await second.approve('Back to a working day for the helpdesk');
     await expect(second.stateNotice()).toContainText('Approved by Administrator', { timeout: 15_000 });
     await expect.poll(async () => (await getPolicy(await login(CONFIGURERS.mallory.username), POLICY_ID)).maxDurationMinutes, { timeout: 15_000 }).toBe(480);

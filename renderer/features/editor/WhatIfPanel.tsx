@@ -232,3 +232,14 @@ export function WhatIfPanel({ view, kind, isNew }: { view: WhatIfView; kind: 'po
     </aside>
   );
 }
+
+/** The replay and the grants of a proposed change, for the second person reviewing it (features/proposals). */
+export function ProposalReplay({ view }: { view: WhatIfView }) {
+  if (!view.whatIf) return null;
+  return (
+    <div className="wi-replay" data-testid="proposal-replay">
+      <Requests whatIf={view.whatIf} />
+      <Grants whatIf={view.whatIf} />
+    </div>
+  );
+}

@@ -82,3 +82,15 @@ export function useWhatIf(change: ProposalChange | null, governedIds: readonly s
     };
   }, [deferred, world, requests, grants, profiles.loading, users, user.id]);
 }
+
+/** The resources a change governs, as this replica names them (for the replay's query). */
+export function governedIds(change: ProposalChange, resources: ReadonlyMap<string, { id: string; policyIds: readonly string[] }>): string[] {
+  switch (change.kind) {
+    case 'policy':
+      return [...resources.values()].filter((r) => r.policyIds.includes(change.after.id)).map((r) => r.id);
+    case 'profile':
+      return [...new Set([...change.after.resourceIds, ...(change.before?.resourceIds ?? [])])];
+    case 'resource':
+      return [change.after.id];
+  }
+}

@@ -8,6 +8,8 @@ import { useToasts } from '../../ui/toasts.js';
 import { Dialog, Icon, sentence, StatusPill, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { ReasonDialog } from '../ReasonDialog.js';
+import { governedIds, useWhatIf } from '../editor/use-what-if.js';
+import { ProposalReplay } from '../editor/WhatIfPanel.js';
 import { diffChange, KIND_LABEL, proposalActions, proposalState, readableWidening, summariseEffect, type Viewer } from './proposal-model.js';
 
 const NAMED_SHOWN = 24;
@@ -106,6 +108,7 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
           <dd>{effect.resources.length === 0 ? <span className="muted">None yet</span> : effect.resources.join(', ')}</dd>
         </dl>
         <p className="muted small pr-note">Computed by the server when the change was proposed; approving after it expires is refused, so a stale what-if is never applied.</p>
+        {state === 'pending' ? <Replay proposal={proposal} /> : null}
       </section>
 
       {importChangesOf(proposal).length > 0 ? (
@@ -177,6 +180,13 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
       </Dialog>
     </article>
   );
+}
+
+/** How the recent requests on what it governs would be decided under it, and the grants past a new maximum: computed here, from this device's replica. */
+function Replay({ proposal }: { proposal: Proposal }) {
+  const { resources } = useConsoleData();
+  const ids = useMemo(() => governedIds(proposal.change, resources), [proposal.change, resources]);
+  return <ProposalReplay view={useWhatIf(proposal.change, ids)} />;
 }
 
 function StateNotice({ proposal, state, isProposer, mayDecide, name }: { proposal: Proposal; state: ReturnType<typeof proposalState>; isProposer: boolean; mayDecide: boolean; name(id: string): string }) {
