@@ -71,6 +71,8 @@ export type InitialLoad = {
    * page does not wait for it.
    */
   downstreamContext?: Promise<string | null>;
+  /** After the first page is in the store (its replication may start then: it would compete with that write). */
+  afterFirstPage?(): void;
   onProgress(progress: LoadProgress): void;
 };
 
@@ -109,6 +111,7 @@ export async function loadFromScratch(load: InitialLoad): Promise<Loaded | null>
       // Kept as sent: writing adds the storage's fields to the documents.
       if (page.documents.length > 0) last = { ...page.documents[page.documents.length - 1]! };
       await writePage(load, page.documents, received === 0 ? LOAD_CONTEXT : ((await load.downstreamContext) ?? LOAD_CONTEXT));
+      if (received === 0) load.afterFirstPage?.();
       received += page.documents.length;
       load.onProgress({ received, expected: page.remaining === undefined ? null : received + page.remaining });
       if (!next) return { checkpoint: view === undefined ? page.checkpoint : { ...page.checkpoint, view }, last };

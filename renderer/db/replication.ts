@@ -204,7 +204,8 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       waitForLeadership: false,
       // An approval console keeps syncing while in the background (notifications, badge count).
       toggleOnDocumentVisible: false,
-      autoStart: true,
+      // Started by begin(): at once, or after an empty collection's first page (creating its replication's own store would compete with that write).
+      autoStart: false,
       pull: pullOptions,
       push: spec.push
         ? {
@@ -224,7 +225,7 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     if (pullOptions) {
       setLoading(name, { received: 0, expected: null });
       firstLoads.set(name, begin(name, collection, state, modifier));
-    }
+    } else state.start().catch(() => undefined);
   }
 
   /**
@@ -240,16 +241,24 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
   ): Promise<(Loaded & { handedOver?: boolean }) | null> {
     let result: Loaded | null = null;
     let loaded = false;
+    let started = false;
+    const start = () => {
+      if (started || conn.stopped) return;
+      started = true;
+      // Errors of start() are emitted on error$.
+      state.start().catch(() => undefined);
+    };
     try {
       if ((await collection.count().exec()) === 0 && !conn.stopped) {
         // Not a promise that can hang: a replication that does not start leaves the pages to the upstream.
         const downstreamContext = Promise.race([state.startPromise.then(() => state.internalReplicationState?.downstreamBulkWriteFlag ?? null), sleep(5_000).then(() => null)]);
-        result = await loadFromScratch({ conn, name, collection, batchSize, modifier, firstPage: opts.firstPages?.get(name), downstreamContext, onProgress: (progress) => setLoading(name, progress) });
+        result = await loadFromScratch({ conn, name, collection, batchSize, modifier, firstPage: opts.firstPages?.get(name), downstreamContext, afterFirstPage: start, onProgress: (progress) => setLoading(name, progress) });
         loaded = result !== null;
       } else loaded = true;
     } catch {
       // The local store could not be read: the replication pulls by itself.
     }
+    start();
     if (conn.stopped) return result;
     void settle(name, collection, state, loaded);
     return result;
