@@ -2,11 +2,14 @@ import { useEffect, type ReactNode } from 'react';
 import { href, type Screen } from '../../app/router.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { EmptyState, Icon, sentence, Time } from '../../ui/ui.js';
+import { readableWidening } from '../proposals/proposal-model.js';
 import type { SaveState } from './use-config-save.js';
 
 /** What became of the last save, in words, with the way on: the proposal to follow, or what to fix. */
 export function SaveOutcome({ state, refusalShownOnField, what }: { state: SaveState; refusalShownOnField: boolean; what: string }) {
-  const { status } = useConsoleData();
+  const { status, users, resources, policies } = useConsoleData();
+  // The server's sentence with names for ids and durations in the units people use.
+  const words = (message: string) => sentence(readableWidening(message, { users, resources, policies }));
   const offline = status.browserOffline || !status.online;
   switch (state.kind) {
     case 'idle':
@@ -22,7 +25,7 @@ export function SaveOutcome({ state, refusalShownOnField, what }: { state: SaveS
       return (
         <div className="notice success" role="status" data-testid="save-outcome">
           <Icon name="check" />
-          <span>Applied: {sentence(state.message)}</span>
+          <span>Applied: {words(state.message)}</span>
         </div>
       );
     case 'proposed':
@@ -38,7 +41,7 @@ export function SaveOutcome({ state, refusalShownOnField, what }: { state: SaveS
       return (
         <div className="notice danger" role="alert" data-testid="save-outcome">
           <Icon name="alert" />
-          <span>{refusalShownOnField ? `Not saved: the server refused it. The field it names is marked below: ${sentence(state.message)}` : `Not saved: ${sentence(state.message)}`}</span>
+          <span>{refusalShownOnField ? `Not saved: the server refused it. The field it names is marked below: ${words(state.message)}` : `Not saved: ${words(state.message)}`}</span>
         </div>
       );
     case 'failed':

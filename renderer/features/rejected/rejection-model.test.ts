@@ -39,6 +39,15 @@ describe('describeRejection', () => {
     expect(describeRejection(result('request.deny', 'not_found'), sent({ requestId: 'req-gone' }), lookup, 'u-alice')).toMatchObject({ title: 'Denial of request req-gone not applied', link: null });
   });
 
+  it('names a configuration change by its entity, says a widening of one’s own access as such, and links to its editor', () => {
+    expect(describeRejection(result('policy.upsert', 'self_approval_forbidden'), sent({ policy: { id: 'pol-1', name: 'One approver' } }), lookup, 'u-mallory')).toEqual({
+      title: 'Policy change to “One approver” not applied',
+      why: 'It would widen your own access',
+      link: { screen: 'policies', id: 'pol-1', label: 'Open it in the editor' },
+    });
+    expect(describeRejection(result('resource.upsert', 'conflict'), sent({ resource: { id: 'res-1', name: 'Vault' } }), lookup, 'u-mallory')).toMatchObject({ why: 'It clashes with another change', link: { screen: 'resources', id: 'res-1' } });
+  });
+
   it('words every code, and an unknown one readably', () => {
     expect(codeWords('forbidden')).toBe('Your roles do not allow it');
     expect(codeWords('something_new')).toBe('Something new');

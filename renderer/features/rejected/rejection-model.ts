@@ -59,7 +59,14 @@ export type RejectionView = {
   /** The code as a sentence: "Someone decided it first". */
   why: string;
   /** Where to look at it, when the replica can open it. */
-  link: { screen: 'requests' | 'grants' | 'proposals' | 'tasks' | 'my-access'; id: string | null; label: string } | null;
+  link: { screen: 'requests' | 'grants' | 'proposals' | 'tasks' | 'my-access' | 'policies' | 'profiles' | 'resources'; id: string | null; label: string } | null;
+};
+
+/** The configuration upserts: the payload field that holds the entity, and the screen that edits it. */
+const CONFIG_ENTITY: Record<string, { field: string; screen: 'policies' | 'profiles' | 'resources' } | undefined> = {
+  'policy.upsert': { field: 'policy', screen: 'policies' },
+  'profile.upsert': { field: 'profile', screen: 'profiles' },
+  'resource.upsert': { field: 'resource', screen: 'resources' },
 };
 
 const about = (resource: string, person: string | null) => (person ? `${resource} for ${person}` : resource);
@@ -91,6 +98,15 @@ export function describeRejection(result: Pick<CommandResult, 'type' | 'code' | 
   if (p.taskId) {
     const task = lookup.task(p.taskId);
     return { title: `${what} “${task?.title ?? p.taskId}” not applied`, why, link: { screen: 'tasks', id: null, label: 'Open My tasks' } };
+  }
+  const entity = CONFIG_ENTITY[result.type];
+  if (entity) {
+    // A configuration change: named by the entity it was about, with a way back to its editor.
+    const sent = (command?.payload as Record<string, { id?: unknown; name?: unknown } | undefined> | undefined)?.[entity.field];
+    const name = typeof sent?.name === 'string' ? sent.name : null;
+    const id = typeof sent?.id === 'string' ? sent.id : null;
+    const ownAccess = result.code === 'self_approval_forbidden' ? 'It would widen your own access' : why;
+    return { title: `${what}${name ? ` to “${name}”` : ''} not applied`, why: ownAccess, link: id ? { screen: entity.screen, id, label: 'Open it in the editor' } : null };
   }
   if (p.proposalId) {
     const proposal = lookup.proposal(p.proposalId);
