@@ -81,8 +81,11 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
     const collection = db.collections[name] as unknown as { find(query?: { selector: Record<string, unknown> }): Parameters<typeof withLoadState>[0] } | undefined;
     return collection ? withLoadState<T>(collection.find(selector ? { selector } : undefined), name, replication.loading$) : of({ docs: [], partial: false });
   };
-  const usersLoad = useObservable(() => partialDocs<DirectoryUser>('users').pipe(map(({ docs: d, partial }) => ({ byId: byId(d), partial }))), { byId: new Map<string, DirectoryUser>(), partial: true }, [db, replication]);
-  const resourcesLoad = useObservable(() => partialDocs<Resource>('resources').pipe(map(({ docs: d, partial }) => ({ byId: byId(d), partial }))), { byId: new Map<string, Resource>(), partial: true }, [db, replication]);
+  const usersLoad = useObservable(() => partialDocs<DirectoryUser>('users'), { docs: [] as DirectoryUser[], partial: true }, [db, replication]);
+  const resourcesLoad = useObservable(() => partialDocs<Resource>('resources'), { docs: [] as Resource[], partial: true }, [db, replication]);
+  // Keyed on the documents, not on whether they are complete: a load ending must not rebuild every list that names people.
+  const usersById = useMemo(() => byId(usersLoad.data.docs), [usersLoad.data.docs]);
+  const resourcesById = useMemo(() => byId(resourcesLoad.data.docs), [resourcesLoad.data.docs]);
   const loading = useObservable(() => replication.loading$, new Map() as LoadingState, [replication]);
   const policies = useObservable(() => docs<AccessPolicy>('policies').pipe(map(byId)), new Map(), [db]);
   const proposals = useObservable(() => docs<Proposal>('proposals'), [] as Proposal[], [db]);
@@ -117,8 +120,8 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
     }
     const rejections = results.data.filter((r) => r.status === 'rejected').sort((a, b) => (a.appliedAt < b.appliedAt ? 1 : -1));
     return {
-      users: usersLoad.data.byId,
-      resources: resourcesLoad.data.byId,
+      users: usersById,
+      resources: resourcesById,
       policies: policies.data,
       proposals: proposals.data,
       pending: pendingLoad.data.docs,
@@ -132,7 +135,7 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
       commands: byId(commands.data),
       status: { ...status.data, browserOffline },
     };
-  }, [usersLoad, resourcesLoad, loading.data, policies.data, proposals.data, pendingLoad, commands.data, commands.loading, results.data, results.loading, status.data, browserOffline]);
+  }, [usersById, resourcesById, usersLoad.loading, usersLoad.data.partial, resourcesLoad.loading, resourcesLoad.data.partial, loading.data, policies.data, proposals.data, pendingLoad, commands.data, commands.loading, results.data, results.loading, status.data, browserOffline]);
 
   // Step-up MFA reads this session's data (its commands and their results) and serves every screen below.
   return (
