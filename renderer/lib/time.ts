@@ -27,20 +27,28 @@ export function formatRelative(iso: string, now: number): string {
   return delta >= 0 ? `in ${text}` : `${text} ago`;
 }
 
+/** One formatter per zone: making an Intl.DateTimeFormat costs far more than using one, and every listed row's time calls this. */
+const absoluteFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** "25 Nov 2026, 18:40:12 UTC" in the viewer's locale and zone. */
 export function formatAbsolute(iso: string, timeZone?: string): string {
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return iso;
-  return new Intl.DateTimeFormat(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    timeZoneName: 'short',
-    ...(timeZone ? { timeZone } : {}),
-  }).format(new Date(at));
+  let format = absoluteFormats.get(timeZone ?? '');
+  if (!format) {
+    format = new Intl.DateTimeFormat(undefined, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'short',
+      ...(timeZone ? { timeZone } : {}),
+    });
+    absoluteFormats.set(timeZone ?? '', format);
+  }
+  return format.format(new Date(at));
 }
 
 /** A countdown for grants: "23 min left", "1 h 05 min left", "expired 3 min ago". */
