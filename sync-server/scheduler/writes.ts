@@ -97,6 +97,9 @@ export async function runWritePass(ctx: SchedulerContext, inFlight: Set<string>)
   }
   await Promise.all(
     [...groups.values()].map(async (list) => {
+      // Writes for one resource side by side (stable: due order kept within it), so a connector that
+      // can put several in one call (AD: one modify of a group with several members) gets them together.
+      list.sort((a, b) => (a.resource.id < b.resource.id ? -1 : a.resource.id > b.resource.id ? 1 : 0));
       const chunks: Claimed[][] = [];
       for (let i = 0; i < list.length; i += ctx.opts.batchSize) chunks.push(list.slice(i, i + ctx.opts.batchSize));
       await inParallel(chunks, ctx.opts.writeConcurrency, async (chunk) => {

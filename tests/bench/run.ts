@@ -17,6 +17,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   revocation: () => import('./suites/revocation.js'),
   login: () => import('./suites/login.js'),
   security: () => import('./suites/security.js'),
+  ad: () => import('./suites/ad.js'),
   policy: () => import('./suites/policy.js'),
 };
 

@@ -3,9 +3,9 @@
  * Every filter is an ldapts Filter object (sent as BER: a value can never become syntax), every
  * DN goes through dn.ts; the strings shown in receipts are the filters' own escaped renderings.
  */
-import { AndFilter, Attribute, Change, EqualityFilter, ExtensibleFilter, type Filter } from 'ldapts';
+import { AndFilter, Attribute, Change, EqualityFilter, ExtensibleFilter, OrFilter, type Filter } from 'ldapts';
 import type { Session } from './pool.js';
-import { canonicalDn, DnSyntaxError, formatDn, looksLikeDn, parseDn } from './dn.js';
+import { canonicalDn, DnSyntaxError, dnKey, formatDn, looksLikeDn, parseDn } from './dn.js';
 import { LDAP, ldapCode } from './errors.js';
 
 /** LDAP_MATCHING_RULE_IN_CHAIN: follows `member` / `memberOf` links through every level of nesting. */
@@ -92,6 +92,42 @@ export async function resolveObject(session: Session, baseDn: string, ref: Objec
   if (searchEntries.length > 1) throw new Error(`${filter.toString()} matches more than one object under ${baseDn}`);
   return searchEntries[0] ? resolvedOf(searchEntries[0]) : undefined;
 }
+
+/** A key for a reference, and the same key for the entry it names (to match a batch's answers to what was asked). */
+function refKey(ref: ObjectRef): string {
+  return ref.by === 'dn' ? `dn:${dnKey(ref.dn)}` : ref.by === 'guid' ? `guid:${ref.guid}` : `sam:${ref.name.toLowerCase()}`;
+}
+
+/**
+ * Many references in few searches: one subtree search under the base DN per 100, an OR of
+ * equality filters on distinguishedName, objectGUID or sAMAccountName. What it does not find
+ * (a DN outside the base DN, a deleted object) is looked up one by one, as resolveObject would.
+ */
+export async function resolveObjects(session: Session, baseDn: string, refs: ObjectRef[]): Promise<Map<string, Resolved | undefined>> {
+  const found = new Map<string, Resolved | undefined>();
+  const unique = [...new Map(refs.map((r) => [refKey(r), r])).values()];
+  for (let i = 0; i < unique.length; i += 100) {
+    const slice = unique.slice(i, i + 100);
+    if (slice.length === 1) break;
+    const filters = slice.map((r) =>
+      r.by === 'dn' ? new EqualityFilter({ attribute: 'distinguishedName', value: r.dn }) : r.by === 'guid' ? new EqualityFilter({ attribute: 'objectGUID', value: guidToBytes(r.guid) }) : new EqualityFilter({ attribute: 'sAMAccountName', value: r.name }),
+    );
+    const { searchEntries } = await session.client.search(baseDn, { scope: 'sub', filter: new OrFilter({ filters }), attributes: [...IDENTITY.attributes, 'distinguishedName'], explicitBufferAttributes: IDENTITY.explicitBufferAttributes, sizeLimit: slice.length * 2 + 1 });
+    const byKey = new Map<string, Resolved[]>();
+    for (const entry of searchEntries) {
+      const resolved = resolvedOf(entry);
+      for (const key of [`dn:${dnKey(entry.dn)}`, `guid:${resolved.guid}`, ...(resolved.sAMAccountName ? [`sam:${resolved.sAMAccountName.toLowerCase()}`] : [])]) byKey.set(key, [...(byKey.get(key) ?? []), resolved]);
+    }
+    for (const r of slice) {
+      const hits = byKey.get(refKey(r));
+      if (hits?.length === 1) found.set(refKey(r), hits[0]);
+    }
+  }
+  for (const r of unique) if (!found.has(refKey(r))) found.set(refKey(r), await resolveObject(session, baseDn, r));
+  return found;
+}
+
+export { refKey };
 
 /** One modify adding or deleting `member` values: all of them or none (LDAP applies a modify atomically). */
 export async function modifyMembers(session: Session, groupDn: string, operation: 'add' | 'delete', memberValues: string[]): Promise<void> {

@@ -4,7 +4,7 @@ import { TokenBucket } from '../rate-limiter.js';
 import { DEFAULT_AD_WRITE_BUDGET, isPlainLdap, type AdConnectorConfig } from './config.js';
 import { diagnoseAd } from './diagnose.js';
 import { DnSyntaxError, printable } from './dn.js';
-import { detectPam, directFilter, inChainFilter, modifyMembers, parseObjectRef, resolveObject, type Resolved } from './directory.js';
+import { detectPam, directFilter, inChainFilter, modifyMembers, parseObjectRef, refKey, resolveObject, resolveObjects, type Resolved } from './directory.js';
 import { failureOf, LDAP, ldapCode } from './errors.js';
 import { listGroupMembers } from './listing.js';
 import { LdapPool, type PoolDeps, type Session } from './pool.js';
@@ -77,6 +77,18 @@ export class AdConnector implements Connector {
     return found;
   }
 
+  /** Resolves, in a few searches, every value not resolved yet (the cache then answers resolve()). */
+  private async resolveAll(session: Session, values: string[]): Promise<void> {
+    const missing = [...new Set(values)].filter((v) => !this.resolved.has(v));
+    if (missing.length < 2) return;
+    const refs = missing.map((value) => ({ value, ref: parseObjectRef(value) }));
+    const found = await resolveObjects(session, this.config.baseDn, refs.map((r) => r.ref));
+    for (const { value, ref } of refs) {
+      const hit = found.get(refKey(ref));
+      if (hit?.guid) this.resolved.set(value, hit);
+    }
+  }
+
   /** Whether the forest supports time-bound memberships; detected on first use, shown in health. */
   private async pamSupport(session: Session): Promise<{ enabled: boolean; detail: string }> {
     if (!this.pam) this.pam = await detectPam(session);
@@ -137,6 +149,7 @@ export class AdConnector implements Connector {
     const work: Work[] = [];
     await this.pool.use(async (session) => {
       const group = await this.resolve(session, groupRef);
+      await this.resolveAll(session, refs.map((r) => r.principalId));
       for (const ref of refs) {
         if (!group) {
           outcomes.set(ref.grantId, op === 'delete'
