@@ -14,6 +14,10 @@
  *   JIT_DEMO=1              seed the demo organisation into an empty store, and run its Entra
  *                           tenant (the Microsoft Graph stand-in) in this process; configures the
  *                           connectors entra-demo, ad-demo and manual unless the file names them
+ *   JIT_DEMO_SAMBA=1        with JIT_DEMO: serve ad-demo through a Samba DC on loopback (a child
+ *                           process, provisioned once under <data dir>/samba) when Samba can run
+ *                           here (JIT_DEMO_SAMBA_TEMPLATES: keep the provisioned template elsewhere);
+ *                           otherwise, or without it, ad-demo is a manual connector
  *   JIT_ALLOWED_ORIGINS     comma-separated CORS origins (e.g. http://localhost:5173)
  *   JIT_ALLOW_FILE_ORIGIN=1 also allow the `null` origin of file:// pages (packaged Electron app)
  *   JIT_TOKEN_TTL_MINUTES   session lifetime (default 720)
@@ -95,9 +99,10 @@ async function startDemo(dataDir: string, configuredIds: readonly string[]): Pro
   const configured = new Set<string>(configuredIds);
   const include = (Object.keys(DEMO_CONNECTOR_IDS) as (keyof typeof DEMO_CONNECTOR_IDS)[]).filter((key) => !configured.has(DEMO_CONNECTOR_IDS[key]));
   // A restarted demo gets a fresh in-memory tenant: read what the store says was provisioned there.
-  const store = include.includes('entra') ? openStore({ dataDir }) : undefined;
+  const samba = process.env.JIT_DEMO_SAMBA === '1';
+  const store = include.includes('entra') || (samba && include.includes('ad')) ? openStore({ dataDir }) : undefined;
   try {
-    return await startDemoTenant({ include, ...(store ? { store } : {}) });
+    return await startDemoTenant({ include, ...(store ? { store } : {}), ...(samba ? { adDomain: { dataDir, ...(process.env.JIT_DEMO_SAMBA_TEMPLATES ? { templateRoot: resolve(process.env.JIT_DEMO_SAMBA_TEMPLATES) } : {}) } } : {}) });
   } finally {
     store?.close();
   }
@@ -124,6 +129,8 @@ async function main(): Promise<void> {
   if (tenant?.origin) {
     process.stdout.write(`Demo Entra tenant (Microsoft Graph stand-in) at ${tenant.origin}${tenant.restored ? `; ${tenant.restored} provisioned assignment(s) restored` : ''}\n`);
   }
+  if (tenant?.ad && 'url' in tenant.ad) process.stdout.write(`Demo AD domain JIT.TEST (Samba DC) at ${tenant.ad.url}${tenant.ad.restored ? `; ${tenant.ad.restored} membership(s) restored` : ''}\n`);
+  else if (tenant?.ad && 'manual' in tenant.ad) process.stdout.write(`Demo AD resources go to the manual connector: ${tenant.ad.manual}. To serve them through a real DC, install Samba as root (apt-get install -y samba winbind krb5-user ldb-tools smbclient) and start again\n`);
   let server: JitServer;
   try {
     server = await createServer({

@@ -63,6 +63,8 @@ export type DemoTenant = {
   connectors: Record<string, unknown>[];
   origin: string;
   restored: number;
+  /** The demo AD domain: its DC's URL (and memberships put back), or why AD stays manual. */
+  ad?: { url: string; restored: number } | { manual: string };
   close(): Promise<void>;
 };
 
@@ -71,6 +73,8 @@ export type DemoTenantOptions = {
   store?: Store;
   /** Replication lag of the stand-in's read replicas; default 200-800 ms, so verification has work to do. */
   replicationLag?: { minMs: number; maxMs: number };
+  /** Serve ad-demo through a Samba DC kept under this data directory, when Samba can run here (else manual). */
+  adDomain?: { dataDir: string; templateRoot?: string };
   /** Which demo connectors to configure; default all three. */
   include?: readonly (keyof typeof DEMO_CONNECTOR_IDS)[];
 };
@@ -80,8 +84,9 @@ export type DemoTenantOptions = {
  * test CA) as the demo organisation's Entra tenant, seeded from the same directory as the
  * server's demo seed. The stand-in lives under tests/; it is loaded only here, on demand.
  *
- * AD resources go to a manual connector under the id `ad-demo` until the AD connector exists:
- * their grants become tasks for the group owner rather than escalations for a missing connector.
+ * AD resources go to a Samba DC when `adDomain` is given and Samba can run here (ad-domain.ts), and
+ * otherwise to a manual connector under the id `ad-demo`: their grants become tasks for the group
+ * owner rather than escalations for a missing connector.
  */
 export async function startDemoTenant(options: DemoTenantOptions = {}): Promise<DemoTenant> {
   const include = new Set(options.include ?? (['entra', 'ad', 'manual'] as const));
@@ -118,7 +123,28 @@ export async function startDemoTenant(options: DemoTenantOptions = {}): Promise<
       verifyReadIntervalMs: 500,
     });
   }
-  if (include.has('ad')) connectors.push({ id: DEMO_CONNECTOR_IDS.ad, kind: 'manual', displayName: 'Active Directory (by hand until the AD connector exists)' });
+  let ad: DemoTenant['ad'];
+  if (include.has('ad') && options.adDomain) {
+    const { demoDomainMissing, startDemoDomain } = await import('./ad-domain.js');
+    const { DEMO_RESOURCES } = await import('./seed.js');
+    const missing = await demoDomainMissing();
+    if (missing) ad = { manual: missing };
+    else {
+      try {
+        const domain = await startDemoDomain({ dataDir: options.adDomain.dataDir, ...(options.adDomain.templateRoot ? { templateRoot: options.adDomain.templateRoot } : {}), connectorId: DEMO_CONNECTOR_IDS.ad, resources: DEMO_RESOURCES, ...(options.store ? { store: options.store } : {}) });
+        connectors.push(domain.connector);
+        ad = { url: domain.url, restored: domain.restored };
+        const closeTenant = close;
+        close = async () => {
+          await closeTenant();
+          await domain.close();
+        };
+      } catch (error) {
+        ad = { manual: `the Samba DC did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+      }
+    }
+  }
+  if (include.has('ad') && !(ad && 'url' in ad)) connectors.push({ id: DEMO_CONNECTOR_IDS.ad, kind: 'manual', displayName: 'Active Directory (by hand: no demo DC)' });
   if (include.has('manual')) connectors.push({ id: DEMO_CONNECTOR_IDS.manual, kind: 'manual', displayName: 'Application owners (by hand)' });
-  return { connectors, origin, restored, close };
+  return { connectors, origin, restored, close, ...(ad ? { ad } : {}) };
 }

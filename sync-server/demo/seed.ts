@@ -262,6 +262,9 @@ const APPROVED: Array<DemoRequest & { approver: string }> = [
   { key: 'frank-erp-payments', by: 'u-frank', resourceId: 'res-manual-erp-payments', minutes: 120, justification: 'Release the supplier payment run', approver: 'u-alice' },
 ];
 
+/** The demo's resources as seeded (the demo AD domain creates the groups they name). */
+export const DEMO_RESOURCES: readonly ResourceInput[] = RESOURCES;
+
 export type SeedSummary = { seeded: boolean; users: number; resources: number; policies: number; profiles: number; requests: number };
 
 /**

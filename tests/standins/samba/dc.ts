@@ -67,6 +67,8 @@ export type StartSambaOptions = {
   /** A second address the DC also listens on, which its certificate does not name. */
   unnamedAddress?: boolean;
   startTimeoutMs?: number;
+  /** Whether the template holds the 5,000-member group (default true; building it takes about a minute once). */
+  bulk?: boolean;
   /** Keep Samba's fsync per transaction, as a production DC would (default: off, for fast tests). */
   durable?: boolean;
 };
@@ -77,8 +79,8 @@ process.once('exit', () => {
 });
 
 /** Builds the template when missing. Concurrent callers wait for the one building it. */
-export async function ensureTemplate(root = tmpdir()): Promise<string> {
-  const template = join(root, `jit-samba-${sambaVersion()}-f${FIXTURE_VERSION}`);
+export async function ensureTemplate(root = tmpdir(), bulk = true): Promise<string> {
+  const template = join(root, `jit-samba-${sambaVersion()}-f${FIXTURE_VERSION}${bulk ? '' : '-small'}`);
   if (existsSync(join(template, 'etc', 'smb.conf'))) return template;
   const lock = `${template}.lock`;
   for (;;) {
@@ -104,7 +106,7 @@ export async function ensureTemplate(root = tmpdir()): Promise<string> {
         '--option=server services=ldap', '--option=dns forwarder=127.0.0.1',
       ],
     );
-    await buildFixture(build);
+    await buildFixture(build, { bulk });
     for (const f of ['ous.ldif', 'bulk-users.ldif', 'bulk-group.ldif']) rmSync(join(build, f), { force: true });
     // The paths in smb.conf are the build's: make them the template's, which copies then replace.
     const conf = join(build, 'etc', 'smb.conf');
@@ -173,7 +175,7 @@ async function certificates(address: string, names: string[]): Promise<{ caPem: 
 export async function startSambaDc(opts: StartSambaOptions = {}): Promise<SambaDc & { unnamedAddress?: string }> {
   const missing = sambaMissing();
   if (missing) throw new Error(missing);
-  const template = await ensureTemplate(opts.templateRoot);
+  const template = await ensureTemplate(opts.templateRoot, opts.bulk ?? true);
   const dir = opts.dir ?? join(tmpdir(), `jit-samba-dc-${process.pid}-${Date.now().toString(36)}-${counter}`);
   rmSync(dir, { recursive: true, force: true });
   cpSync(template, dir, { recursive: true, preserveTimestamps: true });

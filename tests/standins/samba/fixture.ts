@@ -43,7 +43,7 @@ export async function run(tool: string, args: string[]): Promise<string> {
   }
 }
 
-export async function buildFixture(dir: string): Promise<void> {
+export async function buildFixture(dir: string, opts: { bulk?: boolean } = {}): Promise<void> {
   const sam = join(dir, 'private', 'sam.ldb');
   const conf = join(dir, 'etc', 'smb.conf');
   const ous = ['People', 'Groups', 'Bulk'].map((ou) => `dn: OU=${ou},${BASE_DN}\nobjectClass: organizationalUnit\n`);
@@ -57,6 +57,7 @@ export async function buildFixture(dir: string): Promise<void> {
   if (!sid) throw new Error('could not read the objectSid of svc-jit');
   // Read and write `member` on every group below OU=Groups, inherited (CI), for svc-jit only.
   await run('/usr/bin/samba-tool', ['dsacl', 'set', `--objectdn=OU=Groups,${BASE_DN}`, '--action=allow', `--sddl=(OA;CI;RPWP;${MEMBER_ATTRIBUTE};${GROUP_CLASS};${sid})`, '-H', sam, '-s', conf]);
+  if (opts.bulk === false) return;
   const users: string[] = [];
   for (let i = 0; i < BULK_MEMBERS; i++) {
     const name = `bulk${String(i).padStart(5, '0')}`;
