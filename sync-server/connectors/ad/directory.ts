@@ -195,11 +195,17 @@ export function parseRange(key: string): { low: number; high: number | '*' } | u
 export async function readMembersRanged(session: Session, groupDn: string, rangeSize: number): Promise<{ members: string[]; reads: number }> {
   const members: string[] = [];
   let low = 0;
+  let again = 0;
   for (let reads = 1; reads <= 100_000; reads++) {
     const wanted = `member;range=${low}-${low + rangeSize - 1}`;
     const { searchEntries } = await session.client.search(groupDn, { scope: 'base', filter: new EqualityFilter({ attribute: 'objectClass', value: 'group' }), attributes: [wanted] });
     const entry = searchEntries[0];
     if (!entry) throw Object.assign(new Error(`${groupDn} is not a group`), { code: LDAP.noSuchObject });
+    // An answer about another entry (a reply to another request) is asked for again.
+    if (!groupDn.startsWith('<') && entryKey(entry.dn) !== entryKey(groupDn)) {
+      if (++again > 5) throw new Error(`the DC answered about ${entry.dn} for ${groupDn}, ${again} times`);
+      continue;
+    }
     const key = Object.keys(entry).find((k) => k.toLowerCase().startsWith('member;range='));
     if (!key) {
       // No range in the answer: the DC sent every value at once (`member`), or there are none.
@@ -209,24 +215,65 @@ export async function readMembersRanged(session: Session, groupDn: string, range
     }
     const values = entry[key];
     const list = Array.isArray(values) ? values.map(String) : values ? [String(values)] : [];
-    members.push(...list);
     const range = parseRange(key);
-    if (!range || range.high === '*') return { members, reads };
-    if (range.low !== low || range.high < low) throw new Error(`the DC answered ${key} for ${wanted}`);
+    if (!range) throw new Error(`the DC answered ${key.slice(0, 80)} for ${wanted}`);
+    // An answer for another range (a stale or repeated one), or one whose count does not match its
+    // label, is asked for again: taking it would drop or double members.
+    if (range.low !== low || (range.high !== '*' && list.length !== 0 && list.length !== range.high - range.low + 1)) {
+      if (++again > 5) throw new Error(`the DC answered ${key} with ${list.length} values for ${wanted}, ${again} times`);
+      continue;
+    }
+    again = 0;
+    members.push(...list);
+    // An empty range ends it too: Samba answers an emptied group with member;range=0-<asked> and no values.
+    if (range.high === '*' || list.length === 0) return { members, reads };
     low = range.high + 1;
   }
   throw new Error(`reading the members of ${groupDn} did not end`);
 }
 
-/** A subtree search in pages (Simple Paged Results, RFC 2696): every entry, `pageSize` per page. */
-export async function pagedSearch(session: Session, baseDn: string, filter: Filter, attributes: string[], pageSize: number): Promise<{ entries: { dn: string; [k: string]: unknown }[]; pages: number }> {
-  const entries: { dn: string; [k: string]: unknown }[] = [];
-  let pages = 0;
-  for await (const page of session.client.searchPaginated(baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: attributes.filter((a) => a === 'objectGUID'), paged: { pageSize } })) {
-    pages++;
-    entries.push(...page.searchEntries);
+type Entry = { dn: string; [k: string]: unknown };
+
+/** dnKey, or the lower-cased string for a DN this parser would refuse (never thrown on a server's answer). */
+export function entryKey(dn: string): string {
+  try {
+    return dnKey(dn);
+  } catch {
+    return dn.toLowerCase();
   }
-  return { entries, pages };
+}
+
+/**
+ * A subtree search in pages (Simple Paged Results, RFC 2696): every entry once, `pageSize` per
+ * page. Entries are kept once, by DN, whatever order the pages come in. A correct server never
+ * sends an entry twice in one search; when it does, the repeated page may have stood in for one
+ * never delivered, so the search is run again and the runs are united (a repeat only repeats real
+ * entries): done as soon as one run had no entry twice, or when two runs in a row added nothing;
+ * at most five runs.
+ */
+export async function pagedSearch(session: Session, baseDn: string, filter: Filter, attributes: string[], pageSize: number): Promise<{ entries: Entry[]; pages: number; runs: number }> {
+  const seen = new Map<string, Entry>();
+  let pages = 0;
+  let unchanged = 0;
+  for (let runs = 1; runs <= 5; runs++) {
+    const before = seen.size;
+    const thisRun = new Set<string>();
+    let repeated = false;
+    for await (const page of session.client.searchPaginated(baseDn, { scope: 'sub', filter, attributes, explicitBufferAttributes: attributes.filter((a) => a === 'objectGUID'), paged: { pageSize } })) {
+      pages++;
+      for (const e of page.searchEntries) {
+        const key = entryKey(e.dn);
+        // An entry twice in one run: a page came twice, and may have stood in for another.
+        if (thisRun.has(key)) repeated = true;
+        thisRun.add(key);
+        if (!seen.has(key)) seen.set(key, e);
+      }
+    }
+    if (!repeated) return { entries: [...seen.values()], pages, runs };
+    unchanged = runs > 1 && seen.size === before ? unchanged + 1 : 0;
+    if (unchanged >= 2) return { entries: [...seen.values()], pages, runs };
+  }
+  throw new Error(`paged searches of ${baseDn} kept repeating pages and finding new entries: the listing may be incomplete`);
 }
 
 /**

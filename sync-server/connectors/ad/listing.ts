@@ -1,6 +1,6 @@
 import { AndFilter, EqualityFilter } from 'ldapts';
-import { canonicalDn, dnKey } from './dn.js';
-import { pagedSearch, readMembersRanged, type Resolved } from './directory.js';
+import { canonicalDn } from './dn.js';
+import { entryKey as keyOf, pagedSearch, readMembersRanged, type Resolved } from './directory.js';
 import type { AdConnectorConfig } from './config.js';
 import type { Session } from './pool.js';
 
@@ -9,13 +9,6 @@ const tidy = (dn: string): string => {
     return canonicalDn(dn);
   } catch {
     return dn;
-  }
-};
-const keyOf = (dn: string): string => {
-  try {
-    return dnKey(dn);
-  } catch {
-    return dn.toLowerCase();
   }
 };
 
