@@ -80,7 +80,10 @@ process.once('exit', () => {
 
 /** Builds the template when missing. Concurrent callers wait for the one building it. */
 export async function ensureTemplate(root = tmpdir(), bulk = true): Promise<string> {
-  const template = join(root, `jit-samba-${sambaVersion()}-f${FIXTURE_VERSION}${bulk ? '' : '-small'}`);
+  const full = join(root, `jit-samba-${sambaVersion()}-f${FIXTURE_VERSION}`);
+  // The full template holds everything the small one does: use it when it is there.
+  if (!bulk && existsSync(join(full, 'etc', 'smb.conf'))) return full;
+  const template = bulk ? full : `${full}-small`;
   if (existsSync(join(template, 'etc', 'smb.conf'))) return template;
   const lock = `${template}.lock`;
   for (;;) {
