@@ -4,9 +4,9 @@ import { openProposals } from '../features/proposals/proposal-model.js';
 import { isMine } from '../features/queue/queue-views.js';
 import { TasksBadge } from '../features/tasks/TasksPage.js';
 import { useNow } from '../lib/use-rx.js';
-import { COMMAND_ROLES, type CollectionName } from '../../core/index.js';
+import { COMMAND_ROLES, namesApprover, type CollectionName } from '../../core/index.js';
 import { useConsoleData } from '../session/console-data.js';
-import { isReadOnly } from '../session/permissions.js';
+import { isReadOnly, maySend } from '../session/permissions.js';
 import { syncPill } from '../session/reach.js';
 import { useSession } from '../session/session.js';
 import { useToasts } from '../ui/toasts.js';
@@ -77,7 +77,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   const waitingProposals = openProposals(proposals, now).length;
   // Someone holding only the requester role decides the requests whose steps name them (a manager,
   // a resource owner): their replica holds those beside their own, and the queue shows for them.
-  const namedOnSome = useMemo(() => pending.some((r) => r.requesterId !== user.id), [pending, user.id]);
+  const namedOnSome = useMemo(() => maySend(user, 'request.approve') && pending.some((r) => r.requesterId !== user.id && namesApprover(r, user.id)), [pending, user]);
   const nav = NAV.filter(
     (item) =>
       item.needs.every((name) => name in db.collections) &&
