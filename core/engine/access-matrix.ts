@@ -102,6 +102,8 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/auth/step-up': { roles: 'signed-in' },
   'POST /api/v1/auth/mfa/disenrol': { roles: 'signed-in' },
   'GET /api/v1/connectors': { roles: ['admin', 'auditor', 'policy_admin'] },
+  // Test connection: the server binds to the directory with the connector's credentials and reports each step.
+  'POST /api/v1/connectors/:id/test': { roles: ['admin'] },
   // Policy as code: the export holds every profile (who may request what), which only these roles replicate.
   'GET /api/v1/config/export': { roles: ['policy_admin', 'auditor', 'admin'] },
   'POST /api/v1/config/diff': { roles: CONFIGURERS },
