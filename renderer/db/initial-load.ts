@@ -67,10 +67,10 @@ export type InitialLoad = {
   /**
    * The write context the replication's upstream takes for its downstream's own writes, which it
    * then skips instead of reading each document back to see whether to push it (on IndexedDB,
-   * seconds of work after a load of 10,000). Known once the replication has started; the first
-   * page does not wait for it.
+   * seconds of work after a load of 10,000). Known once the replication has started (null before:
+   * no page waits for it).
    */
-  downstreamContext?: Promise<string | null>;
+  downstreamContext?(): string | null;
   /** After the first page is in the store (its replication may start then: it would compete with that write). */
   afterFirstPage?(): void;
   onProgress(progress: LoadProgress): void;
@@ -110,7 +110,7 @@ export async function loadFromScratch(load: InitialLoad): Promise<Loaded | null>
       next?.catch(() => undefined);
       // Kept as sent: writing adds the storage's fields to the documents.
       if (page.documents.length > 0) last = { ...page.documents[page.documents.length - 1]! };
-      await writePage(load, page.documents, received === 0 ? LOAD_CONTEXT : ((await load.downstreamContext) ?? LOAD_CONTEXT));
+      await writePage(load, page.documents, load.downstreamContext?.() ?? LOAD_CONTEXT);
       if (received === 0) load.afterFirstPage?.();
       received += page.documents.length;
       load.onProgress({ received, expected: page.remaining === undefined ? null : received + page.remaining });

@@ -57,6 +57,8 @@ export type ReplicationOptions = {
   stream?: 'multiplexed' | 'per-collection';
   /** First pages already asked for (at sign-in, prefetchFirstPages): an empty collection starts its load with them. */
   firstPages?: FirstPages;
+  /** The replica was created just now, so every collection is empty (saves reading each to find out). */
+  newReplica?: boolean;
 };
 
 export type ReplicationHandle = {
@@ -249,9 +251,11 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       state.start().catch(() => undefined);
     };
     try {
-      if ((await collection.count().exec()) === 0 && !conn.stopped) {
-        // Not a promise that can hang: a replication that does not start leaves the pages to the upstream.
-        const downstreamContext = Promise.race([state.startPromise.then(() => state.internalReplicationState?.downstreamBulkWriteFlag ?? null), sleep(5_000).then(() => null)]);
+      if ((opts.newReplica || (await collection.count().exec()) === 0) && !conn.stopped) {
+        // Taken once the replication has started; pages written before that are left to its upstream (never waited for).
+        let downstream: string | null = null;
+        void state.startPromise.then(async () => (downstream = (await state.internalReplicationState?.downstreamBulkWriteFlag) ?? null));
+        const downstreamContext = () => downstream;
         result = await loadFromScratch({ conn, name, collection, batchSize, modifier, firstPage: opts.firstPages?.get(name), downstreamContext, afterFirstPage: start, onProgress: (progress) => setLoading(name, progress) });
         loaded = result !== null;
       } else loaded = true;
@@ -304,13 +308,6 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
     },
   };
 }
-
-/** A timer that does not keep a Node process (tests, benchmarks) alive. */
-const sleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms) as unknown as { unref?: () => void };
-    timer.unref?.();
-  });
 
 /** Local commands without a matching command result. */
 export function pendingCommands$(db: JitDatabase): Observable<number> {
