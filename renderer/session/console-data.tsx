@@ -33,7 +33,7 @@ type ConsoleData = {
   pendingLoading: boolean;
   /** How far the requests' first load is while it runs; null once they are all here. */
   pendingProgress: LoadProgress | null;
-  /** People or resources are still loading: the names they give may not be known yet. */
+  /** No people or no resources have arrived yet: the names they give are not known. */
   lookupsLoading: boolean;
   /** Every collection still loading from scratch, with its progress (absent: complete). */
   loading: LoadingState;
@@ -127,7 +127,9 @@ export function ConsoleDataProvider({ children }: { children: ReactNode }) {
       pending: pendingLoad.data.docs,
       pendingLoading: pendingLoad.loading || pendingLoad.data.partial,
       pendingProgress: pendingLoad.loading || pendingLoad.data.partial ? (loading.data.get('requests') ?? null) : null,
-      lookupsLoading: usersLoad.loading || usersLoad.data.partial || resourcesLoad.loading || resourcesLoad.data.partial,
+      // Names can be shown once people and resources have arrived, even while more may follow (their
+      // completeness is read after the writes queued before it, which can be the requests' large pages).
+      lookupsLoading: usersLoad.loading || (usersLoad.data.partial && usersLoad.data.docs.length === 0) || resourcesLoad.loading || (resourcesLoad.data.partial && resourcesLoad.data.docs.length === 0),
       loading: loading.data,
       waiting,
       rejections,
