@@ -192,6 +192,7 @@ const suite: BenchSuite = {
         if (state.partial && !/so far/.test(state.count)) throw new Error(`the queue showed "${state.count}" while still loading`);
         complete.push((await paintedWhen(page, queueComplete(expected))) - signedIn.clickedAt);
       }
+      ctx.log(`approver runs: first screen ${first.map(Math.round).join(', ')} ms; complete ${complete.map(Math.round).join(', ')} ms`);
       ctx.report('signin_to_first_screen_ms', Math.round(percentile(first, 50)), 'ms', 1500, 'lower');
       ctx.report('signin_to_queue_cold_ms', Math.round(percentile(complete, 50)), 'ms', null, 'lower');
       if (!page || !context) throw new Error('no approver session');
@@ -224,6 +225,7 @@ const suite: BenchSuite = {
         if (i === 0) ctx.log(`requester's first screen: ${await signedIn.page.evaluate('location.hash')} "${((await signedIn.page.evaluate("document.querySelector('main .screen h1')?.textContent ?? ''")) as string).trim()}"`);
         await signedIn.context.close();
       }
+      ctx.log(`requester runs: ${requester.map(Math.round).join(', ')} ms`);
       ctx.report('requester_signin_to_first_screen_ms', Math.round(percentile(requester, 50)), 'ms', 500, 'lower');
     } finally {
       await browser.close();
