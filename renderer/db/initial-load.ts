@@ -114,6 +114,10 @@ export async function loadFromScratch(load: InitialLoad): Promise<Loaded | null>
       if (received === 0) load.afterFirstPage?.();
       received += page.documents.length;
       load.onProgress({ received, expected: page.remaining === undefined ? null : received + page.remaining });
+      // Let the live queries this write set off begin their reads before the next page's write:
+      // IndexedDB runs a write after the reads begun before it, and ahead of those begun after, so
+      // without this the list's reads queued behind every later page and showed nothing until the end.
+      if (next) await new Promise((resolve) => setTimeout(resolve, 0));
       if (!next) return { checkpoint: view === undefined ? page.checkpoint : { ...page.checkpoint, view }, last };
       page = await next;
       asked = batchSize;

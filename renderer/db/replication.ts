@@ -57,8 +57,6 @@ export type ReplicationOptions = {
   stream?: 'multiplexed' | 'per-collection';
   /** First pages already asked for (at sign-in, prefetchFirstPages): an empty collection starts its load with them. */
   firstPages?: FirstPages;
-  /** The replica was created just now, so every collection is empty (saves reading each to find out). */
-  newReplica?: boolean;
 };
 
 export type ReplicationHandle = {
@@ -251,7 +249,8 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
       state.start().catch(() => undefined);
     };
     try {
-      if ((opts.newReplica || (await collection.count().exec()) === 0) && !conn.stopped) {
+      // Read first even on a new device: it opens the collection's store before any write, and the lists' first reads with it.
+      if ((await collection.count().exec()) === 0 && !conn.stopped) {
         // Taken once the replication has started; pages written before that are left to its upstream (never waited for).
         let downstream: string | null = null;
         void state.startPromise.then(async () => (downstream = (await state.internalReplicationState?.downstreamBulkWriteFlag) ?? null));

@@ -92,9 +92,6 @@ async function openSession(serverUrl: string, token: string, user: SessionUser, 
   const collections = consoleCollections(roles);
   const firstPages = signedIn ? prefetchFirstPages(serverUrl, token, collections) : undefined;
   const name = databaseName(serverUrl, user.id, roles);
-  // A replica this device has never held is empty: its collections need not be read to know it.
-  const canList = typeof indexedDB !== 'undefined' && typeof indexedDB.databases === 'function';
-  const newReplica = signedIn && canList && !(await indexedDbNames()).some((file) => replicaOfIndexedDb(file) === name);
   const db = await createJitDatabase({
     name,
     storage: 'dexie',
@@ -102,7 +99,7 @@ async function openSession(serverUrl: string, token: string, user: SessionUser, 
     collections,
   });
   // One multiplexed live stream carries every collection (browsers allow six connections per host).
-  const replication = startReplication(db, { serverUrl, token, firstPages, newReplica });
+  const replication = startReplication(db, { serverUrl, token, firstPages });
   void retireStaleReplicas(db, accountPrefix(serverUrl, user.id)).catch(() => undefined);
   return { serverUrl, token, user, db, replication };
 }
