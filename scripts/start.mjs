@@ -42,8 +42,10 @@ const port = process.env.JIT_PORT ?? '8787';
 const env = {
   ...process.env,
   JIT_DEMO: process.env.JIT_DEMO ?? '1',
-  // The demo's AD groups through a real Samba DC when Samba is installed (else by hand, saying so).
-  JIT_DEMO_SAMBA: process.env.JIT_DEMO_SAMBA ?? '1',
+  // The demo's AD groups through a real Samba DC: opt in with JIT_DEMO_SAMBA=1 (Samba installed).
+  // Off by default: its first start provisions a domain and, on this machine, held the start
+  // silently for over a minute; by hand (the manual connector) otherwise, saying so.
+  JIT_DEMO_SAMBA: process.env.JIT_DEMO_SAMBA ?? '0',
   JIT_PORT: port,
   JIT_DATA_DIR: process.env.JIT_DATA_DIR ?? path.join(root, 'data'),
   // A request log line per click drowns the accounts and URL; JIT_LOG_LEVEL=info brings it back.

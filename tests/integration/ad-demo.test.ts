@@ -1,6 +1,6 @@
 /**
- * `npm start`'s demo with its AD domain: JIT_DEMO=1 and JIT_DEMO_SAMBA=1 (what scripts/start.mjs
- * sets) serve the demo's AD resources through a real Samba DC, a child of the server stopped with it.
+ * The demo with its AD domain: JIT_DEMO=1 and JIT_DEMO_SAMBA=1 (`JIT_DEMO_SAMBA=1 npm start`) serve
+ * the demo's AD resources through a real Samba DC, a child of the server stopped with it.
  */
 import { tmpdir } from 'node:os';
 import { readFileSync, rmSync } from 'node:fs';
