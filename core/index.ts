@@ -18,6 +18,7 @@ export * from './engine/policy.js';
 export * from './engine/request.js';
 export * from './engine/grant.js';
 export * from './engine/risk.js';
+export * from './engine/conflicts.js';
 export * from './engine/ticket.js';
 export * from './engine/deadline.js';
 export * from './engine/access-matrix.js';

@@ -182,6 +182,9 @@ function resourceWidenings(before: Resource | null, after: Resource, world: Conf
     out.push(`what a grant gives changes: ${before.connectorId} ${before.target.externalId} → ${after.connectorId} ${after.target.externalId}`);
   }
   if (SENSITIVITY_RANK[after.sensitivity] < SENSITIVITY_RANK[before.sensitivity]) out.push(`sensitivity ${before.sensitivity} → ${after.sensitivity}`);
+  // A pair no longer marked conflicting lets a request while holding the other be approved automatically.
+  const unpaired = (before.conflictsWith ?? []).filter((id) => !(after.conflictsWith ?? []).includes(id));
+  if (unpaired.length > 0) out.push(`no longer conflicts with ${listed(unpaired)} (separation of duties)`);
   // The owner approves owner steps, signs off manual provisioning and reviews others' break-glass access.
   if (before.ownerId !== after.ownerId) out.push(`the owner changes from ${before.ownerId} to ${after.ownerId}`);
   const rulesBefore = rulesOfResource(before, world.policies);

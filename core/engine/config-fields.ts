@@ -57,7 +57,7 @@ export const CONNECTOR_OF_KIND = {
 /** Entra object ids (groups, role definitions) are GUIDs; letters, digits and hyphens keep them one plain path segment. */
 const GRAPH_OBJECT_ID = /^[A-Za-z0-9-]{1,128}$/;
 
-type ResourceRules = Pick<Resource, 'kind' | 'connector' | 'target' | 'policyIds'>;
+type ResourceRules = Pick<Resource, 'kind' | 'connector' | 'target' | 'policyIds'> & Partial<Pick<Resource, 'id' | 'conflictsWith'>>;
 
 /** Every way the resource is refused for its shape, in the order the server names them. */
 export function resourceFieldProblems(resource: ResourceRules): ConfigProblem[] {
@@ -71,6 +71,9 @@ export function resourceFieldProblems(resource: ResourceRules): ConfigProblem[] 
   }
   const repeated = resource.policyIds.find((id, i) => resource.policyIds.indexOf(id) !== i);
   if (repeated) out.push({ field: 'policyIds', message: `${repeated} is listed twice (its approval steps would count twice)` });
+  if (resource.id !== undefined && (resource.conflictsWith ?? []).includes(resource.id)) {
+    out.push({ field: 'conflictsWith', message: 'a resource cannot conflict with itself: name the other resource of the pair' });
+  }
   return out;
 }
 

@@ -9,7 +9,8 @@ import { checkSecondFactor, strictestMfa, type SecondFactorContext } from './mfa
 import { err, ok, type EngineContext, type Result } from './result.js';
 import { riskFactors, scoreOf } from './risk.js';
 import { requestFieldProblems } from './catalog.js';
-import { recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
+import { heldConflicts } from './conflicts.js';
+import { CONFLICT_STEP_NAME, recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
 
 export type NewRequestInput = {
   id: string;
@@ -30,6 +31,8 @@ export type RequestWorld = {
   history?: readonly AccessRequest[];
   /** Separation of duties: the cooling-off period after changing a request's configuration. */
   separation: SeparationSettings;
+  /** The resources the requester holds now (live grants), for conflicting-resource pairs. */
+  heldResources?: readonly Resource[];
 };
 
 /** The policies, profiles and resource a request for this person is decided under, as configured now. */
@@ -60,6 +63,9 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     const basis = decisionBasis(policy.policyIds, eligibility.value.profileIds, input.resource, world);
     if (recentEditBy(input.requester.id, basis, ctx.now, world.separation)) policy = requireSecondPerson(policy);
   }
+  // Holding a resource that must not be held with this one: a person decides, warned (never automatic).
+  const conflicts = heldConflicts(input.resource, world.heldResources ?? []);
+  if (conflicts.length > 0 && policy.autoApprove) policy = requireSecondPerson(policy, CONFLICT_STEP_NAME);
 
   const cap = Math.min(policy.maxDurationMinutes, eligibility.value.maxDurationMinutes ?? Infinity);
   // A request that names no duration gets the recommended one; the maximum stays a hard cap.
@@ -73,7 +79,7 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
 
   const now = ctx.now.toISOString();
   const status = policy.autoApprove ? 'approved' : 'pending_approval';
-  const risk = riskFactors({ resource: input.resource, durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [] }, ctx);
+  const risk = riskFactors({ resource: input.resource, durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [], conflicts }, ctx);
   const request: AccessRequest = {
     id: input.id,
     requesterId: input.requester.id,
@@ -87,6 +93,7 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     decisions: [],
     riskScore: scoreOf(risk),
     riskFactors: risk,
+    ...(conflicts.length > 0 ? { conflicts: conflicts.slice(0, 16) } : {}),
     outcomeReason: policy.autoApprove ? 'auto-approved by policy' : '',
     grantId: null,
     extendsGrantId: input.extendsGrantId ?? null,

@@ -1,5 +1,6 @@
 import type { AccessRequest } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
+import type { HeldConflict } from './conflicts.js';
 import type { EngineContext } from './result.js';
 
 export type RiskInput = {
@@ -8,6 +9,8 @@ export type RiskInput = {
   maxDurationMinutes: number;
   ticket: string;
   history: readonly AccessRequest[];
+  /** Resources the requester holds that must not be held with this one (core/engine/conflicts.ts). */
+  conflicts?: readonly HeldConflict[];
 };
 
 const SENSITIVITY_WEIGHT = { low: 5, medium: 20, high: 40, critical: 55 } as const;
@@ -26,6 +29,9 @@ export function riskFactors(input: RiskInput, ctx: EngineContext): RiskFactor[] 
   if (hour < 6 || hour >= 20) factors.push({ label: 'asked outside 06:00-20:00 UTC', points: 5 });
   const priorApproved = input.history.filter((r) => r.resourceId === input.resource.id && r.status === 'approved').length;
   if (priorApproved === 0) factors.push({ label: 'first request for this resource', points: 10 });
+  for (const conflict of (input.conflicts ?? []).slice(0, 3)) {
+    factors.push({ label: `holds ${conflict.resourceName.slice(0, 80)}, a separation-of-duties conflict`, points: 30 });
+  }
   return factors;
 }
 

@@ -56,6 +56,9 @@ export function refuseRecentEditor(userId: string, displayName: string, basis: D
   );
 }
 
+/** The step an auto-approving chain gets when its requester holds a resource that conflicts with the one asked for. */
+export const CONFLICT_STEP_NAME = 'Second person (separation-of-duties conflict)';
+
 /** The step an auto-approving chain gets when its requester changed its configuration recently. */
 export const SECOND_PERSON_STEP_NAME = 'Second person (you changed its access configuration)';
 
@@ -65,10 +68,10 @@ export const SECOND_PERSON_STEP_NAME = 'Second person (you changed its access co
  * requests); the cooling-off rule still refuses anyone who changed its configuration. The step has
  * nobody to escalate to, so its timeout is the request's own deadline.
  */
-export function requireSecondPerson(policy: ResolvedPolicy): ResolvedPolicy {
+export function requireSecondPerson(policy: ResolvedPolicy, stepName: string = SECOND_PERSON_STEP_NAME): ResolvedPolicy {
   return {
     ...policy,
     autoApprove: false,
-    approvalSteps: [{ name: SECOND_PERSON_STEP_NAME, mode: 'any', approverIds: [], approverRoles: ['approver', 'admin'], timeoutMinutes: policy.requestTtlMinutes, escalateToIds: [] }],
+    approvalSteps: [{ name: stepName, mode: 'any', approverIds: [], approverRoles: ['approver', 'admin'], timeoutMinutes: policy.requestTtlMinutes, escalateToIds: [] }],
   };
 }

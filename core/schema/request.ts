@@ -80,6 +80,11 @@ export const AccessRequest = z.object({
     .array(z.object({ label: z.string().max(128), points: z.number().int().min(0).max(100) }))
     .max(12)
     .optional(),
+  /** Resources the requester held when asking that must not be held with this one (separation of duties). */
+  conflicts: z
+    .array(z.object({ resourceId: Id, resourceName: z.string().max(256) }))
+    .max(16)
+    .optional(),
   /** Why the request ended: denial reason, ineligibility, cancellation. */
   outcomeReason: z.string().max(2048).default(''),
   grantId: Id.nullable().default(null),

@@ -29,6 +29,12 @@ export const Resource = z.object({
   sensitivity: Sensitivity,
   /** Access policies that bound requests for it; the most restrictive wins. */
   policyIds: z.array(Id).min(1, 'a resource needs at least one access policy').max(16),
+  /**
+   * Separation of duties: resources a person must not hold together with this one (e.g. "ERP
+   * payment approver" and "ERP vendor master"). Either side naming the other counts. A request
+   * while holding a conflicting resource is never approved automatically, and approvers are warned.
+   */
+  conflictsWith: z.array(Id).max(32).optional(),
   archived: z.boolean().default(false),
   changedBy: ChangedBy,
   updatedAt: IsoTime,

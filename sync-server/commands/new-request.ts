@@ -1,4 +1,4 @@
-import { ok, type AccessRequest, type RequestWorld, type Result } from '../../core/index.js';
+import { LIVE_GRANT_STATES, ok, type AccessRequest, type RequestWorld, type Resource, type Result } from '../../core/index.js';
 import type { UseCaseContext } from './context.js';
 
 /** What a new request of the actor's is judged against: the configuration now, their history, the cooling-off rule. */
@@ -8,7 +8,14 @@ export function requestWorld(ctx: UseCaseContext): RequestWorld {
     policies: ctx.store.list('policies'),
     history: ctx.store.list('requests', { where: { requesterId: ctx.actor.id }, order: 'desc', limit: 200 }),
     separation: ctx.separation,
+    heldResources: heldResources(ctx),
   };
+}
+
+/** The resources of the actor's live grants (for separation-of-duties pairs). */
+function heldResources(ctx: UseCaseContext): Resource[] {
+  const ids = new Set(ctx.store.list('grants', { where: { userId: ctx.actor.id }, status: LIVE_GRANT_STATES }).map((g) => g.resourceId));
+  return [...ids].map((id) => ctx.store.get('resources', id)).filter((r): r is Resource => r !== null && r !== undefined);
 }
 
 /**
@@ -29,6 +36,8 @@ export function recordNewRequest(
     ...(request.extendsGrantId ? { extendsGrantId: request.extendsGrantId } : {}),
     riskScore: request.riskScore,
     status: request.status,
+    ...(request.startsAt ? { startsAt: request.startsAt } : {}),
+    ...(request.conflicts ? { conflicts: request.conflicts.map((c) => c.resourceId) } : {}),
   });
   const subjectIds = [request.id];
   if (request.status === 'approved') {

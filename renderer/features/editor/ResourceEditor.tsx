@@ -59,6 +59,7 @@ export function ResourceEditor({ id }: { id: string | null }) {
   const view = useWhatIf(editor.change, draft && !isNew ? [draft.id] : []);
   const [restored, setRestored] = useState<string | null>(null);
   const people = useMemo(() => [...users.values()].filter((u) => !u.disabled).map((u) => ({ id: u.id, label: u.displayName, detail: u.department })).sort((a, b) => a.label.localeCompare(b.label)), [users]);
+  const pairOptions = useMemo(() => [...resources.values()].filter((r) => r.id !== id && !r.archived).map((r) => ({ id: r.id, label: r.name, detail: r.sensitivity })).sort((a, b) => a.label.localeCompare(b.label)), [resources, id]);
   const policyOptions = useMemo(() => [...policies.values()].map((p) => ({ id: p.id, label: p.name, detail: p.description.slice(0, 60) })).sort((a, b) => a.label.localeCompare(b.label)), [policies]);
 
   if (!saver.allowed) {
@@ -111,6 +112,10 @@ export function ResourceEditor({ id }: { id: string | null }) {
 
       <EditorSection title="Access policies" lede="Every request for it is bounded by all of them: the most restrictive wins, and their approval steps run one after the other.">
         <PickList label="Policies" options={policyOptions} value={draft.policyIds} onChange={(v) => set('policyIds', v)} placeholder="Add a policy…" problem={problems.policyIds} testId="resource-policies" />
+      </EditorSection>
+
+      <EditorSection title="Separation of duties" lede="Resources nobody should hold together with this one. A request from someone holding one of them is never approved automatically: an approver decides, warned of the conflict.">
+        <PickList label="Conflicts with" options={pairOptions} value={draft.conflictsWith} onChange={(v) => set('conflictsWith', v)} placeholder="Add a resource…" problem={problems.conflictsWith} hint="either resource of a pair may name the other" testId="resource-conflicts" />
       </EditorSection>
 
       <EditorSection title="Where a grant lands" lede={isNew ? 'The directory object a grant adds the person to. No secret is kept here: the connector holds its own credentials.' : 'Moving a resource with live grants is refused: their revocation would target the new object.'}>

@@ -18,6 +18,7 @@ export type ResourceDraft = {
   ownerId: string;
   sensitivity: Sensitivity;
   policyIds: string[];
+  conflictsWith: string[];
   archived: boolean;
 };
 
@@ -45,12 +46,13 @@ export function draftOfResource(resource: Resource): ResourceDraft {
     ownerId: resource.ownerId,
     sensitivity: resource.sensitivity,
     policyIds: [...resource.policyIds],
+    conflictsWith: [...(resource.conflictsWith ?? [])],
     archived: resource.archived,
   };
 }
 
 export function newResourceDraft(ownerId: string, connectorId = ''): ResourceDraft {
-  return { id: '', name: '', description: '', kind: 'entra_group', connectorId, externalId: '', directoryScopeId: '', accessId: '', ownerId, sensitivity: 'medium', policyIds: [], archived: false };
+  return { id: '', name: '', description: '', kind: 'entra_group', connectorId, externalId: '', directoryScopeId: '', accessId: '', ownerId, sensitivity: 'medium', policyIds: [], conflictsWith: [], archived: false };
 }
 
 const SCHEMA_TIME = '2000-01-01T00:00:00.000Z';
@@ -77,6 +79,8 @@ export function checkResourceDraft(draft: ResourceDraft): ResourceCheck {
     ownerId: draft.ownerId,
     sensitivity: draft.sensitivity,
     policyIds: [...draft.policyIds],
+    // Left out when empty, as resources without pairs are stored (and exported) without the field.
+    ...(draft.conflictsWith.length > 0 ? { conflictsWith: [...draft.conflictsWith] } : {}),
     archived: draft.archived,
   };
   const problems: Problems = {};
@@ -88,4 +92,4 @@ export function checkResourceDraft(draft: ResourceDraft): ResourceCheck {
   return { resource, problems };
 }
 
-export const RESOURCE_FIELDS = ['name', 'description', 'kind', 'connector', 'connectorId', 'target.externalId', 'target.directoryScopeId', 'target.accessId', 'ownerId', 'sensitivity', 'policyIds', 'archived'];
+export const RESOURCE_FIELDS = ['name', 'description', 'kind', 'connector', 'connectorId', 'target.externalId', 'target.directoryScopeId', 'target.accessId', 'ownerId', 'sensitivity', 'policyIds', 'conflictsWith', 'archived'];

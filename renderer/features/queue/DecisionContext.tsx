@@ -2,27 +2,41 @@ import { combineLatest, map } from 'rxjs';
 import type { AccessRequest, Grant } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { useObservable } from '../../lib/use-rx.js';
+import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { Icon, Time } from '../../ui/ui.js';
 import { decisionContext } from './decision-context.js';
 
-/** "Already holds this access until …", "Same request pending since …": above the facts, live. */
+/** "Already holds this access until …", "Same request pending since …", conflicting holdings: above the facts, live. */
 export function DecisionContext({ request }: { request: AccessRequest }) {
   const { db } = useSession();
+  const { resources } = useConsoleData();
   const notes = useObservable(
     () =>
       combineLatest([
-        db.grants.find({ selector: { userId: request.requesterId, resourceId: request.resourceId } }).$,
+        // Every grant of the requester's: a conflicting pair is about another resource.
+        db.grants.find({ selector: { userId: request.requesterId } }).$,
         db.requests.find({ selector: { requesterId: request.requesterId, resourceId: request.resourceId } }).$,
-      ]).pipe(map(([grants, requests]) => decisionContext(request, grants.map((d) => d.toJSON() as Grant), requests.map((d) => d.toJSON() as AccessRequest)))),
+      ]).pipe(map(([grants, requests]) => decisionContext(request, grants.map((d) => d.toJSON() as Grant), requests.map((d) => d.toJSON() as AccessRequest), resources))),
     [],
-    [db, request],
+    [db, request, resources],
   );
   if (notes.data.length === 0) return null;
   return (
     <div className="decision-context" data-testid="decision-context">
       {notes.data.map((note) =>
-        note.kind === 'holds' ? (
+        note.kind === 'conflict' ? (
+          <p key={`conflict-${note.conflict.resourceId}`} className="notice danger" data-testid="sod-conflict">
+            <Icon name="alert" /> Separation of duties: {note.grant ? 'holds' : 'held when asking'} <strong>{note.conflict.resourceName}</strong>, which must not be held together with this resource
+            {note.grant ? (
+              <>
+                {' '}
+                (until <Time iso={note.grant.expiresAt} />)
+              </>
+            ) : null}
+            . Approve only with a reason that covers both.
+          </p>
+        ) : note.kind === 'holds' ? (
           <p key={note.grant.id} className="notice warning">
             <Icon name="key" /> Already holds this access; it ends <Time iso={note.grant.expiresAt} />. <a href={href('requests', note.grant.requestId)}>See that grant’s request</a>
           </p>

@@ -1,6 +1,6 @@
 import clsx from 'clsx';
 import { map } from 'rxjs';
-import { isEscalated, SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
+import { CONFLICT_STEP_NAME, isEscalated, SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { formatDuration } from '../../lib/time.js';
@@ -150,6 +150,9 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
                       ) : null}
                       {step.name === SECOND_PERSON_STEP_NAME ? (
                         <span className="small">The requester changed this access configuration recently, so instead of approving automatically an approver or admin decides.</span>
+                      ) : null}
+                      {step.name === CONFLICT_STEP_NAME ? (
+                        <span className="small">The requester holds a resource that must not be held together with this one, so instead of approving automatically an approver or admin decides.</span>
                       ) : null}
                       {decided.map((d) => (
                         <span key={d.approverId} className="small">
