@@ -3,11 +3,13 @@
  * - what_if_ms: the editor's what-if (configWhatIf) of a policy change that lowers the maximum,
  *   requires a ticket and adds a step, over 100,000 requests of the last 90 days and 10,000 people
  *   (median of five runs);
- * - decide_us_p99: one request decided by createRequest, the rule the server runs for each request.
+ * - decide_us_p99: one request decided whole in core, createRequest and then decideRequest for each
+ *   step of its chain, with realistic policies (./policy-decide.ts); the p99 of 20,000 requests.
  */
 import { performance } from 'node:perf_hooks';
-import { AccessPolicy, AccessProfile, ApprovalStep, configWhatIf, createRequest, DEFAULT_SEPARATION, type AccessRequest, type ConfigWorld, type DirectoryUser, type Grant, type Resource } from '../../../core/index.js';
+import { AccessPolicy, AccessProfile, ApprovalStep, configWhatIf, type AccessRequest, type ConfigWorld, type DirectoryUser, type Grant, type Resource } from '../../../core/index.js';
 import type { BenchSuite } from '../types.js';
+import { decideMany, decisionOrganisation, type DecideSample } from './policy-decide.js';
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 const AT = '2026-03-01T10:00:00.000Z';
@@ -127,21 +129,18 @@ const suite: BenchSuite = {
     ctx.log(`what-if over ${requests.length.toLocaleString()} requests (${changed.toLocaleString()} on the governed resources) and ${people.toLocaleString()} people: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
     ctx.report('what_if_ms', median(times), 'ms', 1000, 'lower');
 
-    const decide: number[] = [];
-    const users = new Map(world.users.map((u) => [u.id, u]));
-    for (let i = 0; i < 10_000; i++) {
-      const r = requests[i]!;
-      const resource = world.resources.find((x) => x.id === r.resourceId)!;
-      const start = performance.now();
-      createRequest(
-        { id: r.id, requester: users.get(r.requesterId)!, resource, durationMinutes: r.durationMinutes, justification: r.justification, ticket: r.ticket },
-        { profiles: world.profiles, policies: world.policies, separation: DEFAULT_SEPARATION },
-        { now: NOW, secondFactorAt: null },
-      );
-      decide.push((performance.now() - start) * 1000);
-    }
-    decide.sort((a, b) => a - b);
-    ctx.report('decide_us_p99', decide[Math.floor(decide.length * 0.99)]!, 'µs', null, 'lower');
+    // Warm up first (the JIT compiles the rules), then time each request's whole decision.
+    const org = decisionOrganisation(people);
+    decideMany(org, 2_000);
+    const samples = decideMany(org, ctx.quick ? 5_000 : 20_000);
+    const micros = samples.map((s) => s.micros).sort((a, b) => a - b);
+    const at = (q: number) => micros[Math.min(micros.length - 1, Math.floor(micros.length * q))]!;
+    const count = (outcome: DecideSample['outcome']) => samples.filter((s) => s.outcome === outcome).length;
+    ctx.log(
+      `decided ${samples.length.toLocaleString()} requests (${count('automatic')} automatic, ${count('approved')} through their chain in ${samples.reduce((n, s) => n + s.steps, 0).toLocaleString()} approvals, ${count('refused')} refused): p50 ${at(0.5).toFixed(0)} µs, p99 ${at(0.99).toFixed(0)} µs, max ${at(1).toFixed(0)} µs`,
+    );
+    // The issue names no target for this figure.
+    ctx.report('decide_us_p99', at(0.99), 'µs', null, 'lower');
   },
 };
 
