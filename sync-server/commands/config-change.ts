@@ -6,7 +6,6 @@ import {
   ok,
   recordEditor,
   widensOwnAccess,
-  type AccessProfile,
   type ConfigWorld,
   type ProposalChange,
   type Result,
@@ -58,19 +57,10 @@ export function writeChange(change: ProposalChange, ctx: UseCaseContext, editors
       break;
     }
     case 'profile': {
-      const profile = change.after;
-      ctx.store.put('profiles', { ...profile, changedBy, updatedAt: now });
-      ctx.audit('profile.changed', 'profile', profile.id, {
-        name: profile.name,
-        created,
-        enabled: profile.enabled,
-        resourceIds: profile.resourceIds.length,
-        userIds: profile.userIds.length,
-        departments: profile.departments,
-        roles: profile.roles,
-        ...profileDelta(change.before, profile),
-        ...extra,
-      });
+      // The whole profile as written, like a policy's or resource's: its history diffs one version against the one before.
+      const { updatedAt: _u, changedBy: _c, ...after } = change.after;
+      ctx.store.put('profiles', { ...after, changedBy, updatedAt: now });
+      ctx.audit('profile.changed', 'profile', after.id, { name: after.name, created, after, ...extra });
       break;
     }
   }
@@ -89,21 +79,9 @@ export function writeChange(change: ProposalChange, ctx: UseCaseContext, editors
   }
 }
 
-const DELTA_MAX = 100;
-
-/** Who and what a profile change added and removed, by id (at most 100 of each named), for the audit trail. */
-function profileDelta(before: AccessProfile | null, after: AccessProfile) {
-  const diff = (a: readonly string[], b: readonly string[]) => b.filter((x) => !a.includes(x)).slice(0, DELTA_MAX);
-  const fields = ['userIds', 'resourceIds', 'departments', 'roles'] as const;
-  return {
-    added: Object.fromEntries(fields.map((f) => [f, diff(before?.[f] ?? [], after[f])])),
-    removed: Object.fromEntries(fields.map((f) => [f, diff(after[f], before?.[f] ?? [])])),
-  };
-}
-
-/** What the audit trail keeps of a proposed change: the entity after, or for a profile what it adds and removes. */
+/** What the audit trail keeps of a proposed change: the entity as it would be written, whatever its kind. */
 function changeForAudit(change: ProposalChange): Record<string, unknown> {
-  return change.kind === 'profile' ? { enabled: change.after.enabled, ...profileDelta(change.before, change.after) } : { after: change.after };
+  return { after: change.after };
 }
 
 /** Widenings as a proposal stores them (and as an approval compares them). */

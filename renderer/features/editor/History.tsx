@@ -5,39 +5,15 @@ import { href } from '../../app/router.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
+import { FieldDiff } from '../../ui/field-diff.js';
 import { Time } from '../../ui/ui.js';
-import type { FieldChange } from '../proposals/proposal-model.js';
 import { EditorSection } from './EditorFrame.js';
 import { versionsOf, type Version, type VersionKind } from './history-model.js';
 
 const joinNames = (names: string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
 
-function Diff({ changes }: { changes: FieldChange[] }) {
-  if (changes.length === 0) return <p className="muted small">No field a person reads changed.</p>;
-  return (
-    <table className="pr-diff history-diff">
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
-        </tr>
-      </thead>
-      <tbody>
-        {changes.map((row) => (
-          <tr key={row.field} data-field={row.field}>
-            <th scope="row">{row.label}</th>
-            <td className="pr-before">{row.before}</td>
-            <td className="pr-after">{row.after}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
 /**
- * The versions of a policy or resource, newest first, each with who changed it and its fields
+ * The versions of a policy, resource or access profile, newest first, each with who changed it and its fields
  * against the version before; "Restore" puts an earlier one in the form, to save as a new change.
  */
 export function History<K extends VersionKind>({ kind, id, onRestore }: { kind: K; id: string; onRestore(version: Version<K>): void }) {
@@ -78,7 +54,7 @@ export function History<K extends VersionKind>({ kind, id, onRestore }: { kind: 
                     , <Time iso={v.at} /> · {v.changes.length} field{v.changes.length === 1 ? '' : 's'}
                   </span>
                 </summary>
-                <Diff changes={v.changes} />
+                <FieldDiff changes={v.changes} empty="No field a person reads changed." className="history-diff" />
                 {i > 0 ? (
                   <button type="button" className="button small" onClick={() => onRestore(v)}>
                     Restore this version

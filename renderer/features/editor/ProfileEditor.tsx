@@ -1,9 +1,10 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { AccountRole } from '../../../core/index.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { Icon } from '../../ui/ui.js';
-import { EditorFrame, EditorSection, NotEditable, SaveOutcome, StaleNotice } from './EditorFrame.js';
+import { EditorFrame, EditorSection, NotEditable, RestoredNotice, SaveOutcome, StaleNotice } from './EditorFrame.js';
+import { History } from './History.js';
 import { Check, DurationField, FieldError, TextField } from './fields.js';
 import { PickList } from './PickList.js';
 import { checkProfileDraft, draftOfProfile, namesNobody, newProfileDraft, PROFILE_FIELDS, type ProfileDraft } from './profile-form.js';
@@ -36,6 +37,7 @@ export function ProfileEditor({ id }: { id: string | null }) {
   const { draft, problems, isNew, saver, stored } = editor;
   const governed = useMemo(() => [...new Set([...(draft?.resourceIds ?? []), ...(stored?.resourceIds ?? [])])], [draft?.resourceIds, stored?.resourceIds]);
   const view = useWhatIf(editor.change, governed);
+  const [restored, setRestored] = useState<string | null>(null);
   const people = useMemo(() => [...users.values()].filter((u) => !u.disabled).map((u) => ({ id: u.id, label: u.displayName, detail: u.department })).sort((a, b) => a.label.localeCompare(b.label)), [users]);
   const departments = useMemo(() => {
     const counts = new Map<string, number>();
@@ -72,6 +74,7 @@ export function ProfileEditor({ id }: { id: string | null }) {
       outcome={
         <>
           <StaleNotice at={editor.staleAt} what="profile" onReload={editor.reload} />
+          {saver.state.kind === 'idle' ? <RestoredNotice at={restored} /> : null}
           <SaveOutcome state={saver.state} what="profile" refusalShownOnField={Boolean(editor.refusal?.field)} />
         </>
       }
@@ -106,6 +109,17 @@ export function ProfileEditor({ id }: { id: string | null }) {
         <PickList label="Resources" options={resourceOptions} value={draft.resourceIds} onChange={(v) => set('resourceIds', v)} placeholder="Add a resource…" problem={problems.resourceIds} testId="profile-resources" />
         <DurationField label="Duration cap (optional)" field="maxDurationMinutes" value={draft.cap} onChange={(v) => set('cap', v)} problem={problems.maxDurationMinutes} hint={draft.cap.trim() === '' ? 'none: the policies decide' : 'tighter than the policies only; several profiles: the most generous applies'} className="narrow-field" />
       </EditorSection>
+
+      {isNew ? null : (
+        <History
+          kind="profile"
+          id={draft.id}
+          onRestore={(version) => {
+            editor.edit(draftOfProfile(version.entity));
+            setRestored(version.at);
+          }}
+        />
+      )}
     </EditorFrame>
   );
 }

@@ -61,3 +61,29 @@ describe('versionsOf', () => {
     expect(versionsOf('policy', [event('policy.changed', 'u-m', { created: true }), event('resource.changed', 'u-m', { after: {} })], names)).toEqual([]);
   });
 });
+
+describe('versionsOf an access profile', () => {
+  const profile = (over: Record<string, unknown> = {}) => ({ id: 'prof-1', name: 'Finance', description: '', resourceIds: ['res-a'], userIds: ['u-m'], departments: ['Finance'], roles: [], maxDurationMinutes: null, enabled: true, ...over });
+  const named = { ...names, resources: new Map([['res-a', { name: 'Finance share' }], ['res-b', { name: 'ERP payments' }]]) };
+
+  it('diffs each recorded profile against the one before, naming the members and resources it gains and loses', () => {
+    const events = [
+      // Written before profiles were recorded whole: left out, it has nothing to compare.
+      { ...event('profile.changed', 'u-a', { created: true, resourceIds: 1, userIds: 1 }), subjectType: 'profile' as const },
+      { ...event('profile.changed', 'u-a', { created: false, after: profile() }), subjectType: 'profile' as const },
+      { ...event('profile.changed', 'u-m', { created: false, after: profile({ resourceIds: ['res-a', 'res-b'], userIds: [], maxDurationMinutes: 120 }), proposalId: 'prop-2', editors: ['u-m', 'u-a'] }), subjectType: 'profile' as const },
+    ];
+    const versions = versionsOf('profile', events, named);
+    expect(versions.map((v) => [v.editorIds, v.proposalId])).toEqual([
+      [['u-m', 'u-a'], 'prop-2'],
+      [['u-a'], null],
+    ]);
+    expect(versions[0]!.changes.map((c) => [c.field, c.added, c.removed])).toEqual([
+      ['resourceIds', ['ERP payments'], []],
+      ['userIds', [], ['Mallory']],
+      ['maxDurationMinutes', [], []],
+    ]);
+    expect(versions[0]!.changes.find((c) => c.field === 'maxDurationMinutes')).toMatchObject({ before: 'none (the policies decide)', after: '2 h' });
+    expect(versions[0]!.entity).toMatchObject({ id: 'prof-1', resourceIds: ['res-a', 'res-b'], changedBy: [] });
+  });
+});

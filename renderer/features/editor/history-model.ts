@@ -1,14 +1,14 @@
 /**
- * A policy's or resource's versions, read from the audit trail: every write of one records the
- * entity as written (`policy.changed`, `resource.changed` with `after`), who sent it and, for a
+ * A policy's, resource's or access profile's versions, read from the audit trail: every write of one
+ * records the entity as written (`policy.changed`, `resource.changed`, `profile.changed` with `after`), who sent it and, for a
  * change a second person approved, both editors. Each version is compared field by field with the
  * one before it, in the words the Proposals screen uses.
  */
-import type { AccessPolicy, AuditEvent, Resource } from '../../../core/index.js';
+import type { AccessPolicy, AccessProfile, AuditEvent, Resource } from '../../../core/index.js';
 import { diffChange, type FieldChange, type Names } from '../proposals/proposal-model.js';
 
-export type VersionKind = 'policy' | 'resource';
-type Entity<K extends VersionKind> = K extends 'policy' ? AccessPolicy : Resource;
+export type VersionKind = 'policy' | 'resource' | 'profile';
+type Entity<K extends VersionKind> = K extends 'policy' ? AccessPolicy : K extends 'profile' ? AccessProfile : Resource;
 
 export type Version<K extends VersionKind> = {
   seq: number;
@@ -23,9 +23,9 @@ export type Version<K extends VersionKind> = {
   changes: FieldChange[];
 };
 
-const EVENT: Record<VersionKind, AuditEvent['type']> = { policy: 'policy.changed', resource: 'resource.changed' };
+const EVENT: Record<VersionKind, AuditEvent['type']> = { policy: 'policy.changed', resource: 'resource.changed', profile: 'profile.changed' };
 
-/** Newest first. Events without the entity as written (none is expected) are left out. */
+/** Newest first. Events without the entity as written (a profile's, before they recorded it whole) are left out. */
 export function versionsOf<K extends VersionKind>(kind: K, events: readonly AuditEvent[], names: Names): Version<K>[] {
   const writes = events.filter((e) => e.type === EVENT[kind] && e.data.after && typeof e.data.after === 'object').sort((a, b) => a.seq - b.seq);
   const out: Version<K>[] = [];

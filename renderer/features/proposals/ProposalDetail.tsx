@@ -5,6 +5,7 @@ import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
+import { FieldDiff } from '../../ui/field-diff.js';
 import { Dialog, Icon, sentence, StatusPill, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { ReasonDialog } from '../ReasonDialog.js';
@@ -304,42 +305,5 @@ function ApproveDialog({ open, proposal, headline, onClose, onConfirm }: { open:
 
 /** The fields a change sets, before and after, with the ids a list gains and loses. */
 function DiffTable({ diff }: { diff: ReturnType<typeof diffChange> }) {
-  return diff.length === 0 ? (
-    <p className="muted small">No field a person reads differs; the change is in its bookkeeping.</p>
-  ) : (
-    <table className="pr-diff" data-testid="proposal-diff">
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
-        </tr>
-      </thead>
-      <tbody>
-        {diff.map((row) => (
-          <tr key={row.field} data-field={row.field}>
-            <th scope="row">{row.label}</th>
-            <td className="pr-before">{row.before}</td>
-            <td className="pr-after">
-              {row.after}
-              {row.added.length > 0 || row.removed.length > 0 ? (
-                <div className="pr-items">
-                  {row.added.map((x) => (
-                    <span key={`+${x}`} className="pill tone-warning">
-                      + {x}
-                    </span>
-                  ))}
-                  {row.removed.map((x) => (
-                    <span key={`-${x}`} className="pill tone-neutral">
-                      − {x}
-                    </span>
-                  ))}
-                </div>
-              ) : null}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <FieldDiff changes={diff} empty="No field a person reads differs; the change is in its bookkeeping." testId="proposal-diff" />;
 }
