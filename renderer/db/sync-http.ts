@@ -40,7 +40,15 @@ export type SyncConnectionOptions = {
   fetch: typeof fetch;
   /** Called once when the server answers 426 (it does not speak this protocol version). */
   onUpgradeRequired(): void;
+  /**
+   * How long a pull or push waits for the server's answer to begin (default 20 s). A server that
+   * accepts the connection and never answers is then reported as not answering, and RxDB retries,
+   * instead of the exchange waiting with no end while the console says nothing.
+   */
+  answerTimeoutMs?: number;
 };
+
+export const DEFAULT_ANSWER_TIMEOUT_MS = 20_000;
 
 export class SyncConnection {
   readonly status$ = new BehaviorSubject<ConnectionStatus>({ online: false });
@@ -67,16 +75,24 @@ export class SyncConnection {
   /** One JSON exchange; updates the status and throws a SyncHttpError so RxDB retries. `quiet`: statuses that are an answer, not a failure. */
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, quiet?: (status: number) => boolean): Promise<T> {
     let response: Response;
+    // Aborted when replication stops, or when no answer has begun in time; a long body (a big page on a slow link) is not cut.
+    const late = new AbortController();
+    const signal = AbortSignal.any([this.stop.signal, late.signal]);
+    const timeoutMs = this.opts.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    const timer = setTimeout(() => late.abort(new Error(`no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`)), timeoutMs);
     try {
       response = await this.opts.fetch(this.opts.baseUrl + path, {
         method,
         headers: { ...this.headers, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: this.stop.signal,
+        signal,
       });
     } catch (error) {
-      if (!this.stopped) this.set({ online: false, failure: 'no-answer', lastError: `cannot reach the server: ${describe(error)}` });
-      throw new SyncHttpError(`cannot reach ${this.opts.baseUrl}: ${describe(error)}`, null);
+      const reason = late.signal.aborted && !this.stopped ? describe(late.signal.reason) : describe(error);
+      if (!this.stopped) this.set({ online: false, failure: 'no-answer', lastError: `cannot reach the server: ${reason}` });
+      throw new SyncHttpError(`cannot reach ${this.opts.baseUrl}: ${reason}`, null);
+    } finally {
+      clearTimeout(timer);
     }
     if (response.ok) {
       const parsed = (await response.json()) as T;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNoAnswer, reachOf, serverView, syncPill, type ConsoleStatus } from './reach.js';
+import { commandsWait, connectionInWords, isNoAnswer, sentWhen, reachOf, serverView, syncPill, type ConsoleStatus } from './reach.js';
 
 const status = (patch: Partial<ConsoleStatus>): ConsoleStatus => ({ online: true, pendingCommands: 0, browserOffline: false, ...patch });
 
@@ -92,3 +92,20 @@ describe('serverView: a screen that reads the server over REST', () => {
     expect(isNoAnswer(null)).toBe(false);
   });
 });
+
+describe('words for commands waiting on this device', () => {
+  it('a silent server is not called a lost network, on Settings nor in what is said about waiting decisions', () => {
+    const down = status({ online: false, lastError: 'fetch failed' });
+    expect(commandsWait(down)).toBe(true);
+    expect(sentWhen(down)).toBe('when the server answers again');
+    expect(connectionInWords(down)).toMatch(/^Server not answering: decisions are kept/);
+    const lost = status({ online: false, browserOffline: true });
+    expect(sentWhen(lost)).toBe('when the connection returns');
+    expect(connectionInWords(lost)).toMatch(/^Offline: this device has no network/);
+    expect(commandsWait(status({}))).toBe(false);
+    expect(connectionInWords(status({}))).toBe('Online');
+    expect(commandsWait(status({ online: false }))).toBe(true);
+    expect(sentWhen(status({ online: false }))).toBe('once the server is reached');
+  });
+});
+

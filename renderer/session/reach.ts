@@ -103,3 +103,27 @@ export function isNoAnswer(error: unknown): boolean {
 export function needsServerReason(reach: Reach): string {
   return reach === 'offline' ? 'offline' : 'the server is not answering';
 }
+
+/** Commands wait on this device (nothing is sending them now): the network is gone, the server is silent, or nothing answered yet. */
+export function commandsWait(status: ConsoleStatus): boolean {
+  const reach = reachOf(status);
+  return reach === 'offline' || reach === 'server-down' || reach === 'connecting';
+}
+
+/** When waiting commands go out, in words that match the pill: "when the connection returns" only for a lost network. */
+export function sentWhen(status: ConsoleStatus): string {
+  switch (reachOf(status)) {
+    case 'offline':
+      return 'when the connection returns';
+    case 'server-down':
+      return 'when the server answers again';
+    default:
+      return 'once the server is reached';
+  }
+}
+
+/** The Settings page's connection line: the pill's words, whole. */
+export function connectionInWords(status: ConsoleStatus): string {
+  const pill = syncPill(status);
+  return `${pill.label}${pill.more}`;
+}

@@ -115,6 +115,9 @@ test('a server that does not answer while the network is up says so, and decisio
   await queue.expectLoaded();
   await queue.approveRequest(created.id, created.justification);
   await console.expectChangesWaiting(1);
+  // What is said about the waiting decision matches the pill: the server, not the network.
+  await expect(page.getByText('when the server answers again').first()).toBeVisible();
+  await expect(page.getByText('when the connection returns')).toHaveCount(0);
   await saveScreenshot(page, testInfo, 'offline-03-server-not-answering');
 
   await context.unroute(refuse);

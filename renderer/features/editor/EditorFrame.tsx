@@ -4,13 +4,15 @@ import { useConsoleData } from '../../session/console-data.js';
 import { EmptyState, Icon, sentence, Time } from '../../ui/ui.js';
 import { readableWidening } from '../proposals/proposal-model.js';
 import type { SaveState } from './use-config-save.js';
+import { commandsWait, sentWhen } from '../../session/reach.js';
 
 /** What became of the last save, in words, with the way on: the proposal to follow, or what to fix. */
 export function SaveOutcome({ state, refusalShownOnField, what }: { state: SaveState; refusalShownOnField: boolean; what: string }) {
   const { status, users, resources, policies } = useConsoleData();
   // The server's sentence with names for ids and durations in the units people use.
   const words = (message: string) => sentence(readableWidening(message, { users, resources, policies }));
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
+  const whenSent = sentWhen(status);
   switch (state.kind) {
     case 'idle':
       return null;
@@ -18,7 +20,7 @@ export function SaveOutcome({ state, refusalShownOnField, what }: { state: SaveS
       return (
         <div className="notice warning" role="status" data-testid="save-outcome">
           <Icon name="clock" />
-          {offline ? `The ${what} is saved on this device and sent when the connection returns; the server then applies it or proposes it.` : `Sent; waiting for the server to apply the ${what}.`}
+          {offline ? `The ${what} is saved on this device and sent ${whenSent}; the server then applies it or proposes it.` : `Sent; waiting for the server to apply the ${what}.`}
         </div>
       );
     case 'applied':

@@ -13,6 +13,7 @@ import { GrantVerification } from '../revocations/Receipt.js';
 import './grants.css';
 import { useGrantActions } from './GrantDialogs.js';
 import { askForMoreTime, waitingExtensions } from './more-time.js';
+import { commandsWait } from '../../session/reach.js';
 
 export function GrantsPage() {
   const { db, user } = useSession();
@@ -21,7 +22,7 @@ export function GrantsPage() {
   const { query } = useSearch();
   const search = useDeferredValue(query.trim().toLowerCase());
   const actions = useGrantActions();
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
   const extensionRequests = useMemo(() => waitingExtensions(pending), [pending]);
   // Someone whose roles send nothing (an auditor) gets no actions column at all.
   const readOnly = isReadOnly(user);

@@ -16,6 +16,7 @@ import { ReasonDialog } from '../ReasonDialog.js';
 import { historyOf, isPending, unsentRequests } from './my-access-model.js';
 import { GrantCard, HistoryTable, PendingCard, UnsentRow } from './MyAccessSections.js';
 import './my-access.css';
+import { commandsWait } from '../../session/reach.js';
 
 const HISTORY_ROWS = 200;
 
@@ -27,7 +28,7 @@ export function MyAccessPage({ id }: { id: string | null }) {
   const toasts = useToasts();
   const grantActions = useGrantActions();
   const now = useNow(1_000);
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
   const [cancelling, setCancelling] = useState<AccessRequest | null>(null);
 
   const requests = useObservable(

@@ -12,6 +12,7 @@ import { ReasonDialog } from '../ReasonDialog.js';
 import { governedIds, useWhatIf } from '../editor/use-what-if.js';
 import { ProposalReplay } from '../editor/WhatIfPanel.js';
 import { diffChange, KIND_LABEL, proposalActions, proposalState, readableWidening, summariseEffect, type Viewer } from './proposal-model.js';
+import { commandsWait, sentWhen } from '../../session/reach.js';
 
 const NAMED_SHOWN = 24;
 
@@ -29,9 +30,10 @@ export function ProposalDetail({ proposal, now, viewer }: { proposal: Proposal; 
   const toasts = useToasts();
   const outcome = useLastOutcome(proposal.id, proposal.status === 'pending');
   const { status } = useConsoleData();
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
+  const whenSent = sentWhen(status);
   const sent = (what: string, body?: string) =>
-    toasts.push({ tone: 'success', title: `${what} ${offline ? 'saved' : 'sent'}: ${proposal.subjectName}`, body: offline ? 'Saved on this device; it syncs when you are back online.' : body });
+    toasts.push({ tone: 'success', title: `${what} ${offline ? 'saved' : 'sent'}: ${proposal.subjectName}`, body: offline ? `Saved on this device; it syncs ${whenSent}.` : body });
   const busy = outcome.waiting;
 
   return (
@@ -233,14 +235,15 @@ function useLastOutcome(proposalId: string, stillPending: boolean): { waiting: b
   );
   const lastId = last?.id ?? null;
   const result = useObservable(() => (lastId ? db.commandResults.findOne(lastId).$.pipe(map((d) => (d ? (d.toJSON() as CommandResult) : null))) : null), null as CommandResult | null, [db, lastId]);
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
+  const whenSent = sentWhen(status);
   if (waiting.has(proposalId)) {
     return {
       waiting: true,
       node: (
         <div className="notice warning" role="status" data-testid="proposal-outcome">
           <Icon name="clock" />
-          {offline ? 'Your decision is saved on this device and syncs when the connection returns.' : 'Your decision was sent; waiting for the server to apply it.'}
+          {offline ? `Your decision is saved on this device and syncs ${whenSent}.` : 'Your decision was sent; waiting for the server to apply it.'}
         </div>
       ),
     };

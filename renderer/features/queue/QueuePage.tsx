@@ -18,6 +18,7 @@ import { DEFAULT_FILTERS, filterQueue, followCursor, keepChecked, toQueueItems, 
 import { QueueFilterBar } from './QueueFilterBar.js';
 import { expectedDecider, splitByViewer, type QueueView } from './queue-views.js';
 import { RequestFacts } from './RequestFacts.js';
+import { commandsWait, sentWhen } from '../../session/reach.js';
 
 const ROW_HEIGHT = 58;
 
@@ -57,7 +58,8 @@ export function QueuePage() {
   const [denying, setDenying] = useState<AccessRequest | null>(null);
   const [bulkConfirm, setBulkConfirm] = useState(false);
   const listRef = useRef<HTMLDivElement>(null);
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
+  const whenSent = sentWhen(status);
 
   const [view, setView] = useState<QueueView>('mine');
   const all = useMemo(() => toQueueItems(pending, { users, resources }), [pending, users, resources]);
@@ -99,7 +101,7 @@ export function QueuePage() {
       if (!item || waiting.has(item.request.id)) return;
       if (!decidable(item)) return sayNotYours(item);
       const id = await decisions.approve(item.request);
-      if (id) toasts.push({ tone: 'success', title: `${offline ? 'Approval saved' : 'Approval sent'}: ${item.resourceName} for ${item.requesterName}`, body: offline ? 'Saved on this device; it syncs when you are back online.' : undefined });
+      if (id) toasts.push({ tone: 'success', title: `${offline ? 'Approval saved' : 'Approval sent'}: ${item.resourceName} for ${item.requesterName}`, body: offline ? `Saved on this device; it syncs ${whenSent}.` : undefined });
     },
     [decisions, toasts, waiting, offline, decidable, sayNotYours],
   );
@@ -111,7 +113,7 @@ export function QueuePage() {
     for (const item of targets) await decisions.approve(item.request);
     setChecked(new Set());
     setBulkConfirm(false);
-    toasts.push({ tone: 'success', title: `${targets.length} approval${targets.length === 1 ? '' : 's'} ${offline ? 'saved' : 'sent'}`, body: offline ? 'Saved on this device; they sync when you are back online.' : undefined });
+    toasts.push({ tone: 'success', title: `${targets.length} approval${targets.length === 1 ? '' : 's'} ${offline ? 'saved' : 'sent'}`, body: offline ? `Saved on this device; they sync ${whenSent}.` : undefined });
   }, [list, visibleChecked, waiting, decisions, toasts, decidable, offline]);
 
   const toggle = useCallback((id: string) => {
@@ -331,7 +333,7 @@ export function QueuePage() {
             {waiting.has(current.request.id) ? (
               <div className="notice warning" role="status">
                 <Icon name="clock" />
-                {offline ? 'Your decision is saved on this device and syncs when the connection returns.' : 'Your decision was sent; waiting for the server to apply it.'}
+                {offline ? `Your decision is saved on this device and syncs ${whenSent}.` : 'Your decision was sent; waiting for the server to apply it.'}
               </div>
             ) : null}
             <RequestFacts request={current.request} />
@@ -352,7 +354,7 @@ export function QueuePage() {
         onConfirm={(reason) => {
           const target = denying;
           setDenying(null);
-          if (target) void decisions.deny(target, reason).then((id) => id && toasts.push({ tone: 'success', title: offline ? 'Denial saved' : 'Denial sent', body: offline ? 'Saved on this device; it syncs when you are back online.' : reason }));
+          if (target) void decisions.deny(target, reason).then((id) => id && toasts.push({ tone: 'success', title: offline ? 'Denial saved' : 'Denial sent', body: offline ? `Saved on this device; it syncs ${whenSent}.` : reason }));
         }}
       />
       <Dialog

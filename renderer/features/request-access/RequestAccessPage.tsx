@@ -7,7 +7,7 @@ import { isTypingTarget, useSearch } from '../../app/search.js';
 import { formatDuration } from '../../lib/time.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
-import { reachOf, serverView } from '../../session/reach.js';
+import { reachOf, serverView, commandsWait, sentWhen } from '../../session/reach.js';
 import { useSession } from '../../session/session.js';
 import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon, statusLabel, Time } from '../../ui/ui.js';
@@ -26,7 +26,8 @@ export function RequestAccessPage({ id }: { id: string | null }) {
   const rows = useMemo(() => filterCatalog(catalog.entries, search), [catalog.entries, search]);
   // Enter on the list moves into that resource's form (counted per resource, so moving on does not).
   const [focus, setFocus] = useState({ id: '', n: 0 });
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
+  const whenSent = sentWhen(status);
   const selected = rows.find((e) => e.id === id) ?? (id ? catalog.entries.find((e) => e.id === id) : undefined) ?? rows[0];
 
   const mine = useObservable(
@@ -125,7 +126,7 @@ export function RequestAccessPage({ id }: { id: string | null }) {
       </section>
       <section className="detail-pane" aria-label="Request">
         {selected ? (
-          <RequestForm key={selected.id} entry={selected} held={alreadyHeld(selected.id, mine.data, asked.data)} offline={offline} focusToken={focus.id === selected.id ? focus.n : 0} />
+          <RequestForm key={selected.id} entry={selected} held={alreadyHeld(selected.id, mine.data, asked.data)} offline={offline} whenSent={whenSent} focusToken={focus.id === selected.id ? focus.n : 0} />
         ) : (
           <EmptyState title="Choose a resource" icon="box">
             Pick what you need on the left; its policy and the request form appear here.

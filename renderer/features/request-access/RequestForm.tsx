@@ -30,7 +30,7 @@ function TypicalApproval({ entry }: { entry: CatalogEntry }) {
 }
 
 /** The policy in plain words and the request form, with the server's checks inline. */
-export function RequestForm({ entry, held, offline, focusToken }: { entry: CatalogEntry; held: AlreadyHeld; offline: boolean; focusToken: number }) {
+export function RequestForm({ entry, held, offline, whenSent, focusToken }: { entry: CatalogEntry; held: AlreadyHeld; offline: boolean; whenSent: string; focusToken: number }) {
   const { db, user } = useSession();
   const { users, resources, policies } = useConsoleData();
   const { ensureFreshFactor } = useStepUp();
@@ -68,7 +68,7 @@ export function RequestForm({ entry, held, offline, focusToken }: { entry: Catal
       toasts.push({
         tone: 'success',
         title: offline ? 'Request saved on this device' : 'Request sent',
-        body: offline ? `${entry.name} for ${formatDuration(fields.durationMinutes)}: it is sent when the connection returns.` : `${entry.name} for ${formatDuration(fields.durationMinutes)}.`,
+        body: offline ? `${entry.name} for ${formatDuration(fields.durationMinutes)}: it is sent ${whenSent}.` : `${entry.name} for ${formatDuration(fields.durationMinutes)}.`,
         action: { label: 'See it in My access', href: href('my-access', requestId) },
       });
       navigate('my-access', requestId);
@@ -187,7 +187,7 @@ export function RequestForm({ entry, held, offline, focusToken }: { entry: Catal
             </button>
             {offline ? (
               <span className="muted small" data-testid="offline-note">
-                <Icon name="cloud-off" /> Offline: the request is kept on this device and sent when the connection returns.
+                <Icon name="cloud-off" /> Not connected: the request is kept on this device and sent {whenSent}.
               </span>
             ) : (
               <span className="muted small">

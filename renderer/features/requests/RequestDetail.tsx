@@ -13,6 +13,7 @@ import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { RequestFacts } from '../queue/RequestFacts.js';
 import { ReasonDialog } from '../ReasonDialog.js';
+import { commandsWait } from '../../session/reach.js';
 
 const EVENT_TEXT: Record<string, string> = {
   'request.created': 'Request submitted',
@@ -67,7 +68,7 @@ export function RequestDetail({ id }: { id: string }) {
   const decisions = useDecisions();
   const toasts = useToasts();
   const [cancelling, setCancelling] = useState(false);
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
   const request = useObservable(() => db.requests.findOne(id).$.pipe(map((d) => (d ? (d.toJSON() as AccessRequest) : null))), null as AccessRequest | null, [db, id]);
   // An extension request names the grant it would lengthen before it is approved.
   const grantId = request.data?.grantId ?? request.data?.extendsGrantId ?? null;

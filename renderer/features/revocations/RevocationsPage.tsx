@@ -7,7 +7,7 @@ import { formatAbsolute, formatCountdown } from '../../lib/time.js';
 import type { JitDatabase } from '../../db/database.js';
 import { useNow, useObservable, type LiveState } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
-import { needsServerReason, reachOf, serverView } from '../../session/reach.js';
+import { needsServerReason, reachOf, serverView, commandsWait } from '../../session/reach.js';
 import { useSession } from '../../session/session.js';
 import { DurationHistogram } from '../../ui/charts/Histogram.js';
 import { bucketStart, formatMs } from '../../ui/charts/scale.js';
@@ -91,7 +91,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
 
   const person = (id: string) => users.get(id)?.displayName ?? id;
   const resource = (id: string) => resources.get(id)?.name ?? id;
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
   const tasksLoading = openTasks.loading;
   const scrollTo = (id: string) => document.getElementById(id)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
 

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { ThemePreference } from '../../../preload/api.js';
 import { api } from '../../session/api-client.js';
 import { useConsoleData } from '../../session/console-data.js';
+import { connectionInWords } from '../../session/reach.js';
 import { useSession, useSessionApi } from '../../session/session.js';
 import { Avatar, statusLabel } from '../../ui/ui.js';
 import { TwoStepSettings } from '../mfa/TwoStepSettings.js';
@@ -45,7 +46,7 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onThe
             <code>{serverUrl}</code>
           </dd>
           <dt>Connection</dt>
-          <dd>{status.browserOffline || !status.online ? 'Offline' : 'Online'}</dd>
+          <dd data-testid="settings-connection">{connectionInWords(status)}</dd>
           <dt>Waiting to sync</dt>
           <dd>{status.pendingCommands}</dd>
           <dt>Runs in</dt>

@@ -14,6 +14,7 @@ import { EmptyState, Kbd, Time } from '../../ui/ui.js';
 import { ReasonDialog } from '../ReasonDialog.js';
 import { DONE_MEANS, filterTasks, NOT_DONE_MEANS, isOverdue, mayCloseTask, sortTasks, stepsOf, TASK_KIND_LABEL, type TaskFilter } from './tasks-model.js';
 import './tasks.css';
+import { commandsWait, sentWhen } from '../../session/reach.js';
 
 type Closing = { task: Task; outcome: 'done' | 'dismissed' };
 
@@ -23,7 +24,8 @@ export function TasksPage() {
   const { users, resources, waiting, status } = useConsoleData();
   const toasts = useToasts();
   const now = useNow(30_000);
-  const offline = status.browserOffline || !status.online;
+  const offline = commandsWait(status);
+  const whenSent = sentWhen(status);
   const isAdmin = (user.roles as readonly string[]).includes('admin');
   const [filter, setFilter] = useState<TaskFilter>('mine');
   const [selected, setSelected] = useState<string | null>(null);
@@ -47,7 +49,7 @@ export function TasksPage() {
   const close = async ({ task, outcome }: Closing, note: string) => {
     try {
       await sendCommand(db, { type: 'task.close', actorId: user.id, payload: { taskId: task.id, outcome, note } });
-      toasts.push({ tone: 'success', title: outcome === 'done' ? 'Marked done' : 'Marked could not be done', body: offline ? `${task.title}: sent when the connection returns.` : task.title });
+      toasts.push({ tone: 'success', title: outcome === 'done' ? 'Marked done' : 'Marked could not be done', body: offline ? `${task.title}: sent ${whenSent}.` : task.title });
     } catch (error) {
       toasts.push({ tone: 'danger', title: 'Could not record it', body: error instanceof Error ? error.message : String(error) });
     }
