@@ -33,6 +33,8 @@ export * from './engine/separation.js';
 export * from './engine/mfa.js';
 export * from './engine/catalog.js';
 export * from './engine/duration-input.js';
+export * from './engine/scheduled-start.js';
+export * from './engine/scheduled-cancel.js';
 export * from './sync/protocol.js';
 export * from './sync/rx-schema.js';
 export * from './connectors/connector.js';

@@ -3,6 +3,7 @@ import type { AccessRequest } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
 import { canTransition, isTerminal } from './lifecycle.js';
 import { err, ok, type EngineContext, type Result } from './result.js';
+import { grantWindow } from './scheduled-start.js';
 
 const MINUTE = 60_000;
 
@@ -14,6 +15,8 @@ export function grantFromRequest(request: AccessRequest, resource: Resource, gra
     return err('duration_exceeds_policy', `durationMinutes ${request.durationMinutes} exceeds the policy maximum of ${maxDurationMinutes}`);
   }
   const now = ctx.now.toISOString();
+  // A scheduled request's grant waits for its start (the scheduler provisions it then) and ends at start + duration.
+  const window = grantWindow(request, ctx.now);
   return ok({
     id: grantId,
     requestId: request.id,
@@ -22,8 +25,8 @@ export function grantFromRequest(request: AccessRequest, resource: Resource, gra
     connector: resource.connector,
     status: 'provisioning',
     approvedAt: request.decidedAt ?? now,
-    startsAt: now,
-    expiresAt: new Date(ctx.now.getTime() + request.durationMinutes * MINUTE).toISOString(),
+    startsAt: window.startsAt,
+    expiresAt: window.expiresAt,
     provisionedAt: null,
     effectiveAt: null,
     revokeRequestedAt: null,
@@ -82,7 +85,9 @@ export function markProvisioned(grant: Grant, ctx: EngineContext): Result<Grant>
 
 export function markEffective(grant: Grant, ctx: EngineContext): Grant {
   const now = ctx.now.toISOString();
-  return { ...grant, effectiveAt: now, timeToEffectiveMs: ctx.now.getTime() - Date.parse(grant.approvedAt), verification: 'effective', ...bump(grant, now) };
+  // Measured from when access was due: the approval, or a scheduled grant's later start.
+  const dueAt = Math.max(Date.parse(grant.approvedAt), Date.parse(grant.startsAt));
+  return { ...grant, effectiveAt: now, timeToEffectiveMs: ctx.now.getTime() - dueAt, verification: 'effective', ...bump(grant, now) };
 }
 
 export function markRevoked(grant: Grant, ctx: EngineContext): Result<Grant> {

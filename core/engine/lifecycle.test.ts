@@ -7,7 +7,7 @@ const EXPECTED: Record<LifecycleState, LifecycleState[]> = {
   requested: ['eligibility_checked', 'ineligible', 'cancelled'],
   eligibility_checked: ['pending_approval', 'approved', 'cancelled'],
   pending_approval: ['approved', 'denied', 'expired', 'cancelled'],
-  approved: ['provisioning'],
+  approved: ['provisioning', 'cancelled'],
   denied: [],
   expired: [],
   cancelled: [],

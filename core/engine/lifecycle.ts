@@ -13,8 +13,8 @@ const TRANSITIONS: Record<LifecycleState, readonly LifecycleState[]> = {
   requested: ['eligibility_checked', 'ineligible', 'cancelled'],
   eligibility_checked: ['pending_approval', 'approved', 'cancelled'],
   pending_approval: ['approved', 'denied', 'expired', 'cancelled'],
-  // An approved request hands over to its grant.
-  approved: ['provisioning'],
+  // An approved request hands over to its grant; a scheduled one may be cancelled before its start.
+  approved: ['provisioning', 'cancelled'],
   denied: [],
   expired: [],
   cancelled: [],

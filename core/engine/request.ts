@@ -10,6 +10,7 @@ import { err, ok, type EngineContext, type Result } from './result.js';
 import { riskFactors, scoreOf } from './risk.js';
 import { requestFieldProblems } from './catalog.js';
 import { heldConflicts } from './conflicts.js';
+import { checkRequestedStart, requestDeadline, windowPassedInWords } from './scheduled-start.js';
 import { CONFLICT_STEP_NAME, recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
 
 export type NewRequestInput = {
@@ -22,6 +23,8 @@ export type NewRequestInput = {
   ticket: string;
   /** A request for more time on this live grant of the requester's. */
   extendsGrantId?: string | null;
+  /** A later start (core/engine/scheduled-start.ts); absent: as soon as it is approved. */
+  startsAt?: string | null | undefined;
 };
 
 export type RequestWorld = {
@@ -73,6 +76,8 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   // The same field checks the console runs inline (core/engine/catalog.ts): the first problem refuses the request.
   const problem = requestFieldProblems({ ...policy, maxDurationMinutes: cap }, { durationMinutes, justification: input.justification, ticket: input.ticket }, input.resource.name)[0];
   if (problem) return err(problem.code, problem.message);
+  const start = checkRequestedStart(input.startsAt, ctx.now);
+  if (!start.ok) return start;
   // Last, so a person is asked for a code only for a request that would otherwise go ahead.
   const factor = checkSecondFactor(policy, ctx.secondFactorAt, ctx.now, 'request');
   if (!factor.ok) return factor;
@@ -100,7 +105,8 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     createdAt: now,
     updatedAt: now,
     decidedAt: policy.autoApprove ? now : null,
-    expiresAt: policy.autoApprove ? null : addMinutes(ctx.now, policy.requestTtlMinutes),
+    expiresAt: policy.autoApprove ? null : requestDeadline(addMinutes(ctx.now, policy.requestTtlMinutes), start.value, durationMinutes),
+    ...(start.value ? { startsAt: start.value } : {}),
     // The first step's clock: undecided by stepDueAt, it escalates (core/engine/deadline.ts).
     stepStartedAt: policy.autoApprove ? null : now,
     stepDueAt: !policy.autoApprove && policy.approvalSteps[0] ? addMinutes(ctx.now, policy.approvalSteps[0].timeoutMinutes) : null,
@@ -255,7 +261,7 @@ export function expireRequest(request: AccessRequest, ctx: EngineContext): Resul
   if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', `the request is already ${request.status}`);
   if (!request.expiresAt || ctx.now.getTime() < Date.parse(request.expiresAt)) return err('invalid_transition', 'the request has not reached its deadline');
   const now = ctx.now.toISOString();
-  const reason = `nobody decided it within ${minutesInWords(request.policy?.requestTtlMinutes ?? Math.round((Date.parse(request.expiresAt) - Date.parse(request.createdAt)) / 60_000))} of asking, so it expired; ask again if the access is still needed`;
+  const reason = windowPassedInWords(request) ?? `nobody decided it within ${minutesInWords(request.policy?.requestTtlMinutes ?? Math.round((Date.parse(request.expiresAt) - Date.parse(request.createdAt)) / 60_000))} of asking, so it expired; ask again if the access is still needed`;
   return ok({ ...request, status: 'expired', decidedAt: now, updatedAt: now, outcomeReason: reason, revision: request.revision + 1 });
 }
 

@@ -32,6 +32,8 @@ export const CommandPayloads = {
     durationMinutes: DurationMinutes.optional(),
     justification: z.string().max(4096).default(''),
     ticket: z.string().max(256).default(''),
+    /** A later start (at most 30 days ahead): provisioning waits for it. Absent: as soon as it is approved. */
+    startsAt: IsoTime.optional(),
   }),
   'request.approve': z.strictObject({ requestId: Id, reason: z.string().max(2048).default(''), breakGlass: z.boolean().default(false) }),
   'request.deny': z.strictObject({ requestId: Id, reason }),

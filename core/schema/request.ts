@@ -94,6 +94,8 @@ export const AccessRequest = z.object({
   updatedAt: IsoTime,
   decidedAt: IsoTime.nullable().default(null),
   expiresAt: IsoTime.nullable().default(null),
+  /** A scheduled start: provisioning waits for it, and the grant ends at startsAt + durationMinutes (core/engine/scheduled-start.ts). Absent: at approval. */
+  startsAt: IsoTime.nullable().optional(),
   /** When the current approval step became current, and when it times out (escalates, or expires the request once escalated). */
   // Optional: requests recorded before step timeouts were enforced have none (their deadline still holds).
   stepStartedAt: IsoTime.nullable().optional(),
