@@ -30,6 +30,8 @@ export type CatalogStep = {
   approvers: string[];
   /** Account roles whose holders may also approve (any-mode steps). */
   roles: string[];
+  /** Display names of the directory groups whose members may also approve (any-mode steps). */
+  groups?: string[];
   /** What happens when nobody decides it in time, in words (core escalationInWords). */
   timeout: string;
 };
@@ -109,7 +111,13 @@ export type CatalogEntry = {
 };
 
 /** The catalog's view of a resolved policy, with names for the ids on each step. */
-export function catalogPolicy(policy: ResolvedPolicy, defaultDurationMinutes: number, nameOf: (userId: string) => string, timeoutOf: (step: ResolvedPolicy['approvalSteps'][number]) => string): CatalogPolicy {
+export function catalogPolicy(
+  policy: ResolvedPolicy,
+  defaultDurationMinutes: number,
+  nameOf: (userId: string) => string,
+  timeoutOf: (step: ResolvedPolicy['approvalSteps'][number]) => string,
+  groupNameOf: (groupId: string) => string = (id) => id,
+): CatalogPolicy {
   return {
     maxDurationMinutes: policy.maxDurationMinutes,
     defaultDurationMinutes: Math.min(defaultDurationMinutes, policy.maxDurationMinutes),
@@ -127,6 +135,7 @@ export function catalogPolicy(policy: ResolvedPolicy, defaultDurationMinutes: nu
       mode: step.mode,
       approvers: [...new Set(step.approverIds)].map(nameOf),
       roles: [...step.approverRoles],
+      groups: (step.approverGroupIds ?? []).map(groupNameOf),
       timeout: timeoutOf(step),
     })),
   };
@@ -146,9 +155,9 @@ function list(items: readonly string[], last: 'and' | 'or'): string {
   return `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1)}`;
 }
 
-/** Who decides one step, in words: "Alice Moreau or any approver", "both Carol Diaz and Mallory Reyes". */
-export function stepApproversInWords(step: Pick<CatalogStep, 'mode' | 'approvers' | 'roles'>): string {
-  const roles = step.roles.map((r) => `anyone who is ${ROLE_WORDS[r] ?? r}`);
+/** Who decides one step, in words: "Alice Moreau, anyone who is an approver or a member of SRE on-call", "each of Carol Diaz and Mallory Reyes". */
+export function stepApproversInWords(step: Pick<CatalogStep, 'mode' | 'approvers' | 'roles' | 'groups'>): string {
+  const roles = [...step.roles.map((r) => `anyone who is ${ROLE_WORDS[r] ?? r}`), ...(step.groups ?? []).map((g) => `a member of ${g}`)];
   if (step.mode === 'all') {
     if (step.approvers.length === 0) return 'nobody is named (the step cannot be completed)';
     return step.approvers.length === 1 ? step.approvers[0]! : `each of ${list(step.approvers, 'and')}`;

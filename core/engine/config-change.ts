@@ -21,6 +21,7 @@ type StepRules = {
   escalateToIds: string[];
   // Absent on policies stored before they existed.
   escalateToGroupIds?: string[];
+  approverGroupIds?: string[];
   escalateToResourceOwner?: boolean;
   escalateToManagersManager?: boolean;
 };
@@ -91,6 +92,8 @@ function stepWidenings(before: StepRules, after: StepRules, index: number): stri
   if (people.length > 0) out.push(`${label} adds approvers ${listed(people)}`);
   const roles = added(before.approverRoles, after.approverRoles);
   if (roles.length > 0) out.push(`${label} lets every ${listed(roles)} approve`);
+  const approverGroups = added(before.approverGroupIds ?? [], after.approverGroupIds ?? []);
+  if (approverGroups.length > 0) out.push(`${label} lets the members of ${listed(approverGroups)} approve`);
   if (!before.includeResourceOwner && after.includeResourceOwner) out.push(`${label} lets the resource owner approve`);
   if (!before.includeManager && after.includeManager) out.push(`${label} lets the requester's manager approve`);
   const escalation = added(before.escalateToIds, after.escalateToIds);

@@ -30,8 +30,14 @@ export function policyFieldProblems(policy: PolicyRules): ConfigProblem[] {
   const unnamed = policy.approvalSteps.flatMap((step, index) => (step.mode === 'all' && !named(step) ? [index] : []));
   for (const index of unnamed) out.push({ field: `approvalSteps.${index}.approverIds`, message: 'an all-of step needs named approvers' });
   for (const [index, step] of policy.approvalSteps.entries()) {
-    if (!unnamed.includes(index) && !named(step) && step.approverRoles.length === 0) {
-      out.push({ field: `approvalSteps.${index}`, message: 'the step names no approver (approverIds, approverRoles, includeResourceOwner or includeManager)' });
+    if (!unnamed.includes(index) && !named(step) && step.approverRoles.length === 0 && (step.approverGroupIds ?? []).length === 0) {
+      out.push({ field: `approvalSteps.${index}`, message: 'the step names no approver (approverIds, approverRoles, approverGroupIds, includeResourceOwner or includeManager)' });
+    }
+  }
+  for (const [index, step] of policy.approvalSteps.entries()) {
+    // "Each of a group" has no fixed end (members come and go, a group may be thousands): all-of names people.
+    if (step.mode === 'all' && (step.approverGroupIds ?? []).length > 0) {
+      out.push({ field: `approvalSteps.${index}.approverGroupIds`, message: 'an all-of step names its approvers one by one; approver groups need an any-of step (one member approves)' });
     }
   }
   // The pattern itself is checked for safety by the schema; here, that it belongs to the system that uses it.

@@ -24,6 +24,8 @@ export function resolvePolicy(resource: Resource, policies: readonly AccessPolic
       mode: s.mode,
       approverIds: [...s.approverIds, ...(s.includeResourceOwner ? [resource.ownerId] : [])],
       approverRoles: [...s.approverRoles],
+      // Membership is read when someone decides, so a group's members now may approve.
+      approverGroupIds: [...(s.approverGroupIds ?? [])],
       timeoutMinutes: s.timeoutMinutes,
       escalateToIds: [...s.escalateToIds],
       // Who else the step escalates to is looked up when it escalates (core/engine/deadline.ts).

@@ -124,16 +124,35 @@ export function refuseTooManyOpen(open: number): Result<true> {
   return err('conflict', `you have ${open} requests waiting for a decision (at most ${MAX_OPEN_REQUESTS_PER_PERSON}); cancel some or wait for their decisions before asking again`);
 }
 
-export type Approver = Pick<DirectoryUser, 'id' | 'displayName' | 'roles' | 'disabled'>;
+export type Approver = Pick<DirectoryUser, 'id' | 'displayName' | 'roles' | 'disabled'> & {
+  /** The directory groups the person is a member of now (a step's approverGroupIds); absent: none known. */
+  groupIds?: readonly string[] | undefined;
+};
 
-/** Named on the step, one of the people it escalated to, or (any-mode) holding one of its roles. */
-/** Whether any approval step of the request names this person (escalations included): they may decide it, so they see it. */
-export function namesApprover(request: Pick<AccessRequest, 'policy'>, userId: string): boolean {
-  return (request.policy?.approvalSteps ?? []).some((step) => step.approverIds.includes(userId) || (step.escalatedApproverIds ?? []).includes(userId));
+type Step = ResolvedPolicy['approvalSteps'][number];
+/** The step names one of these groups as approvers (any-mode: an all-of step names its people). */
+const namesGroupOf = (step: Step, groupIds: readonly string[] | undefined) => step.mode === 'any' && (step.approverGroupIds ?? []).some((id) => (groupIds ?? []).includes(id));
+
+/** Whether any approval step of the request names this person (escalations and their groups included): they may decide it, so they see it. */
+export function namesApprover(request: Pick<AccessRequest, 'policy'>, userId: string, groupIds?: readonly string[]): boolean {
+  return (request.policy?.approvalSteps ?? []).some((step) => step.approverIds.includes(userId) || (step.escalatedApproverIds ?? []).includes(userId) || namesGroupOf(step, groupIds));
 }
 
-export function isStepApprover(step: ResolvedPolicy['approvalSteps'][number], actor: Approver): boolean {
-  return step.approverIds.includes(actor.id) || (step.escalatedApproverIds ?? []).includes(actor.id) || (step.mode === 'any' && step.approverRoles.some((r) => (actor.roles as string[]).includes(r)));
+/** Named on the step, one of the people it escalated to, or (any-mode) holding one of its roles or a member of one of its groups. */
+export function isStepApprover(step: Step, actor: Approver): boolean {
+  return (
+    step.approverIds.includes(actor.id) ||
+    (step.escalatedApproverIds ?? []).includes(actor.id) ||
+    (step.mode === 'any' && step.approverRoles.some((r) => (actor.roles as string[]).includes(r))) ||
+    namesGroupOf(step, actor.groupIds)
+  );
+}
+
+/** "; its approvers include the members of SRE on-call, and Nina Ortiz is not one" (empty when the step names no group). */
+function notInGroups(step: Step | undefined, actor: Approver, groupNames: (id: string) => string = (id) => id): string {
+  const groups = step?.mode === 'any' ? (step.approverGroupIds ?? []) : [];
+  if (groups.length === 0) return '';
+  return `; its approvers include the members of ${groups.map(groupNames).join(' or ')}, and ${actor.displayName} is not one`;
 }
 
 function describeDecided(request: AccessRequest, names: (id: string) => string): string {
@@ -158,6 +177,8 @@ export function decideRequest(
     separation?: { basis: DecisionBasis; settings: SeparationSettings };
     /** When the approver's session last proved a second factor (step-up MFA). */
     secondFactorAt?: SecondFactorContext['secondFactorAt'];
+    /** Display name for a directory group id, for the refusal of someone outside a step's groups. */
+    groupNames?: (groupId: string) => string;
   },
 ): Result<AccessRequest> {
   const names = ctx.names ?? ((id: string) => id);
@@ -184,7 +205,7 @@ export function decideRequest(
   } else if (breakGlass) {
     return err('forbidden', 'break-glass is only for the requester in an emergency');
   } else if (!step || !isStepApprover(step, actor)) {
-    return err('forbidden', `${actor.displayName} is not an approver for step "${step?.name ?? 'none'}" of this request`);
+    return err('forbidden', `${actor.displayName} is not an approver for step "${step?.name ?? 'none'}" of this request${notInGroups(step, actor, ctx.groupNames)}`);
   }
   if (decision.decision === 'deny' && decision.reason.trim() === '') return err('invalid_input', 'reason: a denial needs a reason');
   if (request.decisions.some((d) => d.stepIndex === request.currentStep && d.approverId === actor.id)) {

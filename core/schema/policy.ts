@@ -20,6 +20,8 @@ export const ApprovalStep = z.object({
   approverIds: z.array(Id).max(64).default([]),
   /** People holding one of these roles may also approve (any-mode only). */
   approverRoles: z.array(AccountRole).max(6).default([]),
+  /** Members of these directory groups may also approve (any-mode only: an all-of step names its people). */
+  approverGroupIds: z.array(Id).max(16).default([]),
   /** Resource owner and the requester's manager can be named indirectly. */
   includeResourceOwner: z.boolean().default(false),
   includeManager: z.boolean().default(false),

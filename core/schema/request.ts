@@ -50,6 +50,8 @@ export const ResolvedPolicy = z.object({
       mode: z.enum(['any', 'all']),
       approverIds: z.array(Id),
       approverRoles: z.array(z.string()),
+      // Optional: requests recorded before approver groups existed lack them.
+      approverGroupIds: z.array(Id).optional(),
       timeoutMinutes: DurationMinutes,
       escalateToIds: z.array(Id),
       // Optional: requests recorded before these existed lack them.
