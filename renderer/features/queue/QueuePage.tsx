@@ -201,7 +201,8 @@ export function QueuePage() {
               </button>
             </div>
           ) : null}
-          {pendingLoading && pendingProgress ? <LoadProgressBar what="requests" progress={pendingProgress} /> : null}
+          {/* From the first frame of the first sync: without a total yet the bar runs without a value, then counts. */}
+          {pendingLoading ? <LoadProgressBar what="requests" progress={pendingProgress} /> : null}
         </header>
         {!showRows ? (
           lookupsLoading || (pendingLoading && items.length === 0) ? (
