@@ -17,6 +17,7 @@ export * from './engine/eligibility.js';
 export * from './engine/policy.js';
 export * from './engine/request.js';
 export * from './engine/grant.js';
+export * from './engine/grant-shorten.js';
 export * from './engine/risk.js';
 export * from './engine/conflicts.js';
 export * from './engine/ticket.js';

@@ -37,6 +37,7 @@ export const AuditEventType = z.enum([
   'grant.provision_failed',
   'grant.effective_verified',
   'grant.extended',
+  'grant.shortened',
   'grant.revoke_requested',
   'grant.revoke_started',
   'grant.revoked',

@@ -38,6 +38,8 @@ export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
   'grant.revoke': { subject: 'grant', cells: { own: ['approver', 'admin', 'requester'], other: ['approver', 'admin'] } },
   // Only the grantee asks for more time; the extension request then walks the approval chain.
   'grant.extend': { subject: 'grant', cells: { own: ASKERS, other: NOBODY } },
+  // Shortening to the configured maximum only tightens: those who set the maximum may, for anyone's grant.
+  'grant.shorten': { subject: 'grant', cells: { own: CONFIGURERS, other: CONFIGURERS }, note: 'only grants past their maximum as configured now' },
   'policy.upsert': { subject: 'configuration', cells: { any: CONFIGURERS } },
   'profile.upsert': { subject: 'configuration', cells: { any: CONFIGURERS } },
   'resource.upsert': { subject: 'configuration', cells: { any: CONFIGURERS } },

@@ -44,6 +44,11 @@ export const CommandPayloads = {
    * the first request did (auto-approved only where the policy approves automatically).
    */
   'grant.extend': z.strictObject({ grantId: Id, minutes: DurationMinutes, reason, requestId: Id.max(100, 'must be at most 100 characters').optional() }),
+  /**
+   * Live grants that run past their maximum as configured now (a lowered maximum) end at their start
+   * plus that maximum; refused for any that does not (core/engine/grant-shorten.ts).
+   */
+  'grant.shorten': z.strictObject({ grantIds: z.array(Id).min(1, 'name at least one grant').max(200), reason: z.string().max(2048).default('') }),
   'policy.upsert': z.strictObject({ policy: UpsertedPolicy }),
   'profile.upsert': z.strictObject({ profile: UpsertedProfile }),
   'resource.upsert': z.strictObject({ resource: UpsertedResource }),

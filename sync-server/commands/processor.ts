@@ -21,6 +21,7 @@ import { withoutPayload } from './rejection-budget.js';
 import { configImport } from './config-import.js';
 import { grantExtend } from './grant-extend.js';
 import { grantRevoke } from './grant-revoke.js';
+import { grantShorten } from './grant-shorten.js';
 import { policyUpsert } from './policy-upsert.js';
 import { profileUpsert } from './profile-upsert.js';
 import { proposalApprove, proposalReject } from './proposal-decide.js';
@@ -38,6 +39,7 @@ const USE_CASES: { [T in CommandType]: UseCase<T> } = {
   'request.cancel': requestCancel,
   'grant.revoke': grantRevoke,
   'grant.extend': grantExtend,
+  'grant.shorten': grantShorten,
   'policy.upsert': policyUpsert,
   'profile.upsert': profileUpsert,
   'resource.upsert': resourceUpsert,

@@ -63,10 +63,14 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     for (const change of changes) {
       if (change.collection === 'grants') {
         for (const doc of change.docs) {
-          const grant = doc as { id: string; status?: string };
+          const grant = doc as { id: string; status?: string; expiresAt?: string };
           if (grant.status === 'provisioning' || grant.status === 'revoking') {
             changedGrants.add(grant.id);
             wake = true;
+          } else if (grant.status === 'active') {
+            // A grant shortened (grant.shorten) ends sooner than its booked revocation: the next pass books it earlier.
+            changedGrants.add(grant.id);
+            if (grant.expiresAt && Date.parse(grant.expiresAt) <= ctx.nowMs()) wake = true;
           }
         }
       } else if (change.collection === 'tasks') wake = true;

@@ -83,6 +83,15 @@ function activeGrant(userId: string): string {
   return grant.value.id;
 }
 
+/** An active grant of this person's that runs past its policy's maximum (8 h): one grant.shorten may end sooner. */
+function overlongGrant(userId: string): string {
+  const id = activeGrant(userId);
+  const grant = srv.store.get('grants', id);
+  if (!grant) throw new Error('setup overlong grant');
+  srv.store.put('grants', { ...grant, expiresAt: new Date(Date.parse(grant.startsAt) + 10 * 3_600_000).toISOString() });
+  return id;
+}
+
 function task(assigneeId: string, grantOwner: string): string {
   const id = next('mtask');
   const at = new Date().toISOString();
@@ -148,6 +157,8 @@ function cellPayload(type: CommandType, relation: Relation, actor: string): Reco
       return { grantId: activeGrant(subjectOwner), reason: 'matrix' };
     case 'grant.extend':
       return { grantId: activeGrant(subjectOwner), minutes: 30, reason: 'matrix' };
+    case 'grant.shorten':
+      return { grantIds: [overlongGrant(subjectOwner)], reason: 'matrix' };
     case 'task.close':
       return { taskId: relation === 'own' ? task(actor, actor) : relation === 'assignee' ? task(actor, OWNER) : task(OTHER_APPROVER, OWNER), outcome: 'done', note: '' };
     case 'proposal.approve':

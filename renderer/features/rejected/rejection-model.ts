@@ -36,6 +36,7 @@ const COMMAND_WORDS: Record<string, string> = {
   'request.create': 'Request',
   'grant.revoke': 'Revocation',
   'grant.extend': 'Request for more time',
+  'grant.shorten': 'Shortening of grants',
   'policy.upsert': 'Policy change',
   'profile.upsert': 'Profile change',
   'resource.upsert': 'Resource change',
