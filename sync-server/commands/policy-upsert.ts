@@ -16,8 +16,8 @@ export function preparePolicy(sent: SentPolicy, ctx: PrepareContext): Result<Pre
       const ghost = step[field].find((id) => ctx.store.get('users', id) === null);
       if (ghost) return err('not_found', `payload.policy.approvalSteps.${index}.${field}: user ${ghost} does not exist`);
     }
-    const ghostGroup = step.escalateToGroupIds.find((id) => ctx.store.get('groups', id) === null);
-    if (ghostGroup) return err('not_found', `payload.policy.approvalSteps.${index}.escalateToGroupIds: group ${ghostGroup} does not exist`);
+    const ghostGroup = (['approverGroupIds', 'escalateToGroupIds'] as const).flatMap((field) => step[field].filter((id) => ctx.store.get('groups', id) === null).map((id) => ({ field, id })))[0];
+    if (ghostGroup) return err('not_found', `payload.policy.approvalSteps.${index}.${ghostGroup.field}: group ${ghostGroup.id} does not exist`);
   }
 
   const existing = ctx.store.get('policies', policy.id);

@@ -2,6 +2,7 @@ import { checkEligibility, decideRequest, decisionBasis, err, ok, PENDING_REQUES
 import { describeRequestOutcome, personNow, stillEligible, type UseCase, type UseCaseContext } from './context.js';
 import { extendGrantForApproved } from './grant-extend.js';
 import { createGrantForApproved } from './grant-for-request.js';
+import { groupIdsOf } from '../store/memberships.js';
 
 type DecideInput = { requestId: string; reason: string; breakGlass?: boolean };
 
@@ -24,9 +25,10 @@ function decide(decision: 'approve' | 'deny', payload: DecideInput, ctx: UseCase
   const basis = decision === 'approve' ? basisNow(request, ctx) : null;
   const decided = decideRequest(
     request,
-    { id: ctx.actor.id, displayName: ctx.actor.displayName, roles: ctx.actor.roles, disabled: ctx.actor.disabled },
+    // Group membership as the directory says now: a step naming a group lets its members decide.
+    { id: ctx.actor.id, displayName: ctx.actor.displayName, roles: ctx.actor.roles, disabled: ctx.actor.disabled, groupIds: groupIdsOf(ctx.store.db, ctx.actor.id) },
     { decision, reason: payload.reason, breakGlass: payload.breakGlass ?? false },
-    { now: ctx.now, names: ctx.names, secondFactorAt: ctx.secondFactorAt, ...(basis ? { separation: { basis, settings: ctx.separation } } : {}) },
+    { now: ctx.now, names: ctx.names, groupNames: (id) => ctx.store.get('groups', id)?.displayName ?? id, secondFactorAt: ctx.secondFactorAt, ...(basis ? { separation: { basis, settings: ctx.separation } } : {}) },
   );
   if (!decided.ok) return decided;
   if (decision === 'approve') {

@@ -26,6 +26,7 @@ import type { ConnectorRegistry } from '../connectors/registry.js';
 import { sessionSecondFactorAt } from '../mfa/mfa-store.js';
 import type { Scheduler } from '../scheduler/index.js';
 import type { SecretKey } from '../secrets/crypto.js';
+import { groupIdsOf } from '../store/memberships.js';
 import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
 import { registerAccountRoutes } from './account-routes.js';
@@ -180,7 +181,14 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       security: secured,
       response: {
         200: z.object({
-          user: PublicUser.extend({ username: z.string(), department: z.string(), email: z.string(), console: z.boolean() }),
+          user: PublicUser.extend({
+            username: z.string(),
+            department: z.string(),
+            email: z.string(),
+            console: z.boolean(),
+            /** The directory groups the user is in: a step naming one lets its members decide (the queue's "mine"). */
+            groupIds: z.array(z.string()),
+          }),
           expiresAt: z.string(),
         }),
       },
@@ -196,6 +204,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
           department: user.department,
           email: user.email,
           console: mayUseConsole(account.roles),
+          groupIds: groupIdsOf(store.db, account.id),
         },
         expiresAt: session.expiresAt,
       };

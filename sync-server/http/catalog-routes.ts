@@ -48,7 +48,7 @@ export function buildCatalog(store: Store, user: DirectoryUser, now: Date): Cata
       if (resolved.ok) {
         const own = withManager(resolved.value, policies, user.managerId);
         // An access profile may cap the duration below the policies' maximum, as createRequest does.
-        policy = catalogPolicy({ ...own, maxDurationMinutes: Math.min(own.maxDurationMinutes, profileCap ?? Infinity) }, defaultMinutes, nameOf, (step) => escalationInWords(step, nameOf, groupNameOf));
+        policy = catalogPolicy({ ...own, maxDurationMinutes: Math.min(own.maxDurationMinutes, profileCap ?? Infinity) }, defaultMinutes, nameOf, (step) => escalationInWords(step, nameOf, groupNameOf), groupNameOf);
       }
       const history = store.list('requests', { where: { resourceId: resource.id }, status: 'approved', order: 'desc', limit: HISTORY_PER_RESOURCE });
       return {
@@ -70,7 +70,7 @@ export function buildCatalog(store: Store, user: DirectoryUser, now: Date): Cata
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const Step = z.object({ name: z.string(), mode: z.enum(['any', 'all']), approvers: z.array(z.string()), roles: z.array(z.string()), timeout: z.string() });
+const Step = z.object({ name: z.string(), mode: z.enum(['any', 'all']), approvers: z.array(z.string()), roles: z.array(z.string()), groups: z.array(z.string()).optional(), timeout: z.string() });
 const Entry = z.object({
   id: z.string(),
   name: z.string(),

@@ -23,6 +23,7 @@ import {
   type WireDoc,
 } from '../../core/index.js';
 import { requestsMentioning, type Candidates } from '../store/filtered-pull.js';
+import { groupIdsOf } from '../store/memberships.js';
 import type { Store } from '../store/types.js';
 
 export type SyncReader = { id: string; roles: readonly AccountRole[] };
@@ -53,6 +54,8 @@ export function directoryView<T extends object>(user: WireDoc<T>): WireDoc<T> {
 }
 
 type Relations = {
+  /** The directory groups the reader is in (steps may name them as approvers). */
+  groupIds: string[];
   requestIds: Set<string>;
   grantIds: Set<string>;
   resourceIds: Set<string>;
@@ -63,8 +66,9 @@ type Relations = {
 /** The reader's own requests and grants, and the resources, policies and people those and their eligibility name. */
 function relationsOf(store: Store, reader: SyncReader): Relations {
   const own = store.list('requests', { where: { requesterId: reader.id }, includeDeleted: true });
-  // Requests whose steps name them (a manager or resource owner who holds only the requester role decides these).
-  const named = (requestsMentioning(store.db, reader.id) as unknown as WireDoc<AccessRequest>[]).filter((r) => r.requesterId !== reader.id && namesApprover(r, reader.id));
+  // Requests whose steps name them or a group of theirs (a manager, a resource owner or a group member who holds only the requester role decides these).
+  const groupIds = groupIdsOf(store.db, reader.id);
+  const named = (requestsMentioning(store.db, reader.id, groupIds) as unknown as WireDoc<AccessRequest>[]).filter((r) => r.requesterId !== reader.id && namesApprover(r, reader.id, groupIds));
   const requests = [...own, ...named];
   const grants = store.list('grants', { where: { userId: reader.id }, includeDeleted: true });
   const stored = store.get('users', reader.id);
@@ -81,7 +85,7 @@ function relationsOf(store: Store, reader: SyncReader): Relations {
     for (const decision of request.decisions) userIds.add(decision.approverId);
     for (const step of request.policy?.approvalSteps ?? []) for (const id of step.approverIds) userIds.add(id);
   }
-  return { requestIds: new Set(requests.map((r) => r.id)), grantIds: new Set(grants.map((g) => g.id)), resourceIds, policyIds, userIds };
+  return { groupIds, requestIds: new Set(requests.map((r) => r.id)), grantIds: new Set(grants.map((g) => g.id)), resourceIds, policyIds, userIds };
 }
 
 /**
@@ -123,6 +127,8 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
   // Sets that can gain documents written long ago (a new eligibility, a new approver): a change means re-pulling.
   if (filtered('resources', 'eligible') || filtered('policies', 'eligible')) parts.push(sorted(related().resourceIds), sorted(related().policyIds));
   if (filtered('users', 'related')) parts.push(sorted(related().userIds));
+  // Joining a group named on a step makes requests written long ago the reader's to decide.
+  if (filtered('requests', 'own') && related().groupIds.length > 0) parts.push(['groups', ...related().groupIds]);
   const key = createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
 
   const visible = (collection: CollectionName, rule: ReadRule, doc: Record<string, unknown>): boolean => {
@@ -134,7 +140,7 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
       case 'own':
         switch (collection) {
           case 'requests':
-            return doc.requesterId === reader.id || namesApprover(doc as unknown as AccessRequest, reader.id);
+            return doc.requesterId === reader.id || namesApprover(doc as unknown as AccessRequest, reader.id, related().groupIds);
           case 'grants':
             return doc.userId === reader.id;
           case 'commands':

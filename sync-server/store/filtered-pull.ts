@@ -28,12 +28,22 @@ const DOCUMENT_INDEX: Record<Exclude<CandidateField, 'subjectId'>, { index: stri
 };
 
 /**
- * Requests whose text holds this person's id as a JSON string (a cheap scan inside SQLite, far
- * less than parsing every request): the caller checks each for an approval step naming them.
+ * Requests whose text holds this person's id, or the id of a directory group they are in, as a
+ * JSON string (a cheap scan inside SQLite, far less than parsing every request): the caller checks
+ * each for an approval step naming them or their group.
  */
-export function requestsMentioning(db: Database.Database, userId: string): WireDoc<object>[] {
-  const rows = prepared(db, "SELECT doc, deleted FROM documents WHERE collection = 'requests' AND instr(doc, ?) > 0").all(JSON.stringify(userId)) as { doc: string; deleted: number }[];
-  return rows.map((row) => ({ ...(JSON.parse(row.doc) as object), _deleted: row.deleted === 1 }));
+export function requestsMentioning(db: Database.Database, userId: string, groupIds: readonly string[] = []): WireDoc<object>[] {
+  const seen = new Set<string>();
+  const out: WireDoc<object>[] = [];
+  for (const id of [userId, ...groupIds]) {
+    const rows = prepared(db, "SELECT id, doc, deleted FROM documents WHERE collection = 'requests' AND instr(doc, ?) > 0").all(JSON.stringify(id)) as { id: string; doc: string; deleted: number }[];
+    for (const row of rows) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      out.push({ ...(JSON.parse(row.doc) as object), _deleted: row.deleted === 1 });
+    }
+  }
+  return out;
 }
 
 type Page = { documents: WireDoc<object>[]; checkpoint: Checkpoint };

@@ -15,6 +15,7 @@ import {
   readRules,
   replicatedCollections,
   syncPath,
+  type AccessRequest,
   type AccountRole,
   type AuditEvent,
   type CollectionName,
@@ -56,10 +57,11 @@ const AUDIT_SUBJECTS: Partial<Record<ReadRule, readonly AuditEvent['subjectType'
 /** The ids this reader may see in this collection, from the table's rules. */
 function expectedIds(reader: Reader, collection: CollectionName): Set<string> {
   const store = srv.store;
-  // Their own requests, and those whose approval steps name them (they decide those as approvers).
-  const ownRequests = store
-    .list('requests')
-    .filter((r) => r.requesterId === reader.id || (r.policy?.approvalSteps ?? []).some((s) => s.approverIds.includes(reader.id) || (s.escalatedApproverIds ?? []).includes(reader.id)));
+  // Their own requests, and those whose approval steps name them or (any-of) a directory group of theirs (they decide those as approvers).
+  const groups = store.list('groups').filter((g) => g.memberUserIds.includes(reader.id)).map((g) => g.id);
+  const namesReader = (s: NonNullable<AccessRequest['policy']>['approvalSteps'][number]) =>
+    s.approverIds.includes(reader.id) || (s.escalatedApproverIds ?? []).includes(reader.id) || (s.mode === 'any' && (s.approverGroupIds ?? []).some((g) => groups.includes(g)));
+  const ownRequests = store.list('requests').filter((r) => r.requesterId === reader.id || (r.policy?.approvalSteps ?? []).some(namesReader));
   const ownGrants = store.list('grants', { where: { userId: reader.id } });
   const ids = new Set<string>();
   const add = (docs: readonly { id: string }[]) => docs.forEach((d) => ids.add(d.id));
@@ -200,6 +202,25 @@ describe('per-role replicas', () => {
     const others = (await replica.db.requests.find().exec()).filter((r) => r.requesterId !== owner.id);
     for (const r of others) expect((r.policy?.approvalSteps ?? []).some((step) => step.approverIds.includes(owner.id)), r.id).toBe(true);
     const approved = await http<{ status: string; message: string }>('POST', `${srv.url}/api/v1/commands`, { token: judyToken, body: { type: 'request.approve', payload: { requestId: created.body.id } } });
+    expect(approved.body.status, approved.body.message).toBe('applied');
+  });
+
+  it('a member of a directory group a step names, holding only the requester role, sees the request in their replica and decides it', async () => {
+    const member = setRoles('oscar', ['requester']);
+    srv.store.put('groups', { id: 'grp-dba', displayName: 'DBA on-call', connector: 'entra', externalId: 'dba-oncall', memberUserIds: [member.id], updatedAt: new Date().toISOString() });
+    const policy = srv.store.get('policies', srv.store.get('resources', 'res-ad-server-admins')!.policyIds[0]!)!;
+    srv.store.put('policies', { ...policy, approvalSteps: [{ name: 'DBA on-call', mode: 'any', approverIds: [], approverRoles: [], approverGroupIds: ['grp-dba'], includeResourceOwner: false, includeManager: false, timeoutMinutes: 60, escalateToIds: [], escalateToGroupIds: [], escalateToResourceOwner: false, escalateToManagersManager: false }] });
+    const token = await srv.login('oscar');
+    const replica = await openReplica(token, pulledBy(['requester']));
+    await replica.replication.awaitInSync();
+    const dave = await srv.login('dave');
+    const created = await http<{ id: string }>('POST', `${srv.url}/api/v1/requests`, { token: dave, body: { resourceId: 'res-ad-server-admins', durationMinutes: 30, justification: 'Patch the build servers', ticket: 'CHG-1234' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    replica.replication.reSync();
+    await expectExactly(replica, member, token);
+    expect(await replica.db.requests.findOne(created.body.id).exec()).not.toBeNull();
+    expect(await replica.db.users.findOne('u-dave').exec()).not.toBeNull();
+    const approved = await http<{ status: string; message: string }>('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'request.approve', payload: { requestId: created.body.id } } });
     expect(approved.body.status, approved.body.message).toBe('applied');
   });
 
