@@ -63,9 +63,9 @@ describe('the start a request asks for', () => {
     expect(startProblem(null, now)).toBeNull();
     expect(startProblem(iso(12 * HOUR), now)).toBeNull();
     expect(startProblem(iso(MAX_START_AHEAD_DAYS * 24 * HOUR), now)).toBeNull();
-    expect(startProblem(iso(MAX_START_AHEAD_DAYS * 24 * HOUR + 1), now)).toBe(`startsAt may be at most 30 days ahead (${iso(30 * 24 * HOUR)} at the latest)`);
-    expect(startProblem(now.toISOString(), now)).toBe(`startsAt ${now.toISOString()} is not in the future; leave it out to start as soon as the request is approved`);
-    expect(startProblem('saturday night', now)).toMatch(/^startsAt "saturday night" is not a time/);
+    expect(startProblem(iso(MAX_START_AHEAD_DAYS * 24 * HOUR + 1), now)).toBe(`startsAt: may be at most 30 days ahead (${iso(30 * 24 * HOUR)} at the latest)`);
+    expect(startProblem(now.toISOString(), now)).toBe(`startsAt: ${now.toISOString()} is not in the future; leave it out to start as soon as the request is approved`);
+    expect(startProblem('saturday night', now)).toMatch(/^startsAt: "saturday night" is not a time/);
   });
 
   it('is refused by createRequest with the same sentence the form shows', () => {

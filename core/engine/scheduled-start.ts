@@ -19,15 +19,15 @@ const DAY = 24 * 60 * MINUTE;
 /**
  * The start a new request asks for, checked: absent (or null) means "as soon as it is approved";
  * otherwise a UTC instant after now and at most MAX_START_AHEAD_DAYS ahead. The sentence names
- * the field, as the request form shows it.
+ * the field first ("startsAt: ..."), as the REST error's `field` and the request form show it.
  */
 export function startProblem(startsAt: string | null | undefined, now: Date): string | null {
   if (startsAt === undefined || startsAt === null || startsAt === '') return null;
   const at = Date.parse(startsAt);
-  if (!Number.isFinite(at)) return `startsAt "${String(startsAt).slice(0, 40)}" is not a time; give an ISO-8601 UTC time such as 2026-03-07T22:00:00.000Z`;
-  if (at <= now.getTime()) return `startsAt ${new Date(at).toISOString()} is not in the future; leave it out to start as soon as the request is approved`;
+  if (!Number.isFinite(at)) return `startsAt: "${String(startsAt).slice(0, 40)}" is not a time; give an ISO-8601 UTC time such as 2026-03-07T22:00:00.000Z`;
+  if (at <= now.getTime()) return `startsAt: ${new Date(at).toISOString()} is not in the future; leave it out to start as soon as the request is approved`;
   const latest = now.getTime() + MAX_START_AHEAD_DAYS * DAY;
-  if (at > latest) return `startsAt may be at most ${MAX_START_AHEAD_DAYS} days ahead (${new Date(latest).toISOString()} at the latest)`;
+  if (at > latest) return `startsAt: may be at most ${MAX_START_AHEAD_DAYS} days ahead (${new Date(latest).toISOString()} at the latest)`;
   return null;
 }
 

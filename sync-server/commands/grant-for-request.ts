@@ -22,6 +22,8 @@ export function createGrantForApproved(request: AccessRequest, ctx: UseCaseConte
     resourceId: resource.id,
     connector: grant.value.connector,
     expiresAt: grant.value.expiresAt,
+    // A scheduled grant waits for its start before the scheduler provisions it.
+    ...(grant.value.startsAt > grant.value.approvedAt ? { startsAt: grant.value.startsAt } : {}),
   });
   return ok({ ...request, grantId });
 }

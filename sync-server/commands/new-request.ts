@@ -36,6 +36,7 @@ export function recordNewRequest(
     ...(request.extendsGrantId ? { extendsGrantId: request.extendsGrantId } : {}),
     riskScore: request.riskScore,
     status: request.status,
+    ...(request.startsAt ? { startsAt: request.startsAt } : {}),
     ...(request.conflicts ? { conflicts: request.conflicts.map((c) => c.resourceId) } : {}),
   });
   const subjectIds = [request.id];

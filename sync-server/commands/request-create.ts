@@ -23,6 +23,7 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
       durationMinutes: payload.durationMinutes,
       justification: payload.justification,
       ticket: payload.ticket,
+      startsAt: payload.startsAt,
     },
     requestWorld(ctx),
     { now: ctx.now, secondFactorAt: ctx.secondFactorAt },
@@ -37,5 +38,7 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
     request.status === 'approved'
       ? `request for ${resource.name} was approved automatically by its access policy`
       : `request for ${resource.name} is waiting for approval (step 1 of ${steps.length}: ${steps[0]?.name ?? 'approval'})`;
-  return ok({ message, subjectIds });
+  // A scheduled request says when its access begins (the scheduler provisions it then).
+  const starts = request.startsAt ? `; access starts at ${request.startsAt}` : '';
+  return ok({ message: `${message}${starts}`, subjectIds });
 };

@@ -102,6 +102,8 @@ const RequestBody = z.strictObject({
   durationMinutes: DurationMinutes.optional(),
   justification: z.string().max(4096).default(''),
   ticket: z.string().max(256).default(''),
+  /** A later start, ISO-8601 UTC, at most 30 days ahead: approved as usual, provisioned at the start; the grant ends at startsAt + durationMinutes. Absent: at approval. */
+  startsAt: CommandPayloads['request.create'].shape.startsAt,
 });
 const secured = [{ bearerAuth: [] as string[] }];
 

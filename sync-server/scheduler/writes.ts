@@ -15,6 +15,7 @@ import {
 import { inParallel, type SchedulerContext } from './context.js';
 import { jobId, type Job } from './jobs.js';
 import { emptySummary, recordRevoke, recordWrite, type PassSummary } from './outcomes.js';
+import { endNeverProvisioned } from './never-provisioned.js';
 
 export const WRITE_KINDS = ['provision', 'revoke'] as const;
 
@@ -54,7 +55,8 @@ export function discover(ctx: SchedulerContext, grantIds?: Iterable<string>): { 
       const revokeJob = { id: jobId('revoke', grant.id), grantId: grant.id, kind: 'revoke' as const, connectorId };
       switch (grant.status) {
         case 'provisioning':
-          ctx.jobs.ensure({ id: jobId('provision', grant.id), grantId: grant.id, kind: 'provision', connectorId, dueAt: nowMs }, nowMs);
+          // A scheduled grant is provisioned at its start; one whose start passed while the server was down, at once.
+          ctx.jobs.ensure({ id: jobId('provision', grant.id), grantId: grant.id, kind: 'provision', connectorId, dueAt: Math.max(nowMs, Date.parse(grant.startsAt)) }, nowMs);
           ctx.jobs.schedule({ ...revokeJob, dueAt: Date.parse(grant.expiresAt) }, nowMs);
           break;
         case 'provision_failed':
@@ -167,11 +169,18 @@ function claimWrites(ctx: SchedulerContext, inFlight: Set<string>, summary: Pass
         ctx.audit('grant.revoke_requested', 'grant', grant.id, { reason: 'expired', expiresAt: grant.expiresAt, from }, now);
         summary.expired++;
       }
+      if (grant && job.kind === 'provision' && grant.status === 'provisioning' && Date.parse(grant.startsAt) > nowMs) {
+        // Booked before its start (a job brought back early): access is never written before the start.
+        ctx.jobs.retry(job.id, nowMs, Date.parse(grant.startsAt), '');
+        continue;
+      }
       const wanted = job.kind === 'revoke' ? ['revoking', 'revoke_failed'] : ['provisioning', 'provision_failed'];
       if (!grant || !wanted.includes(grant.status)) {
         ctx.jobs.finish(job.id, nowMs, 'cancelled', grant ? `grant is ${grant.status}` : 'grant does not exist');
         continue;
       }
+      // Ended before anything was written for it (cancelled before its start): nothing to remove.
+      if (endNeverProvisioned(ctx, job, grant, now)) continue;
       // The claim is not an attempt: one whose process dies is taken over with nothing lost.
       if (!ctx.jobs.claim(job.id, nowMs, ctx.opts.leaseMs, false)) continue;
       const firstClaim = job.claims === 0 && job.attempts === 0;
