@@ -42,6 +42,7 @@ import { registerStoredConnectors, type SecretKey } from './secrets/index.js';
 import { openStore } from './store/sqlite-store.js';
 import type { MigrationSet, Store } from './store/types.js';
 import { SERVER_VERSION } from './version.js';
+import { createTicketChecker } from './ticket-check/index.js';
 
 export type CreateServerOptions = {
   /** Directory holding jit.sqlite (created if missing). */
@@ -109,6 +110,8 @@ export type CreateServerOptions = {
   scheduler?: false | SchedulerSettings;
   /** Separation of duties: days after changing configuration during which one may not approve under it (default 30). */
   separation?: SeparationSettings;
+  /** A CA (PEM) trusted beside the system's roots for ticket-check hook calls (JIT_TICKET_HOOK_CA_FILE). */
+  ticketHookCaPem?: string;
 };
 
 /** Scheduler options a server caller may set; the store, registry and clock are the server's. */
@@ -182,6 +185,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   // The hash an unknown username is checked against, made now so the first such sign-in costs no more than any other.
   void decoyHash();
   const metrics = createMetrics();
+  // Ticket-check hooks are asked by the command routes before a command is applied (docs/decisions/ticket-check-hook.md).
+  const ticketChecker = createTicketChecker({ store, now, secretKey: opts.secretKey, extraCaPem: opts.ticketHookCaPem });
   const streams = new Set<ServerResponse>();
 
   let generatedAdminPassword: string | undefined;
@@ -270,10 +275,11 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     loginThrottle: createLoginThrottle({ store, ...(opts.loginThrottle ? { settings: opts.loginThrottle } : {}) }),
     onSignOut: () => streamGuard.sweep(),
     rejections: floodGuard.rejections,
+    ticketChecker,
     ...(scheduler ? { scheduler } : {}),
     ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
   });
-  registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
+  registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ticketChecker, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {
     schema: { hide: true },
     handler: async () => app.swagger(),
@@ -353,6 +359,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
         clearInterval(sweep);
         clearTimeout(cut);
         registry.close();
+        ticketChecker.close();
         store.close();
       }
     },

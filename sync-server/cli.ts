@@ -28,6 +28,8 @@
  *   JIT_SOD_COOLDOWN_DAYS   days after changing a policy, profile or resource during which its editor
  *                           may not approve requests it governs (default 30)
  *   JIT_LOG_LEVEL           fatal|error|warn|info|debug|trace|silent (default info)
+ *   JIT_TICKET_HOOK_CA_FILE PEM CA trusted beside the system's roots when calling ticket-check hooks
+ *                           (a private CA of the ticket system); their secrets: `npm run secrets`
  *   JIT_TLS_CERT_FILE       PEM certificate (with its chain) and its private key: serve HTTPS
  *   JIT_TLS_KEY_FILE        (TLS 1.2 or later) and send HSTS; both or neither. Without them plain
  *                           HTTP, with a warning at start unless the address is loopback
@@ -75,6 +77,19 @@ function parseCooldownDays(raw: string | undefined): number {
   return days;
 }
 
+/** JIT_TICKET_HOOK_CA_FILE: a PEM CA for ticket-check hook calls. */
+function readTicketHookCa(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`JIT_TICKET_HOOK_CA_FILE: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`JIT_TICKET_HOOK_CA_FILE: ${path} holds no PEM certificate`);
+  return text;
+}
+
 /** The connector configs of JIT_CONNECTORS_FILE (validated when they are stored). */
 function readConnectorsFile(path: string | undefined): unknown[] {
   if (!path) return [];
@@ -115,6 +130,7 @@ async function main(): Promise<void> {
   // Read before the demo tenant starts, so a bad value fails with nothing to close.
   const { tls, transport } = transportFromEnv(env);
   const fileConnectors = readConnectorsFile(env.JIT_CONNECTORS_FILE);
+  const ticketHookCaPem = readTicketHookCa(env.JIT_TICKET_HOOK_CA_FILE);
   // Secrets: the key decrypts the stored connector configs; the file's configs are stored (encrypted) first.
   const demoKey = demo ? demoSecretKey(dataDir, env) : undefined;
   const secretKey = demoKey?.key ?? secretKeyFromEnv(env);
@@ -149,6 +165,7 @@ async function main(): Promise<void> {
       // Drift re-checks and the rolling re-verification sweep (JIT_DRIFT_CHECK_AFTER, JIT_REVERIFY_*).
       scheduler: schedulerOptionsFromEnv(env),
       separation: { cooldownDays: parseCooldownDays(env.JIT_SOD_COOLDOWN_DAYS) },
+      ...(ticketHookCaPem ? { ticketHookCaPem } : {}),
     });
   } catch (error) {
     await tenant?.close();

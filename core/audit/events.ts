@@ -58,6 +58,9 @@ export const AuditEventType = z.enum([
   'task.reminded',
   'task.closed',
   'connector.configured',
+  /** A ticket-check hook's shared secret stored (encrypted) or removed on the server (sync-server/ticket-check/secret-store.ts). */
+  'ticket_hook.secret_set',
+  'ticket_hook.secret_removed',
 ]);
 export type AuditEventType = z.infer<typeof AuditEventType>;
 

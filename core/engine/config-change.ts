@@ -4,6 +4,8 @@ import type { ProposalChange, ProposalEffect } from '../schema/proposal.js';
 import type { Resource, ResourceTarget } from '../schema/resource.js';
 import { checkEligibility, isProfileMember } from './eligibility.js';
 import { describeTicketFormat, ticketFormatsOf, type TicketFormat } from './ticket.js';
+import { ticketHooksOf, ticketHookWidenings } from './ticket-check.js';
+import type { TicketCheckHook } from '../schema/ticket-check.js';
 
 /**
  * Four eyes on configuration: which changes widen access (and so wait for a second person) and
@@ -39,6 +41,8 @@ type Rules = {
   maxExtensions: number;
   /** The forms a ticket must have (one per policy naming a ticket system). */
   tickets: TicketFormat[];
+  /** The ticket-check hooks (core/engine/ticket-check.ts). */
+  ticketHooks: TicketCheckHook[];
   steps: StepRules[];
 };
 
@@ -54,6 +58,7 @@ function rulesOfPolicy(policy: AccessPolicy): Rules {
     breakGlass: policy.breakGlass,
     maxExtensions: policy.maxExtensions,
     tickets: ticketFormatsOf([policy]),
+    ticketHooks: ticketHooksOf([policy.id], [policy]),
     steps: policy.approvalSteps.map((s) => ({ ...s, approverIds: [...s.approverIds], approverRoles: [...s.approverRoles], escalateToIds: [...s.escalateToIds] })),
   };
 }
@@ -77,6 +82,7 @@ function rulesOfResource(resource: Resource, policies: readonly AccessPolicy[]):
     breakGlass: bound.every((p) => p.breakGlass),
     maxExtensions: Math.min(...bound.map((p) => p.maxExtensions)),
     tickets: ticketFormatsOf(bound),
+    ticketHooks: ticketHooksOf(resource.policyIds, bound),
     steps,
   };
 }
@@ -121,6 +127,7 @@ function rulesWidenings(before: Rules, after: Rules): string[] {
   for (const form of before.tickets) {
     if (!after.tickets.some((f) => f.system === form.system && f.pattern === form.pattern)) out.push(`a ticket no longer needs to be ${describeTicketFormat(form)}`);
   }
+  out.push(...ticketHookWidenings(before.ticketHooks, after.ticketHooks));
   if (before.requireMfa && !after.requireMfa) out.push('MFA is no longer required');
   if (before.requireApproverMfa && !after.requireApproverMfa) out.push('MFA is no longer required of approvers');
   // A longer freshness loosens only a factor that was already required (turning MFA on is tightening, at any freshness).

@@ -7,11 +7,12 @@
  */
 import type { AccessPolicy } from '../schema/policy.js';
 import type { Resource } from '../schema/resource.js';
+import { ticketHookProblems } from './ticket-check.js';
 
 /** A field path inside the entity ("maxDurationMinutes", "approvalSteps.0.approverIds", "" for the whole), and what is wrong with it. */
 export type ConfigProblem = { field: string; message: string };
 
-type PolicyRules = Pick<AccessPolicy, 'defaultDurationMinutes' | 'maxDurationMinutes' | 'autoApprove' | 'breakGlass' | 'approvalSteps' | 'ticketSystem' | 'ticketPattern'>;
+type PolicyRules = Pick<AccessPolicy, 'defaultDurationMinutes' | 'maxDurationMinutes' | 'autoApprove' | 'breakGlass' | 'approvalSteps' | 'ticketSystem' | 'ticketPattern' | 'ticketCheck'>;
 
 /** Every way the policy is refused for its shape, in the order the server names them. */
 export function policyFieldProblems(policy: PolicyRules): ConfigProblem[] {
@@ -47,6 +48,7 @@ export function policyFieldProblems(policy: PolicyRules): ConfigProblem[] {
   if (policy.ticketSystem !== 'custom' && policy.ticketPattern !== '') {
     out.push({ field: 'ticketPattern', message: `only a custom ticket system takes a pattern; ${policy.ticketSystem} has its own form` });
   }
+  out.push(...ticketHookProblems(policy.ticketCheck));
   return out;
 }
 

@@ -9,6 +9,7 @@ import { checkSecondFactor, strictestMfa, type SecondFactorContext } from './mfa
 import { err, ok, type EngineContext, type Result } from './result.js';
 import { riskFactors, scoreOf } from './risk.js';
 import { requestFieldProblems } from './catalog.js';
+import { settleTicketCheck, type TicketHookAnswer } from './ticket-check.js';
 import { heldConflicts } from './conflicts.js';
 import { checkRequestedStart, requestDeadline, windowPassedInWords } from './scheduled-start.js';
 import { CONFLICT_STEP_NAME, recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
@@ -21,6 +22,8 @@ export type NewRequestInput = {
   durationMinutes?: number | undefined;
   justification: string;
   ticket: string;
+  /** The ticket-check hooks' answers, asked by the server before the command (absent: not asked, so unknown). */
+  ticketChecks?: readonly TicketHookAnswer[] | undefined;
   /** A request for more time on this live grant of the requester's. */
   extendsGrantId?: string | null;
   /** A later start (core/engine/scheduled-start.ts); absent: as soon as it is approved. */
@@ -76,6 +79,10 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   // The same field checks the console runs inline (core/engine/catalog.ts): the first problem refuses the request.
   const problem = requestFieldProblems({ ...policy, maxDurationMinutes: cap }, { durationMinutes, justification: input.justification, ticket: input.ticket }, input.resource.name)[0];
   if (problem) return err(problem.code, problem.message);
+  // The ticket system's word on the ticket: closed is refused; unknown is refused or goes to a person, as the policy says.
+  const checked = settleTicketCheck(policy, world.policies, input.ticket, input.ticketChecks, ctx.now);
+  if (!checked.ok) return checked;
+  policy = checked.value.policy;
   const start = checkRequestedStart(input.startsAt, ctx.now);
   if (!start.ok) return start;
   // Last, so a person is asked for a code only for a request that would otherwise go ahead.
@@ -92,6 +99,7 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     durationMinutes,
     justification: input.justification.trim(),
     ticket: input.ticket.trim(),
+    ...(checked.value.ticketCheck ? { ticketCheck: checked.value.ticketCheck } : {}),
     status,
     policy: { ...policy, maxDurationMinutes: cap },
     currentStep: 0,

@@ -101,6 +101,8 @@ export const ErrorCode = z.enum([
   'duration_exceeds_policy',
   'justification_required',
   'ticket_required',
+  /** The ticket-check hook said the ticket is closed, or could not say and the policy refuses then: core/engine/ticket-check.ts. */
+  'ticket_not_open',
   'extension_limit',
   /** The policy needs a second factor (step-up) fresher than the sender's session has: core/engine/mfa.ts. */
   'mfa_required',

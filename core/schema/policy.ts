@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccountRole, DurationMinutes, Id, IsoTime } from './common.js';
 import { TicketPattern, TicketSystem } from './ticket.js';
+import { TicketCheckHook } from './ticket-check.js';
 
 /**
  * Who changed a configuration entity recently, newest first, one entry per person. Written by the
@@ -49,6 +50,8 @@ export const AccessPolicy = z.object({
   /** The form a ticket must have (any ticket given, required or not); `custom` uses ticketPattern. */
   ticketSystem: TicketSystem.default('any'),
   ticketPattern: TicketPattern.default(''),
+  /** Optional: the server asks a ticket system whether a request's ticket is open (core/engine/ticket-check.ts). */
+  ticketCheck: TicketCheckHook.optional(),
   /** The requester needs a second factor within mfaFreshMinutes to ask (and to ask for more time). */
   requireMfa: z.boolean().default(false),
   /** Approvers need a second factor within mfaFreshMinutes to approve (core/engine/mfa.ts). */

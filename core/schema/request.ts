@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DurationMinutes, Id, IsoTime } from './common.js';
 import { TICKET_PATTERN_MAX, TicketSystem } from './ticket.js';
 import { MfaFreshMinutes } from './policy.js';
+import { TicketCheckResult } from './ticket-check.js';
 
 export const RequestStatus = z.enum([
   'requested',
@@ -72,6 +73,8 @@ export const AccessRequest = z.object({
   durationMinutes: DurationMinutes,
   justification: z.string().max(4096).default(''),
   ticket: z.string().max(256).default(''),
+  /** What the policy's ticket-check hook said of the ticket when the request was made; absent when no hook was asked. */
+  ticketCheck: TicketCheckResult.optional(),
   status: RequestStatus,
   policy: ResolvedPolicy.nullable().default(null),
   currentStep: z.number().int().min(0).max(8).default(0),

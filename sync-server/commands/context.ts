@@ -14,6 +14,7 @@ import {
   type Result,
   type SeparationSettings,
 } from '../../core/index.js';
+import type { TicketHookAnswer } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 
 /** The person a command acts for: their directory entry with the roles of their account. */
@@ -37,6 +38,8 @@ export type UseCaseContext = {
   bootstrap: boolean;
   /** When the sender's session last proved a second factor (null: never), for policies that require MFA. */
   secondFactorAt: string | null;
+  /** The ticket-check hooks' answers for this command, asked before it (sync-server/ticket-check/); absent: nobody asked. */
+  ticketChecks?: readonly TicketHookAnswer[] | undefined;
   /** Display name for a user id (falls back to the id). */
   names: (userId: string) => string;
   /** Appends an audit event by the actor at `now`, in the command's transaction. */

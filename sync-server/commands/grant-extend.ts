@@ -49,6 +49,7 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
       justification: payload.reason,
       // The ticket the access was granted for still explains it.
       ticket: original?.ticket ?? '',
+      ticketChecks: ctx.ticketChecks,
       extendsGrantId: grant.id,
     },
     requestWorld(ctx),

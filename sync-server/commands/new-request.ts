@@ -33,6 +33,7 @@ export function recordNewRequest(
     resourceId: request.resourceId,
     durationMinutes: request.durationMinutes,
     ticket: request.ticket,
+    ...(request.ticketCheck ? { ticketCheck: request.ticketCheck } : {}),
     ...(request.extendsGrantId ? { extendsGrantId: request.extendsGrantId } : {}),
     riskScore: request.riskScore,
     status: request.status,

@@ -1,6 +1,7 @@
 import { err, ok, policyFieldProblems, resolvePolicy, type AccessPolicy, type Result } from '../../core/index.js';
 import { proposeOrApply, type PreparedChange } from './config-change.js';
 import type { PrepareContext, UseCase } from './context.js';
+import { hasTicketHookSecret } from '../ticket-check/secret-store.js';
 
 type SentPolicy = Omit<AccessPolicy, 'updatedAt' | 'changedBy'> & { updatedAt?: unknown; changedBy?: unknown };
 
@@ -10,6 +11,11 @@ export function preparePolicy(sent: SentPolicy, ctx: PrepareContext): Result<Pre
   // The shape of the policy: core's checks, the same the console's editor shows inline.
   const problem = policyFieldProblems(policy)[0];
   if (problem) return err('invalid_input', `payload.policy${problem.field ? `.${problem.field}` : ''}: ${problem.message}`);
+  // A hook whose secret the server does not hold could never be asked: a check shown must be a check made.
+  const hookSecret = policy.ticketCheck?.secretName;
+  if (hookSecret !== undefined && !hasTicketHookSecret(ctx.store, hookSecret)) {
+    return err('invalid_input', `payload.policy.ticketCheck.secretName: the server holds no ticket-hook secret named ${hookSecret}; an admin stores it first (npm run secrets -- set-ticket-hook-secret ${hookSecret})`);
+  }
   // A named person who does not exist could never approve, and whoever later gets that id would.
   for (const [index, step] of policy.approvalSteps.entries()) {
     for (const field of ['approverIds', 'escalateToIds'] as const) {

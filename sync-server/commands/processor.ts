@@ -13,6 +13,7 @@ import {
   type ErrorCode,
   type SeparationSettings,
 } from '../../core/index.js';
+import type { TicketHookAnswer } from '../../core/index.js';
 import { StoreValidationError } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import type { Actor, Applied, UseCase, UseCaseContext } from './context.js';
@@ -85,6 +86,12 @@ export type ApplyOptions = {
    * against it (core/engine/mfa.ts). Absent or null: no second factor.
    */
   secondFactorAt?: string | null;
+  /**
+   * The ticket-check hooks' answers for this command, asked by the route before applying it
+   * (sync-server/ticket-check/checker.ts): the call is never made inside the transaction. Absent: not
+   * asked, which a policy with a hook treats as unknown.
+   */
+  ticketChecks?: readonly TicketHookAnswer[] | undefined;
 };
 
 export type ResultListener = (result: CommandResult, info: { replay: boolean }) => void;
@@ -264,6 +271,7 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
         separation,
         bootstrap: options.bootstrap === true && options.authenticatedActorId === undefined,
         secondFactorAt: options.secondFactorAt ?? null,
+        ticketChecks: options.ticketChecks,
         names,
         audit: (auditType: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => {
           store.appendAudit({ type: auditType, actorId: actor.id, subjectType, subjectId, data: { commandId: command.id, ...data }, at: nowIso });

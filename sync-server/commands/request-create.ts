@@ -23,6 +23,7 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
       durationMinutes: payload.durationMinutes,
       justification: payload.justification,
       ticket: payload.ticket,
+      ticketChecks: ctx.ticketChecks,
       startsAt: payload.startsAt,
     },
     requestWorld(ctx),

@@ -28,6 +28,7 @@ import type { Scheduler } from '../scheduler/index.js';
 import type { SecretKey } from '../secrets/crypto.js';
 import { groupIdsOf } from '../store/memberships.js';
 import type { Store } from '../store/types.js';
+import type { TicketChecker } from '../ticket-check/index.js';
 import { SERVER_VERSION } from '../version.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
@@ -55,6 +56,8 @@ export type ApiDeps = {
   rejections?: Pick<RejectionBudget, 'charge'>;
   /** Seals authenticator secrets (two-step verification); without it nobody can enrol. */
   secretKey?: SecretKey;
+  /** Asks ticket-check hooks before a command that creates a request (sync-server/ticket-check/); none are asked when absent. */
+  ticketChecker?: TicketChecker;
 };
 
 /** How long GET /api/v1/connectors waits for one connector's health check. */
@@ -120,15 +123,17 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
    * Runs a command for the signed-in user; rejections become the mapped HTTP error with the result.
    * The session's last second factor goes with it, read here on the server (a client cannot claim one).
    */
-  function runCommand(principal: Principal, body: { id?: string; type: Command['type']; payload: Record<string, unknown>; baseRevision?: number | null }) {
+  async function runCommand(principal: Principal, body: { id?: string; type: Command['type']; payload: Record<string, unknown>; baseRevision?: number | null }) {
     const actorId = principal.account.id;
     const id = body.id ?? `cmd-${randomUUID()}`;
+    // A ticket-check hook is asked first, outside the command's transaction; the use case decides with its answer.
+    const ticketChecks = await deps.ticketChecker?.answersFor({ id, type: body.type, payload: body.payload }, actorId);
     try {
       const known = store.get('commands', id);
       if (known && known.actorId !== actorId) throw new InvalidCommandError('id', `command id ${id} is already used by another command`, 'conflict');
       return processor.apply(
         { id, type: body.type, actorId, payload: body.payload, createdAt: now().toISOString(), baseRevision: body.baseRevision ?? null },
-        { authenticatedActorId: actorId, secondFactorAt: sessionSecondFactorAt(store, principal.session.tokenHash) },
+        { authenticatedActorId: actorId, secondFactorAt: sessionSecondFactorAt(store, principal.session.tokenHash), ticketChecks },
       );
     } catch (error) {
       // No result can be recorded under an id that is not the sender's, but the refusal is still a decision: audit it.
@@ -225,7 +230,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     },
     handler: async (request, reply) => {
       const principal = principalOf(request);
-      const result = runCommand(principal, request.body);
+      const result = await runCommand(principal, request.body);
       if (result.status === 'applied') return reply.send(result);
       return reply.code(statusForCode(result.code)).send(commandErrorBody(result));
     },
@@ -242,7 +247,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     handler: async (request, reply) => {
       const principal = requireEndpoint(request, 'POST /api/v1/requests', 'requesting access');
       const { requestId, ...rest } = request.body;
-      const result = runCommand(principal, { type: 'request.create', payload: { ...rest, ...(requestId ? { requestId } : {}) } });
+      const result = await runCommand(principal, { type: 'request.create', payload: { ...rest, ...(requestId ? { requestId } : {}) } });
       if (result.status !== 'applied') return reply.code(statusForCode(result.code)).send(commandErrorBody(result));
       const created = store.get('requests', result.subjectIds[0] ?? '');
       if (!created) throw new Error(`request.create applied but request ${result.subjectIds[0]} is missing`);

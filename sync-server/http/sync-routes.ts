@@ -34,6 +34,7 @@ import { InvalidCommandError, type CommandProcessor } from '../commands/processo
 import type { RejectionBudget } from '../commands/rejection-budget.js';
 import { sessionSecondFactorAt } from '../mfa/mfa-store.js';
 import type { Store } from '../store/types.js';
+import type { TicketChecker } from '../ticket-check/index.js';
 import { countAfter, filteredPull } from '../store/filtered-pull.js';
 import { principalOf, requireSync, type Principal } from './auth.js';
 import { ApiError, notFound } from './errors.js';
@@ -55,6 +56,8 @@ export type SyncDeps = {
   now?: () => Date;
   /** Skipped rows a sender may have audited per window (http/flood-guard.ts); unlimited when absent. */
   rejections?: Pick<RejectionBudget, 'charge'>;
+  /** Asks ticket-check hooks before a pushed command that creates a request (sync-server/ticket-check/); none are asked when absent. */
+  ticketChecker?: TicketChecker;
 };
 
 /** Audit subject of a pushed row whose id is missing or invalid. */
@@ -132,6 +135,10 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       const collection = collectionOf(request.params.collection);
       const principal = requireSync(request, collection, 'push');
       const conflicts: WireDoc<Command>[] = [];
+      // Ticket-check hooks are asked for the whole push at once, before any of it is applied, never inside a transaction.
+      const ticketChecks = await Promise.all(
+        request.body.map((row) => ((row.newDocumentState as { _deleted?: unknown })._deleted === true ? undefined : deps.ticketChecker?.answersFor(row.newDocumentState, principal.account.id))),
+      );
       for (const [index, row] of request.body.entries()) {
         metrics.replicationPushRows.inc();
         const { _deleted: deleted, ...pushed } = row.newDocumentState as Record<string, unknown> & { _deleted?: unknown };
@@ -152,7 +159,7 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
         try {
           // Any invalid field of a command with a usable id and type is recorded as a rejected result the client replicates.
           // The session's last second factor is the server's record, read as the push arrives: a pushed field could claim anything.
-          processor.apply(pushed, { authenticatedActorId: principal.account.id, secondFactorAt: sessionSecondFactorAt(store, principal.session.tokenHash) });
+          processor.apply(pushed, { authenticatedActorId: principal.account.id, secondFactorAt: sessionSecondFactorAt(store, principal.session.tokenHash), ticketChecks: ticketChecks[index] });
         } catch (error) {
           if (!(error instanceof InvalidCommandError)) throw error;
           // No usable id or type, or an id that is another actor's: no result of the sender's can be

@@ -6,6 +6,11 @@
  *                                (JIT_SECRET_KEY_FILE or JIT_SECRET_KEY); the file can then be deleted
  *   status                       stored connectors and the key id their secrets are under (decrypts nothing)
  *   delete-connector <id>        removes a stored connector config
+ *   set-ticket-hook-secret <name>
+ *                                stores a ticket-check hook's shared secret (read from standard input,
+ *                                one line) encrypted under the key; policies name it in ticketCheck.secretName
+ *   delete-ticket-hook-secret <name>
+ *                                removes it (hooks naming it then answer "unknown")
  *   rotate --old-key-file <f> --new-key-file <f>
  *                                (`npm run secrets:rotate -- ...`) re-encrypts every stored secret under
  *                                the new key in one transaction; JIT_SECRET_KEY_OLD / JIT_SECRET_KEY_NEW
@@ -22,6 +27,7 @@ import type { Store } from '../store/types.js';
 import { deleteConnectorConfig, importIntoDataDir, listStoredConnectors } from './connector-store.js';
 import { loadSecretKey, secretKeyFromEnv, writeNewKeyFile } from './key.js';
 import { rotateSecrets } from './rotate.js';
+import { deleteTicketHookSecret, listTicketHookSecrets, setTicketHookSecret } from '../ticket-check/secret-store.js';
 import type { SecretKey } from './crypto.js';
 
 class UsageError extends Error {}
@@ -31,6 +37,8 @@ const USAGE = `usage: npm run secrets -- <command> [--data-dir DIR]
   import-connectors <connectors.json>
   status
   delete-connector <id>
+  set-ticket-hook-secret <name>      (the secret on standard input)
+  delete-ticket-hook-secret <name>
   rotate --old-key-file <file> --new-key-file <file>   (or JIT_SECRET_KEY_OLD / JIT_SECRET_KEY_NEW)`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -84,6 +92,7 @@ function main(argv: string[]): void {
         const stored = listStoredConnectors(store);
         if (stored.length === 0) out('no connector configs stored');
         for (const c of stored) out(`${c.id}\t${c.kind}\t${c.keyId ? `secrets under key ${c.keyId}` : 'no secrets'}\tupdated ${c.updatedAt}`);
+        for (const s of listTicketHookSecrets(store)) out(`ticket-hook secret ${s.name}\tunder key ${s.keyId}\tupdated ${s.updatedAt}`);
       });
       return;
     case 'delete-connector': {
@@ -91,6 +100,23 @@ function main(argv: string[]): void {
       const removed = withStore(dataDir, (store) => deleteConnectorConfig(store, arg, { source: 'npm run secrets -- delete-connector' }));
       if (!removed) throw new Error(`no connector config ${arg} is stored`);
       out(`removed connector config ${arg}`);
+      return;
+    }
+    case 'set-ticket-hook-secret': {
+      if (!arg) throw new UsageError('set-ticket-hook-secret needs the secret\'s name (the one policies give as ticketCheck.secretName)');
+      if (process.stdin.isTTY) process.stderr.write(`the shared secret for ${arg}, then Enter and Ctrl-D: `);
+      // From standard input only: a secret on the command line would sit in the shell history and in ps.
+      const secret = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+      const key = secretKeyFromEnv();
+      withStore(dataDir, (store) => setTicketHookSecret(store, key, arg, secret, { source: 'npm run secrets -- set-ticket-hook-secret' }));
+      out(`stored ticket-hook secret ${arg}, encrypted under key ${key?.id ?? '(none)'}`);
+      return;
+    }
+    case 'delete-ticket-hook-secret': {
+      if (!arg) throw new UsageError('delete-ticket-hook-secret needs the secret\'s name');
+      const removed = withStore(dataDir, (store) => deleteTicketHookSecret(store, arg, { source: 'npm run secrets -- delete-ticket-hook-secret' }));
+      if (!removed) throw new Error(`no ticket-hook secret ${arg} is stored`);
+      out(`removed ticket-hook secret ${arg}; hooks naming it now answer unknown`);
       return;
     }
     case 'rotate': {

@@ -8,6 +8,7 @@ import { CONNECTOR_CONFIG_MIGRATIONS, connectorSecretBinding, connectorSecretCon
 import { decryptSecret, encryptSecret, envelopeKeyId, SecretKeyError, type SecretKey } from './crypto.js';
 import { authenticatorContext } from '../mfa/mfa-store.js';
 import { MFA_MIGRATIONS } from '../mfa/migrations.js';
+import { TICKET_HOOK_SECRET_MIGRATIONS, ticketHookSecretContext } from '../ticket-check/secret-store.js';
 
 type EncryptedRow = Record<string, unknown> & { rowid: number };
 
@@ -40,6 +41,15 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
     column: 'secret',
     context: (row) => authenticatorContext(String(row.account_id)),
     binding: () => '',
+  },
+  {
+    // Each ticket-check hook's shared secret, by name.
+    migrations: TICKET_HOOK_SECRET_MIGRATIONS,
+    table: 'ticket_hook_secrets',
+    column: 'secret',
+    context: (row) => ticketHookSecretContext(String(row.name)),
+    binding: () => '',
+    audit: (row, change) => ({ type: 'ticket_hook.secret_set', actorId: 'system', subjectType: 'connector', subjectId: String(row.name), data: { change: 'key_rotated', ...change } }),
   },
 ];
 
