@@ -11,6 +11,7 @@ import { ApiClient } from './client.js';
 import { credentialsPath, readCredentials, removeCredentials, writeCredentials, type Credentials } from './credentials.js';
 import { formatMinutes, parseDuration, parseWait, timeLeft } from './duration.js';
 import { CliError, EXIT } from './errors.js';
+import { parseStart } from './start.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';
 const LIVE_GRANT_STATES = new Set(['provisioning', 'provision_failed', 'active', 'revoking', 'revoke_failed']);
@@ -163,6 +164,9 @@ function bounds(entry: CatalogEntry): string {
   return `up to ${formatMinutes(entry.maxDurationMinutes)} (${formatMinutes(entry.defaultDurationMinutes)} is recommended); ${requirements(entry)}`;
 }
 
+/** "; starts 2026-03-07T22:00:00.000Z" for a request whose access begins later (provisioning waits for it). */
+const startsLater = (request: AccessRequest) => (request.startsAt && Date.parse(request.startsAt) > Date.now() ? `; starts ${request.startsAt}` : '');
+
 /** Where a request is: its state, and for a pending one the step of the chain and who decides. */
 function whereIs(request: AccessRequest): string {
   const steps = request.policy?.approvalSteps ?? [];
@@ -174,10 +178,10 @@ function whereIs(request: AccessRequest): string {
       if (!step) return 'waiting for approval';
       const who = [...step.approverIds, ...step.approverRoles.map((r) => `anyone with the ${r} role`)];
       const decided = request.decisions.filter((d) => d.decision === 'approve').map((d) => d.approverId);
-      return `waiting for approval: step ${request.currentStep + 1} of ${steps.length} (${step.name}${who.length ? `: ${who.join(', ')}` : ''})${decided.length ? `; approved so far by ${decided.join(', ')}` : ''}`;
+      return `waiting for approval: step ${request.currentStep + 1} of ${steps.length} (${step.name}${who.length ? `: ${who.join(', ')}` : ''})${decided.length ? `; approved so far by ${decided.join(', ')}` : ''}${startsLater(request)}`;
     }
     case 'approved':
-      return `approved${request.grantId ? `; grant ${request.grantId}` : ''}`;
+      return `approved${request.grantId ? `; grant ${request.grantId}` : ''}${startsLater(request)}`;
     case 'denied':
       return `denied${request.outcomeReason ? `: ${request.outcomeReason}` : ''}`;
     case 'expired':
@@ -293,7 +297,7 @@ async function catalog(): Promise<void> {
   }
 }
 
-type RequestOptions = { for?: string; why?: string; ticket?: string; wait?: boolean; timeout: string; every: string };
+type RequestOptions = { for?: string; why?: string; ticket?: string; start?: string; wait?: boolean; timeout: string; every: string };
 
 async function request(resourceArg: string, options: RequestOptions): Promise<void> {
   const timeoutMs = msOf('--timeout', options.timeout);
@@ -303,15 +307,17 @@ async function request(resourceArg: string, options: RequestOptions): Promise<vo
   const entry = resources.find((r) => r.id === resourceArg) ?? resources.find((r) => r.name.toLowerCase() === resourceArg.toLowerCase());
   // Without --for the server gives the resource's recommended duration (the maximum is still the cap).
   const minutes = options.for !== undefined ? minutesOf('--for', options.for) : undefined;
-  const flags = { resourceId: '<resource>', durationMinutes: '--for', justification: '--why', ticket: '--ticket', requestId: '<resource>' };
+  const start = options.start !== undefined ? parseStart(options.start, new Date()) : undefined;
+  if (start && !start.ok) throw usage('--start', start.message);
+  const flags = { resourceId: '<resource>', durationMinutes: '--for', justification: '--why', ticket: '--ticket', startsAt: '--start', requestId: '<resource>' };
   const created = await client.call<AccessRequest>('POST', '/api/v1/requests', {
-    body: { resourceId: entry?.id ?? resourceArg, ...(minutes !== undefined ? { durationMinutes: minutes } : {}), justification: options.why ?? '', ticket: options.ticket ?? '' },
+    body: { resourceId: entry?.id ?? resourceArg, ...(minutes !== undefined ? { durationMinutes: minutes } : {}), justification: options.why ?? '', ticket: options.ticket ?? '', ...(start?.ok ? { startsAt: start.iso } : {}) },
     flags,
   });
   const name = entry?.name ?? created.resourceId;
   if (!options.wait) {
     if (jsonOutput) return printJson({ request: created });
-    print(`Requested ${name} for ${formatMinutes(created.durationMinutes)}: ${created.id}`);
+    print(`Requested ${name} for ${formatMinutes(created.durationMinutes)}${created.startsAt ? ` from ${created.startsAt}` : ''}: ${created.id}`);
     print(`${created.id}: ${whereIs(created)}`);
     if (!ENDED_REQUEST_STATES.has(created.status)) print(`Follow it with: jit status ${created.id}`);
     return;
@@ -463,7 +469,8 @@ export function buildProgram(): Command {
       .argument('<resource>', 'resource id or name')
       .option('--for <duration>', 'how long: 30m, 2h, 1d, 1h30m (default: the recommended duration)')
       .option('--why <text>', 'justification')
-      .option('--ticket <id>', 'change or incident ticket, such as INC0012345'),
+      .option('--ticket <id>', 'change or incident ticket, such as INC0012345')
+      .option('--start <time>', 'begin later: 2026-03-07T22:00Z or +2h (at most 30 days ahead; default: once approved)'),
   )
     .addOption(json())
     .addHelpText('after', '\nWith --wait the exit code says the outcome: 0 approved, 6 denied/expired/cancelled, 7 no decision in time.')

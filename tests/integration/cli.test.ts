@@ -182,6 +182,28 @@ describe('jit against a real server, as bob', { timeout: 60_000 }, () => {
     expect((await http('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'request.cancel', payload: { requestId: id } } })).status).toBe(200);
   });
 
+  it('request --start asks for access that begins later (an ISO time or +2h); a past or far start names --start', async () => {
+    const before = Date.now();
+    const run = await jit(['request', 'res-entra-global-reader', '--why', 'Saturday maintenance', '--start', '+2h']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Requested Global Reader for 2 h from \S+Z: /);
+    const id = /: (\S+)\n/.exec(run.stdout)?.[1] ?? '';
+    const startsAt = Date.parse(srv.store.get('requests', id)?.startsAt ?? '');
+    expect(startsAt - before).toBeGreaterThanOrEqual(2 * 3_600_000);
+    expect(startsAt - before).toBeLessThan(3 * 3_600_000);
+    expect(run.stdout).toMatch(/; starts \S+Z\n/);
+    const iso = await jit(['request', 'res-entra-global-reader', '--why', 'x', '--start', '2020-01-01T22:00Z']);
+    expect(iso.code).toBe(2);
+    expect(iso.stderr).toMatch(/^jit: --start: 2020-01-01T22:00:00.000Z is not in the future/);
+    const far = await jit(['request', 'res-entra-global-reader', '--why', 'x', '--start', '+40d']);
+    expect(far.stderr).toMatch(/^jit: --start: may be at most 30 days ahead/);
+    const noZone = await jit(['request', 'res-entra-global-reader', '--why', 'x', '--start', '2030-01-01T22:00']);
+    expect(noZone.stderr).toMatch(/^jit: --start: "2030-01-01T22:00" is not a time: give one with its zone/);
+    // Withdrawn again, so the lists the next tests read are as they were.
+    const token = await srv.login('bob');
+    expect((await http('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'request.cancel', payload: { requestId: id } } })).status).toBe(200);
+  });
+
   it('status shows where a request is in the chain; --json lists them; an unknown one exits 5', async () => {
     const one = await jit(['status', pendingId]);
     expect(one.code, one.stderr).toBe(0);
