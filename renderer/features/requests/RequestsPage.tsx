@@ -10,6 +10,7 @@ import { useConsoleData } from '../../session/console-data.js';
 import { useSession, useSessionApi } from '../../session/session.js';
 import { EmptyState, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
 import { RequestDetail } from './RequestDetail.js';
+import { toCsv } from '../../lib/csv.js';
 
 const ROW = 44;
 const STATUS_FILTERS: Array<{ value: string; label: string; statuses: RequestStatus[] | null }> = [
@@ -19,11 +20,6 @@ const STATUS_FILTERS: Array<{ value: string; label: string; statuses: RequestSta
   { value: 'denied', label: 'Denied', statuses: ['denied'] },
   { value: 'closed', label: 'Expired, cancelled, ineligible', statuses: ['expired', 'cancelled', 'ineligible'] },
 ];
-
-function csvCell(value: string | number): string {
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export function RequestsPage({ id }: { id: string | null }) {
   if (id) return <RequestDetail id={id} />;
@@ -52,12 +48,8 @@ function RequestList() {
 
   const exportCsv = () => {
     const header = ['id', 'requester', 'resource', 'status', 'duration_minutes', 'risk', 'ticket', 'justification', 'created_at', 'decided_at'];
-    const lines = rows.map((r) =>
-      [r.id, users.get(r.requesterId)?.displayName ?? r.requesterId, resources.get(r.resourceId)?.name ?? r.resourceId, r.status, r.durationMinutes, r.riskScore, r.ticket, r.justification, r.createdAt, r.decidedAt ?? '']
-        .map(csvCell)
-        .join(','),
-    );
-    void host.saveFile(`requests-${new Date().toISOString().slice(0, 10)}.csv`, [header.join(','), ...lines].join('\n'), 'text/csv');
+    const lines = rows.map((r) => [r.id, users.get(r.requesterId)?.displayName ?? r.requesterId, resources.get(r.resourceId)?.name ?? r.resourceId, r.status, r.durationMinutes, r.riskScore, r.ticket, r.justification, r.createdAt, r.decidedAt ?? '']);
+    void host.saveFile(`requests-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(header, lines), 'text/csv');
   };
 
   return (
