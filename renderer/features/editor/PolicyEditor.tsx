@@ -5,6 +5,7 @@ import { useSession } from '../../session/session.js';
 import { ApprovalChain } from './ApprovalChain.js';
 import { EditorFrame, EditorSection, NotEditable, RestoredNotice, SaveOutcome, StaleNotice } from './EditorFrame.js';
 import { History } from './History.js';
+import { ShortenGrants } from './ShortenGrants.js';
 import { Check, DurationField, FieldError, TextField } from './fields.js';
 import { checkPolicyDraft, draftOfPolicy, newPolicyDraft, policyFormFields, type PolicyDraft } from './policy-form.js';
 import { useEntityEditor } from './use-entity-editor.js';
@@ -72,6 +73,7 @@ export function PolicyEditor({ id }: { id: string | null }) {
           <StaleNotice at={editor.staleAt} what="policy" onReload={editor.reload} />
           {saver.state.kind === 'idle' ? <RestoredNotice at={restored} /> : null}
           <SaveOutcome state={saver.state} what="policy" refusalShownOnField={Boolean(editor.refusal?.field)} />
+          <ShortenGrants whatIf={view.whatIf} inForce={stored !== undefined && editor.checked?.payload?.maxDurationMinutes === stored.maxDurationMinutes} />
         </>
       }
       aside={<WhatIfPanel view={view} kind="policy" isNew={isNew && governed.length === 0} />}

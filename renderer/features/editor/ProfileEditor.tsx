@@ -5,6 +5,7 @@ import { useSession } from '../../session/session.js';
 import { Icon } from '../../ui/ui.js';
 import { EditorFrame, EditorSection, NotEditable, RestoredNotice, SaveOutcome, StaleNotice } from './EditorFrame.js';
 import { History } from './History.js';
+import { ShortenGrants } from './ShortenGrants.js';
 import { Check, DurationField, FieldError, TextField } from './fields.js';
 import { PickList } from './PickList.js';
 import { checkProfileDraft, draftOfProfile, namesNobody, newProfileDraft, PROFILE_FIELDS, type ProfileDraft } from './profile-form.js';
@@ -76,6 +77,7 @@ export function ProfileEditor({ id }: { id: string | null }) {
           <StaleNotice at={editor.staleAt} what="profile" onReload={editor.reload} />
           {saver.state.kind === 'idle' ? <RestoredNotice at={restored} /> : null}
           <SaveOutcome state={saver.state} what="profile" refusalShownOnField={Boolean(editor.refusal?.field)} />
+          <ShortenGrants whatIf={view.whatIf} inForce={stored !== undefined && editor.checked?.payload?.maxDurationMinutes === stored.maxDurationMinutes} />
         </>
       }
       aside={<WhatIfPanel view={view} kind="profile" isNew={false} />}

@@ -6,6 +6,7 @@ import { Icon, StatusPill, Time } from '../../ui/ui.js';
 import { askForMoreTime } from '../grants/more-time.js';
 import { GrantVerification } from '../revocations/Receipt.js';
 import { chainProgress, type HistoryRow } from './my-access-model.js';
+import { ShortenedNotice } from './ShortenedNotice.js';
 
 type Names = { person(id: string): string; resource(id: string): string };
 
@@ -158,6 +159,7 @@ export function GrantCard({
         </span>
       </p>
       {grant.lastError ? <p className="small text-danger">{grant.lastError}</p> : null}
+      <ShortenedNotice grant={grant} person={names.person} />
     </li>
   );
 }
