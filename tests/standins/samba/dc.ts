@@ -3,6 +3,7 @@
  *
  *   const why = sambaMissing();                 // null, or why no DC can run here
  *   const dc = await startSambaDc();            // copies the template (provisioned once), starts samba
+ *   const plan = await prepareSambaDc();        // its address, CA and accounts now; plan.start() later
  *   dc.ldapsUrl, dc.caPem, dc.admin, dc.service  // ldaps://127.x.y.z:636, its CA, two accounts
  *   await dc.stop(); await dc.start();           // SIGTERM by pid; start again on the same copy
  *   await dc.destroy();                          // stops and deletes the copy
@@ -14,7 +15,7 @@
  * TLS certificate for that address, signed by a CA made for it.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { BASE_DN, buildFixture, FIXTURE_VERSION, run, SERVICE_ACCOUNTS, type Acc
 export { BASE_DN };
 const SAMBA = '/usr/sbin/samba';
 const ADMIN_PASSWORD = 'Adm1n-Jit-Test-Pw!';
+const ADMIN: Account = { dn: `CN=Administrator,CN=Users,${BASE_DN}`, sAMAccountName: 'Administrator', password: ADMIN_PASSWORD };
 
 /** Null when a DC can run here, else why not (in words, for a skip message). */
 export function sambaMissing(): string | null {
@@ -71,36 +73,59 @@ export type StartSambaOptions = {
   bulk?: boolean;
   /** Keep Samba's fsync per transaction, as a production DC would (default: off, for fast tests). */
   durable?: boolean;
+  /** Told what is being done, in a few words, as each step of building the template and starting begins. */
+  onProgress?: Progress;
+  /** Stops a template build or a start half-way (its tools are killed, the half-built template removed). */
+  signal?: AbortSignal;
 };
+
+export type Progress = (message: string) => void;
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** Builds the template when missing. Concurrent callers wait for the one building it. */
-export async function ensureTemplate(root = tmpdir(), bulk = true): Promise<string> {
+/** Where the template for these options is kept, built or not. */
+export function templatePath(root = tmpdir(), bulk = true): string {
   const full = join(root, `jit-samba-${sambaVersion()}-f${FIXTURE_VERSION}`);
   // The full template holds everything the small one does: use it when it is there.
   if (!bulk && existsSync(join(full, 'etc', 'smb.conf'))) return full;
-  const template = bulk ? full : `${full}-small`;
+  return bulk ? full : `${full}-small`;
+}
+
+/** Builds the template when missing. Concurrent callers wait for the one building it. */
+export async function ensureTemplate(root = tmpdir(), bulk = true, opts: Pick<StartSambaOptions, 'onProgress' | 'signal'> = {}): Promise<string> {
+  const template = templatePath(root, bulk);
   if (existsSync(join(template, 'etc', 'smb.conf'))) return template;
+  const progress = opts.onProgress ?? (() => undefined);
   const lock = `${template}.lock`;
+  // A new data dir has no template root yet: without it every mkdir of the lock failed, and the
+  // loop below spun on the event loop forever (a first `npm start` sat at full CPU, silent).
+  mkdirSync(root, { recursive: true });
+  let waiting = false;
   for (;;) {
+    opts.signal?.throwIfAborted();
     try {
       mkdirSync(lock);
       writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
-    } catch {
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
       if (existsSync(join(template, 'etc', 'smb.conf'))) return template;
       if (lockHolderGone(lock)) rmSync(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 500));
+      else if (!waiting) {
+        waiting = true;
+        progress(`waiting for another process that is building the template ${template}`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
+  const build = `${template}.build-${process.pid}`;
   try {
     if (existsSync(join(template, 'etc', 'smb.conf'))) return template;
-    const build = `${template}.build-${process.pid}`;
     rmSync(build, { recursive: true, force: true });
+    progress(`provisioning the domain JIT.TEST into ${template} (samba-tool domain provision; once, later starts copy it)`);
     await run(
       '/usr/bin/samba-tool',
       [
@@ -108,8 +133,9 @@ export async function ensureTemplate(root = tmpdir(), bulk = true): Promise<stri
         '--use-rfc2307', '--host-name=dc1', `--adminpass=${ADMIN_PASSWORD}`, '--option=interfaces=lo', '--option=bind interfaces only=yes',
         '--option=server services=ldap', '--option=dns forwarder=127.0.0.1',
       ],
+      opts.signal,
     );
-    await buildFixture(build, { bulk });
+    await buildFixture(build, { bulk, progress, ...(opts.signal ? { signal: opts.signal } : {}) });
     for (const f of ['ous.ldif', 'bulk-users.ldif', 'bulk-group.ldif']) rmSync(join(build, f), { force: true });
     // The paths in smb.conf are the build's: make them the template's, which copies then replace.
     const conf = join(build, 'etc', 'smb.conf');
@@ -117,14 +143,27 @@ export async function ensureTemplate(root = tmpdir(), bulk = true): Promise<stri
     rmSync(template, { recursive: true, force: true });
     renameSync(build, template);
     return template;
+  } catch (error) {
+    rmSync(build, { recursive: true, force: true });
+    throw error;
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
 }
 
 function lockHolderGone(lock: string): boolean {
+  let pid: number;
   try {
-    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Taken a moment ago and its pid not written yet, or left by a holder that died right then.
+    try {
+      return Date.now() - statSync(lock).mtimeMs > 10_000;
+    } catch {
+      return true;
+    }
+  }
+  try {
     process.kill(pid, 0);
     return false;
   } catch {
@@ -174,17 +213,44 @@ async function certificates(address: string, names: string[]): Promise<{ caPem: 
   return { caPem: ca.cert, certPem: server.cert, keyPem: server.private };
 }
 
-/** Copies the template, fixes its paths and starts the DC; resolves once LDAPS answers. */
-export async function startSambaDc(opts: StartSambaOptions = {}): Promise<SambaDc & { unnamedAddress?: string }> {
+/** What a DC will be, known before it runs: its address, CA and accounts. `start()` builds the template if needed and starts it. */
+export type PreparedSambaDc = Pick<SambaDc, 'address' | 'ldapsUrl' | 'ldapUrl' | 'baseDn' | 'caPem' | 'admin' | 'service'> & {
+  unnamedAddress?: string;
+  start(): Promise<SambaDc & { unnamedAddress?: string }>;
+};
+
+/** Picks the DC's loopback address and makes its certificate; nothing is copied or started yet. */
+export async function prepareSambaDc(opts: StartSambaOptions = {}): Promise<PreparedSambaDc> {
   const missing = sambaMissing();
   if (missing) throw new Error(missing);
-  const template = await ensureTemplate(opts.templateRoot, opts.bulk ?? true);
-  const dir = opts.dir ?? join(tmpdir(), `jit-samba-dc-${process.pid}-${Date.now().toString(36)}-${counter}`);
-  rmSync(dir, { recursive: true, force: true });
-  cpSync(template, dir, { recursive: true, preserveTimestamps: true });
   const address = await freeAddress();
   const unnamed = opts.unnamedAddress ? await freeAddress() : undefined;
   const tls = await certificates(address, opts.certificateNames ?? ['dc1.jit.test']);
+  return {
+    address,
+    ...(unnamed ? { unnamedAddress: unnamed } : {}),
+    ldapsUrl: `ldaps://${address}:636`,
+    ldapUrl: `ldap://${address}:389`,
+    baseDn: BASE_DN,
+    caPem: tls.caPem,
+    admin: ADMIN,
+    service: SERVICE_ACCOUNTS,
+    start: () => launch(opts, address, unnamed, tls),
+  };
+}
+
+/** Copies the template, fixes its paths and starts the DC; resolves once LDAPS answers. */
+export async function startSambaDc(opts: StartSambaOptions = {}): Promise<SambaDc & { unnamedAddress?: string }> {
+  return await (await prepareSambaDc(opts)).start();
+}
+
+async function launch(opts: StartSambaOptions, address: string, unnamed: string | undefined, tls: { caPem: string; certPem: string; keyPem: string }): Promise<SambaDc & { unnamedAddress?: string }> {
+  const template = await ensureTemplate(opts.templateRoot, opts.bulk ?? true, opts);
+  opts.signal?.throwIfAborted();
+  opts.onProgress?.('copying the template and starting the DC');
+  const dir = opts.dir ?? join(tmpdir(), `jit-samba-dc-${process.pid}-${Date.now().toString(36)}-${counter}`);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(template, dir, { recursive: true, preserveTimestamps: true });
   for (const sub of ['run', 'ncalrpc', 'winbindd', 'tls', 'log']) mkdirSync(join(dir, sub), { recursive: true });
   writeFileSync(join(dir, 'tls', 'ca.pem'), tls.caPem);
   writeFileSync(join(dir, 'tls', 'cert.pem'), tls.certPem);
@@ -227,6 +293,10 @@ export async function startSambaDc(opts: StartSambaOptions = {}): Promise<SambaD
     const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
     while (!(await listening(address, 636)) || !(await listening(address, 389))) {
       if (proc.exitCode !== null) throw new Error(`samba exited with ${proc.exitCode}:\n${output}`);
+      if (opts.signal?.aborted) {
+        proc.kill('SIGKILL');
+        throw new Error('the DC start was cancelled');
+      }
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
         throw new Error(`samba did not listen on ${address}:636 in time:\n${output}`);
@@ -245,7 +315,12 @@ export async function startSambaDc(opts: StartSambaOptions = {}): Promise<SambaD
     // The children of a `-M single` samba leave within a few seconds; wait until the ports are free.
     for (let i = 0; i < 200 && ((await listening(address, 636)) || (await listening(address, 389))); i++) await new Promise((r) => setTimeout(r, 50));
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     address,
     ...(unnamed ? { unnamedAddress: unnamed } : {}),
@@ -253,7 +328,7 @@ export async function startSambaDc(opts: StartSambaOptions = {}): Promise<SambaD
     ldapUrl: `ldap://${address}:389`,
     baseDn: BASE_DN,
     caPem: tls.caPem,
-    admin: { dn: `CN=Administrator,CN=Users,${BASE_DN}`, sAMAccountName: 'Administrator', password: ADMIN_PASSWORD },
+    admin: ADMIN,
     service: SERVICE_ACCOUNTS,
     dir,
     pid: () => (child && child.exitCode === null ? child.pid : undefined),
