@@ -42,6 +42,17 @@ export type ConnectorDiagnosis = { ok: boolean; failedStep?: DiagnosisStep['step
 
 export type Assignment = { resourceExternalId: string; principalId: string; kind: Resource['kind']; detail?: string };
 
+/** Something a connector found out about its directory when it connected, shown as its own field (AD: whether memberships can carry a TTL). */
+export type ConnectorFact = { key: string; label: string; value: string };
+
+export type ConnectorHealth = {
+  ok: boolean;
+  detail: string;
+  /** Still coming up (a directory this process starts): not serving yet, and not a fault. */
+  starting?: boolean;
+  facts?: ConnectorFact[];
+};
+
 export interface Connector {
   readonly kind: Resource['connector'];
   readonly id: string;
@@ -53,7 +64,7 @@ export interface Connector {
   /** Several due writes at once: connectors that can batch (Graph $batch) do; others loop. */
   revokeMany?(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>>;
   provisionMany?(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>>;
-  health(): Promise<{ ok: boolean; detail: string }>;
+  health(): Promise<ConnectorHealth>;
   /** A step-by-step connection test ("Test connection"), given the resources that use this connector. */
   diagnose?(resources: AssignmentRef['resource'][]): Promise<ConnectorDiagnosis>;
 }

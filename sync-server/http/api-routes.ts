@@ -17,6 +17,7 @@ import {
   RequestStatus,
   verifyChain,
   type Command,
+  type ConnectorHealth,
   type Grant,
 } from '../../core/index.js';
 import type { LoginThrottle } from '../auth/throttle.js';
@@ -71,6 +72,10 @@ const ConnectorView = z.object({
   settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
   ok: z.boolean(),
   detail: z.string(),
+  /** Still coming up (the demo's DC starting): not serving yet, not a fault. */
+  starting: z.boolean().optional(),
+  /** What the connector found out when it connected, each shown as its own field (AD: time-limited membership). */
+  facts: z.array(z.object({ key: z.string(), label: z.string(), value: z.string() })).optional(),
 });
 const ConnectorsResponse = z.object({
   connectors: z.array(ConnectorView),
@@ -374,15 +379,15 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
 }
 
 /** A connector's health, or not ok when it throws or does not answer in time. */
-async function healthWithin(check: () => Promise<{ ok: boolean; detail: string }>, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+async function healthWithin(check: () => Promise<ConnectorHealth>, timeoutMs: number): Promise<ConnectorHealth> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ ok: boolean; detail: string }>((resolve) => {
+  const timeout = new Promise<ConnectorHealth>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
   });
   try {
     return await Promise.race([
       check().then(
-        (h) => ({ ok: h.ok, detail: h.detail }),
+        (h) => ({ ok: h.ok, detail: h.detail, ...(h.starting ? { starting: true } : {}), ...(h.facts?.length ? { facts: h.facts } : {}) }),
         (error: unknown) => ({ ok: false, detail: error instanceof Error ? error.message : String(error) }),
       ),
       timeout,

@@ -7,7 +7,7 @@ import { reachOf, serverView } from '../../session/reach.js';
 import { useSession } from '../../session/session.js';
 import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon } from '../../ui/ui.js';
-import { fetchConnectors, jobMatrix, mayViewConnectors, outstandingJobs, settingRows, type ConnectorView, type ConnectorsAnswer } from './connectors-model.js';
+import { fetchConnectors, healthWord, jobMatrix, mayViewConnectors, outstandingJobs, settingRows, type ConnectorView, type ConnectorsAnswer } from './connectors-model.js';
 import { ConnectorTest } from './TestConnection.js';
 
 const REFRESH_MS = 30_000;
@@ -26,11 +26,12 @@ export function useConnectors() {
   return { allowed, query };
 }
 
-export function HealthBadge({ connector }: { connector: Pick<ConnectorView, 'ok' | 'detail'> }) {
+export function HealthBadge({ connector }: { connector: Pick<ConnectorView, 'ok' | 'detail' | 'starting'> }) {
+  const word = healthWord(connector);
   return (
-    <span className={clsx('pill', 'verification-badge', connector.ok ? 'tone-success' : 'tone-danger')} title={connector.detail}>
-      <Icon name={connector.ok ? 'check' : 'x'} size={12} />
-      {connector.ok ? 'Healthy' : 'Unhealthy'}
+    <span className={clsx('pill', 'verification-badge', `tone-${word.tone}`)} title={connector.detail}>
+      <Icon name={word.icon} size={12} />
+      {word.label}
     </span>
   );
 }
@@ -125,7 +126,17 @@ function ConnectorCard({ connector }: { connector: ConnectorView }) {
         </div>
         <HealthBadge connector={connector} />
       </header>
-      <p className={clsx('connector-detail', connector.ok ? 'muted' : 'text-danger')}>{connector.detail || (connector.ok ? 'Answering normally.' : 'No detail given.')}</p>
+      <p className={clsx('connector-detail', connector.ok || connector.starting ? 'muted' : 'text-danger')}>{connector.detail || (connector.ok ? 'Answering normally.' : 'No detail given.')}</p>
+      {connector.facts?.length ? (
+        <dl className="facts-grid connector-facts" aria-label="What the connector found on connecting">
+          {connector.facts.map((f) => (
+            <div key={f.key} className="setting">
+              <dt>{f.label}</dt>
+              <dd data-fact={f.key}>{f.value}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
       <ConnectorTest connector={connector} />
       {rows.length === 0 ? (
         <p className="muted small">{connector.kind === 'manual' ? 'No settings: this connector creates tasks for people instead of calling a directory.' : 'The server reports no settings for this connector.'}</p>

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../session/api-client.js';
-import { fetchConnectors, jobMatrix, mayViewConnectors, outstandingJobs, settingLabel, settingRows } from './connectors-model.js';
+import { fetchConnectors, healthWord, jobMatrix, mayViewConnectors, outstandingJobs, settingLabel, settingRows } from './connectors-model.js';
 
 describe('settingRows', () => {
   it('shows secrets only as set or not set, whatever the server sent', () => {
@@ -56,6 +56,14 @@ describe('jobMatrix', () => {
   });
 });
 
+describe('healthWord', () => {
+  it('says Starting, in the warning tone, for a connector still coming up, and Unhealthy only for a fault', () => {
+    expect(healthWord({ ok: true })).toMatchObject({ label: 'Healthy', tone: 'success' });
+    expect(healthWord({ ok: false, starting: true })).toMatchObject({ label: 'Starting', tone: 'warning' });
+    expect(healthWord({ ok: false })).toMatchObject({ label: 'Unhealthy', tone: 'danger' });
+  });
+});
+
 describe('mayViewConnectors', () => {
   it('matches the server: admin, auditor and policy admin only', () => {
     expect(mayViewConnectors(['auditor'])).toBe(true);
@@ -84,6 +92,17 @@ describe('fetchConnectors', () => {
     const { url, seen } = await serve(200, answer);
     await expect(fetchConnectors(url, 'tok-1')).resolves.toEqual(answer);
     expect(seen.auth).toBe('Bearer tok-1');
+  });
+
+  it('keeps what the connector found on connecting, and whether it is still starting', async () => {
+    const ad = {
+      id: 'ad-demo', kind: 'ad', displayName: 'AD', settings: {}, ok: true, detail: 'bound',
+      facts: [{ key: 'timeLimitedMembership', label: 'Time-limited membership (PAM)', value: 'not available on this forest — removal is scheduled' }],
+    };
+    const { url } = await serve(200, { connectors: [ad, { ...ad, id: 'ad-2', ok: false, starting: true, detail: 'starting: provisioning', facts: undefined }], scheduler: { running: true, jobs: [] } });
+    const answer = await fetchConnectors(url, 'tok');
+    expect(answer.connectors[0]?.facts).toEqual(ad.facts);
+    expect(answer.connectors[1]).toMatchObject({ ok: false, starting: true });
   });
 
   it("turns the server's error body into an ApiError with its status and message", async () => {

@@ -16,8 +16,21 @@ export const ConnectorView = z.object({
   settings: z.record(z.string(), SettingValue),
   ok: z.boolean(),
   detail: z.string(),
+  /** Still coming up (the demo's DC starting): shown as Starting, not as a fault. */
+  starting: z.boolean().optional(),
+  /** What the connector found out when it connected (AD: time-limited membership), each its own field. */
+  facts: z.array(z.object({ key: z.string(), label: z.string(), value: z.string() })).optional(),
 });
 export type ConnectorView = z.infer<typeof ConnectorView>;
+
+export type HealthWord = { label: 'Healthy' | 'Starting' | 'Unhealthy'; tone: 'success' | 'warning' | 'danger'; icon: 'check' | 'clock' | 'x' };
+
+/** The badge's word: a connector still starting is neither healthy nor broken. */
+export function healthWord(connector: Pick<ConnectorView, 'ok' | 'starting'>): HealthWord {
+  if (connector.ok) return { label: 'Healthy', tone: 'success', icon: 'check' };
+  if (connector.starting) return { label: 'Starting', tone: 'warning', icon: 'clock' };
+  return { label: 'Unhealthy', tone: 'danger', icon: 'x' };
+}
 
 export const ConnectorsAnswer = z.object({
   connectors: z.array(ConnectorView),
