@@ -12,11 +12,12 @@ export const TICKET_CHECK_TIMEOUT_SECONDS = { min: 1, max: 10, default: 5 } as c
 /** A server-held secret's name: lower-case letters, digits and . _ - (it is also an audit subject id). */
 export const TicketHookSecretName = z
   .string()
+  .min(1, 'is required')
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1 to 64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const TicketCheckHook = z.strictObject({
   /** https://host[:port]/path only (core/engine/ticket-check.ts ticketHookUrlProblem). */
-  url: z.string().min(1, 'must not be empty').max(TICKET_CHECK_URL_MAX),
+  url: z.string().min(1, 'is required').max(TICKET_CHECK_URL_MAX),
   /** The shared secret the server signs with, by name (`npm run secrets -- set-ticket-hook-secret NAME`). */
   secretName: TicketHookSecretName,
   /** No answer within this is "unknown". */

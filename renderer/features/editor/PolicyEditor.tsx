@@ -3,6 +3,7 @@ import { describeTicketFormat, NAMED_TICKET_FORMATS, ticketFormatOf, type Ticket
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { ApprovalChain } from './ApprovalChain.js';
+import { TicketCheckFields } from './TicketCheckFields.js';
 import { EditorFrame, EditorSection, NotEditable, RestoredNotice, SaveOutcome, StaleNotice } from './EditorFrame.js';
 import { History } from './History.js';
 import { ShortenGrants } from './ShortenGrants.js';
@@ -19,6 +20,10 @@ const TICKET_SYSTEMS: { value: TicketSystem; label: string }[] = [
   { value: 'servicenow', label: `ServiceNow number (${NAMED_TICKET_FORMATS.servicenow.example})` },
   { value: 'custom', label: 'A pattern of our own' },
 ];
+
+/** The what-if never calls a ticket-check hook: it decides every ticket as unknown, and says so. */
+const WHAT_IF_TICKET_NOTE =
+  'The what-if never calls the ticket-check hook: here every ticket counts as unknown, so a request naming one goes to a person (or is refused, under “Refuse the request”). Live requests are decided with the ticket system’s answer.';
 
 const checkPolicy = (draft: PolicyDraft) => {
   const checked = checkPolicyDraft(draft);
@@ -76,7 +81,7 @@ export function PolicyEditor({ id }: { id: string | null }) {
           <ShortenGrants whatIf={view.whatIf} inForce={stored !== undefined && editor.checked?.payload?.maxDurationMinutes === stored.maxDurationMinutes} />
         </>
       }
-      aside={<WhatIfPanel view={view} kind="policy" isNew={isNew && governed.length === 0} />}
+      aside={<WhatIfPanel view={view} kind="policy" isNew={isNew && governed.length === 0} note={draft.ticketCheck.on || stored?.ticketCheck ? WHAT_IF_TICKET_NOTE : undefined} />}
     >
       <EditorSection title="Name">
         <TextField label="Name" field="name" value={draft.name} onChange={(v) => set('name', v)} problem={problems.name} maxLength={256} placeholder="e.g. Night operations" />
@@ -113,6 +118,7 @@ export function PolicyEditor({ id }: { id: string | null }) {
             <FieldError id="ticketPattern" problem={problems.ticketPattern} />
           ) : null}
         </div>
+        <TicketCheckFields draft={draft.ticketCheck} requireTicket={draft.requireTicket} problems={problems} onChange={(v) => set('ticketCheck', v)} />
         <Check label="A second factor from the requester" field="requireMfa" checked={draft.requireMfa} onChange={(v) => set('requireMfa', v)} detail="Asking (and asking for more time) needs a recent authenticator code." />
         <Check label="A second factor from each approver" field="requireApproverMfa" checked={draft.requireApproverMfa} onChange={(v) => set('requireApproverMfa', v)} detail="Approving needs a recent authenticator code." />
         {mfaOn ? <DurationField label="A code counts for" field="mfaFreshMinutes" value={draft.mfaFresh} onChange={(v) => set('mfaFresh', v)} problem={problems.mfaFreshMinutes} hint="1 minute to 12 hours" className="narrow-field" /> : null}

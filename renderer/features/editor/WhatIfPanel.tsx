@@ -210,7 +210,7 @@ function Grants({ whatIf }: { whatIf: ConfigWhatIf }) {
 }
 
 /** The what-if beside the form: computed on this device, from its replica, by core's rules. */
-export function WhatIfPanel({ view, kind, isNew }: { view: WhatIfView; kind: 'policy' | 'profile' | 'resource'; isNew: boolean }) {
+export function WhatIfPanel({ view, kind, isNew, note }: { view: WhatIfView; kind: 'policy' | 'profile' | 'resource'; isNew: boolean; note?: string | undefined }) {
   return (
     <aside className="wi-panel" aria-label="What-if" data-testid="what-if">
       <header className="wi-header">
@@ -224,6 +224,11 @@ export function WhatIfPanel({ view, kind, isNew }: { view: WhatIfView; kind: 'po
       ) : (
         <>
           <SaveVerdict view={view} isNew={isNew} />
+          {note ? (
+            <p className="notice info small" data-testid="what-if-note">
+              {note}
+            </p>
+          ) : null}
           <Eligibility whatIf={view.whatIf} kind={kind} />
           <Requests whatIf={view.whatIf} />
           <Grants whatIf={view.whatIf} />

@@ -6,6 +6,7 @@
  */
 import { AccessPolicy, policyFieldProblems, type AccountRole, type ApprovalStep, type TicketSystem } from '../../../core/index.js';
 import { addProblems, minutesAsText, readDuration, schemaProblems, type Problems } from './form-fields.js';
+import { TICKET_CHECK_FIELDS, ticketCheckDraftOf, ticketCheckPart, type TicketCheckDraft } from './ticket-check-form.js';
 
 export type StepDraft = {
   /** Stable across moves, for React's keys; never sent. */
@@ -34,6 +35,8 @@ export type PolicyDraft = {
   requireTicket: boolean;
   ticketSystem: TicketSystem;
   ticketPattern: string;
+  /** The ticket-check hook (ticket-check-form.ts). */
+  ticketCheck: TicketCheckDraft;
   requireMfa: boolean;
   requireApproverMfa: boolean;
   mfaFresh: string;
@@ -78,6 +81,7 @@ export function draftOfPolicy(policy: AccessPolicy): PolicyDraft {
     requireTicket: policy.requireTicket,
     ticketSystem: policy.ticketSystem ?? 'any',
     ticketPattern: policy.ticketPattern ?? '',
+    ticketCheck: ticketCheckDraftOf(policy.ticketCheck),
     requireMfa: policy.requireMfa ?? false,
     requireApproverMfa: policy.requireApproverMfa ?? false,
     mfaFresh: minutesAsText(policy.mfaFreshMinutes ?? 15),
@@ -101,6 +105,7 @@ export function newPolicyDraft(id: string): PolicyDraft {
     requireTicket: false,
     ticketSystem: 'any',
     ticketPattern: '',
+    ticketCheck: ticketCheckDraftOf(undefined),
     requireMfa: false,
     requireApproverMfa: false,
     mfaFresh: '15m',
@@ -140,6 +145,7 @@ export function checkPolicyDraft(draft: PolicyDraft): PolicyCheck {
     requireTicket: draft.requireTicket,
     ticketSystem: draft.ticketSystem,
     ticketPattern: draft.ticketSystem === 'custom' ? draft.ticketPattern.trim() : '',
+    ...ticketCheckPart(draft.ticketCheck, problems),
     requireMfa: draft.requireMfa,
     requireApproverMfa: draft.requireApproverMfa,
     mfaFreshMinutes: minutes('mfaFreshMinutes', draft.mfaFresh),
@@ -196,7 +202,7 @@ export const chain = {
 
 /** The fields the policy form shows, so a server refusal lands on one of them (form-fields placeRefusal). */
 export function policyFormFields(draft: PolicyDraft): string[] {
-  const top = ['name', 'description', 'maxDurationMinutes', 'defaultDurationMinutes', 'requestTtlMinutes', 'requireTicket', 'ticketSystem', 'ticketPattern', 'mfaFreshMinutes', 'autoApprove', 'breakGlass', 'maxExtensions', 'approvalSteps'];
+  const top = ['name', 'description', 'maxDurationMinutes', 'defaultDurationMinutes', 'requestTtlMinutes', 'requireTicket', 'ticketSystem', 'ticketPattern', ...TICKET_CHECK_FIELDS, 'mfaFreshMinutes', 'autoApprove', 'breakGlass', 'maxExtensions', 'approvalSteps'];
   const steps = draft.steps.flatMap((_, i) => ['', '.name', '.approverIds', '.approverRoles', '.timeoutMinutes', '.escalateToIds', '.escalateToGroupIds'].map((f) => `approvalSteps.${i}${f}`));
   return [...top, ...steps];
 }

@@ -9,6 +9,7 @@ import { useSession } from '../../session/session.js';
 import { Avatar, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
 import { DecisionContext } from './DecisionContext.js';
 import { ExtensionNotice } from './ExtensionNotice.js';
+import { TicketCheckFact } from './TicketCheckFact.js';
 import { resourceKindLabel } from '../../ui/words.js';
 
 function describeApprovers(step: { mode: 'any' | 'all'; approverIds: string[]; approverRoles: string[] }, name: (id: string) => string): string {
@@ -75,7 +76,10 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
         <dt>Justification</dt>
         <dd className={clsx(!request.justification && 'muted')}>{request.justification || 'None given'}</dd>
         <dt>Ticket</dt>
-        <dd className={clsx(!request.ticket && 'muted')}>{request.ticket ? <code>{request.ticket}</code> : 'None'}</dd>
+        <dd className={clsx(!request.ticket && 'muted')}>
+          {request.ticket ? <code>{request.ticket}</code> : 'None'}
+          <TicketCheckFact request={request} />
+        </dd>
         <dt>Requested</dt>
         <dd>
           <Time iso={request.createdAt} />

@@ -20,6 +20,7 @@ export const CODE_WORDS: Record<string, string> = {
   duration_exceeds_policy: 'Longer than the policy allows',
   justification_required: 'A justification is required',
   ticket_required: 'A ticket reference is required',
+  ticket_not_open: 'The ticket is not open in its ticket system',
   ticket_invalid: 'The ticket reference is not in the expected form',
   extension_limit: 'No more time can be asked for',
   mfa_required: 'Your second factor is needed',
