@@ -153,18 +153,24 @@ describeAd('AD connector against a Samba DC', () => {
     expect(await membersOf(admin, victim.dn)).toEqual([bystander.dn]);
   });
 
-  it('detects that Samba has no time-bound memberships and falls back to scheduled removal', async () => {
+  it('detects on connecting that Samba has no time-bound memberships, shows it as its own field, and writes plain members', async () => {
     const ad = connector({ ttl: 'auto' });
-    const health = await ad.health();
-    expect(health.ok).toBe(true);
-    expect(health.detail).toContain('time-bound memberships: no, scheduled removal only');
-    expect(health.detail).toContain('optional features: Recycle Bin Feature');
     const user = await createUser(admin, 'ttl-tia');
     const group = await createGroup(admin, 'TTL-Target');
     const r = ref(group.dn, user.dn, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
-    expect(await ad.provision(r)).toMatchObject({ status: 'applied' });
-    expect(ad.ttlSupport()).toMatchObject({ enabled: false });
+    expect(ad.ttlSupport()).toBeUndefined();
+    // A read is the first use: the connection it opens has already looked at the forest's optional features.
+    await ad.verify(r, 'absent', { consistentReads: 1 });
+    expect(ad.ttlSupport()).toMatchObject({ enabled: false, detail: expect.stringContaining('optional features: Recycle Bin Feature') });
+    const health = await ad.health();
+    expect(health).toMatchObject({ ok: true, facts: [{ key: 'timeLimitedMembership', label: 'Time-limited membership (PAM)', value: 'not available on this forest — removal is scheduled' }] });
+    expect(health.detail).toContain('time-bound memberships: no, scheduled removal only');
+    // The fallback: the grant's end does not go into the directory (no <TTL=...> value, which Samba refuses);
+    // the member is written as it is, and the scheduler's removal at expiry is what ends it (ad-scheduler.test.ts).
+    expect(await ad.provision(r)).toMatchObject({ status: 'applied', detail: expect.stringContaining('added to') });
     expect(await membersOf(admin, group.dn)).toEqual([user.dn]);
+    const off = connector({ ttl: 'off' }, 'ad-test-off');
+    expect((await off.health()).facts).toEqual([{ key: 'timeLimitedMembership', label: 'Time-limited membership (PAM)', value: "off in this connector's settings — removal is scheduled" }]);
   });
 
   it(`lists all ${BULK_MEMBERS} members of a large group in explicit ranges and paged searches`, async () => {

@@ -77,6 +77,9 @@ describeAd('revocation scheduler with the AD connector', () => {
     await s.runOnce();
     expect(grant('g-sam')).toMatchObject({ status: 'active', verification: 'effective' });
     expect(await membersOf(admin, group.dn)).toEqual([user.dn]);
+    // Samba has no PAM feature, so the membership carries no TTL: the removal at expiry is the scheduler's, booked now.
+    expect(connector.ttlSupport()).toMatchObject({ enabled: false });
+    expect(store.db.prepare('SELECT state, due_at AS dueAt FROM scheduler_jobs WHERE id = ?').get('revoke:g-sam')).toEqual({ state: 'queued', dueAt: Date.parse(grant('g-sam').expiresAt) });
 
     clock += 30 * MINUTE;
     await s.runOnce();

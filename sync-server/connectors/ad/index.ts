@@ -1,4 +1,4 @@
-import type { Assignment, AssignmentRef, Connector, ConnectorDiagnosis, ConnectorOutcome, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
+import type { Assignment, AssignmentRef, Connector, ConnectorDiagnosis, ConnectorFact, ConnectorHealth, ConnectorOutcome, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
 import { sleep as realSleep } from '../backoff.js';
 import { TokenBucket } from '../rate-limiter.js';
 import { DEFAULT_AD_WRITE_BUDGET, isPlainLdap, type AdConnectorConfig } from './config.js';
@@ -36,6 +36,7 @@ export class AdConnector implements Connector {
   private readonly resolved = new Map<string, Resolved>();
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  /** Whether the forest supports time-bound memberships: read on each new connection (pool onConnect), so it is known before any write. */
   private pam: { enabled: boolean; detail: string } | undefined;
 
   constructor(
@@ -44,7 +45,7 @@ export class AdConnector implements Connector {
   ) {
     this.id = config.id;
     this.reverification = config.reverification;
-    this.pool = new LdapPool(config, deps);
+    this.pool = new LdapPool(config, { ...deps, onConnect: (session) => this.learnOnConnect(session, deps.onConnect) });
     this.writes = new TokenBucket(config.writeBudget ?? DEFAULT_AD_WRITE_BUDGET, { burstFraction: 0.5 });
     this.sleep = deps.sleep ?? realSleep;
     this.now = deps.now ?? Date.now;
@@ -89,10 +90,35 @@ export class AdConnector implements Connector {
     }
   }
 
-  /** Whether the forest supports time-bound memberships; detected on first use, shown in health. */
+  /** What a new connection tells about the forest: the Privileged Access Management feature (TTL memberships). */
+  private async learnOnConnect(session: Session, also?: (session: Session) => Promise<void>): Promise<void> {
+    try {
+      this.pam = await detectPam(session);
+    } catch (error) {
+      // Unreadable optional features: no TTLs (scheduled removal does the job either way), said in health.
+      this.pam ??= { enabled: false, detail: `the optional features could not be read on ${session.dc.dnsHostName} (${error instanceof Error ? error.message : String(error)})` };
+    }
+    await also?.(session).catch(() => undefined);
+  }
+
+  /** Whether the forest supports time-bound memberships (known from the connection's onConnect). */
   private async pamSupport(session: Session): Promise<{ enabled: boolean; detail: string }> {
-    if (!this.pam) this.pam = await detectPam(session);
+    this.pam ??= await detectPam(session);
     return this.pam;
+  }
+
+  /** The connectors screen's field: whether memberships carry a TTL, or end by scheduled removal alone. */
+  private ttlFact(): ConnectorFact {
+    const pam = this.pam;
+    const value =
+      this.config.ttl === 'off'
+        ? 'off in this connector\'s settings — removal is scheduled'
+        : !pam
+          ? 'not known yet: read when the connector first connects'
+          : pam.enabled
+            ? 'available on this forest — each membership also carries a TTL until the grant ends, in case removal is late'
+            : 'not available on this forest — removal is scheduled';
+    return { key: 'timeLimitedMembership', label: 'Time-limited membership (PAM)', value };
   }
 
   async provision(ref: AssignmentRef): Promise<ConnectorOutcome> {
@@ -300,7 +326,7 @@ export class AdConnector implements Connector {
     });
   }
 
-  async health(): Promise<{ ok: boolean; detail: string }> {
+  async health(): Promise<ConnectorHealth> {
     try {
       return await this.pool.use(async (session) => {
         const pam = await this.pamSupport(session);
@@ -310,11 +336,11 @@ export class AdConnector implements Connector {
           `time-bound memberships: ${this.config.ttl === 'off' ? 'off in the config' : pam.enabled ? 'yes (PAM feature)' : 'no, scheduled removal only'} (${pam.detail})`,
           `write(s) available now: ${this.writes.available()}`,
         ];
-        return { ok: true, detail: parts.join('; ') };
+        return { ok: true, detail: parts.join('; '), facts: [this.ttlFact()] };
       });
     } catch (error) {
       const failure = failureOf(error, 'connecting');
-      return { ok: false, detail: [...this.warnings.map((w) => `WARNING: ${w}`), `${failure.code}: ${failure.message}`].join('; ') };
+      return { ok: false, detail: [...this.warnings.map((w) => `WARNING: ${w}`), `${failure.code}: ${failure.message}`].join('; '), facts: [this.ttlFact()] };
     }
   }
 
@@ -324,7 +350,7 @@ export class AdConnector implements Connector {
     return this.warnings.length > 0 ? { ...result, steps: [...this.warnings.map((w) => ({ step: 'config' as const, ok: true, detail: `WARNING: ${w}` })), ...result.steps] } : result;
   }
 
-  /** For health and the console: whether TTL memberships are in use (undefined until first detected). */
+  /** Whether the forest supports TTL memberships, as read at the last new connection (undefined before the first). */
   ttlSupport(): { enabled: boolean; detail: string } | undefined {
     return this.pam;
   }

@@ -40,7 +40,12 @@ export function connectStepOf(error: unknown): ConnectStep {
   return 'tcp';
 }
 
-export type PoolDeps = { sleep?: (ms: number) => Promise<void>; random?: () => number };
+export type PoolDeps = {
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Called on each new bound connection before its first use (the connector learns what the forest supports). Must not throw. */
+  onConnect?: (session: Session) => Promise<void>;
+};
 
 const first = (v: unknown): string => (Array.isArray(v) ? String(v[0] ?? '') : v === undefined ? '' : String(v));
 
@@ -124,6 +129,7 @@ export class LdapPool {
   private closed = false;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly onConnect: ((session: Session) => Promise<void>) | undefined;
   /** The DC that answered last (for receipts and health). */
   lastDc: DcInfo | undefined;
 
@@ -133,6 +139,7 @@ export class LdapPool {
   ) {
     this.sleep = deps.sleep ?? realSleep;
     this.random = deps.random ?? Math.random;
+    this.onConnect = deps.onConnect;
   }
 
   private async acquire(): Promise<Session> {
@@ -168,6 +175,7 @@ export class LdapPool {
         const session = await openSession(this.config, urls[index] as string);
         this.preferred = index;
         this.lastDc = session.dc;
+        await this.onConnect?.(session);
         return session;
       } catch (error) {
         lastError = error;
