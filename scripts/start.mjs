@@ -1,10 +1,12 @@
 // `npm start`: the product on its embedded default. SQLite in ./data, a demo organisation
-// (with a Microsoft Graph stand-in as its Entra tenant), the console in Electron when the
-// Electron binary is installed, else the web console's URL.
+// (with a Microsoft Graph stand-in as its Entra tenant and, where Samba can run, a Samba DC as its
+// AD domain: start-env.mjs), the console in Electron when the Electron binary is installed, else
+// the web console's URL.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { startEnv } from './start-env.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -38,21 +40,7 @@ function electronBinary() {
   }
 }
 
-const port = process.env.JIT_PORT ?? '8787';
-const env = {
-  ...process.env,
-  JIT_DEMO: process.env.JIT_DEMO ?? '1',
-  // The demo's AD groups through a real Samba DC: opt in with JIT_DEMO_SAMBA=1 (Samba installed).
-  // Off by default: its first start provisions a domain and, on this machine, held the start
-  // silently for over a minute; by hand (the manual connector) otherwise, saying so.
-  JIT_DEMO_SAMBA: process.env.JIT_DEMO_SAMBA ?? '0',
-  JIT_PORT: port,
-  JIT_DATA_DIR: process.env.JIT_DATA_DIR ?? path.join(root, 'data'),
-  // A request log line per click drowns the accounts and URL; JIT_LOG_LEVEL=info brings it back.
-  JIT_LOG_LEVEL: process.env.JIT_LOG_LEVEL ?? 'warn',
-  // The desktop app's pages come from its own app://console origin; the server allows only that one.
-  JIT_ALLOWED_ORIGINS: process.env.JIT_ALLOWED_ORIGINS ?? 'app://console',
-};
+const env = startEnv(process.env, root);
 const server = spawn(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts'], { stdio: ['ignore', 'pipe', 'inherit'], env });
 let opened = false;
 server.stdout.on('data', (chunk) => {

@@ -9,12 +9,13 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { PROTOCOL_VERSION, type SeparationSettings } from '../core/index.js';
+import { PROTOCOL_VERSION, type Connector, type SeparationSettings } from '../core/index.js';
 import { checkPasswordPolicy } from './auth/password-policy.js';
 import { decoyHash, generatePassword, hashPassword } from './auth/passwords.js';
 import { createLoginThrottle, type LoginThrottleSettings } from './auth/throttle.js';
 import { tokenTtlFromEnv } from './auth/tokens.js';
 import { createCommandProcessor, type CommandProcessor } from './commands/processor.js';
+import type { ConnectorDescription } from './connectors/config.js';
 import { createConnectorRegistry, type ConnectorRegistry } from './connectors/registry.js';
 import { seedDemoOrganisation } from './demo/seed.js';
 import { registerApiRoutes } from './http/api-routes.js';
@@ -95,6 +96,8 @@ export type CreateServerOptions = {
    * createServer with an error naming the field. Resources name them by `connectorId`.
    */
   connectors?: unknown[];
+  /** Connectors built by the caller, registered as they are (the demo's AD connector while its DC starts). */
+  connectorInstances?: { connector: Connector & { close?(): void }; description: ConnectorDescription }[];
   /**
    * The key of the connector secrets kept encrypted in the store (sync-server/secrets): every stored
    * connector config is decrypted with it, in memory only, and registered next to `connectors`. A
@@ -171,6 +174,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   const tlsMaterial = opts.tls ? readTlsFiles(opts.tls) : null;
   // Connector configs are checked before anything is opened: a typo fails fast and names the field.
   const registry = createConnectorRegistry(opts.connectors ?? []);
+  for (const { connector, description } of opts.connectorInstances ?? []) registry.register(connector, description);
   const runScheduler = opts.scheduler === undefined ? opts.connectors !== undefined : opts.scheduler !== false;
   let store: Store;
   try {

@@ -17,7 +17,9 @@
  *   JIT_DEMO_SAMBA=1        with JIT_DEMO: serve ad-demo through a Samba DC on loopback (a child
  *                           process, provisioned once under <data dir>/samba) when Samba can run
  *                           here (JIT_DEMO_SAMBA_TEMPLATES: keep the provisioned template elsewhere);
- *                           otherwise, or without it, ad-demo is a manual connector
+ *                           otherwise, or without it, ad-demo is a manual connector. `npm start`
+ *                           sets it unless told JIT_DEMO_SAMBA=0. The server listens without
+ *                           waiting for the DC: ad-demo says "starting" until it is up
  *   JIT_ALLOWED_ORIGINS     comma-separated CORS origins (e.g. http://localhost:5173)
  *   JIT_ALLOW_FILE_ORIGIN=1 also allow the `null` origin of file:// pages (packaged Electron app)
  *   JIT_TOKEN_TTL_MINUTES   session lifetime (default 720)
@@ -116,11 +118,30 @@ async function startDemo(dataDir: string, configuredIds: readonly string[]): Pro
   // A restarted demo gets a fresh in-memory tenant: read what the store says was provisioned there.
   const samba = process.env.JIT_DEMO_SAMBA === '1';
   const store = include.includes('entra') || (samba && include.includes('ad')) ? openStore({ dataDir }) : undefined;
+  const onProgress = (step: string) => process.stdout.write(`Demo AD domain JIT.TEST: ${step}...\n`);
   try {
-    return await startDemoTenant({ include, ...(store ? { store } : {}), ...(samba ? { adDomain: { dataDir, ...(process.env.JIT_DEMO_SAMBA_TEMPLATES ? { templateRoot: resolve(process.env.JIT_DEMO_SAMBA_TEMPLATES) } : {}) } } : {}) });
+    return await startDemoTenant({ include, ...(store ? { store } : {}), ...(samba ? { adDomain: { dataDir, onProgress, ...(process.env.JIT_DEMO_SAMBA_TEMPLATES ? { templateRoot: resolve(process.env.JIT_DEMO_SAMBA_TEMPLATES) } : {}) } } : {}) });
   } finally {
     store?.close();
   }
+}
+
+const SAMBA_HINT = 'To serve them through a real DC, install Samba as root (apt-get install -y samba winbind krb5-user ldb-tools smbclient) and start again';
+
+/** Says how the demo's DC is getting on: once it serves, or why its groups went to the manual connector; a line every 15 s until then. */
+function reportDemoDomain(ad: NonNullable<DemoTenant['ad']>): void {
+  if ('manual' in ad) {
+    process.stdout.write(`Demo AD resources go to the manual connector: ${ad.manual}. ${SAMBA_HINT}\n`);
+    return;
+  }
+  const started = Date.now();
+  const still = setInterval(() => process.stdout.write(`Demo AD domain JIT.TEST: still starting (${Math.round((Date.now() - started) / 1000)} s); the console works meanwhile, AD grants wait for it\n`), 15_000);
+  still.unref();
+  void ad.ready.then((result) => {
+    clearInterval(still);
+    if ('manual' in result) process.stdout.write(`Demo AD resources go to the manual connector: ${result.manual}. Fix that and start again to use the DC\n`);
+    else process.stdout.write(`Demo AD domain JIT.TEST (Samba DC) at ${ad.url} is ready${result.restored ? `; ${result.restored} membership(s) restored` : ''}\n`);
+  });
 }
 
 async function main(): Promise<void> {
@@ -145,8 +166,7 @@ async function main(): Promise<void> {
   if (tenant?.origin) {
     process.stdout.write(`Demo Entra tenant (Microsoft Graph stand-in) at ${tenant.origin}${tenant.restored ? `; ${tenant.restored} provisioned assignment(s) restored` : ''}\n`);
   }
-  if (tenant?.ad && 'url' in tenant.ad) process.stdout.write(`Demo AD domain JIT.TEST (Samba DC) at ${tenant.ad.url}${tenant.ad.restored ? `; ${tenant.ad.restored} membership(s) restored` : ''}\n`);
-  else if (tenant?.ad && 'manual' in tenant.ad) process.stdout.write(`Demo AD resources go to the manual connector: ${tenant.ad.manual}. To serve them through a real DC, install Samba as root (apt-get install -y samba winbind krb5-user ldb-tools smbclient) and start again\n`);
+  if (tenant?.ad) reportDemoDomain(tenant.ad);
   let server: JitServer;
   try {
     server = await createServer({
@@ -161,6 +181,7 @@ async function main(): Promise<void> {
       ...(tls ? { tls: { certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile) } } : {}),
       transport,
       connectors: tenant?.connectors ?? [],
+      connectorInstances: tenant?.instances ?? [],
       ...(secretKey ? { secretKey } : {}),
       // Drift re-checks and the rolling re-verification sweep (JIT_DRIFT_CHECK_AFTER, JIT_REVERIFY_*).
       scheduler: schedulerOptionsFromEnv(env),

@@ -4,6 +4,11 @@
  * and stopped with the server. It holds the demo people (their adDn) and the groups the demo's AD
  * resources name; the memberships the store says were provisioned are put back, like the Entra
  * stand-in's. Where Samba cannot run, the caller keeps the manual connector and says how to enable it.
+ *
+ * The DC starts in the background: its address, CA and accounts are chosen first, so ad-demo's
+ * connector config is known at once and the server listens without waiting for the domain (a first
+ * start provisions it, which takes seconds to a minute). `ready` settles when the DC answers and
+ * holds the demo's objects; `onProgress` hears each step.
  */
 import { join } from 'node:path';
 import type { Grant, Resource } from '../../core/index.js';
@@ -13,7 +18,17 @@ import { DEMO_USERS } from './directory.js';
 
 const HELD: readonly Grant['status'][] = ['active', 'revoking', 'revoke_failed'];
 
-export type DemoDomain = { connector: Record<string, unknown>; url: string; restored: number; close(): Promise<void> };
+/** A membership the store says was provisioned: the restarted demo DC gets it back. */
+export type HeldMembership = { groupDn: string; memberDn: string };
+
+export type DemoDomain = {
+  connector: Record<string, unknown>;
+  url: string;
+  /** Resolves once the DC answers, with the demo's objects in it and the held memberships put back. */
+  ready: Promise<{ restored: number }>;
+  /** Stops the DC, or the provisioning or start still under way. */
+  close(): Promise<void>;
+};
 
 /** Why the demo cannot run its own DC here, or null. */
 export async function demoDomainMissing(): Promise<string | null> {
@@ -21,11 +36,67 @@ export async function demoDomainMissing(): Promise<string | null> {
   return sambaMissing();
 }
 
-export async function startDemoDomain(opts: { dataDir: string; templateRoot?: string; connectorId: string; store?: Store; resources: readonly Pick<Resource, 'connectorId' | 'target' | 'kind'>[] }): Promise<DemoDomain> {
-  const { startSambaDc } = await import('../../tests/standins/samba/dc.js');
-  const { Attribute, Change, Client } = await import('ldapts');
+/** Read now, while the caller's store is open; the DC is filled in later. */
+export function heldMemberships(store: Store, connectorId: string): HeldMembership[] {
+  const resources = new Map(store.list('resources').filter((r) => r.connectorId === connectorId).map((r) => [r.id, r]));
+  const held: HeldMembership[] = [];
+  for (const grant of store.list('grants', { status: HELD })) {
+    const resource = resources.get(grant.resourceId);
+    const member = resource ? store.get('users', grant.userId)?.externalIds.ad : undefined;
+    if (resource && member) held.push({ groupDn: resource.target.externalId, memberDn: member });
+  }
+  return held;
+}
+
+export async function startDemoDomain(opts: {
+  dataDir: string;
+  templateRoot?: string;
+  connectorId: string;
+  held?: readonly HeldMembership[];
+  resources: readonly Pick<Resource, 'connectorId' | 'target' | 'kind'>[];
+  onProgress?: (step: string) => void;
+}): Promise<DemoDomain> {
+  const { prepareSambaDc } = await import('../../tests/standins/samba/dc.js');
   const root = join(opts.dataDir, 'samba');
-  const dc = await startSambaDc({ templateRoot: opts.templateRoot ?? root, dir: join(root, 'dc'), bulk: false });
+  const abort = new AbortController();
+  const progress = opts.onProgress ?? (() => undefined);
+  const plan = await prepareSambaDc({ templateRoot: opts.templateRoot ?? root, dir: join(root, 'dc'), bulk: false, onProgress: progress, signal: abort.signal });
+  let dc: Awaited<ReturnType<typeof plan.start>> | undefined;
+  const ready = (async () => {
+    dc = await plan.start();
+    progress('creating the demo people and groups');
+    return { restored: await populate(dc, opts) };
+  })();
+  // Whoever waits on `ready` hears a failure; nobody waiting must not crash the server.
+  ready.catch(() => undefined);
+  return {
+    url: plan.ldapsUrl,
+    ready,
+    connector: {
+      id: opts.connectorId,
+      kind: 'ad',
+      displayName: 'Active Directory (demo domain JIT.TEST: a Samba DC on loopback)',
+      urls: [plan.ldapsUrl],
+      baseDn: plan.baseDn,
+      bindDn: plan.service.jit.dn,
+      bindPassword: plan.service.jit.password,
+      caPem: plan.caPem,
+      verifyReadIntervalMs: 500,
+    },
+    async close() {
+      abort.abort();
+      await ready.catch(() => undefined);
+      await dc?.destroy();
+    },
+  };
+}
+
+/** The demo people, the resources' groups and the held memberships, written as the domain administrator. */
+async function populate(
+  dc: { ldapsUrl: string; caPem: string; baseDn: string; admin: { dn: string; password: string }; destroy(): Promise<void> },
+  opts: { connectorId: string; held?: readonly HeldMembership[]; resources: readonly Pick<Resource, 'connectorId' | 'target' | 'kind'>[] },
+): Promise<number> {
+  const { Attribute, Change, Client } = await import('ldapts');
   const admin = new Client({ url: dc.ldapsUrl, tlsOptions: { ca: dc.caPem }, timeout: 10_000 });
   let restored = 0;
   try {
@@ -42,18 +113,12 @@ export async function startDemoDomain(opts: { dataDir: string; templateRoot?: st
       const cn = parseDn(dn)[0]?.[0]?.value ?? 'group';
       await add(dn, { objectClass: 'group', sAMAccountName: cn.slice(0, 20) });
     }
-    if (opts.store) {
-      const resources = new Map(opts.store.list('resources').filter((r) => r.connectorId === opts.connectorId).map((r) => [r.id, r]));
-      for (const grant of opts.store.list('grants', { status: HELD })) {
-        const resource = resources.get(grant.resourceId);
-        const member = resource ? opts.store.get('users', grant.userId)?.externalIds.ad : undefined;
-        if (!resource || !member) continue;
-        try {
-          await admin.modify(resource.target.externalId, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [member] }) }));
-          restored++;
-        } catch {
-          // Already a member, or an object the demo does not have: nothing to put back.
-        }
+    for (const { groupDn, memberDn } of opts.held ?? []) {
+      try {
+        await admin.modify(groupDn, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [memberDn] }) }));
+        restored++;
+      } catch {
+        // Already a member, or an object the demo does not have: nothing to put back.
       }
     }
   } catch (error) {
@@ -62,20 +127,5 @@ export async function startDemoDomain(opts: { dataDir: string; templateRoot?: st
     throw error;
   }
   await admin.unbind().catch(() => undefined);
-  return {
-    url: dc.ldapsUrl,
-    restored,
-    connector: {
-      id: opts.connectorId,
-      kind: 'ad',
-      displayName: 'Active Directory (demo domain JIT.TEST: a Samba DC on loopback)',
-      urls: [dc.ldapsUrl],
-      baseDn: dc.baseDn,
-      bindDn: dc.service.jit.dn,
-      bindPassword: dc.service.jit.password,
-      caPem: dc.caPem,
-      verifyReadIntervalMs: 500,
-    },
-    close: () => dc.destroy(),
-  };
+  return restored;
 }

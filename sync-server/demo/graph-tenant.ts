@@ -1,4 +1,5 @@
-import type { Grant, Resource } from '../../core/index.js';
+import type { Connector, Grant, Resource } from '../../core/index.js';
+import type { ConnectorDescription } from '../connectors/config.js';
 import type { Store } from '../store/types.js';
 import { demoEntraDirectory, type EntraDirectory } from './directory.js';
 
@@ -61,10 +62,16 @@ export function restoreProvisionedAccess(target: EntraSeedTarget, store: Store, 
 export type DemoTenant = {
   /** Connector configs for the demo's connector ids (entra-demo points at the stand-in). */
   connectors: Record<string, unknown>[];
+  /** Connectors built here, registered as they are (ad-demo while its DC starts: demo/starting-connector.ts). */
+  instances: { connector: Connector & { close?(): void }; description: ConnectorDescription }[];
   origin: string;
   restored: number;
-  /** The demo AD domain: its DC's URL (and memberships put back), or why AD stays manual. */
-  ad?: { url: string; restored: number } | { manual: string };
+  /**
+   * The demo AD domain: its DC's URL and `ready`, which resolves once the DC serves the groups (with
+   * the memberships put back) or with why the groups went to the manual connector; or, at once,
+   * why AD stays manual.
+   */
+  ad?: { url: string; ready: Promise<{ restored: number } | { manual: string }> } | { manual: string };
   close(): Promise<void>;
 };
 
@@ -73,8 +80,11 @@ export type DemoTenantOptions = {
   store?: Store;
   /** Replication lag of the stand-in's read replicas; default 200-800 ms, so verification has work to do. */
   replicationLag?: { minMs: number; maxMs: number };
-  /** Serve ad-demo through a Samba DC kept under this data directory, when Samba can run here (else manual). */
-  adDomain?: { dataDir: string; templateRoot?: string };
+  /**
+   * Serve ad-demo through a Samba DC kept under this data directory, when Samba can run here (else
+   * manual). It starts in the background; `onProgress` hears each step of it.
+   */
+  adDomain?: { dataDir: string; templateRoot?: string; onProgress?: (step: string) => void };
   /** Which demo connectors to configure; default all three. */
   include?: readonly (keyof typeof DEMO_CONNECTOR_IDS)[];
 };
@@ -124,27 +134,80 @@ export async function startDemoTenant(options: DemoTenantOptions = {}): Promise<
     });
   }
   let ad: DemoTenant['ad'];
+  const instances: DemoTenant['instances'] = [];
   if (include.has('ad') && options.adDomain) {
-    const { demoDomainMissing, startDemoDomain } = await import('./ad-domain.js');
-    const { DEMO_RESOURCES } = await import('./seed.js');
-    const missing = await demoDomainMissing();
-    if (missing) ad = { manual: missing };
-    else {
-      try {
-        const domain = await startDemoDomain({ dataDir: options.adDomain.dataDir, ...(options.adDomain.templateRoot ? { templateRoot: options.adDomain.templateRoot } : {}), connectorId: DEMO_CONNECTOR_IDS.ad, resources: DEMO_RESOURCES, ...(options.store ? { store: options.store } : {}) });
-        connectors.push(domain.connector);
-        ad = { url: domain.url, restored: domain.restored };
+    try {
+      const started = await startAdDomain(options.adDomain, options.store);
+      if ('manual' in started) ad = started;
+      else {
+        instances.push(started.instance);
+        ad = { url: started.url, ready: started.ready };
         const closeTenant = close;
         close = async () => {
           await closeTenant();
-          await domain.close();
+          await started.close();
         };
-      } catch (error) {
-        ad = { manual: `the Samba DC did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
       }
+    } catch (error) {
+      ad = { manual: `the Samba DC did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
     }
   }
-  if (include.has('ad') && !(ad && 'url' in ad)) connectors.push({ id: DEMO_CONNECTOR_IDS.ad, kind: 'manual', displayName: 'Active Directory (by hand: no demo DC)' });
+  if (include.has('ad') && !(ad && 'url' in ad)) connectors.push(MANUAL_AD);
   if (include.has('manual')) connectors.push({ id: DEMO_CONNECTOR_IDS.manual, kind: 'manual', displayName: 'Application owners (by hand)' });
-  return { connectors, origin, restored, close, ...(ad ? { ad } : {}) };
+  return { connectors, instances, origin, restored, close, ...(ad ? { ad } : {}) };
+}
+
+const MANUAL_AD = { id: DEMO_CONNECTOR_IDS.ad, kind: 'manual', displayName: 'Active Directory (by hand: no demo DC)' };
+
+/**
+ * ad-demo through a Samba DC started in the background: the real AD connector behind a
+ * StartingConnector, which serves once the DC is up and falls back to the manual connector if
+ * it does not come up. Or, when Samba cannot run here at all, why not.
+ */
+async function startAdDomain(
+  options: NonNullable<DemoTenantOptions['adDomain']>,
+  store: Store | undefined,
+): Promise<{ manual: string } | { url: string; ready: Promise<{ restored: number } | { manual: string }>; instance: DemoTenant['instances'][number]; close(): Promise<void> }> {
+  const { demoDomainMissing, heldMemberships, startDemoDomain } = await import('./ad-domain.js');
+  const missing = await demoDomainMissing();
+  if (missing) return { manual: missing };
+  const [{ DEMO_RESOURCES }, { AdConnector }, { ManualConnector }, { describeConfig, parseConnectorConfig }, { StartingConnector }] = await Promise.all([
+    import('./seed.js'),
+    import('../connectors/ad/index.js'),
+    import('../connectors/manual.js'),
+    import('../connectors/config.js'),
+    import('./starting-connector.js'),
+  ]);
+  // Progress can arrive before the connector exists (the first step is said at once).
+  const seen: { connector?: InstanceType<typeof StartingConnector> } = {};
+  let step = 'getting the demo domain JIT.TEST ready';
+  const domain = await startDemoDomain({
+    dataDir: options.dataDir,
+    ...(options.templateRoot ? { templateRoot: options.templateRoot } : {}),
+    connectorId: DEMO_CONNECTOR_IDS.ad,
+    resources: DEMO_RESOURCES,
+    held: store ? heldMemberships(store, DEMO_CONNECTOR_IDS.ad) : [],
+    onProgress: (now) => {
+      step = now;
+      seen.connector?.setStep(now);
+      options.onProgress?.(now);
+    },
+  });
+  let config: ReturnType<typeof parseConnectorConfig>;
+  let starting: InstanceType<typeof StartingConnector>;
+  try {
+    config = parseConnectorConfig(domain.connector);
+    const manual = parseConnectorConfig(MANUAL_AD);
+    if (config.kind !== 'ad' || manual.kind !== 'manual') throw new Error('the demo domain made a connector config of another kind');
+    starting = new StartingConnector({ target: new AdConnector(config), ready: domain.ready, fallback: () => new ManualConnector(manual), step });
+  } catch (error) {
+    await domain.close();
+    throw error;
+  }
+  seen.connector = starting;
+  const ready = domain.ready.then(
+    (r) => r,
+    (error: unknown) => ({ manual: `the Samba DC did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` }),
+  );
+  return { url: domain.url, ready, instance: { connector: starting, description: describeConfig(config) }, close: () => domain.close() };
 }
