@@ -5,7 +5,9 @@
  * with the same checks the server applies (createRequest calls requestFieldProblems).
  */
 import type { AccessRequest, ResolvedPolicy } from '../schema/request.js';
+import type { TimeWindow } from '../schema/time-window.js';
 import { checkTicket, describeTicketFormat, type TicketFormat } from './ticket.js';
+import { windowInWords } from './time-window.js';
 
 /** Durations in the units people use: 30 min, 2 h, 1 day, 1 day 4 h. */
 export function formatDuration(minutes: number): string {
@@ -53,6 +55,10 @@ export type CatalogPolicy = {
   requireMfa: boolean;
   mfaFreshMinutes: number;
   steps: CatalogStep[];
+  /** The auto-approval rules that can approve it, in words (core/engine/auto-approval.ts); absent or empty: none. */
+  autoApprovalRules?: string[];
+  /** When access may start (core/engine/time-window.ts); absent or empty: any time. */
+  accessWindows?: TimeWindow[];
 };
 
 export type TypicalApproval = {
@@ -174,6 +180,12 @@ export function policyInWords(policy: CatalogPolicy): string[] {
   if (policy.requireMfa) lines.push(`You confirm it with a two-step verification code (one from the last ${formatDuration(policy.mfaFreshMinutes)} counts).`);
   const forms = policy.ticketFormats ?? [];
   if (forms.length > 0) lines.push(`A ticket given must be ${list(forms.map(describeTicketFormat), 'and')}.`);
+  const windows = policy.accessWindows ?? [];
+  if (windows.length > 0) {
+    lines.push(`Access can start only within ${list(windows.map(windowInWords), 'or')}: outside, a request is refused and told when the next window opens. A grant runs its whole duration, even past the window's end.`);
+  }
+  const rules = policy.autoApprovalRules ?? [];
+  if (!policy.autoApprove && rules.length > 0) lines.push(`It is approved automatically when ${rules.join('; or when ')}; otherwise its approvers decide.`);
   if (policy.autoApprove) lines.push('It is approved automatically: access is provisioned as soon as the server receives the request.');
   else if (policy.steps.length === 1) lines.push(`One approval: ${stepApproversInWords(policy.steps[0]!)}.`);
   else lines.push(`${policy.steps.length} approvals, in order: ${policy.steps.map((s, i) => `${i + 1}. ${s.name} (${stepApproversInWords(s)})`).join('; ')}.`);

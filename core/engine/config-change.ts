@@ -5,6 +5,7 @@ import type { Resource, ResourceTarget } from '../schema/resource.js';
 import { checkEligibility, isProfileMember } from './eligibility.js';
 import { describeTicketFormat, ticketFormatsOf, type TicketFormat } from './ticket.js';
 import { ticketHooksOf, ticketHookWidenings } from './ticket-check.js';
+import { rulesAndWindowsWidenings } from './auto-approval.js';
 import type { TicketCheckHook } from '../schema/ticket-check.js';
 
 /**
@@ -44,6 +45,8 @@ type Rules = {
   /** The ticket-check hooks (core/engine/ticket-check.ts). */
   ticketHooks: TicketCheckHook[];
   steps: StepRules[];
+  /** The policies themselves, for their auto-approval rules and access windows (core/engine/auto-approval.ts). */
+  bound: readonly AccessPolicy[];
 };
 
 function rulesOfPolicy(policy: AccessPolicy): Rules {
@@ -60,6 +63,7 @@ function rulesOfPolicy(policy: AccessPolicy): Rules {
     tickets: ticketFormatsOf([policy]),
     ticketHooks: ticketHooksOf([policy.id], [policy]),
     steps: policy.approvalSteps.map((s) => ({ ...s, approverIds: [...s.approverIds], approverRoles: [...s.approverRoles], escalateToIds: [...s.escalateToIds] })),
+    bound: [policy],
   };
 }
 
@@ -84,6 +88,7 @@ function rulesOfResource(resource: Resource, policies: readonly AccessPolicy[]):
     tickets: ticketFormatsOf(bound),
     ticketHooks: ticketHooksOf(resource.policyIds, bound),
     steps,
+    bound,
   };
 }
 
@@ -134,6 +139,7 @@ function rulesWidenings(before: Rules, after: Rules): string[] {
   const required = (r: Rules) => r.requireMfa || r.requireApproverMfa;
   if (required(before) && required(after) && after.mfaFreshMinutes > before.mfaFreshMinutes) out.push(`a second factor counts for ${before.mfaFreshMinutes} → ${after.mfaFreshMinutes} minutes`);
   if (!before.autoApprove && after.autoApprove) out.push('requests are approved automatically');
+  out.push(...rulesAndWindowsWidenings(before.bound, after.bound));
   if (!before.breakGlass && after.breakGlass) out.push('requesters may approve themselves under break-glass');
   if (after.maxExtensions > before.maxExtensions) out.push(`extensions ${before.maxExtensions} → ${after.maxExtensions}`);
   if (after.steps.length < before.steps.length) out.push(`approval steps ${before.steps.length} → ${after.steps.length}`);

@@ -8,6 +8,7 @@
 import type { AccessPolicy } from '../schema/policy.js';
 import type { Resource } from '../schema/resource.js';
 import { ticketHookProblems } from './ticket-check.js';
+import { rulesAndWindowsProblems } from './auto-approval.js';
 
 /** A field path inside the entity ("maxDurationMinutes", "approvalSteps.0.approverIds", "" for the whole), and what is wrong with it. */
 export type ConfigProblem = { field: string; message: string };
@@ -15,7 +16,7 @@ export type ConfigProblem = { field: string; message: string };
 type PolicyRules = Pick<AccessPolicy, 'defaultDurationMinutes' | 'maxDurationMinutes' | 'autoApprove' | 'breakGlass' | 'approvalSteps' | 'ticketSystem' | 'ticketPattern' | 'ticketCheck'>;
 
 /** Every way the policy is refused for its shape, in the order the server names them. */
-export function policyFieldProblems(policy: PolicyRules): ConfigProblem[] {
+export function policyFieldProblems(policy: PolicyRules & Partial<Pick<AccessPolicy, 'autoApprovalRules' | 'accessWindows'>>): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   if (policy.defaultDurationMinutes > policy.maxDurationMinutes) {
     out.push({ field: 'defaultDurationMinutes', message: `must not exceed maxDurationMinutes (${policy.maxDurationMinutes})` });
@@ -49,6 +50,8 @@ export function policyFieldProblems(policy: PolicyRules): ConfigProblem[] {
     out.push({ field: 'ticketPattern', message: `only a custom ticket system takes a pattern; ${policy.ticketSystem} has its own form` });
   }
   out.push(...ticketHookProblems(policy.ticketCheck));
+  // Auto-approval rules and access windows: a condition each, hours, days and a time zone this host knows.
+  out.push(...rulesAndWindowsProblems(policy));
   return out;
 }
 

@@ -11,6 +11,7 @@ import { riskFactors, scoreOf } from './risk.js';
 import { requestFieldProblems } from './catalog.js';
 import { settleTicketCheck, type TicketHookAnswer } from './ticket-check.js';
 import { heldConflicts } from './conflicts.js';
+import { applyAutoApproval, boundPolicies, refuseOutsideWindows, type AutoApprovalFacts } from './auto-approval.js';
 import { checkRequestedStart, requestDeadline, windowPassedInWords } from './scheduled-start.js';
 import { CONFLICT_STEP_NAME, recentEditBy, refuseRecentEditor, requireSecondPerson, type DecisionBasis, type SeparationSettings } from './separation.js';
 
@@ -39,6 +40,8 @@ export type RequestWorld = {
   separation: SeparationSettings;
   /** The resources the requester holds now (live grants), for conflicting-resource pairs. */
   heldResources?: readonly Resource[];
+  /** Directory groups by id, for on-call conditions of auto-approval rules; absent: none holds. */
+  groupOf?: AutoApprovalFacts['groupOf'];
 };
 
 /** The policies, profiles and resource a request for this person is decided under, as configured now. */
@@ -85,13 +88,28 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
   policy = checked.value.policy;
   const start = checkRequestedStart(input.startsAt, ctx.now);
   if (!start.ok) return start;
+  // Access windows (core/engine/auto-approval.ts): outside them the request is refused, naming the next opening; a later start is judged at its start.
+  const closed = refuseOutsideWindows(boundPolicies(policy.policyIds, world.policies), start.value ? new Date(start.value) : ctx.now);
+  if (closed) return closed;
   // Last, so a person is asked for a code only for a request that would otherwise go ahead.
   const factor = checkSecondFactor(policy, ctx.secondFactorAt, ctx.now, 'request');
   if (!factor.ok) return factor;
 
   const now = ctx.now.toISOString();
-  const status = policy.autoApprove ? 'approved' : 'pending_approval';
   const risk = riskFactors({ resource: input.resource, durationMinutes, maxDurationMinutes: cap, ticket: input.ticket, history: world.history ?? [], conflicts }, ctx);
+  // Auto-approval rules: one of each policy's, every condition holding, skips the chain; separation of duties can withhold it.
+  const automatic = applyAutoApproval(policy, world.policies, {
+    requesterId: input.requester.id,
+    riskScore: scoreOf(risk),
+    at: ctx.now,
+    ticket: input.ticket,
+    ticketStatus: checked.value.ticketCheck?.status,
+    groupOf: world.groupOf,
+    conflicts,
+    recentEdit: () => recentEditBy(input.requester.id, decisionBasis(policy.policyIds, eligibility.value.profileIds, input.resource, world), ctx.now, world.separation),
+  });
+  policy = automatic.policy;
+  const status = policy.autoApprove ? 'approved' : 'pending_approval';
   const request: AccessRequest = {
     id: input.id,
     requesterId: input.requester.id,
@@ -107,7 +125,8 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     riskScore: scoreOf(risk),
     riskFactors: risk,
     ...(conflicts.length > 0 ? { conflicts: conflicts.slice(0, 16) } : {}),
-    outcomeReason: policy.autoApprove ? 'auto-approved by policy' : '',
+    ...(automatic.record ? { autoApproval: automatic.record } : {}),
+    outcomeReason: policy.autoApprove ? (automatic.byRule ? (automatic.record?.reason ?? '') : 'auto-approved by policy') : '',
     grantId: null,
     extendsGrantId: input.extendsGrantId ?? null,
     createdAt: now,

@@ -13,7 +13,7 @@ import type { Resource } from '../schema/resource.js';
 import { governedResources, withChange, type ConfigWorld } from './config-change.js';
 import { checkEligibility } from './eligibility.js';
 import { grantMaximumMinutes, grantRunMinutes, shortenedEnd, SHORTENABLE_GRANT_STATES } from './grant-shorten.js';
-import { createRequest } from './request.js';
+import { createRequest, type RequestWorld } from './request.js';
 import { formatDuration } from './catalog.js';
 import { DEFAULT_SEPARATION, recordEditor, type SeparationSettings } from './separation.js';
 import type { ProposalChange } from '../schema/proposal.js';
@@ -97,6 +97,8 @@ export type WhatIfInput = {
   windowDays?: number;
   /** The most requests, grants and people listed (the counts are complete). */
   limit?: number;
+  /** Directory groups by id, for auto-approval rules' on-call groups; absent: no requester is on call. */
+  groupOf?: RequestWorld['groupOf'];
 };
 
 const LIVE = SHORTENABLE_GRANT_STATES;
@@ -104,10 +106,12 @@ const DAY = 86_400_000;
 
 type Users = ReadonlyMap<string, ConfigWorld['users'][number]>;
 
-function decide(request: AccessRequest, resource: Resource | undefined, world: ConfigWorld, users: Users, now: Date, separation: SeparationSettings): RequestOutcome | null {
+function decide(request: AccessRequest, resource: Resource | undefined, world: ConfigWorld, users: Users, separation: SeparationSettings, groupOf: WhatIfInput['groupOf']): RequestOutcome | null {
   const requester = users.get(request.requesterId);
   if (!requester) return null;
   if (!resource) return { kind: 'refused', code: 'not_found', message: `resource ${request.resourceId} does not exist` };
+  // Replayed at the moment it was asked, so access windows and rules' time windows judge the hour it came in.
+  const now = new Date(request.createdAt);
   // A fresh second factor, so the outcome is the rest of the rules; whether one is asked for is read from the policy.
   const created = createRequest(
     {
@@ -119,7 +123,7 @@ function decide(request: AccessRequest, resource: Resource | undefined, world: C
       ticket: request.ticket,
       extendsGrantId: request.extendsGrantId,
     },
-    { profiles: world.profiles, policies: world.policies, separation },
+    { profiles: world.profiles, policies: world.policies, separation, groupOf },
     { now, secondFactorAt: now.toISOString() },
   );
   if (!created.ok) return { kind: 'refused', code: created.code, message: created.message };
@@ -194,7 +198,7 @@ export function configWhatIf(input: WhatIfInput): ConfigWhatIf {
     if (minus.length > 0 && lostCount++ < limit) lost.push({ userId: user.id, resourceIds: minus });
   }
 
-  // Recent requests, decided as if asked now under the configuration as it is and as it would be.
+  // Recent requests, each decided at the moment it was asked, under the configuration as it is and as it would be.
   const since = now.getTime() - windowDays * DAY;
   const counts = { toChain: 0, toAutomatic: 0, newlyRefused: 0, noLongerRefused: 0, otherwise: 0 };
   const changed: ReplayedRequest[] = [];
@@ -204,8 +208,8 @@ export function configWhatIf(input: WhatIfInput): ConfigWhatIf {
     const pair = governed.get(request.resourceId);
     if (!pair || Date.parse(request.createdAt) < since) continue;
     considered++;
-    const before = decide(request, pair.before, world, users, now, separation);
-    const next = decide(request, pair.after, after, users, now, separation);
+    const before = decide(request, pair.before, world, users, separation, input.groupOf);
+    const next = decide(request, pair.after, after, users, separation, input.groupOf);
     if (!before || !next) {
       skipped++;
       continue;

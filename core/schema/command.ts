@@ -104,6 +104,8 @@ export const ErrorCode = z.enum([
   /** The ticket-check hook said the ticket is closed, or could not say and the policy refuses then: core/engine/ticket-check.ts. */
   'ticket_not_open',
   'extension_limit',
+  /** Asked outside the access windows of its policy; the message names the next opening: core/engine/auto-approval.ts. */
+  'outside_window',
   /** The policy needs a second factor (step-up) fresher than the sender's session has: core/engine/mfa.ts. */
   'mfa_required',
   'conflict',

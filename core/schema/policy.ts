@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccountRole, DurationMinutes, Id, IsoTime } from './common.js';
 import { TicketPattern, TicketSystem } from './ticket.js';
+import { AutoApprovalRule, TimeWindow } from './time-window.js';
 import { TicketCheckHook } from './ticket-check.js';
 
 /**
@@ -60,6 +61,10 @@ export const AccessPolicy = z.object({
   approvalSteps: z.array(ApprovalStep).max(8).default([]),
   /** With no steps and autoApprove, eligible requests are approved at once. */
   autoApprove: z.boolean().default(false),
+  /** Without autoApprove: a request that one of these rules approves (every condition of the rule holds) skips the chain (core/engine/auto-approval.ts). */
+  autoApprovalRules: z.array(AutoApprovalRule).max(8).default([]),
+  /** Access may start only inside one of these windows; outside, a request is refused naming the next opening. Empty: any time. */
+  accessWindows: z.array(TimeWindow).max(8).default([]),
   /** The requester may approve their own request in an emergency; a second person reviews it afterwards. */
   breakGlass: z.boolean().default(false),
   maxExtensions: z.number().int().min(0).max(20).default(0),

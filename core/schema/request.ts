@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DurationMinutes, Id, IsoTime } from './common.js';
 import { TICKET_PATTERN_MAX, TicketSystem } from './ticket.js';
 import { MfaFreshMinutes } from './policy.js';
+import { AutoApprovalRecord } from './time-window.js';
 import { TicketCheckResult } from './ticket-check.js';
 
 export const RequestStatus = z.enum([
@@ -90,6 +91,8 @@ export const AccessRequest = z.object({
     .array(z.object({ resourceId: Id, resourceName: z.string().max(256) }))
     .max(16)
     .optional(),
+  /** Whether the policies' auto-approval rules approved it, and why (or why not), in words; absent when no rule was consulted. */
+  autoApproval: AutoApprovalRecord.optional(),
   /** Why the request ended: denial reason, ineligibility, cancellation. */
   outcomeReason: z.string().max(2048).default(''),
   grantId: Id.nullable().default(null),

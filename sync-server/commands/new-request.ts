@@ -9,6 +9,8 @@ export function requestWorld(ctx: UseCaseContext): RequestWorld {
     history: ctx.store.list('requests', { where: { requesterId: ctx.actor.id }, order: 'desc', limit: 200 }),
     separation: ctx.separation,
     heldResources: heldResources(ctx),
+    // On-call conditions of auto-approval rules read the group's members as the directory connector last listed them.
+    groupOf: (id) => ctx.store.get('groups', id),
   };
 }
 

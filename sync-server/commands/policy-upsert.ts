@@ -26,6 +26,13 @@ export function preparePolicy(sent: SentPolicy, ctx: PrepareContext): Result<Pre
     if (ghostGroup) return err('not_found', `payload.policy.approvalSteps.${index}.${ghostGroup.field}: group ${ghostGroup.id} does not exist`);
   }
 
+  // An on-call group nobody can be found in would never approve, and whichever group later gets that id would.
+  for (const [index, rule] of policy.autoApprovalRules.entries()) {
+    if (rule.onCallGroupId !== null && ctx.store.get('groups', rule.onCallGroupId) === null) {
+      return err('not_found', `payload.policy.autoApprovalRules.${index}.onCallGroupId: group ${rule.onCallGroupId} does not exist`);
+    }
+  }
+
   const existing = ctx.store.get('policies', policy.id);
   const next: AccessPolicy = { ...policy, changedBy: existing?.changedBy ?? [], updatedAt: ctx.now.toISOString() };
   // Every resource bound by this policy must still resolve into a chain a request can walk.

@@ -37,7 +37,7 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
   const steps = request.policy?.approvalSteps ?? [];
   const message =
     request.status === 'approved'
-      ? `request for ${resource.name} was approved automatically by its access policy`
+      ? `request for ${resource.name} was approved automatically by its access policy${request.autoApproval?.approved && request.outcomeReason === request.autoApproval.reason ? ` (${request.autoApproval.reason})` : ''}`
       : `request for ${resource.name} is waiting for approval (step 1 of ${steps.length}: ${steps[0]?.name ?? 'approval'})`;
   // A scheduled request says when its access begins (the scheduler provisions it then).
   const starts = request.startsAt ? `; access starts at ${request.startsAt}` : '';

@@ -11,7 +11,8 @@ export { DEMO_USERS, type DemoUser } from './directory.js';
 
 type MfaFields = 'requireMfa' | 'requireApproverMfa' | 'mfaFreshMinutes';
 type TicketFields = 'ticketSystem' | 'ticketPattern';
-type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | MfaFields | 'changedBy' | 'requestTtlMinutes' | 'approvalSteps' | TicketFields> & Partial<Pick<AccessPolicy, MfaFields | TicketFields>> & {
+type RuleFields = 'autoApprovalRules' | 'accessWindows';
+type PolicyInput = Omit<AccessPolicy, 'updatedAt' | 'description' | MfaFields | 'changedBy' | 'requestTtlMinutes' | 'approvalSteps' | TicketFields | RuleFields> & Partial<Pick<AccessPolicy, MfaFields | TicketFields | RuleFields>> & {
   approvalSteps: Array<Partial<AccessPolicy['approvalSteps'][number]> & Pick<AccessPolicy['approvalSteps'][number], 'name' | 'mode'>>;
   description: string;
 };

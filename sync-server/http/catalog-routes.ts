@@ -9,6 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   catalogPolicy,
+  catalogRulesAndWindows,
   checkEligibility,
   escalationInWords,
   policyInWords,
@@ -50,6 +51,8 @@ export function buildCatalog(store: Store, user: DirectoryUser, now: Date): Cata
         // An access profile may cap the duration below the policies' maximum, as createRequest does.
         policy = catalogPolicy({ ...own, maxDurationMinutes: Math.min(own.maxDurationMinutes, profileCap ?? Infinity) }, defaultMinutes, nameOf, (step) => escalationInWords(step, nameOf, groupNameOf), groupNameOf);
       }
+      // Its auto-approval rules in words and its access windows (core/engine/auto-approval.ts).
+      if (policy) policy = { ...policy, ...catalogRulesAndWindows(bound, groupNameOf) };
       const history = store.list('requests', { where: { resourceId: resource.id }, status: 'approved', order: 'desc', limit: HISTORY_PER_RESOURCE });
       return {
         id: resource.id,
@@ -95,6 +98,8 @@ const Entry = z.object({
       requireMfa: z.boolean(),
       mfaFreshMinutes: z.number(),
       steps: z.array(Step),
+      autoApprovalRules: z.array(z.string()).optional(),
+      accessWindows: z.array(z.object({ days: z.array(z.string()), start: z.string(), end: z.string(), timeZone: z.string() })).optional(),
     })
     .nullable(),
   policyInWords: z.array(z.string()),
