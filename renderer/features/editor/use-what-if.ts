@@ -19,6 +19,7 @@ import {
 import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
+import { useDirectoryGroups } from './use-directory-groups.js';
 
 export const WHAT_IF_DAYS = 90;
 
@@ -65,6 +66,12 @@ export function useWhatIf(change: ProposalChange | null, governedIds: readonly s
   const requests = useDocs<AccessRequest>('requests', { resourceId: { $in: key ? key.split(',') : [] }, createdAt: { $gte: since } }, [key, since]);
   const grants = useDocs<Grant>('grants', { resourceId: { $in: key ? key.split(',') : [] }, status: { $in: ['provisioning', 'active'] } }, [key]);
   const deferred = useDeferredValue(change);
+  // On-call conditions of auto-approval rules: the groups as this device last read them.
+  const groups = useDirectoryGroups();
+  const groupOf = useMemo(() => {
+    const byId = new Map(groups.map((g) => [g.id, g]));
+    return (id: string) => byId.get(id) ?? null;
+  }, [groups]);
   const world = useMemo<ConfigWorld>(
     () => ({ users: [...users.values()], resources: [...resources.values()], policies: [...policies.values()], profiles: profiles.docs }),
     [users, resources, policies, profiles.docs],
@@ -75,12 +82,12 @@ export function useWhatIf(change: ProposalChange | null, governedIds: readonly s
     const widenings = changeWidenings(deferred, world);
     const me = users.get(user.id);
     return {
-      whatIf: configWhatIf({ change: deferred, world, requests: requests.docs, grants: grants.docs, now: new Date(), editorId: user.id, windowDays: WHAT_IF_DAYS }),
+      whatIf: configWhatIf({ change: deferred, world, requests: requests.docs, grants: grants.docs, now: new Date(), editorId: user.id, windowDays: WHAT_IF_DAYS, groupOf }),
       widenings,
       widensOwn: widenings.length > 0 && me !== undefined && widensOwnAccess(me, deferred, world),
       loading,
     };
-  }, [deferred, world, requests, grants, profiles.loading, users, user.id]);
+  }, [deferred, world, requests, grants, profiles.loading, users, user.id, groupOf]);
 }
 
 /** The resources a change governs, as this replica names them (for the replay's query). */

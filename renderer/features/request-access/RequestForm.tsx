@@ -1,9 +1,12 @@
 import clsx from 'clsx';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { CatalogEntry } from '../../../core/index.js';
+import { insideAny, isTimeZone, momentInWords, nextOpening, type CatalogEntry, type TimeWindow } from '../../../core/index.js';
 import { href, navigate } from '../../app/router.js';
 import { sendCommand } from '../../db/index.js';
 import { formatDuration } from '../../lib/time.js';
+import { useNow } from '../../lib/use-rx.js';
+import { StartField } from './StartField.js';
+import { startFromInput } from './start-model.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { maySend } from '../../session/permissions.js';
 import { requestNeed } from '../mfa/mfa-model.js';
@@ -29,6 +32,20 @@ function TypicalApproval({ entry }: { entry: CatalogEntry }) {
   );
 }
 
+/** Outside the policy's access windows now: when the next one opens (the server refuses until then), live. */
+function WindowNotice({ windows }: { windows: readonly TimeWindow[] }) {
+  const now = useNow(60_000);
+  const valid = windows.filter((w) => isTimeZone(w.timeZone));
+  if (valid.length === 0 || insideAny(valid, now)) return null;
+  const next = nextOpening(valid, now);
+  const zone = next ? (valid.find((w) => insideAny([w], next)) ?? valid[0]!).timeZone : '';
+  return (
+    <div className="notice warning" role="note" data-testid="window-notice">
+      <Icon name="clock" /> Outside the access window now: {next ? <>the next one opens {momentInWords(next, zone)} (<Time iso={next.toISOString()} />)</> : 'none opens within nine days'}; a request sent before then is refused.
+    </div>
+  );
+}
+
 /** The policy in plain words and the request form, with the server's checks inline. */
 export function RequestForm({ entry, held, offline, whenSent, focusToken }: { entry: CatalogEntry; held: AlreadyHeld; offline: boolean; whenSent: string; focusToken: number }) {
   const { db, user } = useSession();
@@ -40,12 +57,17 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
   const [draft, setDraft] = useState<FormDraft>({ duration: durationText(recommended), justification: '', ticket: '' });
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [sending, setSending] = useState(false);
+  // Scheduled start: '' for "when approved", else the picked local time (start-model.ts).
+  const [start, setStart] = useState('');
+  const startNow = useNow(30_000);
+  const startChoice = useMemo(() => startFromInput(start, startNow), [start, startNow]);
   const durationRef = useRef<HTMLInputElement>(null);
   const ids = { duration: useId(), justification: useId(), ticket: useId() };
   // A different resource starts a fresh form with its own recommended duration.
   useEffect(() => {
     setDraft({ duration: durationText(recommended), justification: '', ticket: '' });
     setTouched({});
+    setStart('');
   }, [entry.id, recommended]);
   // Enter on the catalog list moves into the form.
   useEffect(() => {
@@ -57,14 +79,14 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
   const show = (field: keyof FormDraft) => (touched[field] ? problems[field] : undefined);
 
   const submit = async () => {
-    setTouched({ duration: true, justification: true, ticket: true });
-    if (!fields || sending || !canAsk) return;
+    setTouched({ duration: true, justification: true, ticket: true, start: true });
+    if (!fields || sending || !canAsk || startChoice.problem) return;
     setSending(true);
     const requestId = newRequestId();
     try {
       // A policy that asks for a second factor: the code first (a refusal for a stale one is resent too).
       if (!(await ensureFreshFactor(requestNeed(resources.get(entry.id), policies, `Asking for ${entry.name}`)))) return;
-      await sendCommand(db, { type: 'request.create', actorId: user.id, payload: { requestId, resourceId: entry.id, durationMinutes: fields.durationMinutes, justification: fields.justification.trim(), ticket: fields.ticket.trim() } });
+      await sendCommand(db, { type: 'request.create', actorId: user.id, payload: { requestId, resourceId: entry.id, durationMinutes: fields.durationMinutes, justification: fields.justification.trim(), ticket: fields.ticket.trim(), ...(startChoice.iso ? { startsAt: startChoice.iso } : {}) } });
       toasts.push({
         tone: 'success',
         title: offline ? 'Request saved on this device' : 'Request sent',
@@ -143,6 +165,7 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
           <p className="text-danger">{entry.problem ?? 'This resource cannot be requested now.'}</p>
         )}
         <TypicalApproval entry={entry} />
+        {policy?.accessWindows?.length ? <WindowNotice windows={policy.accessWindows} /> : null}
       </section>
 
       {policy ? (
@@ -171,6 +194,7 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
             </div>
             {error('duration')}
           </div>
+          <StartField value={start} onChange={(v) => { setStart(v); setTouched((t) => ({ ...t, start: true })); }} choice={startChoice} showProblem={Boolean(touched.start)} now={startNow} />
           <div className="field">
             <label htmlFor={ids.justification}>Justification{policy.requireJustification ? '' : ' (optional)'}</label>
             <textarea {...field('justification')} rows={3} maxLength={4096} placeholder="What you will do with this access; the approvers read it" />
