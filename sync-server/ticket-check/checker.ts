@@ -6,7 +6,7 @@
  * policy with a hook, from someone eligible, with a ticket of the right form: anything else would be
  * refused anyway, and is not worth a call to another system.
  */
-import { checkEligibility, checkTicket, MAX_OPEN_REQUESTS_PER_PERSON, ticketFormatsOf, ticketHooksOf, type Resource, type TicketCheckHook, type TicketHookAnswer } from '../../core/index.js';
+import { checkEligibility, checkTicket, CommandPayloads, Id, MAX_OPEN_REQUESTS_PER_PERSON, ticketFormatsOf, ticketHooksOf, type Resource, type TicketCheckHook, type TicketHookAnswer } from '../../core/index.js';
 import { personNow } from '../commands/context.js';
 import type { SecretKey } from '../secrets/crypto.js';
 import type { Store } from '../store/types.js';
@@ -48,24 +48,29 @@ const record = (value: unknown): Record<string, unknown> | null => (value !== nu
 function subjectOf(store: Store, raw: unknown, senderId: string, now: Date): Subject | null {
   const command = record(raw);
   const payload = record(command?.payload);
-  if (!command || !payload || typeof command.id !== 'string') return null;
+  if (!command || !payload || !Id.safeParse(command.id).success) return null;
+  const commandId = command.id as string;
   // A command seen before is answered with its first result: nothing to ask.
-  if (store.get('commandResults', command.id)) return null;
-  let resourceId: unknown;
-  let ticket: unknown;
+  if (store.get('commandResults', commandId)) return null;
+  let resourceId: string;
+  let ticket: string;
   let kind: TicketCheckBody['request']['kind'];
+  // Only a payload the processor would take: nothing oversized or malformed reaches another system.
   if (command.type === 'request.create') {
-    ({ resourceId, ticket } = payload);
+    const parsed = CommandPayloads['request.create'].safeParse(payload);
+    if (!parsed.success) return null;
+    ({ resourceId, ticket } = parsed.data);
     kind = 'access';
   } else if (command.type === 'grant.extend') {
-    const grant = typeof payload.grantId === 'string' ? store.get('grants', payload.grantId) : null;
+    const parsed = CommandPayloads['grant.extend'].safeParse(payload);
+    const grant = parsed.success ? store.get('grants', parsed.data.grantId) : null;
     if (!grant || grant.userId !== senderId) return null;
     // More time is asked under the ticket the access was granted for (grant-extend.ts).
     ticket = store.get('requests', grant.requestId)?.ticket ?? '';
     resourceId = grant.resourceId;
     kind = 'more_time';
   } else return null;
-  if (typeof resourceId !== 'string' || typeof ticket !== 'string' || ticket.trim() === '') return null;
+  if (ticket.trim() === '') return null;
   const resource = store.get('resources', resourceId);
   if (!resource) return null;
   const policies = store.list('policies');
@@ -82,7 +87,7 @@ function subjectOf(store: Store, raw: unknown, senderId: string, now: Date): Sub
     hooks,
     body: {
       ticket: trimmed,
-      request: { kind, commandId: command.id },
+      request: { kind, commandId },
       resource: { id: resource.id, name: resource.name },
       requester: { id: person.id, username: person.username },
       sentAt: now.toISOString(),
