@@ -93,6 +93,8 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/accounts/:id/disable': { roles: ['admin'] },
   'POST /api/v1/accounts/:id/enable': { roles: ['admin'] },
   'POST /api/v1/accounts/:id/sign-out-everywhere': { roles: ['admin'] },
+  // Someone else's lost authenticator; never one's own, and with the admin's own fresh second factor where they have one.
+  'POST /api/v1/accounts/:id/mfa/reset': { roles: ['admin'] },
   'POST /api/v1/accounts/role-changes/:id/confirm': { roles: ['admin'] },
   'POST /api/v1/accounts/role-changes/:id/cancel': { roles: ['admin'] },
   'POST /api/v1/auth/password': { roles: 'signed-in' },

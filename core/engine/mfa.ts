@@ -42,12 +42,19 @@ export function needsSecondFactor(policy: MfaPolicy, action: MfaAction, breakGla
  */
 export function checkSecondFactor(policy: MfaPolicy, lastSecondFactorAt: string | null | undefined, now: Date, action: MfaAction = 'request', breakGlass = false): Result<true> {
   if (!needsSecondFactor(policy, action, breakGlass)) return ok(true);
-  const what = action === 'request' ? 'asking for this access' : 'approving this request';
-  const within = `within the last ${policy.mfaFreshMinutes} minute${policy.mfaFreshMinutes === 1 ? '' : 's'}`;
+  return checkFreshFactor(action === 'request' ? 'asking for this access' : 'approving this request', policy.mfaFreshMinutes, lastSecondFactorAt, now);
+}
+
+/**
+ * The freshness half of the rule on its own, for actions no policy governs (an admin resetting
+ * someone's authenticator): `what` starts the refusal ("resetting Bob's authenticator needs ...").
+ */
+export function checkFreshFactor(what: string, freshMinutes: number, lastSecondFactorAt: string | null | undefined, now: Date): Result<true> {
+  const within = `within the last ${freshMinutes} minute${freshMinutes === 1 ? '' : 's'}`;
   const at = lastSecondFactorAt ? Date.parse(lastSecondFactorAt) : Number.NaN;
   if (Number.isNaN(at)) return err('mfa_required', `${what} needs a second factor ${within}; confirm with your authenticator code and send it again`);
   const age = now.getTime() - at;
-  if (age < 0 || age > policy.mfaFreshMinutes * 60_000) {
+  if (age < 0 || age > freshMinutes * 60_000) {
     return err('mfa_required', `${what} needs a second factor ${within}; yours was ${age < 0 ? 'recorded in the future' : `${Math.floor(age / 60_000)} minutes ago`}: confirm with your authenticator code and send it again`);
   }
   return ok(true);

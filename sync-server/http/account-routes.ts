@@ -21,6 +21,7 @@ import type { Store } from '../store/types.js';
 import { registerAccountAdminRoutes, RoleChangeView } from './account-admin-routes.js';
 import { requireEndpoint } from './auth.js';
 import { ApiError, notFound } from './errors.js';
+import { registerMfaAdminRoutes } from './mfa-admin-routes.js';
 import { registerMfaRoutes } from './mfa-routes.js';
 
 export type AccountRouteDeps = {
@@ -86,6 +87,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
   // Two-step verification: enrolment, step-up, removal (./mfa-routes.ts).
   const mfa = createMfaStore(store, deps.secretKey);
   registerMfaRoutes(root, { store, now, mfa, gate, ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}) });
+  registerMfaAdminRoutes(root, { store, now, mfa });
 
   app.post('/api/v1/auth/login', {
     config: { public: true },
@@ -164,7 +166,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
       return {
         accounts: store.listAccounts().map((a) => {
           const user = store.get('users', a.id);
-          return { id: a.id, username: a.username, displayName: user?.displayName ?? a.username, department: user?.department ?? '', email: user?.email ?? '', roles: a.roles, createdAt: a.createdAt, disabledAt: a.disabledAt, disabled: !isEnabled(store, a) };
+          return { id: a.id, username: a.username, displayName: user?.displayName ?? a.username, department: user?.department ?? '', email: user?.email ?? '', roles: a.roles, createdAt: a.createdAt, disabledAt: a.disabledAt, disabled: !isEnabled(store, a), mfa: mfa.get(a.id)?.status ?? 'none' };
         }),
         pendingRoleChanges: pendingRoleChanges(store),
       };

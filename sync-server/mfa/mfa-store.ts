@@ -8,7 +8,8 @@ import { decryptSecret, encryptSecret, type SecretKey } from '../secrets/crypto.
 import type { Store } from '../store/types.js';
 import { MFA_MIGRATIONS } from './migrations.js';
 
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+/** idp_mfa: the single sign-on provider's ID token said `amr: ['mfa']` (../http/oidc-routes.ts). */
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'idp_mfa';
 
 export type Authenticator = {
   accountId: string;
@@ -122,8 +123,11 @@ export function createMfaStore(store: Store, key: SecretKey | undefined) {
     recoveryCodesLeft(accountId: string): number {
       return stmts.codesLeft.get(accountId) as number;
     },
-    /** Removes the authenticator and its recovery codes; every session of the account loses its step-up mark. */
-    remove(accountId: string, provedWith: SecondFactorMethod | 'password', at: string): void {
+    /**
+     * Removes the authenticator and its recovery codes; every session of the account loses its step-up
+     * mark. `admin`: an admin reset it (lost device); the person enrols again at once.
+     */
+    remove(accountId: string, provedWith: SecondFactorMethod | 'password' | 'admin', at: string): void {
       stmts.removeCodes.run(accountId);
       stmts.remove.run(accountId);
       stmts.unmarkAll.run(accountId);

@@ -278,6 +278,12 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
         case 'POST /api/v1/accounts/:id/disable':
         case 'POST /api/v1/accounts/:id/sign-out-everywhere':
           return (await http('POST', `${srv.url}/api/v1/accounts/${throwaway()}/${endpoint.split('/').at(-1) as string}`, base)).status;
+        case 'POST /api/v1/accounts/:id/mfa/reset': {
+          // Someone else's authenticator, half set up: what a reset removes.
+          const owner = throwaway();
+          srv.store.db.prepare("INSERT INTO mfa_authenticators (account_id, status, secret, created_at) VALUES (?, 'pending', 'sealed', ?)").run(owner, new Date().toISOString());
+          return (await http('POST', `${srv.url}/api/v1/accounts/${owner}/mfa/reset`, { ...base, body: { reason: 'matrix' } })).status;
+        }
         case 'POST /api/v1/accounts/:id/enable':
           return (await http('POST', `${srv.url}/api/v1/accounts/${throwaway(true)}/enable`, base)).status;
         case 'POST /api/v1/accounts/role-changes/:id/confirm':

@@ -12,6 +12,7 @@ export const ACTION_TITLES: Record<AccountAction['kind'], string> = {
   disable: 'Disable',
   enable: 'Enable',
   'sign-out-everywhere': 'Sign out everywhere',
+  'mfa-reset': 'Reset authenticator',
   confirm: 'Confirm role change',
   cancel: 'Cancel role change',
 };
@@ -69,7 +70,7 @@ export function AccountDialog({ draft, meId, accounts, names, onClose, onDone, r
 
   const title = draft.action === 'cancel' ? (cancelling ? 'Withdraw role change' : 'Turn down role change') : (DIALOG_TITLES[draft.action] ?? ACTION_TITLES[draft.action]);
   const button = draft.action === 'cancel' ? (cancelling ? 'Withdraw' : 'Turn down') : (DIALOG_TITLES[draft.action] ?? ACTION_TITLES[draft.action]);
-  const danger = draft.action === 'disable' || draft.action === 'sign-out-everywhere';
+  const danger = draft.action === 'disable' || draft.action === 'sign-out-everywhere' || draft.action === 'mfa-reset';
   const before = draft.account?.roles ?? [];
   const { added, removed } = roleDiff(before, roles);
   const waits = willWait(draft.account, added, meId, accounts);
@@ -142,7 +143,12 @@ export function AccountDialog({ draft, meId, accounts, names, onClose, onDone, r
         {empty ? <p className="acc-hint small">Every account needs at least one role.</p> : null}
         {draft.action === 'disable' ? <p>Their sessions end, their live grants are revoked and their pending requests cancelled. Enabling the account again does not bring them back.</p> : null}
         {draft.action === 'sign-out-everywhere' ? <p>Every session of this account ends at once, live streams included. They can sign in again.</p> : null}
-        {draft.action === 'disable' || draft.action === 'enable' ? (
+        {draft.action === 'mfa-reset' ? (
+          <p>
+            Their authenticator and recovery codes are removed, and their sessions lose their last code. They set up a new one in Settings before a policy that asks for a code lets them through. Do this for a lost or replaced phone, once you know it is really them asking.
+          </p>
+        ) : null}
+        {draft.action === 'disable' || draft.action === 'enable' || draft.action === 'mfa-reset' ? (
           <label className="field">
             <span>Reason (optional, kept in the audit log)</span>
             <input value={reason} onChange={(e) => setReason(e.target.value)} data-autofocus />

@@ -7,14 +7,16 @@ import { reachOf, serverView } from '../../session/reach.js';
 import { useSession } from '../../session/session.js';
 import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon, statusLabel, Time } from '../../ui/ui.js';
+import { adminResetNeed } from '../mfa/mfa-model.js';
+import { useStepUp } from '../mfa/StepUp.js';
 import { ACTION_TITLES, AccountDialog, type Draft } from './AccountDialog.js';
-import { fetchAccounts, mayManageAccounts, roleDiff, rowActions, runAccountAction, type AccountRow, type AccountsAnswer, type RoleChange } from './accounts-model.js';
+import { fetchAccounts, mayManageAccounts, roleDiff, rowActions, runAccountAction, type AccountAction, type AccountRow, type AccountsAnswer, type RoleChange } from './accounts-model.js';
 import './accounts.css';
 import { TableHead } from '../../ui/table.js';
 
 const roleList = (roles: readonly string[]) => roles.map(statusLabel).join(', ') || 'none';
 
-/** Accounts (admin): list, create, roles, password reset, disable / enable, sign out everywhere, role changes waiting for a second admin. */
+/** Accounts (admin): list, create, roles, password reset, disable / enable, sign out everywhere, authenticator reset, role changes waiting for a second admin. */
 export function AccountsPage() {
   const { serverUrl, token, user } = useSession();
   const allowed = mayManageAccounts(user.roles as string[]);
@@ -27,6 +29,21 @@ export function AccountsPage() {
   const [notice, setNotice] = useState('');
   const accounts = useMemo(() => query.data?.accounts ?? [], [query.data]);
   const pending = useMemo(() => query.data?.pendingRoleChanges ?? [], [query.data]);
+  const stepUp = useStepUp();
+
+  /** An authenticator reset needs the admin's own fresh code where they have one: asked first, and again if the server says so. */
+  const run = async (action: AccountAction) => {
+    if (action.kind !== 'mfa-reset') return runAccountAction(serverUrl, token, action);
+    const need = adminResetNeed(accounts.find((a) => a.id === action.id)?.displayName ?? action.id);
+    const mine = stepUp.state ?? (await stepUp.refresh());
+    if (mine?.status === 'active' && !(await stepUp.ensureFreshFactor(need))) throw new Error('Not reset: your own authenticator code is needed first.');
+    try {
+      return await runAccountAction(serverUrl, token, action);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'mfa_required' || !(await stepUp.ensureFreshFactor(need))) throw error;
+      return runAccountAction(serverUrl, token, action);
+    }
+  };
 
   const columns = useMemo<ColumnDef<AccountRow>[]>(
     () => [
@@ -60,7 +77,15 @@ export function AccountsPage() {
           );
         },
       },
-      { header: 'State', cell: ({ row }) => (row.original.disabled ? <span className="pill tone-danger">Disabled</span> : <span className="pill tone-success">Enabled</span>) },
+      {
+        header: 'State',
+        cell: ({ row }) => (
+          <div className="acc-roles">
+            {row.original.disabled ? <span className="pill tone-danger">Disabled</span> : <span className="pill tone-success">Enabled</span>}
+            {row.original.mfa === 'active' ? <span className="pill tone-info" data-testid="has-authenticator">Authenticator</span> : row.original.mfa === 'pending' ? <span className="pill tone-neutral">Authenticator being set up</span> : null}
+          </div>
+        ),
+      },
       { header: 'Created', cell: ({ row }) => <Time iso={row.original.createdAt} /> },
       {
         header: 'Actions',
@@ -153,7 +178,7 @@ export function AccountsPage() {
             setNotice(text);
             void client.invalidateQueries({ queryKey: ['accounts'] });
           }}
-          run={(action) => runAccountAction(serverUrl, token, action)}
+          run={run}
         />
       ) : null}
     </div>

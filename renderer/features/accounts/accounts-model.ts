@@ -8,7 +8,19 @@ export const ROLES = ['requester', 'approver', 'policy_admin', 'reviewer', 'audi
 /** Roles whose addition waits for a second admin (sync-server/accounts/manage.ts). */
 export const FOUR_EYES_ROLES: readonly string[] = ['admin', 'policy_admin'];
 
-export type AccountRow = { id: string; username: string; displayName: string; department: string; email: string; roles: string[]; createdAt: string; disabledAt: string | null; disabled: boolean };
+export type AccountRow = {
+  id: string;
+  username: string;
+  displayName: string;
+  department: string;
+  email: string;
+  roles: string[];
+  createdAt: string;
+  disabledAt: string | null;
+  disabled: boolean;
+  /** Two-step verification: an authenticator set up (or half set up), or none. */
+  mfa?: 'none' | 'pending' | 'active';
+};
 export type RoleChange = { id: string; accountId: string; kind: 'create' | 'change'; rolesBefore: string[]; rolesAfter: string[]; reason: string; status: string; proposedBy: string; proposedAt: string };
 export type AccountsAnswer = { accounts: AccountRow[]; pendingRoleChanges: RoleChange[] };
 
@@ -26,6 +38,7 @@ export type AccountAction =
   | { kind: 'roles'; id: string; roles: string[] }
   | { kind: 'password'; id: string; password: string }
   | { kind: 'disable' | 'enable' | 'sign-out-everywhere'; id: string; reason?: string }
+  | { kind: 'mfa-reset'; id: string; reason?: string }
   | { kind: 'confirm' | 'cancel'; changeId: string };
 
 /** Where an action goes and what it sends. */
@@ -42,6 +55,8 @@ export function actionRequest(action: AccountAction): { path: string; body?: unk
       return { path: `/api/v1/accounts/${encodeURIComponent(action.id)}/${action.kind}`, body: { reason: action.reason ?? '' } };
     case 'sign-out-everywhere':
       return { path: `/api/v1/accounts/${encodeURIComponent(action.id)}/sign-out-everywhere` };
+    case 'mfa-reset':
+      return { path: `/api/v1/accounts/${encodeURIComponent(action.id)}/mfa/reset`, body: { reason: action.reason ?? '' } };
     case 'confirm':
     case 'cancel':
       return { path: `/api/v1/accounts/role-changes/${encodeURIComponent(action.changeId)}/${action.kind}` };
@@ -56,11 +71,12 @@ export async function runAccountAction(serverUrl: string, token: string, action:
 /** Roles whose holders set their own password: an admin cannot choose it for them. */
 const PASSWORD_OWN_ROLES: readonly string[] = ['admin', 'policy_admin', 'approver'];
 
-export type RowAction = 'roles' | 'password' | 'disable' | 'enable' | 'sign-out-everywhere';
+export type RowAction = 'roles' | 'password' | 'disable' | 'enable' | 'sign-out-everywhere' | 'mfa-reset';
 
 /**
  * What an admin may do to a row, and why not: nobody disables themselves, the last enabled admin is
- * never disabled (manage.ts refuses both), and one's own password and sessions are in Settings.
+ * never disabled (manage.ts refuses both), and one's own password, sessions and authenticator are in
+ * Settings. Only admins see this screen, so only admins are offered an authenticator reset.
  */
 export function rowActions(row: AccountRow, meId: string, accounts: readonly AccountRow[]): Array<{ kind: RowAction; blocked: string | null }> {
   const self = row.id === meId;
@@ -75,6 +91,8 @@ export function rowActions(row: AccountRow, meId: string, accounts: readonly Acc
     { kind: 'password', blocked: passwordBlocked },
     row.disabled ? { kind: 'enable', blocked: null } : { kind: 'disable', blocked: disableBlocked },
     { kind: 'sign-out-everywhere', blocked: row.disabled ? 'A disabled account has no sessions.' : ownSessions },
+    // The server refuses one's own (mfa-admin-routes.ts): that is removed in Settings, with a code or the password.
+    { kind: 'mfa-reset', blocked: self ? 'Your own authenticator is in Settings (two-step verification).' : (row.mfa ?? 'none') === 'none' ? `${row.username} has no authenticator set up.` : null },
   ];
 }
 
@@ -109,6 +127,7 @@ export function outcomeText(action: AccountAction, answer: { status: number; bod
     disable: 'Account disabled; its sessions ended and its grants are being revoked.',
     enable: 'Account enabled.',
     'sign-out-everywhere': `Signed out everywhere.${sessions}`,
+    'mfa-reset': 'Authenticator reset: they set up a new one in Settings (two-step verification) before a policy that asks for a code lets them through.',
     confirm: 'Role change confirmed.',
     cancel: 'Role change cancelled.',
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccessPolicy, type AccessRequest } from '../../../core/index.js';
 import { makeResource } from '../../../core/test-fixtures.js';
 import { qrPath } from './QrCode.js';
-import { approvalNeed, combineNeeds, groupedSecret, isCovered, needText, recoveryCodesFile, requestNeed } from './mfa-model.js';
+import { adminResetNeed, approvalNeed, combineNeeds, groupedSecret, isCovered, needText, recoveryCodesFile, requestNeed } from './mfa-model.js';
 
 const now = new Date('2026-03-02T09:00:00.000Z');
 const at = now.toISOString();
@@ -69,5 +69,14 @@ describe('enrolment helpers', () => {
     expect(size).toBeGreaterThan(21 + 8);
     // The top-left finder pattern starts at the quiet zone's corner.
     expect(d.startsWith('M4 4h1v1h-1z')).toBe(true);
+  });
+});
+
+describe('an admin resetting an authenticator', () => {
+  it('is asked for their own code within the default 15 minutes, in words that name no access policy', () => {
+    const need = adminResetNeed('Rita Moss');
+    expect(isCovered(need, new Date(Date.now() - 10 * 60_000).toISOString(), new Date())).toBe(true);
+    expect(isCovered(need, new Date(Date.now() - 16 * 60_000).toISOString(), new Date())).toBe(false);
+    expect(needText(need)).toBe('Resetting Rita Moss’s authenticator needs two-step verification: the server asks for a code from your authenticator app within the last 15 minutes.');
   });
 });

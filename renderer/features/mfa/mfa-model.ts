@@ -18,7 +18,7 @@ import {
 import { sentence } from '../../ui/ui.js';
 
 /** What a decision needs: the policy's MFA rules, the action, whether it is break-glass, and a few words on what it is. */
-export type StepUpNeed = { policy: MfaPolicy; action: MfaAction; breakGlass?: boolean; what?: string };
+export type StepUpNeed = { policy: MfaPolicy; action: MfaAction; breakGlass?: boolean; what?: string; /** Who asks for the code, when it is not an access policy. */ askedBy?: string };
 
 /** Asked with no policy: a factor within the default freshness. */
 export const ANY_POLICY: MfaPolicy = { requireMfa: true, requireApproverMfa: true, mfaFreshMinutes: DEFAULT_MFA_FRESH_MINUTES };
@@ -62,7 +62,12 @@ export function codeProblem(error: unknown): string {
 export function needText(need: StepUpNeed | null): string {
   const what = need?.what ?? (need?.action === 'request' ? 'Asking for this access' : 'Approving this request');
   const minutes = need?.policy.mfaFreshMinutes ?? DEFAULT_MFA_FRESH_MINUTES;
-  return `${what} needs two-step verification: its access policy asks for a code from your authenticator app within the last ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  return `${what} needs two-step verification: ${need?.askedBy ?? 'its access policy'} asks for a code from your authenticator app within the last ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+}
+
+/** An admin resetting someone's authenticator proves their own first (sync-server/http/mfa-admin-routes.ts). */
+export function adminResetNeed(name: string): StepUpNeed {
+  return { policy: ANY_POLICY, action: 'approve', what: `Resetting ${name}’s authenticator`, askedBy: 'the server' };
 }
 
 /** A base32 secret in groups of four, as apps ask for it when it is typed: "ABCD EFGH …". */
