@@ -1,13 +1,14 @@
 /**
  * "Test connection" for the AD connector against a real Samba DC: each way a connection can fail
- * is reported at its own step, in words; and the REST endpoint that runs it for an admin.
+ * is reported at its own step, in words; and the REST endpoint that runs it for an admin. Last, a
+ * lockout policy on this file's own DC and a service account locked by failed binds.
  */
 import type { Client } from 'ldapts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AssignmentRef } from '../../core/index.js';
 import { AdConnector } from '../../sync-server/connectors/ad/index.js';
 import { parseConnectorConfig, type AdConnectorConfig } from '../../sync-server/connectors/config.js';
-import { adConfig, adminClient, createGroup, createUser, DC_START_TIMEOUT_MS, describeAd, startDc, type SambaDc } from './helpers/samba.js';
+import { adConfig, adminClient, createAccount, createGroup, createUser, DC_START_TIMEOUT_MS, describeAd, sambaTool, startDc, type SambaDc } from './helpers/samba.js';
 import { http, startTestServer } from './helpers/server.js';
 
 let dc: SambaDc & { unnamedAddress?: string };
@@ -95,6 +96,39 @@ describeAd('AD connection test against a Samba DC', () => {
       const manual = await http('POST', `${srv.url}/api/v1/connectors/manual/test`, { token: srv.adminToken });
       expect(manual.body).toMatchObject({ ok: true, steps: [{ step: 'health', ok: true }] });
       expect((await http('POST', `${srv.url}/api/v1/connectors/nope/test`, { token: srv.adminToken })).status).toBe(404);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  // Last in the file: the policy it sets would lock svc-jit too after enough wrong passwords.
+  it('names a service account locked out by failed binds, in the test and on the connectors screen', async () => {
+    // This file's DC runs on its own copy of the template: the policy reaches no other test's DC.
+    await sambaTool(dc, ['domain', 'passwordsettings', 'set', '--account-lockout-threshold=3', '--account-lockout-duration=30', '--reset-account-lockout-after=30']);
+    const password = 'Svc-Locked-Test-Pw-1!';
+    const account = await createAccount(dc, 'svc-locked', password);
+    const locked = { bindDn: account, bindPassword: password };
+    // Before: it signs in (and, being no group writer, fails only at the rights step).
+    const before = await diagnose(locked);
+    expect(before.steps.find((s) => s.step === 'bind')).toMatchObject({ ok: true });
+    for (let i = 0; i < 3; i++) {
+      expect(await diagnose({ ...locked, bindPassword: `not-the-password-${i}` })).toMatchObject({ failedStep: 'bind', summary: expect.stringContaining('the password is wrong') });
+    }
+    // Locked: the right password is refused too, and the diagnosis says whose account it is and what to do.
+    const result = await diagnose(locked);
+    expect(result).toMatchObject({ ok: false, failedStep: 'bind' });
+    expect(result.summary).toBe(
+      `bind as ${account}: the account svc-locked (${account}) is locked out after too many failed sign-ins: it unlocks by itself once the domain's lockout duration has passed, ` +
+        'or a domain admin can unlock it now (Active Directory Users and Computers, Account tab; or Unlock-ADAccount svc-locked). ' +
+        'Then find what else still signs in as svc-locked with an old password, or it will lock again',
+    );
+    const srv = await startTestServer({ connectors: [adConfig(dc, { id: 'ad-locked', ...locked })], scheduler: false });
+    try {
+      const test = await http('POST', `${srv.url}/api/v1/connectors/ad-locked/test`, { token: srv.adminToken });
+      expect(test.body).toMatchObject({ ok: false, failedStep: 'bind', summary: expect.stringContaining(`the account svc-locked (${account}) is locked out`) });
+      expect(test.text).not.toContain(password);
+      const view = await http('GET', `${srv.url}/api/v1/connectors`, { token: srv.adminToken });
+      expect(view.body.connectors.find((c: { id: string }) => c.id === 'ad-locked')).toMatchObject({ ok: false, detail: expect.stringContaining(`(bind as ${account}): the account svc-locked (${account}) is locked out`) });
     } finally {
       await srv.close();
     }

@@ -112,7 +112,7 @@ async function reach(config: AdConnectorConfig, url: string, steps: DiagnosisSte
     upgraded();
     let detail: string;
     if (ldapCode(cause) === LDAP.strongAuthRequired || ldapCode(cause) === LDAP.confidentialityRequired) detail = 'the DC accepts simple binds only over TLS: use ldaps:// or startTls';
-    else if (ldapCode(cause) === LDAP.invalidCredentials) detail = bindRefusal(cause);
+    else if (ldapCode(cause) === LDAP.invalidCredentials) detail = bindRefusal(cause, config.bindDn);
     else detail = `${step === 'root_dse' ? 'reading the root DSE after the bind' : step} failed: ${text(cause)}`;
     steps.push({ step: 'bind', ok: false, detail: `bind as ${config.bindDn}: ${detail}` });
     return undefined;

@@ -1,4 +1,5 @@
 import type { ConnectorOutcome } from '../../../core/index.js';
+import { parseDn, printable } from './dn.js';
 
 /** LDAP result codes the connector branches on (RFC 4511 §4.1.9). */
 export const LDAP = {
@@ -28,8 +29,27 @@ const BIND_DATA: Record<string, string> = {
   '533': 'the account is disabled',
   '701': 'the account has expired',
   '773': 'the password must be changed before the account can sign in',
-  '775': 'the account is locked out',
 };
+
+/** The account's own name (the first RDN's value) for a sentence, or the DN itself if it does not parse. */
+function accountName(dn: string): string {
+  try {
+    return printable(parseDn(dn)[0]?.[0]?.value ?? dn);
+  } catch {
+    return printable(dn);
+  }
+}
+
+/** 775: the account exists and the password may be right, but the DC refuses every sign-in until the lockout ends. */
+function lockedOut(account: string | undefined): string {
+  const who = account ? `the account ${accountName(account)} (${printable(account)})` : 'the account';
+  const name = account ? accountName(account) : 'it';
+  return (
+    `${who} is locked out after too many failed sign-ins: it unlocks by itself once the domain's lockout duration has passed, ` +
+    `or a domain admin can unlock it now (Active Directory Users and Computers, Account tab; or Unlock-ADAccount ${name}). ` +
+    `Then find what else still signs in as ${name} with an old password, or it will lock again`
+  );
+}
 
 export type Failure = Extract<ConnectorOutcome, { status: 'failed' }>;
 
@@ -96,17 +116,20 @@ export function isConnectionProblem(error: unknown): boolean {
   return /timed? ?out|Connection closed|Socket error|socket hang up|not connected|connection lost/i.test(text(error));
 }
 
-export function bindRefusal(error: unknown): string {
+/** A refused simple bind (49) in words, from AD's `data` code; `account` (the bind DN) is named where it helps. */
+export function bindRefusal(error: unknown, account?: string): string {
   const data = /data ([0-9a-f]{3})/i.exec(text(error))?.[1]?.toLowerCase();
+  if (data === '775') return lockedOut(account);
   return data && BIND_DATA[data] ? BIND_DATA[data] : `the DC refused the credentials (${text(error).slice(0, 200)})`;
 }
 
-/** An error from an LDAP call as the scheduler's typed failure. */
-export function failureOf(error: unknown, what: string): Failure {
+/** An error from an LDAP call as the scheduler's typed failure; `account` is the bind DN, named when a bind is refused. */
+export function failureOf(error: unknown, what: string, account?: string): Failure {
   // A connection that could not be opened (pool.ts ConnectError): the cause decides, the message keeps the step.
-  const opening = error as { step?: unknown; cause?: unknown; url?: unknown } | null;
+  const opening = error as { step?: unknown; cause?: unknown; url?: unknown; account?: unknown } | null;
   if (opening && typeof opening.step === 'string' && opening.cause !== undefined) {
-    const inner = failureOf(opening.cause, `${what}: ${String(opening.url)} (${opening.step})`);
+    const bindAs = opening.step === 'bind' && typeof opening.account === 'string' ? opening.account : undefined;
+    const inner = failureOf(opening.cause, `${what}: ${String(opening.url)} (${opening.step}${bindAs ? ` as ${bindAs}` : ''})`, bindAs);
     return opening.step === 'bind' && ldapCode(opening.cause) === undefined ? { ...inner, retryable: false, code: 'bind_failed' } : inner;
   }
   const message = `${what}: ${text(error)}`.slice(0, 2000);
@@ -119,7 +142,7 @@ export function failureOf(error: unknown, what: string): Failure {
     case LDAP.insufficientAccessRights:
       return { status: 'failed', retryable: false, code: 'forbidden', message: `${message} (the service account may not change this group)` };
     case LDAP.invalidCredentials:
-      return { status: 'failed', retryable: false, code: 'bind_failed', message: `${what}: ${bindRefusal(error)}` };
+      return { status: 'failed', retryable: false, code: 'bind_failed', message: `${what}: ${bindRefusal(error, account)}` };
     case LDAP.strongAuthRequired:
     case LDAP.confidentialityRequired:
       return { status: 'failed', retryable: false, code: 'tls_required', message: `${message} (the DC accepts simple binds only over TLS: use ldaps:// or startTls)` };

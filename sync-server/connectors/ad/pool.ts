@@ -26,6 +26,8 @@ export class ConnectError extends Error {
     readonly step: ConnectStep,
     readonly url: string,
     override readonly cause: unknown,
+    /** The bind DN, for a refused bind: the refusal names whose account it is. */
+    readonly account?: string,
   ) {
     super(`${url}: ${step}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'ConnectError';
@@ -80,7 +82,7 @@ export async function openSession(config: AdConnectorConfig, url: string): Promi
   const client = new Client({ url, timeout: config.operationTimeoutMs, connectTimeout: config.connectTimeoutMs, ...(secure ? { tlsOptions } : {}) });
   const fail = (step: ConnectStep, error: unknown): never => {
     void client.unbind().catch(() => undefined);
-    throw new ConnectError(step, url, error);
+    throw new ConnectError(step, url, error, step === 'bind' ? config.bindDn : undefined);
   };
   if (!secure && config.startTls) {
     await client.startTLS({ ...tlsOptions }).catch((error: unknown) => fail(connectStepOf(error) === 'tls' ? 'tls' : connectStepOf(error), error));

@@ -11,11 +11,13 @@
  *     await createUser(admin, 'ann'); await createGroup(admin, 'Finance');
  *   });
  */
+import { join } from 'node:path';
 import { Attribute, Change, Client, EqualityFilter } from 'ldapts';
 import { describe } from 'vitest';
 import type { AdConnectorConfigInput } from '../../../sync-server/connectors/config.js';
 import { buildDn } from '../../../sync-server/connectors/ad/dn.js';
 import { BASE_DN, sambaMissing, startSambaDc, type SambaDc, type StartSambaOptions } from '../../standins/samba/dc.js';
+import { run } from '../../standins/samba/fixture.js';
 
 export type { SambaDc };
 export { BASE_DN };
@@ -92,4 +94,18 @@ export async function membersOf(admin: Client, groupDn: string): Promise<string[
   const { searchEntries } = await admin.search(groupDn, { scope: 'base', attributes: ['member'] });
   const m = searchEntries[0]?.member;
   return Array.isArray(m) ? m.map(String) : m ? [String(m)] : [];
+}
+
+/**
+ * samba-tool on this DC's own database while it runs (its copy of the template, so nothing another
+ * test file's DC or the template itself holds changes), e.g. `['domain', 'passwordsettings', 'set', ...]`.
+ */
+export async function sambaTool(dc: SambaDc, args: string[]): Promise<string> {
+  return await run('/usr/bin/samba-tool', [...args, '-H', join(dc.dir, 'private', 'sam.ldb'), '-s', join(dc.dir, 'etc', 'smb.conf')]);
+}
+
+/** An enabled account with a password under OU=People, made by samba-tool (an LDAP add makes a disabled one). */
+export async function createAccount(dc: SambaDc, sAMAccountName: string, password: string): Promise<string> {
+  await sambaTool(dc, ['user', 'create', sAMAccountName, password, '--userou=OU=People']);
+  return `CN=${sAMAccountName},${PEOPLE}`;
 }
