@@ -240,7 +240,7 @@ describe('words, checks and four eyes', () => {
     };
     const words = policyInWords(catalog);
     expect(words).toContain(`It is approved automatically when ${rules[0]}; otherwise its approvers decide.`);
-    expect(words.some((l) => l.startsWith('Access can start only within Sat 22:00-04:00 Europe/Paris'))).toBe(true);
+    expect(words.some((l) => l.startsWith('A request can be made only within Sat 22:00-04:00 Europe/Paris (a later start must fall inside too)'))).toBe(true);
     // A second policy without rules always runs its chain: no rule is offered.
     expect(autoApprovalRulesInWords([p, policy({ id: 'p-2' })])).toEqual([]);
     expect(ruleInWords(rule({ name: 'Tickets', ticketOpen: true }))).toBe('its ticket is verified open (Tickets)');
@@ -269,8 +269,8 @@ describe('words, checks and four eyes', () => {
     expect(widen(low, policy())).toEqual([]);
     const closed = policy({ accessWindows: [maintenance] });
     expect(widen(policy(), closed)).toEqual([]);
-    expect(widen(closed, policy())).toEqual(['requests under "Standard" may start at any time (its access windows are gone)']);
-    expect(widen(closed, policy({ accessWindows: [maintenance, office] }))).toEqual(['access may also start within Mon-Fri 08:00-18:00 Europe/Paris']);
+    expect(widen(closed, policy())).toEqual(['requests under "Standard" may be made at any time (its access windows are gone)']);
+    expect(widen(closed, policy({ accessWindows: [maintenance, office] }))).toEqual(['requests may also be made within Mon-Fri 08:00-18:00 Europe/Paris']);
     expect(rulesAndWindowsWidenings([closed], [policy({ accessWindows: [] })])).toHaveLength(1);
   });
 });

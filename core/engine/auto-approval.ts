@@ -254,11 +254,11 @@ export function rulesAndWindowsWidenings(before: readonly AccessPolicy[], after:
   for (const policy of windowedBefore) {
     const now = windowedAfter.find((p) => p.id === policy.id);
     if (!now) {
-      out.push(`requests under "${policy.name}" may start at any time (its access windows are gone)`);
+      out.push(`requests under "${policy.name}" may be made at any time (its access windows are gone)`);
       continue;
     }
     for (const window of now.accessWindows) {
-      if (!policy.accessWindows.some((w) => sameJson(w, window))) out.push(`access may also start within ${windowInWords(window)}`);
+      if (!policy.accessWindows.some((w) => sameJson(w, window))) out.push(`requests may also be made within ${windowInWords(window)}`);
     }
   }
   return out;

@@ -182,7 +182,7 @@ export function policyInWords(policy: CatalogPolicy): string[] {
   if (forms.length > 0) lines.push(`A ticket given must be ${list(forms.map(describeTicketFormat), 'and')}.`);
   const windows = policy.accessWindows ?? [];
   if (windows.length > 0) {
-    lines.push(`Access can start only within ${list(windows.map(windowInWords), 'or')}: outside, a request is refused and told when the next window opens. A grant runs its whole duration, even past the window's end.`);
+    lines.push(`A request can be made only within ${list(windows.map(windowInWords), 'or')} (a later start must fall inside too): outside, it is refused and told when the next window opens. A grant runs its whole duration, even past the window's end.`);
   }
   const rules = policy.autoApprovalRules ?? [];
   if (!policy.autoApprove && rules.length > 0) lines.push(`It is approved automatically when ${rules.join('; or when ')}; otherwise its approvers decide.`);

@@ -143,7 +143,7 @@ describe('the catalog and the editor’s checks', () => {
     );
     const maint = res.body.resources.find((r) => r.id === 'res-maint')!;
     expect(maint.policy?.accessWindows).toEqual([MAINTENANCE]);
-    expect(maint.policyInWords.some((l) => l.startsWith('Access can start only within Sat 22:00-04:00 Europe/Paris'))).toBe(true);
+    expect(maint.policyInWords.some((l) => l.startsWith('A request can be made only within Sat 22:00-04:00 Europe/Paris (a later start must fall inside too)'))).toBe(true);
   });
 
   it('refuses a policy whose window names an unknown zone, a rule with no condition, and an on-call group that does not exist, each on its field', async () => {

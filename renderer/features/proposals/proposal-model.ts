@@ -111,7 +111,7 @@ const POLICY_FIELDS: Field<AccessPolicy>[] = [
   { field: 'autoApprove', label: 'Decided', show: (p) => (p.autoApprove ? 'automatically, when no step is left' : 'by its approvers') },
   // Absent on policies stored before rules and windows existed.
   { field: 'autoApprovalRules', label: 'Approved automatically when', show: (p) => list((p.autoApprovalRules ?? []).map((r) => ruleInWords(r))), items: (p) => (p.autoApprovalRules ?? []).map((r) => ruleInWords(r)) },
-  { field: 'accessWindows', label: 'Access may start', show: (p) => ((p.accessWindows ?? []).length === 0 ? 'at any time' : list(p.accessWindows.map(windowInWords))), items: (p) => (p.accessWindows ?? []).map(windowInWords) },
+  { field: 'accessWindows', label: 'Requests may be made', show: (p) => ((p.accessWindows ?? []).length === 0 ? 'at any time' : list(p.accessWindows.map(windowInWords))), items: (p) => (p.accessWindows ?? []).map(windowInWords) },
   { field: 'breakGlass', label: 'Break-glass', show: (p) => yesNo('allowed', 'not allowed')(p.breakGlass) },
   { field: 'maxExtensions', label: 'More time', show: (p) => (p.maxExtensions === 0 ? 'never' : `up to ${p.maxExtensions} time${p.maxExtensions === 1 ? '' : 's'}`) },
   { field: 'requestTtlMinutes', label: 'Undecided requests expire after', show: (p) => formatDuration(p.requestTtlMinutes) },
