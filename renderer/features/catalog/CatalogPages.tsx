@@ -1,7 +1,7 @@
 import { useDeferredValue, useMemo } from 'react';
 import { map, of, type Observable } from 'rxjs';
 import type { ChangedBy, DirectoryGroup, Proposal } from '../../../core/index.js';
-import { describeTicketFormat, escalationInWords, minutesInWords, ticketFormatOf } from '../../../core/index.js';
+import { describeTicketFormat, escalationInWords, minutesInWords, ticketFormatOf, ticketHookHost } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { useSearch } from '../../app/search.js';
 import { formatDuration } from '../../lib/time.js';
@@ -197,6 +197,11 @@ export function PoliciesPage() {
               <span role="cell">
                 {[p.requireJustification && 'justification', p.requireTicket && 'ticket', p.requireMfa && 'MFA', p.requireApproverMfa && 'approver MFA'].filter(Boolean).join(', ') || 'nothing'}
                 {ticketFormatOf(p) ? <div className="muted small">a ticket given must be {describeTicketFormat(ticketFormatOf(p)!)}</div> : null}
+                {p.ticketCheck ? (
+                  <div className="muted small" data-testid="policy-ticket-check">
+                    a ticket given is checked with {ticketHookHost(p.ticketCheck.url)}: closed is refused, unknown {p.ticketCheck.onUnknown === 'refuse' ? 'is refused' : 'goes to a person'}
+                  </div>
+                ) : null}
               </span>
               <span role="cell">
                 {p.autoApprove && p.approvalSteps.length === 0 ? 'automatic' : p.approvalSteps.map((s) => s.name).join(' → ') || 'approver'}
