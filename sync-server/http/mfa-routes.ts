@@ -40,7 +40,7 @@ const MfaState = z.object({
   recoveryCodesLeft: z.number().int(),
   /** When this session last proved a second factor, and how. */
   secondFactorAt: z.string().nullable(),
-  secondFactorMethod: z.enum(['totp', 'recovery_code']).nullable(),
+  secondFactorMethod: z.enum(['totp', 'recovery_code', 'idp_mfa']).nullable(),
   /** While a run of wrong codes makes the account wait. */
   lockedUntil: z.string().nullable(),
 });
@@ -66,7 +66,7 @@ export function registerMfaRoutes(root: FastifyInstance, deps: MfaRouteDeps): vo
     handler: async (request) => {
       const me = principalOf(request);
       const authenticator = mfa.get(me.account.id);
-      const mark = sessionMark.get(me.session.tokenHash) as { second_factor_at: string | null; second_factor_method: 'totp' | 'recovery_code' | null } | undefined;
+      const mark = sessionMark.get(me.session.tokenHash) as { second_factor_at: string | null; second_factor_method: 'totp' | 'recovery_code' | 'idp_mfa' | null } | undefined;
       const lock = store.tx(() => mfa.lockout(me.account.id, now().getTime()));
       return {
         available: mfa.available,

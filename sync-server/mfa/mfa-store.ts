@@ -8,8 +8,7 @@ import { decryptSecret, encryptSecret, type SecretKey } from '../secrets/crypto.
 import type { Store } from '../store/types.js';
 import { MFA_MIGRATIONS } from './migrations.js';
 
-/** idp_mfa: the single sign-on provider's ID token said `amr: ['mfa']` (../http/oidc-routes.ts). */
-export type SecondFactorMethod = 'totp' | 'recovery_code' | 'idp_mfa';
+export type SecondFactorMethod = 'totp' | 'recovery_code';
 
 export type Authenticator = {
   accountId: string;
@@ -140,7 +139,8 @@ export function createMfaStore(store: Store, key: SecretKey | undefined) {
       const until = Date.parse(row.removed_at) + REENROL_WAIT_MS;
       return until > nowMs ? new Date(until).toISOString() : null;
     },
-    markSession(tokenHash: string, at: string, method: SecondFactorMethod): void {
+    /** idp_mfa: the single sign-on provider's ID token said `amr: ['mfa']` (../http/oidc-routes.ts). */
+    markSession(tokenHash: string, at: string, method: SecondFactorMethod | 'idp_mfa'): void {
       stmts.mark.run(at, method, tokenHash);
     },
     /** The account's current wait, if a run of wrong codes imposed one. */
