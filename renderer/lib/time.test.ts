@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAbsolute, formatClock, formatCountdown, formatDuration, formatRelative } from './time.js';
+import { formatAbsolute, formatClock, formatCountdown, formatDuration, formatRelative, formatStart } from './time.js';
 
 const now = Date.parse('2026-11-25T12:00:00.000Z');
 const at = (ms: number) => new Date(now + ms).toISOString();
@@ -56,5 +56,15 @@ describe('formatClock', () => {
     expect(formatClock('2026-11-26T09:05:00.000Z', now, 'UTC')).not.toMatch(/2026/);
     expect(formatClock('2027-01-02T09:05:00.000Z', now, 'UTC')).toMatch(/2027/);
     expect(formatClock('garbage', now)).toBe('garbage');
+  });
+});
+
+describe('formatStart', () => {
+  // now is Wednesday 25 Nov 2026.
+  it('says the weekday and time within the coming week, the date further ahead, the year when it is another', () => {
+    expect(formatStart('2026-11-28T22:00:00.000Z', now, 'UTC')).toMatch(/^Sat (22:00|10:00\s?PM)$/);
+    expect(formatStart('2026-12-12T22:00:00.000Z', now, 'UTC')).toMatch(/^Sat 12 Dec, (22:00|10:00\s?PM)$|^Sat Dec 12, /);
+    expect(formatStart('2027-01-09T22:00:00.000Z', now, 'UTC')).toMatch(/2027/);
+    expect(formatStart('garbage', now)).toBe('garbage');
   });
 });

@@ -74,3 +74,19 @@ export function formatClock(iso: string, now: number, timeZone?: string): string
   const sameYear = day(at, { year: 'numeric' }) === day(now, { year: 'numeric' });
   return `${day(at, { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }) })}, ${time}`;
 }
+
+/**
+ * When scheduled access begins, said the way people plan it: "Sat 22:00" within the coming week,
+ * "Sat 14 Mar, 22:00" further ahead (the year too when it is not this one), in the viewer's zone.
+ */
+export function formatStart(iso: string, now: number, timeZone?: string): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const zone = timeZone ? { timeZone } : {};
+  const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', ...zone }).format(new Date(at));
+  const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'short', ...zone }).format(new Date(at));
+  if (at - now >= 0 && at - now < 6 * DAY) return `${weekday} ${time}`;
+  const sameYear = new Intl.DateTimeFormat(undefined, { year: 'numeric', ...zone }).format(new Date(at)) === new Intl.DateTimeFormat(undefined, { year: 'numeric', ...zone }).format(new Date(now));
+  const date = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }), ...zone }).format(new Date(at));
+  return `${weekday} ${date}, ${time}`;
+}

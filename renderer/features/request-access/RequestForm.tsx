@@ -4,9 +4,9 @@ import { insideAny, isTimeZone, momentInWords, nextOpening, type CatalogEntry, t
 import { href, navigate } from '../../app/router.js';
 import { sendCommand } from '../../db/index.js';
 import { formatDuration } from '../../lib/time.js';
-import { useNow } from '../../lib/use-rx.js';
 import { StartField } from './StartField.js';
 import { startFromInput } from './start-model.js';
+import { useNow } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { maySend } from '../../session/permissions.js';
 import { requestNeed } from '../mfa/mfa-model.js';
@@ -59,8 +59,7 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
   const [sending, setSending] = useState(false);
   // Scheduled start: '' for "when approved", else the picked local time (start-model.ts).
   const [start, setStart] = useState('');
-  const startNow = useNow(30_000);
-  const startChoice = useMemo(() => startFromInput(start, startNow), [start, startNow]);
+  const startChoice = startFromInput(start, Date.now());
   const durationRef = useRef<HTMLInputElement>(null);
   const ids = { duration: useId(), justification: useId(), ticket: useId() };
   // A different resource starts a fresh form with its own recommended duration.
@@ -194,7 +193,7 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
             </div>
             {error('duration')}
           </div>
-          <StartField value={start} onChange={(v) => { setStart(v); setTouched((t) => ({ ...t, start: true })); }} choice={startChoice} showProblem={Boolean(touched.start)} now={startNow} />
+          <StartField value={start} onChange={(v) => { setStart(v); setTouched((t) => ({ ...t, start: true })); }} choice={startChoice} showProblem={Boolean(touched.start)} />
           <div className="field">
             <label htmlFor={ids.justification}>Justification{policy.requireJustification ? '' : ' (optional)'}</label>
             <textarea {...field('justification')} rows={3} maxLength={4096} placeholder="What you will do with this access; the approvers read it" />
