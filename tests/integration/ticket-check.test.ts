@@ -160,11 +160,26 @@ describe('the hook in a policy', () => {
     expect((await upsert({ url: world.hook.url, secretName: HOOK_SECRET_NAME })).status).toBe(200);
   });
 
+  it('loosening it waits for a second person: refuse → a person decides is proposed, not applied', async () => {
+    const policy = world.srv.store.get('policies', 'pol-refuse');
+    const { changedBy: _c, updatedAt: _u, ...rest } = policy as NonNullable<typeof policy>;
+    const res = await http('POST', `${world.srv.url}/api/v1/commands`, {
+      token: world.srv.adminToken,
+      body: { type: 'policy.upsert', payload: { policy: { ...rest, ticketCheck: { ...rest.ticketCheck, onUnknown: 'human' } } } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.message).toMatch(/widens access \(a ticket that cannot be checked at .* goes to a person instead of being refused\): proposed as prop-/);
+    expect(world.srv.store.get('policies', 'pol-refuse')?.ticketCheck?.onUnknown).toBe('refuse');
+  });
+
   it('replicates and exports by the secret’s name only: the secret is in neither', async () => {
     const exported = await http('GET', `${world.srv.url}/api/v1/config/export`, { token: world.srv.adminToken });
     expect(exported.status).toBe(200);
     expect(exported.text).toContain(`secretName: ${HOOK_SECRET_NAME}`);
     expect(exported.text).not.toContain(HOOK_SECRET);
+    // The hook round-trips: reading the export back changes nothing.
+    const diff = await http('POST', `${world.srv.url}/api/v1/config/diff`, { token: world.srv.adminToken, rawBody: exported.text, headers: { 'content-type': 'text/yaml' } });
+    expect(diff.body).toMatchObject({ summary: 'nothing changed', outcome: { status: 'unchanged' } });
     const pulled = await http('GET', `${world.srv.url}${syncPath('policies', 'pull')}?batchSize=100`, { token: world.srv.adminToken });
     expect(pulled.text).toContain(HOOK_SECRET_NAME);
     expect(pulled.text).not.toContain(HOOK_SECRET);
