@@ -18,7 +18,7 @@ const now = () => new Date(clock);
 const iso = (ms: number) => new Date(ms).toISOString();
 const SATURDAY_22 = Date.parse('2026-06-06T22:00:00.000Z');
 const dataDir = makeTempDataDir('jit-scheduled-');
-const options = { now, dataDir, keepDataDir: true, connectors: [{ id: 'manual', kind: 'manual' }], scheduler: { intervalMs: 0 }, tokenTtlMinutes: 60 * 24 * 60 } as const;
+const options = { now, dataDir, keepDataDir: true, connectors: [{ id: 'manual', kind: 'manual' }] as unknown[], scheduler: { intervalMs: 0 }, tokenTtlMinutes: 60 * 24 * 60 };
 
 let srv: TestServer;
 let bob: string;
