@@ -61,9 +61,13 @@ export function mayDecideRequest(viewer: Viewer, request: AccessRequest, type: '
   return true;
 }
 
-/** Cancel: the requester's own pending request (or, per the matrix, an admin's on anyone's). */
-export function mayCancelRequest(viewer: Viewer, request: AccessRequest): boolean {
-  return pending(request) && maySendAs(viewer, 'request.cancel', request.requesterId === viewer.id ? 'own' : 'other');
+/**
+ * Cancel: the requester's own pending request, or one approved for a start still ahead (its grant
+ * has not begun); per the matrix, an admin's on anyone's.
+ */
+export function mayCancelRequest(viewer: Viewer, request: AccessRequest, now: number = Date.now()): boolean {
+  const beforeStart = request.status === 'approved' && Boolean(request.startsAt) && Date.parse(request.startsAt ?? '') > now;
+  return (pending(request) || beforeStart) && maySendAs(viewer, 'request.cancel', request.requesterId === viewer.id ? 'own' : 'other');
 }
 
 export const grantRelation = (grant: Pick<Grant, 'userId'>, viewer: Viewer): Relation => (grant.userId === viewer.id ? 'own' : 'other');

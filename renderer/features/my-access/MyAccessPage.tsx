@@ -49,6 +49,8 @@ export function MyAccessPage({ id }: { id: string | null }) {
   const live = useMemo(() => grants.data.filter((g) => LIVE_GRANT_STATES.includes(g.status)), [grants.data]);
   const history = useMemo(() => historyOf(requests.data, grants.data, names.person).slice(0, HISTORY_ROWS), [requests.data, grants.data, names]);
   const extensions = useMemo(() => waitingExtensions(pending), [pending]);
+  // Approved requests whose access begins later: cancelled (before the start) from their grant's card.
+  const scheduled = useMemo(() => new Map(requests.data.filter((r) => r.status === 'approved' && r.startsAt && mayCancelRequest(user, r, now)).map((r) => [r.id, r])), [requests.data, user, now]);
   const unsent = useMemo(() => unsentRequests(waiting, commands, new Set(requests.data.map((r) => r.id))), [waiting, commands, requests.data]);
   const loading = requests.loading || grants.loading;
 
@@ -73,7 +75,7 @@ export function MyAccessPage({ id }: { id: string | null }) {
         return;
       }
       if (!selected) return;
-      const request = pending.find((r) => r.id === selected);
+      const request = pending.find((r) => r.id === selected) ?? scheduled.get(selected);
       const grant = live.find((g) => g.requestId === selected);
       if (event.key === 'Enter') {
         event.preventDefault();
@@ -91,7 +93,7 @@ export function MyAccessPage({ id }: { id: string | null }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [order, selected, pending, live, user, waiting, extensions, grantActions]);
+  }, [order, selected, pending, scheduled, live, user, waiting, extensions, grantActions]);
 
   const nothing = !loading && pending.length === 0 && live.length === 0 && unsent.length === 0;
   const waitingWord = (subject: string, type: string) => (waiting.get(subject)?.type === type ? (offline ? 'waiting to sync' : 'sent') : null);
@@ -144,13 +146,14 @@ export function MyAccessPage({ id }: { id: string | null }) {
                     names={names}
                     now={now}
                     active={g.requestId === selected}
-                    waitingType={waiting.get(g.id)?.type ?? null}
+                    waitingType={waiting.get(g.id)?.type ?? (scheduled.has(g.requestId) ? (waiting.get(g.requestId)?.type ?? null) : null)}
                     extension={extensions.get(g.id)}
                     userId={user.id}
                     mayExtend={mayExtendGrant(user, g)}
                     mayGiveBack={mayRevokeGrant(user, g)}
                     onMoreTime={() => grantActions.openMoreTime(g)}
                     onGiveBack={() => grantActions.openRevoke(g)}
+                    onCancelBeforeStart={scheduled.has(g.requestId) ? () => setCancelling(scheduled.get(g.requestId) ?? null) : undefined}
                   />
                 ))}
               </ul>
@@ -174,7 +177,15 @@ export function MyAccessPage({ id }: { id: string | null }) {
         title="Cancel this request"
         confirmLabel="Withdraw"
         placeholder="Why you no longer need it; kept in the audit log"
-        intro={cancelling ? <p>Your request for {names.resource(cancelling.resourceId)} leaves the approvers’ queues; nothing is provisioned.</p> : null}
+        intro={
+          cancelling ? (
+            <p>
+              {cancelling.status === 'approved'
+                ? `Your access to ${names.resource(cancelling.resourceId)} is cancelled before it starts; nothing is provisioned.`
+                : `Your request for ${names.resource(cancelling.resourceId)} leaves the approvers’ queues; nothing is provisioned.`}
+            </p>
+          ) : null
+        }
         onClose={() => setCancelling(null)}
         onConfirm={(reason) => {
           const target = cancelling;

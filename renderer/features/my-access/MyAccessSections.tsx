@@ -1,7 +1,7 @@
 import clsx from 'clsx';
-import type { AccessRequest, Command, Grant } from '../../../core/index.js';
+import { waitsForStart, type AccessRequest, type Command, type Grant } from '../../../core/index.js';
 import { href } from '../../app/router.js';
-import { formatAbsolute, formatCountdown, formatDuration } from '../../lib/time.js';
+import { formatAbsolute, formatCountdown, formatDuration, formatStart } from '../../lib/time.js';
 import { Icon, StatusPill, Time } from '../../ui/ui.js';
 import { askForMoreTime } from '../grants/more-time.js';
 import { GrantVerification } from '../revocations/Receipt.js';
@@ -54,6 +54,7 @@ export function PendingCard({
           {request.extendsGrantId ? `+${formatDuration(request.durationMinutes)} on a grant you hold` : `for ${formatDuration(request.durationMinutes)}`} · asked <Time iso={request.createdAt} />
         </span>
         <StatusPill status={request.status} />
+        <StartsPill startsAt={request.startsAt} />
         {cancelling ? <span className="pill tone-warning">Cancellation {cancelling}</span> : null}
         <span className="ma-spacer" />
         {mayCancel ? (
@@ -95,6 +96,16 @@ export function PendingCard({
   );
 }
 
+/** "Starts Sat 22:00" for access asked to begin later (the absolute time and zone on hover). */
+export function StartsPill({ startsAt, now = Date.now() }: { startsAt?: string | null | undefined; now?: number }) {
+  if (!startsAt || Date.parse(startsAt) <= now) return null;
+  return (
+    <span className="pill tone-info" data-testid="starts-at" title={formatAbsolute(startsAt)}>
+      Starts {formatStart(startsAt, now)}
+    </span>
+  );
+}
+
 /** A live grant: countdown, verification, and what its holder may do with it. */
 export function GrantCard({
   grant,
@@ -108,6 +119,7 @@ export function GrantCard({
   mayGiveBack,
   onMoreTime,
   onGiveBack,
+  onCancelBeforeStart,
 }: {
   grant: Grant;
   names: Names;
@@ -120,8 +132,12 @@ export function GrantCard({
   mayGiveBack: boolean;
   onMoreTime(): void;
   onGiveBack(): void;
+  /** Set for a grant waiting for its start whose request its holder may still cancel. */
+  onCancelBeforeStart?: (() => void) | undefined;
 }) {
   const ask = askForMoreTime(grant, userId, extension, now);
+  // Approved for a later start: nothing is provisioned yet, so it is cancelled, not given back.
+  if (waitsForStart(grant, new Date(now))) return <ScheduledGrantCard grant={grant} names={names} now={now} active={active} waitingType={waitingType} onCancel={onCancelBeforeStart} />;
   const soon = Date.parse(grant.expiresAt) - now < 10 * 60_000;
   return (
     <li className={clsx('ma-card', active && 'active')} data-request-id={grant.requestId} data-grant-id={grant.id} aria-current={active ? 'true' : undefined}>
@@ -160,6 +176,29 @@ export function GrantCard({
       </p>
       {grant.lastError ? <p className="small text-danger">{grant.lastError}</p> : null}
       <ShortenedNotice grant={grant} person={names.person} />
+    </li>
+  );
+}
+
+function ScheduledGrantCard({ grant, names, now, active, waitingType, onCancel }: { grant: Grant; names: Names; now: number; active: boolean; waitingType: string | null; onCancel?: (() => void) | undefined }) {
+  return (
+    <li className={clsx('ma-card', active && 'active')} data-request-id={grant.requestId} data-grant-id={grant.id} aria-current={active ? 'true' : undefined}>
+      <div className="ma-card-head">
+        <a href={href('requests', grant.requestId)} className="strong">
+          {names.resource(grant.resourceId)}
+        </a>
+        <StartsPill startsAt={grant.startsAt} now={now} />
+        {waitingType === 'request.cancel' ? <span className="pill tone-warning">Cancelling…</span> : null}
+        <span className="ma-spacer" />
+        {onCancel ? (
+          <button type="button" className="button small danger" disabled={Boolean(waitingType)} title="Cancel before it starts: nothing is provisioned" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+      <p className="muted small" data-testid="scheduled-window">
+        Approved · provisioned at its start, <Time iso={grant.startsAt} /> · ends <Time iso={grant.expiresAt} /> ({formatDuration(Math.round((Date.parse(grant.expiresAt) - Date.parse(grant.startsAt)) / 60_000))})
+      </p>
     </li>
   );
 }

@@ -3,7 +3,7 @@ import { map } from 'rxjs';
 import { CONFLICT_STEP_NAME, isEscalated, SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { useObservable } from '../../lib/use-rx.js';
-import { formatDuration } from '../../lib/time.js';
+import { formatAbsolute, formatDuration, formatStart } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { Avatar, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
@@ -73,6 +73,15 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
           {request.extendsGrantId ? `+${formatDuration(request.durationMinutes)} on the grant held now` : formatDuration(request.durationMinutes)}
           {policy ? <span className="muted small"> {request.extendsGrantId ? 'within' : 'of'} at most {formatDuration(policy.maxDurationMinutes)}{request.extendsGrantId ? ' from its start' : ''}</span> : null}
         </dd>
+        {request.startsAt ? (
+          <>
+            <dt>Starts</dt>
+            <dd data-testid="starts-at" title={formatAbsolute(request.startsAt)}>
+              {formatStart(request.startsAt, Date.now())}
+              <span className="muted small"> · provisioned then, not at approval; ends <Time iso={new Date(Date.parse(request.startsAt) + request.durationMinutes * 60_000).toISOString()} /></span>
+            </dd>
+          </>
+        ) : null}
         <dt>Justification</dt>
         <dd className={clsx(!request.justification && 'muted')}>{request.justification || 'None given'}</dd>
         <dt>Ticket</dt>
