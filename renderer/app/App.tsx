@@ -26,6 +26,7 @@ import { TasksPage } from '../features/tasks/TasksPage.js';
 import { SignInPage } from '../features/signin/SignInPage.js';
 import { ConsoleDataProvider, useConsoleData, useNewRejections } from '../session/console-data.js';
 import { useSession, useSessionApi } from '../session/session.js';
+import { useViewer } from '../session/viewer.js';
 import { ToastProvider, useToasts } from '../ui/toasts.js';
 import { EmptyState, sentence } from '../ui/ui.js';
 import { Layout } from './Layout.js';
@@ -37,11 +38,11 @@ import { useTheme } from './theme.js';
 /** Host side effects of the queue: badge count, and an OS notification when new requests wait. */
 function QueueSignals() {
   const { host } = useSessionApi();
-  const { user } = useSession();
   const { pending, pendingLoading } = useConsoleData();
   const known = useRef<Set<string> | null>(null);
   // Only what this person may decide counts: a request waiting on someone else is not theirs to be told about.
-  const mine = useMemo(() => pending.filter((r) => isMine(r, user)), [pending, user]);
+  const viewer = useViewer();
+  const mine = useMemo(() => pending.filter((r) => isMine(r, viewer)), [pending, viewer]);
   useEffect(() => {
     void host.setBadgeCount(mine.length).catch(() => undefined);
     if (pendingLoading) return;

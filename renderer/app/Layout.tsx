@@ -9,6 +9,7 @@ import { useConsoleData } from '../session/console-data.js';
 import { isReadOnly, maySend } from '../session/permissions.js';
 import { syncPill } from '../session/reach.js';
 import { useSession } from '../session/session.js';
+import { useViewer } from '../session/viewer.js';
 import { useToasts } from '../ui/toasts.js';
 import { Avatar, EmptyState, Icon, Kbd, type IconName } from '../ui/ui.js';
 import { href, navigate, type Screen } from './router.js';
@@ -72,12 +73,14 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
   const { user, db } = useSession();
   const { pending, pendingLoading, rejections, proposals, loading } = useConsoleData();
   // The queue's count is what this person may decide, not everything pending they can see.
-  const mineCount = useMemo(() => pending.filter((r) => isMine(r, user)).length, [pending, user]);
+  // Judged with the directory groups the person is in: a step naming one is theirs to decide.
+  const viewer = useViewer();
+  const mineCount = useMemo(() => pending.filter((r) => isMine(r, viewer)).length, [pending, viewer]);
   const now = useNow(60_000);
   const waitingProposals = openProposals(proposals, now).length;
   // Someone holding only the requester role decides the requests whose steps name them (a manager,
   // a resource owner): their replica holds those beside their own, and the queue shows for them.
-  const namedOnSome = useMemo(() => maySend(user, 'request.approve') && pending.some((r) => r.requesterId !== user.id && namesApprover(r, user.id)), [pending, user]);
+  const namedOnSome = useMemo(() => maySend(user, 'request.approve') && pending.some((r) => r.requesterId !== user.id && namesApprover(r, user.id, viewer.groupIds)), [pending, user, viewer]);
   const nav = NAV.filter(
     (item) =>
       item.needs.every((name) => name in db.collections) &&

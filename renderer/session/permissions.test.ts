@@ -102,6 +102,22 @@ describe('the relation a screen knows', () => {
     expect(mayCancelRequest(me('auditor'), request({ requesterId: 'u-me' }))).toBe(false);
   });
 
+  it('cancels one’s own approved request while its start is still ahead, not once it has begun', () => {
+    const at = Date.parse('2026-06-05T09:00:00.000Z');
+    const scheduled = request({ requesterId: 'u-me', status: 'approved', startsAt: '2026-06-06T22:00:00.000Z' });
+    expect(mayCancelRequest(me('requester'), scheduled, at)).toBe(true);
+    expect(mayCancelRequest(me('requester'), scheduled, Date.parse('2026-06-06T22:00:00.000Z'))).toBe(false);
+    expect(mayCancelRequest(me('requester'), request({ requesterId: 'u-me', status: 'approved' }), at)).toBe(false);
+  });
+
+  it('sees a step naming one of the viewer’s groups (any-of) as theirs to decide', () => {
+    const step = { name: 'On-call', mode: 'any' as const, approverIds: [], approverRoles: [], approverGroupIds: ['grp-sre'], timeoutMinutes: 60, escalateToIds: [] };
+    const grouped = request({ currentStep: 0, policy: { ...request().policy!, approvalSteps: [step] } });
+    expect(requestRelation(grouped, { ...me('requester'), groupIds: ['grp-sre'] })).toBe('approver');
+    expect(mayDecideRequest({ ...me('requester'), groupIds: ['grp-sre'] }, grouped)).toBe(true);
+    expect(requestRelation(grouped, me('requester'))).toBe('other');
+  });
+
   it('revokes one’s own grant as a requester, someone else’s only as an approver or admin; more time only on one’s own', () => {
     const mine = { userId: 'u-me' };
     const theirs = { userId: 'u-other' };

@@ -15,7 +15,8 @@ import {
   type Relation,
 } from '../../core/index.js';
 
-export type Viewer = { id: string; roles: readonly string[] };
+/** The signed-in person: their roles and, once read (GET /api/v1/me), the directory groups they are in. */
+export type Viewer = { id: string; roles: readonly string[]; groupIds?: readonly string[] | undefined };
 
 const holds = (viewer: Viewer, allowed: readonly string[] | undefined) => Boolean(allowed) && viewer.roles.some((role) => allowed!.includes(role));
 
@@ -44,7 +45,7 @@ export function isReadOnly(viewer: Viewer): boolean {
 export function requestRelation(request: AccessRequest, viewer: Viewer): Relation {
   if (request.requesterId === viewer.id) return 'own';
   const step = request.policy?.approvalSteps[request.currentStep];
-  if (step && isStepApprover(step, { id: viewer.id, displayName: viewer.id, roles: viewer.roles as never, disabled: false })) return 'approver';
+  if (step && isStepApprover(step, { id: viewer.id, displayName: viewer.id, roles: viewer.roles as never, disabled: false, groupIds: viewer.groupIds })) return 'approver';
   return 'other';
 }
 

@@ -99,6 +99,16 @@ function StepCard({ step, index, count, problems, people, groupOptions, onChange
             </div>
             {step.mode === 'all' ? <span className="muted small">Roles approve only in an any-of step: all of a role cannot be waited for.</span> : null}
           </fieldset>
+          <PickList
+            label="Any member of a directory group"
+            options={groupOptions}
+            value={step.approverGroupIds}
+            onChange={(approverGroupIds) => onChange({ approverGroupIds })}
+            placeholder={groupOptions.length === 0 ? 'No directory groups known yet' : 'Add a group…'}
+            problem={at('.approverGroupIds')}
+            hint={step.mode === 'all' ? 'groups approve only in an any-of step: one member decides' : 'one member decides; membership is read when they do'}
+            testId={`step-${index}-approver-groups`}
+          />
           <Check label="The resource owner" field={`approvalSteps.${index}.includeResourceOwner`} checked={step.includeResourceOwner} onChange={(includeResourceOwner) => onChange({ includeResourceOwner })} />
           <Check label="The requester’s manager" field={`approvalSteps.${index}.includeManager`} checked={step.includeManager} onChange={(includeManager) => onChange({ includeManager })} />
         </div>

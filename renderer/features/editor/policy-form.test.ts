@@ -56,6 +56,19 @@ describe('the policy draft', () => {
   });
 });
 
+describe('approver groups on a step', () => {
+  it('round-trip, name someone on their own, and are refused in an all-of step on their field', () => {
+    const grouped = AccessPolicy.parse({ ...stored, approvalSteps: [ApprovalStep.parse({ name: 'On-call', mode: 'any', approverGroupIds: ['grp-sre'] })] });
+    const draft = draftOfPolicy(grouped);
+    expect(draft.steps[0]).toMatchObject({ approverGroupIds: ['grp-sre'] });
+    expect(checkPolicyDraft(draft)).toMatchObject({ problems: {}, policy: { approvalSteps: [{ approverGroupIds: ['grp-sre'] }] } });
+    const all = chain.update(draft, draft.steps[0]!.key, { mode: 'all', approverIds: ['u-carol'] });
+    expect(checkPolicyDraft(all).problems).toEqual({ 'approvalSteps.0.approverGroupIds': 'an all-of step names its approvers one by one; approver groups need an any-of step (one member approves)' });
+    // A server refusal on the field lands on the picker.
+    expect(policyFormFields(draft)).toContain('approvalSteps.0.approverGroupIds');
+  });
+});
+
 describe('the approval chain', () => {
   it('adds, moves and removes steps, keeping each step’s key', () => {
     const draft = draftOfPolicy(stored);

@@ -15,6 +15,8 @@ export type StepDraft = {
   mode: 'any' | 'all';
   approverIds: string[];
   approverRoles: AccountRole[];
+  /** Directory groups whose members may approve (any-of steps; an all-of step with one is refused on this field). */
+  approverGroupIds: string[];
   includeResourceOwner: boolean;
   includeManager: boolean;
   timeout: string;
@@ -59,6 +61,7 @@ export function stepDraft(step?: ApprovalStep): StepDraft {
     mode: step?.mode ?? 'any',
     approverIds: [...(step?.approverIds ?? [])],
     approverRoles: [...(step?.approverRoles ?? [])],
+    approverGroupIds: [...(step?.approverGroupIds ?? [])],
     includeResourceOwner: step?.includeResourceOwner ?? false,
     includeManager: step?.includeManager ?? false,
     timeout: minutesAsText(step?.timeoutMinutes ?? 24 * 60),
@@ -155,6 +158,8 @@ export function checkPolicyDraft(draft: PolicyDraft): PolicyCheck {
       approverIds: [...s.approverIds],
       // Roles approve only in any-of steps: an all-of step keeps none, so nothing is shown that does nothing.
       approverRoles: s.mode === 'any' ? [...s.approverRoles] : [],
+      // Kept in an all-of step, so core's field check says why that cannot be (rather than dropping them unseen).
+      approverGroupIds: [...s.approverGroupIds],
       includeResourceOwner: s.includeResourceOwner,
       includeManager: s.includeManager,
       timeoutMinutes: minutes(`approvalSteps.${i}.timeoutMinutes`, s.timeout),
@@ -203,6 +208,6 @@ export const chain = {
 /** The fields the policy form shows, so a server refusal lands on one of them (form-fields placeRefusal). */
 export function policyFormFields(draft: PolicyDraft): string[] {
   const top = ['name', 'description', 'maxDurationMinutes', 'defaultDurationMinutes', 'requestTtlMinutes', 'requireTicket', 'ticketSystem', 'ticketPattern', ...TICKET_CHECK_FIELDS, 'mfaFreshMinutes', 'autoApprove', 'breakGlass', 'maxExtensions', 'approvalSteps'];
-  const steps = draft.steps.flatMap((_, i) => ['', '.name', '.approverIds', '.approverRoles', '.timeoutMinutes', '.escalateToIds', '.escalateToGroupIds'].map((f) => `approvalSteps.${i}${f}`));
   return [...top, ...steps];
+  const steps = draft.steps.flatMap((_, i) => ['', '.name', '.approverIds', '.approverRoles', '.approverGroupIds', '.timeoutMinutes', '.escalateToIds', '.escalateToGroupIds'].map((f) => `approvalSteps.${i}${f}`));
 }

@@ -24,7 +24,7 @@ export function chainProgress(request: AccessRequest, nameOf: (userId: string) =
     const approved = approvals.map((d) => ({ name: nameOf(d.approverId), at: d.decidedAt }));
     // An all-of step names who is still to approve; an any-of step everyone who may.
     const remaining = step.mode === 'all' ? step.approverIds.filter((id) => !approvals.some((d) => d.approverId === id)) : step.approverIds;
-    const who = stepApproversInWords({ mode: step.mode, approvers: [...new Set(remaining)].map(nameOf), roles: step.approverRoles });
+    const who = stepApproversInWords({ mode: step.mode, approvers: [...new Set(remaining)].map(nameOf), roles: step.approverRoles, groups: step.approverGroupIds ?? [] });
     return { name: step.name, state: index < request.currentStep ? 'approved' : index === request.currentStep ? 'current' : 'next', who, approvedBy: approved };
   });
   const current = Math.min(request.currentStep, Math.max(0, steps.length - 1));

@@ -8,7 +8,7 @@ import { formatDuration } from '../../lib/time.js';
 import { useNow } from '../../lib/use-rx.js';
 import { useConsoleData, type WaitingDecision } from '../../session/console-data.js';
 import { isReadOnly, mayDecideRequest, requestRelation, type Viewer } from '../../session/permissions.js';
-import { useSession } from '../../session/session.js';
+import { useViewer } from '../../session/viewer.js';
 import { useToasts } from '../../ui/toasts.js';
 import { LoadProgressBar } from '../../ui/load-progress.js';
 import { Dialog, EmptyState, Icon, Kbd, RiskBadge, Time } from '../../ui/ui.js';
@@ -44,7 +44,8 @@ function WaitingTag({ waiting, offline }: { waiting: WaitingDecision | undefined
 
 export function QueuePage() {
   const { pending, pendingLoading, pendingProgress, lookupsLoading, users, resources, waiting, status } = useConsoleData();
-  const { user } = useSession();
+  // The viewer with their directory groups: a step naming one of them is theirs to decide.
+  const user = useViewer();
   const { query } = useSearch();
   const decisions = useDecisions();
   const toasts = useToasts();

@@ -12,8 +12,9 @@ import { ExtensionNotice } from './ExtensionNotice.js';
 import { TicketCheckFact } from './TicketCheckFact.js';
 import { resourceKindLabel } from '../../ui/words.js';
 
-function describeApprovers(step: { mode: 'any' | 'all'; approverIds: string[]; approverRoles: string[] }, name: (id: string) => string): string {
-  const who = [...step.approverIds.map(name), ...step.approverRoles.map((r) => `anyone with the ${r.replace('_', ' ')} role`)];
+function describeApprovers(step: { mode: 'any' | 'all'; approverIds: string[]; approverRoles: string[]; approverGroupIds?: string[] | undefined }, name: (id: string) => string): string {
+  const groups = step.mode === 'any' ? (step.approverGroupIds ?? []).map((id) => `any member of directory group ${id}`) : [];
+  const who = [...step.approverIds.map(name), ...step.approverRoles.map((r) => `anyone with the ${r.replace('_', ' ')} role`), ...groups];
   if (who.length === 0) return 'The resource owner or the requester\u2019s manager';
   if (who.length === 1) return step.mode === 'all' ? `${who[0]} must approve` : `${who[0]!.replace(/^anyone/, 'Anyone')}`;
   return `${step.mode === 'all' ? 'Every one of' : 'Any one of'}: ${who.join(', ')}`;

@@ -23,6 +23,16 @@ describe('the queue split by viewer', () => {
     expect(others.map((i) => i.request.id)).toEqual(['security', 'own', 'decided-by-me']);
   });
 
+  it('counts a step naming one of the viewer’s directory groups as mine (a requester-role member too), never their own request', () => {
+    const onCall = { ...step('On-call', [], []), approverGroupIds: ['grp-sre'] };
+    const items = [{ request: request('group', [onCall]) }, { request: request('own-group', [onCall], { requesterId: 'u-dave' }) }];
+    const dave = { id: 'u-dave', roles: ['requester'], groupIds: ['grp-sre'] };
+    expect(splitByViewer(items, dave).mine.map((i) => i.request.id)).toEqual(['group']);
+    // Groups not known (not read yet, or none): nothing of the group's is mine.
+    expect(splitByViewer(items, { id: 'u-dave', roles: ['requester'] }).mine).toEqual([]);
+    expect(expectedDecider(request('r', [onCall]), nameOf)).toBe('On-call: a member of grp-sre');
+  });
+
   it('says who is expected now, leaving out who already approved an all-of step', () => {
     expect(expectedDecider(request('r', [step('Security', ['u-carol', 'u-mallory'])]), nameOf)).toBe('Security: Carol Diaz or Mallory Reyes');
     const allOf = request('r', [step('Both', ['u-carol', 'u-mallory'], [], 'all')], { decisions: [{ stepIndex: 0, approverId: 'u-carol', decision: 'approve', reason: '', decidedAt: '2026-03-02T08:00:00.000Z', breakGlass: false }] });

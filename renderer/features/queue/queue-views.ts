@@ -23,5 +23,5 @@ export function expectedDecider(request: AccessRequest, nameOf: (userId: string)
   if (!step) return 'the server to start its approval chain';
   const decided = new Set(request.decisions.filter((d) => d.stepIndex === request.currentStep).map((d) => d.approverId));
   const named = [...step.approverIds, ...(step.escalatedApproverIds ?? [])].filter((id) => step.mode !== 'all' || !decided.has(id));
-  return `${step.name}: ${stepApproversInWords({ mode: step.mode, approvers: [...new Set(named)].map(nameOf), roles: step.approverRoles })}`;
+  return `${step.name}: ${stepApproversInWords({ mode: step.mode, approvers: [...new Set(named)].map(nameOf), roles: step.approverRoles, groups: step.approverGroupIds ?? [] })}`;
 }
