@@ -3,7 +3,8 @@
  * and the scheduler with each connector behind the chaos wrapper (sync-server/connectors/chaos.ts):
  * answers lost after the write, "already in state" for writes never sent, writes sent twice.
  * Every grant still ends verified exactly once, and no revocation is ever verified while the
- * access remains.
+ * access remains. Entra's paged member listing also faces page-level chaos between it and the
+ * Graph stand-in (helpers/graph-page-chaos.ts; AD's is in ad-chaos.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { openStore } from '../../sync-server/store/index.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
 import { connectorContract, type ContractHarness } from './helpers/connector-contract.js';
 import { standinEntraConnector } from './helpers/entra.js';
+import { injectGraphPageChaos } from './helpers/graph-page-chaos.js';
 import { addMember, adConfig, adminClient, createGroup, createUser, DC_START_TIMEOUT_MS, describeAd, membersOf, startDc, type SambaDc } from './helpers/samba.js';
 
 let k = 0;
@@ -103,6 +105,28 @@ describe('the Entra connector against the Graph stand-in', () => {
   it('entra behind the chaos wrapper: every revocation verified exactly once, never while the access remains', async () => {
     const chaos = await revokeThroughChaos(standinEntraConnector(graph, { id: 'entra-contract', verifyReadIntervalMs: 5, maxRetryWaitMs: 0 }, { sleep: async () => undefined }), h, 12);
     expect(chaos.counts.phantomAlready + chaos.counts.timeoutAfterWrite).toBeGreaterThan(0);
+  });
+  it('entra lists every member exactly once through duplicated, reordered and repeated pages', async () => {
+    // 5,000 members: six pages of the connector's $top=999.
+    const group = graph.addGroup({ displayName: 'Paging chaos' });
+    for (let i = 0; i < 5000; i++) graph.addMember(group.id, graph.addUser({ displayName: `Paged ${i}` }).id);
+    graph.settle();
+    const resource = resourceOf('entra_group', 'entra-contract', group.id);
+    const clean = await h.connector.listAssignments(resource);
+    expect(clean).toHaveLength(5000);
+    const chaos = injectGraphPageChaos({ duplicatePage: 0.2, reorder: 0.3, repeatPage: 0.1 }, { path: /\/groups\/[^/]+\/members$/, seed: 42 });
+    try {
+      for (let run = 0; run < 3; run++) {
+        const ids = (await h.connector.listAssignments(resource)).map((a) => a.principalId);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(new Set(ids)).toEqual(new Set(clean.map((a) => a.principalId)));
+      }
+    } finally {
+      chaos.restore();
+    }
+    expect(chaos.counts.duplicated).toBeGreaterThan(0);
+    expect(chaos.counts.reordered).toBeGreaterThan(0);
+    expect(chaos.counts.repeated).toBeGreaterThan(0);
   });
 });
 

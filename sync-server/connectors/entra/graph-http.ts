@@ -240,9 +240,44 @@ export class GraphHttp {
     return { ok: false, failure: last };
   }
 
-  /** GET every page, following the opaque absolute @odata.nextLink as-is. */
-  async getAll(path: string, headers?: Record<string, string>): Promise<{ ok: true; items: unknown[]; pages: number } | { ok: false; failure: Failure }> {
-    const items: unknown[] = [];
+  /**
+   * GET every page, following the opaque absolute @odata.nextLink as-is, each item once (by `id`).
+   * A correct Graph never sends an id twice in one walk; when it does, the repeated page may have
+   * stood in for one never delivered, so the walk is run again and the runs united (a repeat only
+   * repeats real items): done as soon as one run had no id twice, or when two runs in a row added
+   * nothing; at most five. Pages in another order change nothing. The union can only keep a member
+   * that was there, never drop one, so a revocation is not verified on a walk that lost a page.
+   */
+  async getAll(path: string, headers?: Record<string, string>): Promise<{ ok: true; items: unknown[]; pages: number; runs: number } | { ok: false; failure: Failure }> {
+    const seen = new Map<string, unknown>();
+    const withoutId: unknown[] = [];
+    let pages = 0;
+    let unchanged = 0;
+    for (let runs = 1; runs <= 5; runs++) {
+      const before = seen.size;
+      const thisRun = new Set<string>();
+      let repeated = false;
+      const walked = await this.walk(path, headers, (item) => {
+        const id = (item as { id?: unknown } | null)?.id;
+        if (typeof id !== 'string') {
+          if (runs === 1) withoutId.push(item);
+          return;
+        }
+        if (thisRun.has(id)) repeated = true;
+        thisRun.add(id);
+        if (!seen.has(id)) seen.set(id, item);
+      });
+      if (!walked.ok) return walked;
+      pages += walked.pages;
+      if (!repeated) return { ok: true, items: [...seen.values(), ...withoutId], pages, runs };
+      unchanged = runs > 1 && seen.size === before ? unchanged + 1 : 0;
+      if (unchanged >= 2) return { ok: true, items: [...seen.values(), ...withoutId], pages, runs };
+    }
+    return { ok: false, failure: { status: 'failed', retryable: true, code: 'paging_inconsistent', message: `GET ${path}: the pages kept repeating items and new ones kept appearing over five walks; the list may be incomplete` } };
+  }
+
+  /** One walk over every page, each item handed to `take` as it comes. */
+  private async walk(path: string, headers: Record<string, string> | undefined, take: (item: unknown) => void): Promise<{ ok: true; pages: number } | { ok: false; failure: Failure }> {
     let next: string | undefined = path;
     let pages = 0;
     while (next) {
@@ -255,11 +290,11 @@ export class GraphHttp {
       }
       pages++;
       const page = body as { value?: unknown; '@odata.nextLink'?: unknown };
-      if (Array.isArray(page.value)) items.push(...page.value);
+      if (Array.isArray(page.value)) for (const item of page.value) take(item);
       next = typeof page['@odata.nextLink'] === 'string' ? page['@odata.nextLink'] : undefined;
       if (pages > 10_000) return { ok: false, failure: { status: 'failed', retryable: false, code: 'paging_runaway', message: `GET ${path} returned more than 10,000 pages` } };
     }
-    return { ok: true, items, pages };
+    return { ok: true, pages };
   }
 
   /** Up to 20 requests per `$batch`, retried and paced as `request` is (see batch.ts). */
