@@ -245,8 +245,9 @@ export class GraphHttp {
    * A correct Graph never sends an id twice in one walk; when it does, the repeated page may have
    * stood in for one never delivered, so the walk is run again and the runs united (a repeat only
    * repeats real items): done as soon as one run had no id twice, or when two runs in a row added
-   * nothing; at most five. Pages in another order change nothing. The union can only keep a member
-   * that was there, never drop one, so a revocation is not verified on a walk that lost a page.
+   * nothing; at most five. Pages in another order change nothing. The union only adds, so a group
+   * still held is not reported gone because one walk lost its page (verification reads err towards
+   * "still there").
    */
   async getAll(path: string, headers?: Record<string, string>): Promise<{ ok: true; items: unknown[]; pages: number; runs: number } | { ok: false; failure: Failure }> {
     const seen = new Map<string, unknown>();
