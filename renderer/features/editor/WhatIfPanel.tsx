@@ -172,7 +172,7 @@ function Requests({ whatIf }: { whatIf: ConfigWhatIf }) {
         </>
       )}
       {r.skipped > 0 ? <p className="muted small">{r.skipped} request(s) by people this device does not know were not replayed.</p> : null}
-      <p className="muted small">Each request is decided as if asked today, once under the configuration as it is and once under the change, by the rules the server uses.</p>
+      <p className="muted small">Each request is decided again as of the time it was asked, once under the configuration as it is and once under the change, by the rules the server uses.</p>
     </Section>
   );
 }

@@ -41,7 +41,10 @@ function WindowNotice({ windows }: { windows: readonly TimeWindow[] }) {
   const zone = next ? (valid.find((w) => insideAny([w], next)) ?? valid[0]!).timeZone : '';
   return (
     <div className="notice warning" role="note" data-testid="window-notice">
-      <Icon name="clock" /> Outside the access window now: {next ? <>the next one opens {momentInWords(next, zone)} (<Time iso={next.toISOString()} />)</> : 'none opens within nine days'}; a request sent before then is refused.
+      <Icon name="clock" />
+      <span>
+        Outside the access window now: {next ? <>the next one opens {momentInWords(next, zone)} (<Time iso={next.toISOString()} />)</> : 'none opens within nine days'}; a request sent before then is refused.
+      </span>
     </div>
   );
 }
