@@ -7,6 +7,7 @@
 import type { AccessRequest, ResolvedPolicy } from '../schema/request.js';
 import type { TimeWindow } from '../schema/time-window.js';
 import { checkTicket, describeTicketFormat, type TicketFormat } from './ticket.js';
+import { ticketChecksInWords, type CatalogTicketCheck } from './ticket-check.js';
 import { windowInWords } from './time-window.js';
 
 /** Durations in the units people use: 30 min, 2 h, 1 day, 1 day 4 h. */
@@ -51,6 +52,8 @@ export type CatalogPolicy = {
   requestTtlMinutes: number;
   /** The forms a ticket given must have (every bound policy's). */
   ticketFormats: TicketFormat[];
+  /** Who checks a ticket given, and what an unknown answer does (core/engine/ticket-check.ts); absent: nobody. */
+  ticketChecks?: CatalogTicketCheck[];
   /** Asking needs a second factor this fresh (core/engine/mfa.ts). */
   requireMfa: boolean;
   mfaFreshMinutes: number;
@@ -180,6 +183,7 @@ export function policyInWords(policy: CatalogPolicy): string[] {
   if (policy.requireMfa) lines.push(`You confirm it with a two-step verification code (one from the last ${formatDuration(policy.mfaFreshMinutes)} counts).`);
   const forms = policy.ticketFormats ?? [];
   if (forms.length > 0) lines.push(`A ticket given must be ${list(forms.map(describeTicketFormat), 'and')}.`);
+  lines.push(...ticketChecksInWords(policy.ticketChecks ?? []));
   const windows = policy.accessWindows ?? [];
   if (windows.length > 0) {
     lines.push(`A request can be made only within ${list(windows.map(windowInWords), 'or')} (a later start must fall inside too): outside, it is refused and told when the next window opens. A grant runs its whole duration, even past the window's end.`);

@@ -6,7 +6,7 @@ import { makeResource, makeUser } from '../test-fixtures.js';
 import { policyFieldProblems } from './config-fields.js';
 import { createRequest, type NewRequestInput } from './request.js';
 import { DEFAULT_SEPARATION } from './separation.js';
-import { TICKET_UNCHECKED_STEP_NAME, ticketHookHost, ticketHooksOf, ticketHookUrlProblem, ticketHookWidenings, type TicketHookAnswer } from './ticket-check.js';
+import { catalogTicketChecks, TICKET_UNCHECKED_STEP_NAME, ticketChecksInWords, ticketHookHost, ticketHooksOf, ticketHookUrlProblem, ticketHookWidenings, type TicketHookAnswer } from './ticket-check.js';
 
 const now = new Date('2026-03-02T09:00:00.000Z');
 const at = now.toISOString();
@@ -140,5 +140,17 @@ describe('which hook changes widen access', () => {
     expect(ticketHookWidenings(before, [hook({ onUnknown: 'refuse', timeoutSeconds: 8 })])).toEqual(['the ticket check at tickets.example.com waits 5 → 8 s for an answer']);
     expect(ticketHookWidenings([], before)).toEqual([]);
     expect(ticketHookWidenings(before, [hook({ onUnknown: 'refuse', timeoutSeconds: 2 })])).toEqual([]);
+  });
+});
+
+describe('what a requester reads before asking', () => {
+  it('names who checks a ticket given and what an unknown answer does; nothing without a hook', () => {
+    const checks = catalogTicketChecks([autoPolicy(), autoPolicy({ id: 'p-b', ticketCheck: hook({ url: URL_B, onUnknown: 'refuse' }) })]);
+    expect(checks).toEqual({ ticketChecks: [{ host: 'tickets.example.com', onUnknown: 'human' }, { host: 'itsm.example.org:8443', onUnknown: 'refuse' }] });
+    expect(ticketChecksInWords(checks.ticketChecks ?? [])).toEqual([
+      'A ticket given is checked with tickets.example.com when you ask: a closed one is refused, and if the ticket system cannot say, an approver decides.',
+      'A ticket given is checked with itsm.example.org:8443 when you ask: a closed one is refused, and if the ticket system cannot say, the request is refused.',
+    ]);
+    expect(catalogTicketChecks([autoPolicy({ ticketCheck: undefined })])).toEqual({});
   });
 });

@@ -140,3 +140,19 @@ export function ticketHookWidenings(before: readonly TicketCheckHook[], after: r
   }
   return out;
 }
+
+/** What a requester is told of the hooks before asking: who checks a ticket, and what an unknown answer does. */
+export type CatalogTicketCheck = { host: string; onUnknown: TicketCheckHook['onUnknown'] };
+
+/** The catalog's part for the bound policies' hooks; nothing when none has one. */
+export function catalogTicketChecks(bound: readonly Pick<AccessPolicy, 'id' | 'ticketCheck'>[]): { ticketChecks?: CatalogTicketCheck[] } {
+  const hooks = ticketHooksOf(bound.map((p) => p.id), bound);
+  return hooks.length === 0 ? {} : { ticketChecks: hooks.map((h) => ({ host: ticketHookHost(h.url), onUnknown: h.onUnknown })) };
+}
+
+/** "A ticket given is checked with tickets.example.com when you ask: ...": one sentence per hook. */
+export function ticketChecksInWords(checks: readonly CatalogTicketCheck[]): string[] {
+  return checks.map(
+    (c) => `A ticket given is checked with ${c.host} when you ask: a closed one is refused, and if the ticket system cannot say, ${c.onUnknown === 'refuse' ? 'the request is refused' : 'an approver decides'}.`,
+  );
+}

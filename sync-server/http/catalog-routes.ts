@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   catalogPolicy,
   catalogRulesAndWindows,
+  catalogTicketChecks,
   checkEligibility,
   escalationInWords,
   policyInWords,
@@ -53,6 +54,8 @@ export function buildCatalog(store: Store, user: DirectoryUser, now: Date): Cata
       }
       // Its auto-approval rules in words and its access windows (core/engine/auto-approval.ts).
       if (policy) policy = { ...policy, ...catalogRulesAndWindows(bound, groupNameOf) };
+      // Who checks a ticket given (core/engine/ticket-check.ts).
+      if (policy) policy = { ...policy, ...catalogTicketChecks(bound) };
       const history = store.list('requests', { where: { resourceId: resource.id }, status: 'approved', order: 'desc', limit: HISTORY_PER_RESOURCE });
       return {
         id: resource.id,
@@ -95,6 +98,7 @@ const Entry = z.object({
       maxExtensions: z.number(),
       requestTtlMinutes: z.number(),
       ticketFormats: z.array(z.object({ system: z.string(), pattern: z.string() })),
+      ticketChecks: z.array(z.object({ host: z.string(), onUnknown: z.enum(['refuse', 'human']) })).optional(),
       requireMfa: z.boolean(),
       mfaFreshMinutes: z.number(),
       steps: z.array(Step),

@@ -80,6 +80,13 @@ describe('a request naming a ticket, over REST', () => {
     expect(world.hook.calls.filter((c) => c.path !== '/jit/ticket-check')).toEqual([]);
   });
 
+  it('the catalog tells the requester beforehand who checks a ticket and what an unknown answer does', async () => {
+    const catalog = await http('GET', `${world.srv.url}/api/v1/catalog`, { token: rita });
+    const words = (id: string) => catalog.body.resources.find((r: { id: string }) => r.id === id)?.policyInWords as string[];
+    expect(words('res-human')).toContain(`A ticket given is checked with ${host()} when you ask: a closed one is refused, and if the ticket system cannot say, an approver decides.`);
+    expect(words('res-refuse')).toContain(`A ticket given is checked with ${host()} when you ask: a closed one is refused, and if the ticket system cannot say, the request is refused.`);
+  });
+
   it('no ticket: no call, nothing stored', async () => {
     const before = world.hook.calls.length;
     const res = await ask('res-human', '');
