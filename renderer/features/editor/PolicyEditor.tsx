@@ -4,6 +4,7 @@ import { useConsoleData } from '../../session/console-data.js';
 import { useSession } from '../../session/session.js';
 import { ApprovalChain } from './ApprovalChain.js';
 import { TicketCheckFields } from './TicketCheckFields.js';
+import { AccessWindows, AutoApprovalRules } from './RulesAndWindows.js';
 import { EditorFrame, EditorSection, NotEditable, RestoredNotice, SaveOutcome, StaleNotice } from './EditorFrame.js';
 import { History } from './History.js';
 import { ShortenGrants } from './ShortenGrants.js';
@@ -136,6 +137,14 @@ export function PolicyEditor({ id }: { id: string | null }) {
         <FieldError id="autoApprove" problem={problems.autoApprove} />
         <Check label="Allow break-glass" field="breakGlass" checked={draft.breakGlass} onChange={(v) => set('breakGlass', v)} detail="In an emergency the requester may approve their own request with a reason; everyone is told and a second person reviews it." />
         <TextField label="Extensions allowed" field="maxExtensions" value={draft.maxExtensions} onChange={(v) => set('maxExtensions', v)} problem={problems.maxExtensions} className="narrow-field" hint="0 to 20; never past the longest grant" />
+      </EditorSection>
+
+      <EditorSection title="Auto-approval rules" lede="A request for which every condition of one rule holds skips the approval chain; the reason is recorded on it. Otherwise the chain decides. Someone who changed this policy recently, or holds a conflicting resource, always goes to the chain.">
+        <AutoApprovalRules rules={draft.rules} problems={problems} autoApprove={draft.autoApprove} onChange={(rules) => set('rules', rules)} />
+      </EditorSection>
+
+      <EditorSection title="Access windows" lede="When requests may be made (and a later start fall), on the wall clock of a time zone. Outside every window a request is refused and told when the next one opens; a grant runs its whole duration, even past the window’s end.">
+        <AccessWindows windows={draft.windows} problems={problems} onChange={(windows) => set('windows', windows)} />
       </EditorSection>
 
       <EditorSection title="Approval chain" lede="Steps run in order; each must be approved before the next starts, and a person approves at most one step of a request.">

@@ -7,6 +7,7 @@
 import { AccessPolicy, policyFieldProblems, type AccountRole, type ApprovalStep, type TicketSystem } from '../../../core/index.js';
 import { addProblems, minutesAsText, readDuration, schemaProblems, type Problems } from './form-fields.js';
 import { TICKET_CHECK_FIELDS, ticketCheckDraftOf, ticketCheckPart, type TicketCheckDraft } from './ticket-check-form.js';
+import { ruleDraft, rulesFormFields, rulesOfDraft, windowDraft, windowsOfDraft, type RuleDraft, type WindowDraft } from './rules-form.js';
 
 export type StepDraft = {
   /** Stable across moves, for React's keys; never sent. */
@@ -46,6 +47,9 @@ export type PolicyDraft = {
   breakGlass: boolean;
   maxExtensions: string;
   steps: StepDraft[];
+  /** Auto-approval rules and access windows (rules-form.ts). */
+  rules: RuleDraft[];
+  windows: WindowDraft[];
 };
 
 /** The policy as the upsert command takes it: no changedBy or updatedAt, which are the server's. */
@@ -92,6 +96,8 @@ export function draftOfPolicy(policy: AccessPolicy): PolicyDraft {
     breakGlass: policy.breakGlass,
     maxExtensions: String(policy.maxExtensions),
     steps: policy.approvalSteps.map(stepDraft),
+    rules: (policy.autoApprovalRules ?? []).map(ruleDraft),
+    windows: (policy.accessWindows ?? []).map((w) => windowDraft(w)),
   };
 }
 
@@ -116,6 +122,8 @@ export function newPolicyDraft(id: string): PolicyDraft {
     breakGlass: false,
     maxExtensions: '1',
     steps: [{ ...stepDraft(), name: 'Approver', approverRoles: ['approver'] }],
+    rules: [],
+    windows: [],
   };
 }
 
@@ -169,6 +177,8 @@ export function checkPolicyDraft(draft: PolicyDraft): PolicyCheck {
       escalateToManagersManager: s.escalateToManagersManager,
     })),
     autoApprove: draft.autoApprove,
+    autoApprovalRules: rulesOfDraft(draft.rules, problems),
+    accessWindows: windowsOfDraft(draft.windows),
     breakGlass: draft.breakGlass,
     maxExtensions: Number.isNaN(extensions) ? -1 : extensions,
     requestTtlMinutes: minutes('requestTtlMinutes', draft.requestTtl),
@@ -208,6 +218,6 @@ export const chain = {
 /** The fields the policy form shows, so a server refusal lands on one of them (form-fields placeRefusal). */
 export function policyFormFields(draft: PolicyDraft): string[] {
   const top = ['name', 'description', 'maxDurationMinutes', 'defaultDurationMinutes', 'requestTtlMinutes', 'requireTicket', 'ticketSystem', 'ticketPattern', ...TICKET_CHECK_FIELDS, 'mfaFreshMinutes', 'autoApprove', 'breakGlass', 'maxExtensions', 'approvalSteps'];
-  return [...top, ...steps];
   const steps = draft.steps.flatMap((_, i) => ['', '.name', '.approverIds', '.approverRoles', '.approverGroupIds', '.timeoutMinutes', '.escalateToIds', '.escalateToGroupIds'].map((f) => `approvalSteps.${i}${f}`));
+  return [...top, ...steps, ...rulesFormFields(draft)];
 }

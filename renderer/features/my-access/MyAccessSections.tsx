@@ -66,6 +66,12 @@ export function PendingCard({
       <p className="ma-summary" data-testid="chain-summary">
         {chain.summary}
       </p>
+      {/* Why the policy's auto-approval rules left it to the chain (core/engine/auto-approval.ts). */}
+      {request.autoApproval && !request.autoApproval.approved ? (
+        <p className="muted small" data-testid="auto-approval">
+          {request.autoApproval.reason}
+        </p>
+      ) : null}
       {chain.total > 0 ? (
         <ol className="ma-chain" aria-label="Approval chain">
           {chain.steps.map((step, i) => (

@@ -1,6 +1,6 @@
 import clsx from 'clsx';
 import { map } from 'rxjs';
-import { CONFLICT_STEP_NAME, isEscalated, SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
+import { CONFLICT_STEP_NAME, isEscalated, RULE_WITHHELD_STEP_NAME, SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { useObservable } from '../../lib/use-rx.js';
 import { formatAbsolute, formatDuration, formatStart } from '../../lib/time.js';
@@ -125,6 +125,13 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
             <dd data-testid="outcome-reason">{request.outcomeReason}</dd>
           </>
         ) : null}
+        {/* Why the policy's auto-approval rules did or did not approve it (core/engine/auto-approval.ts), unless the outcome already says it. */}
+        {request.autoApproval && !(request.decidedAt && request.outcomeReason === request.autoApproval.reason) ? (
+          <>
+            <dt>Auto-approval</dt>
+            <dd data-testid="auto-approval">{request.autoApproval.reason}</dd>
+          </>
+        ) : null}
       </dl>
 
       <section className="facts-section">
@@ -164,6 +171,9 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
                       ) : null}
                       {step.name === SECOND_PERSON_STEP_NAME ? (
                         <span className="small">The requester changed this access configuration recently, so instead of approving automatically an approver or admin decides.</span>
+                      ) : null}
+                      {step.name === RULE_WITHHELD_STEP_NAME ? (
+                        <span className="small">An auto-approval rule matched, but separation of duties withheld it (see Auto-approval above), so an approver or admin decides.</span>
                       ) : null}
                       {step.name === CONFLICT_STEP_NAME ? (
                         <span className="small">The requester holds a resource that must not be held together with this one, so instead of approving automatically an approver or admin decides.</span>

@@ -23,6 +23,7 @@ export const CODE_WORDS: Record<string, string> = {
   ticket_not_open: 'The ticket is not open in its ticket system',
   ticket_invalid: 'The ticket reference is not in the expected form',
   extension_limit: 'No more time can be asked for',
+  outside_window: 'Outside the access window',
   mfa_required: 'Your second factor is needed',
   conflict: 'It clashes with another change',
   unsupported_protocol: 'This console needs an update',
