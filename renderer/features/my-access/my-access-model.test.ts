@@ -89,6 +89,14 @@ describe('historyOf', () => {
   });
 });
 
+describe('historyOf and a scheduled request cancelled before its start', () => {
+  it('lists the cancelled request once: its grant never began, so it has no row of its own', () => {
+    const cancelled = request({ id: 'req-s', status: 'cancelled', grantId: 'g-s', startsAt: '2026-03-07T22:00:00.000Z', outcomeReason: 'cancelled before its start: moved', decidedAt: '2026-03-05T10:00:00.000Z' });
+    const ended = makeGrant({ id: 'g-s', requestId: 'req-s', userId: 'u-bob', status: 'verified', provisionedAt: null, revokeRequestedAt: '2026-03-06T10:00:00.000Z', endedBy: 'u-bob', endedReason: 'cancelled before its start: moved' });
+    expect(historyOf([cancelled], [ended], nameOf).map((r) => [r.requestId, r.outcome])).toEqual([['req-s', 'Cancelled']]);
+  });
+});
+
 describe('unsentRequests', () => {
   it('keeps new requests the server has not answered and that have not come back as requests', () => {
     const command = (id: string, requestId: string, type: Command['type'] = 'request.create') =>

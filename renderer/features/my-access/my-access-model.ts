@@ -78,8 +78,11 @@ export function historyOf(requests: readonly AccessRequest[], grants: readonly G
       reason: decider ? `${nameOf(decider.approverId)}: ${reason || 'no reason given'}` : reason,
     });
   }
+  // A grant whose request was cancelled before its start never began: the request's row says it.
+  const cancelledBeforeStart = new Set(requests.filter((r) => r.status === 'cancelled' && r.grantId).map((r) => r.grantId));
   for (const grant of grants) {
     if (LIVE_GRANT_STATES.includes(grant.status)) continue;
+    if (grant.provisionedAt === null && cancelledBeforeStart.has(grant.id)) continue;
     rows.push({ key: `g:${grant.id}`, requestId: grant.requestId, resourceId: grant.resourceId, at: grant.revokedAt ?? grant.updatedAt, ...grantEnding(grant, nameOf) });
   }
   return rows.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));

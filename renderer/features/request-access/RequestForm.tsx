@@ -217,7 +217,7 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
               </span>
             ) : (
               <span className="muted small">
-                {policy.autoApprove ? 'Provisioned as soon as the server receives it.' : `Goes to ${policy.steps.length === 1 ? 'its approver' : `${policy.steps.length} approval steps`}; you follow it in My access.`}
+                {startChoice.iso && !startChoice.problem ? 'Provisioned at the start you chose, once approved.' : policy.autoApprove ? 'Provisioned as soon as the server receives it.' : `Goes to ${policy.steps.length === 1 ? 'its approver' : `${policy.steps.length} approval steps`}; you follow it in My access.`}
               </span>
             )}
           </footer>
