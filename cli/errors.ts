@@ -59,5 +59,7 @@ export function fromServerError(status: number, error: ServerError, flags: Recor
   else if (field && message.startsWith(`${field}: `)) message = message.slice(field.length + 2);
   const flag = field ? flags[field] : undefined;
   const named = field ? `${flag ? `${flag} (${field})` : field}: ` : '';
-  return new CliError(exitForServerError(status, error.code), `${named}${message}`, error.code, flag ?? field);
+  // The policy wants a fresher second factor: say how to give one from here.
+  const next = error.code === 'mfa_required' ? ' (run jit step-up, then send it again)' : '';
+  return new CliError(exitForServerError(status, error.code), `${named}${message}${next}`, error.code, flag ?? field);
 }

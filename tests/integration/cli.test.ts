@@ -3,65 +3,20 @@
  * real server with the demo organisation, as bob (a requester), with a temporary config directory.
  * Approvers act over REST meanwhile. Every exit code is seen at least once.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMinutes, parseDuration, parseWait } from '../../cli/duration.js';
-import { DEMO_PASSWORD, http, REPO_ROOT, startTestServer, type TestServer } from './helpers/server.js';
+import { jitIn, json } from './helpers/jit.js';
+import { DEMO_PASSWORD, http, startTestServer, type TestServer } from './helpers/server.js';
 
 let srv: TestServer;
 let configHome: string;
 const tokenFile = () => join(configHome, 'jit', 'credentials.json');
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-type Run = { code: number | null; stdout: string; stderr: string };
-type Running = { waitFor(pattern: RegExp): Promise<RegExpMatchArray>; done: Promise<Run> };
-
-/** Starts `jit <args>` with no terminal; `waitFor` resolves when its output (stdout, then stderr) shows the pattern. */
-function start(args: string[], env: Record<string, string> = {}): Running {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('JIT_')));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'cli/jit.mjs'), ...args], {
-    cwd: REPO_ROOT,
-    env: { ...inherited, XDG_CONFIG_HOME: configHome, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const watchers: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  const seen = (pattern: RegExp) => stdout.match(pattern) ?? stderr.match(pattern);
-  const check = () => {
-    for (const watcher of [...watchers]) {
-      const match = seen(watcher.pattern);
-      if (match) {
-        watchers.splice(watchers.indexOf(watcher), 1);
-        watcher.resolve(match);
-      }
-    }
-  };
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    check();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    check();
-  });
-  const done = new Promise<Run>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-  return {
-    waitFor: (pattern) =>
-      new Promise((resolve, reject) => {
-        const match = seen(pattern);
-        if (match) return resolve(match);
-        watchers.push({ pattern, resolve });
-        void done.then((run) => reject(new Error(`jit exited (${run.code}) before printing ${pattern}:\n${run.stdout}\n${run.stderr}`)));
-      }),
-    done,
-  };
-}
-const jit = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
-const json = <T = any>(run: Run): T => JSON.parse(run.stdout) as T; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+const { start, jit } = jitIn(() => configHome);
 
 async function decide(username: string, type: 'request.approve' | 'request.deny', requestId: string, reason = 'ok') {
   const res = await http('POST', `${srv.url}/api/v1/commands`, { token: await srv.login(username), body: { type, payload: { requestId, reason } } });
