@@ -24,6 +24,7 @@ import { installBodyDepthLimit } from './http/body-depth.js';
 import { createFloodGuard, type FloodGuardSettings } from './http/flood-guard.js';
 import { frameworkErrorHandler, installErrorHandler, notFound, sendError } from './http/errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
+import { registerOidcRoutes } from './http/oidc-routes.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
 import { MFA_MIGRATIONS } from './mfa/migrations.js';
 import { checkTrustProxy, type TrustProxySetting } from './http/trust-proxy.js';
@@ -40,6 +41,7 @@ import {
 } from './http/transport.js';
 import { SCHEDULER_MIGRATIONS, startScheduler, type Scheduler, type SchedulerOptions } from './scheduler/index.js';
 import { registerStoredConnectors, type SecretKey } from './secrets/index.js';
+import type { SsoSettings } from './sso/settings.js';
 import { openStore } from './store/sqlite-store.js';
 import type { MigrationSet, Store } from './store/types.js';
 import { SERVER_VERSION } from './version.js';
@@ -115,6 +117,11 @@ export type CreateServerOptions = {
   separation?: SeparationSettings;
   /** A CA (PEM) trusted beside the system's roots for ticket-check hook calls (JIT_TICKET_HOOK_CA_FILE). */
   ticketHookCaPem?: string;
+  /**
+   * Single sign-on through one OpenID Connect provider (sso/settings.ts, JIT_OIDC_*): the console's
+   * "Sign in with <name>", and password sign-in only for the break-glass admins. Absent: passwords only.
+   */
+  sso?: SsoSettings;
 };
 
 /** Scheduler options a server caller may set; the store, registry and clock are the server's. */
@@ -283,6 +290,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     ...(scheduler ? { scheduler } : {}),
     ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
   });
+  registerOidcRoutes(app, { store, now, tokenTtlMinutes, ...(opts.sso ? { sso: opts.sso } : {}) });
   registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ticketChecker, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {
     schema: { hide: true },

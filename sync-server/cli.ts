@@ -32,6 +32,15 @@
  *   JIT_LOG_LEVEL           fatal|error|warn|info|debug|trace|silent (default info)
  *   JIT_TICKET_HOOK_CA_FILE PEM CA trusted beside the system's roots when calling ticket-check hooks
  *                           (a private CA of the ticket system); their secrets: `npm run secrets`
+ *   JIT_OIDC_ISSUER         single sign-on through this OpenID Connect provider (Entra:
+ *                           https://login.microsoftonline.com/<tenant>/v2.0); with JIT_OIDC_CLIENT_ID,
+ *                           JIT_OIDC_CLIENT_SECRET (none: a public client), JIT_OIDC_REDIRECT_URIS
+ *                           (the web console's https://<host>/signin/oidc, comma-separated; the
+ *                           desktop's loopback is always accepted), JIT_OIDC_NAME (button text),
+ *                           JIT_OIDC_CLAIM (oid|sub|preferred_username|email, default oid),
+ *                           JIT_OIDC_MATCH (entra|username|email: the person's field it must equal),
+ *                           JIT_BREAK_GLASS_ADMINS (usernames still signing in with a password,
+ *                           default admin). docs/decisions/single-sign-on.md
  *   JIT_TLS_CERT_FILE       PEM certificate (with its chain) and its private key: serve HTTPS
  *   JIT_TLS_KEY_FILE        (TLS 1.2 or later) and send HSTS; both or neither. Without them plain
  *                           HTTP, with a warning at start unless the address is loopback
@@ -55,6 +64,7 @@ import { parseTrustProxy } from './http/trust-proxy.js';
 import { transportFromEnv } from './http/transport.js';
 import { demoSecretKey, importIntoDataDir, KEY_VARIABLE, secretKeyFromEnv } from './secrets/index.js';
 import { schedulerOptionsFromEnv } from './scheduler/env.js';
+import { ssoFromEnv } from './sso/settings.js';
 import { openStore } from './store/sqlite-store.js';
 
 function origins(raw: string | undefined): string[] {
@@ -152,6 +162,7 @@ async function main(): Promise<void> {
   const { tls, transport } = transportFromEnv(env);
   const fileConnectors = readConnectorsFile(env.JIT_CONNECTORS_FILE);
   const ticketHookCaPem = readTicketHookCa(env.JIT_TICKET_HOOK_CA_FILE);
+  const sso = ssoFromEnv(env);
   // Secrets: the key decrypts the stored connector configs; the file's configs are stored (encrypted) first.
   const demoKey = demo ? demoSecretKey(dataDir, env) : undefined;
   const secretKey = demoKey?.key ?? secretKeyFromEnv(env);
@@ -187,6 +198,7 @@ async function main(): Promise<void> {
       scheduler: schedulerOptionsFromEnv(env),
       separation: { cooldownDays: parseCooldownDays(env.JIT_SOD_COOLDOWN_DAYS) },
       ...(ticketHookCaPem ? { ticketHookCaPem } : {}),
+      ...(sso ? { sso } : {}),
     });
   } catch (error) {
     await tenant?.close();
