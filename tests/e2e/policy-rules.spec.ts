@@ -10,7 +10,8 @@
  * shared policies keep what the other specs expect. Times are real: the window opens on a day three
  * days ahead, in UTC, so it is closed whenever the spec runs.
  */
-import type { Browser } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from '@playwright/test';
 import type { AccessPolicy, Resource } from '../../core/index.js';
 import { CONFIGURERS, DEMO_PASSWORD, REQUESTERS } from './support/accounts.js';
 import { getPolicy, getReplicated, login, sendCommand, submitRequest } from './support/api.js';
@@ -42,6 +43,12 @@ async function setUp(): Promise<void> {
   const moved = await sendCommand(mallory, 'resource.upsert', { resource: { ...resource, policyIds: [POLICY_ID] } });
   expect(moved.status, moved.message).toBe('applied');
   expect(moved.message).not.toMatch(/widens access/);
+}
+
+/** Critical or serious axe findings inside the editor. */
+async function axeFindings(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include('main').setLegacyMode().analyze();
+  return results.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}: ${v.nodes[0]?.failureSummary ?? ''}`);
 }
 
 async function consoleAs(browser: Browser, username: string, displayName: string) {
@@ -77,7 +84,7 @@ test('a policy admin sets an access window and a rule with inline checks; saved,
     await editor.fill('accessWindows.0.timeZone', 'utc');
     await expect(editor.problem('accessWindows.0.timeZone')).toHaveText('write it UTC');
     await editor.fill('accessWindows.0.timeZone', 'UTC');
-    await expect(mallory.page.getByTestId('window-preview')).toHaveText(`${when.words} · next opens ${when.opening}`);
+    await expect(mallory.page.getByTestId('access-windows').getByTestId('window-preview')).toHaveText(`${when.words} · next opens ${when.opening}`);
 
     // A window only tightens; the what-if replays Bob's demo request at the hour he asked, outside it.
     await expect(editor.verdict()).toContainText('Saving applies at once');
@@ -93,7 +100,10 @@ test('a policy admin sets an access window and a rule with inline checks; saved,
     await expect(editor.verdict()).toContainText('Saving proposes this change to a second person');
     await expect(editor.verdict()).toContainText('its risk score is below 40');
     await mallory.page.getByTestId('auto-approval-rules').scrollIntoViewIfNeeded();
+    await mallory.page.getByTestId('auto-approval-rules').getByText('Asked within a time window').click();
+    await expect(mallory.page.getByTestId('window-preview')).toHaveCount(2);
     await saveScreenshot(mallory.page, testInfo, '11-policy-rules-and-windows');
+    expect(await axeFindings(mallory.page), 'axe, with a rule and a window').toEqual([]);
     await mallory.page.getByRole('button', { name: 'Remove rule 1' }).click();
     await expect(editor.verdict()).toContainText('Saving applies at once');
 
