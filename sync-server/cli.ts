@@ -128,7 +128,10 @@ async function startDemo(dataDir: string, configuredIds: readonly string[]): Pro
   // A restarted demo gets a fresh in-memory tenant: read what the store says was provisioned there.
   const samba = process.env.JIT_DEMO_SAMBA === '1';
   const store = include.includes('entra') || (samba && include.includes('ad')) ? openStore({ dataDir }) : undefined;
-  const onProgress = (step: string) => process.stdout.write(`Demo AD domain JIT.TEST: ${step}...\n`);
+  const onProgress = (step: string) => {
+    demoDomainStep = step;
+    process.stdout.write(`Demo AD domain JIT.TEST: ${step}...\n`);
+  };
   try {
     return await startDemoTenant({ include, ...(store ? { store } : {}), ...(samba ? { adDomain: { dataDir, onProgress, ...(process.env.JIT_DEMO_SAMBA_TEMPLATES ? { templateRoot: resolve(process.env.JIT_DEMO_SAMBA_TEMPLATES) } : {}) } } : {}) });
   } finally {
@@ -136,22 +139,35 @@ async function startDemo(dataDir: string, configuredIds: readonly string[]): Pro
   }
 }
 
+/** The demo DC's step in progress, for the line repeated while it starts. */
+let demoDomainStep = 'starting';
+
 const SAMBA_HINT = 'To serve them through a real DC, install Samba as root (apt-get install -y samba winbind krb5-user ldb-tools smbclient) and start again';
 
-/** Says how the demo's DC is getting on: once it serves, or why its groups went to the manual connector; a line every 15 s until then. */
-function reportDemoDomain(ad: NonNullable<DemoTenant['ad']>): void {
+/**
+ * Says how the demo's DC is getting on: once it serves, or why its groups went to the manual
+ * connector; a line every 15 s until then. The function it returns silences it (the server is
+ * closing, and a DC stopped half-way is no news).
+ */
+function reportDemoDomain(ad: NonNullable<DemoTenant['ad']>): () => void {
+  let quiet = false;
   if ('manual' in ad) {
     process.stdout.write(`Demo AD resources go to the manual connector: ${ad.manual}. ${SAMBA_HINT}\n`);
-    return;
+    return () => undefined;
   }
   const started = Date.now();
-  const still = setInterval(() => process.stdout.write(`Demo AD domain JIT.TEST: still starting (${Math.round((Date.now() - started) / 1000)} s); the console works meanwhile, AD grants wait for it\n`), 15_000);
+  const still = setInterval(() => process.stdout.write(`Demo AD domain JIT.TEST: still ${demoDomainStep.split(' (')[0]} (${Math.round((Date.now() - started) / 1000)} s); the console works meanwhile, AD grants wait for it\n`), 15_000);
   still.unref();
   void ad.ready.then((result) => {
     clearInterval(still);
+    if (quiet) return;
     if ('manual' in result) process.stdout.write(`Demo AD resources go to the manual connector: ${result.manual}. Fix that and start again to use the DC\n`);
     else process.stdout.write(`Demo AD domain JIT.TEST (Samba DC) at ${ad.url} is ready${result.restored ? `; ${result.restored} membership(s) restored` : ''}\n`);
   });
+  return () => {
+    quiet = true;
+    clearInterval(still);
+  };
 }
 
 async function main(): Promise<void> {
@@ -177,7 +193,7 @@ async function main(): Promise<void> {
   if (tenant?.origin) {
     process.stdout.write(`Demo Entra tenant (Microsoft Graph stand-in) at ${tenant.origin}${tenant.restored ? `; ${tenant.restored} provisioned assignment(s) restored` : ''}\n`);
   }
-  if (tenant?.ad) reportDemoDomain(tenant.ad);
+  const quietDemoDomain = tenant?.ad ? reportDemoDomain(tenant.ad) : () => undefined;
   let server: JitServer;
   try {
     server = await createServer({
@@ -201,6 +217,7 @@ async function main(): Promise<void> {
       ...(sso ? { sso } : {}),
     });
   } catch (error) {
+    quietDemoDomain();
     await tenant?.close();
     throw error;
   }
@@ -220,7 +237,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${signal}: closing\n`);
     server
       .close()
-      .then(() => tenant?.close())
+      .then(() => {
+        quietDemoDomain();
+        return tenant?.close();
+      })
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -63,9 +63,15 @@ export async function startDemoDomain(opts: {
   const plan = await prepareSambaDc({ templateRoot: opts.templateRoot ?? root, dir: join(root, 'dc'), bulk: false, onProgress: progress, signal: abort.signal });
   let dc: Awaited<ReturnType<typeof plan.start>> | undefined;
   const ready = (async () => {
-    dc = await plan.start();
-    progress('creating the demo people and groups');
-    return { restored: await populate(dc, opts) };
+    try {
+      dc = await plan.start();
+      progress('creating the demo people and groups');
+      return { restored: await populate(dc, opts) };
+    } catch (error) {
+      // Closed half-way (the server stopped, or failed to start): say that, not what the killed tool printed.
+      if (abort.signal.aborted) throw new Error('stopped with the server before it was ready', { cause: error });
+      throw error;
+    }
   })();
   // Whoever waits on `ready` hears a failure; nobody waiting must not crash the server.
   ready.catch(() => undefined);
