@@ -112,6 +112,11 @@ describe('settleDeadline', () => {
     expect(settled(request, ctxAt(60))).toMatchObject({ kind: 'escalated', addedIds: ['u-esc'] });
   });
 
+  it('members of the step’s own approver group are not added again: they could already decide it', () => {
+    const request = pending([{ approverIds: [], approverGroupIds: ['grp-oncall'], escalateToIds: ['u-esc', 'u-g1'] }]);
+    expect(settled(request, ctxAt(60))).toMatchObject({ kind: 'escalated', addedIds: ['u-esc'] });
+  });
+
   it('a step without escalation approvers expires the request at its timeout', () => {
     expect(settled(pending([{}]), ctxAt(60))).toMatchObject({ kind: 'expired', cause: 'step_timeout' });
   });

@@ -58,7 +58,9 @@ export function escalationTargets(step: Step, requesterId: string, directory: Es
 function canStandIn(person: DeadlinePerson | null, request: AccessRequest, step: Step, ctx: DeadlineContext): person is DeadlinePerson {
   if (!person || person.id === request.requesterId || person.disabled) return false;
   if (!authorizeCommand(person.roles, 'request.approve').ok) return false;
-  if (isStepApprover(step, person)) return false;
+  // Already able to decide it, in person, by role or as a member of one of its approver groups.
+  const groupIds = (step.approverGroupIds ?? []).filter((id) => ctx.directory.groupMembers(id).includes(person.id));
+  if (isStepApprover(step, { ...person, groupIds })) return false;
   if (request.decisions.some((d) => d.approverId === person.id && (d.decision === 'approve' || d.stepIndex === request.currentStep))) return false;
   if (ctx.separation && refuseRecentEditor(person.id, person.displayName, ctx.separation.basis, ctx.now, ctx.separation.settings)) return false;
   return true;
