@@ -122,6 +122,8 @@ function decide(request: AccessRequest, resource: Resource | undefined, world: C
       justification: request.justification,
       ticket: request.ticket,
       extendsGrantId: request.extendsGrantId,
+      // A later start as it was asked: access windows judge the start, not the asking.
+      startsAt: request.startsAt ?? null,
     },
     { profiles: world.profiles, policies: world.policies, separation, groupOf },
     { now, secondFactorAt: now.toISOString() },
