@@ -109,6 +109,7 @@ describe('registerHostHandlers', () => {
       isWindowFocused: () => false,
       showNotification: vi.fn(() => true),
       setBadgeCount: vi.fn(),
+      signInThroughBrowser: vi.fn(async () => ({ token: 't'.repeat(43), expiresAt: '2026-12-02T18:00:00.000Z', user: { id: 'u-mia', displayName: 'Mia', roles: ['requester'] }, secondFactorAt: null })),
       ...overrides,
     };
     const registry = new IpcRegistry(() => true);
@@ -119,6 +120,15 @@ describe('registerHostHandlers', () => {
 
   it('covers every declared channel', () => {
     expect(setup().registry.missingChannels()).toEqual([]);
+  });
+
+  it('signs in through the browser against the server in the settings only, and not before one is chosen', async () => {
+    const { registry, deps } = setup();
+    await expect(registry.dispatch('sso.signIn', {}, caller)).resolves.toMatchObject({ ok: false, error: { message: expect.stringMatching(/choose the server first/) } });
+    deps.settings.update({ serverUrl: 'https://jit.example.com' });
+    await expect(registry.dispatch('sso.signIn', {}, caller)).resolves.toMatchObject({ ok: true, value: { user: { id: 'u-mia' } } });
+    expect(deps.signInThroughBrowser).toHaveBeenCalledWith('https://jit.example.com');
+    await expect(registry.dispatch('sso.signIn', { serverUrl: 'https://evil.example' }, caller)).resolves.toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 
   it('shows an OS notification only when the window is not focused', async () => {

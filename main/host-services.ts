@@ -1,5 +1,6 @@
 import { DEFAULT_SETTINGS, DesktopHostSettings, type HostSettings, type SettingsPatch, type WindowBounds } from '../preload/api.js';
 import type { IpcRegistry } from './ipc/registry.js';
+import type { SsoAnswer } from './sso-loopback.js';
 
 /** Where settings persist: electron-store in the app, a Map in tests. */
 export interface RawStore {
@@ -135,6 +136,8 @@ export type HostDeps = {
   /** Shows an OS notification; false when the OS has none to show. */
   showNotification(title: string, body: string): boolean;
   setBadgeCount(count: number): void;
+  /** Single sign-on in the system browser against this server (./sso-loopback.ts). */
+  signInThroughBrowser(serverUrl: string): Promise<SsoAnswer>;
 };
 
 function extensionOf(name: string): string {
@@ -178,5 +181,11 @@ export function registerHostHandlers(registry: IpcRegistry, deps: HostDeps): voi
     .handle('badge.set', ({ count }) => {
       deps.setBadgeCount(count);
       return { ok: true as const };
+    })
+    .handle('sso.signIn', () => {
+      // Only the server in the settings (the one the window's security policy names) is asked.
+      const { serverUrl } = deps.settings.get();
+      if (!serverUrl) throw new Error('choose the server first');
+      return deps.signInThroughBrowser(serverUrl);
     });
 }

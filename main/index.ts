@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
 import Store from 'electron-store';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { IPC_CHANNEL_NAMES, IPC_PREFIX, type IpcEvent, type IpcEventPayload } fr
 import { createAppProtocolHandler } from './app-protocol.js';
 import { keychainEncryptor, registerHostHandlers, SettingsService, TokenVault, type RawStore } from './host-services.js';
 import { IpcRegistry, type IpcCaller } from './ipc/registry.js';
+import { signInThroughSystemBrowser } from './sso-loopback.js';
 import { buildCsp } from './security/csp.js';
 import { APP_ORIGIN, APP_SCHEME, consoleOrigins, isTrustedSender } from './security/urls.js';
 import { createConsoleWindow, hardenContents, hardenSession } from './window.js';
@@ -112,6 +113,8 @@ function registerIpc(): void {
     isWindowFocused: () => mainWindow?.isFocused() ?? false,
     showNotification,
     setBadgeCount: (count) => void app.setBadgeCount(count),
+    // The system browser, never a web view in the app (RFC 8252).
+    signInThroughBrowser: (serverUrl) => signInThroughSystemBrowser({ serverUrl, openBrowser: (url) => shell.openExternal(url) }), // eng-disable OPEN_EXTERNAL_JS_CHECK
   });
   const missing = registry.missingChannels();
   if (missing.length > 0) throw new Error(`IPC channels without a handler: ${missing.join(', ')}`);

@@ -106,6 +106,16 @@ export const IPC_CONTRACT = {
   'file.printToPdf': { input: z.object({ suggestedName: fileName }).strict(), output: Saved },
   notify: { input: z.object({ title: z.string().min(1).max(256), body: z.string().max(1024) }).strict(), output: z.object({ shown: z.boolean() }) },
   'badge.set': { input: z.object({ count: z.number().int().min(0).max(1_000_000) }).strict(), output: Done },
+  /** Single sign-on in the system browser with a loopback redirect (main/sso-loopback.ts), against the server in the settings. */
+  'sso.signIn': {
+    input: Empty,
+    output: z.object({
+      token: z.string().min(1).max(4096),
+      expiresAt: z.string(),
+      user: z.object({ id: z.string(), displayName: z.string(), roles: z.array(z.string()) }),
+      secondFactorAt: z.string().nullable(),
+    }),
+  },
 } as const;
 
 export type IpcChannel = keyof typeof IPC_CONTRACT;

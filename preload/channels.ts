@@ -14,6 +14,7 @@ export const IPC_CHANNEL_NAMES = [
   'file.printToPdf',
   'notify',
   'badge.set',
+  'sso.signIn',
 ] as const;
 
 export const IPC_EVENT_NAMES = ['queue.focus', 'settings.changed'] as const;

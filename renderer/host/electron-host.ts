@@ -16,5 +16,6 @@ export function createElectronHost(bridge: JitHostBridge, initialServerUrl: stri
     setBadgeCount: async (count) => void (await bridge.invoke('badge.set', { count })),
     onFocusQueue: (listener) => bridge.on('queue.focus', () => listener()),
     defaultServerUrl: () => initialServerUrl,
+    signInWithProvider: () => bridge.invoke('sso.signIn', {}),
   };
 }

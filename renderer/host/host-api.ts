@@ -24,4 +24,10 @@ export interface HostApi {
   onFocusQueue(listener: () => void): () => void;
   /** The default server for the sign-in form. */
   defaultServerUrl(): string | null;
+  /**
+   * Single sign-on, desktop only: the system browser and a loopback redirect (RFC 8252), against the
+   * server in the settings. The web console instead leaves for the provider and comes back to
+   * /signin/oidc (session/sso.ts).
+   */
+  signInWithProvider?(): Promise<{ token: string; expiresAt: string; user: { id: string; displayName: string; roles: string[] }; secondFactorAt: string | null }>;
 }

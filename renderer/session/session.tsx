@@ -2,9 +2,10 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { AccountRole, replicatedCollections, type CollectionName } from '../../core/index.js';
 import { createJitDatabase, prefetchFirstPages, prepareSchemas, startReplication, type JitDatabase, type ReplicationHandle } from '../db/index.js';
 import type { HostApi } from '../host/index.js';
-import { api, ApiError, normaliseServerUrl, type SessionUser } from './api-client.js';
+import { api, ApiError, normaliseServerUrl, type LoginAnswer, type SessionUser } from './api-client.js';
 import { clearCached } from './offline-cache.js';
 import { accountPrefix, carryOverUnsentCommands, replicaName, replicaOfIndexedDb, staleReplicas } from './replica.js';
+import { beginWebSignIn, completeWebSignIn, takeWebCallback } from './sso.js';
 
 /**
  * The collections the console may open; each person opens those their roles replicate (consoleCollections).
@@ -56,6 +57,8 @@ type SessionApi = {
   state: SessionState;
   host: HostApi;
   signIn(serverUrl: string, username: string, password: string): Promise<void>;
+  /** Single sign-on: the desktop's system browser, or (web) off to the provider and back to /signin/oidc. */
+  signInWithProvider(serverUrl: string): Promise<void>;
   /** keepData: the session expired; unsent decisions stay in the replica for the next sign-in. */
   signOut(notice?: string, opts?: { keepData?: boolean }): Promise<void>;
 };
@@ -190,10 +193,31 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
     setState({ status: 'signed-in', session });
   }, []);
 
+  /** The token a sign-in (password or provider) answered: kept, remembered, and the session opened. */
+  const finishSignIn = useCallback(
+    async (serverUrl: string, answer: LoginAnswer, username?: string) => {
+      await host.setToken(answer.token);
+      await host.setSettings({ serverUrl, ...(username !== undefined ? { lastUsername: username } : {}), user: { id: answer.user.id, displayName: answer.user.displayName, roles: [...answer.user.roles] } });
+      await start(serverUrl, answer.token, answer.user, true);
+    },
+    [host, start],
+  );
+
   // Restore the last session: the replica opens offline too; the server is asked afterwards.
   useEffect(() => {
     let cancelled = false;
     void (async () => {
+      // Back from the sign-in provider (web console): finish that sign-in first.
+      const callback = host.kind === 'browser' ? takeWebCallback() : null;
+      if (callback) {
+        try {
+          const answer = await completeWebSignIn(callback);
+          if (!cancelled) await finishSignIn(callback.serverUrl, answer);
+        } catch (error) {
+          if (!cancelled) setState({ status: 'signed-out', notice: error instanceof Error ? error.message : String(error) });
+        }
+        return;
+      }
       const [settings, token] = await Promise.all([host.getSettings(), host.getToken()]);
       if (cancelled) return;
       if (!settings.serverUrl || !settings.user || !token) {
@@ -213,7 +237,7 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
     return () => {
       cancelled = true;
     };
-  }, [host, start, signOut]);
+  }, [host, start, signOut, finishSignIn]);
 
   // While the sign-in form shows, the replica's schemas are derived, so signing in does not wait for them.
   useEffect(() => {
@@ -263,11 +287,29 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
         return;
       }
       const answer = await api.login(serverUrl, username.trim(), password);
-      await host.setToken(answer.token);
-      await host.setSettings({ serverUrl, lastUsername: username.trim(), user: { id: answer.user.id, displayName: answer.user.displayName, roles: [...answer.user.roles] } });
-      await start(serverUrl, answer.token, answer.user, true);
+      await finishSignIn(serverUrl, answer, username.trim());
     },
-    [host, start],
+    [host, finishSignIn],
+  );
+
+  const signInWithProvider = useCallback(
+    async (serverInput: string) => {
+      const serverUrl = normaliseServerUrl(serverInput);
+      if (host.kind === 'browser') {
+        await host.setSettings({ serverUrl });
+        await beginWebSignIn(serverUrl);
+        return;
+      }
+      if ((await host.getSettings()).serverUrl !== serverUrl) {
+        // As for a password: the desktop window's security policy names its server; a new one needs a reload first.
+        setState({ status: 'reloading', serverUrl });
+        await host.setSettings({ serverUrl });
+        return;
+      }
+      if (!host.signInWithProvider) throw new Error('this console cannot open the sign-in provider');
+      await finishSignIn(serverUrl, await host.signInWithProvider());
+    },
+    [host, finishSignIn],
   );
 
   useEffect(
@@ -277,6 +319,6 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
     [],
   );
 
-  const value = useMemo(() => ({ state, host, signIn, signOut }), [state, host, signIn, signOut]);
+  const value = useMemo(() => ({ state, host, signIn, signInWithProvider, signOut }), [state, host, signIn, signInWithProvider, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -1,10 +1,12 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { normaliseServerUrl } from '../../session/api-client.js';
 import { useSessionApi } from '../../session/session.js';
+import { signInMethods } from '../../session/sso.js';
 import { Icon } from '../../ui/ui.js';
 
 export function SignInPage({ notice }: { notice: string | null }) {
-  const { host, signIn } = useSessionApi();
+  const { host, signIn, signInWithProvider } = useSessionApi();
   const [serverUrl, setServerUrl] = useState('');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -19,11 +21,23 @@ export function SignInPage({ notice }: { notice: string | null }) {
     });
   }, [host]);
   const login = useMutation({ mutationFn: () => signIn(serverUrl, username, password) });
+  const viaProvider = useMutation({ mutationFn: () => signInWithProvider(serverUrl) });
+  // How the server signs people in: "Sign in with <provider>" shows when it has one.
+  const server = (() => {
+    try {
+      return serverUrl ? normaliseServerUrl(serverUrl) : null;
+    } catch {
+      return null;
+    }
+  })();
+  const methods = useQuery({ queryKey: ['sign-in-methods', server], queryFn: () => signInMethods(server as string), enabled: server !== null, retry: false, staleTime: 60_000 });
+  const sso = methods.data?.sso ?? null;
+  const breakGlassOnly = methods.data?.password === 'break_glass_only';
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!login.isPending) login.mutate();
   };
-  const error = login.error;
+  const error = login.error ?? viaProvider.error;
   const message = error ? (error as Error & { status?: number }).message : null;
 
   return (
@@ -47,6 +61,14 @@ export function SignInPage({ notice }: { notice: string | null }) {
           <span>Server</span>
           <input name="server" type="url" inputMode="url" autoComplete="url" required value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} placeholder="https://jit.example.com" />
         </label>
+        {sso ? (
+          <>
+            <button type="button" className="button primary block" onClick={() => viaProvider.mutate()} disabled={viaProvider.isPending || login.isPending}>
+              {viaProvider.isPending ? `Waiting for ${sso.name}…` : `Sign in with ${sso.name}`}
+            </button>
+            <p className="muted small signin-divider">{breakGlassOnly ? 'Password sign-in is kept for break-glass admins.' : 'Or with a password:'}</p>
+          </>
+        ) : null}
         <label className="field">
           <span>Username</span>
           <input ref={usernameRef} name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
@@ -61,7 +83,7 @@ export function SignInPage({ notice }: { notice: string | null }) {
             {message}
           </div>
         ) : null}
-        <button type="submit" className="button primary block" disabled={login.isPending || !serverUrl || !username || !password}>
+        <button type="submit" className={`button ${sso ? '' : 'primary '}block`} disabled={login.isPending || !serverUrl || !username || !password}>
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
