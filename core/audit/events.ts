@@ -58,6 +58,10 @@ export const AuditEventType = z.enum([
   'task.reminded',
   'task.closed',
   'connector.configured',
+  /** Standing-access discovery (core/engine/standing-access.ts): a run asked for, a run's findings, a standing holder made eligible instead. */
+  'standing.discovery_requested',
+  'standing.discovered',
+  'standing.converted',
   /** A ticket-check hook's shared secret stored (encrypted) or removed on the server (sync-server/ticket-check/secret-store.ts). */
   'ticket_hook.secret_set',
   'ticket_hook.secret_removed',

@@ -42,6 +42,14 @@ export type ConnectorDiagnosis = { ok: boolean; failedStep?: DiagnosisStep['step
 
 export type Assignment = { resourceExternalId: string; principalId: string; kind: Resource['kind']; detail?: string };
 
+/** What a directory says about one account, for standing-access discovery (null: not read). */
+export type PrincipalFacts = { enabled: boolean | null; lastSignInAt: string | null };
+/**
+ * The accounts' facts as one read found them. `signInReadable` false: the directory would not say
+ * when they last signed in (Entra without AuditLog.Read.All or a P1 licence), with `signInNote` saying why.
+ */
+export type PrincipalReport = { signInReadable: boolean; signInNote?: string; principals: Map<string, PrincipalFacts> };
+
 /** Something a connector found out about its directory when it connected, shown as its own field (AD: whether memberships can carry a TTL). */
 export type ConnectorFact = { key: string; label: string; value: string };
 
@@ -61,6 +69,8 @@ export interface Connector {
   /** Reads the directory back until `consistentReads` reads agree. */
   verify(ref: AssignmentRef, expect: 'present' | 'absent', opts?: { consistentReads?: number; maxReads?: number }): Promise<VerifyOutcome>;
   listAssignments(resource: AssignmentRef['resource']): Promise<Assignment[]>;
+  /** Account state and last sign-in of these principals (keys as given), where the directory keeps them. */
+  describePrincipals?(principalIds: readonly string[]): Promise<PrincipalReport>;
   /** Several due writes at once: connectors that can batch (Graph $batch) do; others loop. */
   revokeMany?(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>>;
   provisionMany?(refs: AssignmentRef[]): Promise<Map<string, ConnectorOutcome>>;

@@ -49,6 +49,8 @@ export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
   // Tasks go to resource owners, who may hold only the requester role; never about one's own grant.
   'task.close': { subject: 'task', cells: { assignee: ['approver', 'admin', 'policy_admin', 'requester'], own: NOBODY, other: ['admin'] } },
   'config.import': { subject: 'configuration', cells: { any: CONFIGURERS }, note: 'what widens access becomes one proposal for a second person' },
+  // Removes a standing holder in the directory and makes them eligible instead: a directory write, as admins' revocations are.
+  'standing.convert': { subject: 'configuration', cells: { any: ['admin'] }, note: 'only a discovered standing holder, never an orphaned or explained one' },
 };
 
 const union = (lists: readonly (readonly AccountRole[])[]) => ALL_ROLES.filter((r) => lists.some((l) => l.includes(r)));
@@ -113,6 +115,9 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/config/diff': { roles: CONFIGURERS },
   'POST /api/v1/config/import': { roles: CONFIGURERS },
   'GET /metrics': { roles: ['admin', 'auditor'] },
+  // Discovered standing access: security reviewers and auditors read it; only admins start a discovery run.
+  'GET /api/v1/standing-access': { roles: ['admin', 'reviewer', 'auditor'] },
+  'POST /api/v1/standing-access/discover': { roles: ['admin'] },
 } as const satisfies Record<string, EndpointAccess>;
 export type Endpoint = keyof typeof ENDPOINT_ACCESS;
 

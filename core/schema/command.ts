@@ -68,6 +68,11 @@ export const CommandPayloads = {
     /** The configuration's hash the sender's diff was computed against: a different one now makes the import stale. */
     baseHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be the baseHash a diff answered').optional(),
   }),
+  /**
+   * A discovered standing holder of a resource becomes eligible instead: removed in the directory
+   * through the revocation path (verified gone, with a receipt) and named on an access profile for it.
+   */
+  'standing.convert': z.strictObject({ resourceId: Id, userId: Id, reason }),
 } as const;
 
 export type CommandType = keyof typeof CommandPayloads;

@@ -30,6 +30,8 @@ import { requestCancel } from './request-cancel.js';
 import { requestCreate } from './request-create.js';
 import { requestApprove, requestDeny } from './request-decide.js';
 import { resourceUpsert } from './resource-upsert.js';
+import { standingConvert } from './standing-convert.js';
+import { personOffboard } from './person-offboard.js';
 import { taskClose } from './task-close.js';
 
 /** One handler per command type; the mapped type makes a missing or doubled one a compile error. */
@@ -48,6 +50,8 @@ const USE_CASES: { [T in CommandType]: UseCase<T> } = {
   'proposal.reject': proposalReject,
   'task.close': taskClose,
   'config.import': configImport,
+  'standing.convert': standingConvert,
+  'person.offboard': personOffboard,
 };
 
 /**

@@ -35,6 +35,7 @@ import { registerAccountRoutes } from './account-routes.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerConnectorRoutes } from './connector-routes.js';
 import { registerConfigRoutes } from './config-routes.js';
+import { registerStandingAccessRoutes } from './standing-access-routes.js';
 import { principalOf, requireEndpoint, type Principal } from './auth.js';
 import { commandErrorBody, notFound, statusForCode } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -322,6 +323,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   registerCatalogRoutes(root, { store, now });
   registerConnectorRoutes(root, { store, ...(deps.registry ? { registry: deps.registry } : {}) });
   registerConfigRoutes(root, { store, processor, now });
+  registerStandingAccessRoutes(root, { store, now, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) });
 
   app.get('/api/v1/audit/verify', {
     schema: {

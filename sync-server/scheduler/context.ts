@@ -61,6 +61,8 @@ export type SchedulerOptions = {
   random?: () => number;
   /** Separation of duties: who changed a request's configuration recently cannot be escalated to. */
   separation?: SeparationSettings;
+  /** Standing-access discovery reads each connector's holders again this long after its last run; 0 (default): only on demand. */
+  discoveryEveryMs?: number;
   /** Unexpected errors of a pass (the loop keeps going). */
   onError?: (error: unknown) => void;
 };
@@ -94,6 +96,7 @@ export function resolveOptions(opts: SchedulerOptions): ResolvedOptions {
     taskReminderEveryMs: opts.taskReminderEveryMs ?? 4 * HOUR,
     random: opts.random ?? Math.random,
     separation: opts.separation ?? DEFAULT_SEPARATION,
+    discoveryEveryMs: opts.discoveryEveryMs ?? 0,
     onError: opts.onError,
   };
 }

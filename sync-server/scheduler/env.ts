@@ -15,11 +15,13 @@ export function parseDurationMs(text: string, name: string): number {
  * - JIT_REVERIFY_WINDOW: grants ended within this long are re-read by the rolling sweep ("30d"; "0" turns it off);
  * - JIT_REVERIFY_EVERY: how often the sweep re-reads each of them ("24h");
  * - JIT_REVERIFY_PER_MINUTE: most sweep checks a minute (30), to stay inside the read budget;
- * - JIT_TASK_REMIND_EVERY: an overdue task reminds its assignee again this often ("4h", at least 1m).
+ * - JIT_TASK_REMIND_EVERY: an overdue task reminds its assignee again this often ("4h", at least 1m);
+ * - JIT_DISCOVERY_EVERY: standing-access discovery reads each directory's holders this often (e.g. "24h",
+ *   at least 1m; unset or "0": only when an admin asks).
  * A connector's own `reverification` config wins over these. Bad values throw, naming the variable.
  */
-export function schedulerOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<SchedulerOptions, 'driftCheckAfterMs' | 'reverifyWindowMs' | 'reverifyEveryMs' | 'reverifyPerMinute' | 'taskReminderEveryMs'> {
-  const out: Pick<SchedulerOptions, 'driftCheckAfterMs' | 'reverifyWindowMs' | 'reverifyEveryMs' | 'reverifyPerMinute' | 'taskReminderEveryMs'> = {};
+export function schedulerOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<SchedulerOptions, 'driftCheckAfterMs' | 'reverifyWindowMs' | 'reverifyEveryMs' | 'reverifyPerMinute' | 'taskReminderEveryMs' | 'discoveryEveryMs'> {
+  const out: Pick<SchedulerOptions, 'driftCheckAfterMs' | 'reverifyWindowMs' | 'reverifyEveryMs' | 'reverifyPerMinute' | 'taskReminderEveryMs' | 'discoveryEveryMs'> = {};
   if (env.JIT_DRIFT_CHECK_AFTER?.trim()) {
     const list = env.JIT_DRIFT_CHECK_AFTER.split(',').map((part) => parseDurationMs(part, 'JIT_DRIFT_CHECK_AFTER'));
     if (list.length > 20) throw new Error('JIT_DRIFT_CHECK_AFTER: at most 20 re-checks');
@@ -38,6 +40,10 @@ export function schedulerOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<SchedulerO
   if (env.JIT_TASK_REMIND_EVERY?.trim()) {
     out.taskReminderEveryMs = parseDurationMs(env.JIT_TASK_REMIND_EVERY, 'JIT_TASK_REMIND_EVERY');
     if (out.taskReminderEveryMs < 60_000) throw new Error('JIT_TASK_REMIND_EVERY: at least 1m');
+  }
+  if (env.JIT_DISCOVERY_EVERY?.trim()) {
+    out.discoveryEveryMs = parseDurationMs(env.JIT_DISCOVERY_EVERY, 'JIT_DISCOVERY_EVERY');
+    if (out.discoveryEveryMs !== 0 && out.discoveryEveryMs < 60_000) throw new Error('JIT_DISCOVERY_EVERY: at least 1m, or 0 for on demand only');
   }
   return out;
 }

@@ -6,11 +6,13 @@ import { bookSweep, newSweepState } from './sweep.js';
 import { settleRequestDeadlines, type DeadlineSummary } from './request-deadlines.js';
 import { remindOverdueTasks } from './task-reminders.js';
 import { discover, runWritePass, settleManualTasks, WRITE_KINDS, type PassSummary } from './writes.js';
+import { Discovery, type DiscoverySummary } from './discovery.js';
 
 export { SCHEDULER_MIGRATIONS } from './migrations.js';
 export { JobQueue, jobId, type Job, type JobKind } from './jobs.js';
 export type { SchedulerOptions, ConnectorLookup } from './context.js';
 export { schedulerOptionsFromEnv, parseDurationMs } from './env.js';
+export type { DiscoverySummary } from './discovery.js';
 
 export type RunSummary = { expired: number; writes: PassSummary; manualSettled: number; requests: DeadlineSummary; verifications: VerifySummary };
 
@@ -21,6 +23,10 @@ export type Scheduler = {
   runOnce(): Promise<RunSummary>;
   /** Wakes the write loop now (e.g. a grant was just approved). */
   poke(): void;
+  /** Standing-access discovery's due runs, awaited (tests, tools); the loop runs them on its own. */
+  runDiscovery(): Promise<DiscoverySummary>;
+  /** Wakes discovery now (an admin asked for a run). */
+  pokeDiscovery(): void;
   jobCounts(): { kind: string; state: string; n: number }[];
 };
 
@@ -133,11 +139,19 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   };
 
   const writes = makeLoop(() => writePass(), () => nextDelay(WRITE_KINDS), onError);
+  // Discovery reads whole member lists: its own loop, so it never holds back a revocation or a verification.
+  const discovery = new Discovery(ctx, { everyMs: ctx.opts.discoveryEveryMs, leaseMs: ctx.opts.leaseMs, retryBaseMs: ctx.opts.retryBaseMs * 10, retryCapMs: ctx.opts.retryCapMs * 6 });
+  const discoveries = makeLoop(
+    () => discovery.pass(),
+    () => Math.max(5, Math.min(ctx.opts.intervalMs * 10, (discovery.nextDueAt() ?? Number.POSITIVE_INFINITY) - ctx.nowMs())),
+    onError,
+  );
   // With every slot busy, a finishing verification pokes the loop; no need to poll.
   const verifications = makeLoop(() => verifyPass(), () => (verifyInFlight.size >= (writesBusy() ? BUSY_VERIFY_CONCURRENCY : ctx.opts.verifyConcurrency) ? ctx.opts.intervalMs : nextDelay(VERIFY_KINDS)), onError);
   if (ctx.opts.intervalMs > 0) {
     writes.start();
     verifications.start();
+    discoveries.start();
   }
 
   return {
@@ -145,7 +159,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       if (stopped) return;
       stopped = true;
       unsubscribe();
-      await Promise.all([writes.stop(), verifications.stop()]);
+      await Promise.all([writes.stop(), verifications.stop(), discoveries.stop()]);
       await Promise.all([...verifyRunning]);
     },
     async runOnce() {
@@ -156,6 +170,12 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     },
     poke() {
       writes.poke();
+    },
+    async runDiscovery() {
+      return await discovery.pass();
+    },
+    pokeDiscovery() {
+      discoveries.poke();
     },
     jobCounts() {
       return ctx.jobs.counts();

@@ -32,6 +32,8 @@ import {
 import { configToYaml } from '../../core/config/yaml.js';
 import { changeRoles } from '../../sync-server/accounts/manage.js';
 import { ManualConnector } from '../../sync-server/connectors/manual.js';
+import { principalKey } from '../../core/engine/standing-access.js';
+import { standingAccessTables } from '../../sync-server/standing-access/view.js';
 import { SecretKey } from '../../sync-server/secrets/crypto.js';
 import { STEP_MS, totpCode } from './helpers/mfa.js';
 import { http, login, startTestServer, type TestServer } from './helpers/server.js';
@@ -67,6 +69,18 @@ function pendingRequest(requesterId: string, resourceId: string): string {
   if (!created.ok) throw new Error(`setup request: ${created.message}`);
   srv.store.put('requests', created.value);
   return id;
+}
+
+/** A standing holder, as discovery found them: an Entra group's member the console never granted it to. */
+function standingHolder(): { resourceId: string; userId: string; reason: string } {
+  if (!srv.store.get('resources', 'rm-entra')) {
+    setup('resource.upsert', { resource: { id: 'rm-entra', name: 'rm-entra', kind: 'entra_group', connector: 'entra', connectorId: 'entra-m', target: { externalId: '0f0f0f0f-0000-4000-8000-000000000001' }, ownerId: OWNER, sensitivity: 'low', policyIds: ['pm-mine'] } });
+  }
+  const userId = next('u-standing');
+  const entra = `0e0e0e0e-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  srv.store.tx(() => srv.store.put('users', { id: userId, username: userId, displayName: userId, externalIds: { entra }, updatedAt: new Date().toISOString() }));
+  standingAccessTables(srv.store).replaceHoldings('rm-entra', 'entra-m', [{ principalKey: principalKey('entra', entra), principalId: entra, detail: '#microsoft.graph.user', directoryEnabled: true, lastSignInAt: null, signInReadable: false }], new Date().toISOString());
+  return { resourceId: 'rm-entra', userId, reason: 'matrix' };
 }
 
 /** An active grant of this person's, from an approved request. */
@@ -173,6 +187,8 @@ function cellPayload(type: CommandType, relation: Relation, actor: string): Reco
       return { resource: { id: next('rm-new'), name: 'New', kind: 'manual_role', connector: 'manual', connectorId: 'manual', target: { externalId: 'app:new' }, ownerId: OWNER, sensitivity: 'low', policyIds: ['pm-mine'] } };
     case 'config.import':
       return { config: importedConfig() };
+    case 'standing.convert':
+      return standingHolder();
   }
 }
 

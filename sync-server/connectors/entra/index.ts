@@ -1,7 +1,8 @@
-import type { Assignment, AssignmentRef, Connector, ConnectorOutcome, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
+import type { Assignment, AssignmentRef, Connector, ConnectorOutcome, PrincipalReport, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
 import { sleep as realSleep } from '../backoff.js';
 import type { EntraConnectorConfig } from '../config.js';
 import { GraphHttp, graphError, type BatchItem, type Failure, type GraphDeps, type GraphResult } from './graph-http.js';
+import { describeEntraPrincipals } from './principals.js';
 import { isEntraKind, odataString, PIM_GROUP_INSTANCES, provisionOp, revokeOp, ROLE_INSTANCES, type WriteOp } from './operations.js';
 
 export type EntraConnectorDeps = GraphDeps & { now?: () => number };
@@ -315,6 +316,11 @@ export class EntraConnector implements Connector {
         .map((i) => ({ resourceExternalId: target, principalId: String(i.principalId), kind: resource.kind, detail: typeof i.endDateTime === 'string' ? `until ${i.endDateTime}` : 'permanent' }));
     }
     throw new Error(`resource kind ${resource.kind} is not served by the Entra connector`);
+  }
+
+  /** accountEnabled and signInActivity of these users (principals.ts). */
+  async describePrincipals(principalIds: readonly string[]): Promise<PrincipalReport> {
+    return await describeEntraPrincipals(this.graph, principalIds);
   }
 
   async health(): Promise<{ ok: boolean; detail: string }> {

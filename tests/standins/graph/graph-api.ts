@@ -13,6 +13,7 @@ import type {
   UserRecord,
 } from './directory.js';
 import { SeededRandom } from './rng.js';
+import { SIGN_IN_PERMISSION, withSignInActivity, type SignInSource } from './sign-in.js';
 import { applyFilter, CursorSealer, GraphError, parseFilter, parseIsoDurationMs, parseSelect, project } from './odata.js';
 
 /** One Graph request after authentication, whether it came alone or inside a `$batch`. */
@@ -37,6 +38,8 @@ export type GraphApiContext = {
   maxPageSize: number;
   cursors: CursorSealer;
   appDisplayName: (clientId: string) => string | null;
+  /** Users' sign-in activity, readable with AuditLog.Read.All (sign-in.ts). */
+  signIns?: SignInSource;
 };
 
 export type Route = {
@@ -62,11 +65,13 @@ const READ_GROUP_SCHEDULES = ['PrivilegedAssignmentSchedule.Read.AzureADGroup', 
 
 /** Every application permission the stand-in knows; the default app holds them all. */
 export const ALL_PERMISSIONS: readonly string[] = [
-  ...new Set([...READ_USERS, ...READ_GROUPS, ...WRITE_MEMBERS, ...READ_ROLES, ...READ_ROLE_SCHEDULES, ...READ_GROUP_SCHEDULES]),
+  ...new Set([...READ_USERS, ...READ_GROUPS, ...WRITE_MEMBERS, ...READ_ROLES, ...READ_ROLE_SCHEDULES, ...READ_GROUP_SCHEDULES, SIGN_IN_PERMISSION]),
 ];
 
 const USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'givenName', 'surname', 'jobTitle', 'department'] as const;
 const GROUP_FIELDS = ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'groupTypes', 'isAssignableToRole'] as const;
+/** signInActivity is a user property returned only on $select (and only with AuditLog.Read.All). */
+const USER_SELECT_FIELDS: readonly string[] = [...USER_FIELDS, 'signInActivity'];
 const OBJECT_FIELDS: readonly string[] = [...new Set<string>([...USER_FIELDS, ...GROUP_FIELDS])];
 
 const notFound = (id: string): GraphError =>
@@ -468,7 +473,8 @@ export const ROUTES: Route[] = [
     handle: (ctx, call) => {
       const filterText = call.query.get('$filter');
       const users = [...ctx.directory.readView().users.values()].map((u) => userJson(u, false));
-      return collection(ctx, call, 'users', applyFilter(users, parseFilter(filterText), [...USER_FIELDS], filterText ?? ''), USER_FIELDS);
+      const filtered = applyFilter(users, parseFilter(filterText), [...USER_FIELDS], filterText ?? '');
+      return collection(ctx, call, 'users', withSignInActivity(ctx.signIns, call.clientId, call.query.get('$select'), filtered), USER_SELECT_FIELDS);
     },
   },
   {
@@ -478,8 +484,9 @@ export const ROUTES: Route[] = [
       const key = decode(id as string);
       const user = view.users.get(key) ?? [...view.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase());
       if (!user) throw notFound(key);
-      const select = parseSelect(call.query.get('$select'), USER_FIELDS);
-      return { status: 200, body: entityJson(ctx, 'users', project(userJson(user, false), select)) };
+      const select = parseSelect(call.query.get('$select'), USER_SELECT_FIELDS);
+      const [withActivity] = withSignInActivity(ctx.signIns, call.clientId, call.query.get('$select'), [userJson(user, false)]);
+      return { status: 200, body: entityJson(ctx, 'users', project(withActivity as Record<string, unknown>, select)) };
     },
   },
   relationRoute('users', 'memberOf', 3),

@@ -22,6 +22,7 @@ import { FaultPlan, type FaultInjection, type FaultKind, type FaultMatch } from 
 import { ALL_PERMISSIONS, matchRoute, type GraphApiContext, type GraphCall, type GraphResult } from './graph-api.js';
 import { CursorSealer, GraphError } from './odata.js';
 import { SeededRandom } from './rng.js';
+import { SIGN_IN_PERMISSION, signedInAt, type SignInActivity } from './sign-in.js';
 import { createStandinCertificates } from './tls.js';
 import { seedDemo } from './demo.js';
 import { DEFAULT_BUDGETS, Throttler, type ThrottleBudgets } from './throttle.js';
@@ -134,6 +135,8 @@ export type GraphStandin = {
   addGroup(input: NewGroup): GroupRecord;
   addMember(groupId: string, memberId: string): void;
   addOwner(groupId: string, ownerId: string): void;
+  /** The user's last interactive sign-in as Entra records it (null: never signed in); read back through `$select=signInActivity`. */
+  setSignIn(userId: string, at: string | null): void;
   addRoleDefinition(input: NewRoleDefinition): RoleDefinitionRecord;
   addRoleAssignment(input: SeedRoleAssignment): RoleInstanceRecord;
   addGroupAssignment(input: SeedGroupAssignment): GroupInstanceRecord;
@@ -279,6 +282,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
   const origin = `https://${urlHost}:${port}`;
   const tokenUrl = `${origin}/${tenantId}/oauth2/v2.0/token`;
 
+  const signIns = new Map<string, SignInActivity>();
   const apiContext: GraphApiContext = {
     directory,
     random: idRandom,
@@ -288,6 +292,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
     maxPageSize,
     cursors,
     appDisplayName: (id) => apps.get(id)?.displayName ?? null,
+    signIns: { activity: signIns, permitted: (id) => apps.get(id)?.permissions.has(SIGN_IN_PERMISSION) ?? false },
   };
 
   const countStatus = (status: number): void => {
@@ -762,6 +767,11 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       if (groupId === memberId) throw new Error('a group cannot be a member of itself');
       seedOp({ kind: 'addMember', groupId, memberId });
     },
+    setSignIn: (userId, at) => {
+      if (!directory.primary.users.has(userId)) throw new Error(`user '${userId}' is not in the stand-in`);
+      if (at === null) signIns.delete(userId);
+      else signIns.set(userId, signedInAt(at, requestIdRandom.uuid()));
+    },
     addOwner: (groupId, ownerId) => {
       if (!directory.primary.groups.has(groupId)) throw new Error(`groupId '${groupId}' is not a group in the stand-in`);
       requireExisting(ownerId, 'ownerId');
@@ -853,6 +863,7 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       requestIdRandom = new SeededRandom(seed + 5);
       apiContext.random = idRandom;
       directory.clear();
+      signIns.clear();
       directory.setLag(initialLag);
       applyThrottleOption();
       retryAfterMissingProbability = options.retryAfterMissingProbability ?? 0;

@@ -1,0 +1,114 @@
+/**
+ * standing.convert: a discovered standing holder of a resource becomes eligible for it instead.
+ * - The removal goes the way every removal goes: a grant is written in `revoking` for the standing
+ *   membership (the console never granted it, so the grant is its record from discovery to verified
+ *   gone), and the scheduler revokes it through the resource's connector, reads the directory back
+ *   until reads agree and writes the verification receipt.
+ * - The person is named on the resource's conversion profile (one per resource), so they can request
+ *   it through its access policy from then on. This applies at once, without a second person: the
+ *   person already held the resource permanently; after the change they hold it only through
+ *   requests the policy decides. Net, access narrows (docs/decisions/standing-access.md).
+ * Refused unless the holder is standing now (core's rule), is a known, enabled person, and the
+ * resource has a policy that a request would be decided under.
+ */
+import { createHash } from 'node:crypto';
+import { classifyHolding, convertible, grantsByHolder, peopleByPrincipal, principalKey } from '../../core/engine/standing-access.js';
+import { err, ok, resolvePolicy, type AccessProfile } from '../../core/index.js';
+import { standingAccessTables } from '../standing-access/view.js';
+import { writeChange } from './config-change.js';
+import { personNow, type UseCase } from './context.js';
+
+/** An id from a prefix and parts, hashed when it would pass the 128 characters ids may have. */
+function boundedId(prefix: string, ...parts: string[]): string {
+  const plain = `${prefix}${parts.join(':')}`;
+  if (plain.length <= 100) return plain;
+  return `${prefix}${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40)}`;
+}
+export const conversionProfileId = (resourceId: string): string => boundedId('profile-standing-', resourceId);
+export const conversionGrantId = (resourceId: string, userId: string): string => boundedId('gs-', resourceId, userId);
+
+export const standingConvert: UseCase<'standing.convert'> = ({ resourceId, userId, reason }, ctx) => {
+  const resource = ctx.store.get('resources', resourceId);
+  if (!resource) return err('not_found', `resource ${resourceId} does not exist`);
+  if (resource.archived) return err('invalid_transition', `${resource.name} is archived: remove its members through the directory`);
+  const person = personNow(ctx.store, userId);
+  if (!person) return err('not_found', `user ${userId} does not exist`);
+  const principalId = resource.connector === 'entra' ? person.externalIds.entra : resource.connector === 'ad' ? person.externalIds.ad : undefined;
+  if (!principalId) return err('invalid_transition', `${person.displayName} has no ${resource.connector} account the console knows`);
+
+  const grantId = conversionGrantId(resourceId, userId);
+  const earlier = ctx.store.get('grants', grantId);
+  if (earlier && earlier.status !== 'verified') return err('already_decided', `the conversion of ${person.displayName}'s standing access to ${resource.name} is already under way (grant ${grantId})`);
+  const holding = standingAccessTables(ctx.store).holdings(resourceId).find((h) => principalKey(resource.connector, h.principalId) === principalKey(resource.connector, principalId));
+  if (!holding) return err('not_found', `discovery has not found ${person.displayName} holding ${resource.name}; run discovery again if they were added since`);
+  const classified = classifyHolding(
+    holding,
+    { resources: new Map([[resource.id, resource]]), people: peopleByPrincipal([person]), grants: grantsByHolder(ctx.store.list('grants', { where: { userId } })) },
+    { now: ctx.now },
+  );
+  if (!classified) return err('already_decided', `${person.displayName}'s access to ${resource.name} was already removed and verified gone`);
+  const allowed = convertible(classified);
+  if (!allowed.ok) return err('invalid_transition', allowed.why);
+  // Eligible for something nobody could request is no eligibility: the resource must resolve to a policy.
+  const policy = resolvePolicy(resource, ctx.store.list('policies'));
+  if (!policy.ok) return err('invalid_transition', `${resource.name} has no access policy a request would be decided under (${policy.message}); give it one first`);
+
+  const now = ctx.now.toISOString();
+  const held = holding.firstSeenAt < now ? holding.firstSeenAt : now;
+  const grant = ctx.store.put('grants', {
+    id: grantId,
+    requestId: grantId,
+    userId,
+    resourceId,
+    connector: resource.connector,
+    status: 'revoking',
+    approvedAt: held,
+    startsAt: held,
+    expiresAt: now,
+    // Held in the directory since discovery first saw it: the revocation must write, not take it for never provisioned.
+    provisionedAt: held,
+    effectiveAt: held,
+    verification: 'effective',
+    revokeRequestedAt: now,
+    endedBy: ctx.actor.id,
+    endedReason: `standing access converted to eligible: ${reason}`.slice(0, 2048),
+    maxDurationMinutes: 1,
+    updatedAt: now,
+    revision: (earlier?.revision ?? -1) + 1,
+  });
+
+  const profileId = conversionProfileId(resourceId);
+  const before = ctx.store.get('profiles', profileId);
+  const after: AccessProfile = before
+    ? { ...before, userIds: before.userIds.includes(userId) ? before.userIds : [...before.userIds, userId], enabled: true, updatedAt: now }
+    : {
+        id: profileId,
+        name: `Converted from standing access: ${resource.name}`.slice(0, 256),
+        description: `People who held ${resource.name} permanently in the directory and request it instead since their standing access was converted.`.slice(0, 2048),
+        resourceIds: [resourceId],
+        userIds: [userId],
+        departments: [],
+        roles: [],
+        maxDurationMinutes: null,
+        enabled: true,
+        changedBy: [],
+        updatedAt: now,
+      };
+  writeChange({ kind: 'profile', before, after }, ctx, [ctx.actor.id]);
+
+  ctx.audit('standing.converted', 'grant', grant.id, {
+    resourceId,
+    userId,
+    principalId: holding.principalId,
+    connectorId: resource.connectorId,
+    detail: holding.detail,
+    firstSeenAt: holding.firstSeenAt,
+    lastSeenAt: holding.lastSeenAt,
+    profileId,
+    reason,
+  });
+  return ok({
+    message: `${person.displayName}'s standing access to ${resource.name} is being removed in the directory (grant ${grant.id}, verified gone like any revocation); they are eligible to request it through ${after.name}`,
+    subjectIds: [grant.id, profileId],
+  });
+};
