@@ -13,6 +13,8 @@ export * from './schema/config.js';
 export * from './schema/time-window.js';
 export * from './audit/events.js';
 export * from './audit/chain.js';
+export * from './audit/checkpoint.js';
+export * from './audit/reconcile.js';
 export * from './engine/result.js';
 export * from './engine/lifecycle.js';
 export * from './engine/eligibility.js';

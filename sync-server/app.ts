@@ -10,6 +10,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { PROTOCOL_VERSION, type Connector, type SeparationSettings } from '../core/index.js';
+import { openAuditTrail, type AuditSettings, type AuditTrail } from './audit/index.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { checkPasswordPolicy } from './auth/password-policy.js';
 import { decoyHash, generatePassword, hashPassword } from './auth/passwords.js';
 import { createLoginThrottle, type LoginThrottleSettings } from './auth/throttle.js';
@@ -122,6 +124,8 @@ export type CreateServerOptions = {
    * "Sign in with <name>", and password sign-in only for the break-glass admins. Absent: passwords only.
    */
   sso?: SsoSettings;
+  /** Signed checkpoints and the start-up integrity check (audit/index.ts; JIT_AUDIT_KEY_FILE, JIT_AUDIT_STRICT). */
+  audit?: AuditSettings;
 };
 
 /** Scheduler options a server caller may set; the store, registry and clock are the server's. */
@@ -136,6 +140,8 @@ export type JitServer = {
   registry: ConnectorRegistry;
   /** The in-process scheduler, when it runs here. */
   scheduler?: Scheduler;
+  /** The signing key, the start check's alerts and the checkpointer. */
+  audit: AuditTrail;
   /** Set once listening. */
   url?: string;
   /** The admin password, when this start created the admin account with a generated one. */
@@ -191,6 +197,16 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     registry.close();
     throw error;
   }
+  // Before anything appends: the chain, its signatures, its guards and the stored state are checked first.
+  let reportAuditError = (error: unknown): void => void process.stderr.write(`audit checkpoint failed: ${String(error)}\n`);
+  let audit: AuditTrail;
+  try {
+    audit = await openAuditTrail({ store, now, dataDir: opts.dataDir, ...(opts.audit ? { settings: opts.audit } : {}), onError: (error) => reportAuditError(error) });
+  } catch (error) {
+    registry.close();
+    store.close();
+    throw error;
+  }
   const floodGuard = createFloodGuard({ store, now, ...(opts.floodGuard ? { settings: opts.floodGuard } : {}) });
   const processor = createCommandProcessor({ store, now, beforeReject: floodGuard.beforeReject, ...(opts.separation ? { separation: opts.separation } : {}) });
   // The hash an unknown username is checked against, made now so the first such sign-in costs no more than any other.
@@ -233,6 +249,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
   installBodyDepthLimit(app);
+  reportAuditError = (error) => app.log.error({ err: error }, 'signing an audit checkpoint failed');
+  for (const alert of audit.alerts) app.log.error({ auditAlert: alert }, `audit integrity alert: ${alert.message}`);
 
   const allowed = new Set(opts.allowedOrigins ?? []);
   await app.register(fastifyCors, {
@@ -290,6 +308,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     ...(scheduler ? { scheduler } : {}),
     ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
   });
+  registerAuditRoutes(app, { audit });
   registerOidcRoutes(app, { store, now, tokenTtlMinutes, ...(opts.sso ? { sso: opts.sso } : {}) });
   registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ticketChecker, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {
@@ -340,6 +359,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     processor,
     metrics,
     registry,
+    audit,
     ...(scheduler ? { scheduler } : {}),
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
     async listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
@@ -372,6 +392,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
         clearTimeout(cut);
         registry.close();
         ticketChecker.close();
+        audit.close();
         store.close();
       }
     },

@@ -11,6 +11,11 @@
  *                           `npm run secrets -- generate-key <file>`), or JIT_SECRET_KEY: the key
  *                           itself. Needed once connector secrets are stored; the demo makes
  *                           <data dir>/secret.key when neither is set
+ *   JIT_AUDIT_KEY_FILE      the audit log's Ed25519 signing key (generated, mode 0600, on first start;
+ *                           default beside JIT_SECRET_KEY_FILE, else <data dir>/audit-signing.key);
+ *                           JIT_AUDIT_STRICT=1 refuses to start when the start check finds anything;
+ *                           JIT_AUDIT_CHECKPOINT_EVERY_EVENTS / _MINUTES (default 1000 / 5). See
+ *                           sync-server/audit/env.ts and docs/decisions/signed-checkpoints.md
  *   JIT_DEMO=1              seed the demo organisation into an empty store, and run its Entra
  *                           tenant (the Microsoft Graph stand-in) in this process; configures the
  *                           connectors entra-demo, ad-demo and manual unless the file names them
@@ -57,6 +62,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_SEPARATION } from '../core/index.js';
+import { auditSettingsFromEnv } from './audit/env.js';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.js';
 import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
@@ -215,6 +221,7 @@ async function main(): Promise<void> {
       separation: { cooldownDays: parseCooldownDays(env.JIT_SOD_COOLDOWN_DAYS) },
       ...(ticketHookCaPem ? { ticketHookCaPem } : {}),
       ...(sso ? { sso } : {}),
+      audit: auditSettingsFromEnv(env, dataDir),
     });
   } catch (error) {
     quietDemoDomain();

@@ -65,6 +65,8 @@ export const AuditEventType = z.enum([
   /** A ticket-check hook's shared secret stored (encrypted) or removed on the server (sync-server/ticket-check/secret-store.ts). */
   'ticket_hook.secret_set',
   'ticket_hook.secret_removed',
+  /** The server's start-up check found the log, its checkpoints, its guards or the stored state not as signed and logged (sync-server/audit/). */
+  'audit.integrity_alert',
 ]);
 export type AuditEventType = z.infer<typeof AuditEventType>;
 
@@ -76,7 +78,7 @@ export const AuditEvent = z.object({
   /** Who caused it: a person's id, or `system` for the scheduler and connectors. */
   actorId: Id,
   at: IsoTime,
-  subjectType: z.enum(['request', 'grant', 'policy', 'profile', 'resource', 'proposal', 'task', 'account', 'command', 'connector']),
+  subjectType: z.enum(['request', 'grant', 'policy', 'profile', 'resource', 'proposal', 'task', 'account', 'command', 'connector', 'audit']),
   subjectId: Id,
   data: z.record(z.string(), z.unknown()).default({}),
   prevHash: z.string().regex(/^[0-9a-f]{64}$/),

@@ -15,7 +15,6 @@ import {
   mayUseConsole,
   PROTOCOL_VERSION,
   RequestStatus,
-  verifyChain,
   type Command,
   type ConnectorHealth,
   type Grant,
@@ -324,27 +323,6 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   registerConnectorRoutes(root, { store, ...(deps.registry ? { registry: deps.registry } : {}) });
   registerConfigRoutes(root, { store, processor, now });
   registerStandingAccessRoutes(root, { store, now, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) });
-
-  app.get('/api/v1/audit/verify', {
-    schema: {
-      tags: ['audit'],
-      summary: 'Verify the audit hash chain (auditor, admin)',
-      security: secured,
-      response: {
-        200: z.object({
-          ok: z.boolean(),
-          events: z.number(),
-          headHash: z.string(),
-          firstProblem: z.object({ seq: z.number(), eventId: z.string(), problem: z.string() }).optional(),
-          message: z.string().optional(),
-        }),
-      },
-    },
-    handler: async (request) => {
-      requireEndpoint(request, 'GET /api/v1/audit/verify', 'verifying the audit log');
-      return verifyChain(store.auditEvents());
-    },
-  });
 
   app.get('/api/v1/connectors', {
     schema: {
