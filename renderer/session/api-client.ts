@@ -80,6 +80,7 @@ export const api = {
   login: (serverUrl: string, username: string, password: string) =>
     call<LoginAnswer>(serverUrl, '/api/v1/auth/login', { method: 'POST', body: JSON.stringify({ username, password }) }),
   logout: (serverUrl: string, token: string) => call<unknown>(serverUrl, '/api/v1/auth/logout', { method: 'POST', token, body: '{}' }),
-  me: (serverUrl: string, token: string) => call<SessionUser & Record<string, unknown>>(serverUrl, '/api/v1/me', { token }),
+  /** GET /api/v1/me answers `{ user, expiresAt }`: the signed-in person as the server knows them now, and when the session ends. */
+  me: (serverUrl: string, token: string) => call<{ user: SessionUser & Record<string, unknown>; expiresAt: string }>(serverUrl, '/api/v1/me', { token }),
   verifyAudit: (serverUrl: string, token: string) => call<AuditVerifyAnswer>(serverUrl, '/api/v1/audit/verify', { token }),
 };

@@ -57,7 +57,7 @@ type SessionApi = {
   state: SessionState;
   host: HostApi;
   signIn(serverUrl: string, username: string, password: string): Promise<void>;
-  /** Single sign-on: the desktop's system browser, or (web) off to the provider and back to /signin/oidc. */
+  /** Single sign-on: the desktop's system browser, or (web) off to the provider and back to /signin-oidc. */
   signInWithProvider(serverUrl: string): Promise<void>;
   /** keepData: the session expired; unsent decisions stay in the replica for the next sign-in. */
   signOut(notice?: string, opts?: { keepData?: boolean }): Promise<void>;
@@ -265,7 +265,7 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
 
   /** Re-reads the account's roles; when they changed, reopens the session under them (navigation, collections). */
   const refreshRoles = async (session: Session) => {
-    const me = await api.me(session.serverUrl, session.token);
+    const { user: me } = await api.me(session.serverUrl, session.token);
     const next = rolesOf(me);
     if ([...next].sort().join(',') === [...rolesOf(session.user)].sort().join(',')) return;
     if (running.current !== session) return;

@@ -15,7 +15,7 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemePreference; onThe
   const { host, signOut } = useSessionApi();
   const { status } = useConsoleData();
   const [confirming, setConfirming] = useState(false);
-  const me = useQuery({ queryKey: ['me', serverUrl, token], queryFn: () => api.me(serverUrl, token), retry: false });
+  const me = useQuery({ queryKey: ['me', serverUrl, token], queryFn: async () => (await api.me(serverUrl, token)).user, retry: false });
   const roles = (me.data?.roles ?? user.roles) as string[];
 
   return (
