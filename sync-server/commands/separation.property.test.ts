@@ -10,6 +10,10 @@ import type { Store } from '../store/types.js';
 import { personNow } from './context.js';
 import { createCommandProcessor, type CommandProcessor } from './processor.js';
 
+// Hundreds of generated organisations each on a real SQLite store: about 10-20 s of CPU, more on a
+// loaded two-core machine, so not the suite's 30 s default (a correctness property, not a speed one).
+const PROPERTY_TIMEOUT_MS = 180_000;
+
 /**
  * The separation-of-duties property: whatever roles one person holds and whatever commands they
  * send, alone, they never end up holding access that nobody else approved. The only exception is
@@ -316,7 +320,7 @@ describe('separation of duties, as a property', () => {
     // The generator must exercise the command path, not only produce refusals.
     expect(runs).toBe(300);
     expect(applied).toBeGreaterThan(300);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('with an honest reviewer approving what benefits others, and months passing, the actor never gets more than they could request at the start', () => {
     let approvedProposals = 0;
@@ -368,5 +372,5 @@ describe('separation of duties, as a property', () => {
     // The runs reach both: access the actor legitimately had, and proposals a second person applied.
     expect(grants).toBeGreaterThan(0);
     expect(approvedProposals).toBeGreaterThan(0);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });
