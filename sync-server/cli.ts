@@ -40,7 +40,7 @@
  *   JIT_OIDC_ISSUER         single sign-on through this OpenID Connect provider (Entra:
  *                           https://login.microsoftonline.com/<tenant>/v2.0); with JIT_OIDC_CLIENT_ID,
  *                           JIT_OIDC_CLIENT_SECRET (none: a public client), JIT_OIDC_REDIRECT_URIS
- *                           (the web console's https://<host>/signin/oidc, comma-separated; the
+ *                           (the web console's https://<host>/signin-oidc, comma-separated; the
  *                           desktop's loopback is always accepted), JIT_OIDC_NAME (button text),
  *                           JIT_OIDC_CLAIM (oid|sub|preferred_username|email, default oid),
  *                           JIT_OIDC_MATCH (entra|username|email: the person's field it must equal),

@@ -27,7 +27,7 @@ export interface HostApi {
   /**
    * Single sign-on, desktop only: the system browser and a loopback redirect (RFC 8252), against the
    * server in the settings. The web console instead leaves for the provider and comes back to
-   * /signin/oidc (session/sso.ts).
+   * /signin-oidc (session/sso.ts).
    */
   signInWithProvider?(): Promise<{ token: string; expiresAt: string; user: { id: string; displayName: string; roles: string[] }; secondFactorAt: string | null }>;
 }

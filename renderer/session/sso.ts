@@ -1,6 +1,6 @@
 /**
  * Single sign-on from the sign-in screen. The web console leaves for the provider and comes back to
- * /signin/oidc with its answer; the flow secret the server gave at the start waits in this tab's
+ * /signin-oidc with its answer; the flow secret the server gave at the start waits in this tab's
  * sessionStorage (never in a URL) and goes back with the answer. The desktop app instead uses the
  * system browser and a loopback redirect in main (HostApi.signInWithProvider). Used by the sign-in screen and session.tsx.
  */
@@ -9,7 +9,8 @@ import { requestJson, type LoginAnswer } from './api-client.js';
 export type SignInMethods = { password: 'everyone' | 'break_glass_only'; sso: { name: string } | null };
 export type SsoAnswer = LoginAnswer & { secondFactorAt: string | null };
 
-export const WEB_CALLBACK_PATH = '/signin/oidc';
+// One path segment: the built console's assets are relative (./assets/...), as the desktop app's app:// needs.
+export const WEB_CALLBACK_PATH = '/signin-oidc';
 const PENDING_KEY = 'jit.oidc.pending';
 
 type Deps = { storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>; location: Pick<Location, 'origin' | 'pathname' | 'search' | 'assign'>; history: Pick<History, 'replaceState'> };

@@ -99,7 +99,7 @@ export function registerOidcRoutes(root: FastifyInstance, deps: OidcRouteDeps): 
       tags: ['auth'],
       summary: `Start a sign-in at the OpenID Connect provider`,
       description:
-        'redirectUri: one of the server’s configured redirect URIs (the web console’s /signin/oidc), or the desktop app’s loopback address http://127.0.0.1:<port>/callback. Answers the URL to open in a browser and the flow secret, which the client keeps and sends with the provider’s answer; the sign-in must be completed within 10 minutes.',
+        'redirectUri: one of the server’s configured redirect URIs (the web console’s /signin-oidc), or the desktop app’s loopback address http://127.0.0.1:<port>/callback. Answers the URL to open in a browser and the flow secret, which the client keeps and sends with the provider’s answer; the sign-in must be completed within 10 minutes.',
       body: z.strictObject({ redirectUri: z.string().min(1).max(2048) }),
       response: { 200: z.object({ authorizationUrl: z.string(), flow: z.string(), expiresAt: z.string() }), 400: ErrorBody, 429: ErrorBody, 502: ErrorBody },
     },

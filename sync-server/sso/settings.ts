@@ -19,7 +19,7 @@ export type SsoSettings = {
   /** Absent: a public client, which proves itself with PKCE alone. */
   clientSecret?: string;
   /**
-   * Where the provider may send the web console back to: `<console origin>/signin/oidc`. The desktop
+   * Where the provider may send the web console back to: `<console origin>/signin-oidc`. The desktop
    * app's loopback address (http://127.0.0.1:<any port>/callback, RFC 8252) is always accepted.
    */
   redirectUris: string[];

@@ -13,7 +13,7 @@ import { startOidcStandIn, STAND_IN_USERS, type OidcStandIn } from '../standins/
 import { http, startTestServer, type TestServer } from './helpers/server.js';
 
 const DESKTOP_REDIRECT = 'http://127.0.0.1:49152/callback';
-const WEB_REDIRECT = 'http://127.0.0.1:8787/signin/oidc';
+const WEB_REDIRECT = 'http://127.0.0.1:8787/signin-oidc';
 const PASSWORD = 'sso-test-console-password-3';
 const [MIA, NOAH, STRANGER] = STAND_IN_USERS as [(typeof STAND_IN_USERS)[0], (typeof STAND_IN_USERS)[0], (typeof STAND_IN_USERS)[0]];
 
@@ -22,7 +22,7 @@ let srv: TestServer;
 
 beforeAll(async () => {
   // The stand-in registers the loopback redirects without a port: any port matches, as RFC 8252 asks.
-  idp = await startOidcStandIn({ redirectUris: ['http://127.0.0.1/callback', 'http://127.0.0.1/signin/oidc'] });
+  idp = await startOidcStandIn({ redirectUris: ['http://127.0.0.1/callback', 'http://127.0.0.1/signin-oidc'] });
   srv = await startTestServer({
     sso: resolveSsoSettings({ name: 'Stand-in IdP', issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, redirectUris: [WEB_REDIRECT], breakGlassUsernames: ['admin'] }),
   });
