@@ -3,11 +3,27 @@ import type { AccessRequest } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
 import { canTransition, isTerminal } from './lifecycle.js';
 import { err, ok, type EngineContext, type Result } from './result.js';
+import type { AccessPolicy } from '../schema/policy.js';
+import { boundPolicies, nextAccessOpening } from './auto-approval.js';
 import { grantWindow } from './scheduled-start.js';
 
 const MINUTE = 60_000;
 
-export function grantFromRequest(request: AccessRequest, resource: Resource, grantId: string, ctx: EngineContext): Result<Grant> {
+/**
+ * When the grant of a request approved now is active. A request is asked inside its policies'
+ * access windows, but its approval may come after they closed: access then waits for the next
+ * opening and lasts its duration from there (the scheduler provisions it then, like a scheduled start).
+ */
+export function activeWindow(request: AccessRequest, policies: readonly AccessPolicy[], now: Date): { startsAt: string; expiresAt: string } {
+  const window = grantWindow(request, now);
+  const bound = boundPolicies(request.policy?.policyIds ?? [], policies);
+  const opening = nextAccessOpening(bound, new Date(window.startsAt));
+  if (!opening || opening.getTime() <= Date.parse(window.startsAt)) return window;
+  return { startsAt: opening.toISOString(), expiresAt: new Date(opening.getTime() + request.durationMinutes * MINUTE).toISOString() };
+}
+
+/** `policies`: the configuration now, whose access windows an approval after they closed waits for (activeWindow). */
+export function grantFromRequest(request: AccessRequest, resource: Resource, grantId: string, ctx: EngineContext, policies: readonly AccessPolicy[] = []): Result<Grant> {
   if (request.status !== 'approved') return err('invalid_transition', `a ${request.status} request does not produce a grant`);
   if (!request.policy) return err('invalid_transition', 'the request has no resolved policy');
   const maxDurationMinutes = request.policy.maxDurationMinutes;
@@ -16,7 +32,7 @@ export function grantFromRequest(request: AccessRequest, resource: Resource, gra
   }
   const now = ctx.now.toISOString();
   // A scheduled request's grant waits for its start (the scheduler provisions it then) and ends at start + duration.
-  const window = grantWindow(request, ctx.now);
+  const window = activeWindow(request, policies, ctx.now);
   return ok({
     id: grantId,
     requestId: request.id,

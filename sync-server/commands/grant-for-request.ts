@@ -13,7 +13,7 @@ export function createGrantForApproved(request: AccessRequest, ctx: UseCaseConte
   if (!resource) return { ok: false, code: 'not_found', message: `resource ${request.resourceId} of the request no longer exists` };
   const grantId = grantIdFor(request.id);
   if (ctx.store.get('grants', grantId)) return { ok: false, code: 'conflict', message: `grant ${grantId} already exists` };
-  const grant = grantFromRequest(request, resource, grantId, { now: ctx.now });
+  const grant = grantFromRequest(request, resource, grantId, { now: ctx.now }, ctx.store.list('policies'));
   if (!grant.ok) return grant;
   ctx.store.put('grants', grant.value);
   ctx.audit('grant.created', 'grant', grantId, {
@@ -22,7 +22,7 @@ export function createGrantForApproved(request: AccessRequest, ctx: UseCaseConte
     resourceId: resource.id,
     connector: grant.value.connector,
     expiresAt: grant.value.expiresAt,
-    // A scheduled grant waits for its start before the scheduler provisions it.
+    // A scheduled grant (or one approved after its access window closed) waits for its start before the scheduler provisions it.
     ...(grant.value.startsAt > grant.value.approvedAt ? { startsAt: grant.value.startsAt } : {}),
   });
   return ok({ ...request, grantId });

@@ -125,6 +125,20 @@ describe('access windows', () => {
     expect((await ask('tom', 'res-maint')).body.error?.message).toMatch(/next opens Sat 14 Mar 22:00 Europe\/Paris$/);
   });
 
+  it('an approval after the window closed: access waits for the next opening, then lasts its duration', async () => {
+    await setClock('2026-03-14T21:30:00.000Z'); // Saturday 14 March, 22:30 in Paris
+    const asked = await ask('rita', 'res-maint', 60);
+    expect(asked.body.status).toBe('pending_approval');
+    await setClock('2026-03-15T09:00:00.000Z'); // Sunday 10:00: closed since 04:00
+    const approved = await command(tokens.alice!, 'request.approve', { requestId: asked.body.id, reason: 'failover plan reviewed' });
+    expect(approved.status).toBe(200);
+    const grant = srv.store.get('grants', srv.store.get('requests', asked.body.id)!.grantId!)!;
+    // Saturday 21 March 22:00 Paris (still winter time): 21:00 UTC, for the hour asked.
+    expect({ startsAt: grant.startsAt, expiresAt: grant.expiresAt, status: grant.status }).toEqual({ startsAt: '2026-03-21T21:00:00.000Z', expiresAt: '2026-03-21T22:00:00.000Z', status: 'provisioning' });
+    const created = srv.store.list('audit').find((e) => e.type === 'grant.created' && e.subjectId === grant.id);
+    expect(created?.data).toMatchObject({ startsAt: '2026-03-21T21:00:00.000Z' });
+  });
+
   it('keep the wall clock across the March DST change: the window ends at 04:00 summer time, 02:00 UTC', async () => {
     // Sunday 29 March 2026: 02:00 CET becomes 03:00 CEST.
     await setClock('2026-03-29T01:59:00.000Z'); // 03:59 CEST
