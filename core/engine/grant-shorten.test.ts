@@ -34,7 +34,7 @@ const grant = (hours: number, over: Partial<Grant> = {}): Grant => ({
   revision: 3,
   ...over,
 });
-const by = { actorId: 'u-mallory', reason: 'the maximum is now 2 h' };
+const by = { actorId: 'u-mallory', actorName: 'Mallory Reyes', reason: 'the maximum is now 2 h' };
 
 describe('shortenGrant', () => {
   it('ends a grant at its start plus the new maximum, and holds its extensions to it', () => {
@@ -43,7 +43,7 @@ describe('shortenGrant', () => {
       expiresAt: new Date(START + 2 * HOUR).toISOString(),
       maxDurationMinutes: 120,
       revision: 4,
-      shortened: { by: 'u-mallory', maxMinutes: 120, previousExpiresAt: new Date(START + 6 * HOUR).toISOString(), reason: 'the maximum is now 2 h' },
+      shortened: { by: 'u-mallory', byName: 'Mallory Reyes', maxMinutes: 120, previousExpiresAt: new Date(START + 6 * HOUR).toISOString(), reason: 'the maximum is now 2 h' },
     });
     if (!shortened.ok) return;
     expect(grantRunMinutes(shortened.value)).toBe(120);

@@ -41,7 +41,7 @@ export const shortenedEnd = (grant: Pick<Grant, 'startsAt'>, maxMinutes: number)
  * The grant ended at its start plus the maximum (now, when that has passed), its extensions held to
  * the maximum too. Refused with a sentence for a grant that has ended or does not run past it.
  */
-export function shortenGrant(grant: Grant, maxMinutes: number, by: { actorId: string; reason: string }, ctx: EngineContext): Result<Grant> {
+export function shortenGrant(grant: Grant, maxMinutes: number, by: { actorId: string; actorName: string; reason: string }, ctx: EngineContext): Result<Grant> {
   if (!SHORTENABLE_GRANT_STATES.includes(grant.status)) return err('invalid_transition', `grant ${grant.id} is ${grant.status.replace('_', ' ')}: only live access can be shortened`);
   const runs = grantRunMinutes(grant);
   if (runs <= maxMinutes) {
@@ -54,7 +54,7 @@ export function shortenGrant(grant: Grant, maxMinutes: number, by: { actorId: st
     ...grant,
     expiresAt,
     maxDurationMinutes: Math.min(grant.maxDurationMinutes, maxMinutes),
-    shortened: { at: now, by: by.actorId, previousExpiresAt: grant.expiresAt, maxMinutes, reason: by.reason.trim().slice(0, 2048) },
+    shortened: { at: now, by: by.actorId, byName: by.actorName.slice(0, 256), previousExpiresAt: grant.expiresAt, maxMinutes, reason: by.reason.trim().slice(0, 2048) },
     updatedAt: now,
     revision: grant.revision + 1,
   });

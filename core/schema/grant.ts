@@ -44,8 +44,8 @@ export const Grant = z.object({
   attempts: z.number().int().min(0).default(0),
   lastError: z.string().max(2048).default(''),
   verification: VerificationState.default('none'),
-  /** Shortened to a lowered maximum (grant.shorten, core/engine/grant-shorten.ts): its holder is told why and from which end. */
-  shortened: z.object({ at: IsoTime, by: Id, previousExpiresAt: IsoTime, maxMinutes: z.number().int().min(1), reason: z.string().max(2048) }).optional(),
+  /** Shortened to a lowered maximum (grant.shorten, core/engine/grant-shorten.ts): its holder is told by whom (named: a requester's replica may not hold the person), why and from which end. */
+  shortened: z.object({ at: IsoTime, by: Id, byName: z.string().max(256), previousExpiresAt: IsoTime, maxMinutes: z.number().int().min(1), reason: z.string().max(2048) }).optional(),
   updatedAt: IsoTime,
   revision: z.number().int().min(0),
 });

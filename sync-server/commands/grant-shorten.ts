@@ -20,7 +20,7 @@ export const grantShorten: UseCase<'grant.shorten'> = (payload, ctx) => {
     const maximum = grantMaximumMinutes(resource, personNow(ctx.store, grant.userId) ?? undefined, world);
     if (maximum === null) return err('invalid_transition', `the access policies of ${resource.name} do not resolve, so grant ${id} has no maximum to shorten it to`);
     const reason = payload.reason.trim() || `the maximum for ${resource.name} is now ${formatDuration(maximum)}`;
-    const next = shortenGrant(grant, maximum, { actorId: ctx.actor.id, reason }, { now: ctx.now });
+    const next = shortenGrant(grant, maximum, { actorId: ctx.actor.id, actorName: ctx.actor.displayName, reason }, { now: ctx.now });
     if (!next.ok) return err(next.code, `${next.message}; nothing was shortened`);
     shortened.push(next.value);
     ctx.store.put('grants', next.value);
@@ -36,7 +36,7 @@ export const grantShorten: UseCase<'grant.shorten'> = (payload, ctx) => {
   const endingNow = shortened.filter((g) => g.expiresAt === ctx.now.toISOString()).length;
   const count = `${shortened.length} grant${shortened.length === 1 ? '' : 's'}`;
   return ok({
-    message: `${count} shortened to the maximum${endingNow ? `; ${endingNow} already past it end${endingNow === 1 ? 's' : ''} now` : ''}; their revocations are rescheduled and their holders told`,
+    message: `${count} shortened to the maximum${endingNow ? `; ${endingNow} already past it end${endingNow === 1 ? 's' : ''} now` : ''}; ${shortened.length === 1 ? 'its revocation is rescheduled and its holder told' : 'their revocations are rescheduled and their holders told'}`,
     subjectIds: ids,
   });
 };

@@ -94,7 +94,7 @@ describe('grant.shorten', () => {
 
     const now = new Date(clock).toISOString();
     // Bob's started 2 h 30 min ago: past the new maximum already, it ends now.
-    expect(grantOf(bob)).toMatchObject({ status: 'active', expiresAt: now, maxDurationMinutes: 120, shortened: { by: 'u-mallory', maxMinutes: 120, previousExpiresAt: new Date(Date.parse(grantOf(bob).startsAt) + 4 * HOUR).toISOString(), reason: 'Global Reader and Helpdesk now at most 2 h' } });
+    expect(grantOf(bob)).toMatchObject({ status: 'active', expiresAt: now, maxDurationMinutes: 120, shortened: { by: 'u-mallory', byName: 'Mallory Reyes', maxMinutes: 120, previousExpiresAt: new Date(Date.parse(grantOf(bob).startsAt) + 4 * HOUR).toISOString(), reason: 'Global Reader and Helpdesk now at most 2 h' } });
     const ivanEnd = new Date(Date.parse(grantOf(ivan).startsAt) + 2 * HOUR).toISOString();
     expect(grantOf(ivan)).toMatchObject({ expiresAt: ivanEnd, maxDurationMinutes: 120, shortened: { at: now } });
 

@@ -13,7 +13,7 @@ export function ShortenedNotice({ grant, person }: { grant: Grant; person(id: st
     <p className="notice warning small ma-shortened" role="note" data-testid="grant-shortened">
       <Icon name="clock" size={13} />
       <span>
-        Shortened by {person(shortened.by)} <Time iso={shortened.at} />: {sentence(shortened.reason || `the maximum is now ${formatDuration(shortened.maxMinutes)}`)} It ends <Time iso={grant.expiresAt} /> instead of{' '}
+        Shortened by {shortened.byName || person(shortened.by)} <Time iso={shortened.at} />: {sentence(shortened.reason || `the maximum is now ${formatDuration(shortened.maxMinutes)}`)} It ends <Time iso={grant.expiresAt} /> instead of{' '}
         <Time iso={shortened.previousExpiresAt} />.
       </span>
     </p>
