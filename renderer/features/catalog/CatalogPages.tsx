@@ -11,6 +11,7 @@ import { useSession } from '../../session/session.js';
 import { maySend } from '../../session/permissions.js';
 import { EmptyState, Icon, Time } from '../../ui/ui.js';
 import { resourceKindLabel } from '../../ui/words.js';
+import { useConfigFileActions } from '../config-file/ConfigFileActions.js';
 
 const joinNames = (names: string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`);
 
@@ -138,6 +139,7 @@ function useGroupName(): (groupId: string) => string {
 export function PoliciesPage() {
   const { policies, resources, proposals, users } = useConsoleData();
   const mayEdit = maySend(useSession().user, 'policy.upsert');
+  const configFile = useConfigFileActions();
   const groupName = useGroupName();
   const userName = (id: string) => users.get(id)?.displayName ?? id;
   const { query } = useSearch();
@@ -158,11 +160,15 @@ export function PoliciesPage() {
           </span>
         </div>
         {mayEdit ? (
-          <a className="button primary" href={href('policies', 'new')}>
-            <Icon name="plus" /> New policy
-          </a>
+          <div className="filters">
+            {configFile.buttons}
+            <a className="button primary" href={href('policies', 'new')}>
+              <Icon name="plus" /> New policy
+            </a>
+          </div>
         ) : null}
       </header>
+      {configFile.below}
       {rows.length === 0 ? (
         <EmptyState title={policies.size === 0 ? 'No access policies yet' : 'No policy matches the search'} icon="file-text">
           Access policies bound every request: durations, justification and ticket rules, approval chains, extensions and break-glass.
