@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 
 const SYSTEM_PACKAGES = [
   { name: 'chromium', check: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), why: 'end-to-end tests of the console' },
+  { name: 'poppler-utils', check: () => existsSync('/usr/bin/pdftotext'), why: 'reading the evidence pack PDF back (pdftotext)' },
   // A real Samba AD DC for the AD connector's tests; without it those tests are skipped, saying why.
   ...['samba', 'winbind', 'krb5-user', 'ldb-tools', 'smbclient'].map((name) => ({
     name,
