@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export type AccountAction = 'roles' | 'password' | 'disable' | 'enable' | 'sign-out-everywhere';
+export type AccountAction = 'roles' | 'password' | 'disable' | 'enable' | 'sign-out-everywhere' | 'mfa-reset';
 
 /** The Accounts screen (admin): the accounts table, role changes waiting for a second admin, the action dialogs. */
 export class AccountsPage {
