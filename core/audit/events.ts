@@ -58,6 +58,11 @@ export const AuditEventType = z.enum([
   'task.reminded',
   'task.closed',
   'connector.configured',
+  /** One directory sync run of a connector: its change report (added, changed field by field, disabled, removed). */
+  'directory.synced',
+  /** An admin linked or unlinked a person and a directory object by hand (an exception to the sync's matching). */
+  'account.linked',
+  'account.unlinked',
   /** Standing-access discovery (core/engine/standing-access.ts): a run asked for, a run's findings, a standing holder made eligible instead. */
   'standing.discovery_requested',
   'standing.discovered',

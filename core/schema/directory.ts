@@ -10,10 +10,19 @@ export const DirectoryUser = z.object({
   department: z.string().max(128).default(''),
   managerId: Id.nullable().default(null),
   roles: z.array(AccountRole).max(6).default(['requester']),
-  /** Object ids in each directory: Entra object id, AD distinguished name. */
+  jobTitle: z.string().max(128).optional(),
+  employeeType: z.string().max(64).optional(),
+  /**
+   * The person's object in each directory, by connector id (`entra-demo`: an Entra object id,
+   * `ad-demo`: an AD distinguished name). The keys `entra` and `ad` name the object in any
+   * connector of that kind that has no key of its own (core/engine/principal.ts).
+   */
   externalIds: z
-    .object({ entra: z.string().max(512).optional(), ad: z.string().max(1024).optional() })
+    .record(Id, z.string().min(1).max(1024))
+    .refine((ids) => Object.keys(ids).length <= 32, 'at most 32 directory ids')
     .default({}),
+  /** Connector ids whose link an admin set (or removed) by hand: the directory sync leaves them as they are. */
+  manualLinks: z.array(Id).max(32).optional(),
   disabled: z.boolean().default(false),
   updatedAt: IsoTime,
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequest, err, ok, PENDING_REQUEST_STATES, refuseTooManyOpen } from '../../core/index.js';
+import { requireDirectoryAccount } from '../../core/engine/principal.js';
 import type { UseCase } from './context.js';
 import { createGrantForApproved, grantIdFor } from './grant-for-request.js';
 import { recordNewRequest, requestWorld } from './new-request.js';
@@ -14,6 +15,8 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
   if (!resource) return err('not_found', `resource ${payload.resourceId} does not exist`);
   const notFlooding = refuseTooManyOpen(ctx.store.count('requests', { where: { requesterId: ctx.actor.id }, status: PENDING_REQUEST_STATES }));
   if (!notFlooding.ok) return notFlooding;
+  const hasAccount = requireDirectoryAccount(ctx.actor.user, resource);
+  if (!hasAccount.ok) return hasAccount;
 
   const created = createRequest(
     {

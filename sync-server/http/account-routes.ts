@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AccountRole, Id } from '../../core/index.js';
+import { LinkRuleError, setDirectoryLinks, type DirectoryOf } from '../accounts/links.js';
 import { ACCOUNT_MIGRATIONS, changeRoles, FOUR_EYES_ROLES, isEnabled, needsSecondAdmin, pendingRoleChanges } from '../accounts/manage.js';
 import { checkPasswordPolicy, MAX_PASSWORD_LENGTH } from '../auth/password-policy.js';
 import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords.js';
@@ -36,6 +37,8 @@ export type AccountRouteDeps = {
   onSignOut?: () => void;
   /** Seals authenticator secrets (two-step verification); without it nobody can enrol. */
   secretKey?: SecretKey;
+  /** The kind of a configured connector (for directory ids given when an account is created). */
+  directoryOf?: DirectoryOf;
 };
 
 /** Ids the audit log uses for the server itself ("system"), failed sign-ins ("anonymous", "unknown"). */
@@ -63,9 +66,21 @@ const AccountBody = z.strictObject({
   department: z.string().max(128).default(''),
   email: z.string().max(320).default(''),
   managerId: Id.nullable().default(null),
+  /** The person's object in each directory, by connector id (or entra / ad): linked by hand, audited, kept by the directory sync. */
+  externalIds: z.record(Id, z.string().min(1).max(1024)).optional(),
 });
 
 const secured = [{ bearerAuth: [] as string[] }];
+
+/** A refused directory link becomes its HTTP error (the whole creation rolls back with it). */
+function linkOrRefuse(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof LinkRuleError) throw new ApiError(error.status, error.code, error.message, error.field);
+    throw error;
+  }
+}
 
 function waitText(seconds: number): string {
   return seconds < 120 ? `${seconds} second(s)` : `${Math.ceil(seconds / 60)} minute(s)`;
@@ -166,7 +181,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
       return {
         accounts: store.listAccounts().map((a) => {
           const user = store.get('users', a.id);
-          return { id: a.id, username: a.username, displayName: user?.displayName ?? a.username, department: user?.department ?? '', email: user?.email ?? '', roles: a.roles, createdAt: a.createdAt, disabledAt: a.disabledAt, disabled: !isEnabled(store, a), mfa: mfa.get(a.id)?.status ?? 'none' };
+          return { id: a.id, username: a.username, displayName: user?.displayName ?? a.username, department: user?.department ?? '', email: user?.email ?? '', roles: a.roles, createdAt: a.createdAt, disabledAt: a.disabledAt, disabled: !isEnabled(store, a), mfa: mfa.get(a.id)?.status ?? 'none', externalIds: user?.externalIds ?? {}, manualLinks: user?.manualLinks ?? [] };
         }),
         pendingRoleChanges: pendingRoleChanges(store),
       };
@@ -220,6 +235,10 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
           updatedAt: at,
         });
         store.appendAudit({ type: 'account.created', actorId: admin.account.id, subjectType: 'account', subjectId: id, data: { username: body.username, roles: initial, ...(held.length ? { requested: roles } : {}) }, at });
+        if (body.externalIds && Object.keys(body.externalIds).length > 0) {
+          const reason = 'given when the account was created';
+          linkOrRefuse(() => setDirectoryLinks(store, { actorId: admin.account.id, personId: id, links: body.externalIds ?? {}, reason, at }, deps.directoryOf ?? (() => undefined)));
+        }
         return held.length ? changeRoles(store, { actorId: admin.account.id, accountId: id, roles, reason: 'requested when the account was created', at, kind: 'create' }).pending : null;
       });
       const created = store.getAccount(id);

@@ -30,6 +30,7 @@ import { groupIdsOf } from '../store/memberships.js';
 import type { Store } from '../store/types.js';
 import type { TicketChecker } from '../ticket-check/index.js';
 import { SERVER_VERSION } from '../version.js';
+import { directoryKindOf } from '../accounts/links.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerConnectorRoutes } from './connector-routes.js';
@@ -175,6 +176,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     ...(deps.loginThrottle ? { loginThrottle: deps.loginThrottle } : {}),
     ...(deps.onSignOut ? { onSignOut: deps.onSignOut } : {}),
     ...(deps.secretKey ? { secretKey: deps.secretKey } : {}),
+    directoryOf: directoryKindOf(deps.registry, store),
   });
 
   app.post('/api/v1/auth/logout', {

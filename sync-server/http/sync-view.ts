@@ -49,8 +49,8 @@ const CONFIGURATION_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set([
 
 /** The directory view of a person: no e-mail address, no directory object ids. */
 export function directoryView<T extends object>(user: WireDoc<T>): WireDoc<T> {
-  const { id, username, displayName, department, managerId, roles, disabled, updatedAt, _deleted } = user as unknown as WireDoc<DirectoryUser>;
-  return { id, username, displayName, email: '', department, managerId, roles, externalIds: {}, disabled, updatedAt, _deleted } as unknown as WireDoc<T>;
+  const { id, username, displayName, department, jobTitle, managerId, roles, disabled, updatedAt, _deleted } = user as unknown as WireDoc<DirectoryUser>;
+  return { id, username, displayName, email: '', department, ...(jobTitle ? { jobTitle } : {}), managerId, roles, externalIds: {}, disabled, updatedAt, _deleted } as unknown as WireDoc<T>;
 }
 
 type Relations = {

@@ -11,6 +11,7 @@ import type {
   VerifyOutcome,
 } from '../../core/index.js';
 import { DEFAULT_SEPARATION } from '../../core/index.js';
+import { directoryIdFor } from '../../core/engine/principal.js';
 import type { Store } from '../store/types.js';
 import { JobQueue, type Job } from './jobs.js';
 
@@ -201,10 +202,7 @@ export class SchedulerContext {
     if (!connector) return { ok: false, code: 'connector_missing', message: `no connector is configured with id ${resource.connectorId}`, resource };
     const user = this.store.get('users', grant.userId);
     if (!user) return { ok: false, code: 'user_missing', message: `user ${grant.userId} does not exist`, resource };
-    let principalId: string | undefined;
-    if (resource.connector === 'entra') principalId = user.externalIds.entra;
-    else if (resource.connector === 'ad') principalId = user.externalIds.ad;
-    else principalId = user.username;
+    const principalId = directoryIdFor(user, resource);
     if (!principalId) return { ok: false, code: 'no_principal', message: `${user.displayName} has no ${resource.connector} object id`, resource };
     return {
       ok: true,

@@ -18,6 +18,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   login: () => import('./suites/login.js'),
   security: () => import('./suites/security.js'),
   ad: () => import('./suites/ad.js'),
+  directory: () => import('./suites/directory.js'),
   policy: () => import('./suites/policy.js'),
 };
 

@@ -10,6 +10,7 @@ export type UserRecord = {
   surname: string | null;
   jobTitle: string | null;
   department: string | null;
+  employeeType: string | null;
 };
 
 export type GroupRecord = {
@@ -90,6 +91,9 @@ export type GroupInstanceRecord = {
 /** Every change to the directory, as data, so the primary and each replica apply the same thing. */
 export type DirectoryOp =
   | { kind: 'putUser'; user: UserRecord }
+  /** permanent: a hard delete (delta's @removed reason "deleted"); otherwise a soft delete ("changed"). */
+  | { kind: 'deleteUser'; id: string; permanent: boolean }
+  | { kind: 'setManager'; userId: string; managerId: string | null }
   | { kind: 'putGroup'; group: GroupRecord }
   | { kind: 'addMember'; groupId: string; memberId: string }
   | { kind: 'removeMember'; groupId: string; memberId: string }
@@ -139,20 +143,43 @@ export class Directory {
   readonly roleInstances = new Map<string, RoleInstanceRecord>();
   readonly groupRequests = new Map<string, GroupRequestRecord>();
   readonly groupInstances = new Map<string, GroupInstanceRecord>();
+  /** userId -> the manager's id (a navigation property in Graph, not a field of the user). */
+  readonly managers = new Map<string, string>();
+  /** Change tracking for delta queries; every copy applies the same ops in order, so the numbers agree. */
+  readonly changes = new ChangeLog();
 
   apply(op: DirectoryOp): void {
+    const log = this.changes;
     switch (op.kind) {
       case 'putUser':
         this.users.set(op.user.id, op.user);
+        log.touchUser(op.user.id);
         return;
+      case 'deleteUser': {
+        if (!this.users.delete(op.id)) return;
+        for (const [groupId, members] of this.directMembers) if (members.delete(op.id)) log.member(groupId, op.id, true);
+        for (const [userId, managerId] of this.managers) if (managerId === op.id) this.apply({ kind: 'setManager', userId, managerId: null });
+        this.managers.delete(op.id);
+        log.removeUser(op.id, op.permanent ? 'deleted' : 'changed');
+        return;
+      }
+      case 'setManager': {
+        const former = this.managers.get(op.userId);
+        if (op.managerId === null) this.managers.delete(op.userId);
+        else this.managers.set(op.userId, op.managerId);
+        log.touchUser(op.userId, former !== undefined && former !== op.managerId ? former : undefined);
+        return;
+      }
       case 'putGroup':
         this.groups.set(op.group.id, op.group);
+        log.touchGroup(op.group.id);
         return;
       case 'addMember':
         this.setOf(this.directMembers, op.groupId).add(op.memberId);
+        log.member(op.groupId, op.memberId, false);
         return;
       case 'removeMember':
-        this.directMembers.get(op.groupId)?.delete(op.memberId);
+        if (this.directMembers.get(op.groupId)?.delete(op.memberId)) log.member(op.groupId, op.memberId, true);
         return;
       case 'addOwner':
         this.setOf(this.directOwners, op.groupId).add(op.ownerId);
@@ -256,6 +283,45 @@ export class Directory {
 
   activeGroupInstances(nowMs: number): GroupInstanceRecord[] {
     return [...this.groupInstances.values()].filter((instance) => isActive(instance, nowMs));
+  }
+}
+
+export type RemovedReason = 'changed' | 'deleted';
+
+/**
+ * What changed, by a sequence number that grows with every tracked op: users and groups by their
+ * last change, removals with their reason, membership changes one by one, and the manager a user
+ * had before the last manager change (so a delta can say it was removed).
+ */
+export class ChangeLog {
+  seq = 0;
+  readonly userSeq = new Map<string, number>();
+  readonly groupSeq = new Map<string, number>();
+  readonly removedUsers = new Map<string, { seq: number; reason: RemovedReason }>();
+  readonly formerManager = new Map<string, { seq: number; managerId: string }>();
+  readonly memberLog: Array<{ seq: number; groupId: string; memberId: string; removed: boolean }> = [];
+
+  touchUser(id: string, formerManagerId?: string): void {
+    this.seq++;
+    this.userSeq.set(id, this.seq);
+    this.removedUsers.delete(id);
+    if (formerManagerId !== undefined) this.formerManager.set(id, { seq: this.seq, managerId: formerManagerId });
+  }
+
+  removeUser(id: string, reason: RemovedReason): void {
+    this.seq++;
+    this.userSeq.delete(id);
+    this.removedUsers.set(id, { seq: this.seq, reason });
+  }
+
+  touchGroup(id: string): void {
+    this.seq++;
+    this.groupSeq.set(id, this.seq);
+  }
+
+  member(groupId: string, memberId: string, removed: boolean): void {
+    this.touchGroup(groupId);
+    this.memberLog.push({ seq: this.seq, groupId, memberId, removed });
   }
 }
 

@@ -12,6 +12,7 @@ import type {
   ScheduleRequestBase,
   UserRecord,
 } from './directory.js';
+import { deltaPage } from './delta.js';
 import { SeededRandom } from './rng.js';
 import { SIGN_IN_PERMISSION, withSignInActivity, type SignInSource } from './sign-in.js';
 import { applyFilter, CursorSealer, GraphError, parseFilter, parseIsoDurationMs, parseSelect, project } from './odata.js';
@@ -68,7 +69,7 @@ export const ALL_PERMISSIONS: readonly string[] = [
   ...new Set([...READ_USERS, ...READ_GROUPS, ...WRITE_MEMBERS, ...READ_ROLES, ...READ_ROLE_SCHEDULES, ...READ_GROUP_SCHEDULES, SIGN_IN_PERMISSION]),
 ];
 
-const USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'givenName', 'surname', 'jobTitle', 'department'] as const;
+const USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'givenName', 'surname', 'jobTitle', 'department', 'employeeType'] as const;
 const GROUP_FIELDS = ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'groupTypes', 'isAssignableToRole'] as const;
 /** signInActivity is a user property returned only on $select (and only with AuditLog.Read.All). */
 const USER_SELECT_FIELDS: readonly string[] = [...USER_FIELDS, 'signInActivity'];
@@ -467,7 +468,12 @@ function byIdRoute(path: string, permissions: readonly string[], contextName: st
   };
 }
 
+const DELTA = '(?:microsoft\\.graph\\.)?delta(?:\\(\\))?';
+
 export const ROUTES: Route[] = [
+  // Before /users/{id}: "delta" is a function, not an id.
+  { method: 'GET', pattern: new RegExp(`^/users/${DELTA}/?$`, 'i'), cost: 2, write: false, permissions: READ_USERS, handle: (ctx, call) => deltaPage(ctx, call, 'users') },
+  { method: 'GET', pattern: new RegExp(`^/groups/${DELTA}/?$`, 'i'), cost: 2, write: false, permissions: READ_GROUPS, handle: (ctx, call) => deltaPage(ctx, call, 'groups') },
   {
     method: 'GET', pattern: route('/users'), cost: 2, write: false, permissions: READ_USERS,
     handle: (ctx, call) => {

@@ -37,7 +37,7 @@ export const DEFAULT_CLIENT_SECRET = 'standin-secret~not-a-real-credential';
 const DEFAULT_DOMAIN = 'contoso.test';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_BATCH = 20;
-const SUPPORTED_QUERY_OPTIONS = ['$select', '$top', '$filter', '$count', '$skiptoken'];
+const SUPPORTED_QUERY_OPTIONS = ['$select', '$top', '$filter', '$count', '$skiptoken', '$deltatoken'];
 
 export type GraphStandinOptions = {
   host?: string;
@@ -89,7 +89,9 @@ export type Counters = {
   byStatus: Record<number, number>;
 };
 
-export type NewUser = { id?: string; displayName: string; userPrincipalName?: string; mail?: string | null; accountEnabled?: boolean; givenName?: string; surname?: string; jobTitle?: string; department?: string };
+export type NewUser = { id?: string; displayName: string; userPrincipalName?: string; mail?: string | null; accountEnabled?: boolean; givenName?: string; surname?: string; jobTitle?: string; department?: string; employeeType?: string; managerId?: string };
+/** Fields of a user a test may change (each change shows in the next delta round). */
+export type UserPatch = Partial<Pick<UserRecord, 'displayName' | 'userPrincipalName' | 'mail' | 'accountEnabled' | 'givenName' | 'surname' | 'jobTitle' | 'department' | 'employeeType'>>;
 export type NewGroup = { id?: string; displayName: string; description?: string; mailNickname?: string; securityEnabled?: boolean; mailEnabled?: boolean; groupTypes?: string[]; isAssignableToRole?: boolean };
 export type NewRoleDefinition = { id?: string; displayName: string; description?: string; templateId?: string; isBuiltIn?: boolean };
 export type NewApp = { clientId: string; clientSecret?: string; certificatePem?: string; displayName?: string; permissions: readonly string[] };
@@ -134,6 +136,11 @@ export type GraphStandin = {
   addUser(input: NewUser): UserRecord;
   addGroup(input: NewGroup): GroupRecord;
   addMember(groupId: string, memberId: string): void;
+  removeMember(groupId: string, memberId: string): void;
+  updateUser(id: string, patch: UserPatch): UserRecord;
+  /** Soft delete by default (delta says reason "changed"); `permanent` as a hard delete ("deleted"). */
+  deleteUser(id: string, opts?: { permanent?: boolean }): void;
+  setManager(userId: string, managerId: string | null): void;
   addOwner(groupId: string, ownerId: string): void;
   /** The user's last interactive sign-in as Entra records it (null: never signed in); read back through `$select=signInActivity`. */
   setSignIn(userId: string, at: string | null): void;
@@ -741,8 +748,10 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
         surname: input.surname ?? null,
         jobTitle: input.jobTitle ?? null,
         department: input.department ?? null,
+        employeeType: input.employeeType ?? null,
       };
       seedOp({ kind: 'putUser', user });
+      if (input.managerId !== undefined) handleApi.setManager(id, input.managerId);
       return user;
     },
     addGroup: (input) => {
@@ -771,6 +780,26 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       if (!directory.primary.users.has(userId)) throw new Error(`user '${userId}' is not in the stand-in`);
       if (at === null) signIns.delete(userId);
       else signIns.set(userId, signedInAt(at, requestIdRandom.uuid()));
+    },
+    removeMember: (groupId, memberId) => {
+      if (!directory.primary.isDirectMember(groupId, memberId)) throw new Error(`'${memberId}' is not a direct member of '${groupId}'`);
+      seedOp({ kind: 'removeMember', groupId, memberId });
+    },
+    updateUser: (id, patch) => {
+      const current = directory.primary.users.get(id);
+      if (!current) throw new Error(`user '${id}' is not in the stand-in`);
+      const user: UserRecord = { ...current, ...patch };
+      seedOp({ kind: 'putUser', user });
+      return user;
+    },
+    deleteUser: (id, opts = {}) => {
+      if (!directory.primary.users.has(id)) throw new Error(`user '${id}' is not in the stand-in`);
+      seedOp({ kind: 'deleteUser', id, permanent: opts.permanent ?? false });
+    },
+    setManager: (userId, managerId) => {
+      if (!directory.primary.users.has(userId)) throw new Error(`user '${userId}' is not in the stand-in`);
+      if (managerId !== null && !directory.primary.users.has(managerId)) throw new Error(`manager '${managerId}' is not a user in the stand-in`);
+      seedOp({ kind: 'setManager', userId, managerId });
     },
     addOwner: (groupId, ownerId) => {
       if (!directory.primary.groups.has(groupId)) throw new Error(`groupId '${groupId}' is not a group in the stand-in`);

@@ -129,6 +129,26 @@ export class CursorSealer {
     return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
   }
 
+  /** A delta query's state (what it selected, where it stands) as an opaque token only we can open. */
+  sealState(state: object): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([cipher.update(Buffer.from(JSON.stringify(state))), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  }
+
+  /** The state `sealState` sealed; a token it did not issue answers 400 with `code`. */
+  openState(token: string, code: string): unknown {
+    try {
+      const raw = Buffer.from(token, 'base64url');
+      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as unknown;
+    } catch {
+      throw new GraphError(400, code, 'The delta or skip token is invalid or was not issued for this request.');
+    }
+  }
+
   open(token: string, queryFingerprint: string): number {
     const invalid = new GraphError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired and can no longer be included in your request.');
     try {

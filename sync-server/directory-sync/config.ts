@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { AccountRole, Id } from '../../core/index.js';
+
+/** How a directory object is matched to a person already known, tried in this order. */
+export const MatchRule = z.enum(['objectId', 'userPrincipalName', 'mail']);
+export type MatchRule = z.infer<typeof MatchRule>;
+
+export const DirectorySyncSource = z.strictObject({
+  /** A configured Entra or AD connector: the sync reads people and groups through it. */
+  connectorId: Id,
+  /** objectId first: a person keeps their link when their name or address changes. */
+  matchOn: z.array(MatchRule).min(1).max(3).default(['objectId', 'userPrincipalName', 'mail']),
+  groups: z.boolean().default(true),
+  /** Objects per page asked of the directory (Graph's odata.maxpagesize, LDAP's paged-results size). */
+  pageSize: z.number().int().min(1).max(999).default(999),
+});
+export type DirectorySyncSource = z.infer<typeof DirectorySyncSource>;
+
+export const DirectorySyncConfig = z.strictObject({
+  /** How often each source is synced; 0: only on demand (admin command or REST). */
+  intervalMs: z.number().int().min(0).max(7 * 24 * 3600 * 1000).default(15 * 60 * 1000),
+  sources: z.array(DirectorySyncSource).max(16).default([]),
+  /** Roles of a person the sync creates (they still need a console account to sign in). */
+  newPersonRoles: z.array(AccountRole).min(1).max(6).default(['requester']),
+});
+export type DirectorySyncConfig = z.infer<typeof DirectorySyncConfig>;
+export type DirectorySyncConfigInput = z.input<typeof DirectorySyncConfig>;
+
+export function parseDirectorySyncConfig(input: unknown): DirectorySyncConfig {
+  const parsed = DirectorySyncConfig.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(`directory sync config: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+}

@@ -1,0 +1,57 @@
+import type { Failure } from '../connectors/entra/graph-http.js';
+
+/** A person's attributes as a directory gives them; absent: not in this answer (a delta names only some). */
+export type PersonFields = {
+  displayName?: string;
+  mail?: string;
+  userPrincipalName?: string;
+  department?: string;
+  jobTitle?: string;
+  employeeType?: string;
+  enabled?: boolean;
+};
+
+export type PersonEntry =
+  | {
+      objectId: string;
+      removed?: undefined;
+      fields: PersonFields;
+      /** The manager's object id; null: none; undefined: not in this answer. */
+      managerObjectId?: string | null;
+    }
+  /** Gone from the directory: `deleted` for good, `soft` (Entra's reason "changed": restorable for 30 days). */
+  | { objectId: string; removed: 'deleted' | 'soft' };
+
+export type GroupEntry = {
+  objectId: string;
+  removed?: boolean;
+  displayName?: string;
+  description?: string;
+  /** Members added (and removed) in this answer; `replace`: the list is the whole membership. */
+  members?: { added: string[]; removed: string[]; replace: boolean };
+};
+
+/** One page of a source: what to apply, and where the next page starts. */
+export type SourcePage = {
+  people: PersonEntry[];
+  groups: GroupEntry[];
+  /** The cursor to store with this page; the next call starts there. */
+  cursor: SourceCursor;
+  /** The round is over: the cursor now holds the marker for the next round's changes. */
+  done: boolean;
+  /** This page belongs to a full round (everything listed), not a delta. */
+  full: boolean;
+};
+
+/** Opaque to the runner; each source keeps its own shape (links, markers). JSON-serialisable. */
+export type SourceCursor = Record<string, unknown>;
+
+export type PageResult = { ok: true; page: SourcePage } | { ok: false; failure: Failure };
+
+/** A directory the sync reads people and groups from, one page at a time. */
+export interface DirectorySource {
+  readonly connectorId: string;
+  readonly kind: 'entra' | 'ad';
+  /** The page at `cursor` (an empty cursor: start, from the stored marker or from scratch). */
+  nextPage(cursor: SourceCursor): Promise<PageResult>;
+}
