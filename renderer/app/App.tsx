@@ -22,6 +22,7 @@ import { RequestsPage } from '../features/requests/RequestsPage.js';
 import { RevocationsPage } from '../features/revocations/RevocationsPage.js';
 import { SearchPage } from '../features/search/SearchPage.js';
 import { SettingsPage } from '../features/settings/SettingsPage.js';
+import { StandingAccessPage } from '../features/standing-access/StandingAccessPage.js';
 import { TasksPage } from '../features/tasks/TasksPage.js';
 import { SignInPage } from '../features/signin/SignInPage.js';
 import { ConsoleDataProvider, useConsoleData, useNewRejections } from '../session/console-data.js';
@@ -123,6 +124,9 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'accounts':
       screen = <AccountsPage />;
+      break;
+    case 'standing-access':
+      screen = <StandingAccessPage />;
       break;
     case 'settings':
       screen = <SettingsPage theme={theme} onTheme={onTheme} />;

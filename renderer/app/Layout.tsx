@@ -4,7 +4,7 @@ import { openProposals } from '../features/proposals/proposal-model.js';
 import { isMine } from '../features/queue/queue-views.js';
 import { TasksBadge } from '../features/tasks/TasksPage.js';
 import { useNow } from '../lib/use-rx.js';
-import { COMMAND_ROLES, namesApprover, type CollectionName } from '../../core/index.js';
+import { allowedRoles, COMMAND_ROLES, ENDPOINT_ACCESS, namesApprover, type CollectionName } from '../../core/index.js';
 import { useConsoleData } from '../session/console-data.js';
 import { isReadOnly, maySend } from '../session/permissions.js';
 import { syncPill } from '../session/reach.js';
@@ -35,6 +35,8 @@ const NAV: NavItem[] = [
   { screen: 'grants', label: 'Active grants', icon: 'key', needs: ['grants', 'requests'], roles: OVERSEERS },
   { screen: 'revocations', label: 'Revocations', icon: 'shield-off', needs: ['grants', 'tasks', 'verifications'], roles: ['approver', 'admin', 'auditor'] },
   { screen: 'reviews', label: 'Reviews', icon: 'check-square', needs: ['requests', 'grants'], roles: ['reviewer', 'auditor', 'admin'] },
+  // Read over REST (no collection to wait for), by those the matrix lets read it.
+  { screen: 'standing-access', label: 'Standing access', icon: 'user-check', needs: [], roles: allowedRoles(ENDPOINT_ACCESS['GET /api/v1/standing-access']) },
   { screen: 'policies', label: 'Policies', icon: 'file-text', needs: ['policies', 'resources'] },
   { screen: 'resources', label: 'Resources', icon: 'box', needs: ['resources', 'policies'] },
   { screen: 'profiles', label: 'Profiles', icon: 'user-check', needs: ['profiles', 'resources'] },

@@ -91,6 +91,8 @@ export function demoEntraDirectory(): EntraDirectory {
       // Nesting: the IT team reaches All staff only through its own group.
       [g.allStaff.id, g.itOperations.id],
       ...itTeam.map((u): [string, string] => [g.itOperations.id, u.entraId]),
+      // Standing access, as tenants have: Grace was put in SG-Security-Readers by hand, outside any grant (discovery finds her).
+      [g.securityReaders.id, byUsername('grace').entraId],
     ],
     owners: [
       [g.securityReaders.id, byUsername('carol').entraId],
