@@ -43,6 +43,7 @@ export * from './engine/catalog.js';
 export * from './engine/duration-input.js';
 export * from './engine/scheduled-start.js';
 export * from './engine/scheduled-cancel.js';
+export * from './engine/offboarding.js';
 export * from './sync/protocol.js';
 export * from './sync/rx-schema.js';
 export * from './connectors/connector.js';

@@ -28,10 +28,8 @@ import { frameworkErrorHandler, installErrorHandler, notFound, sendError } from 
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerOidcRoutes } from './http/oidc-routes.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
-import { registerDirectorySyncRoutes } from './http/directory-sync-routes.js';
-import { directoryKindOf } from './accounts/links.js';
-import { createDirectorySync, type DirectorySync, type DirectorySyncConfigInput } from './directory-sync/index.js';
 import { MFA_MIGRATIONS } from './mfa/migrations.js';
+import { registerOffboardingRoutes, type OffboardingSettings } from './offboarding/index.js';
 import { checkTrustProxy, type TrustProxySetting } from './http/trust-proxy.js';
 import {
   exemptLiveStreams,
@@ -118,11 +116,6 @@ export type CreateServerOptions = {
    * cli.ts always starts it. `intervalMs: 0` starts no loop: call `scheduler.runOnce()` (tests).
    */
   scheduler?: false | SchedulerSettings;
-  /**
-   * People and groups imported from directory connectors (directory-sync/config.ts; JIT_DIRECTORY_SYNC_FILE):
-   * each source on its interval beside the scheduler, and on demand. Absent: no sync.
-   */
-  directorySync?: DirectorySyncConfigInput;
   /** Separation of duties: days after changing configuration during which one may not approve under it (default 30). */
   separation?: SeparationSettings;
   /** A CA (PEM) trusted beside the system's roots for ticket-check hook calls (JIT_TICKET_HOOK_CA_FILE). */
@@ -132,6 +125,8 @@ export type CreateServerOptions = {
    * "Sign in with <name>", and password sign-in only for the break-glass admins. Absent: passwords only.
    */
   sso?: SsoSettings;
+  /** Offboarding's fallback person and what a person the directory disables raises (offboarding/; JIT_OFFBOARD_*). Default: no fallback, an alert. */
+  offboarding?: OffboardingSettings;
   /** Signed checkpoints and the start-up integrity check (audit/index.ts; JIT_AUDIT_KEY_FILE, JIT_AUDIT_STRICT). */
   audit?: AuditSettings;
 };
@@ -148,8 +143,6 @@ export type JitServer = {
   registry: ConnectorRegistry;
   /** The in-process scheduler, when it runs here. */
   scheduler?: Scheduler;
-  /** The directory sync, when configured. */
-  directorySync?: DirectorySync;
   /** The signing key, the start check's alerts and the checkpointer. */
   audit: AuditTrail;
   /** Set once listening. */
@@ -228,10 +221,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
 
   let generatedAdminPassword: string | undefined;
   let scheduler: Scheduler | undefined;
-  let directorySync: DirectorySync | undefined;
   try {
     registerStoredConnectors(store, registry, opts.secretKey);
-    if (opts.directorySync) directorySync = createDirectorySync({ store, registry, now, config: opts.directorySync });
     generatedAdminPassword = await ensureAdmin(store, now, opts.adminPassword);
     if (generatedAdminPassword) process.stdout.write(`Admin password: ${generatedAdminPassword}\n`);
     if (opts.seedDemo) await seedDemoOrganisation(store, processor, now());
@@ -271,7 +262,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
       if (origin === 'null') return callback(null, opts.allowFileOrigin === true);
       callback(null, allowed.has(origin));
     },
-    methods: ['GET', 'POST', 'PATCH'],
+    methods: ['GET', 'POST'],
     allowedHeaders: ['Authorization', 'Content-Type'],
     maxAge: 600,
   });
@@ -322,7 +313,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   });
   registerAuditRoutes(app, { audit });
   registerOidcRoutes(app, { store, now, tokenTtlMinutes, ...(opts.sso ? { sso: opts.sso } : {}) });
-  registerDirectorySyncRoutes(app, { store, now, directoryOf: directoryKindOf(registry, store), ...(directorySync ? { directorySync } : {}) });
+  registerOffboardingRoutes(app, { store, now, secretKey: opts.secretKey, settings: opts.offboarding });
   registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ticketChecker, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {
     schema: { hide: true },
@@ -366,9 +357,6 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     socket.once('close', () => sockets.delete(socket));
   });
 
-  // Its loop runs beside the scheduler's, when the scheduler runs here with its loops on.
-  if (directorySync && scheduler && (opts.scheduler ? (opts.scheduler.intervalMs ?? 1000) > 0 : true)) directorySync.start((error) => app.log.error({ err: error }, 'directory sync failed'));
-
   const server: JitServer = {
     app,
     store,
@@ -377,7 +365,6 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     registry,
     audit,
     ...(scheduler ? { scheduler } : {}),
-    ...(directorySync ? { directorySync } : {}),
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
     async listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
       await app.listen({ port, host });
@@ -401,7 +388,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
       const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       try {
         // HTTP and the scheduler wind down together; in-flight scheduler passes finish and commit.
-        const results = await Promise.allSettled([app.close(), scheduler?.stop(), directorySync?.stop()]);
+        const results = await Promise.allSettled([app.close(), scheduler?.stop()]);
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;
       } finally {

@@ -46,6 +46,10 @@
  *                           JIT_OIDC_MATCH (entra|username|email: the person's field it must equal),
  *                           JIT_BREAK_GLASS_ADMINS (usernames still signing in with a password,
  *                           default admin). docs/decisions/single-sign-on.md
+ *   JIT_OFFBOARD_FALLBACK   the person (id) who takes over an offboarded person's approvals, tasks and
+ *                           resources when the offboarding names nobody; JIT_OFFBOARD_ON_DIRECTORY_DISABLED
+ *                           alert (default: an "offboard?" task) or offboard (at once) for a person the
+ *                           directory sync sees disabled or removed. docs/decisions/offboarding.md
  *   JIT_TLS_CERT_FILE       PEM certificate (with its chain) and its private key: serve HTTPS
  *   JIT_TLS_KEY_FILE        (TLS 1.2 or later) and send HSTS; both or neither. Without them plain
  *                           HTTP, with a warning at start unless the address is loopback
@@ -71,6 +75,7 @@ import { transportFromEnv } from './http/transport.js';
 import { demoSecretKey, importIntoDataDir, KEY_VARIABLE, secretKeyFromEnv } from './secrets/index.js';
 import { schedulerOptionsFromEnv } from './scheduler/env.js';
 import { ssoFromEnv } from './sso/settings.js';
+import { offboardingSettingsFromEnv } from './offboarding/migrations.js';
 import { openStore } from './store/sqlite-store.js';
 
 function origins(raw: string | undefined): string[] {
@@ -185,6 +190,7 @@ async function main(): Promise<void> {
   const fileConnectors = readConnectorsFile(env.JIT_CONNECTORS_FILE);
   const ticketHookCaPem = readTicketHookCa(env.JIT_TICKET_HOOK_CA_FILE);
   const sso = ssoFromEnv(env);
+  const offboarding = offboardingSettingsFromEnv(env);
   // Secrets: the key decrypts the stored connector configs; the file's configs are stored (encrypted) first.
   const demoKey = demo ? demoSecretKey(dataDir, env) : undefined;
   const secretKey = demoKey?.key ?? secretKeyFromEnv(env);
@@ -221,6 +227,7 @@ async function main(): Promise<void> {
       separation: { cooldownDays: parseCooldownDays(env.JIT_SOD_COOLDOWN_DAYS) },
       ...(ticketHookCaPem ? { ticketHookCaPem } : {}),
       ...(sso ? { sso } : {}),
+      offboarding,
       audit: auditSettingsFromEnv(env, dataDir),
     });
   } catch (error) {

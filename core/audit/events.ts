@@ -58,11 +58,6 @@ export const AuditEventType = z.enum([
   'task.reminded',
   'task.closed',
   'connector.configured',
-  /** One directory sync run of a connector: its change report (added, changed field by field, disabled, removed). */
-  'directory.synced',
-  /** An admin linked or unlinked a person and a directory object by hand (an exception to the sync's matching). */
-  'account.linked',
-  'account.unlinked',
   /** Standing-access discovery (core/engine/standing-access.ts): a run asked for, a run's findings, a standing holder made eligible instead. */
   'standing.discovery_requested',
   'standing.discovered',
@@ -70,6 +65,14 @@ export const AuditEventType = z.enum([
   /** A ticket-check hook's shared secret stored (encrypted) or removed on the server (sync-server/ticket-check/secret-store.ts). */
   'ticket_hook.secret_set',
   'ticket_hook.secret_removed',
+  /** A person offboarded (sync-server/offboarding/): one summary event beside the per-item ones; a duty moved to the fallback; the directory saw them disabled or gone. */
+  'person.offboarded',
+  'person.duty_reassigned',
+  'person.directory_disabled',
+  /** The offboarding webhook's secret stored or removed, and a call it refused (bad signature, old timestamp, replay). */
+  'offboard_webhook.secret_set',
+  'offboard_webhook.secret_removed',
+  'offboard_webhook.refused',
   /** The server's start-up check found the log, its checkpoints, its guards or the stored state not as signed and logged (sync-server/audit/). */
   'audit.integrity_alert',
 ]);

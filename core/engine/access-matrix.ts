@@ -51,6 +51,8 @@ export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
   'config.import': { subject: 'configuration', cells: { any: CONFIGURERS }, note: 'what widens access becomes one proposal for a second person' },
   // Removes a standing holder in the directory and makes them eligible instead: a directory write, as admins' revocations are.
   'standing.convert': { subject: 'configuration', cells: { any: ['admin'] }, note: 'only a discovered standing holder, never an orphaned or explained one' },
+  // Ends someone's access everywhere and moves their duties: an account and directory action, as disabling is.
+  'person.offboard': { subject: 'configuration', cells: { any: ['admin'] }, note: 'never oneself; an HR system or IdP sends it through the signed webhook' },
 };
 
 const union = (lists: readonly (readonly AccountRole[])[]) => ALL_ROLES.filter((r) => lists.some((l) => l.includes(r)));
@@ -100,8 +102,9 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/accounts/:id/sign-out-everywhere': { roles: ['admin'] },
   // Someone else's lost authenticator; never one's own, and with the admin's own fresh second factor where they have one.
   'POST /api/v1/accounts/:id/mfa/reset': { roles: ['admin'] },
-  // A person's directory ids set or removed by hand: an exception to the directory sync's matching, audited.
-  'PATCH /api/v1/accounts/:id': { roles: ['admin'] },
+  // Offboarding's progress; the webhook is signed with a shared secret (HMAC), not a session.
+  'GET /api/v1/people/:id/offboarding': { roles: ['admin'] },
+  'POST /api/v1/webhooks/offboard': { roles: 'public' },
   'POST /api/v1/accounts/role-changes/:id/confirm': { roles: ['admin'] },
   'POST /api/v1/accounts/role-changes/:id/cancel': { roles: ['admin'] },
   'POST /api/v1/auth/password': { roles: 'signed-in' },
@@ -113,11 +116,6 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/auth/step-up': { roles: 'signed-in' },
   'POST /api/v1/auth/mfa/disenrol': { roles: 'signed-in' },
   'GET /api/v1/connectors': { roles: ['admin', 'auditor', 'policy_admin'] },
-  // The directory sync's state and change reports; only admins start a run.
-  'GET /api/v1/directory-sync': { roles: ['admin', 'auditor'] },
-  'GET /api/v1/directory-sync/runs': { roles: ['admin', 'auditor'] },
-  'GET /api/v1/directory-sync/runs/:id': { roles: ['admin', 'auditor'] },
-  'POST /api/v1/directory-sync/:id/run': { roles: ['admin'] },
   // Test connection: the server binds to the directory with the connector's credentials and reports each step.
   'POST /api/v1/connectors/:id/test': { roles: ['admin'] },
   // Policy as code: the export holds every profile (who may request what), which only these roles replicate.

@@ -73,6 +73,12 @@ export const CommandPayloads = {
    * through the revocation path (verified gone, with a receipt) and named on an access profile for it.
    */
   'standing.convert': z.strictObject({ resourceId: Id, userId: Id, reason }),
+  /**
+   * A person leaves: account disabled, sessions ended, pending requests cancelled, live grants revoked
+   * and verified (reason `offboarding`), duties moved to the fallback (sync-server/offboarding/).
+   * Without fallbackId the server's configured fallback takes them. Sent again, it finishes what is left.
+   */
+  'person.offboard': z.strictObject({ personId: Id, fallbackId: Id.optional(), reason }),
 } as const;
 
 export type CommandType = keyof typeof CommandPayloads;

@@ -13,6 +13,8 @@ export const Task = z.object({
     'approval_escalation',
     /** A break-glass self-approval always gets a second person's review afterwards. */
     'break_glass_review',
+    /** The directory says a person is disabled or gone: an admin decides whether to offboard them. */
+    'offboard_alert',
   ]),
   title: z.string().min(1).max(512),
   detail: z.string().max(8192).default(''),

@@ -278,7 +278,8 @@ export type DisableOutcome = { account: AccountRecord; sessionsEnded: number; gr
  * live grants (reason `disabled`: the scheduler revokes and verifies them like any `grant.revoke`),
  * cancels its pending requests and any role change waiting for it, all in the caller's transaction.
  */
-export function disableAccount(store: Store, input: { actorId: string; accountId: string; reason: string; at: string }): DisableOutcome {
+export function disableAccount(store: Store, input: { actorId: string; accountId: string; reason: string; at: string; /** Why its grants end and its requests are cancelled; default `disabled` (offboarding says `offboarding`). */ endedReason?: string }): DisableOutcome {
+  const endedReason = input.endedReason ?? 'disabled';
   const account = loadAccount(store, input.accountId);
   if (!isEnabled(store, account)) throw new AccountRuleError(409, 'already_decided', `${account.username} is already disabled`);
   if (input.actorId === account.id) throw new AccountRuleError(403, 'forbidden', 'you cannot disable your own account; another admin must');
@@ -292,18 +293,18 @@ export function disableAccount(store: Store, input: { actorId: string; accountId
   const grantsRevoked: string[] = [];
   for (const grant of store.list('grants', { status: [...LIVE_GRANT_STATES], where: { userId: account.id } })) {
     if (grant.status === 'revoking' || grant.status === 'revoke_failed') continue;
-    const revoking = requestRevocation(grant, input.actorId, 'disabled', { now });
+    const revoking = requestRevocation(grant, input.actorId, endedReason, { now });
     if (!revoking.ok) continue;
     store.put('grants', revoking.value);
-    store.appendAudit({ type: 'grant.revoke_requested', actorId: input.actorId, subjectType: 'grant', subjectId: grant.id, data: { reason: 'disabled', expiresAt: grant.expiresAt, accountDisabled: account.id }, at: input.at });
+    store.appendAudit({ type: 'grant.revoke_requested', actorId: input.actorId, subjectType: 'grant', subjectId: grant.id, data: { reason: endedReason, expiresAt: grant.expiresAt, accountDisabled: account.id }, at: input.at });
     grantsRevoked.push(grant.id);
   }
   const requestsCancelled: string[] = [];
   for (const request of store.list('requests', { status: [...PENDING_REQUEST_STATES], where: { requesterId: account.id } })) {
-    const cancelled = cancelRequest(request, { id: input.actorId, displayName: input.actorId, roles: actor?.roles ?? ['admin'], disabled: false }, 'disabled', { now });
+    const cancelled = cancelRequest(request, { id: input.actorId, displayName: input.actorId, roles: actor?.roles ?? ['admin'], disabled: false }, endedReason, { now });
     if (!cancelled.ok) continue;
     store.put('requests', cancelled.value);
-    store.appendAudit({ type: 'request.cancelled', actorId: input.actorId, subjectType: 'request', subjectId: request.id, data: { reason: 'disabled', accountDisabled: account.id }, at: input.at });
+    store.appendAudit({ type: 'request.cancelled', actorId: input.actorId, subjectType: 'request', subjectId: request.id, data: { reason: endedReason, accountDisabled: account.id }, at: input.at });
     requestsCancelled.push(request.id);
   }
   const roleChangesCancelled: string[] = [];

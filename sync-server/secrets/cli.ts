@@ -11,6 +11,8 @@
  *                                one line) encrypted under the key; policies name it in ticketCheck.secretName
  *   delete-ticket-hook-secret <name>
  *                                removes it (hooks naming it then answer "unknown")
+ *   set-offboard-webhook-secret  stores the offboarding webhook's shared secret (standard input, one line),
+ *                                encrypted; delete-offboard-webhook-secret removes it
  *   rotate --old-key-file <f> --new-key-file <f>
  *                                (`npm run secrets:rotate -- ...`) re-encrypts every stored secret under
  *                                the new key in one transaction; JIT_SECRET_KEY_OLD / JIT_SECRET_KEY_NEW
@@ -28,6 +30,7 @@ import { deleteConnectorConfig, importIntoDataDir, listStoredConnectors } from '
 import { loadSecretKey, secretKeyFromEnv, writeNewKeyFile } from './key.js';
 import { rotateSecrets } from './rotate.js';
 import { deleteTicketHookSecret, listTicketHookSecrets, setTicketHookSecret } from '../ticket-check/secret-store.js';
+import { deleteOffboardWebhookSecret, setOffboardWebhookSecret } from '../offboarding/webhook-secret.js';
 import type { SecretKey } from './crypto.js';
 
 class UsageError extends Error {}
@@ -39,6 +42,8 @@ const USAGE = `usage: npm run secrets -- <command> [--data-dir DIR]
   delete-connector <id>
   set-ticket-hook-secret <name>      (the secret on standard input)
   delete-ticket-hook-secret <name>
+  set-offboard-webhook-secret        (the secret on standard input)
+  delete-offboard-webhook-secret
   rotate --old-key-file <file> --new-key-file <file>   (or JIT_SECRET_KEY_OLD / JIT_SECRET_KEY_NEW)`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -117,6 +122,20 @@ function main(argv: string[]): void {
       const removed = withStore(dataDir, (store) => deleteTicketHookSecret(store, arg, { source: 'npm run secrets -- delete-ticket-hook-secret' }));
       if (!removed) throw new Error(`no ticket-hook secret ${arg} is stored`);
       out(`removed ticket-hook secret ${arg}; hooks naming it now answer unknown`);
+      return;
+    }
+    case 'set-offboard-webhook-secret': {
+      if (process.stdin.isTTY) process.stderr.write('the offboarding webhook\'s shared secret, then Enter and Ctrl-D: ');
+      const secret = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+      const key = secretKeyFromEnv();
+      withStore(dataDir, (store) => setOffboardWebhookSecret(store, key, secret, { source: 'npm run secrets -- set-offboard-webhook-secret' }));
+      out(`stored the offboarding webhook secret, encrypted under key ${key?.id ?? '(none)'}`);
+      return;
+    }
+    case 'delete-offboard-webhook-secret': {
+      const removed = withStore(dataDir, (store) => deleteOffboardWebhookSecret(store, { source: 'npm run secrets -- delete-offboard-webhook-secret' }));
+      if (!removed) throw new Error('no offboarding webhook secret is stored');
+      out('removed the offboarding webhook secret; the webhook now refuses every call');
       return;
     }
     case 'rotate': {

@@ -9,6 +9,8 @@ import { decryptSecret, encryptSecret, envelopeKeyId, SecretKeyError, type Secre
 import { authenticatorContext } from '../mfa/mfa-store.js';
 import { MFA_MIGRATIONS } from '../mfa/migrations.js';
 import { TICKET_HOOK_SECRET_MIGRATIONS, ticketHookSecretContext } from '../ticket-check/secret-store.js';
+import { OFFBOARDING_MIGRATIONS } from '../offboarding/migrations.js';
+import { OFFBOARD_WEBHOOK_SECRET_CONTEXT } from '../offboarding/webhook-secret.js';
 
 type EncryptedRow = Record<string, unknown> & { rowid: number };
 
@@ -50,6 +52,15 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
     context: (row) => ticketHookSecretContext(String(row.name)),
     binding: () => '',
     audit: (row, change) => ({ type: 'ticket_hook.secret_set', actorId: 'system', subjectType: 'connector', subjectId: String(row.name), data: { change: 'key_rotated', ...change } }),
+  },
+  {
+    // The offboarding webhook's shared secret.
+    migrations: OFFBOARDING_MIGRATIONS,
+    table: 'offboard_webhook_secret',
+    column: 'secret',
+    context: () => OFFBOARD_WEBHOOK_SECRET_CONTEXT,
+    binding: () => '',
+    audit: (_row, change) => ({ type: 'offboard_webhook.secret_set', actorId: 'system', subjectType: 'connector', subjectId: 'offboard-webhook', data: { change: 'key_rotated', ...change } }),
   },
 ];
 

@@ -35,6 +35,8 @@ import { ManualConnector } from '../../sync-server/connectors/manual.js';
 import { principalKey } from '../../core/engine/standing-access.js';
 import { standingAccessTables } from '../../sync-server/standing-access/view.js';
 import { SecretKey } from '../../sync-server/secrets/crypto.js';
+import { setOffboardWebhookSecret } from '../../sync-server/offboarding/index.js';
+import { signedHeaders } from '../../sync-server/signing/signature.js';
 import { STEP_MS, totpCode } from './helpers/mfa.js';
 import { http, login, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -142,6 +144,9 @@ function proposal(proposedBy: string): string {
   return id;
 }
 
+const SECRETS_KEY = SecretKey.generate();
+const WEBHOOK_SECRET = 'matrix-offboard-webhook-secret-0123456789';
+
 /** An account nobody signs in to, for the cells that change or end one. */
 function throwaway(disabled = false): string {
   const id = next('u-m-throwaway');
@@ -189,6 +194,8 @@ function cellPayload(type: CommandType, relation: Relation, actor: string): Reco
       return { config: importedConfig() };
     case 'standing.convert':
       return standingHolder();
+    case 'person.offboard':
+      return { personId: throwaway(), reason: 'matrix' };
   }
 }
 
@@ -201,7 +208,8 @@ const verdict = (status: number, hides = false) =>
 
 beforeAll(async () => {
   // With a secrets key, so the two-step verification cells can enrol.
-  srv = await startTestServer({ secretKey: SecretKey.generate() });
+  srv = await startTestServer({ secretKey: SECRETS_KEY });
+  setOffboardWebhookSecret(srv.store, SECRETS_KEY, WEBHOOK_SECRET, { source: 'matrix' });
   const people: [string, string, AccountRole[]][] = [
     ...ALL_ROLES.map((role): [string, string, AccountRole[]] => [actorOf(role), `m-${role.replace('_', '-')}`, [role]]),
     [OWNER, 'm-owner', ['requester']],
@@ -341,6 +349,13 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
           // A configured connector to test (a manual one answers with its health as the one step).
           if (!srv.server.registry.get('m-conn')) srv.server.registry.register(new ManualConnector({ id: 'm-conn', kind: 'manual' }));
           return (await http('POST', `${srv.url}/api/v1/connectors/m-conn/test`, base)).status;
+        }
+        case 'GET /api/v1/people/:id/offboarding':
+          return (await http('GET', `${srv.url}/api/v1/people/${OWNER}/offboarding`, base)).status;
+        case 'POST /api/v1/webhooks/offboard': {
+          // No session: the shared secret's signature is what lets it in.
+          const body = JSON.stringify({ username: throwaway(), reason: 'matrix' });
+          return (await http('POST', `${srv.url}/api/v1/webhooks/offboard`, { rawBody: body, headers: { 'content-type': 'application/json', ...signedHeaders(WEBHOOK_SECRET, body, new Date()) } })).status;
         }
         case 'POST /api/v1/auth/mfa/disenrol':
           return (await http('POST', `${srv.url}/api/v1/auth/mfa/disenrol`, { ...base, body: { password: PASSWORD } })).status;

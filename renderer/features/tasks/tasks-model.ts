@@ -14,6 +14,7 @@ export const TASK_KIND_LABEL: Record<Task['kind'], string> = {
   drift_alert: 'Access found again',
   approval_escalation: 'Approval escalated',
   break_glass_review: 'Review a break-glass approval',
+  offboard_alert: 'Offboard?',
 };
 
 /** What "done" means for each kind, said on the button's confirmation. */
@@ -25,6 +26,7 @@ export const DONE_MEANS: Record<Task['kind'], string> = {
   drift_alert: 'You looked into the access found again and dealt with it.',
   approval_escalation: 'The request was handled.',
   break_glass_review: 'You reviewed the emergency self-approval and found it justified.',
+  offboard_alert: 'You dealt with the person the directory disabled (offboarding them from Accounts closes this by itself).',
 };
 
 /** What "could not" means for each kind (the scheduler's settleManualTasks). */
@@ -36,6 +38,7 @@ export const NOT_DONE_MEANS: Record<Task['kind'], string> = {
   drift_alert: 'The task closes with your note; the access found again is left for an admin to decide.',
   approval_escalation: 'The task closes with your note.',
   break_glass_review: 'The emergency self-approval is recorded as not justified, with your note, for the auditors.',
+  offboard_alert: 'The alert closes with your note; the person keeps their access until someone offboards them.',
 };
 
 export type TaskFilter = 'mine' | 'unassigned' | 'closed';

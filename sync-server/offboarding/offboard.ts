@@ -1,0 +1,191 @@
+/**
+ * Offboarding a person, in the caller's transaction (docs/decisions/offboarding.md): the account is
+ * disabled through accounts/manage.ts (which ends its sessions, asks for the revocation of its live
+ * grants and cancels its pending requests, here with the reason `offboarding`), whatever that left
+ * (a person already disabled, one without an account) is swept the same way, and their duties move
+ * to the fallback (core/engine/offboarding.ts). The scheduler then revokes and verifies each grant
+ * through its connector like any revocation. Every item is audited, plus one `person.offboarded`.
+ * Run again, it does only what is left, and nothing (not even an event) when nothing is.
+ */
+import {
+  cancelRequest,
+  err,
+  LIVE_GRANT_STATES,
+  ok,
+  OFFBOARDING_REASON,
+  PENDING_REQUEST_STATES,
+  planDutyReassignment,
+  recordEditor,
+  requestRevocation,
+  DEFAULT_SEPARATION,
+  type DutyReassignment,
+  type Result,
+} from '../../core/index.js';
+import { AccountRuleError, disableAccount, endSessions, isEnabled } from '../accounts/manage.js';
+import type { Store } from '../store/types.js';
+import { ensureOffboardingTables, readOffboardingSettings } from './migrations.js';
+import { readOffboardingRecord, writeOffboardingRecord } from './record.js';
+
+/** Who started it: an admin's command, the signed webhook, or the directory sync's signal. */
+export type OffboardingSource = 'command' | 'webhook' | 'directory';
+
+/** The webhook's calls are attributed to it in the audit. */
+export const WEBHOOK_ACTOR_ID = 'webhook:offboard';
+
+export type OffboardInput = {
+  personId: string;
+  actorId: string;
+  source: OffboardingSource;
+  /** Absent: the server's configured fallback. */
+  fallbackId?: string | undefined;
+  reason: string;
+  at: string;
+  /** Recorded on the summary event (the webhook's caller reference, the directory connector...). */
+  detail?: Record<string, unknown>;
+};
+
+export type OffboardOutcome = {
+  personId: string;
+  accountDisabled: boolean;
+  sessionsEnded: number;
+  grantsRevoked: string[];
+  requestsCancelled: string[];
+  reassigned: DutyReassignment[];
+  /** Nothing was left to do: an earlier run did it all. */
+  nothingLeft: boolean;
+  message: string;
+};
+
+export function offboardPerson(store: Store, input: OffboardInput): Result<OffboardOutcome> {
+  ensureOffboardingTables(store);
+  const { personId, actorId, at } = input;
+  const now = new Date(at);
+  const person = store.get('users', personId);
+  const account = store.getAccount(personId);
+  if (!person && !account) return err('not_found', `person ${personId} does not exist`);
+  if (actorId === personId) return err('forbidden', 'you cannot offboard yourself; another admin must');
+  const name = person?.displayName ?? account?.username ?? personId;
+
+  const fallbackId = input.fallbackId ?? readOffboardingRecord(store, personId)?.fallbackId ?? readOffboardingSettings(store).fallbackId;
+  if (fallbackId) {
+    const fallback = store.get('users', fallbackId);
+    const fallbackAccount = store.getAccount(fallbackId);
+    if (!fallback) return err('invalid_input', `the fallback ${fallbackId} is no person the server knows`);
+    if (fallback.disabled || (fallbackAccount && fallbackAccount.disabledAt !== null)) return err('invalid_input', `the fallback ${fallback.displayName} is disabled: name someone who can take the duties over`);
+  }
+  const plan = planDutyReassignment({
+    personId,
+    fallbackId,
+    policies: store.list('policies'),
+    requests: store.list('requests', { status: [...PENDING_REQUEST_STATES] }),
+    tasks: store.list('tasks', { status: 'open' }),
+    resources: store.list('resources'),
+  });
+  if (!plan.ok) return plan;
+
+  let accountDisabled = false;
+  let sessionsEnded = 0;
+  const grantsRevoked: string[] = [];
+  const requestsCancelled: string[] = [];
+  if (account && isEnabled(store, account)) {
+    try {
+      const disabled = disableAccount(store, { actorId, accountId: account.id, reason: input.reason || OFFBOARDING_REASON, at, endedReason: OFFBOARDING_REASON });
+      accountDisabled = true;
+      sessionsEnded += disabled.sessionsEnded;
+      grantsRevoked.push(...disabled.grantsRevoked);
+      requestsCancelled.push(...disabled.requestsCancelled);
+    } catch (error) {
+      if (error instanceof AccountRuleError) return err(error.code === 'forbidden' ? 'forbidden' : 'conflict', error.message);
+      throw error;
+    }
+  } else if (person && !person.disabled) {
+    store.put('users', { ...person, disabled: true, updatedAt: at });
+    accountDisabled = true;
+  }
+  // What disabling did not reach: a person disabled earlier (by hand or the directory) keeps their grants until now.
+  if (account) sessionsEnded += endSessions(store, account.id);
+  const actor = store.getAccount(actorId);
+  for (const grant of store.list('grants', { status: [...LIVE_GRANT_STATES], where: { userId: personId } })) {
+    if (grant.status === 'revoking' || grant.status === 'revoke_failed') continue;
+    const revoking = requestRevocation(grant, actorId, OFFBOARDING_REASON, { now });
+    if (!revoking.ok) continue;
+    store.put('grants', revoking.value);
+    store.appendAudit({ type: 'grant.revoke_requested', actorId, subjectType: 'grant', subjectId: grant.id, data: { reason: OFFBOARDING_REASON, expiresAt: grant.expiresAt, offboarding: personId }, at });
+    grantsRevoked.push(grant.id);
+  }
+  for (const request of store.list('requests', { status: [...PENDING_REQUEST_STATES], where: { requesterId: personId } })) {
+    const cancelled = cancelRequest(request, { id: actorId, displayName: actorId, roles: actor?.roles ?? ['admin'], disabled: false }, OFFBOARDING_REASON, { now });
+    if (!cancelled.ok) continue;
+    store.put('requests', cancelled.value);
+    store.appendAudit({ type: 'request.cancelled', actorId, subjectType: 'request', subjectId: request.id, data: { reason: OFFBOARDING_REASON, offboarding: personId }, at });
+    requestsCancelled.push(request.id);
+  }
+
+  const separation = DEFAULT_SEPARATION;
+  for (const policy of plan.value.policies) {
+    const before = store.get('policies', policy.id);
+    const { updatedAt: _u, changedBy: _c, ...after } = policy;
+    store.put('policies', { ...policy, changedBy: recordEditor(before?.changedBy ?? [], [actorId], now, separation), updatedAt: at });
+    store.appendAudit({ type: 'policy.changed', actorId, subjectType: 'policy', subjectId: policy.id, data: { name: policy.name, created: false, after, offboarding: personId, fallbackId }, at });
+  }
+  for (const resource of plan.value.resources) {
+    const before = store.get('resources', resource.id);
+    const { updatedAt: _u, changedBy: _c, ...after } = resource;
+    store.put('resources', { ...resource, changedBy: recordEditor(before?.changedBy ?? [], [actorId], now, separation), updatedAt: at });
+    store.appendAudit({ type: 'resource.changed', actorId, subjectType: 'resource', subjectId: resource.id, data: { name: resource.name, created: false, after, offboarding: personId, fallbackId }, at });
+  }
+  for (const request of plan.value.requests) store.put('requests', { ...request, updatedAt: at, revision: request.revision + 1 });
+  for (const task of plan.value.tasks) store.put('tasks', { ...task, updatedAt: at });
+  for (const duty of plan.value.reassigned) {
+    const subject = dutySubject(duty);
+    store.appendAudit({ type: 'person.duty_reassigned', actorId, subjectType: subject.type, subjectId: subject.id, data: { ...duty, from: personId, to: fallbackId }, at });
+  }
+  // An "offboard?" alert for this person is answered.
+  for (const task of store.list('tasks', { status: 'open' })) {
+    if (task.kind !== 'offboard_alert' || task.id !== offboardAlertId(personId)) continue;
+    store.put('tasks', { ...task, status: 'done', closedAt: at, closedBy: actorId, updatedAt: at });
+    store.appendAudit({ type: 'task.closed', actorId, subjectType: 'task', subjectId: task.id, data: { outcome: 'done', note: 'offboarded' }, at });
+  }
+
+  const reassigned = plan.value.reassigned;
+  const nothingLeft = !accountDisabled && sessionsEnded === 0 && grantsRevoked.length === 0 && requestsCancelled.length === 0 && reassigned.length === 0;
+  const previous = readOffboardingRecord(store, personId);
+  if (nothingLeft && previous) {
+    return ok({ personId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned, nothingLeft, message: `${name} is already offboarded; nothing was left to end or move` });
+  }
+  // The grants to follow to the end: this run's and any already on their way out when it ran.
+  const alreadyEnding = store.list('grants', { where: { userId: personId } }).filter((g) => g.endedReason === OFFBOARDING_REASON || g.status === 'revoking' || g.status === 'revoke_failed').map((g) => g.id);
+  const record = writeOffboardingRecord(store, { personId, source: input.source, actorId, fallbackId, reason: input.reason, grantIds: [...grantsRevoked, ...alreadyEnding], requestsCancelled, reassigned, sessionsEnded, at });
+  store.appendAudit({
+    type: 'person.offboarded',
+    actorId,
+    subjectType: 'account',
+    subjectId: personId,
+    data: { name, source: input.source, reason: input.reason, fallbackId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned: reassigned.length, run: record.runs, ...(input.detail ?? {}) },
+    at,
+  });
+  const parts = [
+    accountDisabled ? 'account disabled' : null,
+    `${sessionsEnded} session${sessionsEnded === 1 ? '' : 's'} ended`,
+    `${grantsRevoked.length} grant${grantsRevoked.length === 1 ? '' : 's'} being revoked`,
+    `${requestsCancelled.length} pending request${requestsCancelled.length === 1 ? '' : 's'} cancelled`,
+    `${reassigned.length} dut${reassigned.length === 1 ? 'y' : 'ies'} moved${fallbackId && reassigned.length > 0 ? ` to ${store.get('users', fallbackId)?.displayName ?? fallbackId}` : ''}`,
+  ].filter(Boolean);
+  return ok({ personId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned, nothingLeft, message: `${name} offboarded: ${parts.join(', ')}; each grant is verified gone by its connector next` });
+}
+
+function dutySubject(duty: DutyReassignment): { type: 'policy' | 'request' | 'task' | 'resource'; id: string } {
+  switch (duty.kind) {
+    case 'policy_step':
+      return { type: 'policy', id: duty.policyId };
+    case 'request_step':
+      return { type: 'request', id: duty.requestId };
+    case 'task':
+      return { type: 'task', id: duty.taskId };
+    case 'resource_owner':
+      return { type: 'resource', id: duty.resourceId };
+  }
+}
+
+/** One open "offboard?" alert per person. */
+export const offboardAlertId = (personId: string) => `t-offboard-${personId}`.slice(0, 128);
