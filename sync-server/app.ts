@@ -312,7 +312,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
   });
   registerAuditRoutes(app, { audit });
-  registerOidcRoutes(app, { store, now, tokenTtlMinutes, ...(opts.sso ? { sso: opts.sso } : {}) });
+  registerOidcRoutes(app, { store, now, tokenTtlMinutes, entraConnectorIds: () => registry.ids().filter((id) => registry.get(id)?.kind === 'entra'), ...(opts.sso ? { sso: opts.sso } : {}) });
   registerOffboardingRoutes(app, { store, now, secretKey: opts.secretKey, settings: opts.offboarding });
   registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ticketChecker, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {

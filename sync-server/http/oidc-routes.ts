@@ -28,7 +28,14 @@ import { isDesktopLoopbackRedirect, type SsoSettings } from '../sso/settings.js'
 import type { Store } from '../store/types.js';
 import { ApiError } from './errors.js';
 
-export type OidcRouteDeps = { store: Store; now: () => Date; tokenTtlMinutes: number; sso?: SsoSettings };
+export type OidcRouteDeps = {
+  store: Store;
+  now: () => Date;
+  tokenTtlMinutes: number;
+  sso?: SsoSettings;
+  /** The configured Entra connectors' ids: a person's object id may be kept under any of them (sso/match.ts). */
+  entraConnectorIds?: () => string[];
+};
 
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
 const PublicUser = z.object({ id: Id, displayName: z.string(), roles: z.array(AccountRole) });
@@ -154,7 +161,7 @@ export function registerOidcRoutes(root: FastifyInstance, deps: OidcRouteDeps): 
         failed({ reason: error.reason, ip, ...(error.detail ? { detail: error.detail } : {}) });
         throw new ApiError(401, 'unauthenticated', `sign-in refused: ${error.message}`);
       }
-      const match = matchPerson(store, sso, claims);
+      const match = matchPerson(store, sso, claims, deps.entraConnectorIds?.() ?? []);
       if (!match.ok) {
         failed({ reason: match.reason, ip, value: match.value });
         throw new ApiError(match.reason === 'disabled' ? 403 : 401, match.reason === 'disabled' ? 'forbidden' : 'unauthenticated', MATCH_MESSAGES[match.reason]);

@@ -205,6 +205,13 @@ describe('signing keys', () => {
     expect(lastAudit('auth.login_failed').data).toMatchObject({ reason: 'unknown_key' });
   });
 
+  it('a token whose signature does not verify under the published key it names is refused', async () => {
+    idp.tamperIdToken((claims) => claims, { key: 'forged' });
+    const { res } = await signIn(MIA);
+    expect(res.status).toBe(401);
+    expect(lastAudit('auth.login_failed').data).toMatchObject({ reason: 'bad_signature' });
+  });
+
   it('after a rotation the new key verifies', async () => {
     const before = idp.publishedKids();
     await idp.rotateKeys();

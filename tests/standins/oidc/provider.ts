@@ -10,7 +10,7 @@
  *   idp.tamperIdToken((claims) => ({ ...claims, aud: 'someone-else' }), { key: 'stranger' });
  *
  * tamperIdToken rewrites the next token answer's ID token with other claims, signed again with the
- * provider's current key (or a key it never published): how a token for another audience, an expired
+ * provider's current key (or a key it never published, or one it never published under its key's id): how a token for another audience, an expired
  * one or one from another sign-in reaches the console through the real token endpoint.
  */
 import { generateKeyPairSync, createPrivateKey, sign, type JsonWebKey } from 'node:crypto';
@@ -28,7 +28,8 @@ export const STAND_IN_USERS: StandInUser[] = [
 ];
 
 type SigningKey = JsonWebKey & { kid: string; alg: 'RS256'; use: 'sig' };
-type Tamper = { rewrite: (claims: Record<string, unknown>) => Record<string, unknown>; key: 'current' | 'stranger' };
+/** current: the provider's signing key; stranger: a key it never published; forged: a stranger key under the current key's id. */
+type Tamper = { rewrite: (claims: Record<string, unknown>) => Record<string, unknown>; key: 'current' | 'stranger' | 'forged' };
 
 let keyCounter = 0;
 function newSigningKey(): SigningKey {
@@ -157,7 +158,8 @@ export async function startOidcStandIn(options: { redirectUris: string[]; users?
     res.end = ((chunk?: unknown) => {
       if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as Buffer));
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-      if (typeof body.id_token === 'string') body.id_token = signJwt(current.rewrite(decodeJwt(body.id_token)), current.key === 'stranger' ? stranger : (keys[0] as SigningKey));
+      const signer = current.key === 'stranger' ? stranger : current.key === 'forged' ? { ...stranger, kid: (keys[0] as SigningKey).kid } : (keys[0] as SigningKey);
+      if (typeof body.id_token === 'string') body.id_token = signJwt(current.rewrite(decodeJwt(body.id_token)), signer);
       const text = JSON.stringify(body);
       res.setHeader('content-length', Buffer.byteLength(text));
       return end(text);
