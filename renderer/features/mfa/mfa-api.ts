@@ -10,7 +10,7 @@ export type MfaState = {
   enrolledAt: string | null;
   recoveryCodesLeft: number;
   secondFactorAt: string | null;
-  secondFactorMethod: 'totp' | 'recovery_code' | null;
+  secondFactorMethod: 'totp' | 'recovery_code' | 'idp_mfa' | null;
   lockedUntil: string | null;
 };
 export type Enrolment = { secret: string; uri: string; issuer: string; accountName: string; digits: number; periodSeconds: number };
