@@ -154,6 +154,13 @@ describe('registerHostHandlers', () => {
     expect(cancelled.deps.printWindowToPdf).not.toHaveBeenCalled();
   });
 
+  it('saves bytes as they are (an evidence pack zip) through the same save dialog', async () => {
+    const { registry, deps } = setup();
+    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 255]);
+    await expect(registry.dispatch('file.save', { suggestedName: 'evidence-2026-07-01_2026-09-30.zip', content: zip, mimeType: 'application/zip' }, caller)).resolves.toMatchObject({ ok: true, value: { saved: true } });
+    expect(deps.writeFile).toHaveBeenCalledWith('/home/admin/Downloads/evidence-2026-07-01_2026-09-30.zip', zip);
+  });
+
   it('refuses a file name with a folder in it', async () => {
     const { registry } = setup();
     const reply = await registry.dispatch('file.save', { suggestedName: '../../.bashrc', content: '', mimeType: 'text/plain' }, caller);

@@ -100,7 +100,14 @@ export const IPC_CONTRACT = {
   'token.set': { input: z.object({ token: z.string().min(1).max(4096) }).strict(), output: Done },
   'token.clear': { input: Empty, output: Done },
   'file.save': {
-    input: z.object({ suggestedName: fileName, content: z.string().max(50_000_000), mimeType: z.string().max(128) }).strict(),
+    input: z
+      .object({
+        suggestedName: fileName,
+        // Bytes for a binary file (an evidence pack's zip), which IPC carries as a Uint8Array.
+        content: z.union([z.string().max(50_000_000), z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'text or bytes').refine((b) => b.length <= 200_000_000, 'at most 200 MB')]),
+        mimeType: z.string().max(128),
+      })
+      .strict(),
     output: Saved,
   },
   'file.printToPdf': { input: z.object({ suggestedName: fileName }).strict(), output: Saved },

@@ -38,7 +38,7 @@ export function createBrowserHost(deps: Deps = { storage: window.localStorage, d
       deps.storage.removeItem(TOKEN_KEY);
     },
     async saveFile(suggestedName, content, mimeType): Promise<SaveResult> {
-      const url = URL.createObjectURL(new Blob([content], { type: mimeType }));
+      const url = URL.createObjectURL(new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type: mimeType }));
       const link = deps.document.createElement('a');
       link.href = url;
       link.download = suggestedName;

@@ -15,7 +15,8 @@ export interface HostApi {
   getToken(): Promise<string | null>;
   setToken(token: string): Promise<void>;
   clearToken(): Promise<void>;
-  saveFile(suggestedName: string, content: string, mimeType: string): Promise<SaveResult>;
+  /** Text, or bytes for a binary file (an evidence pack's zip). */
+  saveFile(suggestedName: string, content: string | Uint8Array, mimeType: string): Promise<SaveResult>;
   printToPdf(suggestedName: string): Promise<SaveResult>;
   /** Shown only when the user is not looking at the console. */
   notify(title: string, body: string): Promise<void>;
