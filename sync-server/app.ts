@@ -9,7 +9,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { PROTOCOL_VERSION, type Connector, type SeparationSettings } from '../core/index.js';
+import { passwordDigest, PROTOCOL_VERSION, type Connector, type SeparationSettings } from '../core/index.js';
 import { openAuditTrail, type AuditSettings, type AuditTrail } from './audit/index.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { checkPasswordPolicy } from './auth/password-policy.js';
@@ -178,7 +178,7 @@ async function ensureAdmin(store: Store, now: () => Date, password: string | und
     if (store.listAccounts().length > 0) return;
     store.createAccount({ id: ADMIN_USER_ID, username: 'admin', passwordHash, roles: [...roles], createdAt: at });
     store.put('users', { id: ADMIN_USER_ID, username: 'admin', displayName: 'Administrator', roles: [...roles], updatedAt: at });
-    store.appendAudit({ type: 'account.created', actorId: 'system', subjectType: 'account', subjectId: ADMIN_USER_ID, data: { username: 'admin', roles: [...roles] }, at });
+    store.appendAudit({ type: 'account.created', actorId: 'system', subjectType: 'account', subjectId: ADMIN_USER_ID, data: { username: 'admin', roles: [...roles], passwordDigest: passwordDigest(passwordHash) }, at });
   });
   return generated;
 }

@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { AuditEvent } from './events.js';
 
 /**
@@ -6,7 +8,25 @@ import type { AuditEvent } from './events.js';
  * without going through the server (an `UPDATE accounts SET roles = ...` on the file).
  */
 
-export type LoggedAccount = { roles: string[] | null; disabled: boolean; createdSeen: boolean; lastSeq: number };
+export type LoggedAccount = {
+  roles: string[] | null;
+  disabled: boolean;
+  createdSeen: boolean;
+  /** passwordDigest of the hash the last password event set; null when that event carries none (older events). */
+  passwordDigest: string | null;
+  lastSeq: number;
+};
+
+/**
+ * What a password event records of the stored hash: SHA-256 of the scrypt string, 128 bits, hex.
+ * It tells a hash written into the file from the one the server set, and gives nothing to crack
+ * (the salt is not in it).
+ */
+export function passwordDigest(passwordHash: string): string {
+  return bytesToHex(sha256(utf8ToBytes(passwordHash))).slice(0, 32);
+}
+
+const digestOf = (data: Record<string, unknown>): string | null => (typeof data.passwordDigest === 'string' ? data.passwordDigest : null);
 
 export type LogState = {
   accounts: Map<string, LoggedAccount>;
@@ -27,12 +47,13 @@ export function foldEvent(state: LogState, event: AuditEvent): void {
     return;
   }
   if (event.subjectType !== 'account') return;
-  const account = state.accounts.get(event.subjectId) ?? { roles: null, disabled: false, createdSeen: false, lastSeq: 0 };
+  const account = state.accounts.get(event.subjectId) ?? { roles: null, disabled: false, createdSeen: false, passwordDigest: null, lastSeq: 0 };
   switch (event.type) {
     case 'account.created':
       account.roles = rolesOf(event.data.roles);
       account.disabled = false;
       account.createdSeen = true;
+      account.passwordDigest = digestOf(event.data);
       break;
     case 'account.roles_changed':
       account.roles = rolesOf(event.data.after);
@@ -46,6 +67,10 @@ export function foldEvent(state: LogState, event: AuditEvent): void {
     case 'account.password_reset':
       // The host's recovery (auth/recovery.ts) enables the account it recovers.
       if (event.data.reenabled === true) account.disabled = false;
+      account.passwordDigest = digestOf(event.data);
+      break;
+    case 'account.password_changed':
+      account.passwordDigest = digestOf(event.data);
       break;
     default:
       return;
@@ -54,13 +79,14 @@ export function foldEvent(state: LogState, event: AuditEvent): void {
   state.accounts.set(event.subjectId, account);
 }
 
-export type StoredAccount = { id: string; username: string; roles: readonly string[]; disabled: boolean };
+export type StoredAccount = { id: string; username: string; roles: readonly string[]; disabled: boolean; passwordHash?: string };
 export type StoredGrant = { id: string; userId: string; resourceId: string; status: string };
 
 export type StateMismatch =
   | { kind: 'account_unlogged'; accountId: string; username: string; message: string }
   | { kind: 'account_roles'; accountId: string; username: string; stored: string[]; logged: string[]; message: string }
   | { kind: 'account_disabled'; accountId: string; username: string; stored: boolean; logged: boolean; message: string }
+  | { kind: 'account_password'; accountId: string; username: string; message: string }
   | { kind: 'account_missing'; accountId: string; message: string }
   | { kind: 'grant_unprovisioned'; grantId: string; userId: string; resourceId: string; message: string };
 
@@ -96,6 +122,13 @@ export function reconcileWithLog(state: LogState, accounts: readonly StoredAccou
         logged: logged.disabled,
         message: `${who} is ${account.disabled ? 'disabled' : 'enabled'} in the store but the audit log says ${logged.disabled ? 'disabled' : 'enabled'}: it was changed outside the server`,
       });
+    }
+  }
+  for (const account of accounts) {
+    const logged = state.accounts.get(account.id);
+    if (!logged?.createdSeen || logged.passwordDigest === null || account.passwordHash === undefined) continue;
+    if (passwordDigest(account.passwordHash) !== logged.passwordDigest) {
+      mismatches.push({ kind: 'account_password', accountId: account.id, username: account.username, message: `account ${account.username} (${account.id}) has a password hash that no password event set: it was written outside the server` });
     }
   }
   for (const [id, logged] of state.accounts) {

@@ -33,7 +33,7 @@ type AuditLogVerificationKind = AuditLogVerification['problems'][number]['kind']
 export type IntegrityReport = { verification: AuditLogVerification; mismatches: StateMismatch[]; alerts: AuditAlert[] };
 
 function storedAccounts(db: Database.Database): StoredAccount[] {
-  const rows = db.prepare('SELECT id, username, roles, disabled_at FROM accounts').all() as { id: string; username: string; roles: string; disabled_at: string | null }[];
+  const rows = db.prepare('SELECT id, username, roles, disabled_at, password_hash FROM accounts').all() as { id: string; username: string; roles: string; disabled_at: string | null; password_hash: string }[];
   return rows.map((r) => {
     let roles: string[] = [];
     try {
@@ -42,7 +42,7 @@ function storedAccounts(db: Database.Database): StoredAccount[] {
     } catch {
       roles = [`(unreadable: ${r.roles})`];
     }
-    return { id: r.id, username: r.username, roles, disabled: r.disabled_at !== null };
+    return { id: r.id, username: r.username, roles, disabled: r.disabled_at !== null, passwordHash: r.password_hash };
   });
 }
 

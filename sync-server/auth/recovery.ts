@@ -4,6 +4,7 @@
  * account enabled again if it was disabled, and one audit event saying so.
  */
 import { hostname, userInfo } from 'node:os';
+import { passwordDigest } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import { generatePassword, hashPassword } from './passwords.js';
 import { createLoginThrottle } from './throttle.js';
@@ -58,7 +59,7 @@ export async function recoverAdmin(store: Store, options: { username?: string; n
       actorId: 'system',
       subjectType: 'account',
       subjectId: account.id,
-      data: { username: account.username, by: 'admin:recover', host: hostname(), operator: operator(), throttleCleared, sessionsEnded, reenabled },
+      data: { username: account.username, by: 'admin:recover', host: hostname(), operator: operator(), throttleCleared, sessionsEnded, reenabled, passwordDigest: passwordDigest(passwordHash) },
       at: at.toISOString(),
     });
     return { accountId: account.id, username: account.username, password, throttleCleared, sessionsEnded, reenabled };

@@ -1,4 +1,4 @@
-import type { AccessPolicy, AccessProfile, CommandResult, Resource } from '../../core/index.js';
+import { passwordDigest, type AccessPolicy, type AccessProfile, type CommandResult, type Resource } from '../../core/index.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { CommandProcessor } from '../commands/processor.js';
 import type { Store } from '../store/types.js';
@@ -305,7 +305,7 @@ export async function seedDemoOrganisation(store: Store, processor: CommandProce
         externalIds: { entra: user.entraId, ad: user.adDn },
         updatedAt: at,
       });
-      store.appendAudit({ type: 'account.created', actorId: admin.id, subjectType: 'account', subjectId: user.id, data: { username: user.username, roles: user.roles, demo: true }, at });
+      store.appendAudit({ type: 'account.created', actorId: admin.id, subjectType: 'account', subjectId: user.id, data: { username: user.username, roles: user.roles, demo: true, passwordDigest: passwordDigest(hashes[index] as string) }, at });
     });
     for (const policy of POLICIES) run(admin.id, 'policy.upsert', { policy });
     for (const resource of RESOURCES) run(admin.id, 'resource.upsert', { resource });

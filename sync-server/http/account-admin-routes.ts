@@ -16,7 +16,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AccountRole, Id } from '../../core/index.js';
+import { AccountRole, Id, passwordDigest } from '../../core/index.js';
 import {
   AccountRuleError,
   cancelRoleChange,
@@ -164,7 +164,7 @@ export function registerAccountAdminRoutes(root: FastifyInstance, deps: AccountA
         loadAccount(store, account.id);
         store.updateAccount(account.id, { passwordHash });
         const ended = endSessions(store, account.id);
-        store.appendAudit({ type: 'account.password_reset', actorId: admin.account.id, subjectType: 'account', subjectId: account.id, data: { username: account.username, by: 'admin', sessionsEnded: ended, ip: request.ip }, at: iso() });
+        store.appendAudit({ type: 'account.password_reset', actorId: admin.account.id, subjectType: 'account', subjectId: account.id, data: { username: account.username, by: 'admin', sessionsEnded: ended, ip: request.ip, passwordDigest: passwordDigest(passwordHash) }, at: iso() });
         return ended;
       });
       return swept({ id: account.id, sessionsEnded });
@@ -247,7 +247,7 @@ export function registerAccountAdminRoutes(root: FastifyInstance, deps: AccountA
       const sessionsEnded = ruled(store, () => {
         store.updateAccount(me.account.id, { passwordHash });
         const ended = endSessions(store, me.account.id, me.session.tokenHash);
-        store.appendAudit({ type: 'account.password_changed', actorId: me.account.id, subjectType: 'account', subjectId: me.account.id, data: { username: me.account.username, otherSessionsEnded: ended, ip: request.ip }, at: iso() });
+        store.appendAudit({ type: 'account.password_changed', actorId: me.account.id, subjectType: 'account', subjectId: me.account.id, data: { username: me.account.username, otherSessionsEnded: ended, ip: request.ip, passwordDigest: passwordDigest(passwordHash) }, at: iso() });
         return ended;
       });
       return swept({ id: me.account.id, sessionsEnded });

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AccountRole, Id } from '../../core/index.js';
+import { AccountRole, Id, passwordDigest } from '../../core/index.js';
 import { LinkRuleError, setDirectoryLinks, type DirectoryOf } from '../accounts/links.js';
 import { ACCOUNT_MIGRATIONS, changeRoles, FOUR_EYES_ROLES, isEnabled, needsSecondAdmin, pendingRoleChanges } from '../accounts/manage.js';
 import { checkPasswordPolicy, MAX_PASSWORD_LENGTH } from '../auth/password-policy.js';
@@ -234,7 +234,7 @@ export function registerAccountRoutes(root: FastifyInstance, deps: AccountRouteD
           roles: initial,
           updatedAt: at,
         });
-        store.appendAudit({ type: 'account.created', actorId: admin.account.id, subjectType: 'account', subjectId: id, data: { username: body.username, roles: initial, ...(held.length ? { requested: roles } : {}) }, at });
+        store.appendAudit({ type: 'account.created', actorId: admin.account.id, subjectType: 'account', subjectId: id, data: { username: body.username, roles: initial, passwordDigest: passwordDigest(passwordHash), ...(held.length ? { requested: roles } : {}) }, at });
         if (body.externalIds && Object.keys(body.externalIds).length > 0) {
           const reason = 'given when the account was created';
           linkOrRefuse(() => setDirectoryLinks(store, { actorId: admin.account.id, personId: id, links: body.externalIds ?? {}, reason, at }, deps.directoryOf ?? (() => undefined)));

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { recoverAdmin } from '../../sync-server/auth/recovery.js';
 import { openStore } from '../../sync-server/store/sqlite-store.js';
 import { auditVerifyCli, withFile } from './helpers/audit-tamper.js';
-import { http, makeTempDataDir, REPO_ROOT, startTestServer, type TestServer } from './helpers/server.js';
+import { DEMO_PASSWORD, http, makeTempDataDir, REPO_ROOT, startTestServer, type TestServer } from './helpers/server.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -59,11 +59,13 @@ describe('state follows the log', () => {
     expect(auditVerifyCli([dataDir]).code).toBe(0);
   });
 
-  it("an account's roles, an account's disabled mark and a grant's status edited in the file are alerts at start, each naming what; strict mode refuses to start", async () => {
+  it("an account's roles, disabled mark and password hash and a grant's status edited in the file are alerts at start, each naming what; strict mode refuses to start", async () => {
     const dataDir = await seeded();
     const grantId = withFile(dataDir, (db) => {
       db.prepare(`UPDATE accounts SET roles = '["admin","requester"]' WHERE id = 'u-bob'`).run();
       db.prepare(`UPDATE accounts SET disabled_at = '2026-01-01T00:00:00.000Z' WHERE id = 'u-judy'`).run();
+      // A password hash of one's choosing on the admin account: sign in as admin with a known password.
+      db.prepare("UPDATE accounts SET password_hash = (SELECT password_hash FROM accounts WHERE id = 'u-bob') WHERE id = 'u-admin'").run();
       const grant = db.prepare("SELECT id FROM documents WHERE collection = 'grants' AND status <> 'active' LIMIT 1").pluck().get() as string | undefined;
       if (grant) db.prepare("UPDATE documents SET doc = json_set(doc, '$.status', 'active') WHERE collection = 'grants' AND id = ?").run(grant);
       return grant;
@@ -84,10 +86,12 @@ describe('state follows the log', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/failed to start: the audit log does not verify \(strict mode, JIT_AUDIT_STRICT\).*u-bob/);
 
-    const srv = await restart(dataDir);
+    // The admin now signs in with bob's password: the hash was copied.
+    const srv = await startTestServer({ dataDir, adminPassword: DEMO_PASSWORD, audit: { tickMs: 0 } });
     try {
       const alerts = await alertsOf(srv);
       expect(alerts).toContainEqual(expect.objectContaining({ kind: 'account_roles', subject: { type: 'account', id: 'u-bob' } }));
+      expect(alerts).toContainEqual(expect.objectContaining({ kind: 'account_password', subject: { type: 'account', id: 'u-admin' }, message: expect.stringMatching(/admin \(u-admin\) has a password hash that no password event set/) }));
       expect(alerts).toContainEqual(expect.objectContaining({ kind: 'account_disabled', subject: { type: 'account', id: 'u-judy' }, message: expect.stringMatching(/judy.*disabled in the store but the audit log says enabled/) }));
       expect(grantId).toBeDefined();
       expect(alerts).toContainEqual(expect.objectContaining({ kind: 'grant_unprovisioned', subject: { type: 'grant', id: grantId } }));
