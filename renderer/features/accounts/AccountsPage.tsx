@@ -12,6 +12,7 @@ import { useStepUp } from '../mfa/StepUp.js';
 import { ACTION_TITLES, AccountDialog, type Draft } from './AccountDialog.js';
 import { fetchAccounts, mayManageAccounts, roleDiff, rowActions, runAccountAction, type AccountAction, type AccountRow, type AccountsAnswer, type RoleChange } from './accounts-model.js';
 import './accounts.css';
+import { OffboardDialog } from './OffboardDialog.js';
 import { TableHead } from '../../ui/table.js';
 
 const roleList = (roles: readonly string[]) => roles.map(statusLabel).join(', ') || 'none';
@@ -27,6 +28,7 @@ export function AccountsPage() {
   const view = serverView({ hasData: Boolean(query.data), error: query.error, reach });
   const [draft, setDraft] = useState<Draft | null>(null);
   const [notice, setNotice] = useState('');
+  const [offboarding, setOffboarding] = useState<AccountRow | null>(null);
   const accounts = useMemo(() => query.data?.accounts ?? [], [query.data]);
   const pending = useMemo(() => query.data?.pendingRoleChanges ?? [], [query.data]);
   const stepUp = useStepUp();
@@ -104,6 +106,11 @@ export function AccountsPage() {
                 {ACTION_TITLES[kind]}
               </button>
             ))}
+            {row.original.id === user.id ? null : (
+              <button type="button" className="button small danger" data-action="offboard" onClick={() => setOffboarding(row.original)}>
+                Offboard
+              </button>
+            )}
           </div>
         ),
       },
@@ -166,6 +173,17 @@ export function AccountsPage() {
           </tbody>
         </table>
       </div>
+      {offboarding ? (
+        <OffboardDialog
+          account={offboarding}
+          accounts={accounts}
+          onClose={(text) => {
+            setOffboarding(null);
+            if (text) setNotice(text);
+            void client.invalidateQueries({ queryKey: ['accounts'] });
+          }}
+        />
+      ) : null}
       {draft ? (
         <AccountDialog
           draft={draft}
