@@ -11,6 +11,7 @@ import { Gauge } from 'prom-client';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { passwordDigest, PROTOCOL_VERSION, type Connector, type SeparationSettings } from '../core/index.js';
 import { openAuditTrail, type AuditSettings, type AuditTrail } from './audit/index.js';
+import { registerAuditGauges } from './audit/metrics.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { checkPasswordPolicy } from './auth/password-policy.js';
 import { decoyHash, generatePassword, hashPassword } from './auth/passwords.js';
@@ -234,6 +235,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     throw error;
   }
   if (scheduler) registerSchedulerGauge(metrics, scheduler);
+  registerAuditGauges(metrics, audit, () => store.auditHead().seq);
 
   processor.onResult((result, { replay }) => metrics.commands.inc({ type: result.type, status: replay ? 'replayed' : result.status }));
 

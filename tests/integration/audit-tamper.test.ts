@@ -46,6 +46,10 @@ describe('the audit log rewritten on the file, without the key', () => {
       ]);
       const events = [...srv.store.auditEvents()].filter((e) => e.type === 'audit.integrity_alert');
       expect(events.map((e) => e.subjectId)).toEqual(['audit_events_no_update', 'audit_checkpoints_no_delete']);
+      // A monitor sees it too.
+      const metrics = await http('GET', `${srv.url}/metrics`, { token: srv.adminToken });
+      expect(metrics.text).toMatch(/^jit_audit_integrity_alerts 2$/m);
+      expect(metrics.text).toMatch(/^jit_audit_unsigned_events \d+$/m);
       expect(() => srv.store.db.prepare("UPDATE audit_events SET data = '{}' WHERE seq = 3").run()).toThrow(/append-only/);
       expect(() => srv.store.db.prepare('DELETE FROM audit_checkpoints').run()).toThrow(/append-only/);
     } finally {
