@@ -21,9 +21,10 @@ export function jitIn(configHome: () => string) {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'cli/jit.mjs'), ...args], {
       cwd: REPO_ROOT,
       env: { ...inherited, XDG_CONFIG_HOME: configHome(), ...env },
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
-    if (input !== undefined) child.stdin?.end(input);
+    // Nothing to read unless the test pipes something: standard input ends at once, as from /dev/null.
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     const watchers: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
