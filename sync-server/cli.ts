@@ -7,6 +7,9 @@
  *   JIT_CONNECTORS_FILE     JSON file holding an array of connector configs (see
  *                           sync-server/connectors/config.ts), stored in the data directory at
  *                           start with their secrets encrypted; the file can then be deleted
+ *   JIT_DIRECTORY_SYNC_FILE JSON file: people and groups synced from connectors, e.g.
+ *                           {"intervalMs": 900000, "sources": [{"connectorId": "entra-prod"}]}
+ *                           (sync-server/directory-sync/config.ts: matchOn, groups, pageSize)
  *   JIT_SECRET_KEY_FILE     file holding the secrets key (base64 of 32 bytes, mode 0600 or stricter;
  *                           `npm run secrets -- generate-key <file>`), or JIT_SECRET_KEY: the key
  *                           itself. Needed once connector secrets are stored; the demo makes
@@ -74,6 +77,7 @@ import { parseTrustProxy } from './http/trust-proxy.js';
 import { transportFromEnv } from './http/transport.js';
 import { demoSecretKey, importIntoDataDir, KEY_VARIABLE, secretKeyFromEnv } from './secrets/index.js';
 import { schedulerOptionsFromEnv } from './scheduler/env.js';
+import { readDirectorySyncFile } from './directory-sync/config.js';
 import { ssoFromEnv } from './sso/settings.js';
 import { offboardingSettingsFromEnv } from './offboarding/migrations.js';
 import { openStore } from './store/sqlite-store.js';
@@ -206,6 +210,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Demo Entra tenant (Microsoft Graph stand-in) at ${tenant.origin}${tenant.restored ? `; ${tenant.restored} provisioned assignment(s) restored` : ''}\n`);
   }
   const quietDemoDomain = tenant?.ad ? reportDemoDomain(tenant.ad) : () => undefined;
+  const directorySync = readDirectorySyncFile(env.JIT_DIRECTORY_SYNC_FILE, (path) => readFileSync(path, 'utf8'));
   let server: JitServer;
   try {
     server = await createServer({
@@ -227,6 +232,7 @@ async function main(): Promise<void> {
       separation: { cooldownDays: parseCooldownDays(env.JIT_SOD_COOLDOWN_DAYS) },
       ...(ticketHookCaPem ? { ticketHookCaPem } : {}),
       ...(sso ? { sso } : {}),
+      ...(directorySync ? { directorySync } : {}),
       offboarding,
       audit: auditSettingsFromEnv(env, dataDir),
     });

@@ -32,3 +32,15 @@ export function parseDirectorySyncConfig(input: unknown): DirectorySyncConfig {
   const issue = parsed.error.issues[0];
   throw new Error(`directory sync config: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
 }
+
+/** JIT_DIRECTORY_SYNC_FILE: a JSON file holding the directory sync config; absent: no sync. */
+export function readDirectorySyncFile(path: string | undefined, read: (path: string) => string): DirectorySyncConfig | undefined {
+  if (!path) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read(path));
+  } catch (error) {
+    throw new Error(`JIT_DIRECTORY_SYNC_FILE: cannot read ${path} as JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return parseDirectorySyncConfig(parsed);
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import type { AccountRole, DirectoryUser } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import type { MatchRule } from './config.js';
@@ -123,15 +124,29 @@ function refOf(person: DirectoryUser, objectId: string) {
   return { personId: person.id, displayName: person.displayName, objectId };
 }
 
+const UPSERT_OBJECT = `INSERT INTO directory_objects (connector_id, object_id, person_id, manager_object_id, manager_pending, removed) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (connector_id, object_id) DO UPDATE SET person_id = excluded.person_id, removed = excluded.removed,
+    manager_object_id = CASE WHEN ? THEN excluded.manager_object_id ELSE manager_object_id END,
+    manager_pending = CASE WHEN ? THEN excluded.manager_pending ELSE manager_pending END`;
+
+/** Prepared once per database: a 100,000-person import runs the same statement 100,000 times. */
+const statements = new WeakMap<object, Map<string, Database.Statement<unknown[]>>>();
+export function prepared(store: Store, sql: string): Database.Statement<unknown[]> {
+  let byDb = statements.get(store.db);
+  if (!byDb) {
+    byDb = new Map();
+    statements.set(store.db, byDb);
+  }
+  let statement = byDb.get(sql);
+  if (!statement) {
+    statement = store.db.prepare<unknown[]>(sql);
+    byDb.set(sql, statement);
+  }
+  return statement;
+}
+
 function upsertObject(ctx: ApplyContext, objectId: string, personId: string, manager: { objectId: string | null; pending: boolean } | undefined, removed: boolean): void {
-  ctx.store.db
-    .prepare(
-      `INSERT INTO directory_objects (connector_id, object_id, person_id, manager_object_id, manager_pending, removed) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (connector_id, object_id) DO UPDATE SET person_id = excluded.person_id, removed = excluded.removed,
-         manager_object_id = CASE WHEN ? THEN excluded.manager_object_id ELSE manager_object_id END,
-         manager_pending = CASE WHEN ? THEN excluded.manager_pending ELSE manager_pending END`,
-    )
-    .run(ctx.connectorId, objectId, personId, manager?.objectId ?? null, manager?.pending ? 1 : 0, removed ? 1 : 0, manager ? 1 : 0, manager ? 1 : 0);
+  prepared(ctx.store, UPSERT_OBJECT).run(ctx.connectorId, objectId, personId, manager?.objectId ?? null, manager?.pending ? 1 : 0, removed ? 1 : 0, manager ? 1 : 0, manager ? 1 : 0);
 }
 
 /** Applies one person entry of a page: match, merge, write, report. Runs inside the page's transaction. */

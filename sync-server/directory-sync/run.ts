@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AccountRole } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import type { DirectorySyncSource } from './config.js';
-import { applyPerson, PeopleIndex, resolvePendingManagers, type ApplyContext } from './people.js';
+import { applyPerson, PeopleIndex, prepared, resolvePendingManagers, type ApplyContext } from './people.js';
 import { auditSummary, emptyReport, type ChangeReport } from './report.js';
 import type { DirectorySource, GroupEntry, SourceCursor } from './types.js';
 
@@ -31,15 +31,15 @@ const groupDocId = (connectorId: string, objectId: string): string => `dg-${crea
 
 /** A page's groups: their names into the round's list, their membership into the membership table. */
 function applyGroups(store: Store, connectorId: string, groups: GroupEntry[]): void {
-  const touched = store.db.prepare('SELECT 1 FROM directory_groups_touched WHERE connector_id = ? AND group_object_id = ?');
-  const touch = store.db.prepare(
+  const touched = prepared(store, 'SELECT 1 FROM directory_groups_touched WHERE connector_id = ? AND group_object_id = ?');
+  const touch = prepared(store, 
     `INSERT INTO directory_groups_touched (connector_id, group_object_id, display_name, description) VALUES (?, ?, ?, ?)
      ON CONFLICT DO UPDATE SET display_name = CASE WHEN excluded.display_name <> '' THEN excluded.display_name ELSE display_name END,
        description = CASE WHEN excluded.description <> '' THEN excluded.description ELSE description END`,
   );
-  const clear = store.db.prepare('DELETE FROM directory_memberships WHERE connector_id = ? AND group_object_id = ?');
-  const add = store.db.prepare('INSERT OR IGNORE INTO directory_memberships (connector_id, group_object_id, member_object_id) VALUES (?, ?, ?)');
-  const remove = store.db.prepare('DELETE FROM directory_memberships WHERE connector_id = ? AND group_object_id = ? AND member_object_id = ?');
+  const clear = prepared(store, 'DELETE FROM directory_memberships WHERE connector_id = ? AND group_object_id = ?');
+  const add = prepared(store, 'INSERT OR IGNORE INTO directory_memberships (connector_id, group_object_id, member_object_id) VALUES (?, ?, ?)');
+  const remove = prepared(store, 'DELETE FROM directory_memberships WHERE connector_id = ? AND group_object_id = ? AND member_object_id = ?');
   for (const group of groups) {
     if (group.removed) {
       clear.run(connectorId, group.objectId);

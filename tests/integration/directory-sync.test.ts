@@ -110,19 +110,23 @@ describe('directory sync from Entra (Graph stand-in, delta queries, read budget 
     expect(run.body.report.counts.changed).toBe(101);
   }, 120_000);
 
-  it('keeps a link set by hand: an account linked to another object, and an unlinked one, are left as the admin set them', async () => {
+  it('keeps a link set by hand: a person an admin unlinked from this directory is not linked again by their UPN', async () => {
     const created = await http('POST', `${srv.url}/api/v1/accounts`, {
       token: srv.adminToken,
-      body: { username: 'person20@contoso.test', password: 'a long enough password 20', displayName: 'Person Twenty (console)', roles: ['requester'], externalIds: { [CONNECTOR]: guid(21) } },
+      body: { username: 'newhire@contoso.test', password: 'correct horse battery staple 7', displayName: 'New Hire (console)', roles: ['requester'] },
     });
     expect(created.status, created.text).toBe(201);
     const id = created.body.user.id as string;
-    graph.updateUser(guid(20), { jobTitle: 'Lead' });
+    const unlinked = await http('PATCH', `${srv.url}/api/v1/accounts/${id}`, { token: srv.adminToken, body: { externalIds: { [CONNECTOR]: null }, reason: 'shared mailbox, not this person' } });
+    expect(unlinked.status, unlinked.text).toBe(200);
+    graph.addUser({ id: guid(20_000), displayName: 'New Hire', userPrincipalName: 'newhire@contoso.test' });
     const res = await runSync(srv);
     expect(res.status, res.text).toBe(200);
-    expect(srv.store.get('users', id)?.externalIds[CONNECTOR]).toBe(guid(21));
-    const events = [...srv.store.auditEvents()].filter((e) => e.subjectId === id && e.type === 'account.linked');
-    expect(events[0]?.data).toMatchObject({ connectorId: CONNECTOR, to: guid(21), manual: true });
+    expect(res.body.report.counts).toMatchObject({ added: 0, skipped: 1 });
+    expect(res.body.report.skipped[0]).toMatchObject({ personId: id, objectId: guid(20_000) });
+    expect(srv.store.get('users', id)?.externalIds[CONNECTOR]).toBeUndefined();
+    expect(srv.store.get('users', personIdFor(CONNECTOR, guid(20_000)))).toBeNull();
+    expect([...srv.store.auditEvents()].some((e) => e.subjectId === id && e.type === 'account.unlinked')).toBe(true);
   }, 60_000);
 
   it('resumes after a restart at the page it stopped at, with the same run and report', async () => {
@@ -146,10 +150,35 @@ describe('directory sync from Entra (Graph stand-in, delta queries, read budget 
       const res = await runSync(second);
       expect(res.status, res.text).toBe(200);
       expect(res.body.resumed).toBe(true);
-      expect(res.body.report.counts.added).toBe(PEOPLE - 2);
-      expect(second.store.list('users').filter((u) => u.externalIds[CONNECTOR]).length).toBe(PEOPLE - 2);
+      expect(res.body.report.counts.added).toBe(PEOPLE - 2 + 1);
+      expect(second.store.list('users').filter((u) => u.externalIds[CONNECTOR]).length).toBe(PEOPLE - 1);
     } finally {
       await second.close();
     }
   }, 180_000);
+});
+
+describe('directory sync on its interval, beside the scheduler', () => {
+  it('runs a source that has never run as soon as the server starts, then waits for the interval', async () => {
+    const graph = await startGraphStandin({ seed: 14 });
+    for (let i = 0; i < 20; i++) graph.addUser({ id: guid(i), displayName: `Person ${i}` });
+    const srv = await startTestServer({
+      connectors: [{ id: CONNECTOR, ...standinEntraSettings(graph) }],
+      scheduler: { intervalMs: 50 },
+      directorySync: { intervalMs: 3_600_000, sources: [{ connectorId: CONNECTOR }] },
+    });
+    try {
+      let runs: { counts: { added: number } }[] = [];
+      for (let tries = 0; tries < 200 && runs.length === 0; tries++) {
+        await new Promise((r) => setTimeout(r, 50));
+        runs = (await http('GET', `${srv.url}/api/v1/directory-sync/runs`, { token: srv.adminToken })).body.runs;
+      }
+      expect(runs).toHaveLength(1);
+      expect(runs[0]?.counts.added).toBe(20);
+      expect(srv.server.directorySync?.nextDelayMs()).toBeGreaterThan(1000);
+    } finally {
+      await srv.close();
+      await graph.close();
+    }
+  }, 60_000);
 });
