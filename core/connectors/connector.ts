@@ -43,7 +43,7 @@ export type ConnectorDiagnosis = { ok: boolean; failedStep?: DiagnosisStep['step
 export type Assignment = { resourceExternalId: string; principalId: string; kind: Resource['kind']; detail?: string };
 
 /** What a directory says about one account, for standing-access discovery (null: not read). */
-export type PrincipalFacts = { enabled: boolean | null; lastSignInAt: string | null };
+export type PrincipalFacts = { enabled: boolean | null; lastSignInAt: string | null; /** A group, not an account (AD lists nested groups' members as well as the groups). */ isGroup?: boolean };
 /**
  * The accounts' facts as one read found them. `signInReadable` false: the directory would not say
  * when they last signed in (Entra without AuditLog.Read.All or a P1 licence), with `signInNote` saying why.

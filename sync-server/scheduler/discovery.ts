@@ -127,6 +127,8 @@ export class Discovery {
         for (const a of assignments) {
           const key = principalKey(resource.connector, a.principalId);
           const facts = report.principals.get(a.principalId);
+          // AD's listing expands nested groups into their members: the group itself holds nothing of its own.
+          if (facts?.isGroup && connector.kind === 'ad') continue;
           seen.set(key, { principalKey: key, principalId: a.principalId, detail: a.detail ?? '', directoryEnabled: facts?.enabled ?? null, lastSignInAt: facts?.lastSignInAt ?? null, signInReadable: report.signInReadable && facts !== undefined });
         }
         this.tables.replaceHoldings(resource.id, connectorId, [...seen.values()], seenAt);

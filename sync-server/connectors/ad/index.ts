@@ -1,4 +1,4 @@
-import type { Assignment, AssignmentRef, Connector, ConnectorDiagnosis, ConnectorFact, ConnectorHealth, ConnectorOutcome, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
+import type { Assignment, AssignmentRef, Connector, ConnectorDiagnosis, ConnectorFact, ConnectorHealth, ConnectorOutcome, PrincipalReport, VerificationReadResult, VerifyOutcome } from '../../../core/index.js';
 import { sleep as realSleep } from '../backoff.js';
 import { TokenBucket } from '../rate-limiter.js';
 import { DEFAULT_AD_WRITE_BUDGET, isPlainLdap, type AdConnectorConfig } from './config.js';
@@ -9,6 +9,7 @@ import { failureOf, LDAP, ldapCode } from './errors.js';
 import { listGroupMembers } from './listing.js';
 import { LdapPool, type PoolDeps, type Session } from './pool.js';
 import { readPresenceByGuid } from './presence.js';
+import { describeAdPrincipals } from './principals.js';
 
 export type AdConnectorDeps = PoolDeps & { now?: () => number; warn?: (message: string) => void };
 
@@ -324,6 +325,11 @@ export class AdConnector implements Connector {
       if (!group) throw new Error(`the group ${resource.target.externalId} was not found under ${this.config.baseDn}`);
       return (await listGroupMembers(session, this.config, group)).map((m) => ({ resourceExternalId: resource.target.externalId, principalId: m.dn, kind: resource.kind, detail: m.detail }));
     });
+  }
+
+  /** userAccountControl and lastLogonTimestamp of these accounts, for standing-access discovery (principals.ts). */
+  async describePrincipals(principalIds: readonly string[]): Promise<PrincipalReport> {
+    return await this.pool.use(async (session) => await describeAdPrincipals(session, this.config, principalIds));
   }
 
   async health(): Promise<ConnectorHealth> {
