@@ -64,9 +64,10 @@ export function buildProgram(): Command {
     .description('sign in; the token is kept in a file only you can read (mode 0600)')
     .option('--server <url>', `the sync server (default: JIT_SERVER, the last one used, or ${DEFAULT_SERVER})`)
     .option('--user <name>', 'your username (default: JIT_USER, or asked)')
+    .option('--sso', 'sign in through the server’s single sign-on provider, in your browser')
     .addOption(json())
-    .addHelpText('after', '\nThe password is read from the terminal without echo, or from JIT_PASSWORD.')
-    .action(run((options: { server?: string; user?: string }) => login(options)));
+    .addHelpText('after', '\nThe password is read from the terminal without echo, or from JIT_PASSWORD. With --sso the browser opens ($BROWSER, or the system’s) and comes back to this machine.')
+    .action(run((options: { server?: string; user?: string; sso?: boolean }) => login(options)));
 
   program.command('logout').description('end the session on the server and remove the token file').addOption(json()).action(run(() => logout()));
 

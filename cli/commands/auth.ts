@@ -4,11 +4,12 @@ import { credentialsPath, readCredentials, removeCredentials, writeCredentials, 
 import { CliError, EXIT } from '../errors.js';
 import { output, print, printJson, usage } from '../output.js';
 import { askLine, DEFAULT_SERVER, firstLineOfStdin, isLoopback, readHidden, serverUrl, signedIn } from '../session.js';
+import { signInWithProvider } from '../sso-login.js';
 
 type LoginAnswer = { token: string; expiresAt: string; user: { id: string; displayName: string; roles: string[] } };
 type StepUpAnswer = { secondFactorAt: string; method: 'totp' | 'recovery_code'; recoveryCodesLeft: number };
 
-export async function login(options: { server?: string; user?: string }): Promise<void> {
+export async function login(options: { server?: string; user?: string; sso?: boolean }): Promise<void> {
   let previous: Credentials | null = null;
   try {
     previous = readCredentials();
@@ -16,6 +17,7 @@ export async function login(options: { server?: string; user?: string }): Promis
     // An unsafe file is replaced below, never read.
   }
   const server = serverUrl(options.server ?? process.env.JIT_SERVER ?? previous?.server ?? DEFAULT_SERVER);
+  if (options.sso) return loginWithProvider(server);
   const interactive = Boolean(process.stdin.isTTY);
   const username = options.user ?? process.env.JIT_USER ?? (interactive ? await askLine(`Username for ${server}: `) : previous?.user.username);
   if (!username) throw usage('--user', 'give the username (--user NAME or JIT_USER)');
@@ -31,6 +33,17 @@ export async function login(options: { server?: string; user?: string }): Promis
   const path = writeCredentials({ server, token: answer.token, expiresAt: answer.expiresAt, user: { id: answer.user.id, username, displayName: answer.user.displayName, roles: answer.user.roles } });
   if (output.json) return printJson({ server, user: { ...answer.user, username }, expiresAt: answer.expiresAt, tokenFile: path });
   print(`Signed in to ${server} as ${answer.user.displayName} (${username}) until ${answer.expiresAt}; token kept in ${path} (mode 0600)`);
+}
+
+/** `jit login --sso`: the server's sign-in provider in the system browser (../sso-login.ts). */
+async function loginWithProvider(server: string): Promise<void> {
+  const answer = await signInWithProvider(server);
+  const me = await new ApiClient(server, answer.token).call<{ user: { username: string } }>('GET', '/api/v1/me');
+  const username = me.user.username;
+  const path = writeCredentials({ server, token: answer.token, expiresAt: answer.expiresAt, user: { id: answer.user.id, username, displayName: answer.user.displayName, roles: answer.user.roles } });
+  if (output.json) return printJson({ server, user: { ...answer.user, username }, expiresAt: answer.expiresAt, secondFactorAt: answer.secondFactorAt, tokenFile: path });
+  const factor = answer.secondFactorAt ? '; the provider’s multi-factor sign-in counts as your second factor' : '';
+  print(`Signed in to ${server} as ${answer.user.displayName} (${username}) through single sign-on until ${answer.expiresAt}${factor}; token kept in ${path} (mode 0600)`);
 }
 
 export async function logout(): Promise<void> {
