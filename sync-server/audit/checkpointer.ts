@@ -60,6 +60,8 @@ export function startCheckpointer(opts: { store: Store; signer: AuditSigner; now
   const timer =
     opts.tickMs > 0
       ? setInterval(() => {
+          // A server whose start failed after this began closes the store without stopping it.
+          if (!store.db.open) return stop();
           try {
             tick();
           } catch (error) {
@@ -69,13 +71,9 @@ export function startCheckpointer(opts: { store: Store; signer: AuditSigner; now
       : undefined;
   timer?.unref();
 
-  return {
-    checkpointNow,
-    tick,
-    last: () => last,
-    stop() {
-      unsubscribe();
-      if (timer) clearInterval(timer);
-    },
-  };
+  function stop(): void {
+    unsubscribe();
+    if (timer) clearInterval(timer);
+  }
+  return { checkpointNow, tick, last: () => last, stop };
 }
