@@ -171,7 +171,7 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
     `${requestsCancelled.length} pending request${requestsCancelled.length === 1 ? '' : 's'} cancelled`,
     `${reassigned.length} dut${reassigned.length === 1 ? 'y' : 'ies'} moved${fallbackId && reassigned.length > 0 ? ` to ${store.get('users', fallbackId)?.displayName ?? fallbackId}` : ''}`,
   ].filter(Boolean);
-  return ok({ personId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned, nothingLeft, message: `${name} offboarded: ${parts.join(', ')}; each grant is verified gone by its connector next` });
+  return ok({ personId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned, nothingLeft, message: `${name} offboarded: ${parts.join(', ')}${grantsRevoked.length > 0 ? '; each grant is verified gone by its connector next' : ''}` });
 }
 
 function dutySubject(duty: DutyReassignment): { type: 'policy' | 'request' | 'task' | 'resource'; id: string } {

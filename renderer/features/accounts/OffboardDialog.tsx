@@ -101,7 +101,7 @@ export function OffboardDialog({ account, accounts, onClose }: { account: Accoun
         <section className="acc-form" data-testid="offboarding-progress" aria-live="polite">
           {started ? <p>{sentence(started)}</p> : null}
           <div className="load-progress">
-            <span className="load-progress-label">{live.state === 'done' ? 'Everything is verified gone.' : progressWords(live.progress)}</span>
+            <span className="load-progress-label">{live.progress.total === 0 ? 'They held no grant: nothing to revoke.' : live.state === 'done' ? `All ${live.progress.total} grants verified gone.` : progressWords(live.progress)}</span>
             <span className="load-progress-track" role="progressbar" aria-label="Grants verified gone" aria-valuemin={0} aria-valuemax={Math.max(1, live.progress.total)} aria-valuenow={live.progress.total === 0 ? 1 : live.progress.verified}>
               <span className="load-progress-fill" style={{ width: `${live.progress.total === 0 ? 100 : Math.round((100 * live.progress.verified) / live.progress.total)}%` }} />
             </span>
