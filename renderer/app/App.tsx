@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ThemePreference } from '../../preload/api.js';
 import { AccountsPage } from '../features/accounts/AccountsPage.js';
 import { AuditPage } from '../features/audit/AuditPage.js';
+import { EvidencePage } from '../features/evidence/EvidencePage.js';
 import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js';
 import { ProfilesPage } from '../features/catalog/ProfilesPage.js';
 import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
@@ -99,6 +100,9 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'audit':
       screen = <AuditPage />;
+      break;
+    case 'evidence':
+      screen = <EvidencePage />;
       break;
     case 'resources':
       screen = route.id ? <ResourceEditor key={route.id} id={route.id === 'new' ? null : route.id} /> : <ResourcesPage />;

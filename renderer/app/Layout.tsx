@@ -42,6 +42,7 @@ const NAV: NavItem[] = [
   { screen: 'profiles', label: 'Profiles', icon: 'user-check', needs: ['profiles', 'resources'] },
   { screen: 'proposals', label: 'Proposals', icon: 'users', needs: ['proposals'], roles: ['policy_admin', 'admin', 'auditor'] },
   { screen: 'audit', label: 'Audit', icon: 'scroll', needs: ['audit'] },
+  { screen: 'evidence', label: 'Evidence', icon: 'download', needs: ['audit', 'requests', 'grants'], roles: ['auditor', 'admin'] },
   { screen: 'accounts', label: 'Accounts', icon: 'user', needs: [], roles: ['admin'] }, // read over REST: no collection to wait for
 ];
 

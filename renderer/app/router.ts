@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 /** Hash routes work from file://, app:// and the server's `/` alike, with no server-side rewrites. */
 export type Route = { screen: string; id: string | null };
 
-export const SCREENS = ['queue', 'my-access', 'request-access', 'tasks', 'requests', 'grants', 'revocations', 'reviews', 'policies', 'resources', 'profiles', 'proposals', 'audit', 'rejected', 'settings', 'connectors', 'accounts', 'search', 'standing-access'] as const;
+export const SCREENS = ['queue', 'my-access', 'request-access', 'tasks', 'requests', 'grants', 'revocations', 'reviews', 'policies', 'resources', 'profiles', 'proposals', 'audit', 'rejected', 'settings', 'connectors', 'accounts', 'search', 'evidence', 'standing-access'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export function parseHash(hash: string): Route {

@@ -35,6 +35,25 @@ export type EvidenceItem =
   | 'exception.break_glass'
   | 'audit_chain';
 
+/** Each item in words, as the PDF's controls page names it. */
+export const EVIDENCE_LABELS: Record<EvidenceItem, string> = {
+  requests: 'requests and outcomes',
+  refused_ineligible: 'refused as not eligible',
+  approval_time: 'time to approval',
+  grants: 'grants started and ended',
+  people_with_access: 'people holding a grant',
+  revocation_lateness: 'revocation lateness',
+  verification_outcomes: 'verification receipts',
+  drift: 'drift found',
+  break_glass: 'break-glass uses',
+  sign_ins: 'sign-ins and second factors',
+  'exception.late_revocation': 'late revocations (exceptions)',
+  'exception.failed_revocation': 'failed revocations (exceptions)',
+  'exception.drift': 'drift (exceptions)',
+  'exception.break_glass': 'break-glass uses (exceptions)',
+  audit_chain: 'the audit chain position',
+};
+
 export const EVIDENCE_CONTROLS: Record<EvidenceItem, readonly ControlId[]> = {
   // Every access asked for, decided against a policy and recorded.
   requests: ['SOC 2 CC6.2', 'SOC 2 CC6.3', 'ISO 27001 A.5.15', 'ISO 27001 A.5.18', 'ISO 27001 A.8.2'],

@@ -5,7 +5,7 @@
  * standard Helvetica fonts, so `pdftotext` reads every figure back.
  */
 import { PDFDocument, rgb, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
-import { controlCoverage, EVIDENCE_CONTROLS } from './controls.js';
+import { controlCoverage, EVIDENCE_CONTROLS, EVIDENCE_LABELS } from './controls.js';
 import { formatDuration, type ChainPosition, type EvidenceException, type EvidenceFigures, type ResourceRow } from './evidence-model.js';
 import { figureLines } from './figure-lines.js';
 import type { EvidenceManifest } from '../../../core/evidence/manifest.js';
@@ -142,7 +142,7 @@ export async function writeEvidencePdf(input: EvidencePdfInput): Promise<Uint8Ar
 
   w.heading('Controls and the evidence for each');
   const covCols = [{ header: 'Control', width: 80 }, { header: 'What it asks', width: 200 }, { header: 'Evidenced by', width: 220 }];
-  w.table(covCols, controlCoverage().map((c) => [c.control, c.title, c.items.join(', ')]), '');
+  w.table(covCols, controlCoverage().map((c) => [c.control, c.title, c.items.map((i) => EVIDENCE_LABELS[i]).join(', ')]), '');
 
   w.heading('Per resource');
   const resCols = [

@@ -1,0 +1,81 @@
+/**
+ * An auditor makes last quarter's evidence pack offline: Heidi signs in, the console goes offline,
+ * she generates the pack from the replica, and the downloaded zip verifies with the CLI verifier
+ * and on the console's own check, which also names a file changed afterwards.
+ *
+ * The demo organisation is seeded now, so the browser's clock is moved into the next quarter
+ * before generating: "last quarter" is then the quarter holding the seeded data and this test's request.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { expect, openConsoleAs, test } from './fixtures.js';
+import { CONFIGURERS, REQUESTERS } from './support/accounts.js';
+import { submitRequest } from './support/api.js';
+import { REPO_ROOT } from './support/build.js';
+
+const OUT = path.join(REPO_ROOT, 'test-results', 'evidence');
+
+test('heidi generates last quarter\'s evidence pack offline and it verifies', async ({ context }) => {
+  mkdirSync(OUT, { recursive: true });
+  const asked = await submitRequest(REQUESTERS.grace.username, REQUESTERS.grace.resourceId, { justification: `=HYPERLINK("http://evil.example","evidence e2e ${Date.now()}")` });
+  const { page, console } = await openConsoleAs(context, CONFIGURERS.heidi.username, CONFIGURERS.heidi.displayName);
+
+  // The request is in Heidi's replica before the network goes.
+  await page.evaluate((id) => (window.location.hash = `#/requests/${id}`), asked.id);
+  await expect(page.getByTestId('timeline')).toBeVisible({ timeout: 20_000 });
+  await console.navLink('Evidence').click();
+  await expect(page.getByRole('heading', { name: 'Evidence', level: 1 })).toBeVisible();
+  await console.goOffline();
+
+  const now = new Date();
+  const quarter = Math.floor(now.getUTCMonth() / 3);
+  const nextQuarter = new Date(Date.UTC(now.getUTCFullYear(), quarter * 3 + 3, 4, 12));
+  await page.clock.setFixedTime(nextQuarter);
+  const label = `Q${quarter + 1} ${now.getUTCFullYear()}`;
+  // The page shows the period as of the minute; choosing again shows it at once.
+  await page.getByLabel('Period').selectOption('last_month');
+  await page.getByLabel('Period').selectOption('last_quarter');
+  await expect(page.getByTestId('evidence-period')).toContainText(label);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Generate evidence pack' }).click()]);
+  const zipPath = path.join(OUT, download.suggestedFilename());
+  await download.saveAs(zipPath);
+  await expect(page.getByTestId('evidence-outcome')).toContainText(`for ${label}`);
+  await page.screenshot({ path: path.join(OUT, 'evidence-generated.png'), fullPage: true });
+  await console.expectOffline();
+
+  // The CLI verifier, as an auditor would run it on the saved file.
+  const cli = spawnSync(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), ['cli/evidence-verify.ts', zipPath], { cwd: REPO_ROOT, encoding: 'utf8' });
+  expect(cli.stdout + cli.stderr).toContain('OK: 4 files match manifest.json');
+  expect(cli.status).toBe(0);
+
+  // What is inside: the period, the generator, this test's request, and the PDF's figures.
+  const files = unzipSync(new Uint8Array(readFileSync(zipPath)));
+  const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as { period: { label: string }; generatedBy: { username: string }; audit: { lastSeq: number | null; lastHash: string | null } };
+  expect(manifest.period.label).toBe(label);
+  expect(manifest.generatedBy.username).toBe('heidi');
+  expect(manifest.audit.lastSeq).toBeGreaterThan(0);
+  const requestsCsv = strFromU8(files['requests.csv']!);
+  expect(requestsCsv).toContain(asked.id);
+  expect(requestsCsv).toContain(`'=HYPERLINK(`);
+  const pdfPath = path.join(OUT, 'evidence.pdf');
+  writeFileSync(pdfPath, files['evidence.pdf']!);
+  const text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  expect(text).toContain(`Period: ${label}`);
+  expect(text).toContain('Heidi Novak (heidi)');
+  expect(text).toMatch(/Requests asked [1-9]\d*/);
+  expect(text).toContain(`Hash of the period's last event: ${manifest.audit.lastHash}`);
+  expect(text).toMatch(/Chain checked on this replica from sequence 1 to \d+: intact/);
+
+  // The console's own check: the pack as saved, then with a CSV changed after the fact.
+  await page.getByTestId('evidence-verify-zip').setInputFiles(zipPath);
+  await expect(page.getByTestId('evidence-verify-result')).toContainText('all 4 files match manifest.json');
+  const tampered = { ...files, 'grants.csv': strToU8(`${strFromU8(files['grants.csv']!)}g-forged,,,,\r\n`) };
+  const tamperedPath = path.join(OUT, 'tampered.zip');
+  writeFileSync(tamperedPath, zipSync(tampered));
+  await page.getByTestId('evidence-verify-zip').setInputFiles(tamperedPath);
+  await expect(page.getByTestId('evidence-verify-result')).toContainText('grants.csv: modified since the pack was made');
+  await page.screenshot({ path: path.join(OUT, 'evidence-tampered.png'), fullPage: true });
+});
