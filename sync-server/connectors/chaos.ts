@@ -16,7 +16,7 @@
  * revocation verified while the access remains: verify() is passed through untouched, since a
  * directory that lies about what it holds cannot be verified against by anyone.
  */
-import type { Assignment, AssignmentRef, Connector, ConnectorOutcome, VerifyOutcome } from '../../core/index.js';
+import type { Assignment, AssignmentRef, Connector, ConnectorOutcome, PrincipalReport, VerifyOutcome } from '../../core/index.js';
 
 export type ChaosOptions = {
   seed?: number;
@@ -111,6 +111,11 @@ export class ChaosConnector implements Connector {
 
   async listAssignments(resource: AssignmentRef['resource']): Promise<Assignment[]> {
     return await this.inner.listAssignments(resource);
+  }
+
+  async describePrincipals(principalIds: readonly string[]): Promise<PrincipalReport> {
+    if (this.inner.describePrincipals) return await this.inner.describePrincipals(principalIds);
+    return { signInReadable: false, signInNote: `the ${this.inner.kind} connector does not read sign-ins`, principals: new Map() };
   }
 
   async health(): Promise<{ ok: boolean; detail: string }> {

@@ -11,7 +11,7 @@
  * Once the directory is up every call goes to the real connector. If it cannot start, the
  * fallback (the manual connector: tasks for the group owner) takes over and health says why.
  */
-import type { Assignment, AssignmentRef, Connector, ConnectorDiagnosis, ConnectorHealth, ConnectorOutcome, VerifyOutcome } from '../../core/index.js';
+import type { Assignment, AssignmentRef, Connector, ConnectorDiagnosis, ConnectorHealth, ConnectorOutcome, PrincipalReport, VerifyOutcome } from '../../core/index.js';
 
 type Closable = Connector & { close?(): void; reverification?: unknown };
 
@@ -126,6 +126,13 @@ export class StartingConnector implements Connector {
 
   async listAssignments(resource: AssignmentRef['resource']): Promise<Assignment[]> {
     return await (await this.reader()).listAssignments(resource);
+  }
+
+  /** The holders' account state and sign-ins, once the directory answers (the hand-changed fallback reads none). */
+  async describePrincipals(principalIds: readonly string[]): Promise<PrincipalReport> {
+    const reader = await this.reader();
+    if (reader.describePrincipals) return await reader.describePrincipals(principalIds);
+    return { signInReadable: false, signInNote: 'the directory could not start, so its accounts are not read', principals: new Map() };
   }
 
   async health(): Promise<ConnectorHealth> {

@@ -66,3 +66,11 @@ export function standingAccessView(store: Store, now: Date, opts: { staleAfterDa
     }),
   };
 }
+
+/**
+ * The scope "discovered standing access" of a review campaign: every standing or orphaned holder as
+ * the rule classifies them now, one item each, for the campaign to snapshot when it opens.
+ */
+export function discoveredStandingScope(store: Store, now: Date, opts: { staleAfterDays?: number; tables?: StandingAccessTables } = {}): (ClassifiedHolding & { resourceName: string })[] {
+  return standingAccessView(store, now, opts).resources.flatMap((r) => r.holders.filter((h) => h.class !== 'explained').map((h) => ({ ...h, resourceName: r.name })));
+}

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRequest, Grant } from '../../core/index.js';
 import { DEMO_ENTRA_GROUPS, DEMO_ENTRA_ROLES, DEMO_USERS } from '../../sync-server/demo/directory.js';
 import { seedEntraTenant } from '../../sync-server/demo/graph-tenant.js';
-import type { StandingAccessView } from '../../sync-server/standing-access/view.js';
+import { discoveredStandingScope, type StandingAccessView } from '../../sync-server/standing-access/view.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
 import { standinEntraSettings } from './helpers/entra.js';
 import { http, startTestServer, type TestServer } from './helpers/server.js';
@@ -98,6 +98,10 @@ describe('standing-access discovery', () => {
     const securityReaders = v.resources.find((r) => r.resourceId === 'res-entra-security-readers')!;
     expect(securityReaders.counts.orphaned).toBe(2);
     expect(v.totals.standing).toBeGreaterThanOrEqual(2);
+    // A review campaign's "discovered standing access" scope: the standing and orphaned holders, never the explained.
+    const scope = discoveredStandingScope(srv.store, new Date(clock));
+    expect(scope.map((h) => h.class).sort()).toEqual(Array.from({ length: v.totals.standing + v.totals.orphaned }, (_, i) => (i < v.totals.orphaned ? 'orphaned' : 'standing')));
+    expect(scope.find((h) => h.userId === 'u-frank')).toMatchObject({ resourceName: 'User Administrator', class: 'standing' });
     // Readable by security reviewers and admins, not by approvers or requesters.
     expect((await view('carol')).status).toBe(200);
     expect((await view('admin')).status).toBe(200);
