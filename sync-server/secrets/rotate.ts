@@ -81,8 +81,9 @@ export function rotateSecrets(store: Store, from: SecretKey, to: SecretKey, opti
   const result: RotationResult = { reencrypted: 0, alreadyNew: 0, fromKeyId: from.id, toKeyId: to.id };
   store.tx(() => {
     for (const c of columns) {
-      // Table and column names come from the list above, never from input.
-      const rows = store.db.prepare(`SELECT rowid, * FROM ${c.table} WHERE ${c.column} IS NOT NULL`).all() as EncryptedRow[];
+      // Table and column names come from the list above, never from input. `rowid AS rowid`: a table
+      // whose INTEGER PRIMARY KEY aliases the rowid would otherwise answer it under that column's name.
+      const rows = store.db.prepare(`SELECT rowid AS rowid, * FROM ${c.table} WHERE ${c.column} IS NOT NULL`).all() as EncryptedRow[];
       const update = store.db.prepare(`UPDATE ${c.table} SET ${c.column} = ? WHERE rowid = ?`);
       for (const row of rows) {
         const envelope = String(row[c.column]);
