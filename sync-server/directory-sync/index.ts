@@ -60,9 +60,18 @@ export function createDirectorySync(deps: DirectorySyncDeps): DirectorySync {
     const running = inFlight.get(connectorId);
     if (running) return running;
     const source = configured(connectorId);
-    const run = (async () => {
+    const run = (async (): Promise<RunOutcome> => {
       try {
-        const outcome = await runSource(sourceFor(deps.registry, source), source, { store, now, newPersonRoles: config.newPersonRoles, shouldStop: () => stopping, ...(actorId ? { actorId } : {}) });
+        let directory: DirectorySource;
+        try {
+          directory = sourceFor(deps.registry, source);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          lastError.set(connectorId, `misconfigured: ${message}`);
+          retryAt.set(connectorId, now().getTime() + Math.max(config.intervalMs, 60_000));
+          return { ok: false, runId: '', code: 'misconfigured', message };
+        }
+        const outcome = await runSource(directory, source, { store, now, newPersonRoles: config.newPersonRoles, shouldStop: () => stopping, ...(actorId ? { actorId } : {}) });
         if (outcome.ok) {
           retryAt.delete(connectorId);
           lastError.delete(connectorId);

@@ -2,7 +2,7 @@
  * The directory sync and the people it links, over REST:
  *
  *   GET   /api/v1/directory-sync                 each source: running or idle, its last run's counts, its last error (admin, auditor)
- *   POST  /api/v1/directory-sync/{id}/run        run (or resume) one source now and answer with its change report (admin)
+ *   POST  /api/v1/directory-sync/{id}/run        start (or resume) one source's run now: 202; with ?wait=true, answer with its change report (admin)
  *   GET   /api/v1/directory-sync/runs            finished runs, newest first (?connectorId=, ?limit=) (admin, auditor)
  *   GET   /api/v1/directory-sync/runs/{id}       one run's change report: added, changed field by field, disabled, removed
  *   PATCH /api/v1/accounts/{id}                  set or remove a person's directory ids by hand (admin; audited, marked manual)
@@ -12,7 +12,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Id } from '../../core/index.js';
 import { LinkRuleError, setDirectoryLinks, type DirectoryOf } from '../accounts/links.js';
-import { getRun, listRuns, type DirectorySync } from '../directory-sync/index.js';
+import { DIRECTORY_SYNC_MIGRATIONS, getRun, listRuns, type DirectorySync } from '../directory-sync/index.js';
 import type { Store } from '../store/types.js';
 import { requireEndpoint } from './auth.js';
 import { ApiError } from './errors.js';
@@ -33,6 +33,8 @@ const noSync = (): ApiError => new ApiError(404, 'not_found', 'no directory sync
 export function registerDirectorySyncRoutes(root: FastifyInstance, deps: DirectorySyncRouteDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store, now } = deps;
+  // The runs are readable (empty) on a server where no sync is configured.
+  store.applyMigrations(DIRECTORY_SYNC_MIGRATIONS);
 
   app.get('/api/v1/directory-sync', {
     schema: { tags: ['directory'], summary: 'Each directory sync source: a run under way or idle, the last run and its counts, the last error (admin, auditor)', security: secured },
@@ -45,19 +47,32 @@ export function registerDirectorySyncRoutes(root: FastifyInstance, deps: Directo
   app.post('/api/v1/directory-sync/:id/run', {
     schema: {
       tags: ['directory'],
-      summary: 'Run (or resume) one source now; answers when its round is done, with the change report (admin)',
-      description: 'A run already under way is joined. A directory that refuses or throttles past the retry budget answers 503 with the reason; the next run resumes at the page it stopped at.',
+      summary: "Start (or resume) one source's run now (admin): 202 at once, or with wait=true the change report when its round is done",
+      description: 'A run already under way is joined. With wait=true, a directory that refuses or throttles past the retry budget answers 503 with the reason; the next run resumes at the page it stopped at. The outcome of a run started without waiting is in GET /api/v1/directory-sync (lastError) and the runs.',
       security: secured,
       params: z.object({ id: Id }),
-      response: { 200: z.object({ ok: z.literal(true), runId: z.string(), resumed: z.boolean(), report: z.record(z.string(), z.unknown()) }), 403: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+      querystring: z.object({ wait: z.enum(['true', 'false']).default('false') }),
+      response: {
+        200: z.object({ ok: z.literal(true), runId: z.string(), resumed: z.boolean(), report: z.record(z.string(), z.unknown()) }),
+        202: z.object({ connectorId: Id, started: z.literal(true) }),
+        403: ErrorBody,
+        404: ErrorBody,
+        503: ErrorBody,
+      },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const admin = requireEndpoint(request, 'POST /api/v1/directory-sync/:id/run', 'running the directory sync');
       const sync = deps.directorySync;
       if (!sync) throw noSync();
-      if (!sync.config.sources.some((s) => s.connectorId === request.params.id)) throw new ApiError(404, 'not_found', `${request.params.id} is not a directory sync source`);
-      const outcome = await sync.runNow(request.params.id, admin.account.id);
-      if (!outcome.ok) throw new ApiError(503, outcome.retryAfterMs !== undefined ? 'throttled' : 'internal_error', `directory sync of ${request.params.id} stopped: ${outcome.code}: ${outcome.message}`);
+      const connectorId = request.params.id;
+      if (!sync.config.sources.some((s) => s.connectorId === connectorId)) throw new ApiError(404, 'not_found', `${connectorId} is not a directory sync source`);
+      const running = sync.runNow(connectorId, admin.account.id);
+      if (request.query.wait !== 'true') {
+        running.catch((error: unknown) => request.log.error({ err: error }, 'directory sync failed'));
+        return reply.code(202).send({ connectorId, started: true as const });
+      }
+      const outcome = await running;
+      if (!outcome.ok) throw new ApiError(503, outcome.retryAfterMs !== undefined ? 'throttled' : 'internal_error', `directory sync of ${connectorId} stopped: ${outcome.code}: ${outcome.message}`);
       return outcome;
     },
   });

@@ -208,7 +208,8 @@ const verdict = (status: number, hides = false) =>
 
 beforeAll(async () => {
   // With a secrets key, so the two-step verification cells can enrol.
-  srv = await startTestServer({ secretKey: SECRETS_KEY });
+  // A directory sync source whose connector is configured elsewhere: a started run fails in the background, the cells read the routes.
+  srv = await startTestServer({ secretKey: SECRETS_KEY, directorySync: { intervalMs: 0, sources: [{ connectorId: 'm-directory' }] } });
   setOffboardWebhookSecret(srv.store, SECRETS_KEY, WEBHOOK_SECRET, { source: 'matrix' });
   const people: [string, string, AccountRole[]][] = [
     ...ALL_ROLES.map((role): [string, string, AccountRole[]] => [actorOf(role), `m-${role.replace('_', '-')}`, [role]]),
@@ -307,6 +308,15 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
           const owner = throwaway();
           srv.store.db.prepare("INSERT INTO mfa_authenticators (account_id, status, secret, created_at) VALUES (?, 'pending', 'sealed', ?)").run(owner, new Date().toISOString());
           return (await http('POST', `${srv.url}/api/v1/accounts/${owner}/mfa/reset`, { ...base, body: { reason: 'matrix' } })).status;
+        }
+        case 'PATCH /api/v1/accounts/:id':
+          return (await http('PATCH', `${srv.url}/api/v1/accounts/${throwaway()}`, { ...base, body: { externalIds: { entra: null }, reason: 'matrix' } })).status;
+        case 'POST /api/v1/directory-sync/:id/run':
+          return (await http('POST', `${srv.url}/api/v1/directory-sync/m-directory/run`, base)).status;
+        case 'GET /api/v1/directory-sync/runs/:id': {
+          const at = new Date().toISOString();
+          srv.store.db.prepare("INSERT OR IGNORE INTO directory_sync_runs (id, connector_id, started_at, finished_at, status, report) VALUES ('dsr-matrix', 'm-directory', ?, ?, 'completed', '{}')").run(at, at);
+          return (await http('GET', `${srv.url}/api/v1/directory-sync/runs/dsr-matrix`, base)).status;
         }
         case 'POST /api/v1/accounts/:id/enable':
           return (await http('POST', `${srv.url}/api/v1/accounts/${throwaway(true)}/enable`, base)).status;

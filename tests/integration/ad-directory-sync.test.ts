@@ -19,7 +19,7 @@ describeAd('directory sync from Active Directory (Samba DC, paged search, uSNCha
   let admin: Client;
   let srv: TestServer;
   const person = (i: number) => srv.store.list('users').find((u) => u.username.toLowerCase() === `syncp${i}@jit.test`);
-  const runSync = () => http('POST', `${srv.url}/api/v1/directory-sync/ad-people/run`, { token: srv.adminToken });
+  const runSync = () => http('POST', `${srv.url}/api/v1/directory-sync/ad-people/run?wait=true`, { token: srv.adminToken });
 
   beforeAll(async () => {
     dc = await startDc();

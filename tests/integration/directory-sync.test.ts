@@ -39,7 +39,7 @@ function syncOptions(graph: GraphStandin, pageSize = 999) {
 }
 
 const person = (srv: TestServer, i: number): DirectoryUser | null => srv.store.get('users', personIdFor(CONNECTOR, guid(i)));
-const runSync = (srv: TestServer) => http('POST', `${srv.url}/api/v1/directory-sync/${CONNECTOR}/run`, { token: srv.adminToken });
+const runSync = (srv: TestServer) => http('POST', `${srv.url}/api/v1/directory-sync/${CONNECTOR}/run?wait=true`, { token: srv.adminToken });
 
 describe('directory sync from Entra (Graph stand-in, delta queries, read budget on)', () => {
   let graph: GraphStandin;
