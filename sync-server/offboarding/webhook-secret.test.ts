@@ -6,7 +6,7 @@ import { SecretKey, SecretKeyError } from '../secrets/crypto.js';
 import { rotateSecrets } from '../secrets/rotate.js';
 import { openStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
-import { deleteOffboardWebhookSecret, readOffboardWebhookSecret, setOffboardWebhookSecret } from './webhook-secret.js';
+import { deleteOffboardWebhookSecret, offboardWebhookSecretStatus, readOffboardWebhookSecret, setOffboardWebhookSecret } from './webhook-secret.js';
 
 const SECRET = 'offboard-webhook-secret-unit-test-0123456789';
 const key = SecretKey.generate();
@@ -29,6 +29,7 @@ describe('the offboarding webhook secret in the store', () => {
     expect(() => setOffboardWebhookSecret(store, key, 'short', { source: 'test' })).toThrow(/32 to 512 characters/);
     setOffboardWebhookSecret(store, key, SECRET, { source: 'test' });
     expect(readOffboardWebhookSecret(store, key)).toBe(SECRET);
+    expect(offboardWebhookSecretStatus(store)).toEqual({ keyId: key.id, updatedAt: expect.any(String) });
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     const bytes = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('\n');
     expect(bytes).not.toContain(SECRET);

@@ -49,3 +49,10 @@ export function readOffboardWebhookSecret(store: Store, key: SecretKey | undefin
   if (!key) throw new SecretKeyError(`the offboarding webhook secret is encrypted under key ${envelopeKeyId(row.secret, OFFBOARD_WEBHOOK_SECRET_CONTEXT)}, and the server has no secrets key`);
   return decryptSecret(row.secret, key, OFFBOARD_WEBHOOK_SECRET_CONTEXT);
 }
+
+/** The key the secret is under and when it was set, decrypting nothing: for `npm run secrets -- status`. */
+export function offboardWebhookSecretStatus(store: Store): { keyId: string; updatedAt: string } | null {
+  ensureOffboardingTables(store);
+  const row = store.db.prepare('SELECT secret, updated_at FROM offboard_webhook_secret WHERE id = 1').get() as { secret: string; updated_at: string } | undefined;
+  return row ? { keyId: envelopeKeyId(row.secret, OFFBOARD_WEBHOOK_SECRET_CONTEXT), updatedAt: row.updated_at } : null;
+}

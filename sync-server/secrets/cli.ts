@@ -30,7 +30,7 @@ import { deleteConnectorConfig, importIntoDataDir, listStoredConnectors } from '
 import { loadSecretKey, secretKeyFromEnv, writeNewKeyFile } from './key.js';
 import { rotateSecrets } from './rotate.js';
 import { deleteTicketHookSecret, listTicketHookSecrets, setTicketHookSecret } from '../ticket-check/secret-store.js';
-import { deleteOffboardWebhookSecret, setOffboardWebhookSecret } from '../offboarding/webhook-secret.js';
+import { deleteOffboardWebhookSecret, offboardWebhookSecretStatus, setOffboardWebhookSecret } from '../offboarding/webhook-secret.js';
 import type { SecretKey } from './crypto.js';
 
 class UsageError extends Error {}
@@ -98,6 +98,8 @@ function main(argv: string[]): void {
         if (stored.length === 0) out('no connector configs stored');
         for (const c of stored) out(`${c.id}\t${c.kind}\t${c.keyId ? `secrets under key ${c.keyId}` : 'no secrets'}\tupdated ${c.updatedAt}`);
         for (const s of listTicketHookSecrets(store)) out(`ticket-hook secret ${s.name}\tunder key ${s.keyId}\tupdated ${s.updatedAt}`);
+        const webhook = offboardWebhookSecretStatus(store);
+        if (webhook) out(`offboarding webhook secret\tunder key ${webhook.keyId}\tupdated ${webhook.updatedAt}`);
       });
       return;
     case 'delete-connector': {
