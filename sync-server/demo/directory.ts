@@ -71,6 +71,8 @@ export type EntraDirectory = {
   /** [groupId, ownerId] */
   owners: [string, string][];
   roleDefinitions: { id: string; displayName: string; description: string }[];
+  /** Last sign-in, in days before the tenant starts (null: never), as Entra's signInActivity says. */
+  signIns?: { userId: string; daysAgo: number | null }[];
 };
 
 const byUsername = (username: string): DemoUser => {
@@ -100,5 +102,7 @@ export function demoEntraDirectory(): EntraDirectory {
       [g.itOperations.id, byUsername('alice').entraId],
     ],
     roleDefinitions: Object.values(DEMO_ENTRA_ROLES).map((r) => ({ ...r })),
+    // Most people signed in this month; Grace, whose standing membership nobody remembers, not since the spring.
+    signIns: DEMO_USERS.map((u, i) => ({ userId: u.entraId, daysAgo: u.username === 'grace' ? 140 : (i * 3) % 20 })),
   };
 }

@@ -19,6 +19,8 @@ export type EntraSeedTarget = {
   addRoleAssignment(input: { principalId: string; roleDefinitionId: string; directoryScopeId?: string; endDateTime?: string | null }): unknown;
   addGroupAssignment(input: { principalId: string; groupId: string; accessId: 'member' | 'owner'; endDateTime?: string | null }): unknown;
   state: { isMember(groupId: string, memberId: string): boolean };
+  /** Where the target keeps users' sign-in activity (the Graph stand-in does). */
+  setSignIn?(userId: string, at: string | null): void;
 };
 
 /** Creates the demo organisation's people, groups, nesting, owners and role definitions. */
@@ -28,6 +30,8 @@ export function seedEntraTenant(target: EntraSeedTarget, directory: EntraDirecto
   for (const [groupId, memberId] of directory.members) target.addMember(groupId, memberId);
   for (const [groupId, ownerId] of directory.owners) target.addOwner(groupId, ownerId);
   for (const role of directory.roleDefinitions) target.addRoleDefinition(role);
+  const now = Date.now();
+  for (const { userId, daysAgo } of directory.signIns ?? []) target.setSignIn?.(userId, daysAgo === null ? null : new Date(now - daysAgo * 86_400_000).toISOString());
 }
 
 /** Grant states in which the access exists in the directory (or is being removed). */

@@ -36,11 +36,13 @@ test('an admin finds standing access, an auditor only reads it, and the admin co
   const grace = page.getByTestId('holder-u-grace');
   await expect(grace).toHaveAttribute('data-class', 'standing');
   await expect(grace).toContainText('no grant explains it');
+  // The tenant says when she last signed in (signInActivity): long enough ago to be stale.
+  await expect(grace).toContainText('140 days ago · stale');
   // Explained holders are listed, never offered for conversion.
   const explained = page.locator('tr[data-class="explained"]').first();
   await expect(explained).toBeVisible();
   await expect(explained.getByTestId('convert')).toHaveCount(0);
-  await expect(grace.getByTestId('convert')).toBeInViewport();
+  await expect(grace.getByTestId('convert')).toBeInViewport({ ratio: 1 });
   await saveScreenshot(page, testInfo, 'standing-access-admin');
 
   const auditor = await openConsoleAs(await browser.newContext(), CONFIGURERS.heidi.username, CONFIGURERS.heidi.displayName);
