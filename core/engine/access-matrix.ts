@@ -91,6 +91,7 @@ export const ENDPOINT_ACCESS = {
   'GET /api/v1/audit/verify': { roles: ['auditor', 'admin'] },
   // Checkpoints verify offline with the public key; the start check's alerts are for those who answer them.
   'GET /api/v1/audit/public-key': { roles: 'signed-in' },
+  'GET /api/v1/audit/checkpoints': { roles: 'signed-in' },
   'GET /api/v1/audit/status': { roles: ['auditor', 'admin'] },
   'GET /api/v1/accounts': { roles: ['admin'] },
   'POST /api/v1/accounts': { roles: ['admin'] },

@@ -42,6 +42,11 @@ export function readCheckpoints(db: Database.Database): AuditCheckpoint[] {
   return (db.prepare('SELECT * FROM audit_checkpoints ORDER BY rowid').all() as Row[]).map(fromRow);
 }
 
+/** Checkpoints after a seq, oldest first, at most `limit`. */
+export function checkpointsAfter(db: Database.Database, after: number, limit: number): AuditCheckpoint[] {
+  return (db.prepare('SELECT * FROM audit_checkpoints WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as Row[]).map(fromRow);
+}
+
 export function lastCheckpoint(db: Database.Database): AuditCheckpoint | null {
   const row = db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1').get() as Row | undefined;
   return row ? fromRow(row) : null;

@@ -52,6 +52,8 @@ export type AuditStatus = {
 
 export type AuditTrail = {
   signer: AuditSigner;
+  /** The store's handle, for reading checkpoints. */
+  db: Store['db'];
   generatedKey: boolean;
   alerts: readonly AuditAlert[];
   checkpointer: Checkpointer;
@@ -107,6 +109,7 @@ export async function openAuditTrail(opts: { store: Store; now: () => Date; data
 
   return {
     signer,
+    db: store.db,
     generatedKey: generated,
     alerts,
     checkpointer,

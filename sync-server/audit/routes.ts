@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireEndpoint } from '../http/auth.js';
+import { checkpointsAfter } from './checkpoint-store.js';
 import type { AuditTrail } from './index.js';
 
 const secured = [{ bearerAuth: [] as string[] }];
@@ -74,6 +75,21 @@ export function registerAuditRoutes(root: FastifyInstance, deps: { audit: AuditT
     handler: async (request) => {
       requireEndpoint(request, 'GET /api/v1/audit/public-key', 'reading the audit public key');
       return audit.status().publicKey;
+    },
+  });
+
+  app.get('/api/v1/audit/checkpoints', {
+    schema: {
+      tags: ['audit'],
+      summary: 'Signed checkpoints after a sequence, oldest first (signed in): a console keeps those it has seen and checks later histories extend them',
+      description: 'Page with after = the last seq received; an empty list means none newer. Each verifies offline with GET /api/v1/audit/public-key.',
+      security: secured,
+      querystring: z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(1000) }),
+      response: { 200: z.object({ checkpoints: z.array(Checkpoint), keyId: z.string() }) },
+    },
+    handler: async (request) => {
+      requireEndpoint(request, 'GET /api/v1/audit/checkpoints', 'reading audit checkpoints');
+      return { checkpoints: checkpointsAfter(audit.db, request.query.after, request.query.limit), keyId: audit.signer.keyId };
     },
   });
 
