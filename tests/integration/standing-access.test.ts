@@ -122,6 +122,15 @@ describe('standing-access discovery', () => {
     expect(orphan.text).toContain('orphaned');
     expect((await convert(srv.adminToken, { resourceId: 'res-entra-global-reader', userId: 'u-dave', reason: 'x' })).text).toContain('nothing to convert');
 
+    // Eligible for something no request could be decided under is no eligibility: refused, naming why.
+    const readers = srv.store.get('resources', 'res-entra-security-readers')!;
+    srv.store.tx(() => srv.store.put('resources', { ...readers, policyIds: ['pol-gone'] }));
+    const noPolicy = await convert(srv.adminToken, { resourceId: 'res-entra-security-readers', userId: 'u-carol', reason: 'x' });
+    expect(noPolicy.status).toBe(422);
+    expect(noPolicy.text).toContain('no access policy a request would be decided under');
+    srv.store.tx(() => srv.store.put('resources', readers));
+    expect(srv.store.list('grants', { where: { userId: 'u-carol', resourceId: 'res-entra-security-readers' } })).toEqual([]);
+
     const done = await convert(srv.adminToken, payload);
     expect(done.status, done.text).toBe(200);
     const grantId = srv.store.list('grants', { where: { userId: 'u-frank', resourceId: 'res-entra-user-admin' } })[0]!.id;
