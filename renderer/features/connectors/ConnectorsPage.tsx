@@ -8,6 +8,7 @@ import { useSession } from '../../session/session.js';
 import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon } from '../../ui/ui.js';
 import { fetchConnectors, healthWord, jobMatrix, mayViewConnectors, outstandingJobs, settingRows, type ConnectorView, type ConnectorsAnswer } from './connectors-model.js';
+import { DirectorySyncSummary } from './DirectorySync.js';
 import { ConnectorTest } from './TestConnection.js';
 
 const REFRESH_MS = 30_000;
@@ -138,6 +139,7 @@ function ConnectorCard({ connector }: { connector: ConnectorView }) {
         </dl>
       ) : null}
       <ConnectorTest connector={connector} />
+      <DirectorySyncSummary connectorId={connector.id} />
       {rows.length === 0 ? (
         <p className="muted small">{connector.kind === 'manual' ? 'No settings: this connector creates tasks for people instead of calling a directory.' : 'The server reports no settings for this connector.'}</p>
       ) : (
