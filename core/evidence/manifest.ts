@@ -26,6 +26,10 @@ const PackPath = z
 export const PackCheckpoint = z.object({ seq: z.number().int().min(1), hash: Hex64, at: z.string(), keyId: z.string(), signature: z.string() });
 export type PackCheckpoint = z.infer<typeof PackCheckpoint>;
 
+/** The server's audit signing key (Ed25519, 32 raw bytes in base64) as the console last read it. */
+export const PackPublicKey = z.object({ keyId: z.string(), publicKey: z.string() });
+export type PackPublicKey = z.infer<typeof PackPublicKey>;
+
 export const EvidenceManifest = z.object({
   format: z.literal(PACK_FORMAT),
   period: z.object({ from: z.string(), to: z.string(), label: z.string() }),
@@ -41,6 +45,8 @@ export const EvidenceManifest = z.object({
     headHash: Hex64.nullable(),
     /** The latest server-signed checkpoint at or after the period's last event, as the replica holds it. */
     checkpoint: PackCheckpoint.nullable(),
+    /** The key that signed it; its id is to be matched with the server's published key, not trusted from the pack. */
+    publicKey: PackPublicKey.nullable().optional(),
     note: z.string(),
   }),
   files: z.array(z.object({ path: PackPath, sha256: Hex64, bytes: z.number().int().min(0) })),

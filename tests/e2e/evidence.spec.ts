@@ -23,7 +23,7 @@ test('heidi generates last quarter\'s evidence pack offline and it verifies', as
   const { page, console } = await openConsoleAs(context, CONFIGURERS.heidi.username, CONFIGURERS.heidi.displayName);
 
   // The request is in Heidi's replica before the network goes.
-  await page.evaluate((id) => (window.location.hash = `#/requests/${id}`), asked.id);
+  await page.evaluate(`window.location.hash = '#/requests/${asked.id}'`);
   await expect(page.getByTestId('timeline')).toBeVisible({ timeout: 20_000 });
   await console.navLink('Evidence').click();
   await expect(page.getByRole('heading', { name: 'Evidence', level: 1 })).toBeVisible();
@@ -53,10 +53,14 @@ test('heidi generates last quarter\'s evidence pack offline and it verifies', as
 
   // What is inside: the period, the generator, this test's request, and the PDF's figures.
   const files = unzipSync(new Uint8Array(readFileSync(zipPath)));
-  const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as { period: { label: string }; generatedBy: { username: string }; audit: { lastSeq: number | null; lastHash: string | null } };
+  const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as { period: { label: string }; generatedBy: { username: string }; audit: { lastSeq: number | null; lastHash: string | null; checkpoint: { keyId: string } | null; note: string } };
   expect(manifest.period.label).toBe(label);
   expect(manifest.generatedBy.username).toBe('heidi');
   expect(manifest.audit.lastSeq).toBeGreaterThan(0);
+  // A checkpoint the console saw while online travels with the pack and its signature verifies; without one (the
+  // server signs every 1,000 events or 5 minutes) the pack says it carries the chain head only.
+  if (manifest.audit.checkpoint) expect(cli.stdout).toContain(`Checkpoint signature valid for key ${manifest.audit.checkpoint.keyId}`);
+  else expect(manifest.audit.note).toMatch(/has seen no server-signed checkpoint|No signed checkpoint this console has seen covers the period/);
   const requestsCsv = strFromU8(files['requests.csv']!);
   expect(requestsCsv).toContain(asked.id);
   expect(requestsCsv).toContain(`'=HYPERLINK(`);

@@ -13,6 +13,7 @@ import { Icon } from '../../ui/ui.js';
 import { generateEvidencePack, type EvidencePack, type PackProgress } from './evidence-pack.js';
 import { customPeriod, PERIOD_PRESETS, periodFor, type EvidencePeriod, type PeriodPreset } from './period.js';
 import { readReplica } from './read-replica.js';
+import { useSeenCheckpoints } from './signed-checkpoints.js';
 import '../../ui/load-progress.css';
 import './evidence.css';
 
@@ -26,6 +27,7 @@ function GeneratePanel() {
   const { db, user, serverUrl } = useSession();
   const { host } = useSessionApi();
   const { users } = useConsoleData();
+  const seen = useSeenCheckpoints();
   const [preset, setPreset] = useState<PeriodPreset | 'custom'>('last_quarter');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -55,8 +57,9 @@ function GeneratePanel() {
           generatedAt: new Date().toISOString(),
           generatedBy: { id: user.id, username: me?.username ?? user.id, displayName: user.displayName },
           server: serverUrl,
-          // This replica holds no server-signed checkpoints yet: the pack carries the chain head and says so.
-          checkpoints: null,
+          // Those this console saw while online; none yet: the pack carries the chain head and says so.
+          checkpoints: seen.checkpoints.length > 0 ? seen.checkpoints : null,
+          publicKey: seen.publicKey,
           bom,
         },
         { signal: controller.signal, onProgress: (p) => setProgress({ step: p.step, done: p.done + 1, total: p.total + 1 }) },
@@ -115,6 +118,11 @@ function GeneratePanel() {
           {period.label}: {period.from.slice(0, 10)} to {new Date(Date.parse(period.to) - 1).toISOString().slice(0, 10)} (UTC)
         </p>
       ) : null}
+      <p className="small muted" data-testid="evidence-checkpoint">
+        {seen.checkpoints.length > 0
+          ? `Latest signed checkpoint this console has seen: event ${seen.checkpoints.at(-1)!.seq}, signed ${seen.checkpoints.at(-1)!.at} with key ${seen.checkpoints.at(-1)!.keyId}.`
+          : 'This console has seen no signed checkpoint yet: the pack will carry the chain head hash.'}
+      </p>
       <label className="evidence-bom small">
         <input type="checkbox" checked={bom} onChange={(e) => setBom(e.target.checked)} disabled={progress !== null} /> Start each CSV with a UTF-8 byte order mark (for spreadsheet programs that
         guess the encoding)

@@ -73,7 +73,7 @@ describe('evidence figures for the seeded quarter', () => {
     const pos = chainPosition(data.audit, Q3_2026);
     const hashAt = (seq: number) => data.audit.find((e) => e.seq === seq)?.hash;
     const cp = (seq: number, hash = hashAt(seq)!) => ({ seq, hash, at: '2026-10-05T09:00:00.000Z', keyId: 'ab'.repeat(8), signature: 'cd'.repeat(64) });
-    expect(checkpointFor(null, pos, hashAt)).toMatchObject({ checkpoint: null, note: expect.stringContaining('holds no server-signed checkpoint') });
+    expect(checkpointFor(null, pos, hashAt)).toMatchObject({ checkpoint: null, note: expect.stringContaining('has seen no server-signed checkpoint') });
     expect(checkpointFor([cp(3)], pos, hashAt)).toMatchObject({ checkpoint: null, note: expect.stringContaining('No signed checkpoint') });
     expect(checkpointFor([cp(5), cp(6), cp(3)], pos, hashAt).checkpoint?.seq).toBe(6);
     // A checkpoint the replica's chain disagrees with is not offered as covering it.
@@ -120,5 +120,19 @@ describe('evidence CSVs, parsed back', () => {
     expect(e.slice(1).map((r) => [r[0], r[3], r[10]])).toEqual(events.map((x) => [String(x.seq), x.type, x.hash]));
     // Event data that starts with a formula is JSON: it starts with '{', so it is kept as written.
     expect(JSON.parse(e[4]![EVENT_COLUMNS.indexOf('data')]!)).toEqual({ justification: FORMULA });
+  });
+});
+
+describe('signed checkpoints seen by this console', () => {
+  it('keeps one per sequence, in order, with the latest key', async () => {
+    const { rememberCheckpoint } = await import('./signed-checkpoints.js');
+    const cp = (seq: number) => ({ seq, hash: 'ab'.repeat(32), at: '2026-10-05T09:00:00.000Z', keyId: 'k1', signature: 'cd'.repeat(64) });
+    const key = { keyId: 'k1', publicKey: 'AAAA' };
+    let seen = rememberCheckpoint({ checkpoints: [], publicKey: null }, { lastCheckpoint: cp(10), publicKey: key });
+    seen = rememberCheckpoint(seen, { lastCheckpoint: cp(10), publicKey: key });
+    seen = rememberCheckpoint(seen, { lastCheckpoint: cp(4), publicKey: key });
+    seen = rememberCheckpoint(seen, { lastCheckpoint: null, publicKey: key });
+    expect(seen.checkpoints.map((c) => c.seq)).toEqual([4, 10]);
+    expect(seen.publicKey).toEqual(key);
   });
 });

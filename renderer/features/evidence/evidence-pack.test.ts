@@ -4,12 +4,15 @@
  * zip, with a file modified, removed or added.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkpointMessage, keyIdOf } from '../../../core/audit/checkpoint.js';
 import { filesOfZip, MANIFEST_NAME, sha256Hex, verifyPack } from '../../../core/evidence/manifest.js';
+import { strFromU8, strToU8, zipSync } from 'fflate';
 import { generateEvidencePack, PACK_FILES, type PackProgress } from './evidence-pack.js';
 import { BARE_CR, FORMULA, seededPackInput } from './test-seed.js';
 
@@ -47,7 +50,7 @@ describe('evidence pack', async () => {
     expect(m.files.map((f) => f.path)).toEqual([PACK_FILES.pdf, PACK_FILES.events, PACK_FILES.grants, PACK_FILES.requests].sort());
     for (const f of m.files) expect(f.sha256).toBe(sha256Hex(pack.files.get(f.path)!));
     expect(m).toMatchObject({ period: { label: 'Q3 2026' }, generatedBy: { username: 'heidi' }, generatedAt: '2026-10-03T09:00:00.000Z', audit: { firstSeq: 2, lastSeq: 5, headSeq: 6, checkpoint: null } });
-    expect(m.audit.note).toContain('holds no server-signed checkpoint');
+    expect(m.audit.note).toContain('has seen no server-signed checkpoint');
     expect(verifyPack(filesOfZip(pack.zip))).toMatchObject({ ok: true, checked: 4, problems: [] });
     expect(steps.at(-1)).toEqual({ step: 'Done', done: 7, total: 7 });
     expect(steps.map((s) => s.done)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -107,12 +110,26 @@ describe('evidence pack', async () => {
     expect([...withBom.files.get(PACK_FILES.events)!.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   });
 
-  it('includes a signed checkpoint covering the period when the replica holds one', async () => {
+  it('carries a signed checkpoint covering the period with its key; the CLI checks the signature', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const raw = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
     const head = pack.manifest.audit.headHash!;
-    const cp = { seq: 6, hash: head, at: '2026-10-05T09:00:00.000Z', keyId: 'ab'.repeat(8), signature: 'cd'.repeat(64) };
-    const signed = await generateEvidencePack(seededPackInput({ checkpoints: [cp] }));
+    const unsigned = { seq: 6, hash: head, at: '2026-10-05T09:00:00.000Z', keyId: keyIdOf(raw) };
+    const cp = { ...unsigned, signature: sign(null, checkpointMessage(unsigned), privateKey).toString('hex') };
+    const key = { keyId: cp.keyId, publicKey: Buffer.from(raw).toString('base64') };
+    const signed = await generateEvidencePack(seededPackInput({ checkpoints: [cp], publicKey: key }));
     expect(signed.manifest.audit.checkpoint).toEqual(cp);
+    expect(signed.manifest.audit.publicKey).toEqual(key);
     expect(squash(pdfText(signed.files.get(PACK_FILES.pdf)!))).toContain(`Signed checkpoint: sequence 6, hash ${head}, signed 2026-10-05T09:00:00.000Z with key ${cp.keyId}`);
+    const zipFile = path.join(work, 'signed.zip');
+    writeFileSync(zipFile, signed.zip);
+    expect(verifyCli(zipFile)).toMatchObject({ code: 0, out: expect.stringContaining(`Checkpoint signature valid for key ${cp.keyId}`) });
+    // A checkpoint edited in the manifest no longer verifies.
+    const files = Object.fromEntries(signed.files);
+    const manifest = JSON.parse(strFromU8(files[MANIFEST_NAME]!)) as { audit: { checkpoint: { seq: number } } };
+    manifest.audit.checkpoint.seq = 5;
+    writeFileSync(zipFile, zipSync({ ...files, [MANIFEST_NAME]: strToU8(JSON.stringify(manifest)) }));
+    expect(verifyCli(zipFile)).toMatchObject({ code: 1, out: expect.stringContaining('does not verify') });
   });
 
   it('stops when cancelled', async () => {

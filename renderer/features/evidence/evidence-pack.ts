@@ -7,7 +7,7 @@ import { strToU8, zipSync, type Zippable } from 'fflate';
 import { csvFile, EVENT_COLUMNS, eventRows, eventsInPeriod, GRANT_COLUMNS, grantRows, grantsInPeriod, REQUEST_COLUMNS, requestRows, requestsInPeriod } from './evidence-csv.js';
 import { chainPosition, computeFigures, exceptions, resourceRows, type ChainPosition, type EvidenceData } from './evidence-model.js';
 import { writeEvidencePdf } from './evidence-pdf.js';
-import { buildManifest, MANIFEST_NAME, type EvidenceManifest, type PackCheckpoint } from '../../../core/evidence/manifest.js';
+import { buildManifest, MANIFEST_NAME, type EvidenceManifest, type PackCheckpoint, type PackPublicKey } from '../../../core/evidence/manifest.js';
 import { periodSlug, type EvidencePeriod } from './period.js';
 
 export type PackPerson = { id: string; username: string; displayName: string };
@@ -20,6 +20,8 @@ export type EvidencePackInput = {
   server: string | null;
   /** The server-signed checkpoints this replica holds; null where it holds none. */
   checkpoints: readonly PackCheckpoint[] | null;
+  /** The server's audit signing key, carried with a checkpoint. */
+  publicKey?: PackPublicKey | null;
   /** A UTF-8 byte order mark at the start of each CSV (for spreadsheet programs that guess otherwise). */
   bom: boolean;
 };
@@ -33,11 +35,11 @@ const STEPS = ['Figures', 'Events CSV', 'Grants CSV', 'Requests CSV', 'PDF', 'Ma
 /** The latest signed checkpoint at or after the period's last event whose hash the replica's chain holds at that sequence. */
 export function checkpointFor(checkpoints: readonly PackCheckpoint[] | null, chain: ChainPosition, hashAt: (seq: number) => string | undefined): { checkpoint: PackCheckpoint | null; note: string } {
   const headNote = `Chain head covering the period: the period's last event is sequence ${chain.lastSeq ?? '-'} with hash ${chain.lastHash ?? '-'}; the replica's head is sequence ${chain.headSeq ?? '-'} with hash ${chain.headHash ?? '-'}. Match them with the server's audit log (npm run audit:verify).`;
-  if (checkpoints === null) return { checkpoint: null, note: `${headNote} This replica holds no server-signed checkpoint, so the pack carries the chain head hash only.` };
+  if (checkpoints === null) return { checkpoint: null, note: `${headNote} This console has seen no server-signed checkpoint (it reads the latest while online), so the pack carries the chain head hash only.` };
   const floor = chain.lastSeq ?? 0;
   const covering = checkpoints.filter((cp) => cp.seq >= floor && hashAt(cp.seq) === cp.hash).sort((a, b) => b.seq - a.seq);
   const cp = covering[0] ?? null;
-  if (!cp) return { checkpoint: null, note: `${headNote} No signed checkpoint held by this replica covers the period yet (one is signed at least every few minutes; sync and generate again to include it).` };
+  if (!cp) return { checkpoint: null, note: `${headNote} No signed checkpoint this console has seen covers the period yet (the server signs the head every few minutes or so many events; go online, then generate again to include it).` };
   return { checkpoint: cp, note: `${headNote} Signed checkpoint at sequence ${cp.seq} covers the period: the server's key ${cp.keyId} signed the chain up to it.` };
 }
 
@@ -79,7 +81,7 @@ export async function generateEvidencePack(input: EvidencePackInput, opts: { onP
     generatedAt: input.generatedAt,
     generatedBy: input.generatedBy,
     server: input.server,
-    audit: { firstSeq: chain.firstSeq, lastSeq: chain.lastSeq, lastHash: chain.lastHash, headSeq: chain.headSeq, headHash: chain.headHash, checkpoint, note },
+    audit: { firstSeq: chain.firstSeq, lastSeq: chain.lastSeq, lastHash: chain.lastHash, headSeq: chain.headSeq, headHash: chain.headHash, checkpoint, publicKey: checkpoint && input.publicKey?.keyId === checkpoint.keyId ? input.publicKey : null, note },
   };
   const pdf = await writeEvidencePdf({
     title: 'Access evidence pack',
