@@ -29,6 +29,9 @@ import { frameworkErrorHandler, installErrorHandler, notFound, sendError } from 
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { registerOidcRoutes } from './http/oidc-routes.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
+import { registerDirectorySyncRoutes } from './http/directory-sync-routes.js';
+import { directoryKindOf } from './accounts/links.js';
+import { createDirectorySync, type DirectorySync, type DirectorySyncConfigInput } from './directory-sync/index.js';
 import { MFA_MIGRATIONS } from './mfa/migrations.js';
 import { registerOffboardingRoutes, type OffboardingSettings } from './offboarding/index.js';
 import { checkTrustProxy, type TrustProxySetting } from './http/trust-proxy.js';
@@ -117,6 +120,11 @@ export type CreateServerOptions = {
    * cli.ts always starts it. `intervalMs: 0` starts no loop: call `scheduler.runOnce()` (tests).
    */
   scheduler?: false | SchedulerSettings;
+  /**
+   * People and groups imported from directory connectors (directory-sync/config.ts; JIT_DIRECTORY_SYNC_FILE):
+   * each source on its interval beside the scheduler, and on demand. Absent: no sync.
+   */
+  directorySync?: DirectorySyncConfigInput;
   /** Separation of duties: days after changing configuration during which one may not approve under it (default 30). */
   separation?: SeparationSettings;
   /** A CA (PEM) trusted beside the system's roots for ticket-check hook calls (JIT_TICKET_HOOK_CA_FILE). */
@@ -146,6 +154,8 @@ export type JitServer = {
   scheduler?: Scheduler;
   /** The signing key, the start check's alerts and the checkpointer. */
   audit: AuditTrail;
+  /** The directory sync, when configured. */
+  directorySync?: DirectorySync;
   /** Set once listening. */
   url?: string;
   /** The admin password, when this start created the admin account with a generated one. */
@@ -222,8 +232,10 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
 
   let generatedAdminPassword: string | undefined;
   let scheduler: Scheduler | undefined;
+  let directorySync: DirectorySync | undefined;
   try {
     registerStoredConnectors(store, registry, opts.secretKey);
+    if (opts.directorySync) directorySync = createDirectorySync({ store, registry, now, config: opts.directorySync });
     generatedAdminPassword = await ensureAdmin(store, now, opts.adminPassword);
     if (generatedAdminPassword) process.stdout.write(`Admin password: ${generatedAdminPassword}\n`);
     if (opts.seedDemo) await seedDemoOrganisation(store, processor, now());
@@ -264,7 +276,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
       if (origin === 'null') return callback(null, opts.allowFileOrigin === true);
       callback(null, allowed.has(origin));
     },
-    methods: ['GET', 'POST'],
+    methods: ['GET', 'POST', 'PATCH'],
     allowedHeaders: ['Authorization', 'Content-Type'],
     maxAge: 600,
   });
@@ -316,6 +328,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   registerAuditRoutes(app, { audit });
   registerOidcRoutes(app, { store, now, tokenTtlMinutes, entraConnectorIds: () => registry.ids().filter((id) => registry.get(id)?.kind === 'entra'), ...(opts.sso ? { sso: opts.sso } : {}) });
   registerOffboardingRoutes(app, { store, now, secretKey: opts.secretKey, settings: opts.offboarding });
+  registerDirectorySyncRoutes(app, { store, now, directoryOf: directoryKindOf(registry, store), ...(directorySync ? { directorySync } : {}) });
   registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ticketChecker, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
   app.get('/api/v1/openapi.json', {
     schema: { hide: true },
@@ -359,6 +372,9 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     socket.once('close', () => sockets.delete(socket));
   });
 
+  // Its loop runs beside the scheduler's, when the scheduler runs here with its loops on.
+  if (directorySync && scheduler && (opts.scheduler ? (opts.scheduler.intervalMs ?? 1000) > 0 : true)) directorySync.start((error) => app.log.error({ err: error }, 'directory sync failed'));
+
   const server: JitServer = {
     app,
     store,
@@ -367,6 +383,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     registry,
     audit,
     ...(scheduler ? { scheduler } : {}),
+    ...(directorySync ? { directorySync } : {}),
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
     async listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
       await app.listen({ port, host });
@@ -390,7 +407,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
       const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       try {
         // HTTP and the scheduler wind down together; in-flight scheduler passes finish and commit.
-        const results = await Promise.allSettled([app.close(), scheduler?.stop()]);
+        const results = await Promise.allSettled([app.close(), scheduler?.stop(), directorySync?.stop()]);
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;
       } finally {

@@ -62,6 +62,11 @@ export const AuditEventType = z.enum([
   'standing.discovery_requested',
   'standing.discovered',
   'standing.converted',
+  /** One directory sync run of a connector: its change report (added, changed field by field, disabled, removed). */
+  'directory.synced',
+  /** An admin linked or unlinked a person and a directory object by hand (an exception to the sync's matching). */
+  'account.linked',
+  'account.unlinked',
   /** A ticket-check hook's shared secret stored (encrypted) or removed on the server (sync-server/ticket-check/secret-store.ts). */
   'ticket_hook.secret_set',
   'ticket_hook.secret_removed',

@@ -103,6 +103,8 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/accounts/:id/sign-out-everywhere': { roles: ['admin'] },
   // Someone else's lost authenticator; never one's own, and with the admin's own fresh second factor where they have one.
   'POST /api/v1/accounts/:id/mfa/reset': { roles: ['admin'] },
+  // A person's directory ids set or removed by hand: an exception to the directory sync's matching, audited.
+  'PATCH /api/v1/accounts/:id': { roles: ['admin'] },
   // Offboarding's progress; the webhook is signed with a shared secret (HMAC), not a session.
   'GET /api/v1/people/:id/offboarding': { roles: ['admin'] },
   'POST /api/v1/webhooks/offboard': { roles: 'public' },
@@ -117,6 +119,11 @@ export const ENDPOINT_ACCESS = {
   'POST /api/v1/auth/step-up': { roles: 'signed-in' },
   'POST /api/v1/auth/mfa/disenrol': { roles: 'signed-in' },
   'GET /api/v1/connectors': { roles: ['admin', 'auditor', 'policy_admin'] },
+  // The directory sync's state and change reports; only admins start a run.
+  'GET /api/v1/directory-sync': { roles: ['admin', 'auditor'] },
+  'GET /api/v1/directory-sync/runs': { roles: ['admin', 'auditor'] },
+  'GET /api/v1/directory-sync/runs/:id': { roles: ['admin', 'auditor'] },
+  'POST /api/v1/directory-sync/:id/run': { roles: ['admin'] },
   // Test connection: the server binds to the directory with the connector's credentials and reports each step.
   'POST /api/v1/connectors/:id/test': { roles: ['admin'] },
   // Policy as code: the export holds every profile (who may request what), which only these roles replicate.
