@@ -72,5 +72,7 @@ describe('standing access classification', () => {
     expect(convertible(of('aaaa-1'))).toEqual({ ok: true });
     expect(convertible(of('bbbb-2'))).toMatchObject({ ok: false, why: expect.stringContaining('nothing to convert') });
     expect(convertible(of('cccc-3'))).toMatchObject({ ok: false, why: expect.stringContaining('orphaned') });
+    // Assigned in the directory for a while (PIM outside the console): still no grant explains it, and the reason says until when.
+    expect(classify([holding('aaaa-1', { detail: 'until 2026-07-01T00:00:00.000Z' })])[0]!.holders[0]).toMatchObject({ class: 'standing', reason: expect.stringContaining('until 2026-07-01') });
   });
 });

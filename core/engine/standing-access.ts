@@ -120,7 +120,9 @@ export function classifyHolding(holding: DiscoveredHolding, world: StandingWorld
     const how = live.status === 'provisioning' || live.status === 'active' ? `grant ${live.id} until ${live.expiresAt}` : `grant ${live.id}, whose removal is under way`;
     return { ...base, class: 'explained', grantId: live.id, reason: `explained by ${how}` };
   }
-  return { ...base, class: 'standing', grantId: null, reason: 'no grant explains it: held outside the console' };
+  // A time-bound assignment made in the directory (Entra PIM outside the console) ends on its own, but no grant explains it either.
+  const until = /^until (\S+)/.exec(holding.detail)?.[1];
+  return { ...base, class: 'standing', grantId: null, reason: until ? `no grant explains it: assigned in the directory until ${until}, outside the console` : 'no grant explains it: held outside the console' };
 }
 
 export type ResourceStanding = {
