@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { expect, openConsoleAs, test } from './fixtures.js';
-import { CONFIGURERS, REQUESTERS } from './support/accounts.js';
+import { APPROVERS, CONFIGURERS, REQUESTERS } from './support/accounts.js';
 import { submitRequest } from './support/api.js';
 import { REPO_ROOT } from './support/build.js';
 
@@ -82,4 +82,14 @@ test('heidi generates last quarter\'s evidence pack offline and it verifies', as
   await page.getByTestId('evidence-verify-zip').setInputFiles(tamperedPath);
   await expect(page.getByTestId('evidence-verify-result')).toContainText('grants.csv: modified since the pack was made');
   await page.screenshot({ path: path.join(OUT, 'evidence-tampered.png'), fullPage: true });
+});
+
+test('the Evidence screen is for auditors and admins: an approver has no link to it', async ({ context }) => {
+  const { page, console } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+  await expect(console.navLink('Audit')).toBeVisible();
+  await expect(console.navLink('Evidence')).toHaveCount(0);
+  // Typed in by hand, the address lands on the person's first screen instead.
+  await page.evaluate(`window.location.hash = '#/evidence'`);
+  await expect(page.getByRole('heading', { name: 'Evidence', level: 1 })).toHaveCount(0);
+  await expect(page.locator('main h1').first()).toHaveText('Queue');
 });
