@@ -85,7 +85,7 @@ export function percentile(values: readonly number[], p: number): number | null 
 }
 
 export function distribution(values: readonly number[]): Distribution {
-  return { count: values.length, medianMs: percentile(values, 50), p90Ms: percentile(values, 90), maxMs: values.length ? Math.max(...values) : null };
+  return { count: values.length, medianMs: percentile(values, 50), p90Ms: percentile(values, 90), maxMs: values.length ? values.reduce((a, b) => Math.max(a, b)) : null };
 }
 
 const breakGlassDecision = (r: AccessRequest) => r.decisions.find((d) => d.breakGlass);
@@ -145,11 +145,12 @@ export function computeFigures(data: EvidenceData, period: EvidencePeriod): Evid
 
 export function resourceRows(data: EvidenceData, period: EvidencePeriod): ResourceRow[] {
   const grantsById = new Map(data.grants.map((g) => [g.id, g]));
+  const resourceNames = new Map(data.resources.map((r) => [r.id, r.name]));
   const rows = new Map<string, ResourceRow>();
   const row = (resourceId: string): ResourceRow => {
     let r = rows.get(resourceId);
     if (!r) {
-      const name = data.resources.find((x) => x.id === resourceId)?.name ?? resourceId;
+      const name = resourceNames.get(resourceId) ?? resourceId;
       r = { resourceId, name, requests: 0, approved: 0, denied: 0, grants: 0, medianApprovalMs: null, revoked: 0, late: 0, drift: 0, breakGlass: 0 };
       rows.set(resourceId, r);
     }
@@ -165,7 +166,11 @@ export function resourceRows(data: EvidenceData, period: EvidencePeriod): Resour
     if (r.status === 'approved' && inPeriod(r.decidedAt, period)) {
       row(r.resourceId).approved++;
       const ms = approvalMs(r);
-      if (ms !== null) approvalTimes.set(r.resourceId, [...(approvalTimes.get(r.resourceId) ?? []), ms]);
+      if (ms !== null) {
+        const times = approvalTimes.get(r.resourceId);
+        if (times) times.push(ms);
+        else approvalTimes.set(r.resourceId, [ms]);
+      }
     }
     if (inPeriod(breakGlassDecision(r)?.decidedAt, period)) row(r.resourceId).breakGlass++;
   }
