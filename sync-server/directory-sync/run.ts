@@ -5,6 +5,7 @@ import type { DirectorySyncSource } from './config.js';
 import { applyPerson, PeopleIndex, prepared, resolvePendingManagers, type ApplyContext } from './people.js';
 import { auditSummary, emptyReport, type ChangeReport } from './report.js';
 import type { DirectorySource, GroupEntry, SourceCursor } from './types.js';
+import { onDirectoryDisabled } from '../offboarding/directory-signal.js';
 
 export type RunOutcome =
   | { ok: true; runId: string; report: ChangeReport; resumed: boolean }
@@ -138,7 +139,10 @@ export async function runSource(source: DirectorySource, config: DirectorySyncSo
       store.appendAudit({ type: 'directory.synced', actorId: deps.actorId ?? 'system', subjectType: 'connector', subjectId: connectorId, data: { runId, startedAt, ...auditSummary(report) }, at });
       return true;
     });
-    if (finished) return { ok: true, runId, report, resumed };
+    if (finished) {
+      signalLeavers(store, connectorId, report, addedIds, deps.now().toISOString());
+      return { ok: true, runId, report, resumed };
+    }
     if (deps.shouldStop?.()) return { ok: false, runId, code: 'stopped', message: `the server is stopping; the run resumes at page ${report.pages + 1}` };
   }
 }
@@ -168,3 +172,16 @@ export function syncState(store: Store, connectorId: string): { running: boolean
   const pages = state?.run_id ? ((JSON.parse(state.report) as ChangeReport).pages ?? 0) : 0;
   return { running: Boolean(state?.run_id), runId: state?.run_id ?? null, pages, updatedAt: (state as { updated_at?: string } | undefined)?.updated_at ?? null };
 }
+
+/**
+ * People this run saw disabled or removed who were known before it (not someone first seen
+ * disabled): the offboarding setting decides what follows, an "Offboard?" alert for admins or
+ * offboarding at once (../offboarding/directory-signal.ts). Each runs in its own transaction.
+ */
+function signalLeavers(store: Store, connectorId: string, report: ChangeReport, addedIds: ReadonlySet<string>, at: string): void {
+  for (const person of report.disabled) {
+    if (!addedIds.has(person.personId)) onDirectoryDisabled(store, { personId: person.personId, change: 'disabled', connectorId, at });
+  }
+  for (const person of report.removed) onDirectoryDisabled(store, { personId: person.personId, change: 'removed', connectorId, at });
+}
+
