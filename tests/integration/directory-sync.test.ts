@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../../core/index.js';
 import { personIdFor } from '../../sync-server/directory-sync/people.js';
+import { offboardAlertId } from '../../sync-server/offboarding/offboard.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
 import { standinEntraSettings } from './helpers/entra.js';
 import { http, makeTempDataDir, startTestServer, type TestServer } from './helpers/server.js';
@@ -102,6 +103,9 @@ describe('directory sync from Entra (Graph stand-in, delta queries, read budget 
     ]);
     expect(person(srv, 4242)?.disabled).toBe(true);
     expect(person(srv, 7777)?.disabled).toBe(true);
+    // Known people the directory disabled or removed raise the "Offboard?" alert for admins (the default setting).
+    const alerts = srv.store.list('tasks').filter((t) => t.kind === 'offboard_alert' && t.status === 'open');
+    expect(alerts.map((t) => t.id).sort()).toEqual([4242, 7777, 8888].map((n) => offboardAlertId(personIdFor(CONNECTOR, guid(n)))).sort());
     expect(person(srv, 5000)?.managerId).toBe(personIdFor(CONNECTOR, guid(7)));
     expect(srv.store.list('groups').find((g) => g.displayName === 'Finance admins')?.memberUserIds).toHaveLength(49);
     // A handful of delta pages, not the 10,000 people again.
