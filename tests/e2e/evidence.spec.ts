@@ -76,6 +76,7 @@ test('heidi generates last quarter\'s evidence pack offline and it verifies', as
   // The console's own check: the pack as saved, then with a CSV changed after the fact.
   await page.getByTestId('evidence-verify-zip').setInputFiles(zipPath);
   await expect(page.getByTestId('evidence-verify-result')).toContainText('all 4 files match manifest.json');
+  await expect(page.getByTestId('evidence-signature')).toContainText(manifest.audit.checkpoint ? 'the signature is valid' : 'carries no signed checkpoint');
   const tampered = { ...files, 'grants.csv': strToU8(`${strFromU8(files['grants.csv']!)}g-forged,,,,\r\n`) };
   const tamperedPath = path.join(OUT, 'tampered.zip');
   writeFileSync(tamperedPath, zipSync(tampered));

@@ -12,6 +12,7 @@ import { useSession, useSessionApi } from '../../session/session.js';
 import { Icon } from '../../ui/ui.js';
 import { generateEvidencePack, type EvidencePack, type PackProgress } from './evidence-pack.js';
 import { customPeriod, PERIOD_PRESETS, periodFor, type EvidencePeriod, type PeriodPreset } from './period.js';
+import { checkPackSignature, type SignatureVerdict } from './checkpoint-signature.js';
 import { readReplica } from './read-replica.js';
 import { useSeenCheckpoints } from './signed-checkpoints.js';
 import '../../ui/load-progress.css';
@@ -168,20 +169,22 @@ async function filesOfFolder(list: FileList): Promise<Map<string, Uint8Array>> {
 }
 
 function VerifyPanel() {
-  const [result, setResult] = useState<{ name: string; verification: PackVerification } | { name: string; error: string } | null>(null);
+  const [result, setResult] = useState<{ name: string; verification: PackVerification; signature: SignatureVerdict | null } | { name: string; error: string } | null>(null);
 
   async function check(list: FileList | null, folder: boolean) {
     if (!list || list.length === 0) return;
     const name = folder ? (list[0]!.webkitRelativePath.split('/')[0] ?? 'folder') : list[0]!.name;
     try {
       const files = folder ? await filesOfFolder(list) : filesOfZip(new Uint8Array(await list[0]!.arrayBuffer()));
-      setResult({ name, verification: verifyPack(files) });
+      const verification = verifyPack(files);
+      setResult({ name, verification, signature: verification.manifest ? await checkPackSignature(verification.manifest.audit) : null });
     } catch (err) {
       setResult({ name, error: `not a zip file (${err instanceof Error ? err.message : String(err)})` });
     }
   }
 
   const v = result && 'verification' in result ? result.verification : null;
+  const intact = v !== null && v.ok && !(result && 'signature' in result && result.signature?.state === 'invalid');
   return (
     <section className="card" aria-labelledby="evidence-verify">
       <h2 className="section-label" id="evidence-verify">
@@ -205,12 +208,13 @@ function VerifyPanel() {
         </div>
       ) : null}
       {v && result ? (
-        <div className={`notice ${v.ok ? 'success' : 'danger'}`} role="status" data-testid="evidence-verify-result">
-          <Icon name={v.ok ? 'check' : 'alert'} />
+        <div className={`notice ${intact ? 'success' : 'danger'}`} role="status" data-testid="evidence-verify-result">
+          <Icon name={intact ? 'check' : 'alert'} />
           <div>
             {v.ok && v.manifest
               ? `${result.name}: all ${v.checked} files match ${MANIFEST_NAME}. Evidence for ${v.manifest.period.label}, generated ${v.manifest.generatedAt} by ${v.manifest.generatedBy.username}; audit events ${v.manifest.audit.firstSeq ?? '-'} to ${v.manifest.audit.lastSeq ?? '-'}.`
               : `${result.name}: ${v.problems.length} ${v.problems.length === 1 ? 'problem' : 'problems'}.`}
+            {result && 'signature' in result && result.signature ? <p data-testid="evidence-signature">{result.signature.text}</p> : null}
             {v.problems.length > 0 ? (
               <ul>
                 {v.problems.map((p) => (
