@@ -125,13 +125,12 @@ describe('evidence CSVs, parsed back', () => {
 
 describe('signed checkpoints seen by this console', () => {
   it('keeps one per sequence, in order, with the latest key', async () => {
-    const { rememberCheckpoint } = await import('./signed-checkpoints.js');
+    const { mergeCheckpoints } = await import('./signed-checkpoints.js');
     const cp = (seq: number) => ({ seq, hash: 'ab'.repeat(32), at: '2026-10-05T09:00:00.000Z', keyId: 'k1', signature: 'cd'.repeat(64) });
     const key = { keyId: 'k1', publicKey: 'AAAA' };
-    let seen = rememberCheckpoint({ checkpoints: [], publicKey: null }, { lastCheckpoint: cp(10), publicKey: key });
-    seen = rememberCheckpoint(seen, { lastCheckpoint: cp(10), publicKey: key });
-    seen = rememberCheckpoint(seen, { lastCheckpoint: cp(4), publicKey: key });
-    seen = rememberCheckpoint(seen, { lastCheckpoint: null, publicKey: key });
+    let seen = mergeCheckpoints({ checkpoints: [], publicKey: null }, [cp(10)], key);
+    seen = mergeCheckpoints(seen, [cp(10), cp(4)], null);
+    seen = mergeCheckpoints(seen, [], null);
     expect(seen.checkpoints.map((c) => c.seq)).toEqual([4, 10]);
     expect(seen.publicKey).toEqual(key);
   });

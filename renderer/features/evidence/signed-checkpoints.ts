@@ -1,8 +1,9 @@
 /**
- * The server-signed checkpoints this console has seen (GET /api/v1/audit/status while online), kept
- * beside the account's replica so an evidence pack made offline can carry the latest one covering its
- * period, with the key that signed it. The pack only offers a checkpoint whose hash the replica's own
- * chain holds at that sequence (evidence-pack.ts checkpointFor).
+ * The server-signed checkpoints this console has seen (GET /api/v1/audit/checkpoints after the last
+ * one it holds, while online) and the key that signs them (GET /api/v1/audit/public-key), kept beside
+ * the account's replica so an evidence pack made offline can carry the latest one covering its
+ * period. The pack only offers a checkpoint whose hash the replica's own chain holds at that sequence
+ * (evidence-pack.ts checkpointFor).
  */
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -12,37 +13,50 @@ import { accountPrefix } from '../../session/replica.js';
 import { useSession } from '../../session/session.js';
 import type { PackCheckpoint, PackPublicKey } from '../../../core/evidence/manifest.js';
 
-type AuditStatus = { lastCheckpoint: PackCheckpoint | null; publicKey: { keyId: string; publicKey: string } };
 export type SeenCheckpoints = { checkpoints: PackCheckpoint[]; publicKey: PackPublicKey | null };
 
 const CACHE = 'audit-checkpoints';
-const KEEP = 200;
+/** About 200 characters each: well inside what the offline cache keeps per entry. */
+const KEEP = 5000;
+const PAGES_PER_READ = 5;
 
-/** Adds a checkpoint to those seen: one per sequence, in sequence order, the latest KEEP. */
-export function rememberCheckpoint(seen: SeenCheckpoints, status: AuditStatus): SeenCheckpoints {
-  const publicKey = { keyId: status.publicKey.keyId, publicKey: status.publicKey.publicKey };
-  const cp = status.lastCheckpoint;
-  const checkpoints = cp && !seen.checkpoints.some((c) => c.seq === cp.seq) ? [...seen.checkpoints, cp].sort((a, b) => a.seq - b.seq).slice(-KEEP) : seen.checkpoints;
-  return { checkpoints, publicKey };
+/** Adds checkpoints to those seen: one per sequence, in sequence order, the latest KEEP. */
+export function mergeCheckpoints(seen: SeenCheckpoints, fresh: readonly PackCheckpoint[], publicKey: PackPublicKey | null): SeenCheckpoints {
+  const bySeq = new Map(seen.checkpoints.map((c) => [c.seq, c]));
+  for (const cp of fresh) if (!bySeq.has(cp.seq)) bySeq.set(cp.seq, cp);
+  return { checkpoints: [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-KEEP), publicKey: publicKey ?? seen.publicKey };
 }
 
 export function useSeenCheckpoints(): SeenCheckpoints {
   const { serverUrl, token, user } = useSession();
   const prefix = accountPrefix(serverUrl, user.id);
   const [seen, setSeen] = useState<SeenCheckpoints>(() => readCached<SeenCheckpoints>(prefix, CACHE)?.value ?? { checkpoints: [], publicKey: null });
-  const status = useQuery({
-    queryKey: ['audit-status', serverUrl],
-    queryFn: async () => (await requestJson(serverUrl, '/api/v1/audit/status', { token })).body as AuditStatus,
+  const after = seen.checkpoints.at(-1)?.seq ?? 0;
+  const read = useQuery({
+    queryKey: ['audit-checkpoints', serverUrl, after],
+    queryFn: async () => {
+      const key = (await requestJson(serverUrl, '/api/v1/audit/public-key', { token })).body as PackPublicKey;
+      const fresh: PackCheckpoint[] = [];
+      let from = after;
+      for (let page = 0; page < PAGES_PER_READ; page++) {
+        const { checkpoints } = (await requestJson(serverUrl, `/api/v1/audit/checkpoints?after=${from}&limit=1000`, { token })).body as { checkpoints: PackCheckpoint[] };
+        if (checkpoints.length === 0) break;
+        fresh.push(...checkpoints);
+        from = checkpoints.at(-1)!.seq;
+      }
+      return { fresh, publicKey: { keyId: key.keyId, publicKey: key.publicKey } };
+    },
     retry: false,
     refetchInterval: 60_000,
   });
   useEffect(() => {
-    if (!status.data) return;
+    if (!read.data) return;
+    const { fresh, publicKey } = read.data;
     setSeen((before) => {
-      const next = rememberCheckpoint(before, status.data);
+      const next = mergeCheckpoints(before, fresh, publicKey);
       writeCached(prefix, CACHE, next);
       return next;
     });
-  }, [status.data, prefix]);
+  }, [read.data, prefix]);
   return seen;
 }
