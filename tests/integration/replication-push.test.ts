@@ -27,7 +27,8 @@ async function setUp(server: TestServer): Promise<{ approver: string; request: A
     ['alice', 'Alice Approver', ['approver']],
     ['rita', 'Rita Requester', ['requester']],
   ] as const) {
-    const res = await http('POST', `${server.url}/api/v1/accounts`, { token: server.adminToken, body: { username, password: PASSWORD, displayName, roles, department: 'it' } });
+    // Each person has an object in the test tenant: a request for an Entra resource needs one.
+    const res = await http('POST', `${server.url}/api/v1/accounts`, { token: server.adminToken, body: { username, password: PASSWORD, displayName, roles, department: 'it', externalIds: { entra: testObjectId(username) } } });
     if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
   }
   await configure(server, 'policy.upsert', {
@@ -71,3 +72,9 @@ describe('the push queue', () => {
     ]);
   });
 });
+
+/** A stable Entra object id (a GUID) for a test person. */
+function testObjectId(username: string): string {
+  const hex = Buffer.from(username.padEnd(6, '_').slice(0, 6)).toString('hex');
+  return `00000000-0000-4000-8000-${hex}`;
+}

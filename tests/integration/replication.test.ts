@@ -64,7 +64,8 @@ async function setUpOrganisation(url: string, adminToken: string) {
     ['bob', 'Bob Approver', ['approver']],
     ['rita', 'Rita Requester', ['requester']],
   ] as const) {
-    const res = await http('POST', `${url}/api/v1/accounts`, { token: adminToken, body: { username, password: PASSWORD, displayName, roles, department: 'it' } });
+    // Each person has an object in the test tenant: a request for an Entra resource needs one.
+    const res = await http('POST', `${url}/api/v1/accounts`, { token: adminToken, body: { username, password: PASSWORD, displayName, roles, department: 'it', externalIds: { entra: testObjectId(username) } } });
     if (res.status !== 201) throw new Error(`creating ${username} failed: ${res.status} ${res.text}`);
   }
   await configure({ url, adminToken }, 'policy.upsert', {
@@ -331,3 +332,9 @@ describe('a server killed with SIGKILL and restarted on the same data', () => {
     }
   });
 });
+
+/** A stable Entra object id (a GUID) for a test person. */
+function testObjectId(username: string): string {
+  const hex = Buffer.from(username.padEnd(6, '_').slice(0, 6)).toString('hex');
+  return `00000000-0000-4000-8000-${hex}`;
+}
