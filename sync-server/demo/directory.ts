@@ -93,8 +93,8 @@ export function demoEntraDirectory(): EntraDirectory {
       // Nesting: the IT team reaches All staff only through its own group.
       [g.allStaff.id, g.itOperations.id],
       ...itTeam.map((u): [string, string] => [g.itOperations.id, u.entraId]),
-      // Standing access, as tenants have: Grace was put in SG-Security-Readers by hand, outside any grant (discovery finds her).
-      [g.securityReaders.id, byUsername('grace').entraId],
+      // Standing access, as tenants have: Judy was put in SG-Security-Readers by hand, outside any grant (discovery finds her).
+      [g.securityReaders.id, byUsername('judy').entraId],
     ],
     owners: [
       [g.securityReaders.id, byUsername('carol').entraId],
@@ -102,7 +102,7 @@ export function demoEntraDirectory(): EntraDirectory {
       [g.itOperations.id, byUsername('alice').entraId],
     ],
     roleDefinitions: Object.values(DEMO_ENTRA_ROLES).map((r) => ({ ...r })),
-    // Most people signed in this month; Grace, whose standing membership nobody remembers, not since the spring.
-    signIns: DEMO_USERS.map((u, i) => ({ userId: u.entraId, daysAgo: u.username === 'grace' ? 140 : (i * 3) % 20 })),
+    // Most people signed in this month; Judy, whose standing membership nobody remembers, not since the spring.
+    signIns: DEMO_USERS.map((u, i) => ({ userId: u.entraId, daysAgo: u.username === 'judy' ? 140 : (i * 3) % 20 })),
   };
 }

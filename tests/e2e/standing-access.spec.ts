@@ -1,7 +1,7 @@
 /**
  * Standing access in Chromium against the demo server: an admin asks for discovery, sees the
- * demo's standing member (Grace, put in SG-Security-Readers by hand) and the explained holders by
- * resource with counts, and converts Grace to eligible; an auditor reads the same screen with no
+ * demo's standing member (Judy, put in SG-Security-Readers by hand, whom no other spec asks it for) and the explained holders by
+ * resource with counts, and converts Judy to eligible; an auditor reads the same screen with no
  * Convert button; a requester has no such screen.
  */
 import { CONFIGURERS, E2E_ADMIN_PASSWORD, REQUESTERS } from './support/accounts.js';
@@ -33,35 +33,35 @@ test('an admin finds standing access, an auditor only reads it, and the admin co
   await expect(page.getByRole('heading', { name: 'Standing access' })).toBeVisible();
   await expect(page.getByTestId('standing-totals')).toContainText(/\d+ standing · \d+ orphaned · \d+ explained/);
   await expect(page.getByTestId('sa-resource-res-entra-security-readers')).toContainText('1 standing');
-  const grace = page.getByTestId('holder-u-grace');
-  await expect(grace).toHaveAttribute('data-class', 'standing');
-  await expect(grace).toContainText('no grant explains it');
+  const judy = page.getByTestId('holder-u-judy');
+  await expect(judy).toHaveAttribute('data-class', 'standing');
+  await expect(judy).toContainText('no grant explains it');
   // The tenant says when she last signed in (signInActivity): long enough ago to be stale.
-  await expect(grace).toContainText('140 days ago · stale');
+  await expect(judy).toContainText('140 days ago · stale');
   // Explained holders are listed, never offered for conversion.
   const explained = page.locator('tr[data-class="explained"]').first();
   await expect(explained).toBeVisible();
   await expect(explained.getByTestId('convert')).toHaveCount(0);
-  await expect(grace.getByTestId('convert')).toBeInViewport({ ratio: 1 });
+  await expect(judy.getByTestId('convert')).toBeInViewport({ ratio: 1 });
   await saveScreenshot(page, testInfo, 'standing-access-admin');
 
   const auditor = await openConsoleAs(await browser.newContext(), CONFIGURERS.heidi.username, CONFIGURERS.heidi.displayName);
   await auditor.page.getByRole('link', { name: 'Standing access' }).click();
   await expect(auditor.page.getByTestId('standing-table')).toBeVisible();
   // The same standing holder, read only: no Convert button and no discovery run for an auditor.
-  await expect(auditor.page.getByTestId('holder-u-grace')).toHaveAttribute('data-class', 'standing');
+  await expect(auditor.page.getByTestId('holder-u-judy')).toHaveAttribute('data-class', 'standing');
   await expect(auditor.page.getByTestId('convert')).toHaveCount(0);
   await expect(auditor.page.getByTestId('run-discovery')).toHaveCount(0);
   await saveScreenshot(auditor.page, testInfo, 'standing-access-auditor');
 
-  await grace.getByTestId('convert').click();
+  await judy.getByTestId('convert').click();
   const dialog = page.getByRole('dialog');
   await expect(dialog).toContainText('verified gone');
   await dialog.getByRole('textbox').fill('security readers are requested, not held');
   await dialog.getByRole('button', { name: 'Convert to eligible' }).click();
   await expect(page.getByText(/being removed in the directory/)).toBeVisible({ timeout: 20_000 });
-  // Removed by the scheduler and verified gone: Grace leaves the list (while under way she is explained by the removal).
-  await expect.poll(async () => (await standing(adminToken)).resources.flatMap((r) => r.holders).some((h) => h.userId === 'u-grace'), { timeout: 30_000 }).toBe(false);
+  // Removed by the scheduler and verified gone: Judy leaves the list (while under way she is explained by the removal).
+  await expect.poll(async () => (await standing(adminToken)).resources.flatMap((r) => r.holders).some((h) => h.userId === 'u-judy'), { timeout: 30_000 }).toBe(false);
 
   const requester = await openConsoleAs(await browser.newContext(), REQUESTERS.bob.username, REQUESTERS.bob.displayName);
   await expect(requester.page.getByRole('link', { name: 'Standing access' })).toHaveCount(0);
