@@ -7,8 +7,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A link refused: the HTTP status, the machine code, the sentence and the field it is about. */
 export class LinkRuleError extends Error {
   constructor(
-    readonly status: 400 | 404,
-    readonly code: 'invalid_input' | 'not_found',
+    readonly status: 400 | 403 | 404 | 409,
+    readonly code: 'invalid_input' | 'not_found' | 'forbidden' | 'conflict',
     message: string,
     readonly field?: string,
   ) {
@@ -40,6 +40,8 @@ export function setDirectoryLinks(
 ): { person: DirectoryUser; changes: LinkChange[] } {
   const person = store.get('users', input.personId);
   if (!person) throw new LinkRuleError(404, 'not_found', `user ${input.personId} does not exist`);
+  // A link decides who signs in through single sign-on and whose grants land where: never one's own.
+  if (input.actorId === person.id) throw new LinkRuleError(403, 'forbidden', 'an admin does not link their own account to a directory; another admin does');
   const ids: Record<string, string> = { ...person.externalIds };
   const manual = new Set(person.manualLinks ?? []);
   const changes: LinkChange[] = [];
@@ -50,6 +52,11 @@ export function setDirectoryLinks(
     if (kind === 'manual' || kind === 'webhook') throw new LinkRuleError(400, 'invalid_input', `${field}: ${key} is a ${kind} connector, which addresses people by their user name`, field);
     if (value !== null && kind === 'entra' && !GUID.test(value)) throw new LinkRuleError(400, 'invalid_input', `${field}: an Entra object id is a GUID such as 8d3c0e4a-1f2b-4c5d-9e6f-0a1b2c3d4e5f`, field);
     if (value !== null && (value.trim() !== value || value.length === 0 || [...value].some((ch) => (ch.codePointAt(0) as number) < 0x20))) throw new LinkRuleError(400, 'invalid_input', `${field}: must be a directory object id or distinguished name without surrounding spaces`, field);
+    if (value !== null) {
+      // One directory object is one person: a second holder would sign in (or be granted, or be offboarded) as the first.
+      const holder = holderOf(store, kind, key, value, directoryOf, person.id);
+      if (holder) throw new LinkRuleError(409, 'conflict', `${field}: ${value} is already linked to ${holder.displayName} (${holder.id}); unlink it there first`, field);
+    }
     const from = ids[key] ?? null;
     if (from === value && manual.has(key)) continue;
     if (value === null) delete ids[key];
@@ -71,3 +78,14 @@ export function setDirectoryLinks(
   }
   return { person: written, changes };
 }
+
+/** Another person holding this object id in the same kind of directory (ids compared without case), if any. */
+function holderOf(store: Store, kind: string, key: string, value: string, directoryOf: DirectoryOf, exceptId: string): DirectoryUser | undefined {
+  const wanted = value.toLowerCase();
+  return store.list('users').find(
+    (u) =>
+      u.id !== exceptId &&
+      Object.entries(u.externalIds as Record<string, string>).some(([k, v]) => (k === key || (k === 'entra' || k === 'ad' ? k : directoryOf(k)) === kind) && typeof v === 'string' && v.toLowerCase() === wanted),
+  );
+}
+

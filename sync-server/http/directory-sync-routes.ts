@@ -104,7 +104,7 @@ export function registerDirectorySyncRoutes(root: FastifyInstance, deps: Directo
       security: secured,
       params: z.object({ id: Id }),
       body: LinksBody,
-      response: { 200: z.object({ id: Id, externalIds: z.record(z.string(), z.string()), manualLinks: z.array(z.string()), changes: z.array(z.object({ connectorId: z.string(), from: z.string().nullable(), to: z.string().nullable() })) }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      response: { 200: z.object({ id: Id, externalIds: z.record(z.string(), z.string()), manualLinks: z.array(z.string()), changes: z.array(z.object({ connectorId: z.string(), from: z.string().nullable(), to: z.string().nullable() })) }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
     },
     handler: async (request) => {
       const admin = requireEndpoint(request, 'PATCH /api/v1/accounts/:id', 'linking people to directories');

@@ -42,6 +42,19 @@ describe('accounts are people: directory ids set by hand, and a request refused 
     expect(res.status, res.text).toBe(201);
   });
 
+  it('refuses a directory object another person already holds, and an admin linking their own account', async () => {
+    // Alice's Entra object in the demo tenant: linking it to Ben would let Ben sign in (or be granted) as Alice.
+    const alice = srv.store.get('users', 'u-alice')!;
+    const aliceId = Object.values(alice.externalIds as Record<string, string>).find((v) => /^[0-9a-f-]{36}$/i.test(v))!;
+    const taken = await http('PATCH', `${srv.url}/api/v1/accounts/u-ben`, { token: srv.adminToken, body: { externalIds: { 'entra-demo': aliceId.toUpperCase() }, reason: 'typo' } });
+    expect(taken.status, taken.text).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'conflict', field: 'externalIds.entra-demo' });
+    expect(taken.body.error.message).toContain('already linked to Alice Moreau');
+    const own = await http('PATCH', `${srv.url}/api/v1/accounts/u-admin`, { token: srv.adminToken, body: { externalIds: { 'entra-demo': '7c1d2e3f-0000-4000-8000-00000000aaaa' }, reason: 'me' } });
+    expect(own.status, own.text).toBe(403);
+    expect(own.body.error.message).toMatch(/does not link their own account/);
+  });
+
   it('unlinks by hand (audited) and refuses bad links by field: an unknown connector, an Entra id that is no GUID, a non-admin', async () => {
     const unlinked = await http('PATCH', `${srv.url}/api/v1/accounts/u-ben`, { token: srv.adminToken, body: { externalIds: { 'entra-demo': null }, reason: 'left the contractor tenant' } });
     expect(unlinked.status, unlinked.text).toBe(200);
