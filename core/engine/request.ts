@@ -38,7 +38,7 @@ export type RequestWorld = {
   history?: readonly AccessRequest[];
   /** Separation of duties: the cooling-off period after changing a request's configuration. */
   separation: SeparationSettings;
-  /** The resources the requester holds now (live grants), for conflicting-resource pairs. */
+  /** The resources the requester holds now or is waiting for (live grants, pending requests), for conflicting-resource pairs. */
   heldResources?: readonly Resource[];
   /** Directory groups by id, for on-call conditions of auto-approval rules; absent: none holds. */
   groupOf?: AutoApprovalFacts['groupOf'];

@@ -1,4 +1,4 @@
-import { LIVE_GRANT_STATES, ok, type AccessRequest, type RequestWorld, type Resource, type Result } from '../../core/index.js';
+import { LIVE_GRANT_STATES, ok, PENDING_REQUEST_STATES, type AccessRequest, type RequestWorld, type Resource, type Result } from '../../core/index.js';
 import type { UseCaseContext } from './context.js';
 
 /** What a new request of the actor's is judged against: the configuration now, their history, the cooling-off rule. */
@@ -14,9 +14,14 @@ export function requestWorld(ctx: UseCaseContext): RequestWorld {
   };
 }
 
-/** The resources of the actor's live grants (for separation-of-duties pairs). */
+/**
+ * The resources the actor holds or is waiting for (live grants and pending requests), for
+ * separation-of-duties pairs: counting only grants would let someone ask for one of a pair, get
+ * the other approved automatically while the first waits, and then be granted both.
+ */
 function heldResources(ctx: UseCaseContext): Resource[] {
   const ids = new Set(ctx.store.list('grants', { where: { userId: ctx.actor.id }, status: LIVE_GRANT_STATES }).map((g) => g.resourceId));
+  for (const pending of ctx.store.list('requests', { where: { requesterId: ctx.actor.id }, status: PENDING_REQUEST_STATES })) ids.add(pending.resourceId);
   return [...ids].map((id) => ctx.store.get('resources', id)).filter((r): r is Resource => r !== null && r !== undefined);
 }
 

@@ -62,4 +62,22 @@ describe('separation-of-duties pairs', () => {
     expect(approved.status).toBe(200);
     expect(srv.store.get('requests', request!.id)?.status).toBe('approved');
   });
+
+  it('a request still waiting counts as held: asking for the other of a pair meanwhile is not approved automatically', async () => {
+    const now = new Date().toISOString();
+    const manual = (id: string, name: string, policyId: string, conflictsWith: string[] = []) => ({ id, name, kind: 'manual_role', connector: 'manual', connectorId: 'manual', target: { externalId: id }, ownerId: 'u-alice', sensitivity: 'medium', policyIds: [policyId], conflictsWith });
+    for (const resource of [manual('res-sod-pay', 'ERP payments', 'pol-single-approver', ['res-sod-vendors2']), manual('res-sod-vendors2', 'ERP vendors', 'pol-auto-low')]) {
+      const res = await command(admin, 'resource.upsert', { resource });
+      expect(res.status, res.text).toBe(200);
+    }
+    srv.store.put('profiles', { id: 'prof-sod-2', name: 'SoD pending', description: '', resourceIds: ['res-sod-pay', 'res-sod-vendors2'], userIds: ['u-bob'], departments: [], roles: [], maxDurationMinutes: null, enabled: true, changedBy: [], updatedAt: now });
+    const waiting = await ask('res-sod-pay');
+    expect(srv.store.get('requests', waiting.body.id)?.status).toBe('pending_approval');
+    const other = await ask('res-sod-vendors2');
+    expect(other.status, other.text).toBe(201);
+    const request = srv.store.get('requests', other.body.id);
+    expect(request?.status).toBe('pending_approval');
+    expect(request?.policy?.approvalSteps.map((s) => s.name)).toEqual([CONFLICT_STEP_NAME]);
+    expect(request?.conflicts).toEqual([{ resourceId: 'res-sod-pay', resourceName: 'ERP payments' }]);
+  });
 });
