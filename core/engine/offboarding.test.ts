@@ -37,6 +37,14 @@ describe('what a departing person\u2019s duties become', () => {
     expect(plan.ok && plan.value.policies[0]?.approvalSteps[0]?.approverIds).toEqual(['fred']);
   });
 
+  it('refuses a fallback already on an all-of step beside the leaver: two approvals would become one', () => {
+    const both = { ...step(['dana', 'fred']), mode: 'all' as const, name: 'Both leads' };
+    const plan = planDutyReassignment({ ...input, policies: [policy('p-4', [both])], fallbackId: 'fred' });
+    expect(plan.ok).toBe(false);
+    expect(!plan.ok && plan.message).toMatch(/all-of step "Both leads" of access policy "p-4"/);
+    expect(planDutyReassignment({ ...input, policies: [policy('p-4', [both])], fallbackId: 'gina' }).ok).toBe(true);
+  });
+
   it('needs a fallback only when there is something to move, and never the person themselves', () => {
     expect(planDutyReassignment({ ...input, fallbackId: null })).toMatchObject({ ok: false, code: 'invalid_input' });
     expect(planDutyReassignment({ ...input, fallbackId: 'dana' })).toMatchObject({ ok: false, message: expect.stringMatching(/someone other/) });

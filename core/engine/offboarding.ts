@@ -79,6 +79,19 @@ export function planDutyReassignment(input: {
   if (!hasDuties(personId, input)) return ok(plan);
   if (!fallbackId) return err('invalid_input', 'this person approves, is escalated to, owns resources or has open tasks: name a fallback person to take them over (fallbackId), or configure one on the server (JIT_OFFBOARD_FALLBACK)');
   if (fallbackId === personId) return err('invalid_input', 'the fallback must be someone other than the person leaving');
+  // An all-of step needs each of its people: where the fallback is already one of them, taking the
+  // leaver's place would make two approvals one. Another fallback must be named (or the step changed first).
+  const shrinks = (steps: readonly { name: string; mode: string; approverIds: readonly string[] }[]) =>
+    steps.find((st) => st.mode === 'all' && st.approverIds.includes(personId) && st.approverIds.includes(fallbackId));
+  for (const policy of input.policies) {
+    const step = shrinks(policy.approvalSteps);
+    if (step) return err('invalid_input', `the fallback already approves the all-of step "${step.name}" of access policy "${policy.name}" beside the person leaving; taking their place would leave one approval where the step asks for two: name another fallback`);
+  }
+  for (const request of input.requests) {
+    if (request.requesterId === personId || !PENDING_REQUEST_STATES.includes(request.status)) continue;
+    const step = shrinks(request.policy?.approvalSteps ?? []);
+    if (step) return err('invalid_input', `the fallback already approves the all-of step "${step.name}" of request ${request.id} beside the person leaving: name another fallback`);
+  }
   for (const policy of input.policies) {
     const touched = policy.approvalSteps.filter((s) => names(s, personId)).map((s) => s.name);
     if (touched.length === 0) continue;

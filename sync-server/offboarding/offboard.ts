@@ -72,6 +72,8 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
     const fallbackAccount = store.getAccount(fallbackId);
     if (!fallback) return err('invalid_input', `the fallback ${fallbackId} is no person the server knows`);
     if (fallback.disabled || (fallbackAccount && fallbackAccount.disabledAt !== null)) return err('invalid_input', `the fallback ${fallback.displayName} is disabled: name someone who can take the duties over`);
+    // Offboarding someone must not make the admin doing it their successor as approver: another person takes the duties.
+    if (fallbackId === actorId) return err('forbidden', 'the admin offboarding someone cannot be the fallback for their duties; name another person');
   }
   const plan = planDutyReassignment({
     personId,

@@ -118,6 +118,10 @@ describe('offboarding a person by command', () => {
     expect(asApprover.status).toBe(403);
     const self = await command(s, s.adminToken, 'person.offboard', { personId: 'u-admin', fallbackId: FALLBACK, reason: 'me' });
     expect(self.status).toBe(403);
+    // The admin offboarding someone does not become their successor as approver.
+    const adminAsFallback = await command(s, s.adminToken, 'person.offboard', { personId: 'u-eli', fallbackId: 'u-admin', reason: 'left' });
+    expect(adminAsFallback.status).toBe(403);
+    expect(adminAsFallback.text).toMatch(/cannot be the fallback/);
     const disabledFallback = await command(s, s.adminToken, 'person.offboard', { personId: 'u-eli', fallbackId: 'u-eli', reason: 'left' });
     expect(disabledFallback.status).toBe(400);
     expect(s.store.getAccount('u-eli')?.disabledAt).toBeNull();
