@@ -39,10 +39,10 @@ describe('what a departing person\u2019s duties become', () => {
 
   it('refuses a fallback already on an all-of step beside the leaver: two approvals would become one', () => {
     const both = { ...step(['dana', 'fred']), mode: 'all' as const, name: 'Both leads' };
-    const plan = planDutyReassignment({ ...input, policies: [policy('p-4', [both])], fallbackId: 'fred' });
+    const plan = planDutyReassignment({ ...input, policies: [policy('p-4', [both as unknown as ReturnType<typeof step>])], fallbackId: 'fred' });
     expect(plan.ok).toBe(false);
     expect(!plan.ok && plan.message).toMatch(/all-of step "Both leads" of access policy "p-4"/);
-    expect(planDutyReassignment({ ...input, policies: [policy('p-4', [both])], fallbackId: 'gina' }).ok).toBe(true);
+    expect(planDutyReassignment({ ...input, policies: [policy('p-4', [both as unknown as ReturnType<typeof step>])], fallbackId: 'gina' }).ok).toBe(true);
   });
 
   it('needs a fallback only when there is something to move, and never the person themselves', () => {

@@ -9,7 +9,8 @@ export const DirectorySyncSource = z.strictObject({
   /** A configured Entra or AD connector: the sync reads people and groups through it. */
   connectorId: Id,
   /** objectId first: a person keeps their link when their name or address changes. */
-  matchOn: z.array(MatchRule).min(1).max(3).default(['objectId', 'userPrincipalName', 'mail']),
+  // Not mail by default: a guest's mail is the address they were invited at, which anyone can choose.
+  matchOn: z.array(MatchRule).min(1).max(3).default(['objectId', 'userPrincipalName']),
   groups: z.boolean().default(true),
   /** Objects per page asked of the directory (Graph's odata.maxpagesize, LDAP's paged-results size). */
   pageSize: z.number().int().min(1).max(999).default(999),

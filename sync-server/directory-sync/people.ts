@@ -63,7 +63,7 @@ export class PeopleIndex {
     return id ? this.byId.get(id) : undefined;
   }
 
-  /** The person an object belongs to, by the rules in order; a name or address match only takes a person with no object here yet. */
+  /** The person an object belongs to, by the rules in order; a name or address match only takes a person with no object here yet, and never one with console roles beyond requesting. */
   match(objectId: string, fields: PersonFields, rules: readonly MatchRule[]): { person: DirectoryUser; rule: MatchRule } | undefined {
     for (const rule of rules) {
       let id: string | undefined;
@@ -73,6 +73,10 @@ export class PeopleIndex {
       const person = id ? this.byId.get(id) : undefined;
       if (!person) continue;
       if (rule !== 'objectId' && this.objectOf(person) && this.objectOf(person) !== objectId) continue;
+      // A name or address can be set by whoever administers the directory (or a guest invitation);
+      // a person who holds console roles beyond requesting is linked only by object id or by an admin,
+      // since the link decides who signs in as them through single sign-on.
+      if (rule !== 'objectId' && person.roles.some((role) => role !== 'requester')) continue;
       return { person, rule };
     }
     return undefined;
