@@ -35,11 +35,15 @@ export type WebhookAnswer =
 const refuse = (status: 400 | 401 | 404 | 409 | 422, code: 'invalid_input' | 'unauthenticated' | 'not_found' | 'conflict' | 'forbidden', message: string): WebhookAnswer => ({ status, body: { error: { code, message } } });
 
 /** The person the body names, or null. Case-insensitive for username and mail; an object id in any directory. */
-export function findPerson(store: Store, body: OffboardWebhookBody): DirectoryUser | null {
+/**
+ * The people the body names (by exactly one of username, mail or object id). Mail is not unique:
+ * more than one match is answered as ambiguous, never by offboarding whichever came first.
+ */
+export function findPeople(store: Store, body: OffboardWebhookBody): DirectoryUser[] {
   const users = store.list('users');
-  if (body.username) return users.find((u) => u.username.toLowerCase() === body.username?.toLowerCase()) ?? null;
-  if (body.mail) return users.find((u) => u.email !== '' && u.email.toLowerCase() === body.mail?.toLowerCase()) ?? null;
-  return users.find((u) => Object.values(u.externalIds as Record<string, string | undefined>).some((id) => id !== undefined && id.toLowerCase() === body.objectId?.toLowerCase())) ?? null;
+  if (body.username) return users.filter((u) => u.username.toLowerCase() === body.username?.toLowerCase());
+  if (body.mail) return users.filter((u) => u.email !== '' && u.email.toLowerCase() === body.mail?.toLowerCase());
+  return users.filter((u) => Object.values(u.externalIds as Record<string, string | undefined>).some((id) => id !== undefined && id.toLowerCase() === body.objectId?.toLowerCase()));
 }
 
 export function handleOffboardWebhook(deps: { store: Store; secretKey: SecretKey | undefined; now: () => Date }, headers: Record<string, string | string[] | undefined>, rawBody: string): WebhookAnswer {
@@ -73,7 +77,9 @@ export function handleOffboardWebhook(deps: { store: Store; secretKey: SecretKey
       store.appendAudit({ type: 'offboard_webhook.refused', actorId: WEBHOOK_ACTOR_ID, subjectType: 'connector', subjectId: 'offboard-webhook', data: { why: 'replay', reference: body.reference ?? null }, at });
       return refuse(409, 'conflict', 'this call was already taken (the same signature): a replay is refused; sign each call afresh');
     }
-    const person = findPerson(store, body);
+    const found = findPeople(store, body);
+    if (found.length > 1) return refuse(409, 'conflict', `${found.length} people match ${body.username ? `username ${body.username}` : body.mail ? `mail ${body.mail}` : `object id ${body.objectId}`}; name one by username or object id`);
+    const person = found[0];
     if (!person) return refuse(404, 'not_found', `no person with ${body.username ? `username ${body.username}` : body.mail ? `mail ${body.mail}` : `object id ${body.objectId}`}`);
     const outcome = offboardPerson(store, {
       personId: person.id,

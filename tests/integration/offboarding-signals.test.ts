@@ -117,6 +117,12 @@ describe('the signed offboarding webhook', () => {
     expect(unknown.status).toBe(404);
     const two = await call(s, signed({ username: 'fern', mail: 'fern@example.test' }));
     expect(two.status).toBe(400);
+    // Mail is not unique: two people share one, and neither is offboarded by guess.
+    for (const id of ['u-twin-1', 'u-twin-2']) s.store.put('users', { ...s.store.get('users', 'u-fern')!, id, username: id, email: 'shared@example.test', disabled: false, externalIds: {} });
+    const ambiguous = await call(s, signed({ mail: 'Shared@example.test' }));
+    expect(ambiguous.status, ambiguous.text).toBe(409);
+    expect(ambiguous.body.error.message).toMatch(/2 people match mail/);
+    expect(s.store.get('users', 'u-twin-1')?.disabled).toBe(false);
   });
 
   it('refuses every call while the server holds no secret', async () => {
