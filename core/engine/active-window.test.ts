@@ -29,7 +29,14 @@ describe('activeWindow', () => {
   it('a scheduled start outside the window moves to the opening too; a policy without windows changes nothing', () => {
     const now = new Date('2026-03-08T09:00:00.000Z');
     const scheduled = request(['p-maint'], { startsAt: '2026-03-09T08:00:00.000Z' } as Partial<AccessRequest>);
-    expect(activeWindow(scheduled, [maintenance], now).startsAt).toBe('2026-03-14T21:00:00.000Z');
+    expect(activeWindow(scheduled, [maintenance], now)?.startsAt).toBe('2026-03-14T21:00:00.000Z');
     expect(activeWindow(request(['p-any']), [unbounded, maintenance], now)).toEqual({ startsAt: now.toISOString(), expiresAt: '2026-03-08T10:00:00.000Z' });
   });
+
+  it('no opening ahead, or a window in a zone the server does not know: no window at all, never access at once', () => {
+    const now = new Date('2026-03-08T09:00:00.000Z');
+    const unknownZone = AccessPolicy.parse({ ...maintenance, accessWindows: [{ days: ['sat'], start: '22:00', end: '04:00', timeZone: 'Mars/Olympus_Mons' }] });
+    expect(activeWindow(request(['p-maint']), [unknownZone], now)).toBeNull();
+  });
 });
+

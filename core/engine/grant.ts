@@ -6,6 +6,7 @@ import { err, ok, type EngineContext, type Result } from './result.js';
 import type { AccessPolicy } from '../schema/policy.js';
 import { boundPolicies, nextAccessOpening } from './auto-approval.js';
 import { grantWindow } from './scheduled-start.js';
+import { isTimeZone } from './time-window.js';
 
 const MINUTE = 60_000;
 
@@ -13,12 +14,17 @@ const MINUTE = 60_000;
  * When the grant of a request approved now is active. A request is asked inside its policies'
  * access windows, but its approval may come after they closed: access then waits for the next
  * opening and lasts its duration from there (the scheduler provisions it then, like a scheduled start).
+ * Null when no opening comes: the grant is refused rather than provisioned outside every window.
  */
-export function activeWindow(request: AccessRequest, policies: readonly AccessPolicy[], now: Date): { startsAt: string; expiresAt: string } {
+export function activeWindow(request: AccessRequest, policies: readonly AccessPolicy[], now: Date): { startsAt: string; expiresAt: string } | null {
   const window = grantWindow(request, now);
   const bound = boundPolicies(request.policy?.policyIds ?? [], policies);
+  // A window in a zone this server does not know is closed, never ignored.
+  if (bound.some((p) => (p.accessWindows ?? []).some((w) => !isTimeZone(w.timeZone)))) return null;
   const opening = nextAccessOpening(bound, new Date(window.startsAt));
-  if (!opening || opening.getTime() <= Date.parse(window.startsAt)) return window;
+  // Null: the policies' windows have no common opening in the days ahead (changed since it was asked).
+  if (!opening) return null;
+  if (opening.getTime() <= Date.parse(window.startsAt)) return window;
   return { startsAt: opening.toISOString(), expiresAt: new Date(opening.getTime() + request.durationMinutes * MINUTE).toISOString() };
 }
 
@@ -33,6 +39,7 @@ export function grantFromRequest(request: AccessRequest, resource: Resource, gra
   const now = ctx.now.toISOString();
   // A scheduled request's grant waits for its start (the scheduler provisions it then) and ends at start + duration.
   const window = activeWindow(request, policies, ctx.now);
+  if (!window) return err('outside_window', 'the access windows of its policies do not open in the days ahead (or name a time zone this server does not know), so access cannot be granted now; ask again once the windows are fixed');
   return ok({
     id: grantId,
     requestId: request.id,
