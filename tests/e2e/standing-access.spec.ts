@@ -30,7 +30,7 @@ test('an admin finds standing access, an auditor only reads it, and the admin co
   const nav = page.getByRole('link', { name: 'Standing access' });
   await expect(nav).toBeVisible();
   await nav.click();
-  await expect(page.getByRole('heading', { name: 'Standing access' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Standing access', exact: true, level: 1 })).toBeVisible();
   await expect(page.getByTestId('standing-totals')).toContainText(/\d+ standing · \d+ orphaned · \d+ explained/);
   await expect(page.getByTestId('sa-resource-res-entra-security-readers')).toContainText('1 standing');
   const judy = page.getByTestId('holder-u-judy');
