@@ -44,6 +44,11 @@ export type UseCaseContext = {
   names: (userId: string) => string;
   /** Appends an audit event by the actor at `now`, in the command's transaction. */
   audit: (type: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => void;
+  /**
+   * An audit event kept only if the command is refused (the refusal's own story, e.g. `request.ineligible`):
+   * the use case's writes roll back, so `audit` would lose it. Appended after `command.rejected`, in its transaction.
+   */
+  auditIfRefused: (type: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => void;
 };
 
 /** What validating a configuration entity reads: the store as it is in the command's transaction, and the time. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequest, err, extendGrant, mayUseConsole, ok, PENDING_REQUEST_STATES, resolvePolicy, type AccessRequest, type Grant, type ResolvedPolicy, type Result } from '../../core/index.js';
 import { describeGrantEnd, stillEligible, type UseCase, type UseCaseContext } from './context.js';
-import { recordNewRequest, requestWorld } from './new-request.js';
+import { recordNewRequest, refusedIfIneligible, requestWorld } from './new-request.js';
 
 /** The grant with its extension limits tightened to a policy's, where the policy is stricter than when the grant was made. */
 function withinPolicy(grant: Grant, policy: Pick<ResolvedPolicy, 'maxExtensions' | 'maxDurationMinutes'> | null): Grant {
@@ -55,7 +55,7 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
     requestWorld(ctx),
     { now: ctx.now, secondFactorAt: ctx.secondFactorAt },
   );
-  if (!created.ok) return created;
+  if (!created.ok) return refusedIfIneligible(created, requestId, resource.id, ctx, { extendsGrantId: grant.id });
   // A policy tightened since the grant was made binds its extensions too.
   const allowedNow = extendGrant(withinPolicy(grant, created.value.policy), payload.minutes, { now: ctx.now });
   if (!allowedNow.ok) return allowedNow;

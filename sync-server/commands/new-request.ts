@@ -1,4 +1,4 @@
-import { LIVE_GRANT_STATES, ok, PENDING_REQUEST_STATES, type AccessRequest, type RequestWorld, type Resource, type Result } from '../../core/index.js';
+import { checkEligibility, LIVE_GRANT_STATES, ok, PENDING_REQUEST_STATES, type AccessRequest, type Err, type RequestWorld, type Resource, type Result } from '../../core/index.js';
 import type { UseCaseContext } from './context.js';
 
 /** What a new request of the actor's is judged against: the configuration now, their history, the cooling-off rule. */
@@ -47,6 +47,16 @@ export function recordNewRequest(
     ...(request.startsAt ? { startsAt: request.startsAt } : {}),
     ...(request.conflicts ? { conflicts: request.conflicts.map((c) => c.resourceId) } : {}),
   });
+  // Which profiles made the requester eligible (the same rule createRequest just passed), for an auditor asking why.
+  const resource = ctx.store.get('resources', request.resourceId);
+  const eligibility = resource ? checkEligibility(ctx.actor.user, resource, ctx.store.list('profiles')) : null;
+  if (eligibility?.ok) {
+    ctx.audit('request.eligibility_checked', 'request', request.id, {
+      resourceId: request.resourceId,
+      profileIds: eligibility.value.profileIds,
+      profileMaxDurationMinutes: eligibility.value.maxDurationMinutes,
+    });
+  }
   const subjectIds = [request.id];
   if (request.status === 'approved') {
     ctx.audit('request.approved', 'request', request.id, { auto: true, policyIds: request.policy?.policyIds ?? [] });
@@ -57,4 +67,14 @@ export function recordNewRequest(
   }
   ctx.store.put('requests', request);
   return ok({ request, subjectIds });
+}
+
+/**
+ * A new request refused because its requester is not eligible (no profile names them, disabled,
+ * archived resource, no account in its directory) leaves `request.ineligible` with the reason beside
+ * the command's rejection, so the refusal is found on the request and its resource. Other failures pass through.
+ */
+export function refusedIfIneligible(failure: Err, requestId: string, resourceId: string, ctx: UseCaseContext, extra: Record<string, unknown> = {}): Err {
+  if (failure.code === 'not_eligible') ctx.auditIfRefused('request.ineligible', 'request', requestId, { resourceId, reason: failure.message, ...extra });
+  return failure;
 }

@@ -15,7 +15,7 @@ import {
 } from '../../core/index.js';
 import type { TicketHookAnswer } from '../../core/index.js';
 import { StoreValidationError } from '../store/sqlite-store.js';
-import type { Store } from '../store/types.js';
+import type { AuditInput, Store } from '../store/types.js';
 import type { Actor, Applied, UseCase, UseCaseContext } from './context.js';
 import { MAX_PAYLOAD_DEPTH, nestingDepth, printable } from './hostile-input.js';
 import { withoutPayload } from './rejection-budget.js';
@@ -267,6 +267,7 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
         }
         return name;
       };
+      const ifRefused: AuditInput[] = [];
       const ctx: UseCaseContext = {
         store,
         now,
@@ -280,6 +281,9 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
         audit: (auditType: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data?: Record<string, unknown>) => {
           store.appendAudit({ type: auditType, actorId: actor.id, subjectType, subjectId, data: { commandId: command.id, ...data }, at: nowIso });
         },
+        auditIfRefused: (auditType, subjectType, subjectId, data) => {
+          ifRefused.push({ type: auditType, actorId: actor.id, subjectType, subjectId, data: { commandId: command.id, ...data }, at: nowIso });
+        },
       };
 
       let applied: Applied;
@@ -292,7 +296,11 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
           return outcome.value;
         });
       } catch (error) {
-        if (error instanceof Rejection) return { result: reject(error.failure.code, error.failure.message, command), replay: false };
+        if (error instanceof Rejection) {
+          const rejected = reject(error.failure.code, error.failure.message, command);
+          for (const event of ifRefused) store.appendAudit(event);
+          return { result: rejected, replay: false };
+        }
         // A write the schema refuses (e.g. a step past the last one a request can record) is the
         // command's failure, not the server's: record and audit it instead of failing the request
         // (and, for a push, holding back every command queued after it).

@@ -3,7 +3,7 @@ import { createRequest, err, ok, PENDING_REQUEST_STATES, refuseTooManyOpen } fro
 import { requireDirectoryAccount } from '../../core/engine/principal.js';
 import type { UseCase } from './context.js';
 import { createGrantForApproved, grantIdFor } from './grant-for-request.js';
-import { recordNewRequest, requestWorld } from './new-request.js';
+import { recordNewRequest, refusedIfIneligible, requestWorld } from './new-request.js';
 
 const ID_MAX = 128;
 
@@ -16,7 +16,7 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
   const notFlooding = refuseTooManyOpen(ctx.store.count('requests', { where: { requesterId: ctx.actor.id }, status: PENDING_REQUEST_STATES }));
   if (!notFlooding.ok) return notFlooding;
   const hasAccount = requireDirectoryAccount(ctx.actor.user, resource);
-  if (!hasAccount.ok) return hasAccount;
+  if (!hasAccount.ok) return refusedIfIneligible(hasAccount, requestId, resource.id, ctx);
 
   const created = createRequest(
     {
@@ -32,7 +32,7 @@ export const requestCreate: UseCase<'request.create'> = (payload, ctx) => {
     requestWorld(ctx),
     { now: ctx.now, secondFactorAt: ctx.secondFactorAt },
   );
-  if (!created.ok) return created;
+  if (!created.ok) return refusedIfIneligible(created, requestId, resource.id, ctx);
   const recorded = recordNewRequest(created.value, ctx, (approved) => createGrantForApproved(approved, ctx));
   if (!recorded.ok) return recorded;
   const { request, subjectIds } = recorded.value;

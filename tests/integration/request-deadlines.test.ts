@@ -170,6 +170,6 @@ describe('deadlines are durable', () => {
     expect(request('r-ttl').status).toBe('pending_approval');
     await pass();
     expect(request('r-ttl')).toMatchObject({ status: 'expired', outcomeReason: 'nobody decided it within 7 days of asking, so it expired; ask again if the access is still needed' });
-    expect(auditOf('r-ttl').map((e) => e.type)).toEqual(['request.created', 'request.expired']);
+    expect(auditOf('r-ttl').map((e) => e.type)).toEqual(['request.created', 'request.eligibility_checked', 'request.expired']);
   });
 });
