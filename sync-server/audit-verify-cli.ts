@@ -14,6 +14,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CheckpointKey } from '../core/index.js';
+import { checkpointsMigrated, inspectCheckpointLedger } from './audit/checkpoint-ledger.js';
+import { DEFAULT_CHECKPOINT_EVERY_EVENTS } from './audit/checkpointer.js';
 import { headFilePath } from './audit/checkpoint-store.js';
 import { inspectGuards } from './audit/guards.js';
 import { auditKeyPath, AuditKeyError, publicCheckKey, readAuditKeyFile } from './audit/signing-key.js';
@@ -71,7 +73,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     const guards = inspectGuards(db);
     const { verification: v, mismatches } = await checkIntegrity(db, { keys: [key], ...(headFile ? { headFile } : {}) });
+    // A key to verify with is a key that signed: an empty checkpoint table beside a long log is then a finding.
+    const everyEvents = Number(process.env.JIT_AUDIT_CHECKPOINT_EVERY_EVENTS) || DEFAULT_CHECKPOINT_EVERY_EVENTS;
+    const ledger = inspectCheckpointLedger(db, { keyExisted: true, checkpointTableExisted: checkpointsMigrated(db), everyEvents });
     const failures = [
+      ...ledger.map((a) => ({ what: `checkpoints: ${a.kind}`, message: a.message })),
       ...v.problems.map((p) => ({ what: `event ${p.eventId ?? `ae-${p.seq}`} (seq ${p.seq}): ${p.kind === 'chain' && !v.chain.ok ? v.chain.firstProblem.problem : p.kind}`, message: p.message })),
       ...guards.map((g) => ({ what: `guard ${g.trigger}: ${g.was}`, message: `the audit guard trigger ${g.trigger} was ${g.was === 'missing' ? 'dropped' : 'altered'} (the server restores it at its next start)` })),
       ...mismatches.map((m) => ({ what: `state: ${m.kind}`, message: m.message })),

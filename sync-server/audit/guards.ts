@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH } from '../../core/index.js';
+import { CHECKPOINT_LEDGER_TRIGGERS } from './checkpoint-ledger.js';
 import { CHECKPOINT_TRIGGERS } from './checkpoint-store.js';
 
 /** The audit log's guards, exactly as sync-server/store/migrations.ts (core steps 2 and 4) creates them. */
@@ -20,7 +21,10 @@ export const AUDIT_EVENT_TRIGGERS: Record<string, string> = {
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: each is appended at the head of the chain, linked to it'); END`,
 };
 
-export const AUDIT_GUARDS: Record<string, string> = { ...AUDIT_EVENT_TRIGGERS, ...CHECKPOINT_TRIGGERS };
+export const AUDIT_GUARDS: Record<string, string> = { ...AUDIT_EVENT_TRIGGERS, ...CHECKPOINT_TRIGGERS, ...CHECKPOINT_LEDGER_TRIGGERS };
+
+/** The table a guard needs: on a file from before it, there is nothing to guard yet. */
+const guardTable = (name: string) => (name in CHECKPOINT_LEDGER_TRIGGERS ? 'audit_checkpoint_ledger' : name.startsWith('audit_checkpoints') ? 'audit_checkpoints' : 'audit_events');
 
 const normalise = (sql: string) => sql.replace(/\s+/g, ' ').replace(/;\s*$/, '').trim();
 
@@ -34,8 +38,8 @@ export function inspectGuards(db: Database.Database): GuardRepair[] {
   const wrong: GuardRepair[] = [];
   for (const [name, sql] of Object.entries(AUDIT_GUARDS)) {
     const found = present.get(name);
-    // Checkpoint guards on a file from before checkpoints: nothing to guard yet.
-    if (found === undefined && name.startsWith('audit_checkpoints') && !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_checkpoints'").get()) continue;
+    // Checkpoint (or ledger) guards on a file from before them: nothing to guard yet.
+    if (found === undefined && !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(guardTable(name))) continue;
     if (found !== undefined && normalise(found) === normalise(sql)) continue;
     wrong.push({ trigger: name, was: found === undefined ? 'missing' : 'altered' });
   }

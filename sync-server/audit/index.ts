@@ -11,6 +11,7 @@ import type { AuditCheckpoint } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import { AUDIT_CHECKPOINT_MIGRATIONS, headFilePath, lastCheckpoint, readCheckpoints, writeHeadFile } from './checkpoint-store.js';
 import { DEFAULT_CHECKPOINT_EVERY_EVENTS, DEFAULT_CHECKPOINT_EVERY_MINUTES, startCheckpointer, type Checkpointer, type CheckpointRules } from './checkpointer.js';
+import { checkCheckpointLedger, checkpointsMigrated, CHECKPOINT_LEDGER_MIGRATIONS } from './checkpoint-ledger.js';
 import { restoreGuards } from './guards.js';
 import { auditKeyPath, loadOrCreateAuditKey, type AuditPublicKey, type AuditSigner } from './signing-key.js';
 import { checkIntegrity, type AuditAlert, type IntegrityReport } from './startup-check.js';
@@ -76,12 +77,17 @@ export async function openAuditTrail(opts: { store: Store; now: () => Date; data
   if (!Number.isInteger(rules.everyEvents) || rules.everyEvents < 1) throw new Error(`checkpointEveryEvents must be a whole number of at least 1, got ${rules.everyEvents}`);
   if (!(rules.everyMinutes > 0)) throw new Error(`checkpointEveryMinutes must be more than 0, got ${rules.everyMinutes}`);
   const { signer, generated } = loadOrCreateAuditKey(settings.keyFile ?? auditKeyPath(opts.dataDir));
+  const checkpointTableExisted = checkpointsMigrated(store.db);
   store.applyMigrations(AUDIT_CHECKPOINT_MIGRATIONS);
+  store.applyMigrations(CHECKPOINT_LEDGER_MIGRATIONS);
+  // Before the guards: a ledger table dropped is made again first, so its triggers can be restored.
+  const ledgerAlerts = checkCheckpointLedger(store.db, { keyExisted: !generated, checkpointTableExisted, everyEvents: rules.everyEvents });
   const repairs = restoreGuards(store.db);
   const headFile = headFilePath(signer.path);
   // A store from before checkpoints, or a side file lost with a host move: signed checkpoints but no side file.
   const hadHeadFile = existsSync(headFile);
   const report = await checkIntegrity(store.db, { keys: [signer.checkKey], headFile, repairs });
+  report.alerts.push(...ledgerAlerts);
   if (!hadHeadFile && readCheckpoints(store.db).length > 0) {
     report.alerts.push({ kind: 'head_file', subject: { type: 'audit', id: 'head-file' }, message: `the latest signed checkpoint kept beside the key (${headFile}) is missing; it is written again from the store` });
   }

@@ -23,7 +23,7 @@ import { readCheckpoints, readHeadFile } from './checkpoint-store.js';
 import type { GuardRepair } from './guards.js';
 
 export type AuditAlert = {
-  kind: 'guard_restored' | 'head_file' | AuditLogVerificationKind | StateMismatch['kind'];
+  kind: 'guard_restored' | 'head_file' | 'checkpoints_removed' | AuditLogVerificationKind | StateMismatch['kind'];
   message: string;
   /** What it is about: an event's seq, an account, a grant, a trigger. */
   subject: { type: 'audit' | 'account' | 'grant'; id: string };
