@@ -20,6 +20,8 @@ export const AuditEventType = z.enum([
   'auth.login_failed',
   'auth.step_up_succeeded',
   'auth.step_up_failed',
+  /** A session ended by its own sign-out (POST /api/v1/auth/logout); ending every session is account.signed_out_everywhere. */
+  'auth.signed_out',
   'command.rejected',
   'request.created',
   'request.eligibility_checked',

@@ -182,7 +182,12 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.post('/api/v1/auth/logout', {
     schema: { tags: ['auth'], summary: 'End this token', security: secured, response: { 204: z.undefined() } },
     handler: async (request, reply) => {
-      store.deleteSession(principalOf(request).session.tokenHash);
+      const { account, session } = principalOf(request);
+      // The session's end is in the log in the same transaction as its removal, as a sign-in is.
+      store.tx(() => {
+        store.deleteSession(session.tokenHash);
+        store.appendAudit({ type: 'auth.signed_out', actorId: account.id, subjectType: 'account', subjectId: account.id, data: { username: account.username, ip: request.ip }, at: now().toISOString() });
+      });
       deps.onSignOut?.();
       return reply.code(204).send();
     },
