@@ -13,6 +13,9 @@ import { passwordDigest, PROTOCOL_VERSION, type Connector, type SeparationSettin
 import { openAuditTrail, type AuditSettings, type AuditTrail } from './audit/index.js';
 import { registerAuditGauges } from './audit/metrics.js';
 import { registerAuditRoutes } from './audit/routes.js';
+import { startSiemForwarder, type SiemForwarder } from './audit/siem/forwarder.js';
+import { registerSiemRoutes } from './audit/siem/routes.js';
+import type { SiemSettings } from './audit/siem/settings.js';
 import { checkPasswordPolicy } from './auth/password-policy.js';
 import { decoyHash, generatePassword, hashPassword } from './auth/passwords.js';
 import { createLoginThrottle, type LoginThrottleSettings } from './auth/throttle.js';
@@ -138,6 +141,8 @@ export type CreateServerOptions = {
   offboarding?: OffboardingSettings;
   /** Signed checkpoints and the start-up integrity check (audit/index.ts; JIT_AUDIT_KEY_FILE, JIT_AUDIT_STRICT). */
   audit?: AuditSettings;
+  /** Forwarding every audit event to a SIEM (audit/siem/settings.ts; JIT_SIEM_*). Absent: none. */
+  siem?: SiemSettings;
 };
 
 /** Scheduler options a server caller may set; the store, registry and clock are the server's. */
@@ -156,6 +161,8 @@ export type JitServer = {
   audit: AuditTrail;
   /** The directory sync, when configured. */
   directorySync?: DirectorySync;
+  /** Forwarding to a SIEM, when configured. */
+  siem?: SiemForwarder;
   /** Set once listening. */
   url?: string;
   /** The admin password, when this start created the admin account with a generated one. */
@@ -247,6 +254,8 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     throw error;
   }
   if (scheduler) registerSchedulerGauge(metrics, scheduler);
+  // After the start check, so the alerts it raised are forwarded too.
+  const siem = opts.siem ? startSiemForwarder({ store, settings: opts.siem, now, onError: (sink, error) => reportAuditError(new Error(`forwarding audit events to ${sink}: ${error instanceof Error ? error.message : String(error)}`)) }) : undefined;
   registerAuditGauges(metrics, audit, () => store.auditHead().seq);
 
   processor.onResult((result, { replay }) => metrics.commands.inc({ type: result.type, status: replay ? 'replayed' : result.status }));
@@ -326,6 +335,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
   });
   registerAuditRoutes(app, { audit });
+  registerSiemRoutes(app, { store, ...(siem ? { forwarder: siem } : {}) });
   registerOidcRoutes(app, { store, now, tokenTtlMinutes, entraConnectorIds: () => registry.ids().filter((id) => registry.get(id)?.kind === 'entra'), ...(opts.sso ? { sso: opts.sso } : {}) });
   registerOffboardingRoutes(app, { store, now, secretKey: opts.secretKey, settings: opts.offboarding });
   registerDirectorySyncRoutes(app, { store, now, directoryOf: directoryKindOf(registry, store), ...(directorySync ? { directorySync } : {}) });
@@ -384,6 +394,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
     audit,
     ...(scheduler ? { scheduler } : {}),
     ...(directorySync ? { directorySync } : {}),
+    ...(siem ? { siem } : {}),
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
     async listen(port = DEFAULT_PORT, host = DEFAULT_HOST) {
       await app.listen({ port, host });
@@ -407,7 +418,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
       const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       try {
         // HTTP and the scheduler wind down together; in-flight scheduler passes finish and commit.
-        const results = await Promise.allSettled([app.close(), scheduler?.stop(), directorySync?.stop()]);
+        const results = await Promise.allSettled([app.close(), scheduler?.stop(), directorySync?.stop(), siem?.close()]);
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;
       } finally {

@@ -19,6 +19,10 @@
  *                           JIT_AUDIT_STRICT=1 refuses to start when the start check finds anything;
  *                           JIT_AUDIT_CHECKPOINT_EVERY_EVENTS / _MINUTES (default 1000 / 5). See
  *                           sync-server/audit/env.ts and docs/decisions/signed-checkpoints.md
+ *   JIT_SIEM_SYSLOG_URL     tls://host:port: forward every audit event as RFC 5424 syslog over TLS (RFC 5425),
+ *                           resuming after the last acknowledged seq; JIT_SIEM_HTTPS_URL: or as JSON
+ *                           batches POSTed there (2xx acknowledges). CA files, pins and the rest in
+ *                           sync-server/audit/siem/settings.ts; status: GET /api/v1/audit/siem
  *   JIT_DEMO=1              seed the demo organisation into an empty store, and run its Entra
  *                           tenant (the Microsoft Graph stand-in) in this process; configures the
  *                           connectors entra-demo, ad-demo and manual unless the file names them
@@ -70,6 +74,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_SEPARATION } from '../core/index.js';
 import { auditSettingsFromEnv } from './audit/env.js';
+import { siemSettingsFromEnv } from './audit/siem/settings.js';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.js';
 import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
@@ -195,6 +200,7 @@ async function main(): Promise<void> {
   const ticketHookCaPem = readTicketHookCa(env.JIT_TICKET_HOOK_CA_FILE);
   const sso = ssoFromEnv(env);
   const offboarding = offboardingSettingsFromEnv(env);
+  const siem = siemSettingsFromEnv(env);
   // Secrets: the key decrypts the stored connector configs; the file's configs are stored (encrypted) first.
   const demoKey = demo ? demoSecretKey(dataDir, env) : undefined;
   const secretKey = demoKey?.key ?? secretKeyFromEnv(env);
@@ -235,6 +241,7 @@ async function main(): Promise<void> {
       ...(directorySync ? { directorySync } : {}),
       offboarding,
       audit: auditSettingsFromEnv(env, dataDir),
+      ...(siem ? { siem } : {}),
     });
   } catch (error) {
     quietDemoDomain();

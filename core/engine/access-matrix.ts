@@ -93,6 +93,9 @@ export const ENDPOINT_ACCESS = {
   'GET /api/v1/audit/public-key': { roles: 'signed-in' },
   'GET /api/v1/audit/checkpoints': { roles: 'signed-in' },
   'GET /api/v1/audit/status': { roles: ['auditor', 'admin'] },
+  // The log paged for SIEMs that pull; the forwarding status names where it goes, for those who set it up.
+  'GET /api/v1/audit/events': { roles: ['auditor', 'admin'] },
+  'GET /api/v1/audit/siem': { roles: ['admin'] },
   'GET /api/v1/accounts': { roles: ['admin'] },
   'POST /api/v1/accounts': { roles: ['admin'] },
   'POST /api/v1/accounts/:id/unlock': { roles: ['admin'] },
