@@ -37,6 +37,12 @@ export const OFFBOARDING_MIGRATIONS: MigrationSet = {
        fallback_id TEXT,
        on_directory_disabled TEXT NOT NULL
      );`,
+    // Refused calls (stale or replayed) by why: audited once per replay window, the others only counted here.
+    `CREATE TABLE offboard_webhook_refusals (
+       why TEXT PRIMARY KEY,
+       audited_at TEXT NOT NULL,
+       suppressed INTEGER NOT NULL DEFAULT 0
+     );`,
   ],
 };
 

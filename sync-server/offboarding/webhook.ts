@@ -46,6 +46,25 @@ export function findPeople(store: Store, body: OffboardWebhookBody): DirectoryUs
   return users.filter((u) => Object.values(u.externalIds as Record<string, string | undefined>).some((id) => id !== undefined && id.toLowerCase() === body.objectId?.toLowerCase()));
 }
 
+/**
+ * A refused signed call (stale or replayed) is audited at most once per replay window for each
+ * reason: a captured call sent again and again must not flood the audit log. The calls refused in
+ * between are counted (`suppressed`, carried by the next event; every answer is also counted in
+ * jit_http_requests_total by route and status), one small row update each.
+ */
+function auditRefusal(store: Store, now: Date, data: { why: 'stale' | 'replay' } & Record<string, unknown>): void {
+  const row = store.db.prepare('SELECT audited_at, suppressed FROM offboard_webhook_refusals WHERE why = ?').get(data.why) as { audited_at: string; suppressed: number } | undefined;
+  if (row && now.getTime() - Date.parse(row.audited_at) < REPLAY_WINDOW_SECONDS * 1000) {
+    store.db.prepare('UPDATE offboard_webhook_refusals SET suppressed = suppressed + 1 WHERE why = ?').run(data.why);
+    return;
+  }
+  const at = now.toISOString();
+  store.appendAudit({ type: 'offboard_webhook.refused', actorId: WEBHOOK_ACTOR_ID, subjectType: 'connector', subjectId: 'offboard-webhook', data: { ...data, suppressedSinceLast: row?.suppressed ?? 0 }, at });
+  store.db
+    .prepare('INSERT INTO offboard_webhook_refusals (why, audited_at, suppressed) VALUES (?, ?, 0) ON CONFLICT (why) DO UPDATE SET audited_at = excluded.audited_at, suppressed = 0')
+    .run(data.why, at);
+}
+
 export function handleOffboardWebhook(deps: { store: Store; secretKey: SecretKey | undefined; now: () => Date }, headers: Record<string, string | string[] | undefined>, rawBody: string): WebhookAnswer {
   const { store } = deps;
   ensureOffboardingTables(store);
@@ -58,7 +77,7 @@ export function handleOffboardWebhook(deps: { store: Store; secretKey: SecretKey
   const signature = String(headers[SIGNATURE_HEADER]);
   const at = now.toISOString();
   if (!check.ok) {
-    store.tx(() => store.appendAudit({ type: 'offboard_webhook.refused', actorId: WEBHOOK_ACTOR_ID, subjectType: 'connector', subjectId: 'offboard-webhook', data: { why: 'stale', detail: check.reason }, at }));
+    store.tx(() => auditRefusal(store, now, { why: 'stale', detail: check.reason }));
     return refuse(401, 'unauthenticated', check.reason);
   }
   let body: OffboardWebhookBody;
@@ -74,7 +93,7 @@ export function handleOffboardWebhook(deps: { store: Store; secretKey: SecretKey
     store.db.prepare('DELETE FROM offboard_webhook_seen WHERE seen_at < ?').run(new Date(now.getTime() - 2 * REPLAY_WINDOW_SECONDS * 1000).toISOString());
     const seen = store.db.prepare('INSERT INTO offboard_webhook_seen (signature, seen_at) VALUES (?, ?) ON CONFLICT (signature) DO NOTHING').run(signature, at).changes === 0;
     if (seen) {
-      store.appendAudit({ type: 'offboard_webhook.refused', actorId: WEBHOOK_ACTOR_ID, subjectType: 'connector', subjectId: 'offboard-webhook', data: { why: 'replay', reference: body.reference ?? null }, at });
+      auditRefusal(store, now, { why: 'replay', reference: body.reference ?? null });
       return refuse(409, 'conflict', 'this call was already taken (the same signature): a replay is refused; sign each call afresh');
     }
     const found = findPeople(store, body);

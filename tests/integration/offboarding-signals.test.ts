@@ -125,6 +125,28 @@ describe('the signed offboarding webhook', () => {
     expect(s.store.get('users', 'u-twin-1')?.disabled).toBe(false);
   });
 
+  it('audits a replayed or stale call once per replay window, however often it is sent again', async () => {
+    const s = await start({ fallbackId: FALLBACK, onDirectoryDisabled: 'alert' });
+    await seedLeaver(s, graph, { id: 'u-hal', at: () => new Date(clock).toISOString(), runScheduler: () => runScheduler(s) });
+    setOffboardWebhookSecret(s.store, key, SECRET, { source: 'test' });
+    const good = signed({ username: 'hal', reason: 'left' });
+    expect((await call(s, good)).status).toBe(200);
+    const stale = signed({ username: 'hal' }, { signedAt: clock - 6 * 60_000 });
+    for (let i = 0; i < 20; i++) {
+      expect((await call(s, good)).status).toBe(409);
+      expect((await call(s, stale)).status).toBe(401);
+    }
+    const refused = () => events(s, 'offboard_webhook.refused');
+    expect(refused().map((e) => e.data.why).sort()).toEqual(['replay', 'stale']);
+    expect(refused().every((e) => e.data.suppressedSinceLast === 0)).toBe(true);
+    // Past the window the next refusal is audited again, with how many were only counted in between.
+    clock += 301_000;
+    expect((await call(s, stale)).status).toBe(401);
+    const latest = refused().at(-1);
+    expect(latest?.data).toMatchObject({ why: 'stale', suppressedSinceLast: 19 });
+    expect(refused()).toHaveLength(3);
+  });
+
   it('refuses every call while the server holds no secret', async () => {
     const s = await start();
     const res = await call(s, signed({ username: 'admin' }));
