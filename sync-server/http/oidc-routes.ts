@@ -19,6 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AccountRole, Id } from '../../core/index.js';
+import { addressKey } from '../auth/client-address.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { createMfaStore } from '../mfa/mfa-store.js';
 import { createFlowStore, randomValue } from '../sso/flows.js';
@@ -41,6 +42,12 @@ const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.stri
 const PublicUser = z.object({ id: Id, displayName: z.string(), roles: z.array(AccountRole) });
 /** Sign-ins under way at once, beyond which new ones wait: the table cannot be filled by strangers. */
 const MAX_OPEN_FLOWS = 10_000;
+/**
+ * ...and started by one client address (its /64 for IPv6, as sign-in throttling counts): enough for
+ * an office behind one NAT signing in at nine, too few for one host to fill the table and lock
+ * everyone else out of single sign-on.
+ */
+export const MAX_OPEN_FLOWS_PER_CLIENT = 30;
 
 const MATCH_MESSAGES: Record<Exclude<PersonMatch, { ok: true }>['reason'], string> = {
   missing_claim: 'the provider did not say who you are (the claim the console matches on is missing)',
@@ -116,9 +123,13 @@ export function registerOidcRoutes(root: FastifyInstance, deps: OidcRouteDeps): 
         throw new ApiError(400, 'invalid_input', 'redirectUri: is not one of this server’s redirect URIs (JIT_OIDC_REDIRECT_URIS) nor a desktop loopback address http://127.0.0.1:<port>/callback', 'redirectUri');
       }
       if ((countFlows.get(now().toISOString()) as number) >= MAX_OPEN_FLOWS) throw new ApiError(429, 'throttled', 'too many sign-ins are under way; try again in a minute');
+      const clientKey = addressKey(request.ip);
+      if (flows.openFor(clientKey, now()) >= MAX_OPEN_FLOWS_PER_CLIENT) {
+        throw new ApiError(429, 'throttled', `${MAX_OPEN_FLOWS_PER_CLIENT} sign-ins started from your address are still under way; finish one, or try again in 10 minutes`);
+      }
       const nonce = randomValue();
       const codeVerifier = randomValue();
-      const begun = flows.begin({ nonce, codeVerifier, redirectUri, now: now() });
+      const begun = flows.begin({ nonce, codeVerifier, redirectUri, now: now(), clientKey });
       let authorizationUrl: string;
       try {
         authorizationUrl = await client.authorizationUrl({ redirectUri, state: begun.state, nonce, codeVerifier });

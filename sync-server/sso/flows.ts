@@ -25,6 +25,9 @@ export const OIDC_MIGRATIONS: MigrationSet = {
        expires_at TEXT NOT NULL
      ) WITHOUT ROWID;
      CREATE INDEX oidc_flows_expiry ON oidc_flows (expires_at);`,
+    // Who started each flow (auth/client-address.ts's key), so one client cannot hold every place.
+    `ALTER TABLE oidc_flows ADD COLUMN client_key TEXT NOT NULL DEFAULT '';
+     CREATE INDEX oidc_flows_client ON oidc_flows (client_key, expires_at);`,
   ],
 };
 
@@ -40,21 +43,26 @@ export const randomValue = () => randomBytes(32).toString('base64url');
 export function createFlowStore(store: Store) {
   store.applyMigrations(OIDC_MIGRATIONS);
   const stmts = {
-    insert: store.db.prepare('INSERT INTO oidc_flows (state_hash, binding_hash, nonce, code_verifier, redirect_uri, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insert: store.db.prepare('INSERT INTO oidc_flows (state_hash, binding_hash, nonce, code_verifier, redirect_uri, created_at, expires_at, client_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    openFor: store.db.prepare('SELECT COUNT(*) FROM oidc_flows WHERE client_key = ? AND expires_at > ?').pluck(),
     take: store.db.prepare('DELETE FROM oidc_flows WHERE state_hash = ? RETURNING binding_hash, nonce, code_verifier, redirect_uri, created_at, expires_at'),
     sweep: store.db.prepare('DELETE FROM oidc_flows WHERE expires_at <= ?'),
   };
   return {
     /** A new flow: its state (goes to the provider) and secret (stays with the client that started it). */
-    begin(input: { nonce: string; codeVerifier: string; redirectUri: string; now: Date }): { state: string; secret: string } {
+    begin(input: { nonce: string; codeVerifier: string; redirectUri: string; now: Date; /** addressKey of the client that asks. */ clientKey: string }): { state: string; secret: string } {
       const state = randomValue();
       const secret = randomValue();
       const at = input.now.toISOString();
       store.tx(() => {
         stmts.sweep.run(at);
-        stmts.insert.run(sha256(state), sha256(secret), input.nonce, input.codeVerifier, input.redirectUri, at, new Date(input.now.getTime() + FLOW_TTL_MS).toISOString());
+        stmts.insert.run(sha256(state), sha256(secret), input.nonce, input.codeVerifier, input.redirectUri, at, new Date(input.now.getTime() + FLOW_TTL_MS).toISOString(), input.clientKey);
       });
       return { state, secret };
+    },
+    /** Sign-ins this client started that are still under way. */
+    openFor(clientKey: string, now: Date): number {
+      return stmts.openFor.get(clientKey, now.toISOString()) as number;
     },
     /** Removes and returns the flow of this state; whatever the outcome, it cannot be used again. */
     take(state: string, secret: string, now: Date): TakenFlow {
