@@ -1,10 +1,7 @@
 import { useMemo } from 'react';
-import { map, of } from 'rxjs';
-import type { AuditEvent } from '../../../core/index.js';
 import { href } from '../../app/router.js';
-import { useObservable } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
-import { useSession } from '../../session/session.js';
+import { useAuditEvents } from '../audit/use-audit-events.js';
 import { FieldDiff } from '../../ui/field-diff.js';
 import { Time } from '../../ui/ui.js';
 import { EditorSection } from './EditorFrame.js';
@@ -17,18 +14,9 @@ const joinNames = (names: string[]) => (names.length <= 1 ? (names[0] ?? '') : `
  * against the version before; "Restore" puts an earlier one in the form, to save as a new change.
  */
 export function History<K extends VersionKind>({ kind, id, onRestore }: { kind: K; id: string; onRestore(version: Version<K>): void }) {
-  const { db } = useSession();
   const { users, resources, policies } = useConsoleData();
-  const events = useObservable(
-    () => {
-      // The audit trail is replicated to those who configure and audit; others have none to read.
-      const audit = (db.collections as Record<string, unknown>).audit as typeof db.audit | undefined;
-      if (!audit) return of([] as AuditEvent[]);
-      return audit.find({ selector: { subjectId: id } }).$.pipe(map((docs) => docs.map((d) => d.toJSON() as AuditEvent)));
-    },
-    [] as AuditEvent[],
-    [db, id],
-  );
+  // The audit trail is replicated to those who configure and audit; others have none to read.
+  const events = useAuditEvents({ subjectIds: [id] });
   const versions = useMemo(() => versionsOf(kind, events.data, { users, resources, policies }), [kind, events.data, users, resources, policies]);
   const name = (userId: string) => users.get(userId)?.displayName ?? userId;
   return (

@@ -1,7 +1,7 @@
 import clsx from 'clsx';
 import { useState } from 'react';
 import { map } from 'rxjs';
-import type { AccessRequest, AuditEvent, Grant } from '../../../core/index.js';
+import type { AccessRequest, Grant } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { formatDuration } from '../../lib/time.js';
 import { useObservable } from '../../lib/use-rx.js';
@@ -13,6 +13,7 @@ import { EmptyState, StatusPill, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { RequestFacts } from '../queue/RequestFacts.js';
 import { ReasonDialog } from '../ReasonDialog.js';
+import { useAuditEvents } from '../audit/use-audit-events.js';
 import { commandsWait } from '../../session/reach.js';
 
 const EVENT_TEXT: Record<string, string> = {
@@ -74,11 +75,7 @@ export function RequestDetail({ id }: { id: string }) {
   const grantId = request.data?.grantId ?? request.data?.extendsGrantId ?? null;
   const grant = useObservable(() => (grantId ? db.grants.findOne(grantId).$.pipe(map((d) => (d ? (d.toJSON() as Grant) : null))) : null), null as Grant | null, [db, grantId]);
   const subjects = grantId ? [id, grantId] : [id];
-  const events = useObservable(
-    () => db.audit.find({ selector: { subjectId: { $in: subjects } }, sort: [{ seq: 'asc' }] }).$.pipe(map((docs) => docs.map((d) => d.toJSON() as AuditEvent))),
-    [] as AuditEvent[],
-    [db, subjects.join('|')],
-  );
+  const events = useAuditEvents({ subjectIds: subjects });
 
   if (!request.data) {
     return request.loading ? (
