@@ -93,6 +93,8 @@ export type ApplyContext = {
   /** People this run added (their manager filled in at the end is part of being added, not a change). */
   addedIds: Set<string>;
   at: string;
+  /** Offboarded and not yet enabled again by an admin: the directory's "enabled" does not clear `disabled`. */
+  heldDisabled(personId: string): boolean;
   /** Sets the person's manager now if known, else marks it pending for the end of the round. */
   managerFor(managerObjectId: string | null): { managerId: string | null; pending: boolean };
 };
@@ -204,6 +206,10 @@ export function applyPerson(entry: PersonEntry, ctx: ApplyContext): void {
   const syncCreated = person.id === personIdFor(ctx.connectorId, entry.objectId);
   const next = merged(person, entry, ctx, syncCreated);
   if (manager && !manager.pending) next.managerId = manager.managerId;
+  if (!next.disabled && person.disabled && ctx.heldDisabled(person.id)) {
+    next.disabled = true;
+    record(report, 'skipped', { ...refOf(person, entry.objectId), reason: 'offboarded: stays disabled until an admin enables the account, whatever the directory says' });
+  }
   const fields = fieldChanges(person, next);
   const linked = index.objectOf(person) !== entry.objectId || (person.externalIds as Record<string, string>)[ctx.connectorId] !== entry.objectId;
   const disabledNow = next.disabled && !person.disabled;

@@ -6,6 +6,7 @@ import { applyPerson, PeopleIndex, prepared, resolvePendingManagers, type ApplyC
 import { auditSummary, emptyReport, type ChangeReport } from './report.js';
 import type { DirectorySource, GroupEntry, SourceCursor } from './types.js';
 import { onDirectoryDisabled } from '../offboarding/directory-signal.js';
+import { heldDisabledByOffboarding } from '../offboarding/record.js';
 
 export type RunOutcome =
   | { ok: true; runId: string; report: ChangeReport; resumed: boolean }
@@ -103,6 +104,7 @@ export async function runSource(source: DirectorySource, config: DirectorySyncSo
     report,
     addedIds,
     at,
+    heldDisabled: (personId) => heldDisabledByOffboarding(store, personId),
     managerFor: (managerObjectId) => {
       if (managerObjectId === null) return { managerId: null, pending: false };
       const manager = index.byObjectId(managerObjectId);

@@ -52,6 +52,18 @@ const fromRow = (r: Row): OffboardingRecord => ({
   updatedAt: r.updated_at,
 });
 
+/**
+ * An offboarded person stays disabled, whatever a directory says, until an admin enables their
+ * account again (accounts/manage.ts enableAccount) or gives one to a person who had none: the
+ * directory sync asks this before it lets an enabled object clear `disabled`.
+ */
+export function heldDisabledByOffboarding(store: Store, personId: string): boolean {
+  ensureOffboardingTables(store);
+  if (!store.db.prepare('SELECT 1 FROM offboardings WHERE person_id = ?').get(personId)) return false;
+  const account = store.getAccount(personId);
+  return !account || account.disabledAt !== null;
+}
+
 export function readOffboardingRecord(store: Store, personId: string): OffboardingRecord | null {
   ensureOffboardingTables(store);
   const row = store.db.prepare('SELECT * FROM offboardings WHERE person_id = ?').get(personId) as Row | undefined;
