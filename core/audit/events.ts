@@ -82,6 +82,17 @@ export const AuditEventType = z.enum([
   'offboard_webhook.refused',
   /** The server's start-up check found the log, its checkpoints, its guards or the stored state not as signed and logged (sync-server/audit/). */
   'audit.integrity_alert',
+  /** Access reviews (sync-server/reviews/): a campaign changed, opened, closed and applied; an item decided, advanced, reminded, defaulted, refused, escalated. */
+  'review.campaign_changed',
+  'review.opened',
+  'review.decided',
+  'review.stage_advanced',
+  'review.reminded',
+  'review.default_applied',
+  'review.removal_refused',
+  'review.closed',
+  'review.applied',
+  'review.escalated',
 ]);
 export type AuditEventType = z.infer<typeof AuditEventType>;
 
@@ -93,7 +104,7 @@ export const AuditEvent = z.object({
   /** Who caused it: a person's id, or `system` for the scheduler and connectors. */
   actorId: Id,
   at: IsoTime,
-  subjectType: z.enum(['request', 'grant', 'policy', 'profile', 'resource', 'proposal', 'task', 'account', 'command', 'connector', 'audit']),
+  subjectType: z.enum(['request', 'grant', 'policy', 'profile', 'resource', 'proposal', 'task', 'account', 'command', 'connector', 'audit', 'review']),
   subjectId: Id,
   data: z.record(z.string(), z.unknown()).default({}),
   prevHash: z.string().regex(/^[0-9a-f]{64}$/),

@@ -14,19 +14,25 @@ const NOBODY: readonly AccountRole[] = [];
 
 /**
  * How the sender stands to the command's subject:
- * - own: their own request, grant or proposal (the requester, grantee, proposer);
+ * - own: their own request, grant or proposal (the requester, grantee, proposer); the campaign they
+ *   own; a review item about their own access;
  * - approver: named on the request's current approval step;
- * - assignee: the task is assigned to them (and is not about their own grant);
+ * - assignee: the task is assigned to them (and is not about their own grant); the review item's
+ *   current stage names them as a reviewer (and it is not about their own access);
  * - other: none of these;
  * - any: the command has no subject of that kind (creating a request, editing configuration).
  */
 export type Relation = 'own' | 'approver' | 'assignee' | 'other' | 'any';
 
-export type CommandAccess = { subject: 'request' | 'grant' | 'task' | 'proposal' | 'configuration'; cells: Partial<Record<Relation, readonly AccountRole[]>>; note?: string };
+export type CommandAccess = { subject: 'request' | 'grant' | 'task' | 'proposal' | 'configuration' | 'campaign' | 'review item'; cells: Partial<Record<Relation, readonly AccountRole[]>>; note?: string };
 
 const DECIDERS: readonly AccountRole[] = ['approver', 'admin', 'requester'];
 const CONFIGURERS: readonly AccountRole[] = ['policy_admin', 'admin'];
 const ASKERS: readonly AccountRole[] = ['requester', 'approver', 'admin'];
+/** Who runs access reviews: security reviewers and admins. */
+const CAMPAIGN_OWNERS: readonly AccountRole[] = ['reviewer', 'admin'];
+/** Who may be a review item's reviewer: a role whose replica holds the items it names them on (SYNC_READ reviews). */
+export const REVIEWING_ROLES: readonly AccountRole[] = ['approver', 'policy_admin', 'reviewer', 'admin'];
 
 export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
   'request.create': { subject: 'request', cells: { any: ASKERS } },
@@ -53,6 +59,12 @@ export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
   'standing.convert': { subject: 'configuration', cells: { any: ['admin'] }, note: 'only a discovered standing holder, never an orphaned or explained one' },
   // Ends someone's access everywhere and moves their duties: an account and directory action, as disabling is.
   'person.offboard': { subject: 'configuration', cells: { any: ['admin'] }, note: 'never oneself; an HR system or IdP sends it through the signed webhook' },
+  // Access reviews: a campaign belongs to whoever made it; admins may run anyone's.
+  'review.campaign_upsert': { subject: 'campaign', cells: { own: CAMPAIGN_OWNERS, other: ['admin'] }, note: 'a new campaign is its sender\'s own' },
+  'review.open': { subject: 'campaign', cells: { own: CAMPAIGN_OWNERS, other: ['admin'] } },
+  'review.close': { subject: 'campaign', cells: { own: CAMPAIGN_OWNERS, other: ['admin'] } },
+  // Only the reviewers the item's current stage names decide it; nobody reviews their own access.
+  'review.decide': { subject: 'review item', cells: { assignee: REVIEWING_ROLES, own: NOBODY, other: NOBODY }, note: 'only while the run is open' },
 };
 
 const union = (lists: readonly (readonly AccountRole[])[]) => ALL_ROLES.filter((r) => lists.some((l) => l.includes(r)));
@@ -155,14 +167,16 @@ export type SyncOperation = 'pull' | 'push' | 'stream';
  * - directory: users: everyone, directory view (id, username, display name, department, manager,
  *   roles, disabled; no e-mail address, no directory object ids);
  * - access: audit events about requests, grants and tasks;
- * - configuration: audit events about policies, profiles, resources, proposals and connectors.
+ * - configuration: audit events about policies, profiles, resources, proposals and connectors;
+ * - reviewing: reviews: campaigns they own or review in the current run, the items of campaigns they
+ *   own, and the items any stage names them on as a reviewer.
  * Someone with several roles sees the union. Enforced per document by the server's pull and
  * stream (sync-server/http/sync-view.ts).
  */
-export type ReadRule = 'all' | 'none' | 'own' | 'eligible' | 'related' | 'directory' | 'access' | 'configuration';
+export type ReadRule = 'all' | 'none' | 'own' | 'eligible' | 'related' | 'directory' | 'access' | 'configuration' | 'reviewing';
 
 /** Bumped whenever SYNC_READ changes, so every replica is rebuilt under the new rules. */
-export const SYNC_READ_VERSION = 3;
+export const SYNC_READ_VERSION = 4;
 
 type ReadRow = Record<AccountRole, ReadRule>;
 const row = (requester: ReadRule, approver: ReadRule, policyAdmin: ReadRule, reviewer: ReadRule, auditor: ReadRule = 'all', admin: ReadRule = 'all'): ReadRow => ({
@@ -189,6 +203,8 @@ export const SYNC_READ: Record<CollectionName, ReadRow> = {
   audit: row('own', 'access', 'configuration', 'access'),
   commands: row('own', 'own', 'own', 'own'),
   commandResults: row('own', 'own', 'own', 'own'),
+  // Requesters review nothing: a reviewer is resolved only among REVIEWING_ROLES (core/engine/review-reviewers.ts).
+  reviews: row('none', 'reviewing', 'reviewing', 'reviewing'),
 };
 
 /** The rules that apply to someone with these roles for this collection (one per role; 'none' left out). */
@@ -201,7 +217,7 @@ export function replicatedCollections(roles: readonly AccountRole[], collections
   return collections.filter((collection) => readRules(roles, collection).length > 0 || (collection === 'commands' && roles.some((r) => syncAccess('commands', 'push').includes(r))));
 }
 
-/** Who sends commands at all: the union of the command matrix. Auditors and reviewers send none. */
+/** Who sends commands at all: the union of the command matrix. Auditors send none. */
 const COMMAND_SENDERS = union(Object.values(COMMAND_ROLES));
 
 /** Replication per collection and operation: pull and stream follow SYNC_READ; only commands accept pushes. */
@@ -217,6 +233,7 @@ export function allowedRoles(access: EndpointAccess): readonly AccountRole[] {
 
 function relationWords(relation: Relation, subject: CommandAccess['subject']): string {
   if (subject === 'task') return { own: 'a task about their own grant', assignee: 'a task assigned to them', other: "someone else's task", approver: '', any: '' }[relation];
+  if (subject === 'review item') return { own: 'an item about their own access', assignee: 'an item whose current stage names them', other: "someone else's item", approver: '', any: '' }[relation];
   return { own: `their own ${subject}`, approver: `a ${subject} whose current step names them`, assignee: '', other: `someone else's ${subject}`, any: '' }[relation];
 }
 const cell = (roles: readonly AccountRole[]) => (roles.length === 0 ? 'nobody' : roles.length === ALL_ROLES.length ? 'everyone' : roles.join(', '));

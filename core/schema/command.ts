@@ -3,6 +3,7 @@ import { DurationMinutes, Id, IsoTime } from './common.js';
 import { ConfigEntities } from './config.js';
 import { AccessPolicy, AccessProfile, ApprovalStep } from './policy.js';
 import { Resource, ResourceTarget } from './resource.js';
+import { CampaignDefinition, ItemDecision } from './review.js';
 
 const reason = z.string().trim().min(1, 'a reason is required').max(2048);
 
@@ -79,6 +80,17 @@ export const CommandPayloads = {
    * Without fallbackId the server's configured fallback takes them. Sent again, it finishes what is left.
    */
   'person.offboard': z.strictObject({ personId: Id, fallbackId: Id.optional(), reason }),
+  /** An access review campaign's definition, created or changed by its owner (core/schema/review.ts). The sender owns a new one. */
+  'review.campaign_upsert': z.strictObject({ campaign: CampaignDefinition }),
+  /** Opens the campaign's next run now (the schedule does it on its own): its scope is snapshotted into review items. */
+  'review.open': z.strictObject({ campaignId: Id, reason: z.string().max(2048).default('') }),
+  /**
+   * Keep or remove, one item or many (bulk) of one campaign's open run, each with its reason (a
+   * removal needs one). Applied all or nothing: one item the sender may not decide refuses the lot.
+   */
+  'review.decide': z.strictObject({ campaignId: Id, decisions: z.array(ItemDecision).min(1, 'decide at least one item').max(500) }),
+  /** Ends the open run before its deadline: undecided items take the default, removals are applied and verified. */
+  'review.close': z.strictObject({ campaignId: Id, reason }),
 } as const;
 
 export type CommandType = keyof typeof CommandPayloads;
@@ -120,6 +132,10 @@ export const ErrorCode = z.enum([
   /** The policy needs a second factor (step-up) fresher than the sender's session has: core/engine/mfa.ts. */
   'mfa_required',
   'conflict',
+  /** A review decision for a campaign run that is no longer open (closed, applying, or a newer run): the message says which. */
+  'campaign_closed',
+  /** A removal would leave a resource with fewer members than it must keep (Resource.keepAtLeast): core/engine/review-lockout.ts. */
+  'below_minimum_members',
   'unsupported_protocol',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

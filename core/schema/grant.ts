@@ -46,6 +46,11 @@ export const Grant = z.object({
   verification: VerificationState.default('none'),
   /** Shortened to a lowered maximum (grant.shorten, core/engine/grant-shorten.ts): its holder is told by whom (named: a requester's replica may not hold the person), why and from which end. */
   shortened: z.object({ at: IsoTime, by: Id, byName: z.string().max(256), previousExpiresAt: IsoTime, maxMinutes: z.number().int().min(1), reason: z.string().max(2048) }).optional(),
+  /**
+   * Its break-glass follow-up review went past its deadline undecided: escalated to the resource
+   * owner's manager and flagged here, where the revocations page reads it (core/engine/review-break-glass.ts).
+   */
+  reviewFlag: z.object({ itemId: Id, at: IsoTime, reason: z.string().max(512), escalatedToId: Id.nullable() }).optional(),
   updatedAt: IsoTime,
   revision: z.number().int().min(0),
 });

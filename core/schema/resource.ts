@@ -35,6 +35,11 @@ export const Resource = z.object({
    * while holding a conflicting resource is never approved automatically, and approvers are warned.
    */
   conflictsWith: z.array(Id).max(32).optional(),
+  /**
+   * Lockout guard: a removal by an access review or a standing conversion that would leave fewer
+   * members than this is refused, and says so (the last Global Administrator, Domain Admins).
+   */
+  keepAtLeast: z.number().int().min(1).max(10000).optional(),
   archived: z.boolean().default(false),
   changedBy: ChangedBy,
   updatedAt: IsoTime,

@@ -7,6 +7,7 @@ import { AccessPolicy, AccessProfile } from '../schema/policy.js';
 import { Proposal } from '../schema/proposal.js';
 import { AccessRequest } from '../schema/request.js';
 import { Resource } from '../schema/resource.js';
+import { ReviewDocument, type ReviewDoc } from '../schema/review.js';
 import { Task, Verification } from '../schema/task.js';
 
 /**
@@ -38,11 +39,14 @@ export const COLLECTIONS = {
   audit: { schema: AuditEvent, primaryKey: 'id', indexes: ['seq', 'subjectId'], push: false },
   commands: { schema: Command, primaryKey: 'id', indexes: ['createdAt'], push: true },
   commandResults: { schema: CommandResult, primaryKey: 'id', indexes: ['appliedAt'], push: false },
+  /** Access reviews: campaigns and their review items in one collection, told apart by `kind` (core/schema/review.ts). */
+  reviews: { schema: ReviewDocument, primaryKey: 'id', indexes: ['kind', 'campaignId'], push: false },
 } as const;
 
 export type CollectionName = keyof typeof COLLECTIONS;
 export const CollectionName = z.enum(Object.keys(COLLECTIONS) as [CollectionName, ...CollectionName[]]);
-export type CollectionDoc<C extends CollectionName> = z.infer<(typeof COLLECTIONS)[C]['schema']>;
+/** A review document is one kind or the other; the collection's flat schema holds either (core/schema/review.ts). */
+export type CollectionDoc<C extends CollectionName> = C extends 'reviews' ? ReviewDoc : z.infer<(typeof COLLECTIONS)[C]['schema']>;
 
 /** The server's monotonically increasing sequence; id breaks no ties (seq is unique) but keeps RxDB's shape. */
 export const Checkpoint = z.object({ seq: z.number().int().min(0), id: z.string() });

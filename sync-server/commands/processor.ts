@@ -33,6 +33,8 @@ import { resourceUpsert } from './resource-upsert.js';
 import { standingConvert } from './standing-convert.js';
 import { personOffboard } from './person-offboard.js';
 import { taskClose } from './task-close.js';
+import { reviewCampaignUpsert, reviewClose, reviewOpen } from './review-campaign.js';
+import { reviewDecide } from './review-decide.js';
 
 /** One handler per command type; the mapped type makes a missing or doubled one a compile error. */
 const USE_CASES: { [T in CommandType]: UseCase<T> } = {
@@ -52,6 +54,10 @@ const USE_CASES: { [T in CommandType]: UseCase<T> } = {
   'config.import': configImport,
   'standing.convert': standingConvert,
   'person.offboard': personOffboard,
+  'review.campaign_upsert': reviewCampaignUpsert,
+  'review.open': reviewOpen,
+  'review.decide': reviewDecide,
+  'review.close': reviewClose,
 };
 
 /**

@@ -44,7 +44,7 @@ export type SyncView = {
   candidates(collection: CollectionName): Candidates | null;
 };
 
-const ACCESS_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set(['request', 'grant', 'task']);
+const ACCESS_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set(['request', 'grant', 'task', 'review']);
 const CONFIGURATION_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set(['policy', 'profile', 'resource', 'proposal', 'connector']);
 
 /** The directory view of a person: no e-mail address, no directory object ids. */
@@ -111,6 +111,12 @@ function cachedRelations(store: Store, reader: SyncReader): Relations {
   return relations;
 }
 
+/** A review item any of whose stages names the reader as a reviewer (or that escalated to them). */
+function reviewsItem(doc: Record<string, unknown>, readerId: string): boolean {
+  if (doc.escalatedToId === readerId || (doc.reviewerIds as string[] | undefined)?.includes(readerId)) return true;
+  return ((doc.stageDecisions as { reviewerIds: string[] }[] | undefined) ?? []).some((s) => s.reviewerIds.includes(readerId));
+}
+
 export function syncViewOf(store: Store, reader: SyncReader): SyncView {
   const rules = new Map<CollectionName, ReadRule[]>();
   const rulesOf = (collection: CollectionName) => {
@@ -120,6 +126,9 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
   };
   let relations: Relations | undefined;
   const related = () => (relations ??= cachedRelations(store, reader));
+  // Campaigns the reader owns: their items are all visible to them (an owner never changes).
+  let owned: Set<string> | undefined;
+  const ownedCampaigns = () => (owned ??= new Set(store.list('reviews', { where: { kind: 'campaign', ownerId: reader.id } }).map((c) => c.id)));
   const filtered = (collection: CollectionName, rule: ReadRule) => !rulesOf(collection).includes('all') && rulesOf(collection).includes(rule);
 
   const sorted = (set: Set<string>) => [...set].sort();
@@ -167,6 +176,10 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
         return collection === 'audit' && ACCESS_SUBJECTS.has(doc.subjectType as AuditEvent['subjectType']);
       case 'configuration':
         return collection === 'audit' && CONFIGURATION_SUBJECTS.has(doc.subjectType as AuditEvent['subjectType']);
+      case 'reviewing':
+        if (collection !== 'reviews') return false;
+        if (doc.kind === 'campaign') return doc.ownerId === reader.id || (doc.reviewerIds as string[] | undefined)?.includes(reader.id) === true;
+        return reviewsItem(doc, reader.id) || ownedCampaigns().has(doc.campaignId as string);
     }
   };
 

@@ -35,6 +35,7 @@ import { ManualConnector } from '../../sync-server/connectors/manual.js';
 import { principalKey } from '../../core/engine/standing-access.js';
 import { standingAccessTables } from '../../sync-server/standing-access/view.js';
 import { SecretKey } from '../../sync-server/secrets/crypto.js';
+import { ReviewCampaign, ReviewItem } from '../../core/schema/review.js';
 import { setOffboardWebhookSecret } from '../../sync-server/offboarding/index.js';
 import { signedHeaders } from '../../sync-server/signing/signature.js';
 import { STEP_MS, totpCode } from './helpers/mfa.js';
@@ -144,6 +145,28 @@ function proposal(proposedBy: string): string {
   return id;
 }
 
+const EMPTY_COUNTS = { items: 0, decided: 0, keep: 0, remove: 0, flagged: 0, applied: 0, verified: 0, refused: 0 };
+const campaignDefinition = (id: string) => ({ id, name: 'Matrix review', scope: { type: 'resources', resourceIds: ['rm-mine'] }, stages: [{ name: 'Owner', reviewer: { type: 'resource_owner' }, fallback: { type: 'person', userId: OWNER } }], schedule: { type: 'once' }, durationDays: 7 });
+
+/** A campaign owned by this person, in this state. */
+function campaign(ownerId: string, status: 'scheduled' | 'open' = 'scheduled'): string {
+  const id = next('rc-matrix');
+  const at = new Date().toISOString();
+  srv.store.put('reviews', ReviewCampaign.parse({ ...campaignDefinition(id), kind: 'campaign', campaignId: id, ownerId, status, run: status === 'open' ? 1 : 0, counts: EMPTY_COUNTS, createdAt: at, updatedAt: at, revision: 0 }) as never);
+  return id;
+}
+
+/** An item of an open campaign, reviewed by this person, about this person's access. */
+function reviewItem(reviewerId: string, subjectUserId: string): { campaignId: string; itemId: string } {
+  const campaignId = campaign(OWNER, 'open');
+  const id = next('ri-matrix');
+  const at = new Date().toISOString();
+  const subject = { type: 'grant', userId: subjectUserId, displayName: subjectUserId, resourceId: 'rm-mine', resourceName: 'Mine', connectorId: 'manual', sensitivity: 'low' };
+  const stage = { stage: 1, reviewerIds: [reviewerId] };
+  srv.store.put('reviews', ReviewItem.parse({ kind: 'item', id, campaignId, run: 1, subject, stage: 1, stageCount: 1, reviewerIds: [reviewerId], stageDecisions: [stage], dueAt: at, apply: { state: 'none' }, createdAt: at, updatedAt: at, revision: 0 }) as never);
+  return { campaignId, itemId: id };
+}
+
 const SECRETS_KEY = SecretKey.generate();
 const WEBHOOK_SECRET = 'matrix-offboard-webhook-secret-0123456789';
 
@@ -196,6 +219,16 @@ function cellPayload(type: CommandType, relation: Relation, actor: string): Reco
       return standingHolder();
     case 'person.offboard':
       return { personId: throwaway(), reason: 'matrix' };
+    case 'review.campaign_upsert':
+      return { campaign: campaignDefinition(relation === 'own' ? next('rc-new') : campaign(OWNER)) };
+    case 'review.open':
+      return { campaignId: campaign(subjectOwner), reason: 'matrix' };
+    case 'review.close':
+      return { campaignId: campaign(subjectOwner, 'open'), reason: 'matrix' };
+    case 'review.decide': {
+      const { campaignId, itemId } = relation === 'own' ? reviewItem(actor, actor) : relation === 'assignee' ? reviewItem(actor, OWNER) : reviewItem(OTHER_APPROVER, OWNER);
+      return { campaignId, decisions: [{ itemId, decision: 'keep', reason: 'matrix' }] };
+    }
   }
 }
 
