@@ -6,6 +6,9 @@ import { preparePolicy } from './policy-upsert.js';
 import { prepareProfile } from './profile-upsert.js';
 import { prepareResource } from './resource-upsert.js';
 
+/** Proposers that are the server itself on a caller's word (sync-server/offboarding/duty-proposals.ts). */
+const MACHINE_PROPOSERS: ReadonlySet<string> = new Set(['webhook:offboard', 'system']);
+
 function describeDecided(proposal: Proposal, ctx: UseCaseContext): string {
   const by = proposal.decidedBy ? ` by ${ctx.names(proposal.decidedBy)}` : '';
   return `proposal ${proposal.id} is already ${proposal.status}${by}`;
@@ -69,8 +72,10 @@ export const proposalApprove: UseCase<'proposal.approve'> = (payload, ctx) => {
     return err('stale', `what ${proposal.subjectName} governs or how the change widens access has changed since it was proposed; propose it again so it is reviewed as it is now`);
   }
   const proposer = personNow(ctx.store, proposal.proposedBy);
-  if (!proposer || proposer.disabled) return err('stale', `the proposer of ${proposal.id} can no longer act; propose the change again`);
-  if (widensOwnAccess(proposer, change.value, world)) {
+  // Offboarding by the signed webhook or the directory's signal proposes as the server ('webhook:offboard', 'system'): no person to lose.
+  const byServer = MACHINE_PROPOSERS.has(proposal.proposedBy);
+  if (!byServer && (!proposer || proposer.disabled)) return err('stale', `the proposer of ${proposal.id} can no longer act; propose the change again`);
+  if (proposer && !byServer && widensOwnAccess(proposer, change.value, world)) {
     return err('self_approval_forbidden', `this change would now widen the access of its proposer, ${proposer.displayName}; it cannot be applied`);
   }
   if (widensOwnAccess(ctx.actor.user, change.value, world)) {

@@ -15,15 +15,14 @@ import {
   OFFBOARDING_REASON,
   PENDING_REQUEST_STATES,
   planDutyReassignment,
-  recordEditor,
   requestRevocation,
-  DEFAULT_SEPARATION,
   type DutyReassignment,
   type Result,
 } from '../../core/index.js';
 import { AccountRuleError, disableAccount, endSessions, isEnabled } from '../accounts/manage.js';
 import type { Store } from '../store/types.js';
 import { ensureOffboardingTables, readOffboardingSettings } from './migrations.js';
+import { proposeOrApplyDutyChange } from './duty-proposals.js';
 import { readOffboardingRecord, writeOffboardingRecord } from './record.js';
 
 /** Who started it: an admin's command, the signed webhook, or the directory sync's signal. */
@@ -123,24 +122,26 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
     requestsCancelled.push(request.id);
   }
 
-  const separation = DEFAULT_SEPARATION;
-  for (const policy of plan.value.policies) {
-    const before = store.get('policies', policy.id);
-    const { updatedAt: _u, changedBy: _c, ...after } = policy;
-    store.put('policies', { ...policy, changedBy: recordEditor(before?.changedBy ?? [], [actorId], now, separation), updatedAt: at });
-    store.appendAudit({ type: 'policy.changed', actorId, subjectType: 'policy', subjectId: policy.id, data: { name: policy.name, created: false, after, offboarding: personId, fallbackId }, at });
-  }
-  for (const resource of plan.value.resources) {
-    const before = store.get('resources', resource.id);
-    const { updatedAt: _u, changedBy: _c, ...after } = resource;
-    store.put('resources', { ...resource, changedBy: recordEditor(before?.changedBy ?? [], [actorId], now, separation), updatedAt: at });
-    store.appendAudit({ type: 'resource.changed', actorId, subjectType: 'resource', subjectId: resource.id, data: { name: resource.name, created: false, after, offboarding: personId, fallbackId }, at });
+  // Policy steps and resource ownership are configuration: widening, they wait for a second person (duty-proposals.ts).
+  const proposalOf = new Map<string, string>();
+  const skipped = new Set<string>();
+  const configChanges = [
+    ...plan.value.policies.map((after) => ({ kind: 'policy' as const, after })),
+    ...plan.value.resources.map((after) => ({ kind: 'resource' as const, after })),
+  ];
+  for (const change of configChanges) {
+    const done = proposeOrApplyDutyChange(store, { change, actorId, personId, fallbackId, now });
+    if (done.outcome === 'proposed') proposalOf.set(`${change.kind}:${change.after.id}`, done.proposalId);
+    if (done.outcome === 'already_proposed') skipped.add(`${change.kind}:${change.after.id}`);
   }
   for (const request of plan.value.requests) store.put('requests', { ...request, updatedAt: at, revision: request.revision + 1 });
   for (const task of plan.value.tasks) store.put('tasks', { ...task, updatedAt: at });
-  for (const duty of plan.value.reassigned) {
+  // A duty already waiting in an earlier run's proposal is not moved (or counted) again.
+  const reassigned = plan.value.reassigned.filter((duty) => !skipped.has(configKey(duty)));
+  for (const duty of reassigned) {
     const subject = dutySubject(duty);
-    store.appendAudit({ type: 'person.duty_reassigned', actorId, subjectType: subject.type, subjectId: subject.id, data: { ...duty, from: personId, to: fallbackId }, at });
+    const proposalId = proposalOf.get(configKey(duty));
+    store.appendAudit({ type: 'person.duty_reassigned', actorId, subjectType: subject.type, subjectId: subject.id, data: { ...duty, from: personId, to: fallbackId, ...(proposalId ? { proposalId } : {}) }, at });
   }
   // An "offboard?" alert for this person is answered.
   for (const task of store.list('tasks', { status: 'open' })) {
@@ -149,7 +150,6 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
     store.appendAudit({ type: 'task.closed', actorId, subjectType: 'task', subjectId: task.id, data: { outcome: 'done', note: 'offboarded' }, at });
   }
 
-  const reassigned = plan.value.reassigned;
   const nothingLeft = !accountDisabled && sessionsEnded === 0 && grantsRevoked.length === 0 && requestsCancelled.length === 0 && reassigned.length === 0;
   const previous = readOffboardingRecord(store, personId);
   if (nothingLeft && previous) {
@@ -172,8 +172,16 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
     `${grantsRevoked.length} grant${grantsRevoked.length === 1 ? '' : 's'} being revoked`,
     `${requestsCancelled.length} pending request${requestsCancelled.length === 1 ? '' : 's'} cancelled`,
     `${reassigned.length} dut${reassigned.length === 1 ? 'y' : 'ies'} moved${fallbackId && reassigned.length > 0 ? ` to ${store.get('users', fallbackId)?.displayName ?? fallbackId}` : ''}`,
+    proposalOf.size > 0 ? `${proposalOf.size} configuration change${proposalOf.size === 1 ? '' : 's'} proposed for a second admin (${[...proposalOf.values()].join(', ')}), since naming the fallback there widens access` : null,
   ].filter(Boolean);
   return ok({ personId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned, nothingLeft, message: `${name} offboarded: ${parts.join(', ')}${grantsRevoked.length > 0 ? '; each grant is verified gone by its connector next' : ''}` });
+}
+
+/** The configuration entity a duty lives on ('' for a request step or a task). */
+function configKey(duty: DutyReassignment): string {
+  if (duty.kind === 'policy_step') return `policy:${duty.policyId}`;
+  if (duty.kind === 'resource_owner') return `resource:${duty.resourceId}`;
+  return '';
 }
 
 function dutySubject(duty: DutyReassignment): { type: 'policy' | 'request' | 'task' | 'resource'; id: string } {

@@ -94,7 +94,7 @@ describe('the signed offboarding webhook', () => {
 
     expect((await http('GET', `${s.url}/api/v1/grants?mine=1`, { token: leaver.token })).status).toBe(401);
     expect(s.store.get('requests', leaver.ownRequestId)).toMatchObject({ status: 'cancelled', outcomeReason: 'offboarding' });
-    expectDutiesMoved(s, leaver);
+    await expectDutiesMoved(s, leaver);
     const summary = events(s, 'person.offboarded');
     expect(summary).toHaveLength(1);
     expect(summary[0]).toMatchObject({ actorId: 'webhook:offboard', data: { source: 'webhook', via: 'webhook', reference: 'HR-2231', fallbackId: FALLBACK, reason: 'contract ended' } });
@@ -173,7 +173,7 @@ describe('a person the directory sync sees disabled', () => {
     expect(res.status, res.text).toBe(200);
     expect(s.store.get('tasks', 't-offboard-u-gus')).toMatchObject({ status: 'done', closedBy: 'u-admin' });
     // The configured fallback took the duties.
-    expectDutiesMoved(s, leaver);
+    await expectDutiesMoved(s, leaver);
     // A later sync seeing them disabled again asks nothing more.
     expect(onDirectoryDisabled(s.store, { ...signal, at: new Date(clock + 60_000).toISOString() })).toMatchObject({ action: 'nothing' });
     expect(s.store.list('tasks', { status: 'open' }).filter((t) => t.kind === 'offboard_alert')).toHaveLength(0);

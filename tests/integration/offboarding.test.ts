@@ -64,7 +64,7 @@ describe('offboarding a person by command', () => {
     expect(s.store.get('users', 'u-dana')?.disabled).toBe(true);
 
     expect(s.store.get('requests', leaver.ownRequestId)).toMatchObject({ status: 'cancelled', outcomeReason: 'offboarding' });
-    expectDutiesMoved(s, leaver);
+    await expectDutiesMoved(s, leaver);
     for (const id of [...leaver.grantIds, leaver.manualGrantId]) expect(s.store.get('grants', id)).toMatchObject({ status: 'revoking', endedReason: 'offboarding', endedBy: 'u-admin' });
 
     let progress = (await http<Progress>('GET', `${s.url}/api/v1/people/u-dana/offboarding`, { token: s.adminToken })).body;

@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import type { CommandType, Grant } from '../../../core/index.js';
 import type { GraphStandin } from '../../standins/graph/index.js';
+import { secondAdminToken } from './configure.js';
 import { http, type TestServer } from './server.js';
 
 export const PASSWORD = 'offboarding-suite-password-7';
@@ -83,14 +84,24 @@ export async function seedLeaver(srv: TestServer, graph: GraphStandin, opts: { i
 }
 
 /** Every duty that named the leaver now names the fallback, and nothing names the leaver. */
-export function expectDutiesMoved(srv: TestServer, leaver: Leaver): void {
+export async function expectDutiesMoved(srv: TestServer, leaver: Leaver): Promise<void> {
   const name = leaver.id.replace(/^u-/, '');
-  const policy = srv.store.get('policies', `p-${name}`)!;
-  expect(policy.approvalSteps[0]).toMatchObject({ approverIds: [FALLBACK, 'u-admin'], escalateToIds: [FALLBACK] });
   const waiting = srv.store.get('requests', leaver.colleagueRequestId)!;
   expect(waiting.status).toBe('pending_approval');
   expect(waiting.policy?.approvalSteps[0]?.approverIds).toContain(FALLBACK);
   expect(waiting.policy?.approvalSteps[0]?.approverIds).not.toContain(leaver.id);
   expect(srv.store.get('tasks', leaver.taskId)).toMatchObject({ assigneeId: FALLBACK, status: 'open' });
+  // Naming the fallback on a policy or as a resource's owner widens access: proposals, applied only by a second person.
+  const proposals = srv.store.list('proposals', { status: 'pending' }).filter((p) => p.subjectId === `p-${name}` || p.subjectId === `res-${name}-3`);
+  expect(proposals.map((p) => p.kind).sort()).toEqual(['policy', 'resource']);
+  expect(srv.store.get('policies', `p-${name}`)?.approvalSteps[0]?.approverIds).toContain(leaver.id);
+  expect(srv.store.get('resources', `res-${name}-3`)?.ownerId).toBe(leaver.id);
+  const second = await secondAdminToken({ url: srv.url, adminToken: srv.adminToken });
+  for (const proposal of proposals) {
+    const approved = await command(srv, second, 'proposal.approve', { proposalId: proposal.id, reason: 'the fallback takes over' });
+    expect(approved.status, approved.text).toBe(200);
+  }
+  const policy = srv.store.get('policies', `p-${name}`)!;
+  expect(policy.approvalSteps[0]).toMatchObject({ approverIds: [FALLBACK, 'u-admin'], escalateToIds: [FALLBACK] });
   expect(srv.store.get('resources', `res-${name}-3`)?.ownerId).toBe(FALLBACK);
 }
