@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFrameReader } from '../../sync-server/audit/siem/rfc5424.js';
 import type { SiemSettings } from '../../sync-server/audit/siem/settings.js';
 import { createStandinCertificates, type StandinCertificates } from '../standins/graph/tls.js';
-import { http, makeTempDataDir, startTestServer, type TestServer } from './helpers/server.js';
+import { http, makeTempDataDir, startTestServer, type HttpResponse, type TestServer } from './helpers/server.js';
+
+type ExportPage = { events: { seq: number; hash: string; prevHash: string }[]; next: number | null; headSeq: number; firstSeq: number };
 
 type Received = { seq: number; hash: string; raw: string };
 
@@ -205,7 +207,7 @@ describe('GET /api/v1/audit/events', () => {
       const pages: { seq: number; hash: string; prevHash: string }[][] = [];
       let after: number | null = 0;
       while (after !== null) {
-        const page = await http('GET', `${srv.url}/api/v1/audit/events?after=${after}&limit=7`, { token: auditor });
+        const page: HttpResponse<ExportPage> = await http<ExportPage>('GET', `${srv.url}/api/v1/audit/events?after=${after}&limit=7`, { token: auditor });
         expect(page.status).toBe(200);
         expect(page.body.headSeq).toBe(all.length);
         expect(page.body.firstSeq).toBe(1);
