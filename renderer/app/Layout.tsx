@@ -9,6 +9,7 @@ import { useConsoleData } from '../session/console-data.js';
 import { isReadOnly, maySend } from '../session/permissions.js';
 import { syncPill } from '../session/reach.js';
 import { useSession } from '../session/session.js';
+import { WitnessBanner } from '../features/audit/WitnessBanner.js';
 import { useViewer } from '../session/viewer.js';
 import { useToasts } from '../ui/toasts.js';
 import { Avatar, EmptyState, Icon, Kbd, type IconName } from '../ui/ui.js';
@@ -235,6 +236,7 @@ export function Layout({ screen, children }: { screen: string; children: ReactNo
         </div>
       </header>
       <main id="main" className="content" tabIndex={-1} aria-busy={busy || undefined}>
+        <WitnessBanner />
         {allowed ? (
           children
         ) : (
