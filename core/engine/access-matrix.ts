@@ -91,6 +91,10 @@ export type EndpointAccess = {
 export const ENDPOINT_ACCESS = {
   'GET /healthz': { roles: 'public' },
   'POST /api/v1/auth/login': { roles: 'public' },
+  // Single sign-on: how this server signs people in, and the two legs of an OpenID Connect sign-in (sso/).
+  'GET /api/v1/auth/methods': { roles: 'public' },
+  'POST /api/v1/auth/oidc/start': { roles: 'public' },
+  'POST /api/v1/auth/oidc/complete': { roles: 'public' },
   'POST /api/v1/auth/logout': { roles: 'signed-in' },
   'GET /api/v1/me': { roles: 'signed-in' },
   'GET /api/v1/openapi.json': { roles: 'signed-in' },

@@ -18,7 +18,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AccountRole, Id } from '../../core/index.js';
+import { AccountRole, ENDPOINT_ACCESS, Id, type Endpoint } from '../../core/index.js';
 import { addressKey } from '../auth/client-address.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import { createMfaStore } from '../mfa/mfa-store.js';
@@ -58,12 +58,15 @@ const MATCH_MESSAGES: Record<Exclude<PersonMatch, { ok: true }>['reason'], strin
   disabled: 'the account is disabled',
 };
 
+/** Whether the access matrix (core/engine/access-matrix.ts) opens the endpoint without a session: the table decides, not the route. */
+const isPublic = (endpoint: Endpoint): boolean => ENDPOINT_ACCESS[endpoint].roles === 'public';
+
 export function registerOidcRoutes(root: FastifyInstance, deps: OidcRouteDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store, now, sso } = deps;
 
   app.get('/api/v1/auth/methods', {
-    config: { public: true },
+    config: { public: isPublic('GET /api/v1/auth/methods') },
     schema: {
       tags: ['auth'],
       summary: 'How this server signs people in',
@@ -108,7 +111,7 @@ export function registerOidcRoutes(root: FastifyInstance, deps: OidcRouteDeps): 
   });
 
   app.post('/api/v1/auth/oidc/start', {
-    config: { public: true },
+    config: { public: isPublic('POST /api/v1/auth/oidc/start') },
     schema: {
       tags: ['auth'],
       summary: `Start a sign-in at the OpenID Connect provider`,
@@ -142,7 +145,7 @@ export function registerOidcRoutes(root: FastifyInstance, deps: OidcRouteDeps): 
   });
 
   app.post('/api/v1/auth/oidc/complete', {
-    config: { public: true },
+    config: { public: isPublic('POST /api/v1/auth/oidc/complete') },
     schema: {
       tags: ['auth'],
       summary: 'Finish a sign-in with the provider’s answer: a bearer token, as POST /api/v1/auth/login answers',
