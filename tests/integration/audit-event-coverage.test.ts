@@ -5,6 +5,7 @@
  * there and emitted nowhere fails here. Flows run in order on one server and one injected clock;
  * the long jumps of the clock (deadlines, reminders, expiry) come last, then a restart.
  */
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEventType } from '../../core/audit/events.js';
@@ -50,16 +51,10 @@ const FLOW_NOT_DRIVEN_HERE_YET: Record<string, string> = {
   'grant.revocation_not_verified': 'a removal the directory reads back as still there (scheduler.test.ts)',
   'grant.drift_detected': 'access re-added out of band after a verified revocation (scheduler-reverify.test.ts)',
   'connector.configured': 'a connector config stored encrypted (secrets-at-rest.test.ts)',
-  'standing.discovery_requested': 'POST /api/v1/standing-access/discover (standing-access.test.ts)',
-  'standing.discovered': 'a discovery run (standing-access.test.ts)',
   'standing.converted': 'standing.convert (standing-access.test.ts)',
   'directory.synced': 'a directory sync run (directory-sync.test.ts)',
-  'account.linked': 'PATCH /api/v1/accounts/:id externalIds (account-links.test.ts)',
-  'account.unlinked': 'PATCH /api/v1/accounts/:id externalIds (account-links.test.ts)',
   'ticket_hook.secret_set': 'the ticket-check secret store (ticket-check.test.ts)',
   'ticket_hook.secret_removed': 'the ticket-check secret store (ticket-check.test.ts)',
-  'person.offboarded': 'person.offboard (offboarding.test.ts)',
-  'person.duty_reassigned': 'person.offboard with a fallback (offboarding.test.ts)',
   'person.directory_disabled': 'a directory sync seeing a person disabled (offboarding-signals.test.ts)',
   'offboard_webhook.secret_set': 'the offboarding webhook secret (offboarding-signals.test.ts)',
   'offboard_webhook.secret_removed': 'the offboarding webhook secret (offboarding-signals.test.ts)',
@@ -239,6 +234,20 @@ describe('flows that produce the audit trail', () => {
     const withdrawn = await widen('u-judy');
     expect((await command(proposer, 'proposal.reject', { proposalId: proposalOf(withdrawn), reason: 'changed my mind' })).status).toBe('applied');
     collect();
+  });
+
+  it('people: a directory link set and removed by hand, standing access discovered, a person offboarded to a fallback', async () => {
+    const admin = srv.adminToken;
+    const objectId = randomUUID();
+    const link = (id: string | null) => http('PATCH', `${srv.url}/api/v1/accounts/u-trail-person`, { token: admin, body: { externalIds: { 'entra-demo': id }, reason: 'contractor tenant object' } });
+    expect((await link(objectId)).status).toBe(200);
+    expect((await link(null)).status).toBe(200);
+    expect((await post('/api/v1/standing-access/discover', admin)).status).toBe(202);
+    await srv.server.scheduler?.runDiscovery();
+    const offboarded = await command(admin, 'person.offboard', { personId: 'u-alice', fallbackId: 'u-carol', reason: 'left the company' });
+    expect(offboarded.status, offboarded.message).toBe('applied');
+    collect();
+    expect(ofType('person.offboarded').at(-1)).toMatchObject({ subjectId: 'u-alice' });
   });
 
   it('deadlines and reminders: a step undecided escalates, then the request expires; an open task is reminded', async () => {
