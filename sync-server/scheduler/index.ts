@@ -5,6 +5,7 @@ import { runVerifyPass, VERIFY_KINDS, type VerifySummary } from './verification.
 import { bookSweep, newSweepState } from './sweep.js';
 import { settleRequestDeadlines, type DeadlineSummary } from './request-deadlines.js';
 import { remindOverdueTasks } from './task-reminders.js';
+import { runReviewPass } from '../reviews/pass.js';
 import { discover, runWritePass, settleManualTasks, WRITE_KINDS, type PassSummary } from './writes.js';
 import { Discovery, type DiscoverySummary } from './discovery.js';
 
@@ -110,6 +111,12 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
     try {
       remindOverdueTasks(ctx);
+    } catch (error) {
+      onError(error);
+    }
+    // Access reviews: open on schedule, remind, close at the deadline, follow removals until verified.
+    try {
+      runReviewPass(ctx.store, ctx.opts.now());
     } catch (error) {
       onError(error);
     }
