@@ -19,10 +19,11 @@ import { DEFAULT_CHECKPOINT_EVERY_EVENTS } from './audit/checkpointer.js';
 import { headFilePath } from './audit/checkpoint-store.js';
 import { inspectGuards } from './audit/guards.js';
 import { auditKeyPath, AuditKeyError, publicCheckKey, readAuditKeyFile } from './audit/signing-key.js';
+import { verifyArchiveFile } from './audit/retention.js';
 import { checkIntegrity } from './audit/startup-check.js';
 import { STORE_FILE_NAME } from './store/sqlite-store.js';
 
-const USAGE = 'usage: npm run audit:verify -- <data dir | jit.sqlite> [--key-file FILE | --public-key BASE64|PEM-FILE]\n       npm run audit:verify -- --print-key [data dir] [--key-file FILE]\n';
+const USAGE = 'usage: npm run audit:verify -- <data dir | jit.sqlite | archive.jsonl> [--key-file FILE | --public-key BASE64|PEM-FILE]\n       npm run audit:verify -- --print-key [data dir] [--key-file FILE]\n';
 
 function option(argv: string[], name: string): string | undefined {
   const at = argv.indexOf(name);
@@ -50,6 +51,23 @@ async function main(argv: string[]): Promise<number> {
   if (!target || !dataDir) {
     process.stderr.write(USAGE);
     return 2;
+  }
+  // An archive file (npm run audit:archive): its seal, its chain and the checkpoints it carries.
+  if (target.endsWith('.jsonl')) {
+    const given = option(argv, '--public-key');
+    const archiveKeyFile = option(argv, '--key-file') ?? process.env.JIT_AUDIT_KEY_FILE;
+    if (!given && !archiveKeyFile) {
+      process.stderr.write('verifying an archive needs the audit public key: --public-key (GET /api/v1/audit/public-key) or --key-file\n');
+      return 2;
+    }
+    const archiveKey = given ? publicCheckKey(existsSync(given) ? readFileSync(given, 'utf8') : given) : readAuditKeyFile(resolve(archiveKeyFile as string)).checkKey;
+    const result = await verifyArchiveFile(resolve(target), [archiveKey]);
+    if (result.ok && result.seal) {
+      process.stdout.write(`OK archive of ${result.events} events, seq ${result.seal.firstSeq} to ${result.seal.throughSeq}, head ${result.seal.throughHash}\nsealed at ${result.seal.at} with key ${result.seal.keyId}; ${result.checkpoints} signed checkpoints\n`);
+      return 0;
+    }
+    for (const problem of result.problems) process.stdout.write(`FAILED archive: ${problem}\n`);
+    return 1;
   }
   const path = resolve(target.endsWith('.sqlite') ? target : join(target, STORE_FILE_NAME));
   if (!existsSync(path)) {

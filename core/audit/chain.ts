@@ -36,13 +36,17 @@ export type ChainVerification =
   | { ok: true; events: number; headHash: string }
   | { ok: false; events: number; headHash: string; firstProblem: ChainProblem; message: string };
 
+/** Where a log whose older events were archived starts: the last archived event's seq and hash. */
+export type ChainAnchor = { seq: number; hash: string };
+
 /**
  * Walks events in seq order. Detects an edited event (its hash no longer matches), a removed one
- * (a seq gap or a prevHash that does not match the previous hash) and a reordered one.
+ * (a seq gap or a prevHash that does not match the previous hash) and a reordered one. With an
+ * anchor the first event must follow it (the prefix up to it is in an archive).
  */
-export function verifyChain(events: Iterable<AuditEvent>): ChainVerification {
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
+export function verifyChain(events: Iterable<AuditEvent>, from?: ChainAnchor): ChainVerification {
+  let prevHash = from?.hash ?? GENESIS_HASH;
+  let expectedSeq = (from?.seq ?? 0) + 1;
   let count = 0;
   for (const event of events) {
     count++;

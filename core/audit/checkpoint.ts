@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { IsoTime } from '../schema/common.js';
-import { verifyChain, type ChainVerification } from './chain.js';
+import { verifyChain, type ChainAnchor, type ChainVerification } from './chain.js';
 import type { AuditEvent } from './events.js';
 
 /**
@@ -88,7 +88,7 @@ const same = (a: AuditCheckpoint, b: AuditCheckpoint) => a.seq === b.seq && a.ha
 export async function verifyAuditLog(
   events: Iterable<AuditEvent>,
   checkpoints: readonly AuditCheckpoint[],
-  options: { keys: readonly CheckpointKey[]; known?: readonly AuditCheckpoint[] },
+  options: { keys: readonly CheckpointKey[]; known?: readonly AuditCheckpoint[]; anchor?: ChainAnchor },
 ): Promise<AuditLogVerification> {
   const problems: AuditLogProblem[] = [];
   const bySeq = new Map<number, AuditCheckpoint>();
@@ -138,7 +138,13 @@ export async function verifyAuditLog(
       yield event;
     }
   }
-  const chain = verifyChain(compared());
+  // An archived prefix ends at a signed checkpoint: the anchor must carry the hash signed there.
+  const atAnchor = options.anchor ? trusted.get(options.anchor.seq) : undefined;
+  if (options.anchor && atAnchor && atAnchor.hash !== options.anchor.hash) {
+    problems.push({ kind: 'checkpoint_mismatch', seq: options.anchor.seq, message: `the archive anchor names hash ${options.anchor.hash.slice(0, 12)}… for seq ${options.anchor.seq}, but ${atAnchor.hash.slice(0, 12)}… was signed there at ${atAnchor.at}` });
+  }
+  if (atAnchor && atAnchor.hash === options.anchor?.hash) matchedUpTo = atAnchor;
+  const chain = verifyChain(compared(), options.anchor);
   let signedUpTo: AuditCheckpoint | null = matchedUpTo;
   if (!chain.ok) {
     const p = chain.firstProblem;

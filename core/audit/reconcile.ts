@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { restoreLogState } from './archive.js';
 import type { AuditEvent } from './events.js';
 
 /**
@@ -42,6 +43,11 @@ const rolesOf = (value: unknown): string[] | null => (Array.isArray(value) && va
 
 /** Folds one event into the state; call in seq order (it is cheap enough to run during the chain walk). */
 export function foldEvent(state: LogState, event: AuditEvent): void {
+  // Older events were archived: the event carries the state they had folded to (core/audit/archive.ts).
+  if (event.type === 'audit.archived') {
+    restoreLogState(state, event.data.state);
+    return;
+  }
   if (event.type === 'grant.provisioned') {
     state.provisioned.add(event.subjectId);
     return;

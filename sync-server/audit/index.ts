@@ -13,6 +13,7 @@ import { AUDIT_CHECKPOINT_MIGRATIONS, headFilePath, lastCheckpoint, readCheckpoi
 import { DEFAULT_CHECKPOINT_EVERY_EVENTS, DEFAULT_CHECKPOINT_EVERY_MINUTES, startCheckpointer, type Checkpointer, type CheckpointRules } from './checkpointer.js';
 import { checkCheckpointLedger, checkpointsMigrated, CHECKPOINT_LEDGER_MIGRATIONS } from './checkpoint-ledger.js';
 import { restoreGuards } from './guards.js';
+import { RETENTION_MIGRATIONS } from './retention.js';
 import { auditKeyPath, loadOrCreateAuditKey, type AuditPublicKey, type AuditSigner } from './signing-key.js';
 import { checkIntegrity, type AuditAlert, type IntegrityReport } from './startup-check.js';
 
@@ -80,6 +81,7 @@ export async function openAuditTrail(opts: { store: Store; now: () => Date; data
   const checkpointTableExisted = checkpointsMigrated(store.db);
   store.applyMigrations(AUDIT_CHECKPOINT_MIGRATIONS);
   store.applyMigrations(CHECKPOINT_LEDGER_MIGRATIONS);
+  store.applyMigrations(RETENTION_MIGRATIONS);
   // Before the guards: a ledger table dropped is made again first, so its triggers can be restored.
   const ledgerAlerts = checkCheckpointLedger(store.db, { keyExisted: !generated, checkpointTableExisted, everyEvents: rules.everyEvents });
   const repairs = restoreGuards(store.db);

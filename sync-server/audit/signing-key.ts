@@ -38,6 +38,8 @@ export type AuditPublicKey = {
 export type AuditSigner = AuditPublicKey & {
   path: string;
   sign(cp: UnsignedCheckpoint): AuditCheckpoint;
+  /** Ed25519 over other audit messages (an archive's seal, core/audit/archive.ts), hex. */
+  signBytes(message: Uint8Array): string;
   /** The check core's verifyAuditLog takes, with this key. */
   checkKey: CheckpointKey;
 };
@@ -68,6 +70,7 @@ function signerOf(privateKey: KeyObject, path: string): AuditSigner {
     publicKey: raw.toString('base64'),
     publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     sign: (cp) => ({ ...cp, signature: sign(null, checkpointMessage(cp), privateKey).toString('hex') }),
+    signBytes: (message) => sign(null, message, privateKey).toString('hex'),
     checkKey: { keyId, verify: (message, signature) => verify(null, message, publicKey, signature) },
   };
 }

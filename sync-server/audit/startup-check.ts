@@ -21,9 +21,10 @@ import {
 import { readAuditEvents } from '../store/sqlite-store.js';
 import { readCheckpoints, readHeadFile } from './checkpoint-store.js';
 import type { GuardRepair } from './guards.js';
+import { anchorOf, readArchiveAnchor, sealProblem } from './retention.js';
 
 export type AuditAlert = {
-  kind: 'guard_restored' | 'head_file' | 'checkpoints_removed' | AuditLogVerificationKind | StateMismatch['kind'];
+  kind: 'guard_restored' | 'head_file' | 'checkpoints_removed' | 'archive_seal' | AuditLogVerificationKind | StateMismatch['kind'];
   message: string;
   /** What it is about: an event's seq, an account, a grant, a trigger. */
   subject: { type: 'audit' | 'account' | 'grant'; id: string };
@@ -77,7 +78,12 @@ export async function checkIntegrity(db: Database.Database, opts: { keys: readon
       yield event;
     }
   }
-  const verification = await verifyAuditLog(folded(), readCheckpoints(db), { keys: opts.keys, known });
+  // Older events archived (npm run audit:archive): the log continues from the signed seal kept as its anchor.
+  const seal = readArchiveAnchor(db);
+  const sealed = seal && !('unreadable' in seal) ? seal : null;
+  const sealIssue = seal && 'unreadable' in seal ? seal.unreadable : sealed ? await sealProblem(sealed, opts.keys) : null;
+  if (sealIssue) alerts.push({ kind: 'archive_seal', subject: { type: 'audit', id: 'archive' }, message: sealIssue });
+  const verification = await verifyAuditLog(folded(), readCheckpoints(db), { keys: opts.keys, known, ...(sealed ? { anchor: anchorOf(sealed) } : {}) });
   for (const p of verification.problems) alerts.push({ kind: p.kind, subject: { type: 'audit', id: p.eventId ?? `seq-${p.seq}` }, message: p.message });
   // A broken chain leaves the fold partial: reconciling against it would only add noise.
   const mismatches = verification.chain.ok ? reconcileWithLog(state, storedAccounts(db), storedActiveGrants(db)) : [];
