@@ -14,6 +14,7 @@ export * from './schema/time-window.js';
 export * from './audit/events.js';
 export * from './audit/chain.js';
 export * from './audit/checkpoint.js';
+export * from './audit/archive.js';
 export * from './audit/blocks.js';
 export * from './audit/reconcile.js';
 export * from './engine/result.js';

@@ -82,6 +82,8 @@ export const AuditEventType = z.enum([
   'offboard_webhook.refused',
   /** The server's start-up check found the log, its checkpoints, its guards or the stored state not as signed and logged (sync-server/audit/). */
   'audit.integrity_alert',
+  /** Events up to a signed checkpoint moved to a sealed archive file (npm run audit:archive); the log continues from it. */
+  'audit.archived',
   /** Access reviews (sync-server/reviews/): a campaign changed, opened, closed and applied; an item decided, advanced, reminded, defaulted, refused, escalated. */
   'review.campaign_changed',
   'review.opened',
