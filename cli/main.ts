@@ -81,7 +81,8 @@ export function buildProgram(): Command {
       .option('--for <duration>', 'how long: 30m, 2h, 1d, 1h30m (default: the recommended duration)')
       .option('--why <text>', 'justification')
       .option('--ticket <id>', 'change or incident ticket, such as INC0012345')
-      .option('--start <time>', 'begin later: 2026-03-07T22:00Z or +2h (at most 30 days ahead; default: once approved)'),
+      .option('--start <time>', 'begin later: 2026-03-07T22:00Z or +2h (at most 30 days ahead; default: once approved)')
+      .option('--on-behalf-of <identity>', 'a service principal or service account you own (its console id): the access is granted to it'),
   )
     .addOption(json())
     .addHelpText('after', '\nWith --wait the exit code says the outcome: 0 approved, 6 denied/expired/cancelled, 7 no decision in time.')

@@ -9,7 +9,7 @@ import { parseStart } from '../start.js';
 import { bounds, catalogOf, ENDED_REQUEST_STATES, namesOf, whereIs } from '../words.js';
 
 export type WaitOptions = { wait?: boolean; timeout: string; every: string };
-export type RequestOptions = WaitOptions & { for?: string; why?: string; ticket?: string; start?: string };
+export type RequestOptions = WaitOptions & { for?: string; why?: string; ticket?: string; start?: string; onBehalfOf?: string };
 
 export async function catalog(): Promise<void> {
   const { client } = signedIn();
@@ -75,15 +75,15 @@ export async function request(resourceArg: string, options: RequestOptions): Pro
   const minutes = options.for !== undefined ? minutesOf('--for', options.for) : undefined;
   const start = options.start !== undefined ? parseStart(options.start, new Date()) : undefined;
   if (start && !start.ok) throw usage('--start', start.message);
-  const flags = { resourceId: '<resource>', durationMinutes: '--for', justification: '--why', ticket: '--ticket', startsAt: '--start', requestId: '<resource>' };
+  const flags = { resourceId: '<resource>', durationMinutes: '--for', justification: '--why', ticket: '--ticket', startsAt: '--start', requestId: '<resource>', onBehalfOf: '--on-behalf-of' };
   const created = await client.call<AccessRequest>('POST', '/api/v1/requests', {
-    body: { resourceId: entry?.id ?? resourceArg, ...(minutes !== undefined ? { durationMinutes: minutes } : {}), justification: options.why ?? '', ticket: options.ticket ?? '', ...(start?.ok ? { startsAt: start.iso } : {}) },
+    body: { resourceId: entry?.id ?? resourceArg, ...(minutes !== undefined ? { durationMinutes: minutes } : {}), justification: options.why ?? '', ticket: options.ticket ?? '', ...(start?.ok ? { startsAt: start.iso } : {}), ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}) },
     flags,
   });
   const name = entry?.name ?? created.resourceId;
   if (!options.wait) {
     if (output.json) return printJson({ request: created });
-    print(`Requested ${name} for ${formatMinutes(created.durationMinutes)}${created.startsAt ? ` from ${created.startsAt}` : ''}: ${created.id}`);
+    print(`Requested ${name} for ${formatMinutes(created.durationMinutes)}${created.startsAt ? ` from ${created.startsAt}` : ''}${created.onBehalfOf ? ` on behalf of ${created.onBehalfOf}` : ''}: ${created.id}`);
     print(`${created.id}: ${whereIs(created)}`);
     if (!ENDED_REQUEST_STATES.has(created.status)) print(`Follow it with: jit status ${created.id}`);
     return;

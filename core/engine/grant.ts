@@ -43,7 +43,9 @@ export function grantFromRequest(request: AccessRequest, resource: Resource, gra
   return ok({
     id: grantId,
     requestId: request.id,
-    userId: request.requesterId,
+    // A request for a service identity grants it, not the owner who asked.
+    userId: request.onBehalfOf ?? request.requesterId,
+    ...(request.onBehalfOf ? { requestedBy: request.requesterId } : {}),
     resourceId: resource.id,
     connector: resource.connector,
     status: 'provisioning',

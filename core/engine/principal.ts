@@ -24,3 +24,21 @@ export function requireDirectoryAccount(user: Pick<DirectoryUser, 'externalIds' 
   if (id) return ok(id);
   return err('not_eligible', `${user.displayName} has no account in ${resource.connectorId}; ask an admin to link it`);
 }
+
+/**
+ * One rule, at request time, for a request on behalf of a service identity (an Entra service
+ * principal, an AD service account): only one of its owners, as its directory lists them, may ask,
+ * and only while it is enabled. Eligibility and policies are then the owner's
+ * (docs/decisions/service-identities.md); the grant, its revocation and verification are the identity's.
+ */
+export function requireOwnerOf(asker: Pick<DirectoryUser, 'id' | 'displayName'>, identity: DirectoryUser | null | undefined, identityId: string, nameOf: (id: string) => string = (id) => id): Result<DirectoryUser> {
+  if (!identity) return err('not_found', `${identityId} is no service identity the console knows; the directory sync brings service principals and service accounts in`);
+  if (identity.kind !== 'service') return err('invalid_input', `${identity.displayName} is a person, not a service identity: people ask for their own access`);
+  const owners = identity.ownerIds ?? [];
+  if (!owners.includes(asker.id)) {
+    const named = owners.length > 0 ? `its owners (${owners.slice(0, 5).map(nameOf).join(', ')}${owners.length > 5 ? ', ...' : ''})` : 'its owners, and its directory lists none';
+    return err('forbidden', `${asker.displayName} is not an owner of ${identity.displayName}; only ${named} may request access for it`);
+  }
+  if (identity.disabled) return err('not_eligible', `${identity.displayName} is disabled in its directory and cannot be granted access`);
+  return ok(identity);
+}

@@ -35,6 +35,8 @@ export const CommandPayloads = {
     ticket: z.string().max(256).default(''),
     /** A later start (at most 30 days ahead): provisioning waits for it. Absent: as soon as it is approved. */
     startsAt: IsoTime.optional(),
+    /** A service identity one of whose owners the sender is: the access is for it (core/engine/principal.ts). */
+    onBehalfOf: Id.optional(),
   }),
   'request.approve': z.strictObject({ requestId: Id, reason: z.string().max(2048).default(''), breakGlass: z.boolean().default(false) }),
   'request.deny': z.strictObject({ requestId: Id, reason }),

@@ -24,6 +24,10 @@ export const DirectoryUser = z.object({
   /** Connector ids whose link an admin set (or removed) by hand: the directory sync leaves them as they are. */
   manualLinks: z.array(Id).max(32).optional(),
   disabled: z.boolean().default(false),
+  /** A service identity (an Entra service principal, an AD service account): it never signs in; one of its owners asks for it. Absent: a person. */
+  kind: z.enum(['person', 'service']).optional(),
+  /** The people who own a service identity, as its directory lists them: only they may request access for it (core/engine/principal.ts). */
+  ownerIds: z.array(Id).max(64).optional(),
   updatedAt: IsoTime,
 });
 export type DirectoryUser = z.infer<typeof DirectoryUser>;

@@ -19,6 +19,8 @@ export const Grant = z.object({
   id: Id,
   requestId: Id,
   userId: Id,
+  /** A grant to a service identity (userId): the owner who asked for it on its behalf. */
+  requestedBy: Id.optional(),
   resourceId: Id,
   connector: z.enum(['entra', 'ad', 'manual', 'webhook']),
   status: GrantStatus,

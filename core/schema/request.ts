@@ -70,6 +70,8 @@ export type ResolvedPolicy = z.infer<typeof ResolvedPolicy>;
 export const AccessRequest = z.object({
   id: Id,
   requesterId: Id,
+  /** A request for a service identity: its id (the grant goes to it); requesterId is the owner who asked on its behalf. */
+  onBehalfOf: Id.optional(),
   resourceId: Id,
   durationMinutes: DurationMinutes,
   justification: z.string().max(4096).default(''),

@@ -19,6 +19,7 @@ export function createGrantForApproved(request: AccessRequest, ctx: UseCaseConte
   ctx.audit('grant.created', 'grant', grantId, {
     requestId: request.id,
     userId: grant.value.userId,
+    ...(grant.value.requestedBy ? { requestedBy: grant.value.requestedBy } : {}),
     resourceId: resource.id,
     connector: grant.value.connector,
     expiresAt: grant.value.expiresAt,

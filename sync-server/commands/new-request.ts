@@ -38,6 +38,8 @@ export function recordNewRequest(
   let request = created;
   ctx.audit('request.created', 'request', request.id, {
     resourceId: request.resourceId,
+    // Who the access is for, and who asked on its behalf (a service identity's owner).
+    ...(request.onBehalfOf ? { onBehalfOf: request.onBehalfOf, requestedBy: request.requesterId } : {}),
     durationMinutes: request.durationMinutes,
     ticket: request.ticket,
     ...(request.ticketCheck ? { ticketCheck: request.ticketCheck } : {}),

@@ -113,6 +113,8 @@ const RequestBody = z.strictObject({
   ticket: z.string().max(256).default(''),
   /** A later start, ISO-8601 UTC, at most 30 days ahead: approved as usual, provisioned at the start; the grant ends at startsAt + durationMinutes. Absent: at approval. */
   startsAt: CommandPayloads['request.create'].shape.startsAt,
+  /** A service identity (service principal, service account) the sender owns: the access is granted to it. Refused 403 for anyone but its owners. */
+  onBehalfOf: CommandPayloads['request.create'].shape.onBehalfOf,
 });
 const secured = [{ bearerAuth: [] as string[] }];
 

@@ -167,7 +167,9 @@ export class EntraConnector implements Connector {
     if (!result.ok) {
       // A principal that is itself a group (nested grants) answers 404 under /users.
       if (result.failure.code === 'Request_ResourceNotFound') {
-        const asGroup = await this.graph.getAll(`/groups/${seg(principalId)}/transitiveMemberOf?$select=id&$top=999`);
+        let asGroup = await this.graph.getAll(`/groups/${seg(principalId)}/transitiveMemberOf?$select=id&$top=999`);
+        // ...and a service principal (a grant to a service identity) under /servicePrincipals.
+        if (!asGroup.ok && asGroup.failure.code === 'Request_ResourceNotFound') asGroup = await this.graph.getAll(`/servicePrincipals/${seg(principalId)}/transitiveMemberOf?$select=id&$top=999`);
         if (!asGroup.ok) return asGroup;
         return { ok: true, ids: new Set(asGroup.items.map((i) => String((i as { id?: unknown }).id))) };
       }

@@ -24,6 +24,16 @@ export type GroupRecord = {
   isAssignableToRole: boolean;
 };
 
+/** A service principal (an application's or a managed identity's identity in the tenant), as Graph's servicePrincipal resource. */
+export type ServicePrincipalRecord = {
+  id: string;
+  appId: string;
+  displayName: string;
+  accountEnabled: boolean;
+  servicePrincipalType: 'Application' | 'ManagedIdentity' | 'Legacy' | 'SocialIdp';
+  appOwnerOrganizationId: string | null;
+};
+
 export type RoleDefinitionRecord = {
   id: string;
   displayName: string;
@@ -98,6 +108,8 @@ export type DirectoryOp =
   | { kind: 'addMember'; groupId: string; memberId: string }
   | { kind: 'removeMember'; groupId: string; memberId: string }
   | { kind: 'addOwner'; groupId: string; ownerId: string }
+  | { kind: 'putServicePrincipal'; servicePrincipal: ServicePrincipalRecord }
+  | { kind: 'addServicePrincipalOwner'; servicePrincipalId: string; ownerId: string }
   | { kind: 'putRoleDefinition'; roleDefinition: RoleDefinitionRecord }
   | { kind: 'putRoleRequest'; request: RoleRequestRecord }
   | { kind: 'putRoleInstance'; instance: RoleInstanceRecord }
@@ -106,7 +118,7 @@ export type DirectoryOp =
   | { kind: 'putGroupInstance'; instance: GroupInstanceRecord }
   | { kind: 'deleteGroupInstance'; id: string };
 
-export type DirectoryObject = { type: 'user'; record: UserRecord } | { type: 'group'; record: GroupRecord };
+export type DirectoryObject = { type: 'user'; record: UserRecord } | { type: 'group'; record: GroupRecord } | { type: 'servicePrincipal'; record: ServicePrincipalRecord };
 
 function isActive(instance: { startDateTime: string; endDateTime: string | null }, nowMs: number): boolean {
   if (Date.parse(instance.startDateTime) > nowMs) return false;
@@ -138,6 +150,9 @@ export class Directory {
   /** groupId -> direct member ids, in the order they were added. */
   readonly directMembers = new Map<string, Set<string>>();
   readonly directOwners = new Map<string, Set<string>>();
+  readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
+  /** servicePrincipalId -> its owners (users or other service principals). */
+  readonly servicePrincipalOwners = new Map<string, Set<string>>();
   readonly roleDefinitions = new Map<string, RoleDefinitionRecord>();
   readonly roleRequests = new Map<string, RoleRequestRecord>();
   readonly roleInstances = new Map<string, RoleInstanceRecord>();
@@ -184,6 +199,12 @@ export class Directory {
       case 'addOwner':
         this.setOf(this.directOwners, op.groupId).add(op.ownerId);
         return;
+      case 'putServicePrincipal':
+        this.servicePrincipals.set(op.servicePrincipal.id, op.servicePrincipal);
+        return;
+      case 'addServicePrincipalOwner':
+        this.setOf(this.servicePrincipalOwners, op.servicePrincipalId).add(op.ownerId);
+        return;
       case 'putRoleDefinition':
         this.roleDefinitions.set(op.roleDefinition.id, op.roleDefinition);
         return;
@@ -222,6 +243,8 @@ export class Directory {
     if (user) return { type: 'user', record: user };
     const group = this.groups.get(id);
     if (group) return { type: 'group', record: group };
+    const servicePrincipal = this.servicePrincipals.get(id);
+    if (servicePrincipal) return { type: 'servicePrincipal', record: servicePrincipal };
     return undefined;
   }
 

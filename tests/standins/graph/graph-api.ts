@@ -10,6 +10,7 @@ import type {
   RoleRequestRecord,
   ScheduleInfo,
   ScheduleRequestBase,
+  ServicePrincipalRecord,
   UserRecord,
 } from './directory.js';
 import { deltaPage } from './delta.js';
@@ -58,6 +59,7 @@ const READ_DIRECTORY = ['Directory.Read.All', 'Directory.ReadWrite.All'];
 const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', ...READ_DIRECTORY];
 const READ_GROUPS = ['Group.Read.All', 'Group.ReadWrite.All', 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', ...READ_DIRECTORY];
 const WRITE_MEMBERS = ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'];
+const READ_APPLICATIONS = ['Application.Read.All', 'Application.ReadWrite.All', ...READ_DIRECTORY];
 const READ_ROLES = ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', ...READ_DIRECTORY];
 const WRITE_ROLE_SCHEDULES = ['RoleAssignmentSchedule.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory'];
 const READ_ROLE_SCHEDULES = ['RoleAssignmentSchedule.Read.Directory', 'RoleManagement.Read.Directory', 'RoleManagement.Read.All', ...WRITE_ROLE_SCHEDULES];
@@ -66,14 +68,15 @@ const READ_GROUP_SCHEDULES = ['PrivilegedAssignmentSchedule.Read.AzureADGroup', 
 
 /** Every application permission the stand-in knows; the default app holds them all. */
 export const ALL_PERMISSIONS: readonly string[] = [
-  ...new Set([...READ_USERS, ...READ_GROUPS, ...WRITE_MEMBERS, ...READ_ROLES, ...READ_ROLE_SCHEDULES, ...READ_GROUP_SCHEDULES, SIGN_IN_PERMISSION]),
+  ...new Set([...READ_USERS, ...READ_GROUPS, ...READ_APPLICATIONS, ...WRITE_MEMBERS, ...READ_ROLES, ...READ_ROLE_SCHEDULES, ...READ_GROUP_SCHEDULES, SIGN_IN_PERMISSION]),
 ];
 
 const USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'givenName', 'surname', 'jobTitle', 'department', 'employeeType'] as const;
 const GROUP_FIELDS = ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'groupTypes', 'isAssignableToRole'] as const;
 /** signInActivity is a user property returned only on $select (and only with AuditLog.Read.All). */
 const USER_SELECT_FIELDS: readonly string[] = [...USER_FIELDS, 'signInActivity'];
-const OBJECT_FIELDS: readonly string[] = [...new Set<string>([...USER_FIELDS, ...GROUP_FIELDS])];
+const SERVICE_PRINCIPAL_FIELDS = ['id', 'appId', 'displayName', 'accountEnabled', 'servicePrincipalType', 'appOwnerOrganizationId'] as const;
+const OBJECT_FIELDS: readonly string[] = [...new Set<string>([...USER_FIELDS, ...GROUP_FIELDS, ...SERVICE_PRINCIPAL_FIELDS])];
 
 const notFound = (id: string): GraphError =>
   new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
@@ -86,7 +89,12 @@ function groupJson(group: GroupRecord, typed: boolean): Record<string, unknown> 
   return { ...(typed ? { '@odata.type': '#microsoft.graph.group' } : {}), ...group, groupTypes: [...group.groupTypes] };
 }
 
+function servicePrincipalJson(sp: ServicePrincipalRecord, typed: boolean): Record<string, unknown> {
+  return { ...(typed ? { '@odata.type': '#microsoft.graph.servicePrincipal' } : {}), ...sp };
+}
+
 function objectJson(object: DirectoryObject): Record<string, unknown> {
+  if (object.type === 'servicePrincipal') return servicePrincipalJson(object.record, true);
   return object.type === 'user' ? userJson(object.record, true) : groupJson(object.record, true);
 }
 
@@ -145,7 +153,7 @@ function collection(ctx: GraphApiContext, call: GraphCall, contextName: string, 
 function listObjects(ctx: GraphApiContext, call: GraphCall, view: Directory, ids: string[], cast: string | undefined, contextName: string): GraphResult {
   let objects = ids.map((id) => view.object(id)).filter((o): o is DirectoryObject => o !== undefined);
   if (cast) {
-    const type = cast.toLowerCase() === 'microsoft.graph.user' ? 'user' : cast.toLowerCase() === 'microsoft.graph.group' ? 'group' : undefined;
+    const type = ({ 'microsoft.graph.user': 'user', 'microsoft.graph.group': 'group', 'microsoft.graph.serviceprincipal': 'servicePrincipal' } as const)[cast.toLowerCase() as 'microsoft.graph.user'];
     if (!type) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${cast}'.`);
     objects = objects.filter((o) => o.type === type);
   }
@@ -198,7 +206,7 @@ function referencedId(call: GraphCall): string {
   if (typeof ref !== 'string' || ref.length === 0) {
     throw new GraphError(400, 'Request_BadRequest', "The request is missing the required property '@odata.id'.");
   }
-  const match = /\/(?:directoryObjects|users|groups)\/([^/?#]+)\/?$/i.exec(ref) ?? /^\{?([0-9a-zA-Z-]+)\}?$/.exec(ref);
+  const match = /\/(?:directoryObjects|users|groups|servicePrincipals)\/([^/?#]+)\/?$/i.exec(ref) ?? /^\{?([0-9a-zA-Z-]+)\}?$/.exec(ref);
   if (!match) throw new GraphError(400, 'Request_BadRequest', `Invalid object identifier '${ref}'.`);
   return decode(match[1] as string);
 }
@@ -439,16 +447,23 @@ const ROLE_BASE = '/roleManagement/directory';
 const GROUP_PIM_BASE = '/identityGovernance/privilegedAccess/group';
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const route = (path: string): RegExp => new RegExp(`^${path.split('([^/]+)').map(esc).join('([^/]+)')}/?$`, 'i');
-const CAST = '(?:/(microsoft\\.graph\\.(?:user|group)))?';
+const CAST = '(?:/(microsoft\\.graph\\.(?:user|group|servicePrincipal)))?';
 const castRoute = (path: string): RegExp => new RegExp(`^${path.split('([^/]+)').map(esc).join('([^/]+)')}${CAST}/?$`, 'i');
 
 /** A user's or group's related directory objects (`/groups/{id}/members`), optionally cast to users or groups. */
-function relationRoute(owner: 'users' | 'groups', relation: 'members' | 'transitiveMembers' | 'owners' | 'memberOf' | 'transitiveMemberOf', cost: number): Route {
+function relationRoute(owner: 'users' | 'groups' | 'servicePrincipals', relation: 'members' | 'transitiveMembers' | 'owners' | 'memberOf' | 'transitiveMemberOf', cost: number): Route {
   return {
-    method: 'GET', pattern: castRoute(`/${owner}/([^/]+)/${relation}`), cost, write: false, permissions: READ_GROUPS,
+    method: 'GET', pattern: castRoute(`/${owner}/([^/]+)/${relation}`), cost, write: false, permissions: owner === 'servicePrincipals' ? READ_APPLICATIONS : READ_GROUPS,
     handle: (ctx, call, [id, cast]) => {
       const view = ctx.directory.readView();
       const key = decode(id as string);
+      if (owner === 'servicePrincipals') {
+        const sp = view.servicePrincipals.get(key);
+        if (!sp) throw notFound(key);
+        // A service principal's owners are its own list; its memberships are read like anyone's.
+        const ids = relation === 'owners' ? [...(view.servicePrincipalOwners.get(sp.id) ?? [])] : relation === 'memberOf' || relation === 'transitiveMemberOf' ? view[relation](sp.id, ctx.now()) : [];
+        return listObjects(ctx, call, view, ids, cast, 'directoryObjects');
+      }
       const subject = owner === 'users' ? requireUser(view, key) : requireGroup(view, key);
       return listObjects(ctx, call, view, view[relation](subject.id, ctx.now()), cast, 'directoryObjects');
     },
@@ -518,6 +533,10 @@ export const ROUTES: Route[] = [
   relationRoute('groups', 'owners', 3),
   relationRoute('groups', 'memberOf', 3),
   relationRoute('groups', 'transitiveMemberOf', 5),
+  relationRoute('servicePrincipals', 'owners', 1),
+  relationRoute('servicePrincipals', 'memberOf', 3),
+  relationRoute('servicePrincipals', 'transitiveMemberOf', 5),
+  byIdRoute('/servicePrincipals', READ_APPLICATIONS, 'servicePrincipals', (view) => view.servicePrincipals),
   {
     method: 'POST', pattern: route('/groups/([^/]+)/members/$ref'), cost: 1, write: true, permissions: WRITE_MEMBERS,
     handle: (ctx, call, [id]) => {

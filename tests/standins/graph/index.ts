@@ -15,6 +15,7 @@ import {
   type RoleDefinitionRecord,
   type RoleInstanceRecord,
   type RoleRequestRecord,
+  type ServicePrincipalRecord,
   type UserRecord,
   type Directory,
 } from './directory.js';
@@ -142,6 +143,9 @@ export type GraphStandin = {
   deleteUser(id: string, opts?: { permanent?: boolean }): void;
   setManager(userId: string, managerId: string | null): void;
   addOwner(groupId: string, ownerId: string): void;
+  /** A service principal of this tenant's own application (or a managed identity); owners are added with addServicePrincipalOwner. */
+  addServicePrincipal(input: { id?: string; appId?: string; displayName: string; accountEnabled?: boolean; servicePrincipalType?: ServicePrincipalRecord['servicePrincipalType'] }): ServicePrincipalRecord;
+  addServicePrincipalOwner(servicePrincipalId: string, ownerId: string): void;
   /** The user's last interactive sign-in as Entra records it (null: never signed in); read back through `$select=signInActivity`. */
   setSignIn(userId: string, at: string | null): void;
   addRoleDefinition(input: NewRoleDefinition): RoleDefinitionRecord;
@@ -805,6 +809,23 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       if (!directory.primary.groups.has(groupId)) throw new Error(`groupId '${groupId}' is not a group in the stand-in`);
       requireExisting(ownerId, 'ownerId');
       seedOp({ kind: 'addOwner', groupId, ownerId });
+    },
+    addServicePrincipal: (input) => {
+      const servicePrincipal: ServicePrincipalRecord = {
+        id: newId(input.id, 'service principal id'),
+        appId: input.appId ?? idRandom.uuid(),
+        displayName: requireText(input.displayName, 'displayName'),
+        accountEnabled: input.accountEnabled ?? true,
+        servicePrincipalType: input.servicePrincipalType ?? 'Application',
+        appOwnerOrganizationId: tenantId,
+      };
+      seedOp({ kind: 'putServicePrincipal', servicePrincipal });
+      return servicePrincipal;
+    },
+    addServicePrincipalOwner: (servicePrincipalId, ownerId) => {
+      if (!directory.primary.servicePrincipals.has(servicePrincipalId)) throw new Error(`'${servicePrincipalId}' is not a service principal in the stand-in`);
+      requireExisting(ownerId, 'ownerId');
+      seedOp({ kind: 'addServicePrincipalOwner', servicePrincipalId, ownerId });
     },
     addRoleDefinition: (input) => {
       const displayName = requireText(input.displayName, 'displayName');
