@@ -1,11 +1,14 @@
 import clsx from 'clsx';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { memo, useEffect, useRef, type ReactNode } from 'react';
 import { riskBand } from '../../core/index.js';
 import { formatAbsolute, formatRelative } from '../lib/time.js';
 import { useNow } from '../lib/use-rx.js';
 
-/** A relative time with the absolute time and zone on hover. */
-export function Time({ iso, className }: { iso: string | null | undefined; className?: string }) {
+/**
+ * A relative time with the absolute time and zone on hover. Memoised: it follows its own clock, so
+ * a list re-rendered by a keystroke does not format every date again.
+ */
+export const Time = memo(function Time({ iso, className }: { iso: string | null | undefined; className?: string }) {
   const now = useNow(15_000);
   if (!iso) return <span className={clsx('muted', className)}>—</span>;
   return (
@@ -13,7 +16,7 @@ export function Time({ iso, className }: { iso: string | null | undefined; class
       {formatRelative(iso, now)}
     </time>
   );
-}
+});
 
 const RISK_LABEL = { low: 'Low risk', medium: 'Medium risk', high: 'High risk' } as const;
 

@@ -1,40 +1,26 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import clsx from 'clsx';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { AccessRequest } from '../../../core/index.js';
-import { href } from '../../app/router.js';
 import { isTypingTarget, useSearch } from '../../app/search.js';
 import { formatDuration } from '../../lib/time.js';
 import { useNow } from '../../lib/use-rx.js';
 import { useConsoleData, type WaitingDecision } from '../../session/console-data.js';
-import { isReadOnly, mayDecideRequest, requestRelation, type Viewer } from '../../session/permissions.js';
+import { isReadOnly, mayDecideRequest } from '../../session/permissions.js';
 import { useViewer } from '../../session/viewer.js';
 import { useToasts } from '../../ui/toasts.js';
 import { LoadProgressBar } from '../../ui/load-progress.js';
-import { Dialog, EmptyState, Icon, Kbd, RiskBadge, Time } from '../../ui/ui.js';
+import { Dialog, EmptyState, Icon, RiskBadge, Time } from '../../ui/ui.js';
 import { useDecisions } from '../decisions.js';
 import { ReasonDialog } from '../ReasonDialog.js';
-import { DEFAULT_FILTERS, filterQueue, followCursor, keepChecked, toQueueItems, type QueueFilters, type QueueItem } from './queue-model.js';
+import { DEFAULT_FILTERS, followCursor, keepChecked, matchQueue, narrows, sortQueue, toQueueItems, type QueueFilters, type QueueItem } from './queue-model.js';
 import { QueueFilterBar } from './QueueFilterBar.js';
 import { expectedDecider, splitByViewer, type QueueView } from './queue-views.js';
-import { RequestFacts } from './RequestFacts.js';
+import { QueueDetail, whyNotDecide } from './QueueDetail.js';
 import { commandsWait, sentWhen } from '../../session/reach.js';
 
 const ROW_HEIGHT = 58;
 
-/** Why the signed-in person is offered no decision on this request (the server would refuse it). */
-function whyNotDecide(request: AccessRequest, viewer: Viewer): string {
-  if (isReadOnly(viewer)) return 'Read-only: your roles do not decide requests.';
-  const relation = requestRelation(request, viewer);
-  if (relation === 'own') return 'This is your own request: someone else decides it.';
-  const step = request.policy?.approvalSteps[request.currentStep];
-  if (!step) return 'This request has no approval step waiting for a decision.';
-  if (relation === 'approver') {
-    const mine = request.decisions.some((d) => d.approverId === viewer.id && d.stepIndex === request.currentStep);
-    return mine ? `You have already decided step “${step.name}”.` : `You approved an earlier step; step “${step.name}” needs a different person.`;
-  }
-  return `Waiting for step “${step.name}”, which does not name you or a role you hold.`;
-}
 
 function WaitingTag({ waiting, offline }: { waiting: WaitingDecision | undefined; offline: boolean }) {
   if (!waiting) return null;
@@ -67,16 +53,28 @@ export function QueuePage() {
   // Mine by default: what the viewer may decide now; the rest waits on others, read-only.
   const split = useMemo(() => splitByViewer(all, user), [all, user]);
   const items = view === 'mine' ? split.mine : split.others;
-  const list = useMemo(() => filterQueue(items, { ...filters, search }, now), [items, filters, search, now]);
+  // Sorted once per data or order change; each keystroke only filters, and narrows the last result while the search grows.
+  const sorted = useMemo(() => sortQueue(items, filters.sort), [items, filters.sort]);
+  const lastMatch = useRef<{ sorted: QueueItem[]; filters: QueueFilters; now: number; list: QueueItem[] } | null>(null);
+  const list = useMemo(() => {
+    const next = { ...filters, search };
+    const last = lastMatch.current;
+    const from = last && last.sorted === sorted && last.now === now && narrows(last.filters, next) ? last.list : sorted;
+    const matched = matchQueue(from, next, now);
+    lastMatch.current = { sorted, filters: next, now, list: matched };
+    return matched;
+  }, [sorted, filters, search, now]);
   const nameOf = useCallback((id: string) => users.get(id)?.displayName ?? id, [users]);
   const cursor = followCursor(list, cursorId, lastIndex.current);
   lastIndex.current = cursor.index;
   const current = cursor.id ? list[cursor.index] : undefined;
+  // The detail pane follows the cursor at a lower priority, so a keystroke's list paints first.
+  // Until it has caught up, decisions by key wait: they act on the request the pane shows.
+  const shown = useDeferredValue(current);
+  const inStep = shown?.request.id === current?.request.id;
   const visibleChecked = useMemo(() => keepChecked(checked, list), [checked, list]);
   // Only requests whose current step names this person (or a role they hold) get decision controls.
   const decidable = useCallback((item: QueueItem | undefined) => Boolean(item) && mayDecideRequest(user, item!.request), [user]);
-  const offerDeny = current ? mayDecideRequest(user, current.request, 'request.deny') : false;
-  const offerApprove = decidable(current);
   const sayNotYours = useCallback(
     (item: QueueItem | undefined) => {
       if (item) toasts.push({ tone: 'info', title: isReadOnly(user) ? 'Read-only' : 'Not yours to decide', body: whyNotDecide(item.request, user) });
@@ -133,11 +131,13 @@ export function QueuePage() {
       const key = event.key;
       if (key === 'j' || key === 'ArrowDown') moveTo(cursor.index + 1);
       else if (key === 'k' || key === 'ArrowUp') moveTo(cursor.index - 1);
-      else if (key === 'a') void approve(current);
+      else if (key === 'a') {
+        if (inStep) void approve(current);
+      }
       else if (key === 'A') {
         if (visibleChecked.size > 0) setBulkConfirm(true);
       } else if (key === 'd') {
-        if (current && !waiting.has(current.request.id)) {
+        if (current && inStep && !waiting.has(current.request.id)) {
           if (mayDecideRequest(user, current.request, 'request.deny')) setDenying(current.request);
           else sayNotYours(current);
         }
@@ -154,7 +154,7 @@ export function QueuePage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [cursor.index, current, list.length, moveTo, approve, toggle, visibleChecked.size, waiting, user, decidable, sayNotYours]);
+  }, [cursor.index, current, inStep, list.length, moveTo, approve, toggle, visibleChecked.size, waiting, user, decidable, sayNotYours]);
 
   const setFilter = <K extends keyof typeof filters>(key: K, value: (typeof filters)[K]) => setFilters((f) => ({ ...f, [key]: value }));
   const resourceOptions = useMemo(() => [...resources.values()].sort((a, b) => a.name.localeCompare(b.name)), [resources]);
@@ -303,49 +303,15 @@ export function QueuePage() {
         )}
       </section>
 
-      <section className="detail-pane" aria-label="Request detail" data-testid="detail-pane">
-        {current ? (
-          <>
-            <header className="detail-header">
-              <div>
-                <h2>{current.resourceName}</h2>
-                <div className="muted small">
-                  {current.extension ? 'More time asked by' : 'Requested by'} {current.requesterName} · <a href={href('requests', current.request.id)}>Timeline</a>
-                </div>
-              </div>
-              <div className="actions">
-                {offerDeny ? (
-                  <button type="button" className="button danger" disabled={waiting.has(current.request.id)} onClick={() => setDenying(current.request)}>
-                    Deny <Kbd>d</Kbd>
-                  </button>
-                ) : null}
-                {offerApprove ? (
-                  <button type="button" className="button primary" disabled={waiting.has(current.request.id)} onClick={() => void approve(current)} data-testid="approve">
-                    Approve <Kbd>a</Kbd>
-                  </button>
-                ) : null}
-              </div>
-            </header>
-            {!offerApprove && !offerDeny ? (
-              <div className="notice info" role="note" data-testid="not-yours">
-                <Icon name="shield-off" />
-                {whyNotDecide(current.request, user)}
-              </div>
-            ) : null}
-            {waiting.has(current.request.id) ? (
-              <div className="notice warning" role="status">
-                <Icon name="clock" />
-                {offline ? `Your decision is saved on this device and syncs ${whenSent}.` : 'Your decision was sent; waiting for the server to apply it.'}
-              </div>
-            ) : null}
-            <RequestFacts request={current.request} />
-          </>
-        ) : (
-          <EmptyState title="Select a request" icon="inbox">
-            Move with <Kbd>j</Kbd> and <Kbd>k</Kbd>; approve with <Kbd>a</Kbd>, deny with <Kbd>d</Kbd>. Press <Kbd>?</Kbd> for every shortcut.
-          </EmptyState>
-        )}
-      </section>
+      <QueueDetail
+        item={shown}
+        user={user}
+        waiting={shown ? waiting.has(shown.request.id) : false}
+        offline={offline}
+        whenSent={whenSent}
+        onApprove={approve}
+        onDeny={setDenying}
+      />
 
       <ReasonDialog
         open={denying !== null}

@@ -1,13 +1,10 @@
 import clsx from 'clsx';
-import { map } from 'rxjs';
 import { CONFLICT_STEP_NAME, isEscalated, RULE_WITHHELD_STEP_NAME, SECOND_PERSON_STEP_NAME, type AccessRequest } from '../../../core/index.js';
-import { href } from '../../app/router.js';
-import { useObservable } from '../../lib/use-rx.js';
 import { formatAbsolute, formatDuration, formatStart } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
-import { useSession } from '../../session/session.js';
 import { Avatar, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
 import { DecisionContext } from './DecisionContext.js';
+import { RequesterHistory } from './RequesterHistory.js';
 import { ExtensionNotice } from './ExtensionNotice.js';
 import { TicketCheckFact } from './TicketCheckFact.js';
 import { resourceKindLabel } from '../../ui/words.js';
@@ -198,37 +195,5 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
 
       <RequesterHistory request={request} />
     </div>
-  );
-}
-
-function RequesterHistory({ request }: { request: AccessRequest }) {
-  const { db } = useSession();
-  const { resources } = useConsoleData();
-  const history = useObservable(
-    () =>
-      db.requests
-        .find({ selector: { requesterId: request.requesterId }, sort: [{ createdAt: 'desc' }], limit: 9 })
-        .$.pipe(map((docs) => docs.map((d) => d.toJSON() as AccessRequest).filter((r) => r.id !== request.id).slice(0, 8))),
-    [] as AccessRequest[],
-    [db, request.requesterId, request.id],
-  );
-  return (
-    <section className="facts-section">
-      <h3>Their recent requests</h3>
-      {history.data.length === 0 ? (
-        <p className="muted small">{history.loading ? 'Loading…' : 'No other requests from this person.'}</p>
-      ) : (
-        <ul className="history">
-          {history.data.map((r) => (
-            <li key={r.id}>
-              <a href={href('requests', r.id)}>{resources.get(r.resourceId)?.name ?? r.resourceId}</a>
-              <span className="muted small">{formatDuration(r.durationMinutes)}</span>
-              <StatusPill status={r.status} />
-              <Time iso={r.createdAt} className="muted small" />
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../../core/index.js';
-import { DEFAULT_FILTERS, filterQueue, followCursor, keepChecked, toQueueItems, type Lookups } from './queue-model.js';
+import fc from 'fast-check';
+import { DEFAULT_FILTERS, filterQueue, followCursor, keepChecked, matchQueue, narrows, sortQueue, toQueueItems, type Lookups, type QueueSort } from './queue-model.js';
 
 const now = Date.parse('2026-11-25T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -115,5 +116,39 @@ describe('followCursor', () => {
 
   it('drops checked ids that left the list', () => {
     expect([...keepChecked(new Set(['a', 'zz']), items)]).toEqual(['a']);
+  });
+});
+
+describe('narrowing while typing', () => {
+  const words = ['carol', 'dan', 'sql', 'global', 'admin', 'inc', 'chg-7', 'ops'];
+  const many = toQueueItems(
+    Array.from({ length: 60 }, (_, i) =>
+      request(`n${i}`, { requesterId: i % 2 ? 'u-dan' : 'u-carol', resourceId: i % 3 ? 'r-sql' : 'r-ga', justification: `${words[i % words.length]} ${words[(i * 5) % words.length]}`, ticket: i % 4 ? `CHG-${i}` : '', riskScore: (i * 13) % 100 }),
+    ),
+    lookups,
+  );
+
+  it('a grown search is a narrowing; another filter or a shorter search is not', () => {
+    expect(narrows({ ...DEFAULT_FILTERS, search: 'glo' }, { ...DEFAULT_FILTERS, search: 'Global a' })).toBe(true);
+    expect(narrows({ ...DEFAULT_FILTERS, search: 'global' }, { ...DEFAULT_FILTERS, search: 'glob' })).toBe(false);
+    expect(narrows({ ...DEFAULT_FILTERS, search: 'glo' }, { ...DEFAULT_FILTERS, search: 'global', risk: 'high' })).toBe(false);
+    expect(narrows({ ...DEFAULT_FILTERS, search: 'glo' }, { ...DEFAULT_FILTERS, search: 'global', sort: 'risk' })).toBe(false);
+  });
+
+  it('typing character by character and matching the last result gives what matching the whole list gives', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...words, 'global admin', 'dan chg', 'carol  sql i'), fc.constantFrom('oldest', 'newest', 'risk', 'expiring') as fc.Arbitrary<QueueSort>, (phrase, sort) => {
+        const sorted = sortQueue(many, sort);
+        let previous = { ...DEFAULT_FILTERS, sort };
+        let last = matchQueue(sorted, previous, now);
+        for (let i = 1; i <= phrase.length; i++) {
+          const next = { ...DEFAULT_FILTERS, sort, search: phrase.slice(0, i) };
+          expect(narrows(previous, next)).toBe(true);
+          last = matchQueue(last, next, now);
+          expect(last.map((item) => item.request.id)).toEqual(filterQueue(many, next, now).map((item) => item.request.id));
+          previous = next;
+        }
+      }),
+    );
   });
 });

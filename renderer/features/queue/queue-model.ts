@@ -61,9 +61,10 @@ export function toQueueItems(requests: readonly AccessRequest[], lookups: Lookup
 const HOUR = 3_600_000;
 const RISK_ORDER = { high: 0, medium: 1, low: 2 } as const;
 
-export function filterQueue(items: readonly QueueItem[], filters: QueueFilters, now: number): QueueItem[] {
+/** Whether an item passes the filters and the search; order is not touched. */
+function matcher(filters: QueueFilters, now: number): (item: QueueItem) => boolean {
   const terms = filters.search.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  const out = items.filter((item) => {
+  return (item) => {
     if (filters.resourceId && item.request.resourceId !== filters.resourceId) return false;
     if (filters.requesterId && item.request.requesterId !== filters.requesterId) return false;
     if (filters.risk !== 'any' && item.risk !== filters.risk) return false;
@@ -75,15 +76,45 @@ export function filterQueue(items: readonly QueueItem[], filters: QueueFilters, 
     }
     for (const term of terms) if (!item.haystack.includes(term)) return false;
     return true;
-  });
-  const byId = (a: QueueItem, b: QueueItem) => (a.request.id < b.request.id ? -1 : a.request.id > b.request.id ? 1 : 0);
-  const compare: Record<QueueSort, (a: QueueItem, b: QueueItem) => number> = {
-    newest: (a, b) => b.createdMs - a.createdMs || byId(a, b),
-    oldest: (a, b) => a.createdMs - b.createdMs || byId(a, b),
-    risk: (a, b) => RISK_ORDER[a.risk] - RISK_ORDER[b.risk] || b.request.riskScore - a.request.riskScore || a.createdMs - b.createdMs || byId(a, b),
-    expiring: (a, b) => a.expiresMs - b.expiresMs || a.createdMs - b.createdMs || byId(a, b),
   };
-  return out.sort(compare[filters.sort]);
+}
+
+const byId = (a: QueueItem, b: QueueItem) => (a.request.id < b.request.id ? -1 : a.request.id > b.request.id ? 1 : 0);
+const COMPARE: Record<QueueSort, (a: QueueItem, b: QueueItem) => number> = {
+  newest: (a, b) => b.createdMs - a.createdMs || byId(a, b),
+  oldest: (a, b) => a.createdMs - b.createdMs || byId(a, b),
+  risk: (a, b) => RISK_ORDER[a.risk] - RISK_ORDER[b.risk] || b.request.riskScore - a.request.riskScore || a.createdMs - b.createdMs || byId(a, b),
+  expiring: (a, b) => a.expiresMs - b.expiresMs || a.createdMs - b.createdMs || byId(a, b),
+};
+
+/** The items in the chosen order (a copy). The queue sorts once per data or order change, not per keystroke. */
+export function sortQueue(items: readonly QueueItem[], sort: QueueSort): QueueItem[] {
+  return [...items].sort(COMPARE[sort]);
+}
+
+/** The items, already in order, that pass the filters and the search, in the same order. */
+export function matchQueue(sorted: readonly QueueItem[], filters: QueueFilters, now: number): QueueItem[] {
+  return sorted.filter(matcher(filters, now));
+}
+
+export function filterQueue(items: readonly QueueItem[], filters: QueueFilters, now: number): QueueItem[] {
+  return sortQueue(matchQueue(items, filters, now), filters.sort);
+}
+
+/**
+ * Typing narrows: when the search only grew (the same filters, the old search a prefix of the new),
+ * every item the new search matches was matched by the old one, so the previous result is filtered
+ * instead of the whole list. Each term of the new search contains the old term at its place.
+ */
+export function narrows(previous: QueueFilters, next: QueueFilters): boolean {
+  return (
+    previous.resourceId === next.resourceId &&
+    previous.requesterId === next.requesterId &&
+    previous.risk === next.risk &&
+    previous.age === next.age &&
+    previous.sort === next.sort &&
+    next.search.toLowerCase().startsWith(previous.search.toLowerCase())
+  );
 }
 
 /**
@@ -103,6 +134,9 @@ export function followCursor(list: readonly QueueItem[], cursorId: string | null
 
 /** Checked ids that are still in the list; the rest were decided or filtered away. */
 export function keepChecked(checked: ReadonlySet<string>, list: readonly QueueItem[]): Set<string> {
-  const present = new Set(list.map((item) => item.request.id));
-  return new Set([...checked].filter((id) => present.has(id)));
+  // Nothing checked is the usual case: no pass over the list at all.
+  if (checked.size === 0) return new Set();
+  const kept = new Set<string>();
+  for (const item of list) if (checked.has(item.request.id)) kept.add(item.request.id);
+  return kept;
 }
