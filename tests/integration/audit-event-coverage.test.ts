@@ -44,10 +44,7 @@ const FLOW_NOT_DRIVEN_HERE_YET: Record<string, string> = {
   'offboard_webhook.secret_removed': 'the offboarding webhook secret (offboarding-signals.test.ts)',
   'offboard_webhook.refused': 'a badly signed offboarding webhook call (offboarding-signals.test.ts)',
   'review.stage_advanced': 'a multi-stage campaign (review-campaigns.test.ts)',
-  'review.reminded': 'a campaign with reminders left open for days (review-campaigns.test.ts)',
-  'review.default_applied': 'a campaign past its deadline with items undecided (review-campaigns.test.ts)',
   'review.removal_refused': 'a removal the lockout guard refuses (review-campaigns.test.ts)',
-  'review.applied': 'a campaign whose removals are revoked and verified (review-campaigns.test.ts)',
   'review.escalated': 'a break-glass follow-up review past its deadline (review-campaigns.test.ts)',
 };
 
@@ -240,7 +237,7 @@ describe('flows that produce the audit trail', () => {
     expect(ofType('person.offboarded').at(-1)).toMatchObject({ subjectId: 'u-alice' });
   });
 
-  it('an access review: defined, opened with its snapshot, an item decided, closed', async () => {
+  it('access reviews: one defined, opened with its snapshot, an item decided, closed; one left open to its deadline', async () => {
     const id = 'rc-trail';
     const upsert = await command(await srv.login('carol'), 'review.campaign_upsert', {
       campaign: { id, name: 'Trail review', scope: { type: 'resources', resourceIds: ['res-entra-global-reader', 'res-entra-security-readers'] }, stages: [{ name: 'Security', reviewer: { type: 'person', userId: 'u-mallory' }, fallback: { type: 'person', userId: 'u-eve' } }], schedule: { type: 'once' }, durationDays: 14 },
@@ -257,6 +254,12 @@ describe('flows that produce the audit trail', () => {
     }
     const closed = await command(carol, 'review.close', { campaignId: id, reason: 'closed for the trail' });
     expect(closed.status, closed.message).toBe('applied');
+    // One left undecided: reminded, then its default applies at the deadline (the clock jumps below).
+    const late = await command(carol, 'review.campaign_upsert', {
+      campaign: { id: 'rc-trail-late', name: 'Trail review left open', scope: { type: 'resources', resourceIds: ['res-entra-global-reader', 'res-entra-security-readers'] }, stages: [{ name: 'Security', reviewer: { type: 'person', userId: 'u-mallory' }, fallback: { type: 'person', userId: 'u-eve' } }], schedule: { type: 'once' }, durationDays: 3, reminderEveryDays: 1, defaultDecision: 'remove' },
+    });
+    expect(late.status, late.message).toBe('applied');
+    expect((await command(carol, 'review.open', { campaignId: 'rc-trail-late', reason: 'left open' })).status).toBe('applied');
     await runScheduler();
     collect();
   });
