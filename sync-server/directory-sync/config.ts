@@ -12,6 +12,8 @@ export const DirectorySyncSource = z.strictObject({
   // Not mail by default: a guest's mail is the address they were invited at, which anyone can choose.
   matchOn: z.array(MatchRule).min(1).max(3).default(['objectId', 'userPrincipalName']),
   groups: z.boolean().default(true),
+  /** Entra: service principals and their owners too, as service identities their owners may request access for. */
+  servicePrincipals: z.boolean().default(false),
   /** Objects per page asked of the directory (Graph's odata.maxpagesize, LDAP's paged-results size). */
   pageSize: z.number().int().min(1).max(999).default(999),
 });

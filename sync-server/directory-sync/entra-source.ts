@@ -1,13 +1,14 @@
 import type { EntraConnector } from '../connectors/entra/index.js';
 import { graphError } from '../connectors/entra/graph-http.js';
-import type { GroupEntry, PageResult, PersonEntry, SourceCursor, DirectorySource } from './types.js';
+import type { GroupEntry, PageResult, PersonEntry, ServiceEntry, SourceCursor, DirectorySource } from './types.js';
 
 const USER_SELECT = 'id,displayName,mail,userPrincipalName,department,jobTitle,employeeType,accountEnabled,manager';
 const GROUP_SELECT = 'id,displayName,description,members';
+const SERVICE_PRINCIPAL_SELECT = 'id,appId,displayName,accountEnabled,servicePrincipalType';
 
 /** Where an Entra sync stands: the phase, the link to GET next, and the delta links the last round ended with. */
 type EntraCursor = {
-  phase: 'users' | 'groups';
+  phase: 'users' | 'groups' | 'servicePrincipals';
   /** The nextLink (within a round) or null: start the phase from its delta link, or from scratch. */
   next: string | null;
   usersDelta: string | null;
@@ -84,13 +85,14 @@ export class EntraDirectorySource implements DirectorySource {
 
   constructor(
     private readonly connector: EntraConnector,
-    private readonly opts: { groups: boolean; pageSize: number },
+    private readonly opts: { groups: boolean; servicePrincipals?: boolean; pageSize: number },
   ) {
     this.connectorId = connector.id;
   }
 
   async nextPage(raw: SourceCursor): Promise<PageResult> {
     const cursor = asCursor(raw);
+    if (cursor.phase === 'servicePrincipals') return this.servicePrincipalPage(cursor);
     const phase = cursor.phase;
     const start = phase === 'users' ? cursor.usersDelta : cursor.groupsDelta;
     const full = cursor.next ? cursor.full : start === null;
@@ -116,8 +118,46 @@ export class EntraDirectorySource implements DirectorySource {
     if (phase === 'users') {
       const after: EntraCursor = { ...cursor, usersDelta: deltaLink, next: null, full };
       if (this.opts.groups) return { ok: true, page: { people, groups, full, done: false, cursor: { ...after, phase: 'groups' } } };
+      if (this.opts.servicePrincipals) return { ok: true, page: { people, groups, full, done: false, cursor: { ...after, phase: 'servicePrincipals' } } };
       return { ok: true, page: { people, groups, full, done: true, cursor: after } };
     }
-    return { ok: true, page: { people, groups, full, done: true, cursor: { ...cursor, groupsDelta: deltaLink, next: null, phase: 'users', full: false } } };
+    const afterGroups: EntraCursor = { ...cursor, groupsDelta: deltaLink, next: null, phase: 'users', full: false };
+    if (this.opts.servicePrincipals) return { ok: true, page: { people, groups, full, done: false, cursor: { ...afterGroups, phase: 'servicePrincipals', full } } };
+    return { ok: true, page: { people, groups, full, done: true, cursor: afterGroups } };
+  }
+
+  /**
+   * Service principals through `/servicePrincipals/delta`, each with its owners from
+   * `/servicePrincipals/{id}/owners`. Owners are a navigation property the delta does not track, so
+   * no delta link is kept: every round lists them all and reads each one's owners again, and a
+   * removed owner stops being able to ask at the next round.
+   */
+  private async servicePrincipalPage(cursor: EntraCursor): Promise<PageResult> {
+    const url = cursor.next ?? `/servicePrincipals/delta?$select=${SERVICE_PRINCIPAL_SELECT}`;
+    const result = await this.connector.graph.request('GET', url, { headers: { Prefer: `odata.maxpagesize=${this.opts.pageSize}` } });
+    if (!result.ok) return result;
+    const { status, body } = result.response;
+    if (status !== 200) {
+      const error = graphError(body);
+      return { ok: false, failure: { status: 'failed', retryable: status >= 500, code: error?.code ?? `http_${status}`, message: `GET /servicePrincipals/delta answered ${status}${error ? `: ${error.message}` : ''}` } };
+    }
+    const page = body as { value?: unknown; '@odata.nextLink'?: unknown };
+    const services: ServiceEntry[] = [];
+    for (const item of Array.isArray(page.value) ? (page.value as Record<string, unknown>[]) : []) {
+      if (typeof item.id !== 'string' || item['@removed']) continue;
+      const owners = await this.connector.graph.getAll(`/servicePrincipals/${encodeURIComponent(item.id)}/owners?$select=id&$top=999`);
+      if (!owners.ok) return owners;
+      services.push({
+        objectId: item.id,
+        displayName: text(item.displayName) || item.id,
+        appId: text(item.appId) || item.id,
+        enabled: item.accountEnabled !== false,
+        ownerObjectIds: owners.items.map((o) => (o as { id?: unknown }).id).filter((id): id is string => typeof id === 'string'),
+      });
+    }
+    const nextLink = typeof page['@odata.nextLink'] === 'string' ? page['@odata.nextLink'] : null;
+    const pageOf = { people: [], groups: [], services, full: cursor.full };
+    if (nextLink) return { ok: true, page: { ...pageOf, done: false, cursor: { ...cursor, next: nextLink } } };
+    return { ok: true, page: { ...pageOf, done: true, cursor: { ...cursor, next: null, phase: 'users', full: false } } };
   }
 }

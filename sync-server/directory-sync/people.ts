@@ -4,7 +4,7 @@ import type { AccountRole, DirectoryUser } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import type { MatchRule } from './config.js';
 import { record, type ChangeReport, type FieldChange } from './report.js';
-import type { PersonEntry, PersonFields } from './types.js';
+import type { PersonEntry, PersonFields, ServiceEntry } from './types.js';
 
 /** A stable person id for an object first seen in a directory: the same on every run and every server. */
 export function personIdFor(connectorId: string, objectId: string): string {
@@ -250,4 +250,31 @@ export function resolvePendingManagers(ctx: Omit<ApplyContext, 'managerFor'>): v
     }
     done.run(ctx.connectorId, row.object_id);
   }
+}
+
+/**
+ * A service identity as its directory lists it now: kind `service`, no console role, its owners as
+ * the people the console knows (owners that are other service principals, or not synced, are left
+ * out). Only owners may request access for it (core/engine/principal.ts).
+ */
+export function applyService(entry: ServiceEntry, ctx: ApplyContext): void {
+  const id = personIdFor(ctx.connectorId, entry.objectId);
+  const existing = ctx.index.get(id) ?? ctx.store.get('users', id) ?? undefined;
+  const ownerIds = [...new Set(entry.ownerObjectIds.map((o) => ctx.index.byObjectId(o)).filter((p): p is DirectoryUser => p !== undefined && p.kind !== 'service').map((p) => p.id))].sort();
+  const next: DirectoryUser = {
+    ...(existing ?? { email: '', department: '', managerId: null, updatedAt: ctx.at }),
+    id,
+    username: entry.appId.slice(0, 256),
+    displayName: entry.displayName.slice(0, 256),
+    roles: [],
+    externalIds: { ...(existing?.externalIds ?? {}), [ctx.connectorId]: entry.objectId },
+    kind: 'service',
+    ownerIds: ownerIds.slice(0, 64),
+    disabled: !entry.enabled,
+  } as DirectoryUser;
+  upsertObject(ctx, entry.objectId, id, undefined, false);
+  if (existing && JSON.stringify({ ...existing, updatedAt: '' }) === JSON.stringify({ ...next, updatedAt: '' })) return;
+  const written = ctx.store.put('users', { ...next, updatedAt: ctx.at });
+  ctx.index.add(written);
+  ctx.report.counts.services = (ctx.report.counts.services ?? 0) + 1;
 }

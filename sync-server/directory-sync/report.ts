@@ -8,7 +8,8 @@ export type PersonRef = { personId: string; displayName: string; objectId: strin
 export type ChangeReport = {
   full: boolean;
   pages: number;
-  counts: { added: number; changed: number; disabled: number; enabled: number; removed: number; skipped: number; groupsAdded: number; groupsChanged: number };
+  /** services: service identities (Entra service principals) added or changed, their owners included. */
+  counts: { added: number; changed: number; disabled: number; enabled: number; removed: number; skipped: number; groupsAdded: number; groupsChanged: number; services?: number };
   added: PersonRef[];
   /** Field by field: { department: { from: 'Sales', to: 'Finance' } }. */
   changed: (PersonRef & { fields: Record<string, FieldChange> })[];

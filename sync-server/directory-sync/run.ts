@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AccountRole } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import type { DirectorySyncSource } from './config.js';
-import { applyPerson, PeopleIndex, prepared, resolvePendingManagers, type ApplyContext } from './people.js';
+import { applyPerson, applyService, PeopleIndex, prepared, resolvePendingManagers, type ApplyContext } from './people.js';
 import { auditSummary, emptyReport, type ChangeReport } from './report.js';
 import type { DirectorySource, GroupEntry, SourceCursor } from './types.js';
 import { onDirectoryDisabled } from '../offboarding/directory-signal.js';
@@ -126,6 +126,7 @@ export async function runSource(source: DirectorySource, config: DirectorySyncSo
       report.pages++;
       const ctx = ctxFor(at);
       for (const person of page.people) applyPerson(person, ctx);
+      for (const service of page.services ?? []) applyService(service, ctx);
       applyGroups(store, connectorId, page.groups);
       cursor = page.cursor;
       if (!page.done) {

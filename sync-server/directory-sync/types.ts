@@ -31,10 +31,15 @@ export type GroupEntry = {
   members?: { added: string[]; removed: string[]; replace: boolean };
 };
 
+/** A service identity (an Entra service principal) with the object ids of its owners, read whole each time. */
+export type ServiceEntry = { objectId: string; displayName: string; appId: string; enabled: boolean; ownerObjectIds: string[] };
+
 /** One page of a source: what to apply, and where the next page starts. */
 export type SourcePage = {
   people: PersonEntry[];
   groups: GroupEntry[];
+  /** Service identities on this page (absent: none). */
+  services?: ServiceEntry[];
   /** The cursor to store with this page; the next call starts there. */
   cursor: SourceCursor;
   /** The round is over: the cursor now holds the marker for the next round's changes. */

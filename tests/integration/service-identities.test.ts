@@ -105,3 +105,50 @@ describe('a request for a service principal', () => {
     expect(srv.store.list('grants')).toHaveLength(before);
   });
 });
+
+describe('service principals from the directory sync', () => {
+  let synced: TestServer;
+  let spId = '';
+  let group = '';
+  const owner = { id: '', token: '' };
+
+  beforeAll(async () => {
+    synced = await startTestServer({
+      now: () => new Date(clock),
+      connectors: [{ id: 'entra-sync', ...standinEntraSettings(graph), verifyReadIntervalMs: 5, maxRetryWaitMs: 0 }],
+      scheduler: { intervalMs: 0, random: () => 0.5 },
+      directorySync: { intervalMs: 0, sources: [{ connectorId: 'entra-sync', servicePrincipals: true }] },
+    });
+    owner.token = await account(synced, 'u-petra', ['requester']);
+    owner.id = 'u-petra';
+    const petra = graph.addUser({ displayName: 'Petra', userPrincipalName: 'petra@contoso.test' });
+    synced.store.put('users', { ...synced.store.get('users', 'u-petra')!, externalIds: { 'entra-sync': petra.id } });
+    const sp = graph.addServicePrincipal({ displayName: 'Invoice mailer' });
+    graph.addServicePrincipalOwner(sp.id, petra.id);
+    spId = sp.id;
+    group = graph.addGroup({ displayName: 'Mail senders' }).id;
+    const apply = (type: string, payload: Record<string, unknown>) => {
+      const result = synced.processor.apply({ id: `sp-sync-${type}`, type, actorId: 'u-admin', payload, createdAt: new Date(clock).toISOString() } as never, { bootstrap: true });
+      if (result.status !== 'applied') throw new Error(`${type}: ${result.message}`);
+    };
+    apply('policy.upsert', { policy: { id: 'p-mail', name: 'Mail, automatic', maxDurationMinutes: 480, defaultDurationMinutes: 60, requireJustification: false, autoApprove: true, approvalSteps: [] } });
+    apply('resource.upsert', { resource: { id: 'res-mail', name: 'Mail senders', kind: 'entra_group', connector: 'entra', connectorId: 'entra-sync', target: { externalId: group }, ownerId: 'u-admin', sensitivity: 'low', policyIds: ['p-mail'] } });
+    apply('profile.upsert', { profile: { id: 'prof-mail', name: 'Mail team', resourceIds: ['res-mail'], userIds: ['u-petra'] } });
+  }, 60_000);
+  afterAll(async () => {
+    await synced?.close();
+  });
+
+  it('brings each service principal in with its owners through /servicePrincipals/delta and /owners; its owner asks for it and the grant lands on it', async () => {
+    const run = await http('POST', `${synced.url}/api/v1/directory-sync/entra-sync/run?wait=true`, { token: synced.adminToken });
+    expect(run.status, run.text).toBe(200);
+    const identity = synced.store.list('users').find((u) => u.kind === 'service' && u.externalIds['entra-sync'] === spId);
+    expect(identity).toMatchObject({ displayName: 'Invoice mailer', roles: [], ownerIds: ['u-petra'], disabled: false });
+    const created = await http('POST', `${synced.url}/api/v1/requests`, { token: owner.token, body: { resourceId: 'res-mail', durationMinutes: 60, onBehalfOf: identity!.id } });
+    expect(created.status, created.text).toBe(201);
+    clock += 1000;
+    await synced.server.scheduler!.runOnce();
+    expect(synced.store.get('grants', created.body.grantId)).toMatchObject({ userId: identity!.id, requestedBy: 'u-petra', status: 'active' });
+    expect(graph.state.isMember(group, spId)).toBe(true);
+  });
+});

@@ -14,7 +14,7 @@ import { GraphError, parseSelect, project } from './odata.js';
  */
 
 type DeltaState = {
-  kind: 'users' | 'groups';
+  kind: 'users' | 'groups' | 'servicePrincipals';
   select: string[] | null;
   /** Changes after this sequence number belong to this round (0: the first, full round). */
   since: number;
@@ -25,6 +25,8 @@ type DeltaState = {
 };
 
 export const DELTA_USER_FIELDS = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'givenName', 'surname', 'jobTitle', 'department', 'employeeType', 'manager'] as const;
+/** servicePrincipal: delta, as documented: its properties; owners are read from /servicePrincipals/{id}/owners. */
+export const DELTA_SERVICE_PRINCIPAL_FIELDS = ['id', 'appId', 'displayName', 'accountEnabled', 'servicePrincipalType', 'appOwnerOrganizationId'] as const;
 export const DELTA_GROUP_FIELDS = ['id', 'displayName', 'description', 'mailNickname', 'mailEnabled', 'securityEnabled', 'groupTypes', 'isAssignableToRole', 'members'] as const;
 
 function pageSize(ctx: GraphApiContext, call: GraphCall): number {
@@ -48,7 +50,7 @@ function stateOf(ctx: GraphApiContext, call: GraphCall, kind: DeltaState['kind']
   for (const key of call.query.keys()) {
     if (key !== '$select') throw new GraphError(400, 'BadRequest', `Query option '${key}' is not supported by delta on ${kind}.`);
   }
-  const fields = kind === 'users' ? DELTA_USER_FIELDS : DELTA_GROUP_FIELDS;
+  const fields = kind === 'users' ? DELTA_USER_FIELDS : kind === 'groups' ? DELTA_GROUP_FIELDS : DELTA_SERVICE_PRINCIPAL_FIELDS;
   const select = parseSelect(call.query.get('$select'), fields) ?? null;
   return { kind, select, since: 0, until: view.changes.seq, after: '' };
 }
@@ -98,7 +100,7 @@ function roundIds(view: Directory, state: DeltaState): string[] {
   if (cached?.key !== key) {
     const inRound = (seq: number): boolean => seq > state.since && seq <= state.until;
     const ids: string[] = [];
-    const seqs = state.kind === 'users' ? view.changes.userSeq : view.changes.groupSeq;
+    const seqs = state.kind === 'users' ? view.changes.userSeq : state.kind === 'groups' ? view.changes.groupSeq : view.changes.servicePrincipalSeq;
     for (const [id, seq] of seqs) if (inRound(seq)) ids.push(id);
     if (state.kind === 'users' && state.since > 0) for (const [id, removed] of view.changes.removedUsers) if (inRound(removed.seq)) ids.push(id);
     cached = { key, ids: ids.sort() };
@@ -127,6 +129,7 @@ export function deltaPage(ctx: GraphApiContext, call: GraphCall, kind: DeltaStat
       if (user) return userItem(view, state, user);
       return { id, '@removed': { reason: view.changes.removedUsers.get(id)?.reason ?? 'deleted' } };
     }
+    if (kind === 'servicePrincipals') return project({ ...(view.servicePrincipals.get(id) as object) } as Record<string, unknown>, state.select ?? undefined);
     const group = view.groups.get(id) as GroupRecord;
     return groupItem(view, state, group);
   });

@@ -201,6 +201,7 @@ export class Directory {
         return;
       case 'putServicePrincipal':
         this.servicePrincipals.set(op.servicePrincipal.id, op.servicePrincipal);
+        log.touchServicePrincipal(op.servicePrincipal.id);
         return;
       case 'addServicePrincipalOwner':
         this.setOf(this.servicePrincipalOwners, op.servicePrincipalId).add(op.ownerId);
@@ -320,6 +321,8 @@ export class ChangeLog {
   seq = 0;
   readonly userSeq = new Map<string, number>();
   readonly groupSeq = new Map<string, number>();
+  /** Service principals by their last change; owners are a navigation property delta does not track. */
+  readonly servicePrincipalSeq = new Map<string, number>();
   readonly removedUsers = new Map<string, { seq: number; reason: RemovedReason }>();
   readonly formerManager = new Map<string, { seq: number; managerId: string }>();
   readonly memberLog: Array<{ seq: number; groupId: string; memberId: string; removed: boolean }> = [];
@@ -335,6 +338,11 @@ export class ChangeLog {
     this.seq++;
     this.userSeq.delete(id);
     this.removedUsers.set(id, { seq: this.seq, reason });
+  }
+
+  touchServicePrincipal(id: string): void {
+    this.seq++;
+    this.servicePrincipalSeq.set(id, this.seq);
   }
 
   touchGroup(id: string): void {

@@ -489,6 +489,7 @@ export const ROUTES: Route[] = [
   // Before /users/{id}: "delta" is a function, not an id.
   { method: 'GET', pattern: new RegExp(`^/users/${DELTA}/?$`, 'i'), cost: 2, write: false, permissions: READ_USERS, handle: (ctx, call) => deltaPage(ctx, call, 'users') },
   { method: 'GET', pattern: new RegExp(`^/groups/${DELTA}/?$`, 'i'), cost: 2, write: false, permissions: READ_GROUPS, handle: (ctx, call) => deltaPage(ctx, call, 'groups') },
+  { method: 'GET', pattern: new RegExp(`^/servicePrincipals/${DELTA}/?$`, 'i'), cost: 2, write: false, permissions: READ_APPLICATIONS, handle: (ctx, call) => deltaPage(ctx, call, 'servicePrincipals') },
   {
     method: 'GET', pattern: route('/users'), cost: 2, write: false, permissions: READ_USERS,
     handle: (ctx, call) => {
