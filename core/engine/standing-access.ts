@@ -14,6 +14,7 @@ import type { ConnectorKind } from '../schema/common.js';
 import type { DirectoryUser } from '../schema/directory.js';
 import type { Grant } from '../schema/grant.js';
 import type { Resource } from '../schema/resource.js';
+import { directoryIdFor } from './principal.js';
 
 export type HolderClass = 'explained' | 'standing' | 'orphaned';
 export const HOLDER_CLASSES: readonly HolderClass[] = ['explained', 'standing', 'orphaned'];
@@ -55,24 +56,34 @@ export const EXPLAINING_GRANT_STATES: readonly Grant['status'][] = ['provisionin
 export const DEFAULT_STALE_AFTER_DAYS = 90;
 const DAY = 86_400_000;
 
-/** The directory each connector kind's principal ids come from, on a person's entry. */
-const PRINCIPAL_FIELD: Partial<Record<ConnectorKind, 'entra' | 'ad'>> = { entra: 'entra', ad: 'ad' };
-
 /** Principal ids compare case-insensitively (AD DNs; Entra GUIDs come in either case). */
 export const principalKey = (connector: ConnectorKind, principalId: string): string => `${connector}:${principalId.trim().toLowerCase()}`;
 
-/** People by the principal ids they have in each directory. */
+/**
+ * People by every directory id they have, under the key it is kept under (a connector id such as
+ * `entra-demo`, or a kind such as `entra`). Which one applies to a resource is principal.ts's rule:
+ * the id under the resource's connector id, else under its kind (personByPrincipal).
+ */
 export function peopleByPrincipal(users: readonly DirectoryUser[]): Map<string, DirectoryUser> {
   const index = new Map<string, DirectoryUser>();
   for (const user of users) {
-    if (user.externalIds.entra) index.set(principalKey('entra', user.externalIds.entra), user);
-    if (user.externalIds.ad) index.set(principalKey('ad', user.externalIds.ad), user);
+    for (const [key, value] of Object.entries(user.externalIds)) if (value) index.set(`${key}:${value.trim().toLowerCase()}`, user);
   }
   return index;
 }
 
+/** The person behind a principal of this resource's directory, as core/engine/principal.ts names people there. */
+export function personByPrincipal(people: ReadonlyMap<string, DirectoryUser>, resource: Pick<Resource, 'connector' | 'connectorId'>, principalId: string): DirectoryUser | undefined {
+  const id = principalId.trim().toLowerCase();
+  for (const key of [resource.connectorId, resource.connector]) {
+    const person = people.get(`${key}:${id}`);
+    if (person && directoryIdFor(person, resource)?.trim().toLowerCase() === id) return person;
+  }
+  return undefined;
+}
+
 export type StandingWorld = {
-  resources: ReadonlyMap<string, Pick<Resource, 'id' | 'connector'>>;
+  resources: ReadonlyMap<string, Pick<Resource, 'id' | 'connector' | 'connectorId'>>;
   people: ReadonlyMap<string, DirectoryUser>;
   /** Grants by `${userId}|${resourceId}`, any status. */
   grants: ReadonlyMap<string, readonly Grant[]>;
@@ -102,8 +113,8 @@ export function staleness(holding: Pick<DiscoveredHolding, 'lastSignInAt' | 'sig
  */
 export function classifyHolding(holding: DiscoveredHolding, world: StandingWorld, ctx: { now: Date; staleAfterDays?: number }): ClassifiedHolding | null {
   const resource = world.resources.get(holding.resourceId);
-  const field = resource ? PRINCIPAL_FIELD[resource.connector] : undefined;
-  const person = field && resource ? world.people.get(principalKey(resource.connector, holding.principalId)) : undefined;
+  const directory = resource && (resource.connector === 'entra' || resource.connector === 'ad');
+  const person = directory && resource ? personByPrincipal(world.people, resource, holding.principalId) : undefined;
   const stale = staleness(holding, ctx.now, ctx.staleAfterDays ?? DEFAULT_STALE_AFTER_DAYS);
   const base = { ...holding, userId: person?.id ?? null, displayName: person?.displayName ?? holding.principalId, stale };
   const grants = person ? (world.grants.get(`${person.id}|${holding.resourceId}`) ?? []) : [];
@@ -134,7 +145,7 @@ export type ResourceStanding = {
 /** Every holding classified, grouped by resource (resources with the most standing and orphaned holders first). */
 export function classifyStandingAccess(
   holdings: readonly DiscoveredHolding[],
-  input: { resources: readonly Pick<Resource, 'id' | 'connector'>[]; users: readonly DirectoryUser[]; grants: readonly Grant[] },
+  input: { resources: readonly Pick<Resource, 'id' | 'connector' | 'connectorId'>[]; users: readonly DirectoryUser[]; grants: readonly Grant[] },
   ctx: { now: Date; staleAfterDays?: number },
 ): ResourceStanding[] {
   const world: StandingWorld = {

@@ -13,7 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { classifyHolding, convertible, grantsByHolder, peopleByPrincipal, principalKey } from '../../core/engine/standing-access.js';
-import { err, ok, resolvePolicy, type AccessProfile } from '../../core/index.js';
+import { directoryIdFor } from '../../core/engine/principal.js';
+import { err, lockoutGuard, ok, resolvePolicy, type AccessProfile } from '../../core/index.js';
 import { standingAccessTables } from '../standing-access/view.js';
 import { writeChange } from './config-change.js';
 import { personNow, type UseCase } from './context.js';
@@ -33,8 +34,9 @@ export const standingConvert: UseCase<'standing.convert'> = ({ resourceId, userI
   if (resource.archived) return err('invalid_transition', `${resource.name} is archived: remove its members through the directory`);
   const person = personNow(ctx.store, userId);
   if (!person) return err('not_found', `user ${userId} does not exist`);
-  const principalId = resource.connector === 'entra' ? person.externalIds.entra : resource.connector === 'ad' ? person.externalIds.ad : undefined;
-  if (!principalId) return err('invalid_transition', `${person.displayName} has no ${resource.connector} account the console knows`);
+  // Whose object in this resource's directory: principal.ts's rule (the connector id's key, else the kind's).
+  const principalId = resource.connector === 'entra' || resource.connector === 'ad' ? directoryIdFor(person, resource) : undefined;
+  if (!principalId) return err('invalid_transition', `${person.displayName} has no account in ${resource.connectorId} the console knows`);
 
   const grantId = conversionGrantId(resourceId, userId);
   const earlier = ctx.store.get('grants', grantId);
@@ -52,6 +54,19 @@ export const standingConvert: UseCase<'standing.convert'> = ({ resourceId, userI
   // Eligible for something nobody could request is no eligibility: the resource must resolve to a policy.
   const policy = resolvePolicy(resource, ctx.store.list('policies'));
   if (!policy.ok) return err('invalid_transition', `${resource.name} has no access policy a request would be decided under (${policy.message}); give it one first`);
+
+  // An admin disabled the conversion profile: converting must not quietly turn it back on (which would
+  // make everyone on it eligible again). Refused, naming it, rather than a second profile beside it.
+  const profileId = conversionProfileId(resourceId);
+  const before = ctx.store.get('profiles', profileId);
+  if (before && !before.enabled) {
+    return err('invalid_transition', `${before.name} (${profileId}) is disabled; enable it through the profile editor (a second person approves widening) before converting more of ${resource.name}'s holders`);
+  }
+  // The lockout guard: never below the members the resource must keep, in-flight removals counted.
+  const holders = standingAccessTables(ctx.store).holdings(resourceId).length;
+  const removing = ctx.store.list('grants', { where: { resourceId }, status: ['revoking', 'revoke_failed', 'revoked'] }).length;
+  const guard = lockoutGuard({ resource, members: holders, removing });
+  if (!guard.ok) return guard;
 
   const now = ctx.now.toISOString();
   const held = holding.firstSeenAt < now ? holding.firstSeenAt : now;
@@ -77,10 +92,8 @@ export const standingConvert: UseCase<'standing.convert'> = ({ resourceId, userI
     revision: (earlier?.revision ?? -1) + 1,
   });
 
-  const profileId = conversionProfileId(resourceId);
-  const before = ctx.store.get('profiles', profileId);
   const after: AccessProfile = before
-    ? { ...before, userIds: before.userIds.includes(userId) ? before.userIds : [...before.userIds, userId], enabled: true, updatedAt: now }
+    ? { ...before, userIds: before.userIds.includes(userId) ? before.userIds : [...before.userIds, userId], updatedAt: now }
     : {
         id: profileId,
         name: `Converted from standing access: ${resource.name}`.slice(0, 256),

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewCampaign, ReviewItem } from '../../core/index.js';
 import { DEMO_ENTRA_GROUPS, DEMO_ENTRA_ROLES, DEMO_USERS } from '../../sync-server/demo/directory.js';
 import { seedEntraTenant } from '../../sync-server/demo/graph-tenant.js';
+import { conversionProfileId } from '../../sync-server/commands/standing-convert.js';
 import { runItems } from '../../sync-server/reviews/docs.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
 import { standinEntraSettings } from './helpers/entra.js';
@@ -23,7 +24,7 @@ let clock: number;
 const entraIdOf = (username: string) => DEMO_USERS.find((u) => u.username === username)?.entraId as string;
 const scheduler = () => srv.server.scheduler!;
 const send = async (username: string, type: string, payload: Record<string, unknown>) =>
-  http<{ status: string; code?: string; message?: string; error?: { code: string; message: string } }>('POST', `${srv.url}/api/v1/commands`, { token: username === 'admin' ? srv.adminToken : await srv.login(username), body: { type, payload } });
+  http<{ status: string; code?: string; message?: string; error?: { code: string; message: string } }>('POST', `${srv.url}/api/v1/commands`, { token: await srv.login(username), body: { type, payload } });
 const campaign = (id: string) => srv.store.get('reviews', id) as ReviewCampaign;
 const items = (id: string) => runItems(srv.store, id, campaign(id).run);
 const itemOf = (id: string, userId: string, resourceId: string) => items(id).find((i) => i.subject.userId === userId && i.subject.resourceId === resourceId) as ReviewItem;
@@ -57,7 +58,7 @@ beforeAll(async () => {
   const judy = srv.store.get('users', 'u-judy')!;
   srv.store.tx(() => srv.store.put('users', { ...judy, disabled: true, updatedAt: new Date(clock).toISOString() }));
   if (!graph.state.isMember(DEMO_ENTRA_GROUPS.securityReaders.id, entraIdOf('judy'))) graph.addMember(DEMO_ENTRA_GROUPS.securityReaders.id, entraIdOf('judy'));
-  await http('POST', `${srv.url}/api/v1/standing-access/discover`, { token: srv.adminToken, body: {} });
+  await http('POST', `${srv.url}/api/v1/standing-access/discover`, { token: await srv.login('admin'), body: {} });
   await scheduler().runDiscovery();
 });
 afterAll(async () => {
@@ -110,8 +111,8 @@ describe('a quarterly campaign over standing access', () => {
     // The snapshot does not move: someone added later is not an item of this run.
     const count = items(id).length;
     graph.addMember(DEMO_ENTRA_GROUPS.securityReaders.id, entraIdOf('oscar'));
-    await http('POST', `${srv.url}/api/v1/standing-access/discover`, { token: srv.adminToken, body: {} });
-    await scheduler().runDiscovery();
+    await http('POST', `${srv.url}/api/v1/standing-access/discover`, { token: await srv.login('admin'), body: {} });
+    expect((await scheduler().runDiscovery()).runs).toBeGreaterThan(0);
     expect(items(id).length).toBe(count);
   });
 
@@ -204,5 +205,25 @@ describe('a three-stage review of JIT grants', () => {
     await until(() => campaign(id).status === 'closed');
     expect(items(id).find((i) => i.subject.grantId === 'g-req-dave-review')!.apply.state).toBe('verified');
     expect(srv.store.get('grants', decided.subject.grantId!)!.status).toBe('verified');
+  });
+});
+
+describe('standing.convert under the same guards', () => {
+  it('refuses a conversion that would leave a resource below the members it must keep', async () => {
+    const res = await send('admin', 'standing.convert', { resourceId: 'res-entra-user-admin', userId: 'u-frank', reason: 'make eligible' });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'below_minimum_members', message: expect.stringContaining('must keep at least') });
+  });
+
+  it('never turns a disabled conversion profile back on: it refuses and names it', async () => {
+    const profileId = conversionProfileId('res-entra-security-readers');
+    const disabled = await send('admin', 'profile.upsert', { profile: { id: profileId, name: 'Converted: SG-Security-Readers', resourceIds: ['res-entra-security-readers'], userIds: ['u-grace'], enabled: false } });
+    expect(disabled.status, disabled.text).toBe(200);
+    // Oscar was added to the group by hand during the campaign: standing, and convertible.
+    const res = await send('admin', 'standing.convert', { resourceId: 'res-entra-security-readers', userId: 'u-oscar', reason: 'make eligible' });
+    expect(res.status, res.text).toBe(422);
+    expect(res.body.error?.message).toContain(`(${profileId}) is disabled`);
+    expect(srv.store.get('profiles', profileId)).toMatchObject({ enabled: false, userIds: ['u-grace'] });
+    expect(graph.state.isMember(DEMO_ENTRA_GROUPS.securityReaders.id, entraIdOf('oscar'))).toBe(true);
   });
 });
