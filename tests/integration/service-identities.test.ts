@@ -11,12 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent, DirectoryUser } from '../../core/index.js';
 import { startGraphStandin, type GraphStandin } from '../standins/graph/index.js';
 import { standinEntraSettings } from './helpers/entra.js';
-import { account, command, setup } from './helpers/offboarding.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jitIn } from './helpers/jit.js';
+import { account, command, PASSWORD, setup } from './helpers/offboarding.js';
 import { http, startTestServer, type TestServer } from './helpers/server.js';
 
 let graph: GraphStandin;
 let srv: TestServer;
-let clock = Date.parse('2026-11-03T09:00:00Z');
+// The real time: the CLI checks its session's expiry against its own clock.
+let clock = Date.now();
 let groupId = '';
 let spObjectId = '';
 const tokens: Record<string, string> = {};
@@ -90,6 +95,23 @@ describe('a request for a service principal', () => {
     await runScheduler();
     expect(srv.store.get('grants', grantId)).toMatchObject({ status: 'verified', verification: 'gone' });
     expect(graph.state.isMember(groupId, spObjectId)).toBe(false);
+  });
+
+  it('through the jit CLI: --on-behalf-of asks for the identity, and a non-owner hears the same sentence', async () => {
+    const configHome = mkdtempSync(join(tmpdir(), 'jit-sp-config-'));
+    try {
+      const { jit } = jitIn(() => configHome);
+      expect((await jit(['login', '--server', srv.url, '--user', 'olivia'], { JIT_PASSWORD: PASSWORD })).code).toBe(0);
+      const asked = await jit(['request', 'res-billing', '--for', '30m', '--why', 'rerun the export', '--on-behalf-of', 'sp-billing-export', '--json']);
+      expect(asked.code, asked.stderr).toBe(0);
+      expect(JSON.parse(asked.stdout).request).toMatchObject({ requesterId: 'u-olivia', onBehalfOf: 'sp-billing-export' });
+      expect((await jit(['login', '--server', srv.url, '--user', 'nils'], { JIT_PASSWORD: PASSWORD })).code).toBe(0);
+      const refused = await jit(['request', 'res-billing', '--for', '30m', '--why', 'x', '--on-behalf-of', 'sp-billing-export']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/Nils is not an owner of Billing export job/);
+    } finally {
+      rmSync(configHome, { recursive: true, force: true });
+    }
   });
 
   it('by someone who is not an owner, or naming a person, is refused with a sentence and nothing is granted', async () => {
