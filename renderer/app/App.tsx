@@ -99,7 +99,7 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       screen = <GrantsPage />;
       break;
     case 'audit':
-      screen = <AuditPage />;
+      screen = <AuditPage id={route.id} />;
       break;
     case 'evidence':
       screen = <EvidencePage />;

@@ -162,7 +162,7 @@ export class AuditIndex {
     const words = new Set<string>();
     for (const text of textFieldsOf(event.data)) tokenize(text, words);
     for (const word of words) {
-      this.words.add(word);
+      if (!this.byWord.has(word)) this.words.add(word);
       addPosting(this.byWord, word, row);
     }
     return true;
@@ -174,10 +174,12 @@ export class AuditIndex {
     if (held !== undefined) return held;
     const code = this.subjects.code(id);
     for (const word of tokenize(id)) {
-      this.subjectVocabulary.add(word);
       const codes = this.subjectWords.get(word);
       if (codes) codes.push(code);
-      else this.subjectWords.set(word, [code]);
+      else {
+        this.subjectWords.set(word, [code]);
+        this.subjectVocabulary.add(word);
+      }
     }
     return code;
   }

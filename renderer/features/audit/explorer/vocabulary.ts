@@ -1,19 +1,16 @@
 /**
  * Words looked up by prefix ("rev" finds "revoked", "revocation"), kept incrementally: each word
  * sits in a bucket named by its first two characters, so a query word scans only the words that
- * could match it, and appending never re-sorts anything.
+ * could match it, and appending never re-sorts anything. The caller adds each word once (its own
+ * map of the word's rows says whether it is new), so no second set of words is kept here.
  */
 export class Vocabulary {
   private readonly buckets = new Map<string, string[]>();
-  private readonly seen = new Set<string>();
+  size = 0;
 
-  get size(): number {
-    return this.seen.size;
-  }
-
+  /** A word not added before. */
   add(word: string): void {
-    if (this.seen.has(word)) return;
-    this.seen.add(word);
+    this.size++;
     const key = word.slice(0, 2);
     const bucket = this.buckets.get(key);
     if (bucket) bucket.push(word);

@@ -1,0 +1,62 @@
+/**
+ * The audit explorer as an auditor uses it: Heidi opens Audit, every event her replica holds is
+ * indexed (the counts say when it is complete), she filters by a person and by words, opens a
+ * person's and a grant's timeline, and does it all again offline. axe checks the screen.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { expect, openConsoleAs, test } from './fixtures.js';
+import { CONFIGURERS, REQUESTERS } from './support/accounts.js';
+import { submitRequest } from './support/api.js';
+import { saveScreenshot } from './support/screenshot.js';
+
+test('heidi filters the audit trail by person and words, opens timelines, offline too', async ({ context }, testInfo) => {
+  const asked = await submitRequest(REQUESTERS.grace.username, REQUESTERS.grace.resourceId);
+  const { page, console } = await openConsoleAs(context, CONFIGURERS.heidi.username, CONFIGURERS.heidi.displayName);
+  await console.navLink('Audit').click();
+  await expect(page.getByRole('heading', { name: 'Audit', level: 1 })).toBeVisible();
+  const counts = page.getByTestId('explorer-counts');
+  await expect(counts).toContainText(/Showing all [\d,]+ events on this device/, { timeout: 30_000 });
+  await expect(page.getByTestId(`event-${1}`).or(page.getByTestId('explorer-table'))).toBeVisible();
+
+  // A person, by name: only events Grace did or that are about her.
+  await page.getByTestId('explorer-person').selectOption({ label: REQUESTERS.grace.displayName });
+  await expect(counts).toContainText(/Showing [\d,]+ of [\d,]+ events/);
+  const rows = page.getByTestId('explorer-table').locator('tbody tr[data-testid^="event-"]');
+  await expect(rows.first()).toBeVisible();
+  for (const text of await rows.allInnerTexts()) expect(text).toContain(REQUESTERS.grace.displayName);
+
+  // Words: the id of the request just made finds its events.
+  await page.getByTestId('explorer-text').fill(asked.id);
+  await expect(rows.filter({ hasText: 'Request submitted' })).toHaveCount(1);
+  for (const text of await rows.allInnerTexts()) expect(text).toContain(asked.id);
+  await rows.filter({ hasText: 'Request submitted' }).click();
+  const detail = page.getByTestId('explorer-detail');
+  await expect(detail).toContainText(asked.id);
+  await expect(detail).toContainText(REQUESTERS.grace.resourceId);
+  await saveScreenshot(page, testInfo, 'audit-explorer-filtered');
+
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).include('main').setLegacyMode().analyze();
+  expect(axe.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`)).toEqual([]);
+
+  // Her timeline, from the selected event.
+  await detail.getByTestId('open-person-timeline').click();
+  await expect(page.getByTestId('timeline-title')).toHaveText(`Timeline of ${REQUESTERS.grace.displayName}`);
+  await expect(page.getByTestId('explorer-table')).toContainText('Request submitted');
+
+  // Offline: the index is the replica's, nothing is asked of the server.
+  await console.goOffline();
+  await page.getByRole('link', { name: 'Back to every event' }).click();
+  await page.getByTestId('explorer-text').fill('');
+  await page.getByTestId('explorer-person').selectOption('');
+  await page.getByTestId('explorer-type').selectOption({ label: 'Grant created' });
+  await expect(rows.first()).toBeVisible();
+  for (const text of await rows.allInnerTexts()) expect(text).toContain('Grant created');
+  // The keyboard: focus the table, move down, Enter opens the grant's timeline.
+  await page.getByTestId('explorer-table').click({ position: { x: 10, y: 50 } });
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('timeline-title')).toContainText('Timeline of grant');
+  await expect(page.getByTestId('explorer-table')).toContainText('Grant created');
+  await console.expectOffline();
+  await saveScreenshot(page, testInfo, 'audit-explorer-grant-timeline-offline');
+});
