@@ -10,6 +10,7 @@ import { headFilePath, readCheckpoints } from '../../sync-server/audit/checkpoin
 import { auditVerifyCli, dropGuards, rewriteAndRehash, withFile } from './helpers/audit-tamper.js';
 import { http, makeTempDataDir, startTestServer, type TestServer } from './helpers/server.js';
 
+/** Several servers and CLI runs per test: on a shared machine they take longer than the default limit. */
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -77,7 +78,7 @@ describe('every checkpoint and the side file deleted, the log rewritten', () => 
     } finally {
       await again.close();
     }
-  });
+  }, 120_000);
 
   it('the ledger rewritten too: the key that signed before, an empty checkpoint table and a log longer than one interval are the alert', async () => {
     const { dataDir, head } = await seededDataDir();
@@ -96,7 +97,7 @@ describe('every checkpoint and the side file deleted, the log rewritten', () => 
     } finally {
       await srv.close();
     }
-  });
+  }, 120_000);
 
   it('a ledger table dropped is an alert and is made again, with its guards', async () => {
     const { dataDir } = await seededDataDir();
@@ -114,7 +115,7 @@ describe('every checkpoint and the side file deleted, the log rewritten', () => 
     } finally {
       await clean.close();
     }
-  });
+  }, 120_000);
 
   it('no false alarm: a fresh data directory started with a key that signed elsewhere, and a store from before the ledger', async () => {
     const { dataDir } = await seededDataDir();
@@ -139,5 +140,5 @@ describe('every checkpoint and the side file deleted, the log rewritten', () => 
     } finally {
       await upgraded.close();
     }
-  });
+  }, 120_000);
 });

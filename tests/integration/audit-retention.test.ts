@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { auditVerifyCli, dropGuards, rewriteAndRehash, withFile } from './helpers/audit-tamper.js';
 import { http, makeTempDataDir, REPO_ROOT, startTestServer } from './helpers/server.js';
 
+/** Several servers and CLI runs per test: on a shared machine they take longer than the default limit. */
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -94,7 +95,7 @@ describe('npm run audit:archive', () => {
     const rewritten = auditVerifyCli([dataDir]);
     expect(rewritten.code).toBe(1);
     expect(rewritten.out).toMatch(/checkpoint_mismatch/);
-  });
+  }, 120_000);
 
   it('a removed anchor leaves a log that starts mid-chain: an alert, and no strict start', async () => {
     const { dataDir } = await januaryAndMarch();
@@ -105,7 +106,7 @@ describe('npm run audit:archive', () => {
     });
     expect(auditVerifyCli([dataDir]).out).toMatch(/FAILED at event .*: gap/);
     await expect(startTestServer({ dataDir, keepDataDir: true, audit: { strict: true, tickMs: 0 } })).rejects.toThrow(/strict mode.*events were removed/);
-  });
+  }, 120_000);
 
   it('refuses a log that does not verify, and keeps what a SIEM destination has not acknowledged', async () => {
     const { dataDir } = await januaryAndMarch();
@@ -117,5 +118,5 @@ describe('npm run audit:archive', () => {
     const broken = archiveCli([dataDir, '--before', '2026-02-01', '--force']);
     expect(broken.code).toBe(1);
     expect(broken.out).toMatch(/REFUSED: the audit log does not verify/);
-  });
+  }, 120_000);
 });

@@ -93,6 +93,7 @@ const seqs = (r: Receiver) => r.received.map((e) => e.seq);
 const eachOnce = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 let certs: StandinCertificates;
+/** Several servers and CLI runs per test: on a shared machine they take longer than the default limit. */
 const dirs: string[] = [];
 beforeAll(async () => {
   certs = await createStandinCertificates();
@@ -178,7 +179,7 @@ describe('forwarding every audit event to a SIEM', () => {
       await syslog.stop().catch(() => undefined);
       await receiverHttps.stop();
     }
-  });
+  }, 120_000);
 
   it('does not send to a syslog listener whose certificate is not the pinned one', async () => {
     const syslog = syslogReceiver(certs);
@@ -194,7 +195,7 @@ describe('forwarding every audit event to a SIEM', () => {
       await srv.close();
       await syslog.stop();
     }
-  });
+  }, 120_000);
 });
 
 describe('GET /api/v1/audit/events', () => {
@@ -226,5 +227,5 @@ describe('GET /api/v1/audit/events', () => {
     } finally {
       await srv.close();
     }
-  });
+  }, 120_000);
 });
