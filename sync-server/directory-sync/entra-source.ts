@@ -158,6 +158,6 @@ export class EntraDirectorySource implements DirectorySource {
     const nextLink = typeof page['@odata.nextLink'] === 'string' ? page['@odata.nextLink'] : null;
     const pageOf = { people: [], groups: [], services, full: cursor.full };
     if (nextLink) return { ok: true, page: { ...pageOf, done: false, cursor: { ...cursor, next: nextLink } } };
-    return { ok: true, page: { ...pageOf, done: true, cursor: { ...cursor, next: null, phase: 'users', full: false } } };
+    return { ok: true, page: { ...pageOf, done: true, servicesComplete: true, cursor: { ...cursor, next: null, phase: 'users', full: false } } };
   }
 }

@@ -49,5 +49,11 @@ export const DIRECTORY_SYNC_MIGRATIONS: MigrationSet = {
        description TEXT NOT NULL,
        PRIMARY KEY (connector_id, group_object_id)
      ) WITHOUT ROWID;`,
+    // Service principals listed in the round under way: one known before and not listed is gone.
+    `CREATE TABLE directory_services_seen (
+       connector_id TEXT NOT NULL,
+       object_id TEXT NOT NULL,
+       PRIMARY KEY (connector_id, object_id)
+     ) WITHOUT ROWID;`,
   ],
 };

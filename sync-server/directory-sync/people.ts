@@ -273,8 +273,24 @@ export function applyService(entry: ServiceEntry, ctx: ApplyContext): void {
     disabled: !entry.enabled,
   } as DirectoryUser;
   upsertObject(ctx, entry.objectId, id, undefined, false);
+  prepared(ctx.store, 'INSERT OR IGNORE INTO directory_services_seen (connector_id, object_id) VALUES (?, ?)').run(ctx.connectorId, entry.objectId);
   if (existing && JSON.stringify({ ...existing, updatedAt: '' }) === JSON.stringify({ ...next, updatedAt: '' })) return;
   const written = ctx.store.put('users', { ...next, updatedAt: ctx.at });
   ctx.index.add(written);
   ctx.report.counts.services = (ctx.report.counts.services ?? 0) + 1;
+}
+
+/** End of a whole listing: a service identity of this directory the round did not list is gone (disabled, no owners left to ask). */
+export function removeUnlistedServices(ctx: ApplyContext): void {
+  const seen = prepared(ctx.store, 'SELECT 1 FROM directory_services_seen WHERE connector_id = ? AND object_id = ?');
+  for (const identity of ctx.store.list('users')) {
+    const objectId = (identity.externalIds as Record<string, string | undefined>)[ctx.connectorId];
+    if (identity.kind !== 'service' || !objectId || seen.get(ctx.connectorId, objectId)) continue;
+    if (identity.disabled && (identity.ownerIds ?? []).length === 0) continue;
+    const written = ctx.store.put('users', { ...identity, disabled: true, ownerIds: [], updatedAt: ctx.at });
+    ctx.index.add(written);
+    upsertObject(ctx, objectId, identity.id, undefined, true);
+    record(ctx.report, 'removed', { ...refOf(identity, objectId), reason: 'deleted' });
+  }
+  ctx.store.db.prepare('DELETE FROM directory_services_seen WHERE connector_id = ?').run(ctx.connectorId);
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AccountRole } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import type { DirectorySyncSource } from './config.js';
-import { applyPerson, applyService, PeopleIndex, prepared, resolvePendingManagers, type ApplyContext } from './people.js';
+import { applyPerson, applyService, PeopleIndex, prepared, removeUnlistedServices, resolvePendingManagers, type ApplyContext } from './people.js';
 import { auditSummary, emptyReport, type ChangeReport } from './report.js';
 import type { DirectorySource, GroupEntry, SourceCursor } from './types.js';
 import { onDirectoryDisabled } from '../offboarding/directory-signal.js';
@@ -92,7 +92,12 @@ export async function runSource(source: DirectorySource, config: DirectorySyncSo
   const startedAt = state?.started_at ?? deps.now().toISOString();
   let cursor: SourceCursor = state ? (JSON.parse(state.cursor) as SourceCursor) : {};
   const report: ChangeReport = resumed && state ? (JSON.parse(state.report) as ChangeReport) : emptyReport();
-  if (!resumed) store.tx(() => store.db.prepare('DELETE FROM directory_groups_touched WHERE connector_id = ?').run(connectorId));
+  if (!resumed) {
+    store.tx(() => {
+      store.db.prepare('DELETE FROM directory_groups_touched WHERE connector_id = ?').run(connectorId);
+      store.db.prepare('DELETE FROM directory_services_seen WHERE connector_id = ?').run(connectorId);
+    });
+  }
   const index = new PeopleIndex(connectorId, source.kind, store.list('users'));
   const addedIds = new Set<string>();
   const ctxFor = (at: string): ApplyContext => ({
@@ -127,6 +132,7 @@ export async function runSource(source: DirectorySource, config: DirectorySyncSo
       const ctx = ctxFor(at);
       for (const person of page.people) applyPerson(person, ctx);
       for (const service of page.services ?? []) applyService(service, ctx);
+      if (page.servicesComplete) removeUnlistedServices(ctx);
       applyGroups(store, connectorId, page.groups);
       cursor = page.cursor;
       if (!page.done) {

@@ -40,6 +40,8 @@ export type SourcePage = {
   groups: GroupEntry[];
   /** Service identities on this page (absent: none). */
   services?: ServiceEntry[];
+  /** The round's whole listing of service identities ended on this page: those known and not listed are gone. */
+  servicesComplete?: boolean;
   /** The cursor to store with this page; the next call starts there. */
   cursor: SourceCursor;
   /** The round is over: the cursor now holds the marker for the next round's changes. */

@@ -173,4 +173,15 @@ describe('service principals from the directory sync', () => {
     expect(synced.store.get('grants', created.body.grantId)).toMatchObject({ userId: identity!.id, requestedBy: 'u-petra', status: 'active' });
     expect(graph.state.isMember(group, spId)).toBe(true);
   });
+
+  it('marks a service principal gone from Entra removed at the next round: disabled, no owner left to ask for it', async () => {
+    graph.deleteServicePrincipal(spId);
+    const run = await http('POST', `${synced.url}/api/v1/directory-sync/entra-sync/run?wait=true`, { token: synced.adminToken });
+    expect(run.status, run.text).toBe(200);
+    const identity = synced.store.list('users').find((u) => u.kind === 'service' && u.externalIds['entra-sync'] === spId);
+    expect(identity).toMatchObject({ disabled: true, ownerIds: [] });
+    expect(run.body.report.removed).toContainEqual(expect.objectContaining({ personId: identity!.id }));
+    const refused = await http('POST', `${synced.url}/api/v1/requests`, { token: owner.token, body: { resourceId: 'res-mail', durationMinutes: 60, onBehalfOf: identity!.id } });
+    expect(refused.status).toBe(403);
+  });
 });

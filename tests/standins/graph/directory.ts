@@ -110,6 +110,7 @@ export type DirectoryOp =
   | { kind: 'addOwner'; groupId: string; ownerId: string }
   | { kind: 'putServicePrincipal'; servicePrincipal: ServicePrincipalRecord }
   | { kind: 'addServicePrincipalOwner'; servicePrincipalId: string; ownerId: string }
+  | { kind: 'deleteServicePrincipal'; id: string }
   | { kind: 'putRoleDefinition'; roleDefinition: RoleDefinitionRecord }
   | { kind: 'putRoleRequest'; request: RoleRequestRecord }
   | { kind: 'putRoleInstance'; instance: RoleInstanceRecord }
@@ -202,6 +203,13 @@ export class Directory {
       case 'putServicePrincipal':
         this.servicePrincipals.set(op.servicePrincipal.id, op.servicePrincipal);
         log.touchServicePrincipal(op.servicePrincipal.id);
+        return;
+      case 'deleteServicePrincipal':
+        // Gone from listings; a round begun after this no longer lists it (this stand-in keeps no @removed for them).
+        this.servicePrincipals.delete(op.id);
+        this.servicePrincipalOwners.delete(op.id);
+        for (const [groupId, members] of this.directMembers) if (members.delete(op.id)) log.member(groupId, op.id, true);
+        log.servicePrincipalSeq.delete(op.id);
         return;
       case 'addServicePrincipalOwner':
         this.setOf(this.servicePrincipalOwners, op.servicePrincipalId).add(op.ownerId);

@@ -146,6 +146,7 @@ export type GraphStandin = {
   /** A service principal of this tenant's own application (or a managed identity); owners are added with addServicePrincipalOwner. */
   addServicePrincipal(input: { id?: string; appId?: string; displayName: string; accountEnabled?: boolean; servicePrincipalType?: ServicePrincipalRecord['servicePrincipalType'] }): ServicePrincipalRecord;
   addServicePrincipalOwner(servicePrincipalId: string, ownerId: string): void;
+  deleteServicePrincipal(id: string): void;
   /** The user's last interactive sign-in as Entra records it (null: never signed in); read back through `$select=signInActivity`. */
   setSignIn(userId: string, at: string | null): void;
   addRoleDefinition(input: NewRoleDefinition): RoleDefinitionRecord;
@@ -821,6 +822,10 @@ export async function startGraphStandin(options: GraphStandinOptions = {}): Prom
       };
       seedOp({ kind: 'putServicePrincipal', servicePrincipal });
       return servicePrincipal;
+    },
+    deleteServicePrincipal: (id) => {
+      if (!directory.primary.servicePrincipals.has(id)) throw new Error(`'${id}' is not a service principal in the stand-in`);
+      seedOp({ kind: 'deleteServicePrincipal', id });
     },
     addServicePrincipalOwner: (servicePrincipalId, ownerId) => {
       if (!directory.primary.servicePrincipals.has(servicePrincipalId)) throw new Error(`'${servicePrincipalId}' is not a service principal in the stand-in`);
