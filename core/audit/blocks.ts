@@ -29,6 +29,15 @@ export const AuditBlock = z.object({
 });
 export type AuditBlock = z.infer<typeof AuditBlock>;
 
+/**
+ * A document of the replicated `audit` collection: one event, or a sealed block whose top-level
+ * fields are its last event's (so `seq` orders blocks and events together and `hash` is the block's
+ * hash) with its id `ab-<firstSeq>` and the events in `block`. Read them through the console's one
+ * reader (renderer/db/audit-reader.ts), never field by field.
+ */
+export const AuditReplicaDoc = AuditEvent.extend({ block: AuditBlock.optional() });
+export type AuditReplicaDoc = z.infer<typeof AuditReplicaDoc>;
+
 export const blockId = (firstSeq: number) => `ab-${firstSeq}`;
 
 /** One block of consecutive events, as they are: sealing checks nothing, verifyBlocks does. */

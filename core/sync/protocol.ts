@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditEvent } from '../audit/events.js';
+import { AuditReplicaDoc } from '../audit/blocks.js';
 import { Command, CommandResult } from '../schema/command.js';
 import { DirectoryGroup, DirectoryUser } from '../schema/directory.js';
 import { Grant } from '../schema/grant.js';
@@ -36,7 +36,8 @@ export const COLLECTIONS = {
   grants: { schema: Grant, primaryKey: 'id', indexes: ['status', 'expiresAt', 'userId', 'requestId'], push: false },
   tasks: { schema: Task, primaryKey: 'id', indexes: ['status'], push: false },
   verifications: { schema: Verification, primaryKey: 'id', indexes: ['grantId'], push: false },
-  audit: { schema: AuditEvent, primaryKey: 'id', indexes: ['seq', 'subjectId'], push: false },
+  /** Events one by one, or (for readers of every event) sealed blocks of them plus the open tail: core/audit/blocks.ts. */
+  audit: { schema: AuditReplicaDoc, primaryKey: 'id', indexes: ['seq', 'subjectId'], push: false },
   commands: { schema: Command, primaryKey: 'id', indexes: ['createdAt'], push: true },
   commandResults: { schema: CommandResult, primaryKey: 'id', indexes: ['appliedAt'], push: false },
   /** Access reviews: campaigns and their review items in one collection, told apart by `kind` (core/schema/review.ts). */

@@ -12,7 +12,7 @@
  * A person whose roles replicate no audit events has no `audit` collection: every reader answers
  * with no events. No React here (useAuditEvents in features/audit wraps auditEvents$).
  */
-import { map, of, type Observable } from 'rxjs';
+import { combineLatest, map, of, type Observable } from 'rxjs';
 import type { AuditBlock, AuditEvent } from '../../core/index.js';
 import type { JitDatabase } from './database.js';
 
@@ -40,6 +40,13 @@ export function hasAuditReplica(db: JitDatabase): boolean {
   return auditCollection(db) !== null;
 }
 
+/** Sorted by seq, each event once (a replica may briefly hold an event both alone and in its block). */
+function inSeqOrder(events: AuditEvent[]): AuditEvent[] {
+  const bySeq = new Map<number, AuditEvent>();
+  for (const event of events) bySeq.set(event.seq, event);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
 const json = (docs: readonly { toJSON(): unknown }[]) => docs.map((d) => d.toJSON() as AuditDocJson);
 
 /** Live events matching the query: seq order, or newest first with `latest`. */
@@ -48,9 +55,13 @@ export function auditEvents$(db: JitDatabase, query: AuditQuery = {}): Observabl
   if (!audit) return of([]);
   if (query.subjectIds) {
     const wanted = new Set(query.subjectIds);
-    return audit
-      .find({ selector: { subjectId: { $in: [...wanted] } }, sort: [{ seq: 'asc' }] })
-      .$.pipe(map((docs) => json(docs).flatMap(eventsOfDoc).filter((e) => wanted.has(e.subjectId))));
+    // Tail events by their indexed subject; sealed blocks hold many subjects and are searched inside.
+    // (A subject index over the blocks would spare reading every block: see docs/decisions/sealed-audit-blocks.md.)
+    const tail$ = audit.find({ selector: { subjectId: { $in: [...wanted] } }, sort: [{ seq: 'asc' }] }).$;
+    const blocks$ = audit.find({ selector: { block: { $exists: true } }, sort: [{ seq: 'asc' }] }).$;
+    return combineLatest([tail$, blocks$]).pipe(
+      map(([tail, blocks]) => inSeqOrder([...json(blocks), ...json(tail).filter((doc) => !doc.block)].flatMap(eventsOfDoc).filter((e) => wanted.has(e.subjectId)))),
+    );
   }
   if (query.latest !== undefined) {
     const limit = query.latest;

@@ -106,7 +106,8 @@ export async function loadFromScratch(load: InitialLoad): Promise<Loaded | null>
         return null;
       }
       // The next page is on its way while this one is written.
-      const next = page.documents.length >= asked ? fetchPage(page.checkpoint, batchSize) : null;
+      // A page of sealed audit blocks is short while more remain: `remaining` says so.
+      const next = page.documents.length >= asked || (page.remaining ?? 0) > 0 ? fetchPage(page.checkpoint, batchSize) : null;
       next?.catch(() => undefined);
       // Kept as sent: writing adds the storage's fields to the documents.
       if (page.documents.length > 0) last = { ...page.documents[page.documents.length - 1]! };

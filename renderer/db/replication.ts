@@ -188,6 +188,12 @@ export function startReplication(db: JitDatabase, opts: ReplicationOptions): Rep
               // Loading until the replication has written everything this view shows.
               void state.awaitInSync().then(() => setLoading(name, null), () => undefined);
             }
+            // A page of sealed audit blocks holds fewer documents than asked for while more remain; RxDB would stop at a short page.
+            while (answer.documents.length < size && (answer.remaining ?? 0) > 0) {
+              const more = await pull(answer.checkpoint);
+              if (more.documents.length === 0) break;
+              answer = { ...more, documents: [...answer.documents, ...more.documents] };
+            }
             const checkpoint: ReplicaCheckpoint = answer.view === undefined ? answer.checkpoint : { ...answer.checkpoint, view: answer.view };
             return { documents: [...carried, ...(answer.documents as WithDeleted<Record<string, unknown>>[])], checkpoint };
           },

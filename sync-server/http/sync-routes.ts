@@ -39,6 +39,7 @@ import { countAfter, filteredPull } from '../store/filtered-pull.js';
 import { principalOf, requireSync, type Principal } from './auth.js';
 import { ApiError, notFound } from './errors.js';
 import type { Metrics } from './metrics.js';
+import { blocksCompletedBy, pullAuditBlocksJson } from '../audit/blocks-pull.js';
 import { syncViewOf, type SyncView } from './sync-view.js';
 
 export const HEARTBEAT_MS = 15_000;
@@ -110,6 +111,11 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       metrics.replicationPulls.inc({ collection });
       const { seq, id, batchSize } = request.query;
       const view = syncViewOf(store, principal.account);
+      if (collection === 'audit' && view.whole(collection)) {
+        // Every event visible: sealed blocks and the open tail (docs/decisions/sealed-audit-blocks.md).
+        const page = pullAuditBlocksJson(store.db, { seq, id }, batchSize);
+        return reply.type('application/json; charset=utf-8').send(`${page.json},"view":${JSON.stringify(view.key)},"remaining":${page.remaining}}`);
+      }
       if (view.whole(collection)) {
         // Already JSON text: a first sync pulls whole collections, and a parse-and-serialise round trip per document was most of the server's cost.
         const json = store.pullJson(collection, { seq, id }, batchSize);
@@ -276,7 +282,10 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
       if (!view) return void raw.end();
       for (const change of changes) {
         if (!wanted.has(change.collection)) continue;
-        const documents = view.whole(change.collection) ? change.docs : change.docs.map((doc) => view.show(change.collection, doc)).filter((doc) => doc !== null);
+        const whole = view.whole(change.collection);
+        const documents = whole ? [...change.docs] : change.docs.map((doc) => view.show(change.collection, doc)).filter((doc) => doc !== null);
+        // A commit that completes a block also sends the block, replacing its events one by one.
+        if (whole && change.collection === 'audit') documents.push(...(blocksCompletedBy(store.db, change.docs.map((doc) => (doc as { seq: number }).seq)) as typeof documents));
         // Hidden documents are not announced; the next pull's checkpoint moves past them.
         if (documents.length === 0) continue;
         const message: MultiplexedStreamMessage | StreamMessage = tagged

@@ -20,6 +20,7 @@ import Database from 'better-sqlite3';
 import { createRevision, now, type BulkWriteRow, type RxStorageInstance } from 'rxdb';
 import { filter, firstValueFrom } from 'rxjs';
 import type { AccessRequest } from '../../../core/index.js';
+import { auditEventPages } from '../../../renderer/db/audit-reader.js';
 import { createJitDatabase, type JitDatabase } from '../../../renderer/db/database.js';
 import { sendCommand } from '../../../renderer/db/commands.js';
 import { DEFAULT_PULL_BATCH_SIZE, startReplication, type ReplicationHandle } from '../../../renderer/db/replication.js';
@@ -215,7 +216,10 @@ async function benchPull(ctx: BenchContext, server: JitServer, url: string, toke
       const start = performance.now();
       await replication.awaitInSync();
       const seconds = (performance.now() - start) / 1000;
-      const [audit, req] = [await db.audit.count().exec(), await db.requests.count().exec()];
+      // Audit events arrive as sealed blocks plus the open tail: counted through the console's reader.
+      let audit = 0;
+      for await (const page of auditEventPages(db)) audit += page.length;
+      const req = await db.requests.count().exec();
       if (audit !== expectedAudit || req !== expectedRequests) throw new Error(`replica holds ${audit} audit events and ${req} requests; the server has ${expectedAudit} and ${expectedRequests}`);
       return seconds;
     });
