@@ -1,11 +1,13 @@
-import { AndFilter, EqualityFilter, GreaterThanEqualsFilter, type Filter } from 'ldapts';
+import { AndFilter, EqualityFilter, GreaterThanEqualsFilter, OrFilter, type Filter } from 'ldapts';
 import type { AdConnector } from '../connectors/ad/index.js';
 import { guidToString, pagedSearch, parseObjectRef, resolveObject } from '../connectors/ad/directory.js';
-import type { DirectorySource, PageResult, PersonEntry, SourceCursor } from './types.js';
+import type { DirectorySource, PageResult, PersonEntry, ServiceEntry, SourceCursor } from './types.js';
 
 /** userAccountControl's ACCOUNTDISABLE bit. */
 const ACCOUNT_DISABLE = 0x2;
-const USER_ATTRIBUTES = ['objectGUID', 'displayName', 'cn', 'mail', 'userPrincipalName', 'sAMAccountName', 'department', 'title', 'employeeType', 'userAccountControl', 'manager', 'uSNChanged'];
+const USER_ATTRIBUTES = ['objectGUID', 'displayName', 'cn', 'mail', 'userPrincipalName', 'sAMAccountName', 'department', 'title', 'employeeType', 'userAccountControl', 'manager', 'uSNChanged', 'managedBy', 'objectClass'];
+/** Managed service accounts: computer-like objects, not persons. */
+const MANAGED_SERVICE_CLASSES = ['msDS-ManagedServiceAccount', 'msDS-GroupManagedServiceAccount'];
 
 /** The highest update sequence number the last round saw; the next round asks for uSNChanged above it. */
 type AdCursor = { usn: number | null };
@@ -33,7 +35,7 @@ export class AdDirectorySource implements DirectorySource {
 
   constructor(
     private readonly connector: AdConnector,
-    private readonly opts: { pageSize: number },
+    private readonly opts: { pageSize: number; serviceAccounts?: boolean; serviceAccountEmployeeType?: string },
   ) {
     this.connectorId = connector.id;
   }
@@ -48,23 +50,64 @@ export class AdDirectorySource implements DirectorySource {
         const sameDc = cursor.dc === session.url;
         const since = sameDc && typeof cursor.usn === 'number' ? cursor.usn : null;
         const users: Filter[] = [new EqualityFilter({ attribute: 'objectCategory', value: 'person' }), new EqualityFilter({ attribute: 'objectClass', value: 'user' })];
-        if (since !== null) users.push(new GreaterThanEqualsFilter({ attribute: 'uSNChanged', value: String(since + 1) }));
-        const { entries } = await pagedSearch(session, baseDn, new AndFilter({ filters: users }), USER_ATTRIBUTES, this.opts.pageSize);
+        const changed = since !== null ? [new GreaterThanEqualsFilter({ attribute: 'uSNChanged', value: String(since + 1) })] : [];
+        let filter: Filter = new AndFilter({ filters: [...users, ...changed] });
+        if (this.opts.serviceAccounts) {
+          const managed = MANAGED_SERVICE_CLASSES.map((value) => new EqualityFilter({ attribute: 'objectClass', value }));
+          filter = new OrFilter({ filters: [filter, ...managed.map((m) => new AndFilter({ filters: [m, ...changed] }))] });
+        }
+        const { entries } = await pagedSearch(session, baseDn, filter, USER_ATTRIBUTES, this.opts.pageSize);
         const guidOfDn = new Map<string, string>();
         for (const e of entries) {
           const guid = one(e.objectGUID);
           if (Buffer.isBuffer(guid)) guidOfDn.set(e.dn.toLowerCase(), guidToString(guid));
         }
         const people: PersonEntry[] = [];
+        const services: ServiceEntry[] = [];
+        const resolve = async (dn: string) => guidOfDn.get(dn.toLowerCase()) ?? (await resolveObject(session, baseDn, parseObjectRef(dn)))?.guid;
         for (const e of entries) {
-          const person = await this.personOf(e, guidOfDn, async (dn) => (await resolveObject(session, baseDn, parseObjectRef(dn)))?.guid);
+          if (this.isServiceAccount(e)) {
+            const service = await this.serviceOf(e, resolve);
+            if (service) services.push(service);
+            continue;
+          }
+          const person = await this.personOf(e, guidOfDn, resolve);
           if (person) people.push(person);
         }
-        return { ok: true, page: { people, groups: [], full: since === null, done: true, cursor: { usn: highest, dc: session.url } } } as PageResult;
+        // Only a whole listing tells that a service account is gone.
+        const servicesComplete = this.opts.serviceAccounts === true && since === null;
+        return { ok: true, page: { people, groups: [], services, servicesComplete, full: since === null, done: true, cursor: { usn: highest, dc: session.url } } } as PageResult;
       });
     } catch (error) {
       return { ok: false, failure: { status: 'failed', retryable: true, code: 'ldap_error', message: `reading people from ${this.connectorId}: ${error instanceof Error ? error.message : String(error)}` } };
     }
+  }
+
+  private isServiceAccount(e: Entry): boolean {
+    if (!this.opts.serviceAccounts) return false;
+    const classes = (Array.isArray(e.objectClass) ? e.objectClass : [e.objectClass]).map((c) => String(c).toLowerCase());
+    if (MANAGED_SERVICE_CLASSES.some((c) => classes.includes(c.toLowerCase()))) return true;
+    return this.opts.serviceAccountEmployeeType !== undefined && str(e.employeeType) === this.opts.serviceAccountEmployeeType;
+  }
+
+  /**
+   * A service account with its owner: the person `managedBy` names (managed service accounts, which
+   * are computer-like and have it), else the `manager` of a user-class account marked as a service
+   * account (AD's schema gives users no managedBy).
+   */
+  private async serviceOf(e: Entry, resolve: (dn: string) => Promise<string | undefined>): Promise<ServiceEntry | undefined> {
+    const guid = one(e.objectGUID);
+    if (!Buffer.isBuffer(guid)) return undefined;
+    const managedBy = str(e.managedBy) ?? str(e.manager);
+    const owner = managedBy ? await resolve(managedBy) : undefined;
+    const sam = str(e.sAMAccountName) ?? guidToString(guid);
+    return {
+      objectId: guidToString(guid),
+      displayName: str(e.displayName) ?? str(e.cn) ?? sam,
+      appId: sam,
+      enabled: (Number(str(e.userAccountControl) ?? '0') & ACCOUNT_DISABLE) === 0,
+      ownerObjectIds: owner ? [owner] : [],
+    };
   }
 
   private async personOf(e: Entry, guidOfDn: Map<string, string>, resolve: (dn: string) => Promise<string | undefined>): Promise<PersonEntry | undefined> {

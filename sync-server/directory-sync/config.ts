@@ -14,6 +14,13 @@ export const DirectorySyncSource = z.strictObject({
   groups: z.boolean().default(true),
   /** Entra: service principals and their owners too, as service identities their owners may request access for. */
   servicePrincipals: z.boolean().default(false),
+  /**
+   * AD: service accounts too, as service identities: managed service accounts
+   * (msDS-ManagedServiceAccount, msDS-GroupManagedServiceAccount; owner: the person `managedBy`
+   * names) and the users whose employeeType is serviceAccountEmployeeType (owner: their `manager`).
+   */
+  serviceAccounts: z.boolean().default(false),
+  serviceAccountEmployeeType: z.string().min(1).max(64).optional(),
   /** Objects per page asked of the directory (Graph's odata.maxpagesize, LDAP's paged-results size). */
   pageSize: z.number().int().min(1).max(999).default(999),
 });
