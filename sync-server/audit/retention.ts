@@ -29,20 +29,20 @@ import { readAuditEvents } from '../store/sqlite-store.js';
 import type { MigrationSet, Store } from '../store/types.js';
 import { headFilePath, insertCheckpoint, writeHeadFile } from './checkpoint-store.js';
 import { AUDIT_EVENT_TRIGGERS } from './guards.js';
+import { ARCHIVE_TRIGGERS } from './retention-guards.js';
 import { slowestSiemCursor } from './siem/forwarder.js';
 import type { AuditSigner } from './signing-key.js';
 
 export const RETENTION_MIGRATIONS: MigrationSet = {
   name: 'audit-retention',
   steps: [
-    `CREATE TABLE audit_archives (
+    [
+      `CREATE TABLE audit_archives (
        through_seq INTEGER PRIMARY KEY,
        seal TEXT NOT NULL
-     );
-     CREATE TRIGGER audit_archives_no_update BEFORE UPDATE ON audit_archives
-       BEGIN SELECT RAISE(ABORT, 'audit archive seals are append-only'); END;
-     CREATE TRIGGER audit_archives_no_delete BEFORE DELETE ON audit_archives
-       BEGIN SELECT RAISE(ABORT, 'audit archive seals are append-only'); END;`,
+     )`,
+      ...Object.values(ARCHIVE_TRIGGERS),
+    ].join(';\n') + ';',
   ],
 };
 
