@@ -21,6 +21,7 @@ import { useRejectionLookup } from '../features/rejected/use-rejection-lookup.js
 import { RequestAccessPage } from '../features/request-access/RequestAccessPage.js';
 import { RequestsPage } from '../features/requests/RequestsPage.js';
 import { RevocationsPage } from '../features/revocations/RevocationsPage.js';
+import { ReviewsPage } from '../features/reviews/ReviewsPage.js';
 import { SearchPage } from '../features/search/SearchPage.js';
 import { SettingsPage } from '../features/settings/SettingsPage.js';
 import { StandingAccessPage } from '../features/standing-access/StandingAccessPage.js';
@@ -128,6 +129,9 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
       break;
     case 'accounts':
       screen = <AccountsPage />;
+      break;
+    case 'reviews':
+      screen = <ReviewsPage />;
       break;
     case 'standing-access':
       screen = <StandingAccessPage />;

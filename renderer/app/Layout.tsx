@@ -35,7 +35,8 @@ const NAV: NavItem[] = [
   { screen: 'requests', label: 'Requests', icon: 'list', needs: ['requests', 'grants', 'audit'], roles: OVERSEERS },
   { screen: 'grants', label: 'Active grants', icon: 'key', needs: ['grants', 'requests'], roles: OVERSEERS },
   { screen: 'revocations', label: 'Revocations', icon: 'shield-off', needs: ['grants', 'tasks', 'verifications'], roles: ['approver', 'admin', 'auditor'] },
-  { screen: 'reviews', label: 'Reviews', icon: 'check-square', needs: ['requests', 'grants'], roles: ['reviewer', 'auditor', 'admin'] },
+  // Everyone whose roles replicate the campaigns: their owners, the reviewers they name, auditors.
+  { screen: 'reviews', label: 'Reviews', icon: 'check-square', needs: ['reviews'] },
   // Read over REST (no collection to wait for), by those the matrix lets read it.
   { screen: 'standing-access', label: 'Standing access', icon: 'user-check', needs: [], roles: allowedRoles(ENDPOINT_ACCESS['GET /api/v1/standing-access']) },
   { screen: 'policies', label: 'Policies', icon: 'file-text', needs: ['policies', 'resources'] },

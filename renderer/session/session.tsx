@@ -9,8 +9,8 @@ import { beginWebSignIn, completeWebSignIn, takeWebCallback } from './sso.js';
 
 /**
  * The collections the console may open; each person opens those their roles replicate (consoleCollections).
- * At most 12: RxDB's open edition refuses a 15th collection open in one page, and retiring a stale
- * replica opens two more beside these.
+ * At most 13: RxDB's open edition refuses a 15th collection open in one page, and retiring a stale
+ * replica opens one more beside these at a time.
  * Profiles are here for the editors' what-if (eligibility); directory groups, which only their
  * pickers name, are read over HTTP instead (features/editor/use-directory-groups.ts).
  */
@@ -27,6 +27,8 @@ export const CONSOLE_COLLECTIONS: readonly CollectionName[] = [
   'audit',
   'commands',
   'commandResults',
+  // Access reviews: campaigns and their items in one collection (core/schema/review.ts).
+  'reviews',
 ];
 
 /** The account's roles as the console knows them (unknown names dropped). */
@@ -137,9 +139,18 @@ async function deleteIndexedDbFiles(isOf: (replica: string) => boolean): Promise
 async function retireStaleReplicas(db: JitDatabase, prefix: string): Promise<void> {
   for (const stale of staleReplicas(await indexedDbNames(), db.name, prefix)) {
     try {
-      const old = await createJitDatabase({ name: stale, storage: 'dexie', collections: ['commands', 'commandResults'] });
+      // One collection open at a time beside this console's: two more would pass RxDB's open edition's limit for an admin.
+      const results = await createJitDatabase({ name: stale, storage: 'dexie', collections: ['commandResults'] });
+      let answered: unknown[];
       try {
-        await carryOverUnsentCommands(old, db);
+        answered = await results.commandResults.find().exec();
+      } finally {
+        await results.close();
+      }
+      const old = await createJitDatabase({ name: stale, storage: 'dexie', collections: ['commands'] });
+      try {
+        const readResults = { find: () => ({ exec: async () => answered }) } as unknown as JitDatabase['commandResults'];
+        await carryOverUnsentCommands({ commands: old.commands, commandResults: readResults }, db);
       } finally {
         await old.close();
       }

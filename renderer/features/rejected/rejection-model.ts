@@ -26,6 +26,8 @@ export const CODE_WORDS: Record<string, string> = {
   outside_window: 'Outside the access window',
   mfa_required: 'Your second factor is needed',
   conflict: 'It clashes with another change',
+  campaign_closed: 'The review campaign is closed to decisions',
+  below_minimum_members: 'It would leave the resource below the members it must keep',
   unsupported_protocol: 'This console needs an update',
 };
 
@@ -45,6 +47,10 @@ const COMMAND_WORDS: Record<string, string> = {
   'proposal.approve': 'Approval of a change',
   'proposal.reject': 'Rejection of a change',
   'task.close': 'Closing a task',
+  'review.decide': 'Review decision',
+  'review.campaign_upsert': 'Campaign change',
+  'review.open': 'Opening a campaign',
+  'review.close': 'Closing a campaign',
 };
 
 export type Lookup = {
