@@ -22,6 +22,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   policy: () => import('./suites/policy.js'),
   audit: () => import('./suites/audit.js'),
   'audit-explorer': () => import('./suites/audit-explorer.js'),
+  reviews: () => import('./suites/reviews.js'),
 };
 
 type Row = Figure & { key: string };
