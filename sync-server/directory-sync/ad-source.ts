@@ -1,7 +1,7 @@
 import { AndFilter, EqualityFilter, GreaterThanEqualsFilter, OrFilter, type Filter } from 'ldapts';
 import type { AdConnector } from '../connectors/ad/index.js';
 import { guidToString, pagedSearch, parseObjectRef, resolveObject } from '../connectors/ad/directory.js';
-import type { DirectorySource, PageResult, PersonEntry, ServiceEntry, SourceCursor } from './types.js';
+import type { DirectorySource, GroupEntry, PageResult, PersonEntry, ServiceEntry, SourceCursor } from './types.js';
 
 /** userAccountControl's ACCOUNTDISABLE bit. */
 const ACCOUNT_DISABLE = 0x2;
@@ -35,7 +35,7 @@ export class AdDirectorySource implements DirectorySource {
 
   constructor(
     private readonly connector: AdConnector,
-    private readonly opts: { pageSize: number; serviceAccounts?: boolean; serviceAccountEmployeeType?: string },
+    private readonly opts: { pageSize: number; groups?: boolean; serviceAccounts?: boolean; serviceAccountEmployeeType?: string },
   ) {
     this.connectorId = connector.id;
   }
@@ -74,13 +74,33 @@ export class AdDirectorySource implements DirectorySource {
           const person = await this.personOf(e, guidOfDn, resolve);
           if (person) people.push(person);
         }
+        const groups = this.opts.groups ? await this.groupsOf(session, baseDn, changed) : [];
         // Only a whole listing tells that a service account is gone.
         const servicesComplete = this.opts.serviceAccounts === true && since === null;
-        return { ok: true, page: { people, groups: [], services, servicesComplete, full: since === null, done: true, cursor: { usn: highest, dc: session.url } } } as PageResult;
+        return { ok: true, page: { people, groups, services, servicesComplete, full: since === null, done: true, cursor: { usn: highest, dc: session.url } } } as PageResult;
       });
     } catch (error) {
       return { ok: false, failure: { status: 'failed', retryable: true, code: 'ldap_error', message: `reading people from ${this.connectorId}: ${error instanceof Error ? error.message : String(error)}` } };
     }
+  }
+
+  /**
+   * Groups (all of them in a full round, those whose uSNChanged moved since in later ones: a member
+   * added or removed changes the group), each with its whole direct membership as objectGUIDs, read
+   * by one paged search for the objects whose memberOf names it (no DN to resolve one by one).
+   */
+  private async groupsOf(session: Parameters<Parameters<AdConnector['pool']['use']>[0]>[0], baseDn: string, changed: Filter[]): Promise<GroupEntry[]> {
+    const filter = new AndFilter({ filters: [new EqualityFilter({ attribute: 'objectClass', value: 'group' }), ...changed] });
+    const { entries } = await pagedSearch(session, baseDn, filter, ['objectGUID', 'cn', 'displayName', 'description'], this.opts.pageSize);
+    const groups: GroupEntry[] = [];
+    for (const g of entries) {
+      const guid = one(g.objectGUID);
+      if (!Buffer.isBuffer(guid)) continue;
+      const members = await pagedSearch(session, baseDn, new EqualityFilter({ attribute: 'memberOf', value: g.dn }), ['objectGUID'], this.opts.pageSize);
+      const added = members.entries.map((m) => one(m.objectGUID)).filter((b): b is Buffer => Buffer.isBuffer(b)).map(guidToString);
+      groups.push({ objectId: guidToString(guid), displayName: str(g.displayName) ?? str(g.cn) ?? g.dn, description: str(g.description) ?? '', members: { added, removed: [], replace: true } });
+    }
+    return groups;
   }
 
   private isServiceAccount(e: Entry): boolean {

@@ -35,7 +35,7 @@ export type DirectorySyncDeps = { store: Store; registry: ConnectorLookup; now: 
 function sourceFor(registry: ConnectorLookup, source: DirectorySyncSource): DirectorySource {
   const connector = registry.get(source.connectorId);
   if (connector instanceof EntraConnector) return new EntraDirectorySource(connector, { groups: source.groups, servicePrincipals: source.servicePrincipals, pageSize: source.pageSize });
-  if (connector instanceof AdConnector) return new AdDirectorySource(connector, { pageSize: source.pageSize, serviceAccounts: source.serviceAccounts, ...(source.serviceAccountEmployeeType ? { serviceAccountEmployeeType: source.serviceAccountEmployeeType } : {}) });
+  if (connector instanceof AdConnector) return new AdDirectorySource(connector, { pageSize: source.pageSize, groups: source.groups, serviceAccounts: source.serviceAccounts, ...(source.serviceAccountEmployeeType ? { serviceAccountEmployeeType: source.serviceAccountEmployeeType } : {}) });
   if (!connector) throw new Error(`directory sync: no connector is configured with id ${source.connectorId}`);
   throw new Error(`directory sync: connector ${source.connectorId} is a ${connector.kind} connector; people are read from entra and ad connectors`);
 }

@@ -1,7 +1,7 @@
 import { Attribute, Change, type Client } from 'ldapts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildDn } from '../../sync-server/connectors/ad/dn.js';
-import { adConfig, adminClient, DC_START_TIMEOUT_MS, describeAd, PEOPLE, startDc, type SambaDc } from './helpers/samba.js';
+import { adConfig, addMember, adminClient, createGroup, DC_START_TIMEOUT_MS, describeAd, PEOPLE, removeMember, startDc, type SambaDc } from './helpers/samba.js';
 import { http, startTestServer, type TestServer } from './helpers/server.js';
 
 const USERS = 300;
@@ -74,5 +74,20 @@ describeAd('directory sync from Active Directory (Samba DC, paged search, uSNCha
     // A change report per run, as an audit event.
     const events = [...srv.store.auditEvents()].filter((e) => e.type === 'directory.synced' && e.subjectId === 'ad-people');
     expect(events).toHaveLength(2);
+  }, 120_000);
+
+  it('syncs groups with their direct members, and in a later round only the group whose membership changed', async () => {
+    const group = await createGroup(admin, 'Sync Readers');
+    await addMember(admin, group.dn, dnOf(1));
+    await addMember(admin, group.dn, dnOf(2));
+    expect((await runSync()).status).toBe(200);
+    const readers = () => srv.store.list('groups').find((g) => g.displayName === 'Sync Readers');
+    expect(readers()).toMatchObject({ connector: 'ad' });
+    expect(readers()?.memberUserIds).toEqual([person(1)?.id, person(2)?.id].sort());
+    await removeMember(admin, group.dn, dnOf(2));
+    const res = await runSync();
+    expect(res.body.report.full).toBe(false);
+    expect(res.body.report.counts.groupsChanged).toBe(1);
+    expect(readers()?.memberUserIds).toEqual([person(1)?.id]);
   }, 120_000);
 });
