@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   ad: () => import('./suites/ad.js'),
   directory: () => import('./suites/directory.js'),
   policy: () => import('./suites/policy.js'),
+  'reviews-console': () => import('./suites/reviews-console.js'),
   audit: () => import('./suites/audit.js'),
   'audit-explorer': () => import('./suites/audit-explorer.js'),
   reviews: () => import('./suites/reviews.js'),
