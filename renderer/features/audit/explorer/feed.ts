@@ -9,6 +9,13 @@ import type { JitDatabase } from '../../../db/index.js';
 export type FeedHandle = { stop(): void };
 
 type AuditDoc = { toJSON(): unknown };
+/** One event per document today; a sealed block (core/audit/blocks.ts) carries its events. */
+type AuditDocJson = AuditEvent & { block?: { events: AuditEvent[] } };
+
+function eventsOfDoc(doc: AuditDocJson): AuditEvent[] {
+  if (doc.block) return doc.block.events;
+  return [doc];
+}
 
 function collection(db: JitDatabase): JitDatabase['audit'] | null {
   return 'audit' in db.collections ? db.audit : null;
@@ -52,9 +59,10 @@ export function feedAuditEvents(db: JitDatabase, onEvents: (events: AuditEvent[]
           const docs = (await audit.find({ selector: { seq: { $gt: after } }, sort: [{ seq: 'asc' }], limit: pageSize }).exec()) as AuditDoc[];
           if (stopped) return;
           if (docs.length === 0) break;
-          const events = docs.map((d) => d.toJSON() as AuditEvent);
-          after = events[events.length - 1]!.seq;
-          onEvents(events);
+          const json = docs.map((d) => d.toJSON() as AuditDocJson);
+          // Pages go by the documents' own seq; a sealed block document holds many events.
+          after = json[json.length - 1]!.seq;
+          onEvents(json.flatMap(eventsOfDoc));
           if (docs.length < pageSize) break;
           // Let the page paint and stay responsive between pages.
           await new Promise((resolve) => setTimeout(resolve, 0));
