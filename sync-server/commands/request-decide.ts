@@ -1,3 +1,4 @@
+import { openBreakGlassItem } from '../reviews/break-glass.js';
 import { checkEligibility, decideRequest, decisionBasis, err, ok, PENDING_REQUEST_STATES, type AccessRequest, type DecisionBasis } from '../../core/index.js';
 import { describeRequestOutcome, personNow, stillEligible, type UseCase, type UseCaseContext } from './context.js';
 import { extendGrantForApproved } from './grant-extend.js';
@@ -102,6 +103,9 @@ function openBreakGlassReview(request: AccessRequest, reason: string, ctx: UseCa
     updatedAt: now,
   });
   ctx.audit('task.created', 'task', id, { kind: 'break_glass_review', requestId: request.id, grantId: request.grantId, assigneeId: ownerId });
+  // The follow-up is also a review item: "remove" revokes the grant; undecided by the deadline it escalates (sync-server/reviews/break-glass.ts).
+  const admins = ctx.store.list('users').filter((u) => (ctx.store.getAccount(u.id)?.roles ?? u.roles).includes('admin')).map((u) => u.id);
+  openBreakGlassItem(ctx.store, request, { reviewerIds: ownerId ? [ownerId] : admins, dueAt: new Date(ctx.now.getTime() + BREAK_GLASS_REVIEW_HOURS * 3_600_000).toISOString(), reason }, ctx.now, ctx.audit);
   return id;
 }
 

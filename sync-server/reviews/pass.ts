@@ -9,6 +9,7 @@ import type { Store } from '../store/types.js';
 import { closeRun, settleApplying } from './close.js';
 import { putCampaign, putItem, runItems, type ReviewAudit } from './docs.js';
 import { openRun } from './open.js';
+import { settleBreakGlass } from './break-glass.js';
 
 const DAY = 86_400_000;
 
@@ -44,7 +45,9 @@ export function runReviewPass(store: Store, now: Date): ReviewPassSummary {
   const audit: ReviewAudit = (type: AuditEventType, subjectType: AuditEvent['subjectType'], subjectId: string, data: Record<string, unknown>) => {
     store.appendAudit({ type, actorId: 'system', subjectType, subjectId, data, at });
   };
+  store.tx(() => settleBreakGlass(store, now, audit));
   for (const found of campaigns(store)) {
+    if (found.system) continue;
     store.tx(() => {
       let campaign = getFresh(store, found.id) ?? found;
       if (campaign.status === 'applying') {
