@@ -3,7 +3,6 @@ import { useMemo } from 'react';
 import type { ReviewCampaign } from '../../../core/schema/review.js';
 import { useNow } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
-import { maySendAs } from '../../session/permissions.js';
 import { useViewer } from '../../session/viewer.js';
 import { EmptyState } from '../../ui/ui.js';
 import { applyWords, deadlineWords, percentDecided, progressWords, scopeWords, sortCampaigns, STATUS_WORDS } from './campaign-model.js';
@@ -34,7 +33,6 @@ export function CampaignList() {
   const { resources } = useConsoleData();
   const viewer = useViewer();
   const now = useNow(30_000);
-  const mayCreate = maySendAs(viewer, 'review.campaign_upsert', 'own');
   const resourceName = (id: string) => resources.get(id)?.name ?? id;
   const sorted = useMemo(() => sortCampaigns(campaigns), [campaigns]);
   const mineByCampaign = useMemo(() => {
@@ -59,11 +57,6 @@ export function CampaignList() {
               Review {mineTotal.toLocaleString()} item{mineTotal === 1 ? '' : 's'}
             </a>
           ) : null}
-          {mayCreate ? (
-            <a className="button" href={reviewHref({ view: 'definition', campaignId: null })} data-testid="new-campaign">
-              New campaign
-            </a>
-          ) : null}
         </div>
       </header>
       {sorted.length === 0 ? (
@@ -71,7 +64,7 @@ export function CampaignList() {
           <EmptyState title="Loading campaigns…" icon="clock" />
         ) : (
           <EmptyState title="No review campaigns yet" icon="check-square">
-            {mayCreate ? 'A campaign reviews who holds a set of resources: start one with New campaign.' : 'Campaigns you review or own appear here when they are created, with their progress and deadline.'}
+            Campaigns you own or review appear here when they are created, with their progress and deadline.
           </EmptyState>
         )
       ) : (

@@ -133,7 +133,11 @@ export function InboxPage({ campaignId }: { campaignId: string | null }) {
 
   const setFilter = <K extends keyof typeof filters>(key: K, value: (typeof filters)[K]) => setFilters((f) => ({ ...f, [key]: value }));
   const campaignOptions = useMemo(() => [...campaignsById.values()].map((c) => ({ id: c.id, name: c.name })).sort((a, b) => a.name.localeCompare(b.name)), [campaignsById]);
-  const refusal = current ? refused.get(current.item.id) : undefined;
+  // Refusals of this list's items, newest first: the item may have left "to decide" (the campaign closed), so they are said above the list.
+  const refusals = useMemo(() => {
+    const byId = new Map(rows.map((row) => [row.item.id, row]));
+    return [...refused.entries()].flatMap(([id, r]) => (byId.has(id) ? [{ row: byId.get(id)!, ...r }] : [])).sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, 3);
+  }, [refused, rows]);
   const currentCampaign = current ? campaignsById.get(current.item.campaignId) : undefined;
   const offer = current ? decidable(current) : false;
   const bulkRows = bulk ? list.filter((row) => bulk.ids.includes(row.item.id)) : [];
@@ -152,6 +156,14 @@ export function InboxPage({ campaignId }: { campaignId: string | null }) {
             </a>
           </div>
           <InboxFilterBar filters={filters} setFilter={setFilter} campaigns={campaignOptions} counts={counts} total={mine.length} />
+          {refusals.map((r) => (
+            <div key={r.commandId + r.row.item.id} className="notice danger" role="alert" data-testid="decision-refused">
+              <Icon name="ban" />
+              <span>
+                Your {r.decision} of {r.row.personName}’s {r.row.resourceName} was not applied: {sentence(r.message)}
+              </span>
+            </div>
+          ))}
           {visibleChecked.size > 0 ? (
             <div className="bulk-bar" role="status" data-testid="bulk-bar">
               <span>{visibleChecked.size} selected</span>
@@ -273,12 +285,6 @@ export function InboxPage({ campaignId }: { campaignId: string | null }) {
               <div className="notice info" role="note" data-testid="not-yours">
                 <Icon name="shield-off" />
                 {why(current)}
-              </div>
-            ) : null}
-            {refusal && !current.item.decision ? (
-              <div className="notice danger" role="alert" data-testid="decision-refused">
-                <Icon name="ban" />
-                Your {refusal.decision} of {current.personName}’s {current.resourceName} was not applied: {sentence(refusal.message)}
               </div>
             ) : null}
             <ItemFacts item={current.item} campaign={currentCampaign} nameOf={nameOf} />
