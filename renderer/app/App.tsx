@@ -27,6 +27,7 @@ import { SettingsPage } from '../features/settings/SettingsPage.js';
 import { StandingAccessPage } from '../features/standing-access/StandingAccessPage.js';
 import { TasksPage } from '../features/tasks/TasksPage.js';
 import { SignInPage } from '../features/signin/SignInPage.js';
+import { LoadProgressBar } from '../ui/load-progress.js';
 import { ConsoleDataProvider, useConsoleData, useNewRejections } from '../session/console-data.js';
 import { useSession, useSessionApi } from '../session/session.js';
 import { useViewer } from '../session/viewer.js';
@@ -171,6 +172,16 @@ export function App() {
     return <EmptyState title="Connecting to the new server…" icon="cloud">The console restarts with {state.serverUrl} allowed; sign in again when it opens.</EmptyState>;
   }
   if (state.status === 'signed-out') return <SignInPage notice={state.notice} />;
+  if (state.status === 'opening') {
+    return (
+      <main className="boot opening" aria-busy="true">
+        <div className="opening-panel">
+          <p>Signed in as {state.displayName}.</p>
+          <LoadProgressBar what="your data" progress={null} />
+        </div>
+      </main>
+    );
+  }
   return (
     <ConsoleDataProvider key={state.session.db.name}>
       <ToastProvider>

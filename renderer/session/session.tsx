@@ -53,6 +53,8 @@ export type SessionState =
   | { status: 'loading' }
   | { status: 'signed-out'; notice: string | null }
   | { status: 'reloading'; serverUrl: string }
+  /** The server accepted the sign-in; this device's copy is opening and its first pages are on their way. */
+  | { status: 'opening'; displayName: string }
   | { status: 'signed-in'; session: Session };
 
 type SessionApi = {
@@ -207,9 +209,16 @@ export function SessionProvider({ host, children }: { host: HostApi; children: R
   /** The token a sign-in (password or provider) answered: kept, remembered, and the session opened. */
   const finishSignIn = useCallback(
     async (serverUrl: string, answer: LoginAnswer, username?: string) => {
-      await host.setToken(answer.token);
-      await host.setSettings({ serverUrl, ...(username !== undefined ? { lastUsername: username } : {}), user: { id: answer.user.id, displayName: answer.user.displayName, roles: [...answer.user.roles] } });
-      await start(serverUrl, answer.token, answer.user, true);
+      // From the server's answer on, the person sees the data coming, not a sign-in form that seems stuck.
+      setState({ status: 'opening', displayName: answer.user.displayName });
+      try {
+        await host.setToken(answer.token);
+        await host.setSettings({ serverUrl, ...(username !== undefined ? { lastUsername: username } : {}), user: { id: answer.user.id, displayName: answer.user.displayName, roles: [...answer.user.roles] } });
+        await start(serverUrl, answer.token, answer.user, true);
+      } catch (error) {
+        // The sign-in form is gone by now: say it on the one that comes back.
+        setState({ status: 'signed-out', notice: `Signed in, but the local copy could not be opened: ${error instanceof Error ? error.message : String(error)}` });
+      }
     },
     [host, start],
   );
