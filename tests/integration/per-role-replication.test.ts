@@ -50,7 +50,7 @@ function setRoles(username: string, roles: AccountRole[]): Reader {
 }
 
 const AUDIT_SUBJECTS: Partial<Record<ReadRule, readonly AuditEvent['subjectType'][]>> = {
-  access: ['request', 'grant', 'task'],
+  access: ['request', 'grant', 'task', 'review'],
   configuration: ['policy', 'profile', 'resource', 'proposal', 'connector'],
 };
 
@@ -94,7 +94,12 @@ function expectedIds(reader: Reader, collection: CollectionName): Set<string> {
       }
       for (const id of [...ids]) if (!store.get('users', id)) ids.delete(id);
     } else if (rule === 'directory') add(store.list('users'));
-    else if (AUDIT_SUBJECTS[rule]) add(store.list('audit').filter((e) => AUDIT_SUBJECTS[rule]!.includes(e.subjectType)));
+    else if (rule === 'reviewing') {
+      // Campaigns they own or review; items naming them at any stage (or escalated to them), and every item of their campaigns.
+      const docs = store.list('reviews');
+      const owned = new Set(docs.filter((d) => d.kind === 'campaign' && d.ownerId === reader.id).map((d) => d.id));
+      add(docs.filter((d) => (d.kind === 'campaign' ? owned.has(d.id) || d.reviewerIds.includes(reader.id) : owned.has(d.campaignId) || d.escalatedToId === reader.id || d.reviewerIds.includes(reader.id) || d.stageDecisions.some((s) => s.reviewerIds.includes(reader.id)))));
+    } else if (AUDIT_SUBJECTS[rule]) add(store.list('audit').filter((e) => AUDIT_SUBJECTS[rule]!.includes(e.subjectType)));
     else throw new Error(`rule ${rule} is not known to this test`);
   }
   return ids;
