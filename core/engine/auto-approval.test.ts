@@ -81,6 +81,23 @@ describe('auto-approval rules in createRequest', () => {
     expect(unknownGroup.status).toBe('pending_approval');
   });
 
+  it('a later start is judged when the access is used: a window must hold at the start too, and on call then cannot be known', () => {
+    const inOffice = policy({ autoApprovalRules: [rule({ name: 'Office hours', window: office })] });
+    // Asked Monday 10:00 in Paris for Monday 21:00: outside office hours when it is used.
+    const evening = created(ask([inOffice], mondayMorning, { startsAt: '2025-03-03T20:00:00.000Z' }));
+    expect(evening.status).toBe('pending_approval');
+    expect(evening.autoApproval?.reason).toBe('not auto-approved: rule "Office hours": starts outside Mon-Fri 08:00-18:00 Europe/Paris');
+    // Asked Monday 10:00 for Tuesday 09:00: inside at both.
+    const tuesday = created(ask([inOffice], mondayMorning, { startsAt: '2025-03-04T08:00:00.000Z' }));
+    expect(tuesday.status).toBe('approved');
+
+    const onCall = policy({ autoApprovalRules: [rule({ name: 'On call', onCallGroupId: 'grp-sre' })] });
+    expect(created(ask([onCall], mondayMorning)).status).toBe('approved');
+    const nextWeek = created(ask([onCall], mondayMorning, { startsAt: '2025-03-10T09:00:00.000Z' }));
+    expect(nextWeek.status).toBe('pending_approval');
+    expect(nextWeek.autoApproval?.reason).toBe('not auto-approved: rule "On call": on call in SRE on-call at a later start cannot be known when asking');
+  });
+
   it('any rule is enough: a second rule for the weekend rota approves what the first does not', () => {
     const two = policy({ autoApprovalRules: [rule({ name: 'Weekdays', window: office }), rule({ name: 'Weekend on call', onCallGroupId: 'grp-sre' })] });
     const request = created(ask([two], saturdayAfternoon));
@@ -221,7 +238,7 @@ describe('words, checks and four eyes', () => {
   it('the catalog says the rules and the windows', () => {
     const p = policy({ autoApprovalRules: [rule({ riskBelow: 30, window: office, onCallGroupId: 'grp-sre' })], accessWindows: [maintenance] });
     const rules = autoApprovalRulesInWords([p], (id) => (id === 'grp-sre' ? 'SRE on-call' : id));
-    expect(rules).toEqual(['its risk score is below 30, it is asked within Mon-Fri 08:00-18:00 Europe/Paris and you are in the on-call group SRE on-call']);
+    expect(rules).toEqual(['its risk score is below 30, it is asked and starts within Mon-Fri 08:00-18:00 Europe/Paris and you are in the on-call group SRE on-call for access now']);
     const catalog: CatalogPolicy = {
       maxDurationMinutes: 240,
       defaultDurationMinutes: 60,

@@ -30,6 +30,12 @@ export type AutoApprovalFacts = {
   riskScore: number;
   /** When the request is asked (a replay: when it was asked). */
   at: Date;
+  /**
+   * A later start the requester chose (core/engine/scheduled-start.ts), or absent for access now.
+   * The rules are about when access is used: a window must hold then too, and being on call then
+   * cannot be known when asking.
+   */
+  startsAt?: Date | null | undefined;
   ticket: string;
   ticketStatus?: TicketStatus | undefined;
   /** Directory groups by id; absent or null: not known here, so an on-call condition does not hold. */
@@ -46,14 +52,23 @@ function conditionsOf(rule: AutoApprovalRule, facts: AutoApprovalFacts): Conditi
   }
   if (rule.window !== null) {
     // A zone this host does not know cannot be judged: the condition does not hold.
-    const holds = isTimeZone(rule.window.timeZone) && insideAny([rule.window], facts.at);
-    out.push({ holds, words: `${holds ? 'within' : 'outside'} ${windowInWords(rule.window)}` });
+    const known = isTimeZone(rule.window.timeZone);
+    const asked = known && insideAny([rule.window], facts.at);
+    // Asked inside office hours for a start at midnight: the access is used outside them.
+    const starts = facts.startsAt ? known && insideAny([rule.window], facts.startsAt) : asked;
+    const holds = asked && starts;
+    out.push({ holds, words: `${holds ? 'within' : asked ? 'starts outside' : 'outside'} ${windowInWords(rule.window)}` });
   }
   if (rule.onCallGroupId !== null) {
     const group = facts.groupOf?.(rule.onCallGroupId) ?? null;
     const name = group?.displayName ?? rule.onCallGroupId;
-    const holds = group !== null && group.memberUserIds.includes(facts.requesterId);
-    out.push({ holds, words: group === null ? `on-call group ${name} is not known here` : holds ? `on-call group ${name}` : `not in on-call group ${name}` });
+    if (facts.startsAt) {
+      // On call now says nothing about on call at a start days away: a person decides.
+      out.push({ holds: false, words: `on call in ${name} at a later start cannot be known when asking` });
+    } else {
+      const holds = group !== null && group.memberUserIds.includes(facts.requesterId);
+      out.push({ holds, words: group === null ? `on-call group ${name} is not known here` : holds ? `on-call group ${name}` : `not in on-call group ${name}` });
+    }
   }
   if (rule.ticketOpen) {
     const holds = facts.ticketStatus === 'open' && facts.ticket.trim() !== '';
@@ -189,12 +204,12 @@ export function nextAccessOpening(policies: readonly AccessPolicy[], at: Date): 
   return null;
 }
 
-/** A rule as a requester reads it in the catalog: "its risk score is below 30, it is asked within Mon-Fri 08:00-18:00 Europe/Paris and you are on call (SRE)". */
+/** A rule as a requester reads it in the catalog: "its risk score is below 30, it is asked and starts within Mon-Fri 08:00-18:00 Europe/Paris and you are on call (SRE)". */
 export function ruleInWords(rule: AutoApprovalRule, groupNameOf: (id: string) => string = (id) => id): string {
   const parts = [
     rule.riskBelow !== null ? `its risk score is below ${rule.riskBelow}` : null,
-    rule.window !== null ? `it is asked within ${windowInWords(rule.window)}` : null,
-    rule.onCallGroupId !== null ? `you are in the on-call group ${groupNameOf(rule.onCallGroupId)}` : null,
+    rule.window !== null ? `it is asked and starts within ${windowInWords(rule.window)}` : null,
+    rule.onCallGroupId !== null ? `you are in the on-call group ${groupNameOf(rule.onCallGroupId)} for access now` : null,
     rule.ticketOpen ? 'its ticket is verified open' : null,
   ].filter((p) => p !== null);
   const words = parts.length <= 1 ? (parts[0] ?? 'never') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;

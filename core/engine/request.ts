@@ -102,6 +102,7 @@ export function createRequest(input: NewRequestInput, world: RequestWorld, ctx: 
     requesterId: input.requester.id,
     riskScore: scoreOf(risk),
     at: ctx.now,
+    startsAt: start.value ? new Date(start.value) : null,
     ticket: input.ticket,
     ticketStatus: checked.value.ticketCheck?.status,
     groupOf: world.groupOf,

@@ -153,7 +153,7 @@ describe('the catalog and the editor’s checks', () => {
     const res = await http<{ resources: CatalogEntry[] }>('GET', `${srv.url}/api/v1/catalog`, { token: tokens.rita! });
     const oncall = res.body.resources.find((r) => r.id === 'res-oncall')!;
     expect(oncall.policyInWords).toContain(
-      'It is approved automatically when its risk score is below 50, it is asked within Mon-Fri 08:00-18:00 Europe/Paris and you are in the on-call group SRE on-call (On call, office hours); otherwise its approvers decide.',
+      'It is approved automatically when its risk score is below 50, it is asked and starts within Mon-Fri 08:00-18:00 Europe/Paris and you are in the on-call group SRE on-call for access now (On call, office hours); otherwise its approvers decide.',
     );
     const maint = res.body.resources.find((r) => r.id === 'res-maint')!;
     expect(maint.policy?.accessWindows).toEqual([MAINTENANCE]);
