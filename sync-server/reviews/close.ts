@@ -57,10 +57,15 @@ function removeGrant(store: Store, item: ReviewItem, actorId: string, now: Date)
   return store.put('grants', revoking.value);
 }
 
-function removeEligibility(store: Store, item: ReviewItem, now: string): string | null {
+function removeEligibility(store: Store, item: ReviewItem, now: string, audit: ReviewAudit): string | null {
   const profile = item.subject.profileId ? store.get('profiles', item.subject.profileId) : null;
   if (!profile || !item.subject.userId) return 'the access profile no longer exists';
-  if (profile.userIds.includes(item.subject.userId)) store.put('profiles', { ...profile, userIds: profile.userIds.filter((id) => id !== item.subject.userId), updatedAt: now });
+  if (profile.userIds.includes(item.subject.userId)) {
+    const written = store.put('profiles', { ...profile, userIds: profile.userIds.filter((id) => id !== item.subject.userId), updatedAt: now });
+    // Like any other profile write: the profile as written, so its history shows who left it and why.
+    const { updatedAt: _u, changedBy: _c, ...after } = written;
+    audit('profile.changed', 'profile', profile.id, { name: profile.name, created: false, after, reviewItemId: item.id, campaignId: item.campaignId, removedUserId: item.subject.userId });
+  }
   return null;
 }
 
@@ -87,7 +92,7 @@ export function closeRun(store: Store, campaign: ReviewCampaign, now: Date, acto
       removing.set(resource.id, (removing.get(resource.id) ?? 0) + 1);
     }
     if (s.type === 'eligibility') {
-      const problem = removeEligibility(store, item, at);
+      const problem = removeEligibility(store, item, at, audit);
       return putItem(store, { ...item, apply: { ...item.apply, state: problem ? 'refused' : 'verified', message: problem ?? 'taken off the access profile', at }, updatedAt: at, revision: item.revision + 1 });
     }
     const outcome = s.type === 'standing' ? removeStanding(store, item, actorId, at) : removeGrant(store, item, actorId, now);
