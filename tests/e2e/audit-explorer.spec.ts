@@ -60,3 +60,17 @@ test('heidi filters the audit trail by person and words, opens timelines, offlin
   await console.expectOffline();
   await saveScreenshot(page, testInfo, 'audit-explorer-grant-timeline-offline');
 });
+
+test("heidi checks this device's copy of the log offline: re-hashed from its first event", async ({ context }, testInfo) => {
+  const { page, console } = await openConsoleAs(context, CONFIGURERS.heidi.username, CONFIGURERS.heidi.displayName);
+  await console.navLink('Audit').click();
+  await expect(page.getByTestId('explorer-counts')).toContainText(/Showing all [\d,]+ events on this device/, { timeout: 30_000 });
+  await context.setOffline(true);
+  await page.getByTestId('check-local-chain').click();
+  const verdict = page.getByTestId('local-chain');
+  await expect(verdict).toContainText(/^Complete and unaltered up to event [\d,]+ \([\d,]+ events re-hashed on this device\)/, { timeout: 30_000 });
+  // Signed when a checkpoint has reached this device; otherwise it says nothing ties it to the key yet.
+  await expect(verdict).toContainText(/signed by the server up to event [\d,]+ at |no signed checkpoint covering it has reached this device yet/);
+  await saveScreenshot(page, testInfo, 'audit-local-chain');
+  await context.setOffline(false);
+});
