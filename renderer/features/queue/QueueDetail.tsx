@@ -22,6 +22,8 @@ export function whyNotDecide(request: AccessRequest, viewer: Viewer): string {
 
 type Props = {
   item: QueueItem | undefined;
+  /** The cursor has moved on (the search is being typed): this pane still shows the request before, dimmed. */
+  catchingUp: boolean;
   user: Viewer;
   /** A decision on it was sent or saved and the server has not answered yet. */
   waiting: boolean;
@@ -36,7 +38,7 @@ type Props = {
  * a deferred value by the queue: while someone types in the search, the list answers each
  * keystroke and this pane follows when the browser has time.
  */
-export const QueueDetail = memo(function QueueDetail({ item, user, waiting, offline, whenSent, onApprove, onDeny }: Props) {
+export const QueueDetail = memo(function QueueDetail({ item, catchingUp, user, waiting, offline, whenSent, onApprove, onDeny }: Props) {
   if (!item) {
     return (
       <section className="detail-pane" aria-label="Request detail" data-testid="detail-pane">
@@ -50,7 +52,7 @@ export const QueueDetail = memo(function QueueDetail({ item, user, waiting, offl
   const offerDeny = mayDecideRequest(user, request, 'request.deny');
   const offerApprove = mayDecideRequest(user, request);
   return (
-    <section className="detail-pane" aria-label="Request detail" data-testid="detail-pane" data-shows={request.id}>
+    <section className={catchingUp ? 'detail-pane catching-up' : 'detail-pane'} aria-label="Request detail" aria-busy={catchingUp || undefined} data-testid="detail-pane" data-shows={request.id}>
       <header className="detail-header">
         <div>
           <h2>{item.resourceName}</h2>
@@ -60,12 +62,12 @@ export const QueueDetail = memo(function QueueDetail({ item, user, waiting, offl
         </div>
         <div className="actions">
           {offerDeny ? (
-            <button type="button" className="button danger" disabled={waiting} onClick={() => onDeny(request)}>
+            <button type="button" className="button danger" disabled={waiting || catchingUp} onClick={() => onDeny(request)}>
               Deny <Kbd>d</Kbd>
             </button>
           ) : null}
           {offerApprove ? (
-            <button type="button" className="button primary" disabled={waiting} onClick={() => void onApprove(item)} data-testid="approve">
+            <button type="button" className="button primary" disabled={waiting || catchingUp} onClick={() => void onApprove(item)} data-testid="approve">
               Approve <Kbd>a</Kbd>
             </button>
           ) : null}

@@ -17,6 +17,7 @@ import { DEFAULT_FILTERS, followCursor, keepChecked, matchQueue, narrows, sortQu
 import { QueueFilterBar } from './QueueFilterBar.js';
 import { expectedDecider, splitByViewer, type QueueView } from './queue-views.js';
 import { QueueDetail, whyNotDecide } from './QueueDetail.js';
+import { useSettledWhileTyping } from './use-settled.js';
 import { commandsWait, sentWhen } from '../../session/reach.js';
 
 const ROW_HEIGHT = 58;
@@ -32,7 +33,7 @@ export function QueuePage() {
   const { pending, pendingLoading, pendingProgress, lookupsLoading, users, resources, waiting, status } = useConsoleData();
   // The viewer with their directory groups: a step naming one of them is theirs to decide.
   const user = useViewer();
-  const { query } = useSearch();
+  const { query, inputRef } = useSearch();
   const decisions = useDecisions();
   const toasts = useToasts();
   const now = useNow(60_000);
@@ -70,7 +71,7 @@ export function QueuePage() {
   const current = cursor.id ? list[cursor.index] : undefined;
   // The detail pane follows the cursor at a lower priority, so a keystroke's list paints first.
   // Until it has caught up, decisions by key wait: they act on the request the pane shows.
-  const shown = useDeferredValue(current);
+  const shown = useDeferredValue(useSettledWhileTyping(current, search, inputRef));
   const inStep = shown?.request.id === current?.request.id;
   const visibleChecked = useMemo(() => keepChecked(checked, list), [checked, list]);
   // Only requests whose current step names this person (or a role they hold) get decision controls.
@@ -305,6 +306,7 @@ export function QueuePage() {
 
       <QueueDetail
         item={shown}
+        catchingUp={!inStep}
         user={user}
         waiting={shown ? waiting.has(shown.request.id) : false}
         offline={offline}
