@@ -1,3 +1,5 @@
+import { GENESIS_HASH, sealEvent } from './audit/chain.js';
+import type { AuditEvent } from './audit/events.js';
 import type { DirectoryUser } from './schema/directory.js';
 import type { Grant } from './schema/grant.js';
 import type { Resource } from './schema/resource.js';
@@ -69,4 +71,16 @@ export function makeGrant(over: Partial<Grant> = {}): Grant {
     revision: 3,
     ...over,
   };
+}
+
+/** A hash-chained audit log of `length` request.created events from the genesis, one second apart. */
+export function makeAuditChain(length: number): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  let prev = GENESIS_HASH;
+  for (let seq = 1; seq <= length; seq++) {
+    const event = sealEvent({ id: `ae-${seq}`, seq, type: 'request.created', actorId: 'u-req', at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(), subjectType: 'request', subjectId: `r-${seq}`, data: { seq } }, prev);
+    events.push(event);
+    prev = event.hash;
+  }
+  return events;
 }

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { makeAuditChain } from '../test-fixtures.js';
 import { blockId, checkWitnessed, cutIntoBlocks, verifyBlocks } from './blocks.js';
-import { GENESIS_HASH, sealEvent } from './chain.js';
+import { GENESIS_HASH } from './chain.js';
 import type { AuditCheckpoint } from './checkpoint.js';
 import type { AuditEvent } from './events.js';
 
-function chain(length: number): AuditEvent[] {
-  const events: AuditEvent[] = [];
-  let prev = GENESIS_HASH;
-  for (let seq = 1; seq <= length; seq++) {
-    const event = sealEvent({ id: `ae-${seq}`, seq, type: 'request.created', actorId: 'u-req', at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(), subjectType: 'request', subjectId: `r-${seq}`, data: { seq } }, prev);
-    events.push(event);
-    prev = event.hash;
-  }
-  return events;
-}
+const chain = makeAuditChain;
 
 const SEALED = '2026-01-02T00:00:00.000Z';
 const checkpoint = (event: AuditEvent): AuditCheckpoint => ({ seq: event.seq, hash: event.hash, at: SEALED, keyId: '0123456789abcdef', signature: 'ab'.repeat(64) });

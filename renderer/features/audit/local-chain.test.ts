@@ -1,20 +1,12 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { makeAuditChain } from '../../../core/test-fixtures.js';
 import { GENESIS_HASH, sealEvent } from '../../../core/audit/chain.js';
 import { checkpointMessage, keyIdOf } from '../../../core/audit/checkpoint.js';
 import type { AuditEvent } from '../../../core/index.js';
 import { checkLocalChain } from './local-chain.js';
 
-function chain(length: number): AuditEvent[] {
-  const events: AuditEvent[] = [];
-  let prev = GENESIS_HASH;
-  for (let seq = 1; seq <= length; seq++) {
-    const event = sealEvent({ id: `ae-${seq}`, seq, type: 'request.created', actorId: 'u-req', at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(), subjectType: 'request', subjectId: `r-${seq}`, data: { seq } }, prev);
-    events.push(event);
-    prev = event.hash;
-  }
-  return events;
-}
+const chain = makeAuditChain;
 
 describe("this device's copy of the audit log, checked offline", () => {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
