@@ -37,30 +37,38 @@ export function currentOf(kind: ProposalChange['kind'], id: string, ctx: Pick<Us
  * cooling-off period, audits it, and supersedes other proposals for the same entity: they were
  * reviewed against a version that no longer exists.
  */
+/** An entity as its audit events carry it: without the write's own bookkeeping. */
+function withoutBookkeeping<T extends { updatedAt: string; changedBy?: unknown }>(entity: T): Omit<T, 'updatedAt' | 'changedBy'> {
+  const { updatedAt: _u, changedBy: _c, ...rest } = entity;
+  return rest;
+}
+
 export function writeChange(change: ProposalChange, ctx: UseCaseContext, editors: readonly string[], via?: { proposalId?: string; imported?: boolean }): void {
   const now = ctx.now.toISOString();
   const changedBy = recordEditor(change.before?.changedBy ?? [], editors, ctx.now, ctx.separation);
   const created = change.before === null;
+  // The version it replaces as well, so an auditor reads the change from the event alone.
+  const before = change.before === null ? null : withoutBookkeeping(change.before);
   // Written by a configuration import (config.import): its events carry the import's command id like any other.
   const extra = { ...(via?.proposalId ? { proposalId: via.proposalId, editors } : {}), ...(via?.imported ? { imported: true } : {}) };
   switch (change.kind) {
     case 'policy': {
       const { updatedAt: _u, changedBy: _c, ...after } = change.after;
       ctx.store.put('policies', { ...after, changedBy, updatedAt: now });
-      ctx.audit('policy.changed', 'policy', after.id, { name: after.name, created, after, ...extra });
+      ctx.audit('policy.changed', 'policy', after.id, { name: after.name, created, before, after, ...extra });
       break;
     }
     case 'resource': {
       const { updatedAt: _u, changedBy: _c, ...after } = change.after;
       ctx.store.put('resources', { ...after, changedBy, updatedAt: now });
-      ctx.audit('resource.changed', 'resource', after.id, { name: after.name, created, after, ...extra });
+      ctx.audit('resource.changed', 'resource', after.id, { name: after.name, created, before, after, ...extra });
       break;
     }
     case 'profile': {
       // The whole profile as written, like a policy's or resource's: its history diffs one version against the one before.
       const { updatedAt: _u, changedBy: _c, ...after } = change.after;
       ctx.store.put('profiles', { ...after, changedBy, updatedAt: now });
-      ctx.audit('profile.changed', 'profile', after.id, { name: after.name, created, after, ...extra });
+      ctx.audit('profile.changed', 'profile', after.id, { name: after.name, created, before, after, ...extra });
       break;
     }
   }

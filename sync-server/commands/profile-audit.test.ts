@@ -49,6 +49,8 @@ describe('profile.changed', () => {
     expect(event).toMatchObject({ actorId: 'u-mallory', subjectType: 'profile', subjectId: 'prof-business' });
     // Every field of the profile, and nothing the server keeps for itself.
     expect(event!.data).toMatchObject({ name: 'Finance and HR', created: false, after: withoutServerFields(store.get('profiles', 'prof-business')!) });
+    // And the version it replaced, so the change reads from the event alone.
+    expect(event!.data.before).toEqual(withoutServerFields(before));
     expect(Object.keys(event!.data.after as object).sort()).toEqual(Object.keys(withoutServerFields(before)).sort());
     expect(event!.data).not.toHaveProperty('added');
     expect(event!.data).not.toHaveProperty('removed');
@@ -72,6 +74,6 @@ describe('profile.changed', () => {
     const seq = store.auditHead().seq;
     const profile = { id: 'prof-new-audit', name: 'Nobody yet', description: '', resourceIds: ['res-entra-global-reader'], userIds: [], departments: [], roles: [], maxDurationMinutes: 60, enabled: false };
     expect(send('u-mallory', 'profile.upsert', { profile })).toMatchObject({ status: 'applied' });
-    expect(eventsSince(seq, 'profile.changed')[0]!.data).toMatchObject({ created: true, after: profile });
+    expect(eventsSince(seq, 'profile.changed')[0]!.data).toMatchObject({ created: true, before: null, after: profile });
   });
 });

@@ -64,7 +64,8 @@ function removeEligibility(store: Store, item: ReviewItem, now: string, audit: R
     const written = store.put('profiles', { ...profile, userIds: profile.userIds.filter((id) => id !== item.subject.userId), updatedAt: now });
     // Like any other profile write: the profile as written, so its history shows who left it and why.
     const { updatedAt: _u, changedBy: _c, ...after } = written;
-    audit('profile.changed', 'profile', profile.id, { name: profile.name, created: false, after, reviewItemId: item.id, campaignId: item.campaignId, removedUserId: item.subject.userId });
+    const { updatedAt: _bu, changedBy: _bc, ...before } = profile;
+    audit('profile.changed', 'profile', profile.id, { name: profile.name, created: false, before, after, reviewItemId: item.id, campaignId: item.campaignId, removedUserId: item.subject.userId });
   }
   return null;
 }
