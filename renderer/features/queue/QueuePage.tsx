@@ -70,7 +70,7 @@ export function QueuePage() {
   lastIndex.current = cursor.index;
   const current = cursor.id ? list[cursor.index] : undefined;
   // The detail pane follows the cursor at a lower priority, so a keystroke's list paints first.
-  // Until it has caught up, decisions by key wait: they act on the request the pane shows.
+  // Until it has caught up, decisions by key wait (queued below): they act on the request the pane shows.
   const shown = useDeferredValue(useSettledWhileTyping(current, search, inputRef));
   const inStep = shown?.request.id === current?.request.id;
   const visibleChecked = useMemo(() => keepChecked(checked, list), [checked, list]);
@@ -125,6 +125,26 @@ export function QueuePage() {
     });
   }, []);
 
+  // A decision key for the request under the cursor, acted on once the pane shows that request.
+  const decideByKey = useCallback(
+    (key: 'a' | 'd', item: QueueItem) => {
+      if (key === 'a') return void approve(item);
+      if (waiting.has(item.request.id)) return;
+      if (mayDecideRequest(user, item.request, 'request.deny')) setDenying(item.request);
+      else sayNotYours(item);
+    },
+    [approve, waiting, user, sayNotYours],
+  );
+  // Pressed while the pane was still catching up (a frame after leaving the search box): kept, not lost.
+  const queuedKey = useRef<{ key: 'a' | 'd'; id: string } | null>(null);
+  useEffect(() => {
+    const queued = queuedKey.current;
+    if (!queued || !inStep) return;
+    queuedKey.current = null;
+    // The cursor moved on meanwhile: the key was for a request no longer under it.
+    if (current?.request.id === queued.id) decideByKey(queued.key, current);
+  }, [inStep, current, decideByKey]);
+
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (isTypingTarget(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -132,16 +152,11 @@ export function QueuePage() {
       const key = event.key;
       if (key === 'j' || key === 'ArrowDown') moveTo(cursor.index + 1);
       else if (key === 'k' || key === 'ArrowUp') moveTo(cursor.index - 1);
-      else if (key === 'a') {
-        if (inStep) void approve(current);
-      }
-      else if (key === 'A') {
+      else if (key === 'a' || key === 'd') {
+        if (current && inStep) decideByKey(key, current);
+        else if (current) queuedKey.current = { key, id: current.request.id };
+      } else if (key === 'A') {
         if (visibleChecked.size > 0) setBulkConfirm(true);
-      } else if (key === 'd') {
-        if (current && inStep && !waiting.has(current.request.id)) {
-          if (mayDecideRequest(user, current.request, 'request.deny')) setDenying(current.request);
-          else sayNotYours(current);
-        }
       } else if (key === 'x') {
         if (current) {
           if (decidable(current)) toggle(current.request.id);
@@ -155,7 +170,7 @@ export function QueuePage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [cursor.index, current, inStep, list.length, moveTo, approve, toggle, visibleChecked.size, waiting, user, decidable, sayNotYours]);
+  }, [cursor.index, current, inStep, list.length, moveTo, decideByKey, toggle, visibleChecked.size, decidable, sayNotYours]);
 
   const setFilter = <K extends keyof typeof filters>(key: K, value: (typeof filters)[K]) => setFilters((f) => ({ ...f, [key]: value }));
   const resourceOptions = useMemo(() => [...resources.values()].sort((a, b) => a.name.localeCompare(b.name)), [resources]);
