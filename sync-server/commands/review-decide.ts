@@ -4,7 +4,7 @@
  * never one's own access, only while the run is open (else `campaign_closed` with the reason).
  */
 import { decideItem, err, ok, runOpen } from '../../core/index.js';
-import { applyBreakGlassRemoval, BREAK_GLASS_CAMPAIGN } from '../reviews/break-glass.js';
+import { BREAK_GLASS_CAMPAIGN, settleBreakGlassDecision } from '../reviews/break-glass.js';
 import { getCampaign, getItem, putCampaign, putItem, runItems, countsOf } from '../reviews/docs.js';
 import type { UseCase } from './context.js';
 
@@ -26,7 +26,7 @@ export const reviewDecide: UseCase<'review.decide'> = ({ campaignId, decisions }
       ctx.audit('review.stage_advanced', 'review', item.id, { campaignId, from: item.stage, to: result.value.item.stage, decision: entry.decision, reason: entry.reason });
     }
     decided.push(item.id);
-    if (campaignId === BREAK_GLASS_CAMPAIGN) applyBreakGlassRemoval(ctx.store, item.id, ctx.actor.id, ctx.now);
+    if (campaignId === BREAK_GLASS_CAMPAIGN) settleBreakGlassDecision(ctx.store, item.id, ctx.actor, ctx.now, ctx.audit);
   }
   ctx.audit('review.decided', 'review', campaignId, { run: campaign.run, decisions: decisions.map((d) => ({ itemId: d.itemId, decision: d.decision, reason: d.reason })) });
   const at = ctx.now.toISOString();

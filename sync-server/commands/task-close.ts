@@ -1,5 +1,9 @@
-import { err, ok } from '../../core/index.js';
+import { err, LIVE_GRANT_STATES, ok } from '../../core/index.js';
+import { BREAK_GLASS_CAMPAIGN } from '../reviews/break-glass.js';
+import { getCampaign } from '../reviews/docs.js';
 import { hasAnyRole, type UseCase } from './context.js';
+
+const LIVE_WORDS: Partial<Record<string, string>> = { provisioning: 'being granted', provision_failed: 'granting failed', active: 'active', revoking: 'being removed', revoke_failed: 'removal failed' };
 
 export const taskClose: UseCase<'task.close'> = (payload, ctx) => {
   const task = ctx.store.get('tasks', payload.taskId);
@@ -16,6 +20,12 @@ export const taskClose: UseCase<'task.close'> = (payload, ctx) => {
   const grant = task.grantId ? ctx.store.get('grants', task.grantId) : null;
   if (grant && grant.userId === ctx.actor.id) {
     return err('forbidden', 'the task is about your own grant; someone else must sign it off');
+  }
+  // The break-glass follow-up is decided as a review item; its task closes with that decision, never by hand while the access stays.
+  if (task.kind === 'break_glass_review' && grant && LIVE_GRANT_STATES.includes(grant.status)) {
+    const item = ctx.store.get('reviews', `ri-break-glass-${task.requestId ?? ''}`.slice(0, 128));
+    const where = item ? ` (Access reviews, ${getCampaign(ctx.store, BREAK_GLASS_CAMPAIGN)?.name ?? 'Break-glass follow-up'})` : '';
+    return err('invalid_transition', `the break-glass follow-up cannot be ${payload.outcome === 'done' ? 'marked done' : 'dismissed'} while the access it granted stays (${LIVE_WORDS[grant.status] ?? grant.status}): keep or remove the access in its review item${where}, and the task closes with that decision`);
   }
   const now = ctx.now.toISOString();
   const note = payload.note.trim();

@@ -2,10 +2,10 @@
  * Break-glass follow-up as a review item: a break-glass self-approval puts its grant under review
  * in one campaign the server keeps (`rc-break-glass`, always open, no schedule). The resource owner
  * reviews it (an admin when the owner broke the glass); "remove" revokes the grant at once through
- * the revocation path; undecided by its deadline it escalates to the owner's manager, and both the
+ * the revocation path; a decision either way closes the approval's follow-up task; undecided by its deadline it escalates to the owner's manager, and both the
  * item and the grant are flagged (`Grant.reviewFlag`, which the revocations page reads).
  */
-import { recommend, requestRevocation, ReviewCampaign, type AccessRequest, type ReviewItem } from '../../core/index.js';
+import { recommend, requestRevocation, ReviewCampaign, type AccessRequest, type ReviewItem, type Task } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import { getCampaign, getItem, putCampaign, putItem, runItems, type ReviewAudit } from './docs.js';
 
@@ -49,17 +49,33 @@ export function openBreakGlassItem(store: Store, request: AccessRequest, input: 
   return item;
 }
 
-/** A break-glass item decided remove: the grant is revoked now (reason `review`), not at a close. */
-export function applyBreakGlassRemoval(store: Store, itemId: string, actorId: string, now: Date): void {
+/** The Tasks screen's break-glass follow-up of a grant: the task the approval opened alongside the item. */
+export function breakGlassTaskOf(store: Store, grantId: string): Task | null {
+  return store.list('tasks', { where: { grantId } }).find((t) => t.kind === 'break_glass_review') ?? null;
+}
+
+/**
+ * A break-glass item decided: "remove" revokes the grant now (reason `review`), not at a close;
+ * either way the follow-up task the approval opened is done, closed by the reviewer who decided,
+ * since the review item is the follow-up (task.close refuses it by hand while the grant is live).
+ */
+export function settleBreakGlassDecision(store: Store, itemId: string, actor: { id: string; displayName: string }, now: Date, audit: ReviewAudit): void {
   const item = getItem(store, itemId);
-  if (!item || item.decision !== 'remove' || !item.subject.grantId) return;
-  const grant = store.get('grants', item.subject.grantId);
+  if (!item || item.decision === null || !item.subject.grantId) return;
   const at = now.toISOString();
-  if (grant && (grant.status === 'active' || grant.status === 'provisioning')) {
-    const revoking = requestRevocation(grant, actorId, `review: ${item.reason}`.slice(0, 2048), { now });
-    if (revoking.ok) store.put('grants', revoking.value);
+  if (item.decision === 'remove') {
+    const grant = store.get('grants', item.subject.grantId);
+    if (grant && (grant.status === 'active' || grant.status === 'provisioning')) {
+      const revoking = requestRevocation(grant, actor.id, `review: ${item.reason}`.slice(0, 2048), { now });
+      if (revoking.ok) store.put('grants', revoking.value);
+    }
+    putItem(store, { ...item, apply: { ...item.apply, state: 'applying', message: `removal through grant ${item.subject.grantId}`, at }, updatedAt: at, revision: item.revision + 1 });
   }
-  putItem(store, { ...item, apply: { ...item.apply, state: 'applying', message: `removal through grant ${item.subject.grantId}`, at }, updatedAt: at, revision: item.revision + 1 });
+  const task = breakGlassTaskOf(store, item.subject.grantId);
+  if (!task || task.status !== 'open') return;
+  const note = `${item.decision === 'remove' ? 'Removed' : 'Kept'} in the break-glass review${item.reason ? `: ${item.reason}` : ''}`;
+  store.put('tasks', { ...task, status: 'done', closedAt: at, closedBy: actor.id, detail: `${task.detail}${task.detail ? '\n\n' : ''}${actor.displayName}: ${note}`.slice(0, 8192), updatedAt: at });
+  audit('task.closed', 'task', task.id, { outcome: 'done', note, kind: task.kind, grantId: task.grantId, reviewItemId: item.id, decision: item.decision });
 }
 
 /** Past its deadline undecided: escalated once to the resource owner's manager, item and grant flagged; applying ones followed to verified. */

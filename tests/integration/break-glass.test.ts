@@ -44,9 +44,11 @@ describe('break-glass', () => {
     const close = (token: string) => http('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'task.close', payload: { taskId: `t-break-glass-${REQUEST}`, outcome: 'done', note: 'Checked the change log' } } });
     const byBob = await close(bob);
     expect(byBob.status).toBe(403);
-    const byAlice = await close(alice);
-    expect(byAlice.status).toBe(200);
-    expect(srv.store.get('tasks', `t-break-glass-${REQUEST}`)?.status).toBe('done');
+    // While the grant is live the sign-off is the review item's decision, not the task's button.
+    expect((await close(alice)).status).toBe(422);
+    const decided = await http('POST', `${srv.url}/api/v1/commands`, { token: alice, body: { type: 'review.decide', payload: { campaignId: 'rc-break-glass', decisions: [{ itemId: `ri-break-glass-${REQUEST}`, decision: 'keep', reason: 'Checked the change log' }] } } });
+    expect(decided.status, decided.text).toBe(200);
+    expect(srv.store.get('tasks', `t-break-glass-${REQUEST}`)).toMatchObject({ status: 'done', closedBy: 'u-alice' });
   });
 });
 
