@@ -12,7 +12,8 @@ import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
 import { EmptyState, Kbd, Time } from '../../ui/ui.js';
 import { ReasonDialog } from '../ReasonDialog.js';
-import { DONE_MEANS, filterTasks, NOT_DONE_MEANS, isOverdue, mayCloseTask, sortTasks, stepsOf, TASK_KIND_LABEL, type TaskFilter } from './tasks-model.js';
+import { reviewHref } from '../reviews/review-route.js';
+import { decidedInReview, DONE_MEANS, filterTasks, NOT_DONE_MEANS, isOverdue, mayCloseTask, sortTasks, stepsOf, TASK_KIND_LABEL, type TaskFilter } from './tasks-model.js';
 import './tasks.css';
 import { commandsWait, sentWhen } from '../../session/reach.js';
 
@@ -165,6 +166,10 @@ export function TasksPage() {
                       Could not
                     </button>
                   </div>
+                ) : decidedInReview(task, grant) && grant?.userId !== user.id ? (
+                  <p className="muted small" data-testid="decided-in-review">
+                    Decided in <a href={reviewHref({ view: 'inbox', campaignId: 'rc-break-glass' })}>Access reviews</a>: keep or remove the access there, and this task closes with the decision.
+                  </p>
                 ) : task.status === 'open' && grant?.userId === user.id ? (
                   <p className="muted small">This is about your own access: someone else signs it off.</p>
                 ) : null}

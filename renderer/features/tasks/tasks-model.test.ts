@@ -33,6 +33,12 @@ describe('who may close a task', () => {
     expect(mayCloseTask(eve, task({ status: 'done' }), frankGrant)).toBe(false);
     expect(mayCloseTask({ id: 'u-heidi', roles: ['auditor'] }, task({ assigneeId: 'u-heidi' }), frankGrant)).toBe(false);
   });
+  it('a break-glass follow-up only once its grant has ended: until then its review item decides it', () => {
+    const followUp = task({ kind: 'break_glass_review' });
+    for (const status of ['provisioning', 'active', 'revoking', 'revoke_failed'] as const) expect(mayCloseTask(eve, followUp, { userId: 'u-frank', status })).toBe(false);
+    expect(mayCloseTask(eve, followUp, undefined)).toBe(false);
+    expect(mayCloseTask(eve, followUp, { userId: 'u-frank', status: 'expired' })).toBe(true);
+  });
 });
 
 describe('task lists', () => {

@@ -3,7 +3,7 @@
  * drift, a break-glass review), with its steps, its due time and who may close it. Pure so the
  * words and the rules are tested; the server decides (task.close) and these only follow it.
  */
-import type { Grant, Task } from '../../../core/index.js';
+import { LIVE_GRANT_STATES, type Grant, type Task } from '../../../core/index.js';
 import { maySendAs, type Viewer } from '../../session/permissions.js';
 
 export const TASK_KIND_LABEL: Record<Task['kind'], string> = {
@@ -54,9 +54,18 @@ export function taskRelation(task: Task, viewer: Viewer, grant: Pick<Grant, 'use
   return task.assigneeId === viewer.id ? 'assignee' : 'other';
 }
 
-/** Close it (done or could not): an open task the matrix lets the viewer close; never one about their own access. */
-export function mayCloseTask(viewer: Viewer, task: Task, grant: Pick<Grant, 'userId'> | undefined): boolean {
+/**
+ * A break-glass follow-up whose grant is live (or not on this device) is decided as its review item
+ * in Access reviews; the decision closes the task, and task.close refuses it by hand meanwhile.
+ */
+export function decidedInReview(task: Pick<Task, 'kind' | 'status'>, grant: Partial<Pick<Grant, 'status'>> | undefined): boolean {
+  return task.kind === 'break_glass_review' && task.status === 'open' && (grant?.status === undefined || LIVE_GRANT_STATES.includes(grant.status));
+}
+
+/** Close it (done or could not): an open task the matrix lets the viewer close; never one about their own access, nor a break-glass follow-up still under review. */
+export function mayCloseTask(viewer: Viewer, task: Task, grant: (Pick<Grant, 'userId'> & Partial<Pick<Grant, 'status'>>) | undefined): boolean {
   if (task.status !== 'open') return false;
+  if (decidedInReview(task, grant)) return false;
   const relation = taskRelation(task, viewer, grant);
   if (relation === 'own') return false;
   // Unassigned tasks are an admin's to close (task-close.ts); the matrix's `other` cell says who.
