@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { directoryIdFor, requireDirectoryAccount, requireOwnerOf } from './principal.js';
+import { directoryIdFor, mayActOnGrant, requireDirectoryAccount, requireOwnerOf } from './principal.js';
 
 const bob = { username: 'bob', displayName: 'Bob', externalIds: {} as Record<string, string> };
 const entraDemo = { connector: 'entra' as const, connectorId: 'entra-demo' };
@@ -32,5 +32,30 @@ describe('requireOwnerOf: a request on behalf of a service identity', () => {
     expect(requireOwnerOf({ id: 'u-ann', displayName: 'Ann' }, { ...identity, kind: undefined }, 'sp-1')).toMatchObject({ ok: false, code: 'invalid_input' });
     expect(requireOwnerOf({ id: 'u-ann', displayName: 'Ann' }, null, 'sp-9')).toMatchObject({ ok: false, code: 'not_found' });
     expect(requireOwnerOf({ id: 'u-ann', displayName: 'Ann' }, { ...identity, disabled: true }, 'sp-1')).toMatchObject({ ok: false, code: 'not_eligible' });
+  });
+});
+
+describe('mayActOnGrant: who gives back, or asks for more time on, a grant', () => {
+  const identity = { id: 'sp-1', displayName: 'Export job', disabled: false, kind: 'service' as const, ownerIds: ['u-ann'] };
+  const person = { id: 'u-cleo', displayName: 'Cleo', disabled: false };
+  const ann = { id: 'u-ann', displayName: 'Ann' };
+  const bob = { id: 'u-bob', displayName: 'Bob' };
+  it('lets the holder act on their own grant, and an owner on the grant of a service identity they own', () => {
+    expect(mayActOnGrant(bob, { userId: 'u-bob' }, { ...person, id: 'u-bob' }, 'give back')).toEqual({ ok: true, value: 'holder' });
+    expect(mayActOnGrant(ann, { userId: 'sp-1' }, identity, 'give back')).toEqual({ ok: true, value: 'owner' });
+    expect(mayActOnGrant(ann, { userId: 'sp-1' }, identity, 'more time')).toEqual({ ok: true, value: 'owner' });
+  });
+  it("refuses someone else's grant, and a non-owner on an identity's grant, naming its owners", () => {
+    expect(mayActOnGrant(bob, { userId: 'u-cleo' }, person, 'give back')).toMatchObject({ ok: false, code: 'forbidden', message: 'Bob can revoke only their own grants' });
+    expect(mayActOnGrant(bob, { userId: 'u-cleo' }, person, 'more time')).toMatchObject({ ok: false, code: 'forbidden', message: /only the person holding the grant can ask for more time/ });
+    expect(mayActOnGrant(bob, { userId: 'sp-1' }, identity, 'give back', () => 'Ann')).toMatchObject({ ok: false, code: 'forbidden', message: 'Bob is not an owner of Export job; only its owners (Ann) may give back its grants' });
+    expect(mayActOnGrant(bob, { userId: 'sp-1' }, identity, 'more time', () => 'Ann')).toMatchObject({ ok: false, code: 'forbidden', message: 'Bob is not an owner of Export job; only its owners (Ann) may ask for more time on its grants' });
+    expect(mayActOnGrant(ann, { userId: 'sp-1' }, { ...identity, ownerIds: [] }, 'give back')).toMatchObject({ ok: false, message: /its directory lists none/ });
+    // A holder gone from the store: only the holder by id, nobody as owner.
+    expect(mayActOnGrant(ann, { userId: 'sp-gone' }, null, 'give back')).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+  it('gives back a disabled identity\'s grant, but gives it no more time', () => {
+    expect(mayActOnGrant(ann, { userId: 'sp-1' }, { ...identity, disabled: true }, 'give back')).toMatchObject({ ok: true });
+    expect(mayActOnGrant(ann, { userId: 'sp-1' }, { ...identity, disabled: true }, 'more time')).toMatchObject({ ok: false, code: 'not_eligible' });
   });
 });

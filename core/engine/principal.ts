@@ -1,4 +1,5 @@
 import type { DirectoryUser } from '../schema/directory.js';
+import type { Grant } from '../schema/grant.js';
 import type { Resource } from '../schema/resource.js';
 import { err, ok, type Result } from './result.js';
 
@@ -41,4 +42,31 @@ export function requireOwnerOf(asker: Pick<DirectoryUser, 'id' | 'displayName'>,
   }
   if (identity.disabled) return err('not_eligible', `${identity.displayName} is disabled in its directory and cannot be granted access`);
   return ok(identity);
+}
+
+/** What someone does to a grant they hold, or that a service identity they own holds. */
+export type GrantAction = 'give back' | 'more time';
+
+type Holder = Pick<DirectoryUser, 'id' | 'displayName' | 'kind' | 'ownerIds' | 'disabled'>;
+
+/**
+ * One rule for who may give back a grant or ask for more time on it: the holder, or, for a grant
+ * a service identity holds, one of its owners as its directory lists them now (the owner asked for
+ * it on the identity's behalf and answers for it). `holder` is the grant's user as the store has it.
+ * Approvers' and admins' own rights to revoke anyone's grant are the use case's, not this rule's.
+ * More time is refused for a disabled identity: it cannot be granted access, nor kept in it longer.
+ */
+export function mayActOnGrant(actor: Pick<DirectoryUser, 'id' | 'displayName'>, grant: Pick<Grant, 'userId'>, holder: Holder | null | undefined, action: GrantAction, nameOf: (id: string) => string = (id) => id): Result<'holder' | 'owner'> {
+  if (grant.userId === actor.id) return ok('holder');
+  if (holder?.kind !== 'service') {
+    return err('forbidden', action === 'give back' ? `${actor.displayName} can revoke only their own grants` : 'only the person holding the grant can ask for more time; their request then goes to its approvers');
+  }
+  const owners = holder.ownerIds ?? [];
+  const doing = action === 'give back' ? 'give back its grants' : 'ask for more time on its grants';
+  if (!owners.includes(actor.id)) {
+    const named = owners.length > 0 ? `its owners (${owners.slice(0, 5).map(nameOf).join(', ')}${owners.length > 5 ? ', ...' : ''})` : 'its owners, and its directory lists none';
+    return err('forbidden', `${actor.displayName} is not an owner of ${holder.displayName}; only ${named} may ${doing}`);
+  }
+  if (action === 'more time' && holder.disabled) return err('not_eligible', `${holder.displayName} is disabled in its directory; its grants cannot be extended`);
+  return ok('owner');
 }

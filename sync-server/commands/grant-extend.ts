@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequest, err, extendGrant, mayUseConsole, ok, PENDING_REQUEST_STATES, resolvePolicy, type AccessRequest, type Grant, type ResolvedPolicy, type Result } from '../../core/index.js';
+import { mayActOnGrant } from '../../core/engine/principal.js';
 import { describeGrantEnd, stillEligible, type UseCase, type UseCaseContext } from './context.js';
 import { recordNewRequest, refusedIfIneligible, requestWorld } from './new-request.js';
 
@@ -19,10 +20,13 @@ const extensionIdFor = (commandId: string) => `ext-${createHash('sha256').update
 export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
   const grant = ctx.store.get('grants', payload.grantId);
   if (!grant) return err('not_found', `grant ${payload.grantId} does not exist`);
-  if (grant.userId !== ctx.actor.id) {
-    // Someone without a console role does not see others' grants: answer as if there were none.
-    if (!mayUseConsole(ctx.actor.roles)) return err('not_found', `grant ${payload.grantId} does not exist`);
-    return err('forbidden', 'only the person holding the grant can ask for more time; their request then goes to its approvers');
+  // The holder asks, or an owner of the service identity holding it (core/engine/principal.ts).
+  const holder = grant.userId === ctx.actor.id ? null : ctx.store.get('users', grant.userId);
+  const may = mayActOnGrant(ctx.actor.user, grant, holder, 'more time', ctx.names);
+  if (!may.ok) {
+    // Someone without a console role does not see others' grants: answer as if there were none (a service identity's owners are no secret: request.create names them).
+    if (holder?.kind !== 'service' && !mayUseConsole(ctx.actor.roles)) return err('not_found', `grant ${payload.grantId} does not exist`);
+    return may;
   }
   const live = grant.status === 'active' || grant.status === 'provisioning';
   const base = ctx.command.baseRevision;
@@ -59,7 +63,9 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
   // A policy tightened since the grant was made binds its extensions too.
   const allowedNow = extendGrant(withinPolicy(grant, created.value.policy), payload.minutes, { now: ctx.now });
   if (!allowedNow.ok) return allowedNow;
-  const recorded = recordNewRequest(created.value, ctx, (approved) => extendGrantForApproved(approved, ctx));
+  // More time for a service identity's grant is asked on its behalf: the request and its audit say for whom, and who asked.
+  const asked = may.value === 'owner' ? { ...created.value, onBehalfOf: grant.userId } : created.value;
+  const recorded = recordNewRequest(asked, ctx, (approved) => extendGrantForApproved(approved, ctx));
   if (!recorded.ok) return recorded;
   const { request, subjectIds } = recorded.value;
   const steps = request.policy?.approvalSteps ?? [];
@@ -67,7 +73,8 @@ export const grantExtend: UseCase<'grant.extend'> = (payload, ctx) => {
     request.status === 'approved'
       ? `grant ${grant.id} extended by ${payload.minutes} minutes, approved automatically by its access policy`
       : `request for ${payload.minutes} more minutes on ${resource.name} is waiting for approval (step 1 of ${steps.length}: ${steps[0]?.name ?? 'approval'})`;
-  return ok({ message, subjectIds });
+  const forWhom = may.value === 'owner' ? `; the access is ${ctx.names(grant.userId)}'s, asked on its behalf by ${ctx.actor.displayName}` : '';
+  return ok({ message: `${message}${forWhom}`, subjectIds });
 };
 
 /** The approved extension request lengthens its grant, within the policy's bounds at that moment. */
@@ -75,7 +82,13 @@ export function extendGrantForApproved(request: AccessRequest, ctx: UseCaseConte
   const grantId = request.extendsGrantId;
   const grant = grantId ? ctx.store.get('grants', grantId) : null;
   if (!grant) return err('not_found', `grant ${grantId ?? '(none)'} of the extension request no longer exists`);
-  const eligible = stillEligible(grant.userId, grant.resourceId, ctx, 'the grant cannot be extended');
+  // Judged on whoever asked: the holder, or the owner of the service identity holding it, who must still own it.
+  if (request.requesterId !== grant.userId) {
+    const requester = ctx.store.get('users', request.requesterId);
+    const stillOwner = mayActOnGrant(requester ?? { id: request.requesterId, displayName: ctx.names(request.requesterId) }, grant, ctx.store.get('users', grant.userId), 'more time', ctx.names);
+    if (!stillOwner.ok) return err(stillOwner.code, `${stillOwner.message}; the extension can no longer be approved, only denied`);
+  }
+  const eligible = stillEligible(request.requesterId, grant.resourceId, ctx, 'the grant cannot be extended');
   if (!eligible.ok) return eligible;
   const resource = ctx.store.get('resources', grant.resourceId);
   const current = resource ? resolvePolicy(resource, ctx.store.list('policies')) : null;
@@ -91,6 +104,7 @@ export function extendGrantForApproved(request: AccessRequest, ctx: UseCaseConte
     previousExpiresAt: grant.expiresAt,
     expiresAt: extended.value.expiresAt,
     extensions: extended.value.extensions,
+    ...(request.requesterId !== grant.userId ? { requestedBy: request.requesterId } : {}),
   });
   return ok({ ...request, grantId: grant.id });
 }
