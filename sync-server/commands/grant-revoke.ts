@@ -1,4 +1,5 @@
 import { err, ok, requestRevocation } from '../../core/index.js';
+import { mayActOnGrant } from '../../core/engine/principal.js';
 import { describeGrantEnd, hasAnyRole, type UseCase } from './context.js';
 
 const ENDED = ['revoking', 'revoke_failed', 'revoked', 'verified'] as const;
@@ -6,10 +7,9 @@ const ENDED = ['revoking', 'revoke_failed', 'revoked', 'verified'] as const;
 export const grantRevoke: UseCase<'grant.revoke'> = (payload, ctx) => {
   const grant = ctx.store.get('grants', payload.grantId);
   if (!grant) return err('not_found', `grant ${payload.grantId} does not exist`);
-  // Approvers and admins revoke any grant; anyone else only their own.
-  if (!hasAnyRole(ctx.actor, ['approver', 'admin']) && grant.userId !== ctx.actor.id) {
-    return err('forbidden', `${ctx.actor.displayName} can revoke only their own grants`);
-  }
+  // Approvers and admins revoke any grant; anyone else only their own, or one a service identity they own holds (core/engine/principal.ts).
+  const mayGiveBack = hasAnyRole(ctx.actor, ['approver', 'admin']) ? ok('approver') : mayActOnGrant(ctx.actor.user, grant, ctx.store.get('users', grant.userId), 'give back', ctx.names);
+  if (!mayGiveBack.ok) return mayGiveBack;
   if ((ENDED as readonly string[]).includes(grant.status)) return err('already_decided', describeGrantEnd(grant, ctx.names));
   const revoking = requestRevocation(grant, ctx.actor.id, payload.reason, { now: ctx.now });
   if (!revoking.ok) return revoking;
