@@ -14,8 +14,9 @@ const NOBODY: readonly AccountRole[] = [];
 
 /**
  * How the sender stands to the command's subject:
- * - own: their own request, grant or proposal (the requester, grantee, proposer); the campaign they
- *   own; a review item about their own access;
+ * - own: their own request, grant or proposal (the requester, grantee, proposer; for a grant a
+ *   service identity holds, one of its owners: core/engine/principal.ts); the campaign they own; a
+ *   review item about their own access;
  * - approver: named on the request's current approval step;
  * - assignee: the task is assigned to them (and is not about their own grant); the review item's
  *   current stage names them as a reviewer (and it is not about their own access);
@@ -162,14 +163,14 @@ export type SyncOperation = 'pull' | 'push' | 'stream';
  * What a replica may hold of one collection, per role:
  * - all: every document; none: nothing (pull and stream answer 403);
  * - own: the reader's own: requests they asked for or whose approval steps name them (a manager or
- *   resource owner deciding as an approver), grants they hold, commands and results they sent,
+ *   resource owner deciding as an approver), grants they hold or a service identity they own holds, commands and results they sent,
  *   tasks assigned to them, verifications of their grants, audit events whose subject is one of
  *   those requests or their grants;
  * - eligible: resources they are eligible for or have asked for or hold or decide; policies of those resources;
- * - related: users: themselves and the people named on their requests (approvers) and who asked
- *   for the requests they decide, directory view;
+ * - related: users: themselves, the service identities they own or asked for, and the people named
+ *   on their requests (approvers) and who asked for the requests they decide, directory view;
  * - directory: users: everyone, directory view (id, username, display name, department, manager,
- *   roles, disabled; no e-mail address, no directory object ids);
+ *   roles, disabled, a service identity's kind and owners; no e-mail address, no directory object ids);
  * - access: audit events about requests, grants and tasks;
  * - configuration: audit events about policies, profiles, resources, proposals and connectors;
  * - reviewing: reviews: campaigns they own or review in the current run, the items of campaigns they
@@ -180,7 +181,7 @@ export type SyncOperation = 'pull' | 'push' | 'stream';
 export type ReadRule = 'all' | 'none' | 'own' | 'eligible' | 'related' | 'directory' | 'access' | 'configuration' | 'reviewing';
 
 /** Bumped whenever SYNC_READ changes, so every replica is rebuilt under the new rules. */
-export const SYNC_READ_VERSION = 4;
+export const SYNC_READ_VERSION = 5;
 
 type ReadRow = Record<AccountRole, ReadRule>;
 const row = (requester: ReadRule, approver: ReadRule, policyAdmin: ReadRule, reviewer: ReadRule, auditor: ReadRule = 'all', admin: ReadRule = 'all'): ReadRow => ({
