@@ -47,10 +47,24 @@ export type SyncView = {
 const ACCESS_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set(['request', 'grant', 'task', 'review']);
 const CONFIGURATION_SUBJECTS: ReadonlySet<AuditEvent['subjectType']> = new Set(['policy', 'profile', 'resource', 'proposal', 'connector']);
 
-/** The directory view of a person: no e-mail address, no directory object ids. */
+/** The directory view of a person: no e-mail address, no directory object ids; a service identity keeps its kind and owners. */
 export function directoryView<T extends object>(user: WireDoc<T>): WireDoc<T> {
-  const { id, username, displayName, department, jobTitle, managerId, roles, disabled, updatedAt, _deleted } = user as unknown as WireDoc<DirectoryUser>;
-  return { id, username, displayName, email: '', department, ...(jobTitle ? { jobTitle } : {}), managerId, roles, externalIds: {}, disabled, updatedAt, _deleted } as unknown as WireDoc<T>;
+  const { id, username, displayName, department, jobTitle, managerId, roles, disabled, kind, ownerIds, updatedAt, _deleted } = user as unknown as WireDoc<DirectoryUser>;
+  const service = kind === 'service' ? { kind, ownerIds: ownerIds ?? [] } : {};
+  return { id, username, displayName, email: '', department, ...(jobTitle ? { jobTitle } : {}), managerId, roles, externalIds: {}, disabled, ...service, updatedAt, _deleted } as unknown as WireDoc<T>;
+}
+
+/** The service identities (kind `service`) whose owners include this person: a text match inside SQLite, then each checked. */
+export function identitiesOwnedBy(store: Store, userId: string): string[] {
+  const rows = store.db
+    .prepare("SELECT doc FROM documents WHERE collection = 'users' AND deleted = 0 AND instr(doc, '\"ownerIds\"') > 0 AND instr(doc, ?) > 0")
+    .pluck()
+    .all(JSON.stringify(userId)) as string[];
+  return rows
+    .map((doc) => JSON.parse(doc) as DirectoryUser)
+    .filter((u) => u.kind === 'service' && (u.ownerIds ?? []).includes(userId))
+    .map((u) => u.id)
+    .sort();
 }
 
 type Relations = {
@@ -61,6 +75,8 @@ type Relations = {
   resourceIds: Set<string>;
   policyIds: Set<string>;
   userIds: Set<string>;
+  /** Service identities the reader owns: their grants are the reader's to give back or extend (core/engine/principal.ts). */
+  ownedIdentityIds: string[];
 };
 
 /** The reader's own requests and grants, and the resources, policies and people those and their eligibility name. */
@@ -70,7 +86,8 @@ function relationsOf(store: Store, reader: SyncReader): Relations {
   const groupIds = groupIdsOf(store.db, reader.id);
   const named = (requestsMentioning(store.db, reader.id, groupIds) as unknown as WireDoc<AccessRequest>[]).filter((r) => r.requesterId !== reader.id && namesApprover(r, reader.id, groupIds));
   const requests = [...own, ...named];
-  const grants = store.list('grants', { where: { userId: reader.id }, includeDeleted: true });
+  const ownedIdentityIds = identitiesOwnedBy(store, reader.id);
+  const grants = [reader.id, ...ownedIdentityIds].flatMap((userId) => store.list('grants', { where: { userId }, includeDeleted: true }));
   const stored = store.get('users', reader.id);
   const user = stored ? { ...stored, roles: [...reader.roles] } : null;
   const profiles = store.list('profiles');
@@ -79,13 +96,14 @@ function relationsOf(store: Store, reader: SyncReader): Relations {
   if (user) for (const resource of resources) if (checkEligibility(user, resource, profiles).ok) resourceIds.add(resource.id);
   const policyIds = new Set<string>();
   for (const resource of resources) if (resourceIds.has(resource.id)) for (const id of resource.policyIds) policyIds.add(id);
-  const userIds = new Set<string>([reader.id]);
+  const userIds = new Set<string>([reader.id, ...ownedIdentityIds]);
   for (const request of requests) {
     userIds.add(request.requesterId);
+    if (request.onBehalfOf) userIds.add(request.onBehalfOf);
     for (const decision of request.decisions) userIds.add(decision.approverId);
     for (const step of request.policy?.approvalSteps ?? []) for (const id of step.approverIds) userIds.add(id);
   }
-  return { groupIds, requestIds: new Set(requests.map((r) => r.id)), grantIds: new Set(grants.map((g) => g.id)), resourceIds, policyIds, userIds };
+  return { groupIds, requestIds: new Set(requests.map((r) => r.id)), grantIds: new Set(grants.map((g) => g.id)), resourceIds, policyIds, userIds, ownedIdentityIds };
 }
 
 /**
@@ -138,6 +156,8 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
   if (filtered('users', 'related')) parts.push(sorted(related().userIds));
   // Joining a group named on a step makes requests written long ago the reader's to decide.
   if (filtered('requests', 'own') && related().groupIds.length > 0) parts.push(['groups', ...related().groupIds]);
+  // Becoming an owner of a service identity makes its grants written long ago the reader's.
+  if (filtered('grants', 'own') && related().ownedIdentityIds.length > 0) parts.push(['owns', ...related().ownedIdentityIds]);
   const key = createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
 
   const visible = (collection: CollectionName, rule: ReadRule, doc: Record<string, unknown>): boolean => {
@@ -151,7 +171,7 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
           case 'requests':
             return doc.requesterId === reader.id || namesApprover(doc as unknown as AccessRequest, reader.id, related().groupIds);
           case 'grants':
-            return doc.userId === reader.id;
+            return doc.userId === reader.id || related().ownedIdentityIds.includes(doc.userId as string);
           case 'commands':
           case 'commandResults':
             return doc.actorId === reader.id;
@@ -191,7 +211,7 @@ export function syncViewOf(store: Store, reader: SyncReader): SyncView {
         // Their own and those naming them on a step: by id, the set relationsOf read.
         return { field: 'id', values: [...related().requestIds] };
       case 'grants':
-        return { field: 'userId', values: [reader.id] };
+        return { field: 'userId', values: [reader.id, ...related().ownedIdentityIds] };
       case 'verifications':
         return { field: 'grantId', values: [...related().grantIds] };
       case 'audit':

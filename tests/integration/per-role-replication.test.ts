@@ -62,7 +62,9 @@ function expectedIds(reader: Reader, collection: CollectionName): Set<string> {
   const namesReader = (s: NonNullable<AccessRequest['policy']>['approvalSteps'][number]) =>
     s.approverIds.includes(reader.id) || (s.escalatedApproverIds ?? []).includes(reader.id) || (s.mode === 'any' && (s.approverGroupIds ?? []).some((g) => groups.includes(g)));
   const ownRequests = store.list('requests').filter((r) => r.requesterId === reader.id || (r.policy?.approvalSteps ?? []).some(namesReader));
-  const ownGrants = store.list('grants', { where: { userId: reader.id } });
+  // Grants they hold, and those the service identities they own hold.
+  const ownedIdentities = store.list('users').filter((u) => u.kind === 'service' && (u.ownerIds ?? []).includes(reader.id)).map((u) => u.id);
+  const ownGrants = [reader.id, ...ownedIdentities].flatMap((userId) => store.list('grants', { where: { userId } }));
   const ids = new Set<string>();
   const add = (docs: readonly { id: string }[]) => docs.forEach((d) => ids.add(d.id));
   for (const rule of readRules(reader.roles, collection)) {
@@ -87,8 +89,10 @@ function expectedIds(reader: Reader, collection: CollectionName): Set<string> {
       else throw new Error(`'eligible' for ${collection}`);
     } else if (rule === 'related') {
       ids.add(reader.id);
+      ownedIdentities.forEach((id) => ids.add(id));
       for (const r of ownRequests) {
         ids.add(r.requesterId);
+        if (r.onBehalfOf) ids.add(r.onBehalfOf);
         r.decisions.forEach((d) => ids.add(d.approverId));
         r.policy?.approvalSteps.forEach((s) => s.approverIds.forEach((id) => ids.add(id)));
       }
