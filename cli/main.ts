@@ -98,7 +98,7 @@ export function buildProgram(): Command {
 
   program
     .command('grants')
-    .description('your active grants: time left and verification state')
+    .description('your active grants, and those of service identities you own: time left and verification state')
     .option('--all', 'include ended grants')
     .addOption(json())
     .action(run((options: { all?: boolean }) => grants(options)));
@@ -106,7 +106,7 @@ export function buildProgram(): Command {
   waitOptions(
     program
       .command('extend')
-      .description('ask for more time on your grant; the extension goes to its approvers like a request')
+      .description('ask for more time on your grant (or one a service identity you own holds); the extension goes to its approvers like a request')
       .argument('<grant>', 'grant id, as jit grants lists it')
       .requiredOption('--by <duration>', 'how much more: 30m, 1h')
       .option('--why <text>', 'why more time is needed (required by the server)'),
@@ -116,7 +116,7 @@ export function buildProgram(): Command {
 
   program
     .command('give-back')
-    .description('end your grant early; the access is removed and verified gone')
+    .description('end your grant (or one a service identity you own holds) early; the access is removed and verified gone')
     .argument('<grant>', 'grant id, as jit grants lists it')
     .option('--why <text>', 'reason (default: "given back early")')
     .addOption(json())

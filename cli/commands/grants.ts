@@ -1,4 +1,4 @@
-/** `jit grants`, `jit extend` and `jit give-back`: the access one holds. */
+/** `jit grants`, `jit extend` and `jit give-back`: the access one holds, and that the service identities one owns hold. */
 import { randomUUID } from 'node:crypto';
 import type { AccessRequest, Grant } from '../../core/index.js';
 import { formatMinutes, timeLeft } from '../duration.js';
@@ -8,7 +8,7 @@ import { LIVE_GRANT_STATES, namesOf, VERIFICATION_WORDS, whereIs, type CommandAn
 import { finishWaiting, type WaitOptions } from './requests.js';
 
 export async function grants(options: { all?: boolean }): Promise<void> {
-  const { client } = signedIn();
+  const { client, credentials } = signedIn();
   const nameOf = await namesOf(client);
   const { grants: all } = await client.call<{ grants: Grant[] }>('GET', '/api/v1/grants?mine=1&limit=1000');
   const now = new Date();
@@ -22,7 +22,9 @@ export async function grants(options: { all?: boolean }): Promise<void> {
   for (const g of shown) {
     const left = LIVE_GRANT_STATES.has(g.status) ? `${timeLeft(g.expiresAt, now)} (until ${g.expiresAt})` : `ended ${g.revokedAt ?? g.expiresAt}`;
     const extensions = g.maxExtensions > 0 ? `; extended ${g.extensions} of ${g.maxExtensions} times allowed` : '';
-    print(`${g.id}  ${g.resourceName}  ${g.status.replace('_', ' ')}  ${left}  ${VERIFICATION_WORDS[g.verification]}${extensions}`);
+    // A grant a service identity you own holds: yours to give back or extend, for it.
+    const holder = g.userId === credentials.user.id ? '' : `  for ${g.userId}`;
+    print(`${g.id}  ${g.resourceName}${holder}  ${g.status.replace('_', ' ')}  ${left}  ${VERIFICATION_WORDS[g.verification]}${extensions}`);
   }
 }
 

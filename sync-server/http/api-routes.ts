@@ -37,6 +37,7 @@ import { registerConnectorRoutes } from './connector-routes.js';
 import { registerConfigRoutes } from './config-routes.js';
 import { registerStandingAccessRoutes } from './standing-access-routes.js';
 import { principalOf, requireEndpoint, type Principal } from './auth.js';
+import { identitiesOwnedBy } from './sync-view.js';
 import { commandErrorBody, notFound, statusForCode } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -307,7 +308,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/grants', {
     schema: {
       tags: ['grants'],
-      summary: "Grants, newest first: your own with mine=1 (always, for requesters), everyone's for console roles",
+      summary: "Grants, newest first: your own with mine=1 (always, for requesters), and those of the service identities you own; everyone's for console roles",
       security: secured,
       querystring: z.object({
         mine: z.enum(['0', '1', 'true', 'false']).optional(),
@@ -318,13 +319,13 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     handler: async (request) => {
       const { account } = principalOf(request);
       const mine = request.query.mine === '1' || request.query.mine === 'true' || !seesOthers('GET /api/v1/grants', account.roles);
-      const grants: Grant[] = store.list('grants', {
-        ...(mine ? { where: { userId: account.id } } : {}),
-        ...(request.query.status ? { status: request.query.status } : {}),
-        order: 'desc',
-        limit: request.query.limit,
-      });
-      return { grants };
+      const listed = (where?: { userId: string }): Grant[] =>
+        store.list('grants', { ...(where ? { where } : {}), ...(request.query.status ? { status: request.query.status } : {}), order: 'desc', limit: request.query.limit });
+      // Yours include those a service identity you own holds: you give them back and ask for more time on them.
+      const owned = mine ? identitiesOwnedBy(store, account.id) : [];
+      if (owned.length === 0) return { grants: listed(mine ? { userId: account.id } : undefined) };
+      const grants = [account.id, ...owned].flatMap((userId) => listed({ userId }));
+      return { grants: grants.sort((a, b) => b.approvedAt.localeCompare(a.approvedAt)).slice(0, request.query.limit) };
     },
   });
 
