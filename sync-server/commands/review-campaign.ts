@@ -21,7 +21,8 @@ export const reviewCampaignUpsert: UseCase<'review.campaign_upsert'> = ({ campai
     resourceIds: new Set(ctx.store.list('resources').map((r) => r.id)),
   });
   const first = problems[0];
-  if (first) return err('invalid_input', `${first.field}: ${first.message}`);
+  // Named like the schema's own refusals (payload.campaign.<field>), so the console puts it on the field.
+  if (first) return err('invalid_input', `payload.campaign.${first.field}: ${first.message}`);
   const before = getCampaign(ctx.store, def.id);
   if (before) {
     const allowed = mayRun(before, ctx);
