@@ -1,4 +1,4 @@
-import { AndFilter, EqualityFilter, GreaterThanEqualsFilter, OrFilter, type Filter } from 'ldapts';
+import { AndFilter, Control, EqualityFilter, GreaterThanEqualsFilter, OrFilter, type Filter } from 'ldapts';
 import type { AdConnector } from '../connectors/ad/index.js';
 import { guidToString, pagedSearch, parseObjectRef, resolveObject } from '../connectors/ad/directory.js';
 import type { DirectorySource, GroupEntry, PageResult, PersonEntry, ServiceEntry, SourceCursor } from './types.js';
@@ -9,8 +9,17 @@ const USER_ATTRIBUTES = ['objectGUID', 'displayName', 'cn', 'mail', 'userPrincip
 /** Managed service accounts: computer-like objects, not persons. */
 const MANAGED_SERVICE_CLASSES = ['msDS-ManagedServiceAccount', 'msDS-GroupManagedServiceAccount'];
 
-/** The highest update sequence number the last round saw; the next round asks for uSNChanged above it. */
-type AdCursor = { usn: number | null };
+/** LDAP_SERVER_SHOW_DELETED_OID: a search with it also returns deleted objects (tombstones). */
+export const SHOW_DELETED_OID = '1.2.840.113556.1.4.417';
+/** Tombstones keep objectGUID, objectClass, sAMAccountName and uSNChanged; the rest is stripped. */
+const TOMBSTONE_ATTRIBUTES = ['objectGUID', 'objectClass', 'uSNChanged'];
+
+/**
+ * The highest update sequence number the last round saw; the next round asks for uSNChanged above
+ * it. `deletedUsn`: the same for deleted objects, moved on only by a round that could read them, so
+ * deletions made while the account could not are caught up once it can (null: list them all).
+ */
+type AdCursor = { usn: number | null; deletedUsn?: number | null };
 
 type Entry = Awaited<ReturnType<typeof pagedSearch>>['entries'][number];
 
@@ -74,14 +83,68 @@ export class AdDirectorySource implements DirectorySource {
           const person = await this.personOf(e, guidOfDn, resolve);
           if (person) people.push(person);
         }
+        const deletedSince = sameDc ? (cursor.deletedUsn === undefined ? since : cursor.deletedUsn) : null;
+        const deleted = await this.deletedSince(session, deletedSince);
+        people.push(...deleted.people);
         const groups = this.opts.groups ? await this.groupsOf(session, baseDn, changed) : [];
         // Only a whole listing tells that a service account is gone.
         const servicesComplete = this.opts.serviceAccounts === true && since === null;
-        return { ok: true, page: { people, groups, services, servicesComplete, full: since === null, done: true, cursor: { usn: highest, dc: session.url } } } as PageResult;
+        const warnings = deleted.warning ? [deleted.warning] : [];
+        return { ok: true, page: { people, groups, services, servicesComplete, full: since === null, done: true, cursor: { usn: highest, deletedUsn: deleted.read ? highest : deletedSince, dc: session.url }, warnings } } as PageResult;
       });
     } catch (error) {
       return { ok: false, failure: { status: 'failed', retryable: true, code: 'ldap_error', message: `reading people from ${this.connectorId}: ${error instanceof Error ? error.message : String(error)}` } };
     }
+  }
+
+  /**
+   * People (and service accounts) deleted in the directory: AD moves a deleted object to the
+   * domain's `CN=Deleted Objects` container as a tombstone (isDeleted TRUE, objectGUID kept), which
+   * only a search with the Show Deleted control returns. In a later round, the tombstones whose
+   * uSNChanged is above the marker (a deletion changes the object); in a full round, every one,
+   * marked `relisted` so an object already known as removed is not removed again. Matched by
+   * objectGUID to the people the sync knows; tombstones of objects it never knew are ignored.
+   *
+   * Reading them needs List Contents and Read Property on that container, which AD gives only to
+   * administrators: without them the search answers nothing (not an error), so the round says in
+   * its report that deletions are not seen rather than reporting none.
+   */
+  private async deletedSince(session: Parameters<Parameters<AdConnector['pool']['use']>[0]>[0], since: number | null): Promise<{ people: PersonEntry[]; read: boolean; warning?: string }> {
+    const domain = session.dc.defaultNamingContext || this.connector.config.baseDn;
+    const container = `CN=Deleted Objects,${domain}`;
+    const account = this.connector.config.bindDn;
+    const unseen = `people deleted in the directory are not seen: ${account} cannot read ${container}`;
+    if (session.dc.supportedControls.length > 0 && !session.dc.supportedControls.includes(SHOW_DELETED_OID)) {
+      return { people: [], read: false, warning: `people deleted in the directory are not seen: ${session.dc.dnsHostName || session.url} does not support the Show Deleted control (${SHOW_DELETED_OID})` };
+    }
+    const showDeleted = new Control(SHOW_DELETED_OID);
+    // The container's own objectGUID is readable only with Read Property on it: the check that the listing below can see anything.
+    let readable: boolean;
+    try {
+      const probe = await session.client.search(container, { scope: 'base', filter: '(objectClass=*)', attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'] }, showDeleted);
+      readable = Buffer.isBuffer(one(probe.searchEntries[0]?.objectGUID));
+    } catch (error) {
+      return { people: [], read: false, warning: `${unseen} (${error instanceof Error ? error.message : String(error)})` };
+    }
+    if (!readable) return { people: [], read: false, warning: `${unseen}: grant it List Contents and Read Property on that container (dsacls "${container}" /takeownership, then /G <domain>\\<account>:LCRP)` };
+    const kinds: Filter[] = [new EqualityFilter({ attribute: 'objectClass', value: 'user' }), ...MANAGED_SERVICE_CLASSES.map((value) => new EqualityFilter({ attribute: 'objectClass', value }))];
+    const filter = new AndFilter({
+      filters: [
+        new EqualityFilter({ attribute: 'isDeleted', value: 'TRUE' }),
+        new OrFilter({ filters: kinds }),
+        ...(since !== null ? [new GreaterThanEqualsFilter({ attribute: 'uSNChanged', value: String(since + 1) })] : []),
+      ],
+    });
+    const people: PersonEntry[] = [];
+    const options = { scope: 'one' as const, filter, attributes: TOMBSTONE_ATTRIBUTES, explicitBufferAttributes: ['objectGUID'], paged: { pageSize: this.opts.pageSize } };
+    for await (const page of session.client.searchPaginated(container, options, showDeleted)) {
+      for (const e of page.searchEntries) {
+        const guid = one(e.objectGUID);
+        if (!Buffer.isBuffer(guid)) continue;
+        people.push({ objectId: guidToString(guid), removed: 'deleted', ...(since === null ? { relisted: true } : {}) });
+      }
+    }
+    return { people, read: true };
   }
 
   /**

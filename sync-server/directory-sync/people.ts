@@ -161,8 +161,11 @@ export function applyPerson(entry: PersonEntry, ctx: ApplyContext): void {
   if (entry.removed) {
     const person = index.byObjectId(entry.objectId);
     if (!person) return;
+    if (entry.relisted && prepared(ctx.store, 'SELECT 1 FROM directory_objects WHERE connector_id = ? AND object_id = ? AND removed = 1').get(ctx.connectorId, entry.objectId)) return;
     const wasDisabled = person.disabled;
-    const next = ctx.store.put('users', { ...person, disabled: true, updatedAt: ctx.at });
+    // A service identity deleted in the directory: disabled, and nobody is its owner any more (as when a whole listing misses it).
+    const gone = person.kind === 'service' ? { ownerIds: [] } : {};
+    const next = ctx.store.put('users', { ...person, ...gone, disabled: true, updatedAt: ctx.at });
     index.add(next);
     upsertObject(ctx, entry.objectId, person.id, undefined, true);
     record(report, 'removed', { ...refOf(person, entry.objectId), reason: entry.removed });

@@ -20,6 +20,8 @@ export type ChangeReport = {
   skipped: (PersonRef & { reason: string })[];
   /** Some lists hold only the first REPORT_DETAIL_LIMIT entries. */
   truncated: boolean;
+  /** What this run could not see, in words (AD: the deleted objects, when the account may not list them). */
+  warnings?: string[];
 };
 
 export function emptyReport(full = false): ChangeReport {
@@ -60,5 +62,6 @@ export function auditSummary(report: ChangeReport, limit = 50): Record<string, u
     removed: cut(report.removed),
     skipped: cut(report.skipped),
     truncated: report.truncated || Object.values(report.counts).some((n) => n > limit),
+    ...(report.warnings && report.warnings.length > 0 ? { warnings: report.warnings } : {}),
   };
 }

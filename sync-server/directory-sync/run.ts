@@ -133,6 +133,10 @@ export async function runSource(source: DirectorySource, config: DirectorySyncSo
       for (const person of page.people) applyPerson(person, ctx);
       for (const service of page.services ?? []) applyService(service, ctx);
       if (page.servicesComplete) removeUnlistedServices(ctx);
+      for (const warning of page.warnings ?? []) {
+        report.warnings ??= [];
+        if (!report.warnings.includes(warning)) report.warnings.push(warning);
+      }
       applyGroups(store, connectorId, page.groups);
       cursor = page.cursor;
       if (!page.done) {

@@ -19,8 +19,12 @@ export type PersonEntry =
       /** The manager's object id; null: none; undefined: not in this answer. */
       managerObjectId?: string | null;
     }
-  /** Gone from the directory: `deleted` for good, `soft` (Entra's reason "changed": restorable for 30 days). */
-  | { objectId: string; removed: 'deleted' | 'soft' };
+  /**
+   * Gone from the directory: `deleted` for good, `soft` (Entra's reason "changed": restorable for 30
+   * days). `relisted`: a whole listing of the directory's deleted objects (AD's tombstones in a full
+   * round) names it again, so an object already marked removed is left as it is.
+   */
+  | { objectId: string; removed: 'deleted' | 'soft'; relisted?: boolean };
 
 export type GroupEntry = {
   objectId: string;
@@ -48,6 +52,8 @@ export type SourcePage = {
   done: boolean;
   /** This page belongs to a full round (everything listed), not a delta. */
   full: boolean;
+  /** What the round could not read, in words, for the change report (AD: deleted objects the account may not list). */
+  warnings?: string[];
 };
 
 /** Opaque to the runner; each source keeps its own shape (links, markers). JSON-serialisable. */
