@@ -1,7 +1,9 @@
 import type { Grant } from '../schema/grant.js';
+import type { RevocationCategory } from '../schema/revocation.js';
 import type { AccessRequest } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
 import { canTransition, isTerminal } from './lifecycle.js';
+import { categoryOfReason } from './revocation-reasons.js';
 import { err, ok, type EngineContext, type Result } from './result.js';
 import type { AccessPolicy } from '../schema/policy.js';
 import { boundPolicies, nextAccessOpening } from './auto-approval.js';
@@ -92,14 +94,18 @@ export function extendGrant(grant: Grant, minutes: number, ctx: EngineContext): 
   return ok({ ...grant, expiresAt: new Date(proposed).toISOString(), extensions: grant.extensions + 1, ...bump(grant, now) });
 }
 
-/** Revoke now (a person) or at expiry (the scheduler, actor `system`). */
-export function requestRevocation(grant: Grant, actorId: string, reason: string, ctx: EngineContext): Result<Grant> {
+/**
+ * Revoke now (a person) or at expiry (the scheduler, actor `system`). `category`: why, from the
+ * closed list; absent, the one the reason stands for (categoryOfReason: the reasons the server writes).
+ */
+export function requestRevocation(grant: Grant, actorId: string, reason: string, ctx: EngineContext, category?: RevocationCategory): Result<Grant> {
   if (grant.status === 'revoking' || grant.status === 'revoked' || grant.status === 'verified') {
     return err('already_decided', `the grant is already ${grant.status}`);
   }
   if (!canTransition(grant.status, 'revoking')) return err('invalid_transition', `a ${grant.status} grant cannot be revoked`);
   const now = ctx.now.toISOString();
-  return ok({ ...grant, status: 'revoking', revokeRequestedAt: now, endedBy: actorId, endedReason: reason, ...bump(grant, now) });
+  const endedCategory = category ?? categoryOfReason(reason, actorId, grant.userId);
+  return ok({ ...grant, status: 'revoking', revokeRequestedAt: now, endedBy: actorId, endedReason: reason, endedCategory, ...bump(grant, now) });
 }
 
 export function markProvisioned(grant: Grant, ctx: EngineContext): Result<Grant> {

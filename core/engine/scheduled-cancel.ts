@@ -18,7 +18,7 @@ export function cancelBeforeStart(request: AccessRequest, grant: Grant | null, a
     return err('already_decided', `its access started at ${grant?.startsAt ?? request.startsAt}: give the grant back instead of cancelling the request`);
   }
   const why = reason.trim() || 'cancelled';
-  const revoking = requestRevocation(grant, actor.id, `cancelled before its start: ${why}`.slice(0, 2048), ctx);
+  const revoking = requestRevocation(grant, actor.id, `cancelled before its start: ${why}`.slice(0, 2048), ctx, 'cancelled_before_start');
   if (!revoking.ok) return revoking;
   const now = ctx.now.toISOString();
   return ok({ request: { ...request, status: 'cancelled', updatedAt: now, outcomeReason: `cancelled before its start: ${why}`.slice(0, 2048), revision: request.revision + 1 }, grant: revoking.value });

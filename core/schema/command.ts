@@ -41,7 +41,11 @@ export const CommandPayloads = {
   'request.approve': z.strictObject({ requestId: Id, reason: z.string().max(2048).default(''), breakGlass: z.boolean().default(false) }),
   'request.deny': z.strictObject({ requestId: Id, reason }),
   'request.cancel': z.strictObject({ requestId: Id, reason: z.string().max(2048).default('') }),
-  'grant.revoke': z.strictObject({ grantId: Id, reason }),
+  /**
+   * Why, as a category (core/schema/revocation.ts: the holder gives back, an approver or admin names
+   * theirs; absent, the first offered), with an optional note. The server refuses any other category.
+   */
+  'grant.revoke': z.strictObject({ grantId: Id, category: z.string().max(64).optional(), reason: z.string().trim().max(2048).default('') }),
   /**
    * The grantee asks for more time: an extension request that goes through the approval chain like
    * the first request did (auto-approved only where the policy approves automatically).

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, IsoTime } from './common.js';
+import { RevocationCategory } from './revocation.js';
 
 export const GrantStatus = z.enum([
   'provisioning',
@@ -34,7 +35,10 @@ export const Grant = z.object({
   revokedAt: IsoTime.nullable().default(null),
   verifiedAt: IsoTime.nullable().default(null),
   endedBy: Id.nullable().default(null),
+  /** The free-text note of why it ended (optional beside the category; before categories, the only reason). */
   endedReason: z.string().max(2048).default(''),
+  /** Why it ended, from the closed list; absent on grants ended before categories were stored: read revocationCategoryOf (core/engine/revocation-reasons.ts). */
+  endedCategory: RevocationCategory.optional(),
   extensions: z.number().int().min(0).default(0),
   maxExtensions: z.number().int().min(0).default(0),
   /** Ceiling set by the policy at approval; extensions may not pass it. */

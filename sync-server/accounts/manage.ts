@@ -296,7 +296,7 @@ export function disableAccount(store: Store, input: { actorId: string; accountId
     const revoking = requestRevocation(grant, input.actorId, endedReason, { now });
     if (!revoking.ok) continue;
     store.put('grants', revoking.value);
-    store.appendAudit({ type: 'grant.revoke_requested', actorId: input.actorId, subjectType: 'grant', subjectId: grant.id, data: { reason: endedReason, expiresAt: grant.expiresAt, accountDisabled: account.id }, at: input.at });
+    store.appendAudit({ type: 'grant.revoke_requested', actorId: input.actorId, subjectType: 'grant', subjectId: grant.id, data: { category: revoking.value.endedCategory, reason: endedReason, expiresAt: grant.expiresAt, accountDisabled: account.id }, at: input.at });
     grantsRevoked.push(grant.id);
   }
   const requestsCancelled: string[] = [];

@@ -12,7 +12,7 @@ export const requestCancel: UseCase<'request.cancel'> = (payload, ctx) => {
     ctx.store.put('grants', cancelled.value.grant);
     ctx.store.put('requests', cancelled.value.request);
     ctx.audit('request.cancelled', 'request', request.id, { reason: cancelled.value.request.outcomeReason, beforeStart: true, grantId: cancelled.value.grant.id });
-    ctx.audit('grant.revoke_requested', 'grant', cancelled.value.grant.id, { reason: cancelled.value.grant.endedReason, expiresAt: cancelled.value.grant.expiresAt });
+    ctx.audit('grant.revoke_requested', 'grant', cancelled.value.grant.id, { category: cancelled.value.grant.endedCategory, reason: cancelled.value.grant.endedReason, expiresAt: cancelled.value.grant.expiresAt });
     return ok({ message: `request ${request.id} cancelled before its start; its grant ${cancelled.value.grant.id} ends before it begins`, subjectIds: [request.id, cancelled.value.grant.id] });
   }
   if (!PENDING_REQUEST_STATES.includes(request.status)) return err('already_decided', describeRequestOutcome(request, ctx.names));

@@ -1,4 +1,4 @@
-import { markRevoked, markVerifiedGone, type Grant } from '../../core/index.js';
+import { markRevoked, markVerifiedGone, revocationCategoryOf, type Grant } from '../../core/index.js';
 import type { SchedulerContext } from './context.js';
 import { jobId, type Job } from './jobs.js';
 
@@ -20,7 +20,7 @@ export function endNeverProvisioned(ctx: SchedulerContext, job: Job, grant: Gran
   const nowMs = now.getTime();
   if (provision) ctx.jobs.finish(provision.id, nowMs, 'cancelled', 'the grant ended before its provisioning ran');
   const saved = ctx.putGrant(revoked.value);
-  ctx.audit('grant.revoked', 'grant', grant.id, { connectorId: job.connectorId, detail: 'never provisioned: no write was made, so there was nothing to remove', neverProvisioned: true, latenessMs: saved.latenessMs }, now);
+  ctx.audit('grant.revoked', 'grant', grant.id, { category: revocationCategoryOf(saved), connectorId: job.connectorId, detail: 'never provisioned: no write was made, so there was nothing to remove', neverProvisioned: true, latenessMs: saved.latenessMs }, now);
   ctx.jobs.finish(job.id, nowMs, 'done', '', job.attempts);
   if (grant.connector !== 'manual') {
     ctx.jobs.ensure({ id: jobId('verify_revocation', grant.id), grantId: grant.id, kind: 'verify_revocation', connectorId: job.connectorId, dueAt: nowMs + ctx.opts.verifyDelayMs }, nowMs);

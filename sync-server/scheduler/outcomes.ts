@@ -1,4 +1,4 @@
-import { markFailed, markProvisioned, markRevoked, type ConnectorOutcome, type Grant, type Resource, type Task } from '../../core/index.js';
+import { markFailed, markProvisioned, markRevoked, revocationCategoryOf, type ConnectorOutcome, type Grant, type Resource, type Task } from '../../core/index.js';
 import type { SchedulerContext } from './context.js';
 import { jobId, type Job } from './jobs.js';
 
@@ -36,6 +36,7 @@ export function recordRevoke(ctx: SchedulerContext, job: Job, grant: Grant, reso
     }
     const saved = ctx.putGrant({ ...revoked.value, attempts: job.attempts });
     ctx.audit('grant.revoked', 'grant', grant.id, {
+      category: revocationCategoryOf(saved),
       connectorId: job.connectorId,
       detail: outcome.detail,
       alreadyInState: outcome.alreadyInState ?? false,

@@ -6,6 +6,7 @@ import {
   markEffective,
   markVerifiedGone,
   requestRevocation,
+  revocationCategoryOf,
   type AssignmentRef,
   type Connector,
   type ConnectorOutcome,
@@ -162,11 +163,11 @@ function claimWrites(ctx: SchedulerContext, inFlight: Set<string>, summary: Pass
         // A provisioning call in flight finishes first; the next pass revokes what it made.
         if (ctx.jobs.isRunning(grant.id, 'provision')) continue;
         const from = grant.status;
-        const revoking = requestRevocation(grant, 'system', 'expired', { now });
+        const revoking = requestRevocation(grant, 'system', 'expired', { now }, 'expiry');
         if (!revoking.ok) continue;
         grant = ctx.putGrant(revoking.value);
         ctx.jobs.cancelForGrant(grant.id, ['provision', 'verify_provision'], nowMs);
-        ctx.audit('grant.revoke_requested', 'grant', grant.id, { reason: 'expired', expiresAt: grant.expiresAt, from }, now);
+        ctx.audit('grant.revoke_requested', 'grant', grant.id, { category: 'expiry', reason: 'expired', expiresAt: grant.expiresAt, from }, now);
         summary.expired++;
       }
       if (grant && job.kind === 'provision' && grant.status === 'provisioning' && Date.parse(grant.startsAt) > nowMs) {
@@ -238,7 +239,7 @@ export function settleManualTasks(ctx: SchedulerContext): number {
           continue;
         }
         ctx.putGrant(revoked.value);
-        ctx.audit('grant.revoked', 'grant', grant.id, { connectorId: job.connectorId, detail: `removed by hand; signed off by ${who}`, taskId: job.taskId, latenessMs: revoked.value.latenessMs }, now);
+        ctx.audit('grant.revoked', 'grant', grant.id, { category: revocationCategoryOf(revoked.value), connectorId: job.connectorId, detail: `removed by hand; signed off by ${who}`, taskId: job.taskId, latenessMs: revoked.value.latenessMs }, now);
         const verified = markVerifiedGone(ctx.store.get('grants', grant.id) as Grant, { now });
         if (verified.ok) {
           ctx.putGrant(verified.value);
