@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Dialog } from '../ui/ui.js';
 
-/** Asks for the reason a decision needs (deny, revoke, reject a change, ask for more time); Enter confirms, Escape cancels. */
+/** Asks for the reason a decision needs (deny, revoke, reject a change, ask for more time), or an optional note; Enter confirms, Escape cancels. */
 export function ReasonDialog({
   open,
   title,
@@ -12,6 +12,7 @@ export function ReasonDialog({
   onConfirm,
   onClose,
   children,
+  optional = false,
 }: {
   open: boolean;
   title: string;
@@ -22,6 +23,8 @@ export function ReasonDialog({
   onConfirm(reason: string): void;
   onClose(): void;
   children?: ReactNode;
+  /** The reason may be left empty (a note beside a choice made in `children`). */
+  optional?: boolean;
 }) {
   const [reason, setReason] = useState('');
   const [touched, setTouched] = useState(false);
@@ -33,7 +36,7 @@ export function ReasonDialog({
       setTimeout(() => input.current?.focus(), 0);
     }
   }, [open]);
-  const missing = reason.trim() === '';
+  const missing = !optional && reason.trim() === '';
   const submit = () => {
     setTouched(true);
     if (!missing) onConfirm(reason.trim());
@@ -64,7 +67,7 @@ export function ReasonDialog({
         {intro ? <div className="dialog-intro">{intro}</div> : null}
         {children}
         <label className="field">
-          <span>Reason</span>
+          <span>{optional ? 'Reason (optional)' : 'Reason'}</span>
           <input
             ref={input}
             name="reason"

@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import type { AccessRequest, CommandType, Grant, Proposal } from '../../core/index.js';
+import type { AccessRequest, CommandType, Grant, Proposal, RevocationCategory } from '../../core/index.js';
 import { sendCommand } from '../db/index.js';
 import { useConsoleData } from '../session/console-data.js';
 import { maySend } from '../session/permissions.js';
@@ -67,9 +67,10 @@ export function useDecisions() {
         guard('cancellation', () => sendCommand(db, { type: 'request.cancel', actorId: user.id, baseRevision: request.revision, payload: { requestId: request.id, reason } }), 'request.cancel'),
       [db, user.id, guard],
     ),
+    /** `category`: why, from those the sender's side may pick (core PERSON_CATEGORIES); the note is optional. */
     revoke: useCallback(
-      (grant: Grant, reason: string) =>
-        guard('revocation', () => sendCommand(db, { type: 'grant.revoke', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, reason } }), 'grant.revoke'),
+      (grant: Grant, reason: string, category: RevocationCategory) =>
+        guard('revocation', () => sendCommand(db, { type: 'grant.revoke', actorId: user.id, baseRevision: grant.revision, payload: { grantId: grant.id, category, reason } }), 'grant.revoke'),
       [db, user.id, guard],
     ),
     /** The grantee asks for more time: an extension request that goes to the resource's approvers. */

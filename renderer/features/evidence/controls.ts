@@ -25,6 +25,7 @@ export type EvidenceItem =
   | 'grants'
   | 'people_with_access'
   | 'revocation_lateness'
+  | 'revocation_reasons'
   | 'verification_outcomes'
   | 'drift'
   | 'break_glass'
@@ -43,6 +44,7 @@ export const EVIDENCE_LABELS: Record<EvidenceItem, string> = {
   grants: 'grants started and ended',
   people_with_access: 'people holding a grant',
   revocation_lateness: 'revocation lateness',
+  revocation_reasons: 'grants ended, by reason',
   verification_outcomes: 'verification receipts',
   drift: 'drift found',
   break_glass: 'break-glass uses',
@@ -67,6 +69,8 @@ export const EVIDENCE_CONTROLS: Record<EvidenceItem, readonly ControlId[]> = {
   people_with_access: ['ISO 27001 A.5.16', 'ISO 27001 A.5.18', 'ISO 27001 A.8.2'],
   // Access removed when no longer authorised, and how late.
   revocation_lateness: ['SOC 2 CC6.2', 'SOC 2 CC6.3', 'ISO 27001 A.5.18', 'ISO 27001 A.8.2'],
+  // Why access was removed: at expiry, given back, by an admin, a review, offboarding.
+  revocation_reasons: ['SOC 2 CC6.2', 'SOC 2 CC6.3', 'ISO 27001 A.5.18'],
   // The directory read back: access really in place or really gone.
   verification_outcomes: ['SOC 2 CC6.1', 'ISO 27001 A.5.15', 'ISO 27001 A.8.2'],
   // Access found that no grant explains.

@@ -3,10 +3,10 @@
  * and a period in, plain values out): every number the PDF prints is tested here without a browser.
  *
  * What counts in the period: requests asked in it; approvals decided in it; grants started in it
- * (approvedAt); revocations and their lateness by revokedAt; verification receipts by finishedAt;
+ * (approvedAt); revocations, their lateness and their categories by revokedAt; verification receipts by finishedAt;
  * break-glass by the self-approval's time; sign-ins and the audit chain by the event's time.
  */
-import { verifyChain, type AccessRequest, type AuditEvent, type Grant, type Resource, type Verification } from '../../../core/index.js';
+import { revocationCategoryOf, RevocationCategory, verifyChain, type AccessRequest, type AuditEvent, type Grant, type Resource, type Verification } from '../../../core/index.js';
 import type { ControlId, EvidenceItem } from './controls.js';
 import { EVIDENCE_CONTROLS } from './controls.js';
 import { inPeriod, type EvidencePeriod } from './period.js';
@@ -30,6 +30,8 @@ export type EvidenceFigures = {
   approvalTime: Distribution;
   grants: { started: number; ended: number; peopleWithAccess: number };
   revocationLateness: Distribution & { late: number };
+  /** Grants ended in the period by revocation category (core/schema/revocation.ts), most first. */
+  revocationsByCategory: { category: RevocationCategory; count: number }[];
   failedRevocations: number;
   verifications: { total: number; byResult: Record<Verification['result'], number> };
   drift: { receipts: number; grants: number };
@@ -103,6 +105,16 @@ function failedIn(grants: readonly Grant[], period: EvidencePeriod) {
   return grants.filter((g) => isFailedRevocation(g) && Date.parse(g.expiresAt) < Date.parse(period.to) && (inPeriod(g.expiresAt, period) || inPeriod(g.revokeRequestedAt, period)));
 }
 
+/** Ended grants counted by their revocation category, most first (ties in the list's order). */
+function byCategory(grants: readonly Grant[]): { category: RevocationCategory; count: number }[] {
+  const counts = new Map<RevocationCategory, number>();
+  for (const g of grants) {
+    const category = revocationCategoryOf(g);
+    if (category) counts.set(category, (counts.get(category) ?? 0) + 1);
+  }
+  return RevocationCategory.options.filter((c) => counts.has(c)).map((category) => ({ category, count: counts.get(category) as number })).sort((a, b) => b.count - a.count);
+}
+
 export function computeFigures(data: EvidenceData, period: EvidencePeriod): EvidenceFigures {
   const asked = data.requests.filter((r) => inPeriod(r.createdAt, period));
   const count = (status: AccessRequest['status']) => asked.filter((r) => r.status === status).length;
@@ -135,6 +147,7 @@ export function computeFigures(data: EvidenceData, period: EvidencePeriod): Evid
       peopleWithAccess: new Set(data.grants.filter((g) => Date.parse(g.startsAt) < Date.parse(period.to) && Date.parse(g.revokedAt ?? g.expiresAt) >= Date.parse(period.from)).map((g) => g.userId)).size,
     },
     revocationLateness: { ...distribution(lateness), late: lateness.filter((ms) => ms > LATE_REVOCATION_MS).length },
+    revocationsByCategory: byCategory(revoked),
     failedRevocations: failedIn(data.grants, period).length,
     verifications: { total: receipts.length, byResult },
     drift: { receipts: drift.length, grants: new Set(drift.map((v) => v.grantId)).size },

@@ -72,6 +72,7 @@ describe('evidence pack', async () => {
       'Refused as not eligible 1 CC6.3 A.5.15',
       'Time to approval median 10 min, p90 90 min, max 90 min (5) CC6.2 A.5.18',
       'Grants started 5',
+      'Grants ended, by reason 3 ended at expiry, 1 removed by an access review CC6.2 CC6.3 A.5.18',
       'People holding a grant 3 A.5.16 A.5.18 A.8.2',
       'Revocation lateness median 0 s, p90 20 min, max 20 min (4)',
       'Late revocations (over 5 min) 1',

@@ -1,5 +1,6 @@
 /** The summary figures as the lines the PDF prints (label, value, the item whose controls they evidence). */
 import type { EvidenceItem } from './controls.js';
+import { REVOCATION_CATEGORY_WORDS } from '../../../core/index.js';
 import { formatDuration, LATE_REVOCATION_MS, type Distribution, type EvidenceFigures } from './evidence-model.js';
 
 export type FigureLine = { item: EvidenceItem; label: string; value: string };
@@ -16,6 +17,7 @@ export function figureLines(f: EvidenceFigures): FigureLine[] {
     { item: 'approval_time', label: 'Time to approval', value: spread(f.approvalTime) },
     { item: 'grants', label: 'Grants started', value: String(f.grants.started) },
     { item: 'grants', label: 'Grants ended', value: String(f.grants.ended) },
+    { item: 'revocation_reasons', label: 'Grants ended, by reason', value: f.revocationsByCategory.length === 0 ? 'none' : f.revocationsByCategory.map((c) => `${c.count} ${REVOCATION_CATEGORY_WORDS[c.category].toLowerCase()}`).join(', ') },
     { item: 'people_with_access', label: 'People holding a grant', value: String(f.grants.peopleWithAccess) },
     { item: 'revocation_lateness', label: 'Revocation lateness', value: spread(f.revocationLateness) },
     { item: 'revocation_lateness', label: `Late revocations (over ${formatDuration(LATE_REVOCATION_MS)})`, value: String(f.revocationLateness.late) },

@@ -28,7 +28,8 @@ function grant(id: string, req: AccessRequest, over: Partial<Grant> = {}): Grant
 }
 function ended(id: string, req: AccessRequest, latenessMs: number, over: Partial<Grant> = {}): Grant {
   const g = grant(id, req);
-  return { ...g, revokedAt: plus(g.expiresAt, latenessMs), latenessMs, verification: 'gone', ...over };
+  // Ended at expiry as the scheduler wrote it before revocation categories: the category is read from the reason.
+  return { ...g, revokeRequestedAt: g.expiresAt, revokedAt: plus(g.expiresAt, latenessMs), latenessMs, endedBy: 'system', endedReason: 'expired', verification: 'gone', ...over };
 }
 function receipt(id: string, grantId: string, purpose: Verification['purpose'], result: Verification['result'], finishedAt: string): Verification {
   return { id, grantId, purpose, result, connector: 'entra', endpoint: 'https://graph.example/v1.0/groups/g-1/members', reads: [], consistentReads: 3, transitiveChecked: true, startedAt: plus(finishedAt, -MIN), finishedAt };
@@ -51,7 +52,7 @@ export function seededData() {
     ended('g-1', r1, MIN),
     ended('g-2', r2, 20 * MIN),
     { ...grant('g-3', r3), status: 'revoke_failed', revokeRequestedAt: plus(r3.decidedAt!, 120 * MIN), attempts: 5, lastError: 'Graph answered 503', verification: 'still_present' },
-    ended('g-4', r6, 0, { verification: 'drift' }),
+    ended('g-4', r6, 0, { verification: 'drift', endedBy: 'u-carol', endedReason: 'review: emergency over', endedCategory: 'review' }),
     ended('g-5', r7, 0),
     ended('g-0', r0, 0),
   ];

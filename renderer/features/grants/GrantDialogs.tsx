@@ -1,7 +1,8 @@
 import { useCallback, useState, type ReactNode } from 'react';
-import type { Grant } from '../../../core/index.js';
+import { PERSON_CATEGORIES, REVOCATION_CATEGORY_WORDS, type Grant, type RevocationCategory } from '../../../core/index.js';
 import { formatDuration } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
+import { grantRelation } from '../../session/permissions.js';
 import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
 import { Time } from '../../ui/ui.js';
@@ -10,8 +11,9 @@ import { ReasonDialog } from '../ReasonDialog.js';
 import { moreTimeChoices } from './more-time.js';
 
 /**
- * The two things done to a live grant, with their dialogs: give it back or revoke it now (a
- * reason, then verified gone), and ask for more time (an extension request through the chain).
+ * The two things done to a live grant, with their dialogs: give it back or revoke it now (why,
+ * from the categories the sender's side may pick, and a note; then verified gone), and ask for more
+ * time (an extension request through the chain).
  * Active grants and My access share them.
  */
 export function useGrantActions(): { openRevoke(grant: Grant): void; openMoreTime(grant: Grant): void; dialogs: ReactNode } {
@@ -20,6 +22,14 @@ export function useGrantActions(): { openRevoke(grant: Grant): void; openMoreTim
   const decisions = useDecisions();
   const toasts = useToasts();
   const [revoking, setRevoking] = useState<Grant | null>(null);
+  const [category, setCategory] = useState<RevocationCategory>('admin');
+  // The holder's side (the holder, an owner of the service identity) gives back; anyone else says which kind of revocation.
+  const givingBack = revoking !== null && grantRelation(revoking, user, users.get(revoking.userId)) === 'own';
+  const offered: readonly RevocationCategory[] = givingBack ? PERSON_CATEGORIES.own : PERSON_CATEGORIES.other;
+  const openRevoke = useCallback((grant: Grant) => {
+    setCategory(PERSON_CATEGORIES.other[0]);
+    setRevoking(grant);
+  }, []);
   const [asking, setAsking] = useState<Grant | null>(null);
   const [askFor, setAskFor] = useState(60);
   const choices = asking ? moreTimeChoices(asking) : [];
@@ -37,6 +47,8 @@ export function useGrantActions(): { openRevoke(grant: Grant): void; openMoreTim
         open={revoking !== null}
         title={revoking?.userId === user.id ? 'Give back access' : 'Revoke access now'}
         confirmLabel={revoking?.userId === user.id ? 'Give back' : 'Revoke'}
+        optional
+        placeholder={givingBack ? 'Recorded in the audit log' : 'Recorded in the audit log beside the category, and shown to the holder'}
         intro={
           revoking ? (
             <p>
@@ -48,9 +60,23 @@ export function useGrantActions(): { openRevoke(grant: Grant): void; openMoreTim
         onConfirm={(reason) => {
           const target = revoking;
           setRevoking(null);
-          if (target) void decisions.revoke(target, reason).then((id) => id && toasts.push({ tone: 'success', title: target.userId === user.id ? 'Access given back' : 'Revocation sent', body: reason }));
+          const why = givingBack ? 'give_back' : offered.includes(category) ? category : (offered[0] as RevocationCategory);
+          if (target) void decisions.revoke(target, reason, why).then((id) => id && toasts.push({ tone: 'success', title: target.userId === user.id ? 'Access given back' : 'Revocation sent', body: [REVOCATION_CATEGORY_WORDS[why], reason].filter(Boolean).join(': ') }));
         }}
-      />
+      >
+        {givingBack ? null : (
+          <label className="field">
+            <span>Why</span>
+            <select value={category} onChange={(e) => setCategory(e.target.value as RevocationCategory)} data-testid="revoke-category">
+              {offered.map((c) => (
+                <option key={c} value={c}>
+                  {REVOCATION_CATEGORY_WORDS[c]}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </ReasonDialog>
       <ReasonDialog
         open={asking !== null}
         title="Ask for more time"
@@ -89,5 +115,5 @@ export function useGrantActions(): { openRevoke(grant: Grant): void; openMoreTim
       </ReasonDialog>
     </>
   );
-  return { openRevoke: setRevoking, openMoreTime, dialogs };
+  return { openRevoke, openMoreTime, dialogs };
 }
