@@ -2,7 +2,7 @@ import { useCallback, useState, type ReactNode } from 'react';
 import { PERSON_CATEGORIES, REVOCATION_CATEGORY_WORDS, type Grant, type RevocationCategory } from '../../../core/index.js';
 import { formatDuration } from '../../lib/time.js';
 import { useConsoleData } from '../../session/console-data.js';
-import { grantRelation } from '../../session/permissions.js';
+import { mayActOnGrant } from '../../../core/engine/principal.js';
 import { useSession } from '../../session/session.js';
 import { useToasts } from '../../ui/toasts.js';
 import { Time } from '../../ui/ui.js';
@@ -24,7 +24,7 @@ export function useGrantActions(): { openRevoke(grant: Grant): void; openMoreTim
   const [revoking, setRevoking] = useState<Grant | null>(null);
   const [category, setCategory] = useState<RevocationCategory>('admin');
   // The holder's side (the holder, an owner of the service identity) gives back; anyone else says which kind of revocation.
-  const givingBack = revoking !== null && grantRelation(revoking, user, users.get(revoking.userId)) === 'own';
+  const givingBack = revoking !== null && mayActOnGrant({ id: user.id, displayName: user.displayName }, revoking, users.get(revoking.userId), 'give back').ok;
   const offered: readonly RevocationCategory[] = givingBack ? PERSON_CATEGORIES.own : PERSON_CATEGORIES.other;
   const openRevoke = useCallback((grant: Grant) => {
     setCategory(PERSON_CATEGORIES.other[0]);
@@ -48,7 +48,7 @@ export function useGrantActions(): { openRevoke(grant: Grant): void; openMoreTim
         title={revoking?.userId === user.id ? 'Give back access' : 'Revoke access now'}
         confirmLabel={revoking?.userId === user.id ? 'Give back' : 'Revoke'}
         optional
-        placeholder={givingBack ? 'Recorded in the audit log' : 'Recorded in the audit log beside the category, and shown to the holder'}
+        placeholder={givingBack ? 'Recorded in the audit log' : 'Recorded in the audit log and shown to the holder'}
         intro={
           revoking ? (
             <p>
