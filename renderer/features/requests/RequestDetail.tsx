@@ -1,7 +1,7 @@
 import clsx from 'clsx';
 import { useState } from 'react';
 import { map } from 'rxjs';
-import type { AccessRequest, Grant } from '../../../core/index.js';
+import { REVOCATION_CATEGORY_WORDS, revocationCategoryOf, type AccessRequest, type Grant } from '../../../core/index.js';
 import { href } from '../../app/router.js';
 import { formatDuration } from '../../lib/time.js';
 import { useObservable } from '../../lib/use-rx.js';
@@ -50,6 +50,13 @@ function tone(type: string): string {
   if (/approved|provisioned|verified|passed/.test(type)) return 'success';
   if (/revoke|expired|cancelled/.test(type)) return 'warning';
   return 'neutral';
+}
+
+/** Why a grant ended: its revocation category in words, then the note (a grant ended before categories: read from its reason). */
+function endedWhy(grant: Grant): string {
+  const category = revocationCategoryOf(grant);
+  const words = [category ? REVOCATION_CATEGORY_WORDS[category] : '', category === 'expiry' && grant.endedReason === 'expired' ? '' : grant.endedReason].filter(Boolean);
+  return words.length > 0 ? ` · ${words.join(': ')}` : '';
 }
 
 function describeData(data: Record<string, unknown>): string {
@@ -139,7 +146,7 @@ export function RequestDetail({ id }: { id: string }) {
               {grant.data.revokedAt ? (
                 <>
                   ended <Time iso={grant.data.revokedAt} />
-                  {grant.data.endedReason ? ` · ${grant.data.endedReason}` : ''}
+                  {endedWhy(grant.data)}
                 </>
               ) : (
                 <>
