@@ -133,7 +133,8 @@ describe('command processor', () => {
   });
 
   it('a requester revokes only their own grant; revoking twice names who revoked', () => {
-    expect(send('u-frank', 'grant.revoke', { grantId: 'g-req-p1', reason: 'not mine' })).toMatchObject({ code: 'forbidden' });
+    // Not Frank's to see: refused as if it did not exist (sync-server/commands/unseen-subject.ts).
+    expect(send('u-frank', 'grant.revoke', { grantId: 'g-req-p1', reason: 'not mine' })).toMatchObject({ code: 'not_found', message: 'grant g-req-p1 does not exist' });
     expect(send('u-bob', 'grant.revoke', { grantId: 'g-req-p1', reason: 'done early' }).status).toBe('applied');
     expect(store.get('grants', 'g-req-p1')).toMatchObject({ status: 'revoking', endedBy: 'u-bob' });
     expect(send('u-alice', 'grant.revoke', { grantId: 'g-req-p1', reason: 'again' })).toMatchObject({

@@ -33,8 +33,10 @@ import { resourceUpsert } from './resource-upsert.js';
 import { standingConvert } from './standing-convert.js';
 import { personOffboard } from './person-offboard.js';
 import { taskClose } from './task-close.js';
+import { unseenSubject } from './unseen-subject.js';
 import { reviewCampaignUpsert, reviewClose, reviewOpen } from './review-campaign.js';
 import { reviewDecide } from './review-decide.js';
+import { exportRecord } from './export-record.js';
 
 /** One handler per command type; the mapped type makes a missing or doubled one a compile error. */
 const USE_CASES: { [T in CommandType]: UseCase<T> } = {
@@ -58,6 +60,7 @@ const USE_CASES: { [T in CommandType]: UseCase<T> } = {
   'review.open': reviewOpen,
   'review.decide': reviewDecide,
   'review.close': reviewClose,
+  'export.record': exportRecord,
 };
 
 /**
@@ -263,6 +266,8 @@ export function createCommandProcessor(options: { store: Store; now?: () => Date
       if ('ok' in actor) return { result: reject(actor.code, actor.message, command), replay: false };
       const allowed = authorizeCommand(actor.roles, command.type);
       if (!allowed.ok) return { result: reject(allowed.code, allowed.message, command), replay: false };
+      const unseen = unseenSubject(store, actor, payload.data as Record<string, unknown>);
+      if (unseen) return { result: reject('not_found', unseen, command), replay: false };
 
       const nameCache = new Map<string, string>();
       const names = (userId: string) => {

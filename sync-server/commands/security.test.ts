@@ -143,9 +143,10 @@ describe('approvals', () => {
     send('u-frank', 'request.create', { requestId: 'req-t-owner-deny', resourceId: 'res-t-bob-owns', durationMinutes: 30 });
     expect(send('u-bob', 'request.deny', { requestId: 'req-t-owner-deny', reason: 'not for this' })).toMatchObject({ status: 'applied' });
     expect(store.get('requests', 'req-t-owner-deny')?.status).toBe('denied');
-    // The role alone is not enough: someone who is not on the step is still refused.
+    // The role alone is not enough: someone who is not on the step is still refused, and as a
+    // requester they may not even learn the request exists.
     send('u-frank', 'request.create', { requestId: 'req-t-owner-deny2', resourceId: 'res-t-bob-owns', durationMinutes: 30 });
-    expect(send('u-dave', 'request.deny', { requestId: 'req-t-owner-deny2', reason: 'no' })).toMatchObject({ status: 'rejected', code: 'forbidden' });
+    expect(send('u-dave', 'request.deny', { requestId: 'req-t-owner-deny2', reason: 'no' })).toMatchObject({ status: 'rejected', code: 'not_found', message: 'request req-t-owner-deny2 does not exist' });
   });
 });
 

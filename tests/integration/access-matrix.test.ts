@@ -19,6 +19,7 @@ import {
   ENDPOINT_ACCESS,
   allowedRoles,
   grantFromRequest,
+  readRules,
   syncAccess,
   syncPath,
   syncStreamPath,
@@ -237,6 +238,12 @@ function cellPayload(type: CommandType, relation: Relation, actor: string): Reco
  * allowed: 2xx. refused: 403; or 404 where the refusal hides the subject from someone who may not see
  * it (`hides`), so a cell whose setup quietly failed (a 404 of a missing subject) cannot pass as refused.
  */
+const SUBJECT_COLLECTIONS: Partial<Record<string, CollectionName>> = { request: 'requests', grant: 'grants', task: 'tasks' };
+/** The role's replica does not hold every document of the command's subject collection. */
+const hiddenFrom = (role: AccountRole, subject: string) => {
+  const collection = SUBJECT_COLLECTIONS[subject];
+  return collection !== undefined && !readRules([role], collection).includes('all');
+};
 const verdict = (status: number, hides = false) =>
   status >= 200 && status < 300 ? 'allowed' : status === 403 || (status === 404 && hides) ? 'refused' : `unexpected ${status}`;
 
@@ -277,8 +284,9 @@ describe('the authorisation matrix, cell by cell against a real server', () => {
           const actor = actorOf(role);
           const res = await http('POST', `${srv.url}/api/v1/commands`, { token: tokens.get(actor), body: { type, payload: cellPayload(type, relation, actor) } });
           const expected = allowed.includes(role) ? 'allowed' : 'refused';
-          // Someone without a console role is told another person's subject does not exist.
-          const hides = relation !== 'own' && !CONSOLE_ROLES.includes(role);
+          // Someone without a console role, or whose replica does not hold another person's subject
+          // (sync-server/commands/unseen-subject.ts), is told it does not exist.
+          const hides = relation !== 'own' && (!CONSOLE_ROLES.includes(role) || hiddenFrom(role, access.subject));
           if (verdict(res.status, hides) !== expected) differences.push(`${type} / ${relation} / ${role}: table says ${expected}, server answered ${res.status} ${res.text.slice(0, 160)}`);
         }
       }
