@@ -74,3 +74,34 @@ test("heidi checks this device's copy of the log offline: re-hashed from its fir
   await saveScreenshot(page, testInfo, 'audit-local-chain');
   await context.setOffline(false);
 });
+
+test.describe('while the explorer index is built', () => {
+  // The worker's script must come from the network (not the offline cache) for the test to hold it back.
+  test.use({ serviceWorkers: 'block' });
+
+  test('heidi sees how far indexing is and the page stays usable; the index worker then completes it', async ({ context }, testInfo) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await context.route(/\/assets\/index\.worker-[\w-]+\.js$/, async (route) => {
+      await released;
+      await route.continue();
+    });
+    const { page, console } = await openConsoleAs(context, CONFIGURERS.heidi.username, CONFIGURERS.heidi.displayName);
+    await console.navLink('Audit').click();
+    const progress = page.getByTestId('index-progress');
+    await expect(progress).toContainText(/^Indexing 0 of [1-9][\d,]* events/);
+    await expect(progress.getByRole('progressbar', { name: 'Indexing audit events' })).toHaveAttribute('aria-valuenow', '0');
+    const counts = page.getByTestId('explorer-counts');
+    await expect(counts).toContainText('events indexed so far');
+    // The page answers meanwhile: the filters take input, and other screens open and come back.
+    await page.getByTestId('explorer-text').fill('grant');
+    await expect(page.getByTestId('explorer-text')).toHaveValue('grant');
+    await saveScreenshot(page, testInfo, 'audit-explorer-indexing');
+
+    release();
+    await expect(progress).toBeHidden({ timeout: 30_000 });
+    await expect(counts).toContainText(/Showing [1-9][\d,]* of [\d,]+ events/);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect(counts).toContainText(/Showing all [\d,]+ events on this device/);
+  });
+});

@@ -1,9 +1,8 @@
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { href, navigate } from '../../../app/router.js';
 import { useSearch } from '../../../app/search.js';
 import { useConsoleData } from '../../../session/console-data.js';
 import { useSession } from '../../../session/session.js';
-import { LoadProgressBar } from '../../../ui/load-progress.js';
 import { EmptyState } from '../../../ui/ui.js';
 import type { IndexedEvent } from './audit-result.js';
 import { EventDetail } from './EventDetail.js';
@@ -11,7 +10,9 @@ import { EventTable } from './EventTable.js';
 import { eventTypeWords } from './event-words.js';
 import { indexFilter, isFiltered, NO_FILTER, type ExplorerFilter, type Timeline } from './explorer-filter.js';
 import { FilterBar } from './FilterBar.js';
+import { IndexProgressBar } from './IndexProgressBar.js';
 import { useAuditIndex } from './use-audit-index.js';
+import { useIndexQuery, useSelectedEvent } from './use-index-query.js';
 import './explorer.css';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -26,7 +27,9 @@ function timelineTitle(timeline: Timeline, first: IndexedEvent | null, person: (
 /** Search and filter every audit event this replica holds, offline, or read one grant's or person's timeline. */
 export function AuditExplorer({ timeline }: { timeline: Timeline | null }) {
   const { db } = useSession();
-  const { users, resources } = useConsoleData();
+  const { users, resources, loading } = useConsoleData();
+  // The replica's copy of the log is still arriving: what is indexed is not the whole of it yet.
+  const arriving = loading.has('audit');
   const { query, setQuery } = useSearch();
   const state = useAuditIndex(db);
   const version = useDeferredValue(state.version);
@@ -34,32 +37,36 @@ export function AuditExplorer({ timeline }: { timeline: Timeline | null }) {
   const filter: ExplorerFilter = { ...picked, text: query };
   const text = useDeferredValue(query);
   const [selected, setSelected] = useState<number | null>(null);
-  const names = useMemo(() => ({ personName: (id: string) => users.get(id)?.displayName, resourceName: (id: string) => resources.get(id)?.name }), [users, resources]);
+  const { client } = state;
+  // Free text finds people and resources by their names as this replica has them now.
+  useEffect(() => {
+    client.setNames(
+      [...users.values()].map((u) => [u.id, u.displayName]),
+      [...resources.values()].map((r) => [r.id, r.name]),
+    );
+  }, [client, users, resources]);
 
-  const result = useMemo(() => {
-    if (timeline) return state.index.query(timeline.kind === 'grant' ? { grantId: timeline.id } : { people: [timeline.id] }, names);
-    return state.index.query(indexFilter({ ...picked, text }, Date.now()), names);
-    // version: the index grew.
-  }, [state.index, version, timeline, picked, text, names]);
+  // The period is taken from the minute, so the question stays the same while the index grows.
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const asked = timeline ? (timeline.kind === 'grant' ? { grantId: timeline.id } : { people: [timeline.id] }) : indexFilter({ ...picked, text }, minute);
+  const { result, error } = useIndexQuery(client, asked, version);
   const order = timeline ? 'oldest' : 'newest';
-  const selectedEvent = useMemo(() => {
-    if (selected === null) return null;
-    const at = result.positionOf(selected, order);
-    return at >= 0 ? result.at(at, order) : null;
-  }, [result, selected, order]);
-  const counts = useMemo(() => result.countsByType().slice(0, 4), [result]);
+  const selectedEvent = useSelectedEvent(result, selected, order);
+  const counts = useMemo(() => result?.countsByType.slice(0, 4) ?? [], [result]);
 
-  const onOpen = (seq: number) => {
-    const at = result.positionOf(seq, order);
-    if (at < 0) return;
-    const e = result.at(at, order);
+  const onOpen = async (seq: number) => {
+    if (!result) return;
+    const e = await result.get(result.positionOf(seq, order), order);
+    if (!e) return;
     const grant = e.subjectType === 'grant' ? e.subjectId : null;
     if (grant) navigate('audit', `grant:${grant}`);
     else if (e.personId) navigate('audit', `person:${e.personId}`);
   };
-  const total = state.index.size;
+  const total = state.indexed;
+  const building = state.building || arriving;
+  const matched = result?.total ?? 0;
   const filtered = !timeline && isFiltered(filter);
-  const title = timeline ? timelineTitle(timeline, result.total > 0 ? result.at(0, 'oldest') : null, (id) => users.get(id)?.displayName ?? id, (id) => resources.get(id)?.name ?? id) : null;
+  const title = timeline ? timelineTitle(timeline, result?.first ?? null, (id) => users.get(id)?.displayName ?? id, (id) => resources.get(id)?.name ?? id) : null;
 
   return (
     <div className="ax-explorer">
@@ -74,16 +81,21 @@ export function AuditExplorer({ timeline }: { timeline: Timeline | null }) {
         <FilterBar filter={filter} onChange={(f) => { setQuery(f.text); setPicked({ personId: f.personId, resourceId: f.resourceId, type: f.type, period: f.period }); }} onClear={() => { setQuery(''); setPicked(NO_FILTER); }} filtered={filtered} />
       )}
       <p className="ax-counts" role="status" aria-live="polite" data-testid="explorer-counts">
-        {state.building
-          ? `Showing ${n(result.total)} of ${n(total)} events indexed so far (${n(state.held)} on this device)`
+        {building
+          ? `Showing ${n(matched)} of ${n(result?.answer.indexed ?? 0)} events indexed so far`
           : filtered || timeline
-            ? `Showing ${n(result.total)} of ${n(total)} events`
+            ? `Showing ${n(matched)} of ${n(total)} events`
             : `Showing all ${n(total)} events on this device`}
-        {counts.length > 0 && result.total > 0 ? <span className="muted"> · {counts.map((c) => `${n(c.count)} ${eventTypeWords(c.type).toLowerCase()}`).join(' · ')}</span> : null}
+        {counts.length > 0 && matched > 0 ? <span className="muted"> · {counts.map((c) => `${n(c.count)} ${eventTypeWords(c.type).toLowerCase()}`).join(' · ')}</span> : null}
       </p>
-      {state.building ? <LoadProgressBar what="audit events into the explorer" progress={{ received: state.indexed, expected: state.held || null }} /> : null}
-      {result.total === 0 ? (
-        state.building ? (
+      {building ? <IndexProgressBar indexed={state.indexed} held={state.held} arriving={arriving} /> : null}
+      {error ? (
+        <div className="notice danger" role="alert">
+          The explorer could not search: {error.message}
+        </div>
+      ) : null}
+      {result === null && !building ? null : result === null || matched === 0 ? (
+        building ? (
           <EmptyState title="Indexing audit events…" icon="scroll">
             Events appear here as they are read from this device&apos;s replica.
           </EmptyState>
@@ -98,7 +110,7 @@ export function AuditExplorer({ timeline }: { timeline: Timeline | null }) {
         )
       ) : (
         <div className="ax-body">
-          <EventTable result={result} order={order} selected={selectedEvent?.seq ?? null} onSelect={setSelected} onOpen={onOpen} label={title ?? 'Audit events'} />
+          <EventTable result={result} order={order} selected={selected} onSelect={setSelected} onOpen={(seq) => void onOpen(seq)} label={title ?? 'Audit events'} />
           {selectedEvent ? <EventDetail event={selectedEvent} /> : null}
         </div>
       )}

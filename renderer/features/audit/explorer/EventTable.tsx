@@ -2,17 +2,20 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import clsx from 'clsx';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useConsoleData } from '../../../session/console-data.js';
-import type { AuditResult, Order } from './audit-result.js';
+import type { Order } from './audit-result.js';
 import { eventTone, eventTypeWords } from './event-words.js';
+import type { RemoteResult } from './index-client.js';
+import { useRowsArriving } from './use-index-query.js';
 
 const ROW = 40;
 
-/** A virtualised table over a result: only the rows in view are read from the index. */
-export function EventTable({ result, order, selected, onSelect, onOpen, label }: { result: AuditResult; order: Order; selected: number | null; onSelect(seq: number): void; onOpen(seq: number): void; label: string }) {
+/** A virtualised table over a result: only the rows in view are read from the index's worker. */
+export function EventTable({ result, order, selected, onSelect, onOpen, label }: { result: RemoteResult; order: Order; selected: number | null; onSelect(seq: number): void; onOpen(seq: number): void; label: string }) {
   const { users, resources } = useConsoleData();
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({ count: result.total, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
   const position = selected === null ? -1 : result.positionOf(selected, order);
+  useRowsArriving(result);
   useEffect(() => {
     if (position >= 0) virtualizer.scrollToIndex(position, { align: 'auto' });
   }, [position, virtualizer]);
@@ -23,13 +26,16 @@ export function EventTable({ result, order, selected, onSelect, onOpen, label }:
     if (move !== 0) {
       e.preventDefault();
       const next = Math.max(0, Math.min(result.total - 1, position < 0 ? 0 : position + move));
-      onSelect(result.at(next, order).seq);
+      onSelect(result.seqAt(next, order));
     } else if (e.key === 'Enter' && selected !== null) {
       e.preventDefault();
       onOpen(selected);
     }
   };
   const items = virtualizer.getVirtualItems();
+  const firstShown = items[0]?.index ?? 0;
+  const lastShown = items.at(-1)?.index ?? 0;
+  useEffect(() => result.load(firstShown, lastShown, order), [result, firstShown, lastShown, order]);
   const padTop = items[0]?.start ?? 0;
   const padBottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
   return (
@@ -51,6 +57,17 @@ export function EventTable({ result, order, selected, onSelect, onOpen, label }:
           {padTop > 0 ? <tr aria-hidden="true" style={{ height: padTop }} /> : null}
           {items.map((item) => {
             const e = result.at(item.index, order);
+            if (!e) {
+              const seq = result.seqAt(item.index, order);
+              return (
+                <tr key={seq} aria-rowindex={item.index + 2} data-testid={`event-${seq}`} style={{ height: ROW }} aria-busy="true">
+                  <td className="muted mono">{seq}</td>
+                  <td colSpan={6} className="muted">
+                    …
+                  </td>
+                </tr>
+              );
+            }
             const iso = new Date(e.at).toISOString();
             return (
               <tr

@@ -64,7 +64,8 @@ export class AuditIndex {
   readonly types = new Dictionary();
   readonly subjectTypes = new Dictionary();
 
-  readonly seq = new F64List();
+  /** Sequence numbers (below 2^32), times in epoch ms, and codes: typed columns, one slot per row. */
+  readonly seq = new U32List(1024);
   readonly at = new F64List();
   readonly type = new U8List();
   readonly subjectType = new U8List();
@@ -81,11 +82,17 @@ export class AuditIndex {
   readonly byGrant = new Map<number, Postings>();
   readonly byWord = new Map<string, Postings>();
   readonly words = new Vocabulary();
-  /** Subject id words ("r-123", "123") to the subjects that carry them. */
-  readonly subjectWords = new Map<string, number[]>();
+  /** Subject id words ("r-123", "123") to the subject codes that carry them (a number until a second one). */
+  readonly subjectWords = new Map<string, Postings>();
   readonly subjectVocabulary = new Vocabulary();
 
-  private readonly facts = new Map<string, SubjectFacts>();
+  /**
+   * What events said of a subject, by subject code: its person, resource and grant as codes (0:
+   * not said), so a million events' requests, grants and tasks cost three integers each, not an object.
+   */
+  private readonly factPerson = new U32List(1024);
+  private readonly factResource = new U32List(1024);
+  private readonly factGrant = new U32List(1024);
   /** Row + 1 by sequence (0: not held), so an event arriving twice is indexed once. */
   private rowOfSeq = new Uint32Array(1024);
   private maxSeq = 0;
@@ -117,7 +124,21 @@ export class AuditIndex {
     return added;
   }
 
-  private known = (subjectId: string): SubjectFacts | undefined => this.facts.get(subjectId) ?? this.lookup?.(subjectId);
+  private known = (subjectId: string): SubjectFacts | undefined => this.factsOf(subjectId) ?? this.lookup?.(subjectId);
+
+  private factsOf(subjectId: string): SubjectFacts | undefined {
+    const code = this.subjects.find(subjectId);
+    if (code === undefined || code >= this.factPerson.length) return undefined;
+    const person = this.factPerson.data[code]!;
+    const resource = this.factResource.data[code]!;
+    const grant = this.factGrant.data[code]!;
+    if (person === 0 && resource === 0 && grant === 0) return undefined;
+    const facts: SubjectFacts = {};
+    if (person) facts.personId = this.people.values[person];
+    if (resource) facts.resourceId = this.resources.values[resource];
+    if (grant) facts.grantId = this.subjects.values[grant];
+    return facts;
+  }
 
   private appendOne(event: AuditEvent): boolean {
     const seq = event.seq;
@@ -174,12 +195,8 @@ export class AuditIndex {
     if (held !== undefined) return held;
     const code = this.subjects.code(id);
     for (const word of tokenize(id)) {
-      const codes = this.subjectWords.get(word);
-      if (codes) codes.push(code);
-      else {
-        this.subjectWords.set(word, [code]);
-        this.subjectVocabulary.add(word);
-      }
+      if (!this.subjectWords.has(word)) this.subjectVocabulary.add(word);
+      addPosting(this.subjectWords, word, code);
     }
     return code;
   }
@@ -189,11 +206,13 @@ export class AuditIndex {
    * events into the grant's timeline (they came before the grant existed).
    */
   private learn(id: string, learned: SubjectFacts, row: number): void {
-    const before = this.facts.get(id);
-    this.facts.set(id, { ...before, ...stripUndefined(learned) });
-    if (!learned.grantId || before?.grantId === learned.grantId) return;
-    const subjectCode = this.subjects.find(id);
-    if (subjectCode === undefined || learned.grantId === id) return;
+    const subjectCode = this.subjectCode(id);
+    const grantBefore = setAt(this.factGrant, subjectCode, 0);
+    if (learned.personId) setAt(this.factPerson, subjectCode, this.people.code(learned.personId));
+    if (learned.resourceId) setAt(this.factResource, subjectCode, this.resources.code(learned.resourceId));
+    if (learned.grantId) setAt(this.factGrant, subjectCode, this.subjectCode(learned.grantId));
+    if (!learned.grantId || this.subjects.values[grantBefore] === learned.grantId) return;
+    if (learned.grantId === id) return;
     const earlier = this.bySubject.get(subjectCode);
     if (earlier === undefined) return;
     const grantCode = this.subjectCode(learned.grantId);
@@ -277,7 +296,7 @@ export class AuditIndex {
   }
 
   private inSeqOrder(rows: Uint32Array): Uint32Array {
-    const seqs = new Float64Array(rows.length);
+    const seqs = new Uint32Array(rows.length);
     for (let i = 0; i < rows.length; i++) seqs[i] = this.seq.data[rows[i]!]!;
     seqs.sort();
     const out = new Uint32Array(rows.length);
@@ -289,17 +308,21 @@ export class AuditIndex {
   approximateBytes(): number {
     let bytes = this.seq.data.byteLength + this.at.data.byteLength + this.type.data.byteLength + this.subjectType.data.byteLength;
     bytes += this.actor.data.byteLength + this.person.data.byteLength + this.resource.data.byteLength + this.subject.data.byteLength + this.rowOfSeq.byteLength;
-    for (const map of [this.byPerson, this.byResource, this.byType, this.byDay, this.bySubject, this.byGrant, this.byWord] as Map<unknown, Postings>[]) {
+    bytes += this.factPerson.data.byteLength + this.factResource.data.byteLength + this.factGrant.data.byteLength;
+    for (const map of [this.byPerson, this.byResource, this.byType, this.byDay, this.bySubject, this.byGrant, this.byWord, this.subjectWords] as Map<unknown, Postings>[]) {
       for (const p of map.values()) bytes += typeof p === 'number' ? 8 : p.data.byteLength + 48;
     }
     return bytes;
   }
 }
 
-function stripUndefined(facts: SubjectFacts): SubjectFacts {
-  const out: SubjectFacts = {};
-  if (facts.personId) out.personId = facts.personId;
-  if (facts.resourceId) out.resourceId = facts.resourceId;
-  if (facts.grantId) out.grantId = facts.grantId;
-  return out;
+/**
+ * Sets slot `i` of a column (grown with zeros up to it) to `value`, or only reads it when value is 0;
+ * answers what the slot held before.
+ */
+function setAt(list: U32List, i: number, value: number): number {
+  while (list.length <= i) list.push(0);
+  const before = list.data[i]!;
+  if (value !== 0) list.data[i] = value;
+  return before;
 }

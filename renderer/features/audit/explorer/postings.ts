@@ -89,6 +89,11 @@ export function addPosting(map: Map<string | number, Postings>, key: string | nu
   } else if (held.last() !== row) held.push(row);
 }
 
+/** A posting's rows (or codes), ascending. */
+export function postingRows(p: Postings | undefined): Iterable<number> {
+  return p === undefined ? [] : typeof p === 'number' ? [p] : p.view();
+}
+
 export function postingCount(p: Postings | undefined): number {
   return p === undefined ? 0 : typeof p === 'number' ? 1 : p.length;
 }

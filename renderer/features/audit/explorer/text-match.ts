@@ -6,7 +6,7 @@
 import type { AuditIndex, Dictionary } from './audit-index.js';
 import { tokenize } from './event-facets.js';
 import { eventTypeWords } from './event-words.js';
-import { RowSet, type Postings } from './postings.js';
+import { postingRows, RowSet, type Postings } from './postings.js';
 
 /** Names of people and resources as the replica has them now (they can change; ids do not). */
 export type NameBook = {
@@ -49,7 +49,7 @@ export function matchWord(index: AuditIndex, word: string, names: NameBook, size
     for (const code of codes) set.addPostings(map.get(code));
   };
   for (const found of index.words.matching(word)) set.addPostings(index.byWord.get(found));
-  for (const found of index.subjectVocabulary.matching(word)) add(index.bySubject, index.subjectWords.get(found) ?? []);
+  for (const found of index.subjectVocabulary.matching(word)) add(index.bySubject, postingRows(index.subjectWords.get(found)));
   add(index.byPerson, matchingCodes(index.people, word, names.personName));
   add(index.byResource, matchingCodes(index.resources, word, names.resourceName));
   add(index.byType, matchingCodes(index.types, word, eventTypeWords));

@@ -1,16 +1,17 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { JitDatabase } from '../../../db/index.js';
-import { AuditIndex } from './audit-index.js';
 import { feedAuditEvents, heldCount } from './feed.js';
+import { IndexClient } from './index-client.js';
 
 export type IndexState = {
-  index: AuditIndex;
-  /** Bumped on every append, so queries re-run. */
+  /** The index, in its worker: ask it with `client.query`. */
+  client: IndexClient;
+  /** Bumped whenever the index grew, so queries re-run. */
   version: number;
-  /** Events indexed so far, and how many the replica held when last counted. */
+  /** Events indexed so far, and how many the replica holds. */
   indexed: number;
   held: number;
-  /** True until the replica's backlog has been read into the index. */
+  /** True until every event the replica holds is indexed. */
   building: boolean;
 };
 
@@ -23,23 +24,41 @@ type Live = { state: IndexState; listeners: Set<(s: IndexState) => void> };
 const live = new WeakMap<JitDatabase, Live>();
 
 function start(db: JitDatabase): Live {
-  const index = new AuditIndex();
-  const entry: Live = { state: { index, version: 0, indexed: 0, held: 0, building: true }, listeners: new Set() };
+  const client = new IndexClient();
+  const entry: Live = { state: { client, version: 0, indexed: 0, held: 0, building: true }, listeners: new Set() };
+  let read = false;
   const publish = (next: Partial<IndexState>) => {
-    entry.state = { ...entry.state, ...next };
+    const state = { ...entry.state, ...next };
+    state.held = Math.max(state.held, state.indexed);
+    state.building = !read || client.progress.queued > 0 || state.indexed < state.held;
+    entry.state = state;
     for (const listener of entry.listeners) listener(entry.state);
   };
-  void heldCount(db).then((held) => publish({ held: Math.max(held, index.size) }));
-  const feed = feedAuditEvents(
-    db,
-    (events) => {
-      index.append(events);
-      publish({ version: entry.state.version + 1, indexed: index.size, held: Math.max(entry.state.held, index.size) });
+  let counting = false;
+  const count = () => {
+    if (counting) return;
+    counting = true;
+    void heldCount(db)
+      .then((held) => publish({ held }))
+      .finally(() => (counting = false));
+  };
+  count();
+  const stopProgress = client.onProgress((p) => publish({ indexed: p.indexed, version: entry.state.version + 1 }));
+  const feed = feedAuditEvents(db, client, {
+    onRead: () => {
+      read = false;
+      count();
     },
-    () => publish({ building: false, indexed: index.size, held: index.size }),
-  );
+    onIdle: () => {
+      read = true;
+      count();
+      publish({});
+    },
+  });
   db.onClose.push(() => {
     feed.stop();
+    stopProgress();
+    client.dispose();
     live.delete(db);
   });
   return entry;
