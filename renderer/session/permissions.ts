@@ -14,6 +14,7 @@ import {
   type Proposal,
   type Relation,
 } from '../../core/index.js';
+import { mayActOnGrant } from '../../core/engine/principal.js';
 
 /** The signed-in person: their roles and, once read (GET /api/v1/me), the directory groups they are in. */
 export type Viewer = { id: string; roles: readonly string[]; groupIds?: readonly string[] | undefined };
@@ -71,16 +72,19 @@ export function mayCancelRequest(viewer: Viewer, request: AccessRequest, now: nu
   return (pending(request) || beforeStart) && maySendAs(viewer, 'request.cancel', request.requesterId === viewer.id ? 'own' : 'other');
 }
 
-export const grantRelation = (grant: Pick<Grant, 'userId'>, viewer: Viewer): Relation => (grant.userId === viewer.id ? 'own' : 'other');
+/** The grant's holder as the replica has it: a service identity's owners act on its grants as on their own (core/engine/principal.ts). */
+type Holder = Parameters<typeof mayActOnGrant>[2];
 
-/** Revoke now: one's own grant (giving it back), or someone else's for the roles the matrix names. */
-export function mayRevokeGrant(viewer: Viewer, grant: Pick<Grant, 'userId'>): boolean {
-  return maySendAs(viewer, 'grant.revoke', grantRelation(grant, viewer));
+export const grantRelation = (grant: Pick<Grant, 'userId'>, viewer: Viewer, holder?: Holder): Relation => (mayActOnGrant({ id: viewer.id, displayName: viewer.id }, grant, holder, 'give back').ok ? 'own' : 'other');
+
+/** Revoke now: one's own grant (giving it back) or a service identity's one owns, or someone else's for the roles the matrix names. */
+export function mayRevokeGrant(viewer: Viewer, grant: Pick<Grant, 'userId'>, holder?: Holder): boolean {
+  return maySendAs(viewer, 'grant.revoke', grantRelation(grant, viewer, holder));
 }
 
-/** Ask for more time: only on one's own grant. */
-export function mayExtendGrant(viewer: Viewer, grant: Pick<Grant, 'userId'>): boolean {
-  return maySendAs(viewer, 'grant.extend', grantRelation(grant, viewer));
+/** Ask for more time: only on one's own grant, or on an enabled service identity's one owns. */
+export function mayExtendGrant(viewer: Viewer, grant: Pick<Grant, 'userId'>, holder?: Holder): boolean {
+  return maySendAs(viewer, 'grant.extend', grantRelation(grant, viewer, holder)) && mayActOnGrant({ id: viewer.id, displayName: viewer.id }, grant, holder, 'more time').ok;
 }
 
 export const proposalRelation = (proposal: Pick<Proposal, 'proposedBy'>, viewer: Viewer): Relation => (proposal.proposedBy === viewer.id ? 'own' : 'other');
