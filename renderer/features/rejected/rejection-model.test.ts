@@ -36,6 +36,7 @@ describe('describeRejection', () => {
 
   it('says what a new request was for, and an id when the replica does not hold the subject', () => {
     expect(describeRejection(result('request.create', 'not_eligible'), sent({ resourceId: 'res-reader' }), lookup, 'u-bob').title).toBe('Request for Global Reader not accepted');
+    expect(describeRejection(result('request.create', 'forbidden'), sent({ resourceId: 'res-reader', onBehalfOf: 'sp-export' }), lookup, 'u-bob')).toMatchObject({ title: 'Request for Global Reader for sp-export not accepted', why: 'Only its owners may ask for access for it' });
     expect(describeRejection(result('request.deny', 'not_found'), sent({ requestId: 'req-gone' }), lookup, 'u-alice')).toMatchObject({ title: 'Denial of request req-gone not applied', link: null });
   });
 

@@ -89,7 +89,11 @@ export function describeRejection(result: Pick<CommandResult, 'type' | 'code' | 
 
   if (result.type === 'request.create') {
     const resource = p.resourceId ? lookup.resource(p.resourceId) : 'a resource';
-    return { title: `${what} for ${resource} not accepted`, why, link: { screen: 'my-access', id: null, label: 'Open My access' } };
+    // Asked on behalf of a service identity: refused as forbidden when the asker is not (or no longer) one of its owners.
+    const onBehalfOf = (command?.payload as { onBehalfOf?: string } | undefined)?.onBehalfOf;
+    const forWhom = onBehalfOf ? ` for ${lookup.person(onBehalfOf)}` : '';
+    const reason = onBehalfOf && result.code === 'forbidden' ? 'Only its owners may ask for access for it' : why;
+    return { title: `${what} for ${resource}${forWhom} not accepted`, why: reason, link: { screen: 'my-access', id: null, label: 'Open My access' } };
   }
   const requestId = p.requestId ?? (result.type.startsWith('request.') ? result.subjectIds[0] : undefined);
   if (requestId && result.type.startsWith('request.')) {
