@@ -63,6 +63,14 @@ export const DEMO_ENTRA_ROLES = {
   globalAdministrator: { id: '62e90394-69f5-4237-9190-012177145e10', displayName: 'Global Administrator', description: 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.' },
 } as const;
 
+/**
+ * Service identities of the demo tenant (Entra service principals), with their owners: Bob owns the
+ * nightly report job and asks for access on its behalf (docs/decisions/service-identities.md).
+ */
+export const DEMO_SERVICE_IDENTITIES = [
+  { id: 'sp-demo-nightly-reports', displayName: 'Nightly report job', appId: '5e1b7c2d-0000-4000-8000-000000000201', entraId: '5e1b7c2d-0000-4000-8000-000000000301', ownerUsernames: ['bob'] },
+] as const;
+
 export type EntraDirectory = {
   users: { id: string; displayName: string; userPrincipalName: string; department: string }[];
   groups: { id: string; displayName: string; description: string; isAssignableToRole?: boolean }[];
@@ -73,6 +81,8 @@ export type EntraDirectory = {
   roleDefinitions: { id: string; displayName: string; description: string }[];
   /** Last sign-in, in days before the tenant starts (null: never), as Entra's signInActivity says. */
   signIns?: { userId: string; daysAgo: number | null }[];
+  /** Service principals and their owners' object ids. */
+  servicePrincipals?: { id: string; appId: string; displayName: string; ownerIds: string[] }[];
 };
 
 const byUsername = (username: string): DemoUser => {
@@ -104,5 +114,6 @@ export function demoEntraDirectory(): EntraDirectory {
     roleDefinitions: Object.values(DEMO_ENTRA_ROLES).map((r) => ({ ...r })),
     // Most people signed in this month; Judy, whose standing membership nobody remembers, not since the spring.
     signIns: DEMO_USERS.map((u, i) => ({ userId: u.entraId, daysAgo: u.username === 'judy' ? 140 : (i * 3) % 20 })),
+    servicePrincipals: DEMO_SERVICE_IDENTITIES.map((sp) => ({ id: sp.entraId, appId: sp.appId, displayName: sp.displayName, ownerIds: sp.ownerUsernames.map((u) => byUsername(u).entraId) })),
   };
 }

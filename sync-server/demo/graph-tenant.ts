@@ -21,6 +21,9 @@ export type EntraSeedTarget = {
   state: { isMember(groupId: string, memberId: string): boolean };
   /** Where the target keeps users' sign-in activity (the Graph stand-in does). */
   setSignIn?(userId: string, at: string | null): void;
+  /** Service principals and their owners, where the target keeps them (the Graph stand-in does). */
+  addServicePrincipal?(input: { id: string; appId: string; displayName: string }): unknown;
+  addServicePrincipalOwner?(servicePrincipalId: string, ownerId: string): void;
 };
 
 /** Creates the demo organisation's people, groups, nesting, owners and role definitions. */
@@ -32,6 +35,12 @@ export function seedEntraTenant(target: EntraSeedTarget, directory: EntraDirecto
   for (const role of directory.roleDefinitions) target.addRoleDefinition(role);
   const now = Date.now();
   for (const { userId, daysAgo } of directory.signIns ?? []) target.setSignIn?.(userId, daysAgo === null ? null : new Date(now - daysAgo * 86_400_000).toISOString());
+  if (target.addServicePrincipal) {
+    for (const sp of directory.servicePrincipals ?? []) {
+      target.addServicePrincipal({ id: sp.id, appId: sp.appId, displayName: sp.displayName });
+      for (const ownerId of sp.ownerIds) target.addServicePrincipalOwner?.(sp.id, ownerId);
+    }
+  }
 }
 
 /** Grant states in which the access exists in the directory (or is being removed). */

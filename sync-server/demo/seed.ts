@@ -2,7 +2,7 @@ import { passwordDigest, type AccessPolicy, type AccessProfile, type CommandResu
 import { hashPassword } from '../auth/passwords.js';
 import type { CommandProcessor } from '../commands/processor.js';
 import type { Store } from '../store/types.js';
-import { DEMO_ENTRA_GROUPS, DEMO_ENTRA_ROLES, DEMO_USERS } from './directory.js';
+import { DEMO_ENTRA_GROUPS, DEMO_ENTRA_ROLES, DEMO_SERVICE_IDENTITIES, DEMO_USERS } from './directory.js';
 
 /** Every demo account's password (the admin's is set separately). */
 export const DEMO_PASSWORD = 'demo-password-1';
@@ -307,6 +307,23 @@ export async function seedDemoOrganisation(store: Store, processor: CommandProce
       });
       store.appendAudit({ type: 'account.created', actorId: admin.id, subjectType: 'account', subjectId: user.id, data: { username: user.username, roles: user.roles, demo: true, passwordDigest: passwordDigest(hashes[index] as string) }, at });
     });
+    // Service identities, as the directory sync keeps them: no account, no role; their owners ask for them.
+    for (const sp of DEMO_SERVICE_IDENTITIES) {
+      store.put('users', {
+        id: sp.id,
+        username: sp.appId,
+        displayName: sp.displayName,
+        email: '',
+        department: '',
+        managerId: null,
+        roles: [],
+        externalIds: { entra: sp.entraId },
+        disabled: false,
+        kind: 'service',
+        ownerIds: sp.ownerUsernames.map((u) => DEMO_USERS.find((p) => p.username === u)!.id),
+        updatedAt: at,
+      });
+    }
     for (const policy of POLICIES) run(admin.id, 'policy.upsert', { policy });
     for (const resource of RESOURCES) run(admin.id, 'resource.upsert', { resource });
     for (const profile of PROFILES) run(admin.id, 'profile.upsert', { profile });
