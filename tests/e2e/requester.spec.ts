@@ -2,11 +2,13 @@
  * Where every grant starts: Bob finds a resource in his catalog, reads its policy in plain words,
  * asks with a ticket (by keyboard), follows it in My access while Alice approves it in another
  * browser, sees the grant with its countdown, and gives it back. Offline, the request waits on his
- * device and goes out when the connection returns. He sees no approver screen.
+ * device and goes out when the connection returns. He sees no approver screen. For the nightly report
+ * job, a service principal he owns, he asks on its behalf; once Alice approves, the grant is the
+ * job's, under "Service identities I own", and he gives it back: verified gone from the stand-in.
  */
 import type { Page } from '@playwright/test';
 import { APPROVERS, REQUESTERS } from './support/accounts.js';
-import { getRequest } from './support/api.js';
+import { getRequest, myGrants } from './support/api.js';
 import { saveScreenshot } from './support/screenshot.js';
 import { expect, openConsoleAs, test } from './fixtures.js';
 
@@ -119,4 +121,64 @@ test('offline, a request waits on the device and is sent when the connection ret
   // Security readers are approved automatically: held at once.
   await expect(page.getByRole('list', { name: 'Held now' }).locator(`[data-request-id="${requestId}"]`)).toBeVisible({ timeout: 20_000 });
   expect((await getRequest(requestId)).status).toBe('approved');
+});
+
+test('bob asks for the service identity he owns, alice approves, bob sees the grant under the identity and gives it back', async ({ browser, context }, testInfo) => {
+  test.setTimeout(150_000);
+  const job = 'Nightly report job';
+  const { page, console } = await openConsoleAs(context, bob.username, bob.displayName);
+  await chooseInCatalog(page, bob.resourceName);
+  const form = page.getByRole('form', { name: `Request ${bob.resourceName}` });
+  // The picker offers him and the identities he owns, nothing else.
+  const forWhom = form.getByLabel('For', { exact: true });
+  await expect(forWhom.locator('option')).toHaveText([`Me (${bob.displayName})`, `${job} (service identity you own)`]);
+  await forWhom.selectOption({ label: `${job} (service identity you own)` });
+  await expect(form.getByText(`Granted to ${job} in the directory.`)).toBeVisible();
+  await form.getByLabel('Duration', { exact: true }).fill('1h');
+  await form.getByLabel(/^Justification/).fill('The nightly report reads the directory');
+  await form.getByLabel(/^Ticket/).fill('INC0012399');
+  await saveScreenshot(page, testInfo, 'requester-07-form-for-identity');
+  await form.getByRole('button', { name: /^Request access/ }).click();
+
+  const requestId = await sentRequestId(page);
+  const card = page.getByRole('list', { name: 'Waiting for approval' }).locator(`[data-request-id="${requestId}"]`);
+  await expect(card.getByTestId('on-behalf-of')).toHaveText(`For ${job}`, { timeout: 15_000 });
+  expect(await getRequest(requestId)).toMatchObject({ status: 'pending_approval', requesterId: 'u-bob', onBehalfOf: 'sp-demo-nightly-reports' });
+
+  const aliceContext = await browser.newContext();
+  try {
+    const alice = await openConsoleAs(aliceContext, APPROVERS.alice.username, APPROVERS.alice.displayName);
+    await alice.queue.approveRequest(requestId, 'nightly report reads');
+    await alice.console.expectNothingWaiting();
+  } finally {
+    await aliceContext.close();
+  }
+
+  // The grant is the job's: under the identity, not under what Bob holds.
+  const section = page.getByRole('region', { name: 'Service identities I own' });
+  const held = section.getByRole('list', { name: `Held by ${job}` }).locator(`[data-request-id="${requestId}"]`);
+  await expect(held).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('list', { name: 'Held now' }).locator(`[data-request-id="${requestId}"]`)).toHaveCount(0);
+  await expect(held.getByTestId('grant-countdown')).toHaveText(/^(59 min|1 h 0 min) left$/);
+  await expect(held.getByRole('button', { name: 'Ask for more time' })).toBeVisible();
+  await expect(held.getByTestId('verification-badge')).toHaveText('Verified effective', { timeout: 30_000 });
+  await saveScreenshot(page, testInfo, 'requester-08-identity-held');
+
+  await held.getByRole('button', { name: 'Give back' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Revoke access now' });
+  await expect(dialog).toContainText(`${job} loses ${bob.resourceName} now`);
+  await dialog.getByLabel('Reason').fill('Report moved to the new pipeline');
+  await dialog.getByRole('button', { name: /^Revoke/ }).click();
+  await console.expectNothingWaiting();
+  await expect(held).toHaveCount(0, { timeout: 30_000 });
+  await expect(section.getByText(`It holds no access now.`)).toBeVisible();
+  const history = page.getByRole('table', { name: 'History' }).locator(`[data-request-id="${requestId}"]`);
+  await expect(history).toContainText(`${bob.resourceName} for ${job}`);
+  await expect(history).toContainText('Given back');
+  await expect(history).toContainText('Report moved to the new pipeline');
+
+  // Removed from the service principal in the stand-in tenant, and read back gone.
+  const grantId = (await getRequest(requestId)).grantId;
+  await expect.poll(async () => (await myGrants(bob.username)).find((g) => g.id === grantId), { timeout: 60_000, intervals: [1000] }).toMatchObject({ status: 'verified', verification: 'gone' });
+  await saveScreenshot(page, testInfo, 'requester-09-identity-given-back');
 });

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { map } from 'rxjs';
-import { LIVE_GRANT_STATES, type AccessRequest, type Grant } from '../../../core/index.js';
+import { map, of } from 'rxjs';
+import { LIVE_GRANT_STATES, type AccessRequest, type DirectoryUser, type Grant } from '../../../core/index.js';
 import { href, navigate } from '../../app/router.js';
 import { isTypingTarget } from '../../app/search.js';
 import { useNow, useObservable } from '../../lib/use-rx.js';
@@ -13,7 +13,8 @@ import { useDecisions } from '../decisions.js';
 import { useGrantActions } from '../grants/GrantDialogs.js';
 import { askForMoreTime, waitingExtensions } from '../grants/more-time.js';
 import { ReasonDialog } from '../ReasonDialog.js';
-import { historyOf, isPending, unsentRequests } from './my-access-model.js';
+import { historyOf, isPending, ownedIdentities, unsentRequests } from './my-access-model.js';
+import { IdentitiesSection } from './IdentitiesSection.js';
 import { GrantCard, HistoryTable, PendingCard, UnsentRow } from './MyAccessSections.js';
 import './my-access.css';
 import { commandsWait } from '../../session/reach.js';
@@ -41,21 +42,35 @@ export function MyAccessPage({ id }: { id: string | null }) {
     [] as Grant[],
     [db, user.id],
   );
+  // Service identities I own, and their grants: mine to give back and ask more time on (the replica holds exactly these).
+  const identities = useMemo(() => ownedIdentities(users.values(), user.id), [users, user.id]);
+  const identityKey = identities.map((i) => i.id).join('\u0000');
+  const identityGrants = useObservable(
+    () => (identityKey ? db.grants.find({ selector: { userId: { $in: identityKey.split('\u0000') } }, sort: [{ expiresAt: 'asc' }] }).$.pipe(map((docs) => docs.map((d) => d.toJSON() as Grant))) : of([] as Grant[])),
+    [] as Grant[],
+    [db, identityKey],
+  );
   const names = useMemo(
     () => ({ person: (uid: string) => (uid === user.id ? 'you' : (users.get(uid)?.displayName ?? uid)), resource: (rid: string) => resources.get(rid)?.name ?? rid }),
     [users, resources, user.id],
   );
   const pending = useMemo(() => requests.data.filter(isPending), [requests.data]);
   const live = useMemo(() => grants.data.filter((g) => LIVE_GRANT_STATES.includes(g.status)), [grants.data]);
-  const history = useMemo(() => historyOf(requests.data, grants.data, names.person).slice(0, HISTORY_ROWS), [requests.data, grants.data, names]);
+  const identityLive = useMemo(() => identityGrants.data.filter((g) => LIVE_GRANT_STATES.includes(g.status)), [identityGrants.data]);
+  const holderOf = useMemo(() => new Map<string, DirectoryUser>(identities.map((i) => [i.id, i])), [identities]);
+  // What ended includes the grants of the identities I own that I asked for.
+  const history = useMemo(
+    () => historyOf(requests.data, [...grants.data, ...identityGrants.data.filter((g) => g.requestedBy === user.id)], names.person).slice(0, HISTORY_ROWS),
+    [requests.data, grants.data, identityGrants.data, user.id, names],
+  );
   const extensions = useMemo(() => waitingExtensions(pending), [pending]);
   // Approved requests whose access begins later: cancelled (before the start) from their grant's card.
   const scheduled = useMemo(() => new Map(requests.data.filter((r) => r.status === 'approved' && r.startsAt && mayCancelRequest(user, r, now)).map((r) => [r.id, r])), [requests.data, user, now]);
   const unsent = useMemo(() => unsentRequests(waiting, commands, new Set(requests.data.map((r) => r.id))), [waiting, commands, requests.data]);
   const loading = requests.loading || grants.loading;
 
-  // The rows j/k move over, by request id: pending requests, then live grants.
-  const order = useMemo(() => [...pending.map((r) => r.id), ...live.map((g) => g.requestId)], [pending, live]);
+  // The rows j/k move over, by request id: pending requests, then live grants, then those of the identities I own.
+  const order = useMemo(() => [...pending.map((r) => r.id), ...live.map((g) => g.requestId), ...identityLive.map((g) => g.requestId)], [pending, live, identityLive]);
   const selected = id && order.includes(id) ? id : null;
 
   useEffect(() => {
@@ -76,24 +91,25 @@ export function MyAccessPage({ id }: { id: string | null }) {
       }
       if (!selected) return;
       const request = pending.find((r) => r.id === selected) ?? scheduled.get(selected);
-      const grant = live.find((g) => g.requestId === selected);
+      const grant = live.find((g) => g.requestId === selected) ?? identityLive.find((g) => g.requestId === selected);
+      const holder = grant ? holderOf.get(grant.userId) : undefined;
       if (event.key === 'Enter') {
         event.preventDefault();
         navigate('requests', selected);
       } else if (event.key === 'c' && request && mayCancelRequest(user, request) && !waiting.has(request.id)) {
         event.preventDefault();
         setCancelling(request);
-      } else if (event.key === 'm' && grant && mayExtendGrant(user, grant) && askForMoreTime(grant, user.id, extensions.get(grant.id), Date.now()).enabled && !waiting.has(grant.id)) {
+      } else if (event.key === 'm' && grant && mayExtendGrant(user, grant, holder) && askForMoreTime(grant, grant.userId, extensions.get(grant.id), Date.now()).enabled && !waiting.has(grant.id)) {
         event.preventDefault();
         grantActions.openMoreTime(grant);
-      } else if (event.key === 'b' && grant && mayRevokeGrant(user, grant) && !waiting.has(grant.id) && grant.status !== 'revoking') {
+      } else if (event.key === 'b' && grant && mayRevokeGrant(user, grant, holder) && !waiting.has(grant.id) && grant.status !== 'revoking') {
         event.preventDefault();
         grantActions.openRevoke(grant);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [order, selected, pending, scheduled, live, user, waiting, extensions, grantActions]);
+  }, [order, selected, pending, scheduled, live, identityLive, holderOf, user, waiting, extensions, grantActions]);
 
   const nothing = !loading && pending.length === 0 && live.length === 0 && unsent.length === 0;
   const waitingWord = (subject: string, type: string) => (waiting.get(subject)?.type === type ? (offline ? 'waiting to sync' : 'sent') : null);
@@ -104,7 +120,7 @@ export function MyAccessPage({ id }: { id: string | null }) {
         <div className="pane-title">
           <h1>My access</h1>
           <span className="muted">
-            {loading ? 'Loading…' : `${pending.length + unsent.length} waiting · ${live.length} held`}
+            {loading ? 'Loading…' : `${pending.length + unsent.length} waiting · ${live.length} held${identities.length > 0 ? ` · ${identityLive.length} held by service identities I own` : ''}`}
           </span>
         </div>
         <a className="button primary" href={href('request-access')}>
@@ -161,6 +177,30 @@ export function MyAccessPage({ id }: { id: string | null }) {
           </section>
         </>
       )}
+      <IdentitiesSection
+        identities={identities}
+        grants={identityLive}
+        userId={user.id}
+        nameOf={names.person}
+        loading={identityGrants.loading}
+        renderGrant={(g, holder) => (
+          <GrantCard
+            key={g.id}
+            grant={g}
+            names={names}
+            now={now}
+            active={g.requestId === selected}
+            waitingType={waiting.get(g.id)?.type ?? null}
+            extension={extensions.get(g.id)}
+            // The owner asks as the holder would; whether they may is mayExtendGrant's (core/engine/principal.ts).
+            userId={g.userId}
+            mayExtend={mayExtendGrant(user, g, holder)}
+            mayGiveBack={mayRevokeGrant(user, g, holder)}
+            onMoreTime={() => grantActions.openMoreTime(g)}
+            onGiveBack={() => grantActions.openRevoke(g)}
+          />
+        )}
+      />
       {history.length > 0 ? (
         <section className="ma-section" aria-labelledby="ma-history">
           <h2 id="ma-history">History</h2>

@@ -51,8 +51,14 @@ export function PendingCard({
           {names.resource(request.resourceId)}
         </a>
         <span className="muted">
-          {request.extendsGrantId ? `+${formatDuration(request.durationMinutes)} on a grant you hold` : `for ${formatDuration(request.durationMinutes)}`} · asked <Time iso={request.createdAt} />
+          {request.extendsGrantId ? `+${formatDuration(request.durationMinutes)} on a grant ${request.onBehalfOf ? `${names.person(request.onBehalfOf)} holds` : 'you hold'}` : `for ${formatDuration(request.durationMinutes)}`} · asked <Time iso={request.createdAt} />
         </span>
+        {/* Asked on behalf of a service identity I own: the access is its, not mine. */}
+        {request.onBehalfOf ? (
+          <span className="pill tone-info" data-testid="on-behalf-of">
+            For {names.person(request.onBehalfOf)}
+          </span>
+        ) : null}
         <StatusPill status={request.status} />
         <StartsPill startsAt={request.startsAt} />
         {cancelling ? <span className="pill tone-warning">Cancellation {cancelling}</span> : null}
@@ -222,6 +228,7 @@ export function HistoryTable({ rows, names }: { rows: readonly HistoryRow[]; nam
         <div key={row.key} className="grid-row" role="row" data-request-id={row.requestId}>
           <span role="cell">
             <a href={href('requests', row.requestId)}>{names.resource(row.resourceId)}</a>
+            {row.forId ? <span className="muted small"> for {names.person(row.forId)}</span> : null}
           </span>
           <span role="cell">
             <span className={`pill tone-${row.tone}`}>{row.outcome}</span>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessRequest, Command } from '../../../core/index.js';
+import type { AccessRequest, Command, DirectoryUser } from '../../../core/index.js';
 import { makeGrant } from '../../../core/test-fixtures.js';
-import { chainProgress, historyOf, unsentRequests } from './my-access-model.js';
+import { chainProgress, historyOf, ownedIdentities, ownersInWords, unsentRequests } from './my-access-model.js';
 
 const NAMES: Record<string, string> = { 'u-alice': 'Alice Moreau', 'u-carol': 'Carol Diaz', 'u-mallory': 'Mallory Reyes', 'u-bob': 'Bob Nguyen' };
 const nameOf = (id: string) => NAMES[id] ?? id;
@@ -87,6 +87,15 @@ describe('historyOf', () => {
       ['req-c', 'Cancelled', 'cancelled by the requester: solved'],
     ]);
   });
+
+  it("says a service identity's grant its owner gave back was given back, for the identity", () => {
+    const identityGrant = makeGrant({ id: 'g-sp', requestId: 'req-sp', userId: 'sp-job', requestedBy: 'u-bob', status: 'verified', revokeRequestedAt: '2026-03-02T10:00:00.000Z', revokedAt: '2026-03-02T10:00:05.000Z', endedBy: 'u-bob', endedReason: 'Moved' });
+    const deniedForIt = request({ id: 'req-spd', status: 'denied', onBehalfOf: 'sp-job', decidedAt: '2026-03-01T10:00:00.000Z', decisions: [{ ...approval(0, 'u-alice'), decision: 'deny', reason: 'Not for jobs' }] });
+    expect(historyOf([deniedForIt], [identityGrant], nameOf).map((r) => [r.requestId, r.outcome, r.forId])).toEqual([
+      ['req-sp', 'Given back · verified gone', 'sp-job'],
+      ['req-spd', 'Denied', 'sp-job'],
+    ]);
+  });
 });
 
 describe('historyOf and a scheduled request cancelled before its start', () => {
@@ -108,5 +117,27 @@ describe('unsentRequests', () => {
       ['req-c', { commandId: 'c3', type: 'request.cancel' }],
     ]);
     expect(unsentRequests(waiting, commands, new Set(['req-b'])).map((c) => c.id)).toEqual(['c1']);
+  });
+});
+
+describe('service identities I own', () => {
+  const user = (id: string, displayName: string, extra: Partial<DirectoryUser> = {}): DirectoryUser => ({ id, username: id, displayName, email: '', department: '', managerId: null, roles: [], externalIds: {}, disabled: false, updatedAt: '2026-01-01T00:00:00.000Z', ...extra });
+  const users = [
+    user('sp-z', 'Zebra sync', { kind: 'service', ownerIds: ['u-bob'] }),
+    user('sp-a', 'Archive job', { kind: 'service', ownerIds: ['u-alice', 'u-bob'] }),
+    user('sp-off', 'Old job', { kind: 'service', ownerIds: ['u-bob'], disabled: true }),
+    user('sp-other', 'Carol job', { kind: 'service', ownerIds: ['u-carol'] }),
+    // A person is never an identity, whatever it names.
+    user('u-carol', 'Carol Diaz', { ownerIds: ['u-bob'] }),
+  ];
+  it('lists only the service identities whose owners name me, by name; the enabled ones for asking', () => {
+    expect(ownedIdentities(users, 'u-bob').map((u) => u.id)).toEqual(['sp-a', 'sp-off', 'sp-z']);
+    expect(ownedIdentities(users, 'u-bob', { enabledOnly: true }).map((u) => u.id)).toEqual(['sp-a', 'sp-z']);
+    expect(ownedIdentities(users, 'u-mallory')).toEqual([]);
+  });
+  it('names the other owners beside me', () => {
+    expect(ownersInWords({ ownerIds: ['u-bob'] }, 'u-bob', nameOf)).toBe('you');
+    expect(ownersInWords({ ownerIds: ['u-alice', 'u-bob'] }, 'u-bob', nameOf)).toBe('you and Alice Moreau');
+    expect(ownersInWords({ ownerIds: ['u-bob', 'u-alice', 'u-carol', 'u-mallory'] }, 'u-bob', nameOf)).toBe('you, Alice Moreau, Carol Diaz and 1 more');
   });
 });

@@ -3,7 +3,7 @@
  * Pure functions so the words are tested: where a pending request is in its chain, and the
  * history of what ended, each with its reason.
  */
-import { LIVE_GRANT_STATES, PENDING_REQUEST_STATES, stepApproversInWords, type AccessRequest, type Command, type Grant } from '../../../core/index.js';
+import { LIVE_GRANT_STATES, PENDING_REQUEST_STATES, stepApproversInWords, type AccessRequest, type Command, type DirectoryUser, type Grant } from '../../../core/index.js';
 
 export type StepProgress = {
   name: string;
@@ -42,6 +42,8 @@ export type HistoryRow = {
   outcome: string;
   tone: 'success' | 'danger' | 'neutral' | 'warning';
   reason: string;
+  /** The service identity the access was for, when it was asked on its behalf. */
+  forId?: string;
 };
 
 const REQUEST_OUTCOME: Partial<Record<AccessRequest['status'], { outcome: string; tone: HistoryRow['tone'] }>> = {
@@ -56,7 +58,8 @@ function grantEnding(grant: Grant, nameOf: (userId: string) => string): { outcom
   const early = grant.revokeRequestedAt !== null && Date.parse(grant.revokeRequestedAt) < Date.parse(grant.expiresAt);
   const verified = grant.status === 'verified' ? ' · verified gone' : '';
   if (!early) return { outcome: `Ended at expiry${verified}`, tone: 'success', reason: grant.endedReason };
-  if (grant.endedBy === grant.userId) return { outcome: `Given back${verified}`, tone: 'success', reason: grant.endedReason };
+  // Given back by its holder, or by the owner who asked for it on a service identity's behalf.
+  if (grant.endedBy === grant.userId || (grant.requestedBy && grant.endedBy === grant.requestedBy)) return { outcome: `Given back${verified}`, tone: 'success', reason: grant.endedReason };
   const by = grant.endedBy ? `Revoked by ${nameOf(grant.endedBy)}` : 'Revoked';
   return { outcome: `Ended early${verified}`, tone: 'warning', reason: [by, grant.endedReason].filter(Boolean).join(': ') };
 }
@@ -76,6 +79,7 @@ export function historyOf(requests: readonly AccessRequest[], grants: readonly G
       at: request.decidedAt ?? request.updatedAt,
       ...ended,
       reason: decider ? `${nameOf(decider.approverId)}: ${reason || 'no reason given'}` : reason,
+      ...(request.onBehalfOf ? { forId: request.onBehalfOf } : {}),
     });
   }
   // A grant whose request was cancelled before its start never began: the request's row says it.
@@ -83,7 +87,7 @@ export function historyOf(requests: readonly AccessRequest[], grants: readonly G
   for (const grant of grants) {
     if (LIVE_GRANT_STATES.includes(grant.status)) continue;
     if (grant.provisionedAt === null && cancelledBeforeStart.has(grant.id)) continue;
-    rows.push({ key: `g:${grant.id}`, requestId: grant.requestId, resourceId: grant.resourceId, at: grant.revokedAt ?? grant.updatedAt, ...grantEnding(grant, nameOf) });
+    rows.push({ key: `g:${grant.id}`, requestId: grant.requestId, resourceId: grant.resourceId, at: grant.revokedAt ?? grant.updatedAt, ...grantEnding(grant, nameOf), ...(grant.requestedBy ? { forId: grant.userId } : {}) });
   }
   return rows.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }
@@ -98,4 +102,23 @@ export function unsentRequests(waiting: ReadonlyMap<string, { commandId: string;
     if (command && !known.has(subject)) unsent.push(command);
   }
   return unsent.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+}
+
+/**
+ * The service identities (Entra service principals, AD service accounts) whose directory lists this
+ * person as an owner, by name: they ask for access for them and act on their grants. The replica
+ * holds exactly these beside the people it needs (the server's 'related' rule).
+ */
+export function ownedIdentities(users: Iterable<DirectoryUser>, userId: string, { enabledOnly = false } = {}): DirectoryUser[] {
+  const owned: DirectoryUser[] = [];
+  for (const u of users) if (u.kind === 'service' && (u.ownerIds ?? []).includes(userId) && !(enabledOnly && u.disabled)) owned.push(u);
+  return owned.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
+}
+
+/** "you and Ann Lee", "you": an identity's owners as its owner reads them. */
+export function ownersInWords(identity: Pick<DirectoryUser, 'ownerIds'>, userId: string, nameOf: (id: string) => string): string {
+  const others = (identity.ownerIds ?? []).filter((id) => id !== userId).map(nameOf);
+  if (others.length === 0) return 'you';
+  if (others.length <= 2) return `you and ${others.join(' and ')}`;
+  return `you, ${others.slice(0, 2).join(', ')} and ${others.length - 2} more`;
 }

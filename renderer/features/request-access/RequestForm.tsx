@@ -16,6 +16,7 @@ import { useToasts } from '../../ui/toasts.js';
 import { Icon, Kbd, statusLabel, Time } from '../../ui/ui.js';
 import { resourceKindLabel } from '../../ui/words.js';
 import { checkDraft, durationChoices, durationText, newRequestId, ticketExample, type AlreadyHeld, type FormDraft } from './catalog-model.js';
+import { ownedIdentities } from '../my-access/my-access-model.js';
 
 function TypicalApproval({ entry }: { entry: CatalogEntry }) {
   if (entry.policy?.autoApprove) return <p className="ra-typical">Approved automatically, as soon as the server receives the request.</p>;
@@ -64,7 +65,11 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
   const [start, setStart] = useState('');
   const startChoice = startFromInput(start, Date.now());
   const durationRef = useRef<HTMLInputElement>(null);
-  const ids = { duration: useId(), justification: useId(), ticket: useId() };
+  const ids = { duration: useId(), justification: useId(), ticket: useId(), for: useId() };
+  // For me ('') or for a service identity I own: the server grants it to the identity and judges me (docs/decisions/service-identities.md).
+  const identities = useMemo(() => ownedIdentities(users.values(), user.id, { enabledOnly: true }), [users, user.id]);
+  const [forId, setForId] = useState('');
+  const forIdentity = identities.find((i) => i.id === forId) ?? null;
   // A different resource starts a fresh form with its own recommended duration.
   useEffect(() => {
     setDraft({ duration: durationText(recommended), justification: '', ticket: '' });
@@ -88,11 +93,11 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
     try {
       // A policy that asks for a second factor: the code first (a refusal for a stale one is resent too).
       if (!(await ensureFreshFactor(requestNeed(resources.get(entry.id), policies, `Asking for ${entry.name}`)))) return;
-      await sendCommand(db, { type: 'request.create', actorId: user.id, payload: { requestId, resourceId: entry.id, durationMinutes: fields.durationMinutes, justification: fields.justification.trim(), ticket: fields.ticket.trim(), ...(startChoice.iso ? { startsAt: startChoice.iso } : {}) } });
+      await sendCommand(db, { type: 'request.create', actorId: user.id, payload: { requestId, resourceId: entry.id, durationMinutes: fields.durationMinutes, justification: fields.justification.trim(), ticket: fields.ticket.trim(), ...(startChoice.iso ? { startsAt: startChoice.iso } : {}), ...(forIdentity ? { onBehalfOf: forIdentity.id } : {}) } });
       toasts.push({
         tone: 'success',
         title: offline ? 'Request saved on this device' : 'Request sent',
-        body: offline ? `${entry.name} for ${formatDuration(fields.durationMinutes)}: it is sent ${whenSent}.` : `${entry.name} for ${formatDuration(fields.durationMinutes)}.`,
+        body: `${entry.name}${forIdentity ? `, for ${forIdentity.displayName},` : ''} for ${formatDuration(fields.durationMinutes)}${offline ? `: it is sent ${whenSent}.` : '.'}`,
         action: { label: 'See it in My access', href: href('my-access', requestId) },
       });
       navigate('my-access', requestId);
@@ -145,7 +150,7 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
         {entry.description ? <p className="muted">{entry.description}</p> : null}
       </header>
 
-      {held?.kind === 'grant' ? (
+      {forIdentity ? null : held?.kind === 'grant' ? (
         <div className="notice info" role="note">
           <Icon name="key" /> You hold this access now, until <Time iso={held.grant.expiresAt} />. Ask for more time on it in <a href={href('my-access', held.grant.requestId)}>My access</a> instead.
         </div>
@@ -172,6 +177,24 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
 
       {policy ? (
         <>
+          {identities.length > 0 ? (
+            <div className="field">
+              <label htmlFor={ids.for}>For</label>
+              <select id={ids.for} value={forId} onChange={(e) => setForId(e.target.value)} aria-describedby={`${ids.for}-note`}>
+                <option value="">Me ({users.get(user.id)?.displayName ?? user.displayName})</option>
+                {identities.map((identity) => (
+                  <option key={identity.id} value={identity.id}>
+                    {identity.displayName} (service identity you own)
+                  </option>
+                ))}
+              </select>
+              <span className="muted small" id={`${ids.for}-note`}>
+                {forIdentity
+                  ? `Granted to ${forIdentity.displayName} in the directory. You ask on its behalf: your eligibility and this policy apply, and you can give it back from My access.`
+                  : 'Access for you. A service identity you own can be chosen instead.'}
+              </span>
+            </div>
+          ) : null}
           <div className="field">
             <label htmlFor={ids.duration}>Duration</label>
             <div className="ra-duration">
@@ -223,6 +246,7 @@ export function RequestForm({ entry, held, offline, whenSent, focusToken }: { en
           </footer>
           <p className="muted small ra-keys">
             <Kbd>j</Kbd>/<Kbd>k</Kbd> choose a resource · <Kbd>Enter</Kbd> fill in the form · <Kbd>Ctrl</Kbd>+<Kbd>Enter</Kbd> send · requested as {users.get(user.id)?.displayName ?? user.displayName}
+            {forIdentity ? `, for ${forIdentity.displayName}` : ''}
           </p>
         </>
       ) : null}
