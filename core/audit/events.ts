@@ -95,6 +95,8 @@ export const AuditEventType = z.enum([
   'review.closed',
   'review.applied',
   'review.escalated',
+  /** An export made on a console from its replica (core/schema/export.ts): kind, period or filter, rows, file and manifest hash, when it was made. */
+  'export.made',
 ]);
 export type AuditEventType = z.infer<typeof AuditEventType>;
 
@@ -106,7 +108,7 @@ export const AuditEvent = z.object({
   /** Who caused it: a person's id, or `system` for the scheduler and connectors. */
   actorId: Id,
   at: IsoTime,
-  subjectType: z.enum(['request', 'grant', 'policy', 'profile', 'resource', 'proposal', 'task', 'account', 'command', 'connector', 'audit', 'review']),
+  subjectType: z.enum(['request', 'grant', 'policy', 'profile', 'resource', 'proposal', 'task', 'account', 'command', 'connector', 'audit', 'review', 'export']),
   subjectId: Id,
   data: z.record(z.string(), z.unknown()).default({}),
   prevHash: z.string().regex(/^[0-9a-f]{64}$/),

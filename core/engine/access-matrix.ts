@@ -1,6 +1,7 @@
 import type { AccountRole } from '../schema/common.js';
 import type { CommandType } from '../schema/command.js';
 import type { CollectionName } from '../sync/protocol.js';
+import { EXPORT_ROLES } from './exports.js';
 
 /**
  * The authorisation matrix: every command and endpoint against every role and relation, as data.
@@ -25,7 +26,7 @@ const NOBODY: readonly AccountRole[] = [];
  */
 export type Relation = 'own' | 'approver' | 'assignee' | 'other' | 'any';
 
-export type CommandAccess = { subject: 'request' | 'grant' | 'task' | 'proposal' | 'configuration' | 'campaign' | 'review item'; cells: Partial<Record<Relation, readonly AccountRole[]>>; note?: string };
+export type CommandAccess = { subject: 'request' | 'grant' | 'task' | 'proposal' | 'configuration' | 'campaign' | 'review item' | 'export'; cells: Partial<Record<Relation, readonly AccountRole[]>>; note?: string };
 
 const DECIDERS: readonly AccountRole[] = ['approver', 'admin', 'requester'];
 const CONFIGURERS: readonly AccountRole[] = ['policy_admin', 'admin'];
@@ -66,7 +67,12 @@ export const COMMAND_MATRIX: Record<CommandType, CommandAccess> = {
   'review.close': { subject: 'campaign', cells: { own: CAMPAIGN_OWNERS, other: ['admin'] } },
   // Only the reviewers the item's current stage names decide it; nobody reviews their own access.
   'review.decide': { subject: 'review item', cells: { assignee: REVIEWING_ROLES, own: NOBODY, other: NOBODY }, note: 'only while the run is open' },
+  // An export made from the replica is recorded by whoever may make it (core/engine/exports.ts, per kind).
+  'export.record': { subject: 'export', cells: { any: ALL_ROLES.filter((r) => Object.values(EXPORT_ROLES).some((roles) => roles.includes(r))) }, note: 'each kind only by the roles that may make it: an evidence pack by auditors and admins' },
 };
+
+/** Commands that record what a person did on their device (an export made), not a decision: a console whose roles send only these is read-only. */
+export const RECORD_ONLY_COMMANDS: readonly CommandType[] = ['export.record'];
 
 const union = (lists: readonly (readonly AccountRole[])[]) => ALL_ROLES.filter((r) => lists.some((l) => l.includes(r)));
 
@@ -222,7 +228,7 @@ export function replicatedCollections(roles: readonly AccountRole[], collections
   return collections.filter((collection) => readRules(roles, collection).length > 0 || (collection === 'commands' && roles.some((r) => syncAccess('commands', 'push').includes(r))));
 }
 
-/** Who sends commands at all: the union of the command matrix. Auditors send none. */
+/** Who sends commands at all: the union of the command matrix. Auditors send only the record of an export they made. */
 const COMMAND_SENDERS = union(Object.values(COMMAND_ROLES));
 
 /** Replication per collection and operation: pull and stream follow SYNC_READ; only commands accept pushes. */

@@ -3,6 +3,7 @@ import { DurationMinutes, Id, IsoTime } from './common.js';
 import { ConfigEntities } from './config.js';
 import { AccessPolicy, AccessProfile, ApprovalStep } from './policy.js';
 import { Resource, ResourceTarget } from './resource.js';
+import { ExportRecord } from './export.js';
 import { CampaignDefinition, ItemDecision } from './review.js';
 
 const reason = z.string().trim().min(1, 'a reason is required').max(2048);
@@ -97,6 +98,11 @@ export const CommandPayloads = {
   'review.decide': z.strictObject({ campaignId: Id, decisions: z.array(ItemDecision).min(1, 'decide at least one item').max(500) }),
   /** Ends the open run before its deadline: undecided items take the default, removals are applied and verified. */
   'review.close': z.strictObject({ campaignId: Id, reason }),
+  /**
+   * An export the console made from its replica (evidence pack, requests CSV, review evidence CSV):
+   * what, how many rows, the file's hash, when it was made; recorded as export.made when it syncs.
+   */
+  'export.record': ExportRecord,
 } as const;
 
 export type CommandType = keyof typeof CommandPayloads;

@@ -10,7 +10,7 @@
  * the import `?base=<baseHash>` from the diff, so what is applied is what was reviewed. The
  * import is the command config.import (sync-server/commands/config-import.ts).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -98,9 +98,14 @@ export function registerConfigRoutes(root: FastifyInstance, deps: ConfigRoutesDe
         security: secured,
       },
       handler: async (request, reply) => {
-        requireEndpoint(request, 'GET /api/v1/config/export', 'exporting the configuration');
+        const principal = requireEndpoint(request, 'GET /api/v1/config/export', 'exporting the configuration');
         const state = { policies: store.list('policies'), resources: store.list('resources'), profiles: store.list('profiles') };
         const text = configToYaml(configOf(state), { server: `${request.protocol}://${request.host}`, asOf: configAsOf(state) });
+        // Exports leave an event: this one is made here, so the server records it as it answers (the console's own exports send export.record).
+        const at = now().toISOString();
+        const rows = state.policies.length + state.resources.length + state.profiles.length;
+        const data = { kind: 'config_file', fileName: 'jit-config.yaml', madeAt: at, rows, sha256: createHash('sha256').update(text, 'utf8').digest('hex') };
+        store.tx(() => store.appendAudit({ type: 'export.made', actorId: principal.account.id, subjectType: 'export', subjectId: `exp-config-${randomUUID()}`, data, at }));
         return reply.type('text/yaml; charset=utf-8').send(text);
       },
     });

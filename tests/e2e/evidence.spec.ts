@@ -1,21 +1,37 @@
 /**
  * An auditor makes last quarter's evidence pack offline: Heidi signs in, the console goes offline,
  * she generates the pack from the replica, and the downloaded zip verifies with the CLI verifier
- * and on the console's own check, which also names a file changed afterwards.
+ * and on the console's own check, which also names a file changed afterwards. The export's record
+ * waits in the outbox while offline and reaches the server's audit log after she reconnects.
  *
  * The demo organisation is seeded now, so the browser's clock is moved into the next quarter
  * before generating: "last quarter" is then the quarter holding the seeded data and this test's request.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { expect, openConsoleAs, test } from './fixtures.js';
 import { APPROVERS, CONFIGURERS, REQUESTERS } from './support/accounts.js';
-import { submitRequest } from './support/api.js';
+import { login, serverUrl, submitRequest } from './support/api.js';
 import { REPO_ROOT } from './support/build.js';
 
 const OUT = path.join(REPO_ROOT, 'test-results', 'evidence');
+
+type LoggedEvent = { type: string; actorId: string; at: string; data: Record<string, unknown> };
+/** The server's export.made events, read as an auditor pages the log (GET /api/v1/audit/events). */
+async function exportEvents(): Promise<LoggedEvent[]> {
+  const token = await login(CONFIGURERS.heidi.username);
+  const found: LoggedEvent[] = [];
+  for (let after: number | null = 0; after !== null; ) {
+    const response = await fetch(`${serverUrl()}/api/v1/audit/events?after=${after}&limit=1000`, { headers: { authorization: `Bearer ${token}` } });
+    const page = (await response.json()) as { events: LoggedEvent[]; next: number | null };
+    found.push(...page.events.filter((e) => e.type === 'export.made'));
+    after = page.next;
+  }
+  return found;
+}
 
 test('heidi generates last quarter\'s evidence pack offline and it verifies', async ({ context }) => {
   mkdirSync(OUT, { recursive: true });
@@ -83,6 +99,18 @@ test('heidi generates last quarter\'s evidence pack offline and it verifies', as
   await page.getByTestId('evidence-verify-zip').setInputFiles(tamperedPath);
   await expect(page.getByTestId('evidence-verify-result')).toContainText('grants.csv: modified since the pack was made');
   await page.screenshot({ path: path.join(OUT, 'evidence-tampered.png'), fullPage: true });
+
+  // The export left a record in the outbox; the server logs it only once the console is back online.
+  const zipHash = createHash('sha256').update(readFileSync(zipPath)).digest('hex');
+  const recorded = async () => (await exportEvents()).find((e) => e.data.sha256 === zipHash) ?? null;
+  await console.expectChangesWaiting(1);
+  expect(await recorded()).toBeNull();
+  await console.goOnline();
+  await console.expectNothingWaiting();
+  await expect.poll(recorded, { timeout: 20_000 }).toMatchObject({
+    actorId: 'u-heidi',
+    data: { kind: 'evidence_pack', fileName: download.suggestedFilename(), period: { label }, manifestSha256: createHash('sha256').update(files['manifest.json']!).digest('hex') },
+  });
 });
 
 test('the Evidence screen is for auditors and admins: an approver has no link to it', async ({ context }) => {

@@ -231,6 +231,8 @@ function cellPayload(type: CommandType, relation: Relation, actor: string): Reco
       const { campaignId, itemId } = relation === 'own' ? reviewItem(actor, actor) : relation === 'assignee' ? reviewItem(actor, OWNER) : reviewItem(OTHER_APPROVER, OWNER);
       return { campaignId, decisions: [{ itemId, decision: 'keep', reason: 'matrix' }] };
     }
+    case 'export.record':
+      return { kind: 'requests_csv', fileName: 'requests.csv', madeAt: new Date(Date.now() - 60_000).toISOString(), rows: 3, sha256: 'a'.repeat(64) };
   }
 }
 

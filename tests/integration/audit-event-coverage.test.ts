@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEventType } from '../../core/audit/events.js';
 import { seedEntraTenant } from '../../sync-server/demo/graph-tenant.js';
 import { startGraphStandin } from '../standins/graph/index.js';
-import { configuration, grants, maximumLowered, requests, revocationThatDoesNotTakeHold } from './audit-coverage/access-flows.js';
+import { configuration, exportsRecorded, grants, maximumLowered, requests, revocationThatDoesNotTakeHold } from './audit-coverage/access-flows.js';
 import { accountsAndSignIn, directorySync, peopleAndStandingAccess, secrets, twoStepVerification } from './audit-coverage/people-flows.js';
 import { accessReviews, archivedAndRestarted, deadlinesAndReminders } from './audit-coverage/review-flows.js';
 import { ofType, serverOptions, trail } from './audit-coverage/trail.js';
@@ -36,6 +36,7 @@ describe('flows that produce the audit trail', () => {
   it('a revocation the directory reads back as still there: not verified, retried, failed, escalated', revocationThatDoesNotTakeHold);
   it('configuration: a widening change is a proposal, applied, rejected or withdrawn; other changes apply at once', configuration);
   it('a lowered maximum, and the live grant past it shortened', maximumLowered);
+  it('exports made on consoles, recorded when they sync', exportsRecorded);
   it('people: a directory link set and removed by hand, standing access discovered and converted, a person offboarded to a fallback', peopleAndStandingAccess);
   it('directory sync runs, one seeing a person disabled in the directory', directorySync);
   it('secrets and a connector configuration set and removed as the CLIs do, and a stale signed webhook call refused', secrets);

@@ -10,6 +10,8 @@ import { useNow } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useSession, useSessionApi } from '../../session/session.js';
 import { Icon } from '../../ui/ui.js';
+import { sha256Hex } from '../../../core/evidence/manifest.js';
+import { useRecordExport } from '../exports/record-export.js';
 import { generateEvidencePack, type EvidencePack, type PackProgress } from './evidence-pack.js';
 import { customPeriod, PERIOD_PRESETS, periodFor, type EvidencePeriod, type PeriodPreset } from './period.js';
 import { checkPackSignature, type SignatureVerdict } from './checkpoint-signature.js';
@@ -29,6 +31,7 @@ function GeneratePanel() {
   const { host } = useSessionApi();
   const { users } = useConsoleData();
   const seen = useSeenCheckpoints();
+  const recordExport = useRecordExport();
   const [preset, setPreset] = useState<PeriodPreset | 'custom'>('last_quarter');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -48,6 +51,7 @@ function GeneratePanel() {
     running.current = controller;
     setOutcome(null);
     setProgress({ step: 'Reading the replica', done: 0, total: 8 });
+    const generatedAt = new Date().toISOString();
     try {
       const data = await readReplica(db, controller.signal);
       const me = users.get(user.id);
@@ -55,7 +59,7 @@ function GeneratePanel() {
         {
           data: { ...data, users: [...users.values()].map((u) => ({ id: u.id, username: u.username, displayName: u.displayName })) },
           period,
-          generatedAt: new Date().toISOString(),
+          generatedAt,
           generatedBy: { id: user.id, username: me?.username ?? user.id, displayName: user.displayName },
           server: serverUrl,
           // Those this console saw while online; none yet: the pack carries the chain head and says so.
@@ -66,11 +70,23 @@ function GeneratePanel() {
         { signal: controller.signal, onProgress: (p) => setProgress({ step: p.step, done: p.done + 1, total: p.total + 1 }) },
       );
       const saved = await host.saveFile(pack.fileName, pack.zip, 'application/zip');
+      // Saved: the export's record goes into the outbox, and reaches the server's log when this console syncs.
+      if (saved.saved) {
+        await recordExport({
+          kind: 'evidence_pack',
+          fileName: pack.fileName,
+          madeAt: generatedAt,
+          rows: pack.rows,
+          content: pack.zip,
+          manifestSha256: sha256Hex(pack.files.get(MANIFEST_NAME) as Uint8Array),
+          period: { from: period.from, to: period.to, label: period.label },
+        });
+      }
       const a = pack.manifest.audit;
       const covers = a.lastSeq === null ? 'no audit events fell in the period' : `audit events ${a.firstSeq} to ${a.lastSeq}, last hash ${a.lastHash!.slice(0, 16)}…`;
       setOutcome(
         saved.saved
-          ? { tone: 'success', text: `Saved ${saved.path ?? pack.fileName}: evidence.pdf, 3 CSV files and ${MANIFEST_NAME} for ${period.label}; covers ${covers}.` }
+          ? { tone: 'success', text: `Saved ${saved.path ?? pack.fileName}: evidence.pdf, 3 CSV files and ${MANIFEST_NAME} for ${period.label}; covers ${covers}. The export is recorded in the audit log when this console syncs.` }
           : { tone: 'info', text: 'Not saved: the save dialog was closed.' },
       );
     } catch (err) {

@@ -27,7 +27,8 @@ export type EvidencePackInput = {
 };
 
 export type PackProgress = { step: string; done: number; total: number };
-export type EvidencePack = { fileName: string; zip: Uint8Array; manifest: EvidenceManifest; files: Map<string, Uint8Array> };
+/** `rows`: the data rows of its CSV files (events, grants and requests in the period), as the export's record counts them. */
+export type EvidencePack = { fileName: string; zip: Uint8Array; manifest: EvidenceManifest; files: Map<string, Uint8Array>; rows: number };
 
 export const PACK_FILES = { pdf: 'evidence.pdf', events: 'events.csv', grants: 'grants.csv', requests: 'requests.csv' } as const;
 const STEPS = ['Figures', 'Events CSV', 'Grants CSV', 'Requests CSV', 'PDF', 'Manifest', 'Zip'];
@@ -109,5 +110,5 @@ export async function generateEvidencePack(input: EvidencePackInput, opts: { onP
   for (const [path, bytes] of files) entries[path] = [bytes, { mtime, level: path.endsWith('.pdf') ? 0 : 6 }];
   const zip = zipSync(entries);
   opts.onProgress?.({ step: 'Done', done: STEPS.length, total: STEPS.length });
-  return { fileName: `evidence-${periodSlug(period)}.zip`, zip, manifest, files };
+  return { fileName: `evidence-${periodSlug(period)}.zip`, zip, manifest, files, rows: events.length + grants.length + requests.length };
 }

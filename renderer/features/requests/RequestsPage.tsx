@@ -11,6 +11,7 @@ import { useSession, useSessionApi } from '../../session/session.js';
 import { EmptyState, RiskBadge, StatusPill, Time } from '../../ui/ui.js';
 import { RequestDetail } from './RequestDetail.js';
 import { toCsv } from '../../lib/csv.js';
+import { useMayExport, useRecordExport } from '../exports/record-export.js';
 
 const ROW = 44;
 const STATUS_FILTERS: Array<{ value: string; label: string; statuses: RequestStatus[] | null }> = [
@@ -46,10 +47,18 @@ function RequestList() {
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 10 });
 
-  const exportCsv = () => {
+  const mayExport = useMayExport('requests_csv');
+  const recordExport = useRecordExport();
+  const exportCsv = async () => {
     const header = ['id', 'requester', 'resource', 'status', 'duration_minutes', 'risk', 'ticket', 'justification', 'created_at', 'decided_at'];
     const lines = rows.map((r) => [r.id, users.get(r.requesterId)?.displayName ?? r.requesterId, resources.get(r.resourceId)?.name ?? r.resourceId, r.status, r.durationMinutes, r.riskScore, r.ticket, r.justification, r.createdAt, r.decidedAt ?? '']);
-    void host.saveFile(`requests-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(header, lines), 'text/csv');
+    const madeAt = new Date().toISOString();
+    const fileName = `requests-${madeAt.slice(0, 10)}.csv`;
+    const csv = toCsv(header, lines);
+    const saved = await host.saveFile(fileName, csv, 'text/csv');
+    // The filter in force, in words: the record says which rows these are.
+    const filter = [`status: ${STATUS_FILTERS.find((f) => f.value === statusFilter)?.label ?? statusFilter}`, search ? `search: ${search}` : ''].filter(Boolean).join('; ');
+    if (saved.saved) await recordExport({ kind: 'requests_csv', fileName, madeAt, rows: lines.length, content: csv, filter });
   };
 
   return (
@@ -67,9 +76,11 @@ function RequestList() {
               </option>
             ))}
           </select>
-          <button type="button" className="button small" onClick={exportCsv} disabled={rows.length === 0}>
-            Export CSV
-          </button>
+          {mayExport ? (
+            <button type="button" className="button small" onClick={() => void exportCsv()} disabled={rows.length === 0}>
+              Export CSV
+            </button>
+          ) : null}
         </div>
       </header>
       {rows.length === 0 ? (

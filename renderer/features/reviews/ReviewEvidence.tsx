@@ -13,6 +13,7 @@ import { APPLY_WORDS, evidenceCsv, evidenceRows, receiptLine } from './evidence-
 import { DECISION_LABEL, RECOMMENDATION_LABEL, SUBJECT_LABEL } from './inbox-model.js';
 import { reviewHref } from './review-route.js';
 import { useReviewData } from './use-reviews.js';
+import { useMayExport, useRecordExport } from '../exports/record-export.js';
 
 type Finder = { find(): { $: Observable<ReadonlyArray<{ toJSON(): unknown }>> } };
 
@@ -23,6 +24,8 @@ export function ReviewEvidence({ campaignId }: { campaignId: string }) {
   const { db } = useSession();
   const { host } = useSessionApi();
   const toasts = useToasts();
+  const mayExport = useMayExport('review_evidence_csv');
+  const recordExport = useRecordExport();
   const campaign = campaignsById.get(campaignId);
   const [run, setRun] = useState<number | null>(null);
   const shownRun = run ?? campaign?.run ?? 1;
@@ -40,9 +43,12 @@ export function ReviewEvidence({ campaignId }: { campaignId: string }) {
   const runs = [campaign.run, ...campaign.history.map((h) => h.run)].filter((r, i, all) => r > 0 && all.indexOf(r) === i);
 
   const exportCsv = async () => {
-    const file = `review-evidence-${campaign.id}-run-${shownRun}-${new Date().toISOString().slice(0, 10)}.csv`;
+    const madeAt = new Date().toISOString();
+    const file = `review-evidence-${campaign.id}-run-${shownRun}-${madeAt.slice(0, 10)}.csv`;
     try {
-      await host.saveFile(file, evidenceCsv(campaign.name, rows, nameOf), 'text/csv');
+      const csv = evidenceCsv(campaign.name, rows, nameOf);
+      const saved = await host.saveFile(file, csv, 'text/csv');
+      if (saved.saved) await recordExport({ kind: 'review_evidence_csv', fileName: file, madeAt, rows: rows.length, content: csv, campaignId: campaign.id, run: shownRun });
     } catch (error) {
       toasts.push({ tone: 'danger', title: 'Not saved', body: error instanceof Error ? error.message : String(error) });
     }
@@ -68,9 +74,11 @@ export function ReviewEvidence({ campaignId }: { campaignId: string }) {
               ))}
             </select>
           ) : null}
-          <button type="button" className="button primary" onClick={() => void exportCsv()} disabled={rows.length === 0} data-testid="export-csv">
-            Export CSV
-          </button>
+          {mayExport ? (
+            <button type="button" className="button primary" onClick={() => void exportCsv()} disabled={rows.length === 0} data-testid="export-csv">
+              Export CSV
+            </button>
+          ) : null}
         </div>
       </header>
       <section className="card rv-snapshot" aria-label="Scope snapshot">

@@ -133,3 +133,14 @@ export async function maximumLowered(): Promise<void> {
   collect();
   expect(ofType('grant.shortened').at(-1)).toMatchObject({ subjectId: grantId, actorId: 'u-mallory', data: { maxMinutes: 120, reason: 'helpdesk now at most 2 h' } });
 }
+
+/** An auditor's evidence pack and an approver's requests CSV, recorded as the console records them when they sync. */
+export async function exportsRecorded(): Promise<void> {
+  const { srv } = trail;
+  const made = new Date(trail.clock - MINUTE).toISOString();
+  const pack = { kind: 'evidence_pack', fileName: 'evidence-trail.zip', madeAt: made, rows: 40, sha256: 'a'.repeat(64), manifestSha256: 'b'.repeat(64), period: { from: '2026-01-01T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' } };
+  expect((await command(await srv.login('heidi'), 'export.record', pack)).status).toBe('applied');
+  expect((await command(await srv.login('carol'), 'export.record', { kind: 'requests_csv', fileName: 'requests.csv', madeAt: made, rows: 12, sha256: 'c'.repeat(64), filter: 'status: All statuses' })).status).toBe('applied');
+  collect();
+  expect(ofType('export.made').map((e) => [e.actorId, e.data.kind])).toEqual([['u-heidi', 'evidence_pack'], ['u-carol', 'requests_csv']]);
+}
