@@ -24,6 +24,7 @@ const SUITES: Record<string, () => Promise<{ default: BenchSuite }>> = {
   audit: () => import('./suites/audit.js'),
   'audit-explorer': () => import('./suites/audit-explorer.js'),
   reviews: () => import('./suites/reviews.js'),
+  evidence: () => import('./suites/evidence.js'),
 };
 
 type Row = Figure & { key: string };
