@@ -9,7 +9,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { syncPath } from '../../core/index.js';
+import { nextRecurrence, syncPath } from '../../core/index.js';
 import { APPROVERS, CONFIGURERS, E2E_ADMIN_PASSWORD, REQUESTERS } from './support/accounts.js';
 import { approveRequest, getRequest, login, sendCommand, serverUrl, submitRequest } from './support/api.js';
 import { saveScreenshot } from './support/screenshot.js';
@@ -186,4 +186,75 @@ test('a reviewer works through an inbox by keyboard, partly offline; the owner s
     const bad = results.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`);
     expect(bad, `axe on the ${target}`).toEqual([]);
   }
+});
+
+test('an admin defines a quarterly campaign through the form; a bad value reads as a sentence; it is listed with its next opening', async ({ browser }, testInfo) => {
+  test.setTimeout(120_000);
+  const admin = await openConsoleAs(await browser.newContext({ viewport: { width: 1280, height: 900 } }), CONFIGURERS.admin.username, CONFIGURERS.admin.displayName, E2E_ADMIN_PASSWORD);
+  const { page } = admin;
+  const name = `Quarterly privileged access ${Date.now().toString(36)}`;
+  await page.goto(`${page.url().split('#')[0]}#/reviews`);
+  await page.getByTestId('new-campaign').click();
+  const form = page.getByTestId('campaign-form');
+  await expect(form.getByRole('heading', { name: 'New review campaign' })).toBeVisible();
+  await saveScreenshot(page, testInfo, 'reviews-form-new');
+
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByLabel('Description').fill('Who holds Global Reader, standing or through the console, each quarter.');
+  const resources = form.getByLabel('Resources', { exact: true });
+  await resources.fill(REQUESTERS.bob.resourceName);
+  await resources.press('Enter');
+  await expect(form.getByRole('list', { name: 'Resources: chosen' })).toContainText(REQUESTERS.bob.resourceName);
+  // Stage 1: the resource owner, Carol when the owner cannot; a second stage by the person's manager.
+  await form.getByLabel('Fallback reviewer', { exact: true }).first().selectOption('person');
+  const fallbackPerson = form.getByLabel('Fallback reviewer: person').first();
+  await fallbackPerson.fill('Carol');
+  await fallbackPerson.press('Enter');
+  await form.getByTestId('add-stage').click();
+  await expect(form.locator('[data-stage-index]')).toHaveCount(2);
+  await form.getByLabel('Time zone').fill('UTC');
+  await expect(form.getByLabel('Every', { exact: true })).toHaveValue('quarterly');
+
+  // Remove as the default says what it does before it is chosen; flag stays the default.
+  await form.locator('[data-field="defaultDecision"] label', { hasText: 'Remove' }).click();
+  await expect(form.getByTestId('remove-warning')).toContainText('This removes access automatically.');
+  await form.getByTestId('remove-warning').scrollIntoViewIfNeeded();
+  await saveScreenshot(page, testInfo, 'reviews-form-remove-warning');
+  await form.locator('[data-field="defaultDecision"] label', { hasText: 'Flag for follow-up' }).click();
+  await expect(form.getByTestId('remove-warning')).toHaveCount(0);
+
+  // A bad value reads as a sentence on its field, and nothing is sent.
+  const duration = form.getByLabel('Open for (days)');
+  await duration.fill('120');
+  await page.getByTestId('save').click();
+  await expect(page.getByTestId('save-outcome')).toHaveText(/Not saved: one field needs fixing, marked below\./);
+  await expect(duration).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.getByText('must be a whole number from 1 to 90 days')).toBeVisible();
+  await duration.scrollIntoViewIfNeeded();
+  await saveScreenshot(page, testInfo, 'reviews-form-bad-value');
+
+  // The openings beside the form are the ones the server books: the first Monday of each quarter, 09:00 UTC.
+  const first = nextRecurrence({ frequency: 'quarterly', week: 1, weekday: 'mon', time: '09:00', timeZone: 'UTC', startMonth: 1 }, new Date());
+  await duration.fill('14');
+  const openings = page.getByTestId('next-openings').locator('li');
+  await expect(openings).toHaveCount(3);
+  await expect(page.getByTestId('campaign-summary')).toContainText('Quarterly, on the first Monday at 09:00 (UTC)');
+  await page.getByTestId('save').click();
+  await expect(page.getByTestId('save-outcome')).toContainText('Saved. The next run opens', { timeout: 20_000 });
+  await page.locator('.editor-page').evaluate((el) => el.scrollTo({ top: 0 }));
+  await saveScreenshot(page, testInfo, 'reviews-form-saved');
+
+  // It is listed, scheduled, with its next opening.
+  await page.goto(`${page.url().split('#')[0]}#/reviews`);
+  const row = page.locator('[data-campaign-id]').filter({ hasText: name });
+  await expect(row).toContainText('Scheduled');
+  const id = await row.getAttribute('data-campaign-id');
+  await expect(row.getByTestId(`next-opening-${id}`).locator('time')).toHaveAttribute('datetime', first.toISOString());
+  await saveScreenshot(page, testInfo, 'reviews-form-listed');
+
+  // Its definition opens again for editing from the campaign page, as it was saved.
+  await row.getByRole('link', { name }).click();
+  await page.getByTestId('edit-campaign').click();
+  await expect(page.getByTestId('campaign-form').getByLabel('Name', { exact: true })).toHaveValue(name);
+  await expect(page.getByTestId('campaign-form').locator('[data-stage-index]')).toHaveCount(2);
 });

@@ -4,7 +4,9 @@ import type { ReviewCampaign } from '../../../core/schema/review.js';
 import { useNow } from '../../lib/use-rx.js';
 import { useConsoleData } from '../../session/console-data.js';
 import { useViewer } from '../../session/viewer.js';
-import { EmptyState } from '../../ui/ui.js';
+import { maySendAs } from '../../session/permissions.js';
+import { formatAbsolute } from '../../lib/time.js';
+import { EmptyState, Icon } from '../../ui/ui.js';
 import { applyWords, deadlineWords, percentDecided, progressWords, scopeWords, sortCampaigns, STATUS_WORDS } from './campaign-model.js';
 import { isForViewer, toInboxRows } from './inbox-model.js';
 import { reviewHref } from './review-route.js';
@@ -52,6 +54,11 @@ export function CampaignList() {
           </span>
         </div>
         <div className="actions">
+          {maySendAs(viewer, 'review.campaign_upsert', 'own') ? (
+            <a className="button" href={reviewHref({ view: 'definition', campaignId: null })} data-testid="new-campaign">
+              <Icon name="plus" size={14} /> New campaign
+            </a>
+          ) : null}
           {mineTotal > 0 ? (
             <a className="button primary" href={reviewHref({ view: 'inbox', campaignId: null })} data-testid="open-inbox">
               Review {mineTotal.toLocaleString()} item{mineTotal === 1 ? '' : 's'}
@@ -101,6 +108,12 @@ export function CampaignList() {
                     <span className={clsx(deadline.tone === 'danger' && 'text-danger', deadline.tone === 'warning' && 'text-warning')} title={c.dueAt ?? undefined}>
                       {deadline.text}
                     </span>
+                    {c.status !== 'open' && c.enabled && c.nextOpensAt ? (
+                      <div className="muted small" data-testid={`next-opening-${c.id}`}>
+                        {c.status === 'scheduled' ? '' : 'Next run opens '}
+                        <time dateTime={c.nextOpensAt}>{formatAbsolute(c.nextOpensAt)}</time>
+                      </div>
+                    ) : null}
                   </td>
                   <td className="rv-progress-cell">
                     <ProgressBar value={percentDecided(c.counts)} label={progressWords(c.counts)} testId={`progress-${c.id}`} />

@@ -33,6 +33,7 @@ export function CampaignPage({ campaignId }: { campaignId: string }) {
   const relation = campaign.ownerId === viewer.id ? 'own' : 'other';
   const mayOpen = maySendAs(viewer, 'review.open', relation) && (campaign.status === 'scheduled' || campaign.status === 'closed') && !campaign.system;
   const mayClose = maySendAs(viewer, 'review.close', relation) && campaign.status === 'open';
+  const mayEdit = maySendAs(viewer, 'review.campaign_upsert', relation) && !campaign.system;
   const nameOf = (id: string) => users.get(id)?.displayName ?? id;
   const deadline = deadlineWords(campaign, now);
   const c = campaign.counts;
@@ -66,6 +67,11 @@ export function CampaignPage({ campaignId }: { campaignId: string }) {
           <a className="button" href={reviewHref({ view: 'evidence', campaignId })} data-testid="open-evidence">
             Evidence
           </a>
+          {mayEdit ? (
+            <a className="button" href={reviewHref({ view: 'definition', campaignId })} data-testid="edit-campaign">
+              Edit definition
+            </a>
+          ) : null}
           {mayOpen ? (
             <button type="button" className="button" onClick={() => void run('review.open', '')} data-testid="open-run">
               Open now

@@ -1,4 +1,5 @@
 import { EmptyState } from '../../ui/ui.js';
+import { CampaignForm } from './CampaignForm.js';
 import { CampaignList } from './CampaignList.js';
 import { CampaignPage } from './CampaignPage.js';
 import { InboxPage } from './InboxPage.js';
@@ -26,7 +27,7 @@ export function ReviewsPage() {
     case 'evidence':
       return <ReviewEvidence campaignId={route.campaignId} />;
     case 'definition':
-      return <CampaignList />;
+      return <CampaignForm key={route.campaignId ?? 'new'} campaignId={route.campaignId} />;
     default:
       return <CampaignList />;
   }
