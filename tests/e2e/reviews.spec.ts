@@ -257,4 +257,14 @@ test('an admin defines a quarterly campaign through the form; a bad value reads 
   await page.getByTestId('edit-campaign').click();
   await expect(page.getByTestId('campaign-form').getByLabel('Name', { exact: true })).toHaveValue(name);
   await expect(page.getByTestId('campaign-form').locator('[data-stage-index]')).toHaveCount(2);
+
+  // On the inbox, ? lists the inbox's own keys: k keeps there, so ↑ or p moves up.
+  await page.goto(`${page.url().split('#')[0]}#/reviews/inbox`);
+  await expect(page.getByTestId('inbox-list').or(page.getByText(/Nothing for you to review|No item matches/)).first()).toBeVisible();
+  await page.locator('body').press('?');
+  const keys = page.getByTestId('inbox-shortcuts');
+  await expect(keys).toContainText('Keep');
+  await expect(keys.locator('tr', { hasText: 'Previous item' })).toContainText('↑');
+  await expect(keys.locator('tr', { hasText: 'Keep every selected item' })).toContainText('Shift');
+  await saveScreenshot(page, testInfo, 'reviews-inbox-shortcuts');
 });

@@ -247,7 +247,7 @@ export function InboxPage({ campaignId }: { campaignId: string | null }) {
           </div>
         )}
         <footer className="rv-keys muted small" aria-label="Shortcuts">
-          <Kbd>j</Kbd>/<Kbd>↑</Kbd> move · <Kbd>k</Kbd> keep · <Kbd>r</Kbd> remove · <Kbd>x</Kbd> select · <Kbd>⇧K</Kbd>/<Kbd>⇧R</Kbd> decide selected
+          <Kbd>j</Kbd>/<Kbd>↓</Kbd> next · <Kbd>p</Kbd>/<Kbd>↑</Kbd> previous · <Kbd>k</Kbd> keep · <Kbd>r</Kbd> remove · <Kbd>x</Kbd> select · <Kbd>⇧K</Kbd>/<Kbd>⇧R</Kbd> decide selected · <Kbd>?</Kbd> all keys
         </footer>
       </section>
 
