@@ -12,7 +12,8 @@
  * event's seq either way.
  */
 import type Database from 'better-sqlite3';
-import { AUDIT_BLOCK_SIZE, blockId, type Checkpoint } from '../../core/index.js';
+import { AUDIT_BLOCK_SIZE, blockId, GENESIS_HASH, type AuditEvent, type Checkpoint } from '../../core/index.js';
+import { DEFAULT_RECENT_BLOCKS, historyHorizon, type OlderBlocksPage } from '../../core/audit/older-blocks.js';
 
 /** An audit_events row as stored (sync-server/store/migrations.ts). */
 type AuditRow = { seq: number; id: string; type: string; actor_id: string; at: string; subject_type: string; subject_id: string; data: string; prev_hash: string; hash: string };
@@ -102,4 +103,51 @@ export function blocksCompletedBy(db: Database.Database, seqs: readonly number[]
     documents.push(JSON.parse(blockDocJson(blockRows)));
   }
   return documents;
+}
+
+/**
+ * How many recent sealed blocks a reader who does not replicate the whole log pulls (the events of
+ * them they may see), plus the open tail; older ones come on demand (`olderBlocksPage`).
+ * JIT_AUDIT_RECENT_BLOCKS, a positive integer; default DEFAULT_RECENT_BLOCKS.
+ */
+export function recentBlocksSetting(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.JIT_AUDIT_RECENT_BLOCKS;
+  if (raw === undefined || raw === '') return DEFAULT_RECENT_BLOCKS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`JIT_AUDIT_RECENT_BLOCKS must be a positive whole number of blocks of ${AUDIT_BLOCK_SIZE} events, not "${raw}"`);
+  return value;
+}
+
+/** The last event of the older history: a filtered reader's pulls start after it. */
+export function auditHorizon(db: Database.Database, recentBlocks = recentBlocksSetting()): number {
+  return historyHorizon(statements(db).head.get() as number, recentBlocks);
+}
+
+const hashAt = new WeakMap<Database.Database, Database.Statement>();
+
+/**
+ * Sealed blocks ending at `through` and older, newest first, `limit` of them, each with only the
+ * events `visible` lets this reader see (and how many it withheld), and the chain's hash at
+ * `through` for the console to link them to what it holds. `through` null: the horizon.
+ */
+export function olderBlocksPage(db: Database.Database, opts: { through: number | null; limit: number; visible: (event: AuditEvent) => boolean; recentBlocks?: number }, size = AUDIT_BLOCK_SIZE): OlderBlocksPage {
+  const { rows, head: headStmt } = statements(db);
+  const head = headStmt.get() as number;
+  const horizon = historyHorizon(head, opts.recentBlocks ?? recentBlocksSetting(), size);
+  const through = opts.through ?? horizon;
+  if (through % size !== 0 || through > head - (head % size)) throw new RangeError(`through must be the last event of a sealed block (a multiple of ${size}, at most ${head - (head % size)}), not ${through}`);
+  let stmt = hashAt.get(db);
+  if (!stmt) hashAt.set(db, (stmt = db.prepare('SELECT hash FROM audit_events WHERE seq = ?').pluck()));
+  const anchorHash = through === 0 ? GENESIS_HASH : (stmt.get(through) as string | undefined);
+  if (anchorHash === undefined) throw new RangeError(`event ${through} is not in the log (archived?)`);
+  const blocks: OlderBlocksPage['blocks'] = [];
+  for (let end = through; end > 0 && blocks.length < opts.limit; end -= size) {
+    const blockRows = rows.all(end - size, end) as AuditRow[];
+    if (blockRows.length !== size) break;
+    const events = blockRows.map((row) => JSON.parse(eventJson(row)) as AuditEvent).filter(opts.visible);
+    const first = blockRows[0]!;
+    blocks.push({ id: blockId(first.seq), firstSeq: first.seq, lastSeq: end, prevHash: first.prev_hash, hash: blockRows[size - 1]!.hash, events, withheld: size - events.length });
+  }
+  const oldest = blocks.at(-1)?.firstSeq ?? through + 1;
+  return { horizon, anchor: { seq: through, hash: anchorHash }, blocks, remaining: Math.floor((oldest - 1) / size) };
 }
