@@ -13,6 +13,7 @@ import { passwordDigest, PROTOCOL_VERSION, type Connector, type SeparationSettin
 import { openAuditTrail, type AuditSettings, type AuditTrail } from './audit/index.js';
 import { registerAuditGauges } from './audit/metrics.js';
 import { registerAuditRoutes } from './audit/routes.js';
+import { registerOlderBlocksRoute } from './audit/older-blocks-route.js';
 import { startSiemForwarder, type SiemForwarder } from './audit/siem/forwarder.js';
 import { registerSiemRoutes } from './audit/siem/routes.js';
 import type { SiemSettings } from './audit/siem/settings.js';
@@ -340,6 +341,7 @@ export async function createServer(opts: CreateServerOptions): Promise<JitServer
   registerOffboardingRoutes(app, { store, now, secretKey: opts.secretKey, settings: opts.offboarding });
   registerDirectorySyncRoutes(app, { store, now, directoryOf: directoryKindOf(registry, store), ...(directorySync ? { directorySync } : {}) });
   registerSyncRoutes(app, { store, processor, metrics, rejections: floodGuard.rejections, ticketChecker, ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}) }, streams);
+  registerOlderBlocksRoute(app, { store });
   app.get('/api/v1/openapi.json', {
     schema: { hide: true },
     handler: async () => app.swagger(),

@@ -39,7 +39,7 @@ import { countAfter, filteredPull } from '../store/filtered-pull.js';
 import { principalOf, requireSync, type Principal } from './auth.js';
 import { ApiError, notFound } from './errors.js';
 import type { Metrics } from './metrics.js';
-import { blocksCompletedBy, pullAuditBlocksJson } from '../audit/blocks-pull.js';
+import { auditHorizon, blocksCompletedBy, pullAuditBlocksJson } from '../audit/blocks-pull.js';
 import { syncViewOf, type SyncView } from './sync-view.js';
 
 export const HEARTBEAT_MS = 15_000;
@@ -123,8 +123,10 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
         const after = (JSON.parse(json.slice(json.lastIndexOf('"checkpoint":') + '"checkpoint":'.length, -1)) as { seq: number }).seq;
         return reply.type('application/json; charset=utf-8').send(`${json.slice(0, -1)},"view":${JSON.stringify(view.key)},"remaining":${countAfter(store.db, collection, after)}}`);
       }
+      // A filtered reader's audit events start after the older history, fetched on demand (audit/older-blocks-route.ts).
+      const from = collection === 'audit' ? Math.max(seq, auditHorizon(store.db)) : seq;
       // Filtered documents by document; where an index narrows them (a requester's own requests), only those rows are read.
-      const answer = filteredPull(store, collection, { seq, id }, batchSize, (doc) => view.show(collection, doc), view.candidates(collection));
+      const answer = filteredPull(store, collection, { seq: from, id: from === seq ? id : '' }, batchSize, (doc) => view.show(collection, doc), view.candidates(collection));
       return { ...answer, view: view.key };
     },
   });
