@@ -71,6 +71,12 @@ export function settleBreakGlassDecision(store: Store, itemId: string, actor: { 
     }
     putItem(store, { ...item, apply: { ...item.apply, state: 'applying', message: `removal through grant ${item.subject.grantId}`, at }, updatedAt: at, revision: item.revision + 1 });
   }
+  // Decided, even late: the grant is no longer an overdue follow-up on the revocations page.
+  const flagged = store.get('grants', item.subject.grantId);
+  if (flagged?.reviewFlag) {
+    const { reviewFlag: _flag, ...unflagged } = flagged;
+    store.put('grants', { ...unflagged, updatedAt: at, revision: flagged.revision + 1 });
+  }
   const task = breakGlassTaskOf(store, item.subject.grantId);
   if (!task || task.status !== 'open') return;
   const note = `${item.decision === 'remove' ? 'Removed' : 'Kept'} in the break-glass review${item.reason ? `: ${item.reason}` : ''}`;

@@ -72,6 +72,11 @@ describe('break-glass follow-up as a review item', () => {
     const grant = srv.store.get('grants', overdue.subject.grantId!)!;
     expect(grant.reviewFlag).toMatchObject({ itemId: overdue.id });
     expect([...srv.store.auditEvents()].some((e) => e.type === 'review.escalated' && e.subjectId === overdue.id)).toBe(true);
+    // Decided late, it is no longer flagged on the grant (the revocations page lists flagged live grants like failures).
+    const late = await send('alice', 'review.decide', { campaignId: BREAK_GLASS_CAMPAIGN, decisions: [{ itemId: overdue.id, decision: 'keep', reason: 'outage INC-2002 confirmed late' }] });
+    expect(late.status, late.text).toBe(200);
+    expect(srv.store.get('grants', overdue.subject.grantId!)!.reviewFlag).toBeUndefined();
+    expect(task('req-bob-bg-2')).toMatchObject({ status: 'done', closedBy: 'u-alice' });
   });
 
   it('"keep" closes the task while the access stays', async () => {

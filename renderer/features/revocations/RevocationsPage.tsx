@@ -22,6 +22,8 @@ import {
   latenessValues,
   OVER_TIME_SERIES,
   revocationsOverTime,
+  reviewOverdue,
+  reviewOverdueWords,
   SCHEDULED_STATES,
   startOfLocalDay,
   summarise,
@@ -72,7 +74,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
   const toEffective = useMemo(() => timeToEffectiveValues(effective.data, since), [effective.data, since]);
   const overTime = useMemo(() => revocationsOverTime(ended.data, { since, now, bucket: period.bucket }), [ended.data, since, now, period.bucket]);
 
-  const failures = useMemo(() => live.data.filter((g) => FAILED_STATES.includes(g.status)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)), [live.data]);
+  const failures = useMemo(() => live.data.filter((g) => FAILED_STATES.includes(g.status) || reviewOverdue(g)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)), [live.data]);
   const escalations = useMemo(() => openTasks.data.filter((t) => needsAPerson(t, now)).sort(bySeverityThenAge), [openTasks.data, now]);
   const drift = useMemo(() => openTasks.data.filter((t) => t.kind === 'drift_alert').sort(bySeverityThenAge), [openTasks.data]);
   const manualRemovals = useMemo(() => new Set(openTasks.data.filter((t) => t.kind === 'manual_revoke' && t.grantId).map((t) => t.grantId!)), [openTasks.data]);
@@ -208,7 +210,7 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
         <div className="rv-column">
           <ListCard id="rv-failures" title="Failures" count={failures.length} tone="danger" testId="list-failures">
             {failures.length === 0 ? (
-              <ListEmpty>No failed revocation or provisioning. A grant the connector could not change shows here with its last error and attempts; after repeated failures it is escalated to the resource owner.</ListEmpty>
+              <ListEmpty>No failed revocation or provisioning, and no overdue break-glass review. A grant the connector could not change shows here with its last error and attempts; after repeated failures it is escalated to the resource owner. A break-glass grant nobody reviewed by its deadline shows here too, with who it is escalated to.</ListEmpty>
             ) : (
               <table className="rv-table">
                 <thead>
@@ -222,23 +224,46 @@ export function RevocationsPage({ grantId }: { grantId: string | null }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {failures.slice(0, LIST_LIMIT).map((g) => (
-                    <tr key={g.id} data-grant-id={g.id}>
-                      <td>
-                        <GrantCell grant={g} person={person(g.userId)} resource={resource(g.resourceId)} />
-                      </td>
-                      <td>
-                        <StatusPill status={g.status} />
-                        <div className="muted small">
-                          since <Time iso={g.updatedAt} />
-                        </div>
-                      </td>
-                      <td className="num">{g.attempts}</td>
-                      <td className="rv-error" title={g.lastError}>
-                        {g.lastError || <span className="muted">no error recorded</span>}
-                      </td>
-                    </tr>
-                  ))}
+                  {failures.slice(0, LIST_LIMIT).map((g) =>
+                    FAILED_STATES.includes(g.status) || !g.reviewFlag ? (
+                      <tr key={g.id} data-grant-id={g.id}>
+                        <td>
+                          <GrantCell grant={g} person={person(g.userId)} resource={resource(g.resourceId)} />
+                        </td>
+                        <td>
+                          <StatusPill status={g.status} />
+                          <div className="muted small">
+                            since <Time iso={g.updatedAt} />
+                          </div>
+                        </td>
+                        <td className="num">{g.attempts}</td>
+                        <td className="rv-error" title={g.lastError}>
+                          {g.lastError || <span className="muted">no error recorded</span>}
+                        </td>
+                      </tr>
+                    ) : (
+                      <tr key={g.id} data-grant-id={g.id} data-testid="review-overdue">
+                        <td>
+                          <GrantCell grant={g} person={person(g.userId)} resource={resource(g.resourceId)} />
+                        </td>
+                        <td>
+                          <span className="pill tone-danger">Review overdue</span>
+                          <div className="muted small">
+                            escalated <Time iso={g.reviewFlag.at} />
+                          </div>
+                        </td>
+                        <td className="num">
+                          <span className="muted">—</span>
+                        </td>
+                        <td className="rv-error" data-testid="escalated-to">
+                          {reviewOverdueWords(g.reviewFlag, person)}
+                          <div className="small">
+                            <a href="#/reviews/inbox/rc-break-glass">Open the break-glass review</a>
+                          </div>
+                        </td>
+                      </tr>
+                    ),
+                  )}
                 </tbody>
               </table>
             )}

@@ -8,6 +8,8 @@ import {
   receiptSentence,
   receiptsNewestFirst,
   reverifiedView,
+  reviewOverdue,
+  reviewOverdueWords,
   revocationsOverTime,
   startOfLocalDay,
   summarise,
@@ -144,6 +146,18 @@ describe('summarise', () => {
       driftAlerts: 1,
       verifiedGoneToday: 1,
     });
+  });
+
+  it('counts a break-glass review past its deadline like a failure, once per grant; one still in time is not', () => {
+    const flag = { itemId: 'ri-break-glass-r-1', at: iso(-HOUR), reason: 'no decision by then: escalated', escalatedToId: 'u-eve' };
+    const overdueReview = grant({ status: 'active', expiresAt: iso(5 * HOUR), reviewFlag: flag });
+    const inTime = grant({ status: 'active', expiresAt: iso(5 * HOUR) });
+    const ended = grant({ status: 'expired', reviewFlag: flag });
+    expect([overdueReview, inTime, ended].map(reviewOverdue)).toEqual([true, false, false]);
+    const summary = summarise({ live: [overdueReview, inTime], ended: [], openTasks: [task({ kind: 'break_glass_review', grantId: overdueReview.id }), task({ kind: 'break_glass_review', grantId: inTime.id })], now });
+    expect(summary.failedOrEscalated).toBe(1);
+    expect(reviewOverdueWords(flag, (id) => (id === 'u-eve' ? 'Eve Laurent' : id))).toBe("Break-glass review undecided by its deadline: escalated to Eve Laurent, the resource owner's manager");
+    expect(reviewOverdueWords({ ...flag, escalatedToId: null }, (id) => id)).toMatch(/no manager to escalate to/);
   });
 
   it('is all zero for an empty replica', () => {

@@ -2,7 +2,7 @@
  * What the Revocations screen says, computed from replica documents. Pure (documents and a clock
  * in, plain values out) so every number on the screen is tested without a browser.
  */
-import type { Grant, Task, Verification } from '../../../core/index.js';
+import { LIVE_GRANT_STATES, type Grant, type Task, type Verification } from '../../../core/index.js';
 import { bucketCounts, type BucketSize, type TimeBucket } from '../../ui/charts/scale.js';
 
 const MINUTE = 60_000;
@@ -53,8 +53,21 @@ export const RECEIPT_PURPOSE: Record<Verification['purpose'], string> = {
   drift_check: 'Drift check',
 };
 
-/** Work that needs a person now; a break-glass review is listed with them until a second person signs it off. */
-export const ESCALATION_KINDS: readonly Task['kind'][] = ['revocation_escalation', 'provision_escalation', 'break_glass_review'];
+/** Work that needs a person now. A break-glass follow-up is a review item: it counts once overdue, on its grant (reviewOverdue). */
+export const ESCALATION_KINDS: readonly Task['kind'][] = ['revocation_escalation', 'provision_escalation'];
+
+/**
+ * A live grant whose break-glass review passed its deadline undecided (escalated to the resource
+ * owner's manager, or to nobody when the owner has none): listed and counted like a failure.
+ */
+export function reviewOverdue(grant: Pick<Grant, 'status' | 'reviewFlag'>): boolean {
+  return grant.reviewFlag !== undefined && LIVE_GRANT_STATES.includes(grant.status);
+}
+
+/** What the failures list says of an overdue break-glass review: who it is escalated to. */
+export function reviewOverdueWords(flag: NonNullable<Grant['reviewFlag']>, person: (id: string) => string): string {
+  return flag.escalatedToId ? `Break-glass review undecided by its deadline: escalated to ${person(flag.escalatedToId)}, the resource owner's manager` : "Break-glass review undecided by its deadline, and the resource owner has no manager to escalate to";
+}
 /** Grace before a manual removal past its due time counts as late: the owner got the task at expiry. */
 const MANUAL_GRACE_MS = 60_000;
 
@@ -90,6 +103,7 @@ export function summarise(input: { live: readonly Grant[]; ended: readonly Grant
     .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
   const failing = new Set(live.filter((g) => FAILED_STATES.includes(g.status)).map((g) => g.id));
   for (const t of openTasks) if (needsAPerson(t, now)) failing.add(t.grantId ?? t.id);
+  for (const g of live) if (reviewOverdue(g)) failing.add(g.id);
   const today = startOfLocalDay(now);
   return {
     dueNextHour: due.length,
