@@ -6,6 +6,7 @@
 import {
   COMMAND_MATRIX,
   COMMAND_ROLES,
+  RECORD_ONLY_COMMANDS,
   isStepApprover,
   PENDING_REQUEST_STATES,
   type AccessRequest,
@@ -37,9 +38,9 @@ export function maySendAs(viewer: Viewer, type: CommandType, relation: Relation)
   return holds(viewer, cell);
 }
 
-/** Someone whose roles send no command at all (an auditor): the console is read-only for them. */
+/** Someone whose roles send no decision at all (an auditor, who sends only the records of exports made): the console is read-only for them. */
 export function isReadOnly(viewer: Viewer): boolean {
-  return !(Object.keys(COMMAND_ROLES) as CommandType[]).some((type) => maySend(viewer, type));
+  return !(Object.keys(COMMAND_ROLES) as CommandType[]).some((type) => !RECORD_ONLY_COMMANDS.includes(type) && maySend(viewer, type));
 }
 
 /** How the viewer stands to a request: its requester, named on its current step, or neither. */
