@@ -1,11 +1,18 @@
 /**
  * The audit explorer as an auditor uses it: Heidi opens Audit, every event her replica holds is
  * indexed (the counts say when it is complete), she filters by a person and by words, opens a
- * person's and a grant's timeline, and does it all again offline. axe checks the screen.
+ * person's and a grant's timeline, and does it all again offline. axe checks the screen. While the
+ * index's worker has not started, the page says how far indexing is and stays usable; an approver
+ * on a server of its own (a log longer than the recent blocks a console holds) loads older history.
  */
 import AxeBuilder from '@axe-core/playwright';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AUDIT_BLOCK_SIZE } from '../../core/index.js';
+import { createServer, type JitServer } from '../../sync-server/app.js';
 import { expect, openConsoleAs, test } from './fixtures.js';
-import { CONFIGURERS, REQUESTERS } from './support/accounts.js';
+import { APPROVERS, CONFIGURERS, REQUESTERS } from './support/accounts.js';
 import { submitRequest } from './support/api.js';
 import { saveScreenshot } from './support/screenshot.js';
 
@@ -103,5 +110,51 @@ test.describe('while the explorer index is built', () => {
     await expect(counts).toContainText(/Showing [1-9][\d,]* of [\d,]+ events/);
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expect(counts).toContainText(/Showing all [\d,]+ events on this device/);
+  });
+});
+
+test.describe('older history on demand', () => {
+  // A server of its own: a log of three sealed blocks and a tail, of which an approver's console holds one recent block.
+  let own: JitServer;
+  let dataDir: string;
+  const before = { url: process.env.JIT_E2E_URL, recent: process.env.JIT_AUDIT_RECENT_BLOCKS };
+  test.beforeAll(async () => {
+    process.env.JIT_AUDIT_RECENT_BLOCKS = '1';
+    dataDir = mkdtempSync(join(tmpdir(), 'jit-e2e-older-'));
+    own = await createServer({ dataDir, adminPassword: 'e2e-older-history-1', seedDemo: true, logLevel: 'silent', webRoot: join(process.cwd(), 'out/renderer') });
+    const url = await own.listen(0, '127.0.0.1');
+    const request = (own.store.pull('requests', { seq: 0, id: '' }, 1_000).documents as Array<{ id: string }>)[0]!;
+    const at = new Date().toISOString();
+    own.store.tx(() => {
+      for (let i = 0; own.store.auditHead().seq < 3 * AUDIT_BLOCK_SIZE + 200; i++) {
+        const older = own.store.auditHead().seq < 2 * AUDIT_BLOCK_SIZE - 10;
+        own.store.appendAudit({ type: 'request.approval_recorded', actorId: 'system', subjectType: 'request', subjectId: request.id, data: { reason: older ? `archived quarter note ${i}` : `recent note ${i}` }, at });
+      }
+    });
+    process.env.JIT_E2E_URL = url;
+  });
+  test.afterAll(async () => {
+    process.env.JIT_E2E_URL = before.url;
+    if (before.recent === undefined) delete process.env.JIT_AUDIT_RECENT_BLOCKS;
+    else process.env.JIT_AUDIT_RECENT_BLOCKS = before.recent;
+    await own?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('alice, an approver, holds recent history and loads older blocks, each checked against the chain', async ({ context }, testInfo) => {
+    const { page, console } = await openConsoleAs(context, APPROVERS.alice.username, APPROVERS.alice.displayName);
+    await console.navLink('Audit').click();
+    const counts = page.getByTestId('explorer-counts');
+    await expect(counts).toContainText(/Showing all [\d,]+ events on this device/, { timeout: 30_000 });
+    const older = page.getByTestId('older-history');
+    await expect(older).toContainText(`This device holds the events you may see after event ${(2 * AUDIT_BLOCK_SIZE).toLocaleString('en-US')}; 2 older blocks are on the server.`);
+    await page.getByTestId('explorer-text').fill('archived quarter');
+    await expect(page.getByText('No event matches')).toBeVisible();
+
+    await page.getByTestId('load-older-history').click();
+    await expect(older).toContainText(/Older history loaded: [\d,]+ events from 2 blocks, each checked against the chain/, { timeout: 30_000 });
+    await expect(counts).toContainText(/Showing [1-9][\d,]* of [\d,]+ events/);
+    await expect(page.getByTestId('explorer-table').locator('tbody tr[data-testid^="event-"]').first()).toContainText('Approval recorded');
+    await saveScreenshot(page, testInfo, 'audit-explorer-older-history');
   });
 });

@@ -11,6 +11,7 @@ import { eventTypeWords } from './event-words.js';
 import { indexFilter, isFiltered, NO_FILTER, type ExplorerFilter, type Timeline } from './explorer-filter.js';
 import { FilterBar } from './FilterBar.js';
 import { IndexProgressBar } from './IndexProgressBar.js';
+import { OlderHistory } from './OlderHistory.js';
 import { useAuditIndex } from './use-audit-index.js';
 import { useIndexQuery, useSelectedEvent } from './use-index-query.js';
 import './explorer.css';
@@ -26,7 +27,9 @@ function timelineTitle(timeline: Timeline, first: IndexedEvent | null, person: (
 
 /** Search and filter every audit event this replica holds, offline, or read one grant's or person's timeline. */
 export function AuditExplorer({ timeline }: { timeline: Timeline | null }) {
-  const { db } = useSession();
+  const { db, user } = useSession();
+  // Auditors and admins replicate the whole log; everyone else holds recent history and loads older on demand.
+  const wholeLog = user.roles.includes('admin') || user.roles.includes('auditor');
   const { users, resources, loading } = useConsoleData();
   // The replica's copy of the log is still arriving: what is indexed is not the whole of it yet.
   const arriving = loading.has('audit');
@@ -88,6 +91,7 @@ export function AuditExplorer({ timeline }: { timeline: Timeline | null }) {
             : `Showing all ${n(total)} events on this device`}
         {counts.length > 0 && matched > 0 ? <span className="muted"> · {counts.map((c) => `${n(c.count)} ${eventTypeWords(c.type).toLowerCase()}`).join(' · ')}</span> : null}
       </p>
+      {!wholeLog && !timeline ? <OlderHistory client={client} /> : null}
       {building ? <IndexProgressBar indexed={state.indexed} held={state.held} arriving={arriving} /> : null}
       {error ? (
         <div className="notice danger" role="alert">

@@ -60,7 +60,8 @@ export function EventTable({ result, order, selected, onSelect, onOpen, label }:
             if (!e) {
               const seq = result.seqAt(item.index, order);
               return (
-                <tr key={seq} aria-rowindex={item.index + 2} data-testid={`event-${seq}`} style={{ height: ROW }} aria-busy="true">
+                // Its row is on its way from the index's worker (a page of rows at a time).
+                <tr key={seq} aria-rowindex={item.index + 2} data-testid="row-arriving" style={{ height: ROW }} aria-busy="true">
                   <td className="muted mono">{seq}</td>
                   <td colSpan={6} className="muted">
                     …
