@@ -10,11 +10,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { E2E_ADMIN_PASSWORD } from './support/accounts.js';
 import { buildConsoleIfStale } from './support/build.js';
+import { startSiemReceiver } from './support/siem-receiver.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'jit-e2e-'));
+  const siem = await startSiemReceiver(dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts'], {
     cwd: root,
     env: {
@@ -30,6 +32,8 @@ async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
       JIT_ALLOWED_ORIGINS: 'app://console',
       // A first drift re-check soon after a revocation is verified, so the page shows a re-verification.
       JIT_DRIFT_CHECK_AFTER: '15s,1h,24h',
+      // Every audit event forwarded to a real HTTPS receiver: the Connectors page shows its state.
+      ...siem.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -63,6 +67,7 @@ async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
+      await siem.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

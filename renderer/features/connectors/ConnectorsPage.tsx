@@ -9,6 +9,7 @@ import { NeedsServer } from '../../ui/needs-server.js';
 import { EmptyState, ErrorState, Icon } from '../../ui/ui.js';
 import { fetchConnectors, healthWord, jobMatrix, mayViewConnectors, outstandingJobs, settingRows, type ConnectorView, type ConnectorsAnswer } from './connectors-model.js';
 import { DirectorySyncSummary } from './DirectorySync.js';
+import { SiemForwardingCard } from './SiemForwarding.js';
 import { ConnectorTest } from './TestConnection.js';
 
 const REFRESH_MS = 30_000;
@@ -108,6 +109,7 @@ export function ConnectorsPage() {
             </div>
           )}
           <SchedulerCard scheduler={data.scheduler} />
+          <SiemForwardingCard />
         </>
       )}
     </div>
