@@ -103,10 +103,10 @@ function CampaignFormBody({ stored, back }: { stored: ReviewCampaign | undefined
           <a href={back} className="muted small editor-back">
             ← {stored ? stored.name : 'Access reviews'}
           </a>
-          <h1>{stored ? `Edit ${stored.name}` : 'New review campaign'}</h1>
+          <h1>{stored ? `Edit ${stored.name}` : isNew ? 'New review campaign' : `Edit ${current?.name ?? draft.name}`}</h1>
           <div className="muted small">
             <code>{draft.id}</code>
-            {stored ? ` · run ${stored.run} · ${stored.status}` : ' · you will own it'}
+            {stored ? ` · run ${stored.run} · ${stored.status}` : isNew ? ' · you will own it' : ' · yours'}
           </div>
         </div>
         <div className="actions">

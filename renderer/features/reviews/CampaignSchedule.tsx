@@ -24,11 +24,12 @@ const DECISION_WORDS: Record<CampaignDraft['defaultDecision'], string> = {
   remove: '',
 };
 
-/** "January, April, July and October": the months a period starts in. */
+/** "Jan, Apr, Jul, Oct" (or "March" for a year): the months a period starts in. */
 function startMonths(frequency: Frequency, startMonth: number): string {
   const step = STEP[frequency];
   const months = Array.from({ length: 12 / step }, (_, i) => MONTHS[(startMonth - 1 + i * step) % 12]!);
-  return months.length === 1 ? months[0]! : `${months.slice(0, -1).join(', ')} and ${months.at(-1)}`;
+  // One month in full; several as "Jan, Apr, Jul, Oct", which fits the field.
+  return months.length === 1 ? months[0]! : months.map((m) => m.slice(0, 3)).join(', ');
 }
 
 function Select<T extends string>({ label, value, options, onChange, field }: { label: string; value: T; options: readonly { value: T; label: string }[]; onChange(v: T): void; field: string }) {
