@@ -15,6 +15,10 @@ export const Task = z.object({
     'break_glass_review',
     /** The directory says a person is disabled or gone: an admin decides whether to offboard them. */
     'offboard_alert',
+    /** Offboarding left a service identity with no owner who can ask or answer for it. */
+    'no_owner_alert',
+    /** Offboarding left review items with nobody to decide them: the campaign's fallback finds nobody. */
+    'review_unassigned_alert',
   ]),
   title: z.string().min(1).max(512),
   detail: z.string().max(8192).default(''),

@@ -15,6 +15,8 @@ export const TASK_KIND_LABEL: Record<Task['kind'], string> = {
   approval_escalation: 'Approval escalated',
   break_glass_review: 'Review a break-glass approval',
   offboard_alert: 'Offboard?',
+  no_owner_alert: 'No owner left',
+  review_unassigned_alert: 'Review items without a reviewer',
 };
 
 /** What "done" means for each kind, said on the button's confirmation. */
@@ -27,6 +29,8 @@ export const DONE_MEANS: Record<Task['kind'], string> = {
   approval_escalation: 'The request was handled.',
   break_glass_review: 'You reviewed the emergency self-approval and found it justified.',
   offboard_alert: 'You dealt with the person the directory disabled (offboarding them from Accounts closes this by itself).',
+  no_owner_alert: 'The service identity has an owner again in its directory, or you disabled it there.',
+  review_unassigned_alert: 'The review items have someone to decide them, or the campaign owner decided them.',
 };
 
 /** What "could not" means for each kind (the scheduler's settleManualTasks). */
@@ -39,6 +43,8 @@ export const NOT_DONE_MEANS: Record<Task['kind'], string> = {
   approval_escalation: 'The task closes with your note.',
   break_glass_review: 'The emergency self-approval is recorded as not justified, with your note, for the auditors.',
   offboard_alert: 'The alert closes with your note; the person keeps their access until someone offboards them.',
+  no_owner_alert: 'The alert closes with your note; the identity keeps its access with nobody to answer for it.',
+  review_unassigned_alert: 'The alert closes with your note; undecided items take the campaign default at the deadline.',
 };
 
 export type TaskFilter = 'mine' | 'unassigned' | 'closed';
