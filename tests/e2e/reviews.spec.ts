@@ -257,6 +257,8 @@ test('an admin defines a quarterly campaign through the form; a bad value reads 
   await page.getByTestId('edit-campaign').click();
   await expect(page.getByTestId('campaign-form').getByLabel('Name', { exact: true })).toHaveValue(name);
   await expect(page.getByTestId('campaign-form').locator('[data-stage-index]')).toHaveCount(2);
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).setLegacyMode().analyze();
+  expect(axe.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`), 'axe on the campaign form').toEqual([]);
 
   // On the inbox, ? lists the inbox's own keys: k keeps there, so ↑ or p moves up.
   await page.goto(`${page.url().split('#')[0]}#/reviews/inbox`);
