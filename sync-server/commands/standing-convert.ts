@@ -87,6 +87,7 @@ export const standingConvert: UseCase<'standing.convert'> = ({ resourceId, userI
     revokeRequestedAt: now,
     endedBy: ctx.actor.id,
     endedReason: `standing access converted to eligible: ${reason}`.slice(0, 2048),
+    endedCategory: 'standing_converted',
     maxDurationMinutes: 1,
     updatedAt: now,
     revision: (earlier?.revision ?? -1) + 1,
