@@ -72,6 +72,7 @@ export async function peopleAndStandingAccess(): Promise<void> {
   collect();
   expect(ofType('person.offboarded').at(-1)).toMatchObject({ subjectId: 'u-alice' });
   expect(ofType('standing.converted').at(-1)).toMatchObject({ actorId: 'u-admin', data: expect.objectContaining({ resourceId: 'res-entra-user-admin' }) });
+  expect(srv.store.get('grants', ofType('standing.converted').at(-1)?.subjectId as string)?.endedCategory).toBe('standing_converted');
 }
 
 export async function directorySync(): Promise<void> {
