@@ -76,6 +76,31 @@ export const CORE_MIGRATIONS: MigrationSet = {
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: each is appended at the head of the chain, linked to it'); END;`,
     // 5: pending requests by the time their current approval step times out, for the scheduler's due-scan.
     `CREATE INDEX documents_step_due ON documents (collection, status, json_extract(doc, '$.stepDueAt'));`,
+    // 6: documents in an ordinary (rowid) table, rows in write order, (collection, id) a unique
+    // key. WITHOUT ROWID keeps a row inside its key's b-tree, where a row over ~1,000 bytes (most
+    // review items, requests, grants) spills into an overflow page of its own: three times the file
+    // and the writes (docs/decisions/documents-rowid-table.md). Same columns, same index names.
+    `CREATE TABLE documents_by_rowid (
+       collection TEXT NOT NULL,
+       id TEXT NOT NULL,
+       seq INTEGER NOT NULL,
+       doc TEXT NOT NULL,
+       deleted INTEGER NOT NULL DEFAULT 0,
+       status TEXT GENERATED ALWAYS AS (json_extract(doc, '$.status')) VIRTUAL,
+       expires_at TEXT GENERATED ALWAYS AS (json_extract(doc, '$.expiresAt')) VIRTUAL,
+       PRIMARY KEY (collection, id)
+     );
+     INSERT INTO documents_by_rowid (collection, id, seq, doc, deleted) SELECT collection, id, seq, doc, deleted FROM documents ORDER BY seq;
+     DROP TABLE documents;
+     ALTER TABLE documents_by_rowid RENAME TO documents;
+     CREATE UNIQUE INDEX documents_seq ON documents (seq);
+     CREATE INDEX documents_collection_seq ON documents (collection, seq);
+     CREATE INDEX documents_status_expiry ON documents (collection, status, expires_at);
+     CREATE INDEX documents_requester ON documents (collection, json_extract(doc, '$.requesterId'));
+     CREATE INDEX documents_user ON documents (collection, json_extract(doc, '$.userId'));
+     CREATE INDEX documents_grant ON documents (collection, json_extract(doc, '$.grantId'));
+     CREATE INDEX documents_resource ON documents (collection, json_extract(doc, '$.resourceId'));
+     CREATE INDEX documents_step_due ON documents (collection, status, json_extract(doc, '$.stepDueAt'));`,
   ],
 };
 

@@ -4,16 +4,18 @@ import Database from 'better-sqlite3';
 import {
   AccountRole,
   AuditEvent,
-  COLLECTIONS,
   GENESIS_HASH,
   sealEvent,
   type Checkpoint,
   type CollectionDoc,
   type CollectionName,
   type PullResponse,
-  type WireDoc,
 } from '../../core/index.js';
+import { auditEventFromRow, auditEventJsonFromRow, readAuditEvents, type AuditRow } from './audit-rows.js';
+import { writeMany, type PendingChange } from './bulk-write.js';
+import { filterSql, fromClause } from './list-filter.js';
 import { applyMigrationSet, CORE_MIGRATIONS, registeredMigrations } from './migrations.js';
+import { validated } from './validate.js';
 import type {
   AccountRecord,
   AuditInput,
@@ -26,6 +28,9 @@ import type {
   Store,
 } from './types.js';
 
+export { auditEventFromRow, readAuditEvents } from './audit-rows.js';
+export { StoreValidationError } from './validate.js';
+
 export const STORE_FILE_NAME = 'jit.sqlite';
 
 export type OpenStoreOptions = {
@@ -37,61 +42,7 @@ export type OpenStoreOptions = {
   onListenerError?: (error: unknown) => void;
 };
 
-/** A document failed its collection's schema: a bug in the caller, named precisely. */
-export class StoreValidationError extends Error {
-  constructor(
-    readonly collection: string,
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${collection}.${field}: ${message}`);
-    this.name = 'StoreValidationError';
-  }
-}
-
-type AuditRow = {
-  seq: number;
-  id: string;
-  type: string;
-  actor_id: string;
-  at: string;
-  subject_type: string;
-  subject_id: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-};
-
 type AccountRow = { id: string; username: string; password_hash: string; roles: string; created_at: string; disabled_at: string | null };
-
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** The expression of the documents_step_due index, written the same way so the planner can use it. */
-const STEP_DUE = "json_extract(doc, '$.stepDueAt')";
-
-/** Audit rows are mapped field by field so the verifier hashes exactly what was sealed. */
-export function auditEventFromRow(row: AuditRow): AuditEvent {
-  return {
-    id: row.id,
-    seq: row.seq,
-    type: row.type as AuditEvent['type'],
-    actorId: row.actor_id,
-    at: row.at,
-    subjectType: row.subject_type as AuditEvent['subjectType'],
-    subjectId: row.subject_id,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
-
-/**
- * The wire JSON of an audit row (the fields of auditEventFromRow, in its order, then `_deleted`),
- * with the stored `data` text spliced in rather than parsed and serialised again.
- */
-function auditEventJsonFromRow(row: AuditRow): string {
-  const str = JSON.stringify;
-  return `{"id":${str(row.id)},"seq":${row.seq},"type":${str(row.type)},"actorId":${str(row.actor_id)},"at":${str(row.at)},"subjectType":${str(row.subject_type)},"subjectId":${str(row.subject_id)},"data":${row.data},"prevHash":${str(row.prev_hash)},"hash":${str(row.hash)},"_deleted":false}`;
-}
 
 /**
  * A stored document's JSON object text with `_deleted` set. Appended last, it wins over any
@@ -104,12 +55,6 @@ function withDeletedFlag(docJson: string, deleted: boolean): string {
   return open === '{' ? `{"_deleted":${deleted}}` : `${open},"_deleted":${deleted}}`;
 }
 
-/** Reads the audit chain from any better-sqlite3 handle (the verify CLI opens the file read-only). */
-export function* readAuditEvents(db: Database.Database, fromSeq = 1): IterableIterator<AuditEvent> {
-  const rows = db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq').iterate(fromSeq) as IterableIterator<AuditRow>;
-  for (const row of rows) yield auditEventFromRow(row);
-}
-
 function accountFromRow(row: AccountRow): AccountRecord {
   return {
     id: row.id,
@@ -120,8 +65,6 @@ function accountFromRow(row: AccountRow): AccountRecord {
     disabledAt: row.disabled_at,
   };
 }
-
-type PendingChange = { collection: CollectionName; doc: WireDoc<unknown>; seq: number; id: string };
 
 export function openStore(options: OpenStoreOptions): Store {
   mkdirSync(options.dataDir, { recursive: true });
@@ -141,23 +84,6 @@ export function openStore(options: OpenStoreOptions): Store {
   db.pragma('optimize = 0x10002');
 
   return new SqliteStore(db, path, options.onListenerError);
-}
-
-/** Field indexes from the migrations, by the JSON field they cover. */
-const FIELD_INDEXES: Record<string, string> = {
-  requesterId: 'documents_requester',
-  userId: 'documents_user',
-  grantId: 'documents_grant',
-  resourceId: 'documents_resource',
-};
-
-function indexFor(filter: ListFilter): string | undefined {
-  if (filter.stepDueAtOrBefore !== undefined) return 'documents_step_due';
-  if (filter.status !== undefined || filter.expiresAtOrBefore !== undefined) return 'documents_status_expiry';
-  for (const [field, value] of Object.entries(filter.where ?? {})) {
-    if (value !== null && FIELD_INDEXES[field]) return FIELD_INDEXES[field];
-  }
-  return undefined;
 }
 
 class SqliteStore implements Store {
@@ -260,15 +186,14 @@ class SqliteStore implements Store {
 
   put<C extends CollectionName>(collection: C, doc: CollectionInput<C>): CollectionDoc<C> {
     if (collection === 'audit') throw new Error('audit events are appended with appendAudit, never put');
-    const schema = COLLECTIONS[collection].schema;
-    const parsed = schema.safeParse(doc);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new StoreValidationError(collection, issue?.path.join('.') || '(document)', issue?.message ?? 'invalid');
-    }
-    const value = parsed.data as CollectionDoc<C> & { id: string };
+    const value = validated(collection, doc);
     this.write(collection, value.id, value, false);
     return value;
+  }
+
+  putMany<C extends CollectionName>(collection: C, docs: readonly CollectionInput<C>[]): CollectionDoc<C>[] {
+    if (collection === 'audit') throw new Error('audit events are appended with appendAudit, never put');
+    return this.tx(() => writeMany({ upsert: this.stmts.upsert, maxSeq: () => this.stmts.maxSeq.get() as number, pending: this.pending }, collection, docs));
   }
 
   remove(collection: CollectionName, id: string): boolean {
@@ -285,7 +210,6 @@ class SqliteStore implements Store {
       this.stmts.upsert.run(collection, id, seq, JSON.stringify(doc), deleted ? 1 : 0);
       this.pending.push({ collection, id, seq, doc: { ...doc, _deleted: deleted } });
     });
-
   }
 
   list<C extends CollectionName>(collection: C, filter: ListFilter = {}): CollectionDoc<C>[] {
@@ -294,55 +218,17 @@ class SqliteStore implements Store {
       const ordered = filter.order === 'desc' ? all.reverse() : all;
       return (filter.limit ? ordered.slice(0, filter.limit) : ordered) as CollectionDoc<C>[];
     }
-    const { sql, params } = this.filterSql(collection, filter);
+    const { sql, params } = filterSql(collection, filter);
     const order = filter.order === 'desc' ? 'DESC' : 'ASC';
     const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
-    // Name the narrow index: statistics only hold averages, so the planner would otherwise walk the
-    // (collection, seq) index over the whole collection to find a handful of active grants.
-    const index = indexFor(filter);
-    const from = index ? `documents INDEXED BY ${index}` : 'documents';
-    const rows = this.db.prepare(`SELECT doc FROM ${from} WHERE ${sql} ORDER BY seq ${order}${limit}`).pluck().all(...params) as string[];
+    const rows = this.db.prepare(`SELECT doc FROM ${fromClause(filter)} WHERE ${sql} ORDER BY seq ${order}${limit}`).pluck().all(...params) as string[];
     return rows.map((json) => JSON.parse(json) as CollectionDoc<C>);
   }
 
   count(collection: CollectionName, filter: ListFilter = {}): number {
     if (collection === 'audit') return this.stmts.auditCount.get() as number;
-    const { sql, params } = this.filterSql(collection, filter);
-    const index = indexFor(filter);
-    return this.db.prepare(`SELECT COUNT(*) FROM ${index ? `documents INDEXED BY ${index}` : 'documents'} WHERE ${sql}`).pluck().get(...params) as number;
-  }
-
-  private filterSql(collection: CollectionName, filter: ListFilter): { sql: string; params: unknown[] } {
-    const clauses = ['collection = ?'];
-    const params: unknown[] = [collection];
-    if (!filter.includeDeleted) clauses.push('deleted = 0');
-    if (filter.status !== undefined) {
-      const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
-      if (statuses.length === 0) clauses.push('0');
-      else {
-        clauses.push(`status IN (${statuses.map(() => '?').join(', ')})`);
-        params.push(...statuses);
-      }
-    }
-    if (filter.expiresAtOrBefore !== undefined) {
-      clauses.push('expires_at IS NOT NULL AND expires_at <= ?');
-      params.push(filter.expiresAtOrBefore);
-    }
-    if (filter.stepDueAtOrBefore !== undefined) {
-      clauses.push(`${STEP_DUE} IS NOT NULL AND ${STEP_DUE} <= ?`);
-      params.push(filter.stepDueAtOrBefore);
-    }
-    for (const [field, value] of Object.entries(filter.where ?? {})) {
-      // Field names are inlined (not bound) so SQLite can use the expression indexes.
-      if (!FIELD_NAME.test(field)) throw new Error(`list filter: "${field}" is not a field name`);
-      const expr = `json_extract(doc, '$.${field}')`;
-      if (value === null) clauses.push(`${expr} IS NULL`);
-      else {
-        clauses.push(`${expr} = ?`);
-        params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
-      }
-    }
-    return { sql: clauses.join(' AND '), params };
+    const { sql, params } = filterSql(collection, filter);
+    return this.db.prepare(`SELECT COUNT(*) FROM ${fromClause(filter)} WHERE ${sql}`).pluck().get(...params) as number;
   }
 
   pullJson(collection: CollectionName, checkpoint: Checkpoint | null, batchSize: number): string {
