@@ -40,8 +40,9 @@ export function openRun(store: Store, campaign: ReviewCampaign, now: Date, audit
     now,
     dueAt,
   );
-  // Built whole by core's snapshot: the store's own check of the collection's shape is enough.
-  for (const item of items) store.put('reviews', item as never);
+  // Built whole by core's snapshot: the store's own check of the collection's shape is enough,
+  // and one bulk write gives them the seqs and change feed that a put of each would.
+  store.putMany('reviews', items as never[]);
   const at = now.toISOString();
   const history = campaign.run > 0 && campaign.openedAt && campaign.dueAt
     ? [{ run: campaign.run, openedAt: campaign.openedAt, dueAt: campaign.dueAt, closedAt: campaign.closedAt, finishedAt: campaign.closedAt, status: campaign.status, counts: campaign.counts }, ...campaign.history].slice(0, 40)
