@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { CONTROL_IDS, controlCoverage, EVIDENCE_CONTROLS } from './controls.js';
 import { EVENT_COLUMNS, eventRows, eventsInPeriod, GRANT_COLUMNS, grantRows, grantsInPeriod, REQUEST_COLUMNS, requestRows, requestsInPeriod } from './evidence-csv.js';
-import { chainPosition, computeFigures, exceptions, percentile, resourceRows } from './evidence-model.js';
+import { chainPosition, checkPeriodChain, computeFigures, exceptions, percentile, periodInChain, resourceRows } from './evidence-model.js';
 import { checkpointFor } from './evidence-pack.js';
 import { customPeriod, periodFor, periodSlug } from './period.js';
 import { BARE_CR, FORMULA, Q3_2026, seededData } from './test-seed.js';
@@ -62,22 +62,36 @@ describe('evidence figures for the seeded quarter', () => {
     for (const e of list) expect(e.controls).toEqual(EVIDENCE_CONTROLS[`exception.${e.kind}`]);
   });
 
-  it('the chain position of the period, with the replica chain checked from seq 1', () => {
+  it('the chain position of the period, with the chain re-hashed from the period\'s first event', () => {
     const pos = chainPosition(data.audit, Q3_2026);
-    expect(pos).toMatchObject({ firstSeq: 2, lastSeq: 5, lastHash: data.audit[4]!.hash, events: 4, headSeq: 6, headHash: data.audit[5]!.hash, localCheck: { ok: true, checkedUpTo: 6 } });
+    expect(pos).toMatchObject({ firstSeq: 2, lastSeq: 5, lastHash: data.audit[4]!.hash, events: 4, headSeq: 6, headHash: data.audit[5]!.hash, localCheck: { ok: true, checkedFrom: 2, checkedUpTo: 6 } });
     const edited = data.audit.map((e) => (e.seq === 3 ? { ...e, actorId: 'u-mallory' } : e));
     expect(chainPosition(edited, Q3_2026).localCheck).toMatchObject({ ok: false, message: expect.stringContaining('edited') });
+    // After the period but before the seal: still what ties the period to the key.
+    const editedAfter = data.audit.map((e) => (e.seq === 6 ? { ...e, actorId: 'u-mallory' } : e));
+    expect(chainPosition(editedAfter, Q3_2026).localCheck).toMatchObject({ ok: false, message: expect.stringContaining('edited') });
+    expect(chainPosition(data.audit.filter((e) => e.seq !== 4), Q3_2026).localCheck).toMatchObject({ ok: false, message: expect.stringContaining('removed') });
+    // A replica that holds no events before the period (an approver's horizon, an archive) still checks the period.
+    expect(chainPosition(data.audit.filter((e) => e.seq >= 2), Q3_2026).localCheck).toEqual({ ok: true, checkedFrom: 2, checkedUpTo: 6 });
   });
 
-  it('includes the latest signed checkpoint covering the period whose hash the replica holds, else notes the head', () => {
+  it('checks through the checkpoint that seals the period, and not past what the replica holds', () => {
+    const { position, sorted } = periodInChain(data.audit, Q3_2026);
+    expect(checkPeriodChain(sorted, position, 5)).toEqual({ ok: true, checkedFrom: 2, checkedUpTo: 5 });
+    expect(checkPeriodChain(sorted, position, 9)).toMatchObject({ ok: false, message: expect.stringContaining('only up to seq 6') });
+    const empty = periodInChain(data.audit, { from: '2027-01-01T00:00:00.000Z', to: '2027-04-01T00:00:00.000Z', label: 'Q1 2027' });
+    expect(checkPeriodChain(empty.sorted, empty.position, 6)).toEqual({ ok: true, checkedFrom: 0, checkedUpTo: 0 });
+  });
+
+  it('includes the first signed checkpoint sealing the period whose hash the replica holds, else notes the head', () => {
     const pos = chainPosition(data.audit, Q3_2026);
     const hashAt = (seq: number) => data.audit.find((e) => e.seq === seq)?.hash;
     const cp = (seq: number, hash = hashAt(seq)!) => ({ seq, hash, at: '2026-10-05T09:00:00.000Z', keyId: 'ab'.repeat(8), signature: 'cd'.repeat(64) });
     expect(checkpointFor(null, pos, hashAt)).toMatchObject({ checkpoint: null, note: expect.stringContaining('has seen no server-signed checkpoint') });
     expect(checkpointFor([cp(3)], pos, hashAt)).toMatchObject({ checkpoint: null, note: expect.stringContaining('No signed checkpoint') });
-    expect(checkpointFor([cp(5), cp(6), cp(3)], pos, hashAt).checkpoint?.seq).toBe(6);
+    expect(checkpointFor([cp(6), cp(5), cp(3)], pos, hashAt).checkpoint?.seq).toBe(5);
     // A checkpoint the replica's chain disagrees with is not offered as covering it.
-    expect(checkpointFor([cp(5), cp(6, 'ee'.repeat(32))], pos, hashAt).checkpoint?.seq).toBe(5);
+    expect(checkpointFor([cp(5, 'ee'.repeat(32)), cp(6)], pos, hashAt).checkpoint?.seq).toBe(6);
   });
 
   it('percentiles by nearest rank', () => {

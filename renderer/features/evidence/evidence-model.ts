@@ -74,9 +74,15 @@ export type ChainPosition = {
   /** The replica's head: the latest event it holds. */
   headSeq: number | null;
   headHash: string | null;
-  /** The chain as held by this replica, checked from seq 1 to its head. */
-  localCheck: { ok: true; checkedUpTo: number } | { ok: false; message: string };
+  /**
+   * The chain re-hashed on this replica from the period's first event through the signed checkpoint
+   * that covers it (else the replica's head): what ties the period's events to the server's key.
+   * Events before the period are not in the pack, so they need no re-hashing for it (0 to 0: none).
+   */
+  localCheck: { ok: true; checkedFrom: number; checkedUpTo: number } | { ok: false; message: string };
 };
+
+export type PeriodInChain = Omit<ChainPosition, 'localCheck'>;
 
 /** The p-th percentile (nearest rank) of values; null for none. */
 export function percentile(values: readonly number[], p: number): number | null {
@@ -231,26 +237,46 @@ export function exceptions(data: EvidenceData, period: EvidencePeriod): Evidence
   return out.sort((a, b) => a.at.localeCompare(b.at) || a.kind.localeCompare(b.kind));
 }
 
-export function chainPosition(audit: readonly AuditEvent[], period: EvidencePeriod): ChainPosition {
+/** Where the period sits in the replica's chain, and the held events in seq order for the check. */
+export function periodInChain(audit: readonly AuditEvent[], period: EvidencePeriod): { position: PeriodInChain; sorted: AuditEvent[] } {
   const sorted = [...audit].sort((a, b) => a.seq - b.seq);
-  const inside = sorted.filter((e) => inPeriod(e.at, period));
-  const head = sorted.at(-1) ?? null;
-  let localCheck: ChainPosition['localCheck'];
-  if (sorted.length === 0) localCheck = { ok: true, checkedUpTo: 0 };
-  else if (sorted[0]!.seq !== 1) localCheck = { ok: false, message: `this replica holds events from seq ${sorted[0]!.seq}, not from the start: the chain could not be checked` };
-  else {
-    const result = verifyChain(sorted);
-    localCheck = result.ok ? { ok: true, checkedUpTo: head!.seq } : { ok: false, message: result.message };
+  let first: AuditEvent | undefined;
+  let last: AuditEvent | undefined;
+  let events = 0;
+  for (const e of sorted) {
+    if (!inPeriod(e.at, period)) continue;
+    first ??= e;
+    last = e;
+    events++;
   }
+  const head = sorted.at(-1) ?? null;
   return {
-    firstSeq: inside[0]?.seq ?? null,
-    lastSeq: inside.at(-1)?.seq ?? null,
-    lastHash: inside.at(-1)?.hash ?? null,
-    events: inside.length,
-    headSeq: head?.seq ?? null,
-    headHash: head?.hash ?? null,
-    localCheck,
+    position: { firstSeq: first?.seq ?? null, lastSeq: last?.seq ?? null, lastHash: last?.hash ?? null, events, headSeq: head?.seq ?? null, headHash: head?.hash ?? null },
+    sorted,
   };
+}
+
+/** The held chain re-hashed from the period's first event through `through` (a signed checkpoint's seq, or the head). */
+export function checkPeriodChain(sorted: readonly AuditEvent[], position: PeriodInChain, through: number | null): ChainPosition['localCheck'] {
+  if (position.firstSeq === null) return { ok: true, checkedFrom: 0, checkedUpTo: 0 };
+  const upTo = Math.max(through ?? position.headSeq ?? 0, position.lastSeq ?? 0);
+  const from = sorted.findIndex((e) => e.seq === position.firstSeq);
+  const start = sorted[from]!;
+  let end = from;
+  while (end < sorted.length && sorted[end]!.seq <= upTo) end++;
+  const range = sorted.slice(from, end);
+  // Anchored on the first event's link: any change from it on breaks the hash the checkpoint signed.
+  const result = verifyChain(range, { seq: start.seq - 1, hash: start.prevHash });
+  if (!result.ok) return { ok: false, message: result.message };
+  const reached = range.at(-1)!.seq;
+  if (reached < upTo) return { ok: false, message: `this replica holds events only up to seq ${reached}, not up to ${upTo}: the chain could not be checked that far` };
+  return { ok: true, checkedFrom: start.seq, checkedUpTo: upTo };
+}
+
+/** The period's position with its chain checked through the replica's head (the pack checks through its checkpoint instead). */
+export function chainPosition(audit: readonly AuditEvent[], period: EvidencePeriod): ChainPosition {
+  const { position, sorted } = periodInChain(audit, period);
+  return { ...position, localCheck: checkPeriodChain(sorted, position, position.headSeq) };
 }
 
 /** 90 s, 12 min, 3 h 5 min, 2 days 4 h: the units people use. */

@@ -66,7 +66,7 @@ describe('evidence pack', async () => {
       'Events in the period: 4, sequence 2 to 5',
       `Hash of the period's last event: ${m.audit.lastHash}`,
       `Replica head: sequence 6, hash ${m.audit.headHash}`,
-      'Chain checked on this replica from sequence 1 to 6: intact',
+      "Chain re-hashed on this replica from sequence 2 (the period's first event) to 6 (the replica's head): intact",
       'Requests asked 7',
       '4 approved (1 automatically), 1 denied, 0 expired, 0 cancelled, 1 open',
       'Refused as not eligible 1 CC6.3 A.5.15',

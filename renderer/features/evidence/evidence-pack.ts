@@ -5,7 +5,7 @@
  */
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { csvFile, EVENT_COLUMNS, eventRows, eventsInPeriod, GRANT_COLUMNS, grantRows, grantsInPeriod, REQUEST_COLUMNS, requestRows, requestsInPeriod } from './evidence-csv.js';
-import { chainPosition, computeFigures, exceptions, resourceRows, type ChainPosition, type EvidenceData } from './evidence-model.js';
+import { checkPeriodChain, computeFigures, exceptions, periodInChain, resourceRows, type ChainPosition, type EvidenceData, type PeriodInChain } from './evidence-model.js';
 import { writeEvidencePdf } from './evidence-pdf.js';
 import { buildManifest, MANIFEST_NAME, type EvidenceManifest, type PackCheckpoint, type PackPublicKey } from '../../../core/evidence/manifest.js';
 import { periodSlug, type EvidencePeriod } from './period.js';
@@ -33,15 +33,33 @@ export type EvidencePack = { fileName: string; zip: Uint8Array; manifest: Eviden
 export const PACK_FILES = { pdf: 'evidence.pdf', events: 'events.csv', grants: 'grants.csv', requests: 'requests.csv' } as const;
 const STEPS = ['Figures', 'Events CSV', 'Grants CSV', 'Requests CSV', 'PDF', 'Manifest', 'Zip'];
 
-/** The latest signed checkpoint at or after the period's last event whose hash the replica's chain holds at that sequence. */
-export function checkpointFor(checkpoints: readonly PackCheckpoint[] | null, chain: ChainPosition, hashAt: (seq: number) => string | undefined): { checkpoint: PackCheckpoint | null; note: string } {
+/**
+ * The first signed checkpoint at or after the period's last event whose hash the replica's chain
+ * holds at that sequence: the nearest seal of the period (a later one seals it too, but ties it to
+ * the key only through every event after the period, all of which the pack would re-hash).
+ */
+export function checkpointFor(checkpoints: readonly PackCheckpoint[] | null, chain: PeriodInChain, hashAt: (seq: number) => string | undefined): { checkpoint: PackCheckpoint | null; note: string } {
   const headNote = `Chain head covering the period: the period's last event is sequence ${chain.lastSeq ?? '-'} with hash ${chain.lastHash ?? '-'}; the replica's head is sequence ${chain.headSeq ?? '-'} with hash ${chain.headHash ?? '-'}. Match them with the server's audit log (npm run audit:verify).`;
   if (checkpoints === null) return { checkpoint: null, note: `${headNote} This console has seen no server-signed checkpoint (it reads the latest while online), so the pack carries the chain head hash only.` };
   const floor = chain.lastSeq ?? 0;
-  const covering = checkpoints.filter((cp) => cp.seq >= floor && hashAt(cp.seq) === cp.hash).sort((a, b) => b.seq - a.seq);
+  const covering = checkpoints.filter((cp) => cp.seq >= floor && hashAt(cp.seq) === cp.hash).sort((a, b) => a.seq - b.seq);
   const cp = covering[0] ?? null;
   if (!cp) return { checkpoint: null, note: `${headNote} No signed checkpoint this console has seen covers the period yet (the server signs the head every few minutes or so many events; go online, then generate again to include it).` };
   return { checkpoint: cp, note: `${headNote} Signed checkpoint at sequence ${cp.seq} covers the period: the server's key ${cp.keyId} signed the chain up to it.` };
+}
+
+/** The hash held at a sequence, by binary search over the events in seq order (no map of a million entries). */
+function hashAtSeq(sorted: readonly { seq: number; hash: string }[], seq: number): string | undefined {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = sorted[mid]!.seq;
+    if (at === seq) return sorted[mid]!.hash;
+    if (at < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
 
 export async function generateEvidencePack(input: EvidencePackInput, opts: { onProgress?(p: PackProgress): void; signal?: AbortSignal } = {}): Promise<EvidencePack> {
@@ -61,9 +79,9 @@ export async function generateEvidencePack(input: EvidencePackInput, opts: { onP
 
   await step();
   const figures = computeFigures(data, period);
-  const chain = chainPosition(data.audit, period);
-  const hashes = new Map(data.audit.map((e) => [e.seq, e.hash]));
-  const { checkpoint, note } = checkpointFor(input.checkpoints, chain, (seq) => hashes.get(seq));
+  const { position, sorted } = periodInChain(data.audit, period);
+  const { checkpoint, note } = checkpointFor(input.checkpoints, position, (seq) => hashAtSeq(sorted, seq));
+  const chain: ChainPosition = { ...position, localCheck: checkPeriodChain(sorted, position, checkpoint?.seq ?? position.headSeq) };
   const csvOpts = { bom: input.bom };
 
   await step();

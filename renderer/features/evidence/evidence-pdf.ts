@@ -129,7 +129,14 @@ export async function writeEvidencePdf(input: EvidencePdfInput): Promise<Uint8Ar
   w.text(chain.events === 0 ? 'Events in the period: none' : `Events in the period: ${chain.events}, sequence ${chain.firstSeq} to ${chain.lastSeq}`);
   w.text(`Hash of the period's last event: ${chain.lastHash ?? '-'}`);
   w.text(`Replica head: sequence ${chain.headSeq ?? '-'}, hash ${chain.headHash ?? '-'}`);
-  w.text(chain.localCheck.ok ? `Chain checked on this replica from sequence 1 to ${chain.localCheck.checkedUpTo}: intact` : `Chain check on this replica failed: ${chain.localCheck.message}`);
+  const sealedBy = meta.audit.checkpoint && chain.localCheck.ok && chain.localCheck.checkedUpTo === meta.audit.checkpoint.seq ? 'the signed checkpoint below' : "the replica's head";
+  w.text(
+    !chain.localCheck.ok
+      ? `Chain check on this replica failed: ${chain.localCheck.message}`
+      : chain.events === 0
+        ? 'Chain check: the period holds no events, so there is nothing to re-hash'
+        : `Chain re-hashed on this replica from sequence ${chain.localCheck.checkedFrom} (the period's first event) to ${chain.localCheck.checkedUpTo} (${sealedBy}): intact`,
+  );
   if (meta.audit.checkpoint) {
     const cp = meta.audit.checkpoint;
     w.text(`Signed checkpoint: sequence ${cp.seq}, hash ${cp.hash}, signed ${cp.at} with key ${cp.keyId}`);

@@ -128,10 +128,22 @@ const suite: BenchSuite = {
         const started = performance.now();
         const data = await readReplica(db);
         sample();
+        // Where the time goes, step by step (progress lines, not figures).
+        const steps: string[] = [`read replica ${((performance.now() - started) / 1000).toFixed(1)} s`];
+        let stepStart = performance.now();
+        let stepName = '';
+        const onProgress = ({ step }: { step: string }) => {
+          sample();
+          if (stepName) steps.push(`${stepName} ${((performance.now() - stepStart) / 1000).toFixed(1)} s`);
+          stepName = step;
+          stepStart = performance.now();
+        };
         const pack = await generateEvidencePack(
           { data: { ...data, users }, period: QUARTER, generatedAt: new Date().toISOString(), generatedBy: { id: 'u-admin', username: 'admin', displayName: 'Administrator' }, server: url, checkpoints: null, bom: false },
-          { onProgress: sample },
+          { onProgress },
         );
+        steps.push(`${stepName} ${((performance.now() - stepStart) / 1000).toFixed(1)} s`);
+        ctx.log(steps.join(', '));
         const seconds = (performance.now() - started) / 1000;
         clearInterval(timer);
         sample();
