@@ -43,6 +43,27 @@ export function scopeResources(campaign: Pick<ReviewCampaign, 'scope'>, resource
 /** Item ids are stable per run and subject, so opening twice never doubles an item. */
 export const reviewItemId = (campaignId: string, run: number, key: string) => `ri-${campaignId}-${run}-${key}`.slice(0, 128);
 
+const ID_SAFE = /^[A-Za-z0-9._:@-]{1,64}$/;
+
+/**
+ * A principal as an id part: an Entra object id as it is; anything an id may not hold or too long
+ * to keep whole (an AD distinguished name: spaces, commas, '=') as a 64-bit hash of its
+ * lower-cased form (two 32-bit FNV-1a variants side by side), so the item id stays valid and two
+ * long DNs under one OU never collide by being cut at the id's length.
+ */
+export function principalIdPart(principalId: string): string {
+  const key = principalId.toLowerCase();
+  if (ID_SAFE.test(key)) return key;
+  let h1 = 0x811c9dc5;
+  let h2 = 0xcbf29ce4;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x01000193 + 2) >>> 0;
+  }
+  return `h${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
+}
+
 export function snapshotCampaign(campaign: ReviewCampaign, run: number, world: SnapshotWorld, now: Date, dueAt: string): ReviewItem[] {
   const resources = scopeResources(campaign, world.resources);
   const byId = new Map(resources.map((r) => [r.id, r]));
@@ -110,7 +131,7 @@ export function snapshotCampaign(campaign: ReviewCampaign, run: number, world: S
       const resource = byId.get(h.resourceId);
       if (!resource || h.class === 'explained') continue;
       const person = h.userId ? world.people.get(h.userId) : undefined;
-      add(`s-${h.principalId.toLowerCase()}-${resource.id}`, {
+      add(`s-${principalIdPart(h.principalId)}-${resource.id}`, {
         ...base(resource, person),
         type: 'standing',
         displayName: h.displayName,
