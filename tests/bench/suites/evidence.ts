@@ -2,7 +2,8 @@
  * Evidence benchmark: an auditor's replica holding a year of history (a million audit events,
  * 20,000 requests with their grants and receipts; --quick: 50,000 events, 2,000 requests), pulled
  * from a real server over the console's replication, then one quarter's evidence pack made from it
- * as the Evidence screen makes it: read the replica, figures, CSVs, PDF, manifest, zip.
+ * as the Evidence screen makes it: read the replica, figures, CSVs, PDF, manifest, zip, with the
+ * server's signed checkpoints (the head signed after every 10,000 seeded events).
  *
  * Figures: the pack's seconds (target <= 60) and the memory it takes at its peak on top of the
  * replica already held (target <= 1 GiB). This replica lives in memory storage where the desktop
@@ -15,6 +16,7 @@ import type { AccessRequest, AuditEvent, Grant, Verification } from '../../../co
 import { makeGrant, makeResource, makeUser } from '../../../core/test-fixtures.js';
 import { createJitDatabase } from '../../../renderer/db/database.js';
 import { startReplication } from '../../../renderer/db/replication.js';
+import type { PackCheckpoint, PackPublicKey } from '../../../core/evidence/manifest.js';
 import { generateEvidencePack } from '../../../renderer/features/evidence/evidence-pack.js';
 import { readReplica } from '../../../renderer/features/evidence/read-replica.js';
 import { createServer } from '../../../sync-server/app.js';
@@ -68,7 +70,8 @@ function seedAccess(store: Store, requests: number): void {
   }
 }
 
-function seedAudit(store: Store, events: number): void {
+/** The events, with the head signed after each chunk as the live server signs it every 1,000 events or 5 minutes. */
+function seedAudit(store: Store, events: number, sign: () => void): void {
   const target = store.auditHead().seq + events;
   let i = 0;
   while (store.auditHead().seq < target) {
@@ -83,6 +86,7 @@ function seedAudit(store: Store, events: number): void {
         });
       }
     });
+    sign();
   }
 }
 
@@ -102,7 +106,7 @@ const suite: BenchSuite = {
         for (let i = 0; i < RESOURCES; i++) store.put('resources', makeResource({ id: `res-b${i}`, name: `Bench resource ${i}`, target: { externalId: `g-${i}` }, ownerId: 'u-p0', updatedAt: iso(YEAR_FROM) }));
       });
       seedAccess(store, requests);
-      seedAudit(store, events);
+      seedAudit(store, events, () => server.audit.checkpointer.checkpointNow());
       ctx.log(`seeded ${events} audit events and ${requests} requests, grants and receipts in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
 
       const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
@@ -115,6 +119,16 @@ const suite: BenchSuite = {
         await replication.awaitInSync();
         await replication.cancel();
         ctx.log(`replica in sync in ${((performance.now() - pulling) / 1000).toFixed(1)} s`);
+        // The signed checkpoints and key as the console fetches them while online.
+        const checkpoints: PackCheckpoint[] = [];
+        for (let after = 0; ; ) {
+          const page = (await (await fetch(`${url}/api/v1/audit/checkpoints?after=${after}&limit=1000`, { headers: { authorization: `Bearer ${token}` } })).json()) as { checkpoints: PackCheckpoint[] };
+          if (page.checkpoints.length === 0) break;
+          checkpoints.push(...page.checkpoints);
+          after = page.checkpoints.at(-1)!.seq;
+        }
+        const publicKey = (await (await fetch(`${url}/api/v1/audit/public-key`, { headers: { authorization: `Bearer ${token}` } })).json()) as PackPublicKey;
+        ctx.log(`${checkpoints.length} signed checkpoints`);
         const users = (await db.users.find().exec()).map((d) => ({ id: d.id, username: d.username, displayName: d.displayName }));
         const rssReplica = process.memoryUsage().rss;
         ctx.report('replica_rss_mb', (rssReplica - rssBefore) / MB, 'MiB', null, 'lower');
@@ -139,7 +153,7 @@ const suite: BenchSuite = {
           stepStart = performance.now();
         };
         const pack = await generateEvidencePack(
-          { data: { ...data, users }, period: QUARTER, generatedAt: new Date().toISOString(), generatedBy: { id: 'u-admin', username: 'admin', displayName: 'Administrator' }, server: url, checkpoints: null, bom: false },
+          { data: { ...data, users }, period: QUARTER, generatedAt: new Date().toISOString(), generatedBy: { id: 'u-admin', username: 'admin', displayName: 'Administrator' }, server: url, checkpoints, publicKey: { keyId: publicKey.keyId, publicKey: publicKey.publicKey }, bom: false },
           { onProgress },
         );
         steps.push(`${stepName} ${((performance.now() - stepStart) / 1000).toFixed(1)} s`);
@@ -151,6 +165,7 @@ const suite: BenchSuite = {
         if (maxRssAfter > maxRssBefore) peak = Math.max(peak, maxRssAfter);
         ctx.log(`pack ${pack.fileName}: ${pack.rows} rows, ${(pack.zip.byteLength / MB).toFixed(1)} MiB zipped`);
         if (pack.rows === 0) throw new Error('the quarter holds no rows: the seed and the period disagree');
+        if (!pack.manifest.audit.checkpoint) throw new Error('the pack carries no signed checkpoint: the seed signed none after the quarter');
         ctx.report('pack_quarter_seconds', seconds, 's', 60, 'lower');
         ctx.report('pack_peak_extra_mb', (peak - rssReplica) / MB, 'MiB', 1024, 'lower');
         ctx.report('pack_rows', pack.rows, 'rows', null, 'higher');
