@@ -7,9 +7,11 @@ import type { Grant } from '../schema/grant.js';
 import type { AccessPolicy, ApprovalStep } from '../schema/policy.js';
 import type { AccessRequest } from '../schema/request.js';
 import type { Resource } from '../schema/resource.js';
+import type { ReviewCampaign, ReviewItem } from '../schema/review.js';
 import type { Task } from '../schema/task.js';
 import { PENDING_REQUEST_STATES } from './lifecycle.js';
 import { err, ok, type Result } from './result.js';
+import { resolveReviewers, type ReviewerWorld } from './review-reviewers.js';
 
 /** The reason a grant ended by offboarding carries (`Grant.endedReason`). */
 export const OFFBOARDING_REASON = 'offboarding';
@@ -19,7 +21,9 @@ export type DutyReassignment =
   | { kind: 'policy_step'; policyId: string; name: string; steps: string[] }
   | { kind: 'request_step'; requestId: string; steps: string[] }
   | { kind: 'task'; taskId: string; title: string }
-  | { kind: 'resource_owner'; resourceId: string; name: string };
+  | { kind: 'resource_owner'; resourceId: string; name: string }
+  /** An undecided review item: the campaign's fallback reviewer (beside any other reviewer of the stage) takes the person's place. */
+  | { kind: 'review_item'; itemId: string; campaignId: string; name: string; stages: number[]; reviewerIds: string[] };
 
 export type DutyPlan = {
   policies: AccessPolicy[];
@@ -138,4 +142,55 @@ export function offboardingProgress(grants: readonly Pick<Grant, 'status'>[]): O
   const revoked = grants.filter((g) => g.status === 'revoked' || g.status === 'verified').length;
   const failed = grants.filter((g) => g.status === 'revoke_failed').length;
   return { total: grants.length, revoked, verified, waiting: grants.length - revoked - failed, failed, done: verified === grants.length };
+}
+
+export type ReviewDutyPlan = {
+  items: ReviewItem[];
+  reassigned: Extract<DutyReassignment, { kind: 'review_item' }>[];
+  /** Items with a stage nobody is left to decide: the stage's fallback finds nobody either. */
+  unassigned: { itemId: string; campaignId: string; name: string; stages: number[] }[];
+};
+
+/**
+ * The review items a departing person still has to decide (their current stage or a later one, in
+ * the open run of a campaign): their place at each such stage goes to the stage's fallback rule,
+ * resolved as at opening (never the reviewed person, nobody disabled or without a reviewing role,
+ * and the person leaving counts as disabled), beside the stage's other reviewers. A stage left
+ * with nobody is `unassigned`, for an admin to settle: no one the campaign does not name is picked.
+ */
+export function planReviewReassignment(input: {
+  personId: string;
+  campaigns: readonly ReviewCampaign[];
+  items: readonly ReviewItem[];
+  world: ReviewerWorld;
+  resourceOwnerOf: (resourceId: string) => string | null;
+}): ReviewDutyPlan {
+  const { personId } = input;
+  const leaver = input.world.users.get(personId);
+  const users = new Map(input.world.users);
+  if (leaver) users.set(personId, { ...leaver, disabled: true });
+  const world: ReviewerWorld = { users, groups: input.world.groups };
+  const campaigns = new Map(input.campaigns.map((c) => [c.id, c]));
+  const plan: ReviewDutyPlan = { items: [], reassigned: [], unassigned: [] };
+  for (const item of input.items) {
+    const campaign = campaigns.get(item.campaignId);
+    if (!campaign || campaign.status !== 'open' || item.run !== campaign.run || item.decision !== null) continue;
+    const moved: number[] = [];
+    const empty: number[] = [];
+    const stageDecisions = item.stageDecisions.map((sd) => {
+      const stage = campaign.stages[sd.stage - 1];
+      if (sd.stage < item.stage || sd.decision !== null || !sd.reviewerIds.includes(personId) || !stage) return sd;
+      const fallback = resolveReviewers({ ...stage, reviewer: stage.fallback }, { reviewedUserId: item.subject.userId, resourceOwnerId: input.resourceOwnerOf(item.subject.resourceId) }, world);
+      const reviewerIds = [...new Set([...sd.reviewerIds.filter((id) => id !== personId), ...fallback.reviewerIds])].sort();
+      (reviewerIds.length > 0 ? moved : empty).push(sd.stage);
+      const fallbackReason = fallback.reviewerIds.length > 0 ? `${leaver?.displayName ?? personId} left: the fallback reviews` : `${leaver?.displayName ?? personId} left, and the fallback ${fallback.fallbackReason ?? 'finds nobody'}`;
+      return { ...sd, reviewerIds, fallbackReason: fallbackReason.slice(0, 512) };
+    });
+    if (moved.length === 0 && empty.length === 0) continue;
+    const current = stageDecisions.find((sd) => sd.stage === item.stage);
+    plan.items.push({ ...item, stageDecisions, reviewerIds: current?.reviewerIds ?? item.reviewerIds });
+    if (moved.length > 0) plan.reassigned.push({ kind: 'review_item', itemId: item.id, campaignId: campaign.id, name: campaign.name, stages: moved, reviewerIds: current?.reviewerIds ?? [] });
+    if (empty.length > 0) plan.unassigned.push({ itemId: item.id, campaignId: campaign.id, name: campaign.name, stages: empty });
+  }
+  return plan;
 }

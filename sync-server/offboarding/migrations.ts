@@ -43,10 +43,13 @@ export const OFFBOARDING_MIGRATIONS: MigrationSet = {
        audited_at TEXT NOT NULL,
        suppressed INTEGER NOT NULL DEFAULT 0
      );`,
+    // What offboarding left for admins (a service identity with no owner, review items nobody can decide), each with its alert.
+    `ALTER TABLE offboardings ADD COLUMN follow_ups TEXT NOT NULL DEFAULT '[]';`,
   ],
 };
 
-const TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'offboardings'";
+/** The last step's column: present, every step is applied. */
+const TABLE_EXISTS = "SELECT 1 FROM pragma_table_info('offboardings') WHERE name = 'follow_ups'";
 
 /** Applies the tables where they are missing (a processor built without the server, the secrets CLI). */
 export function ensureOffboardingTables(store: Store): void {

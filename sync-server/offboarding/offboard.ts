@@ -23,7 +23,8 @@ import { AccountRuleError, disableAccount, endSessions, isEnabled } from '../acc
 import type { Store } from '../store/types.js';
 import { ensureOffboardingTables, readOffboardingSettings } from './migrations.js';
 import { proposeOrApplyDutyChange } from './duty-proposals.js';
-import { readOffboardingRecord, writeOffboardingRecord } from './record.js';
+import { endLeaverDuties } from './leaver-duties.js';
+import { newFollowUps, readOffboardingRecord, writeOffboardingRecord } from './record.js';
 
 /** Who started it: an admin's command, the signed webhook, or the directory sync's signal. */
 export type OffboardingSource = 'command' | 'webhook' | 'directory';
@@ -136,12 +137,16 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
   }
   for (const request of plan.value.requests) store.put('requests', { ...request, updatedAt: at, revision: request.revision + 1 });
   for (const task of plan.value.tasks) store.put('tasks', { ...task, updatedAt: at });
+  // Review items go to their campaign's fallback; grants asked for on a service identity's behalf end; what nobody takes becomes an alert.
+  const leaverDuties = endLeaverDuties(store, { personId, name, actorId, at });
+  grantsRevoked.push(...leaverDuties.identityGrants);
   // A duty already waiting in an earlier run's proposal is not moved (or counted) again.
-  const reassigned = plan.value.reassigned.filter((duty) => !skipped.has(configKey(duty)));
+  const reassigned = [...plan.value.reassigned.filter((duty) => !skipped.has(configKey(duty))), ...leaverDuties.reassigned];
   for (const duty of reassigned) {
     const subject = dutySubject(duty);
     const proposalId = proposalOf.get(configKey(duty));
-    store.appendAudit({ type: 'person.duty_reassigned', actorId, subjectType: subject.type, subjectId: subject.id, data: { ...duty, from: personId, to: fallbackId, ...(proposalId ? { proposalId } : {}) }, at });
+    const to = duty.kind === 'review_item' ? duty.reviewerIds : fallbackId;
+    store.appendAudit({ type: 'person.duty_reassigned', actorId, subjectType: subject.type, subjectId: subject.id, data: { ...duty, from: personId, to, ...(proposalId ? { proposalId } : {}) }, at });
   }
   // An "offboard?" alert for this person is answered.
   for (const task of store.list('tasks', { status: 'open' })) {
@@ -150,20 +155,21 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
     store.appendAudit({ type: 'task.closed', actorId, subjectType: 'task', subjectId: task.id, data: { outcome: 'done', note: 'offboarded' }, at });
   }
 
-  const nothingLeft = !accountDisabled && sessionsEnded === 0 && grantsRevoked.length === 0 && requestsCancelled.length === 0 && reassigned.length === 0;
   const previous = readOffboardingRecord(store, personId);
+  const followUps = newFollowUps(previous, leaverDuties.followUps);
+  const nothingLeft = !accountDisabled && sessionsEnded === 0 && grantsRevoked.length === 0 && requestsCancelled.length === 0 && reassigned.length === 0 && followUps.length === 0;
   if (nothingLeft && previous) {
     return ok({ personId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned, nothingLeft, message: `${name} is already offboarded; nothing was left to end or move` });
   }
   // The grants to follow to the end: this run's and any already on their way out when it ran.
   const alreadyEnding = store.list('grants', { where: { userId: personId } }).filter((g) => g.endedReason === OFFBOARDING_REASON || g.status === 'revoking' || g.status === 'revoke_failed').map((g) => g.id);
-  const record = writeOffboardingRecord(store, { personId, source: input.source, actorId, fallbackId, reason: input.reason, grantIds: [...grantsRevoked, ...alreadyEnding], requestsCancelled, reassigned, sessionsEnded, at });
+  const record = writeOffboardingRecord(store, { personId, source: input.source, actorId, fallbackId, reason: input.reason, grantIds: [...grantsRevoked, ...alreadyEnding], requestsCancelled, reassigned, sessionsEnded, at, followUps });
   store.appendAudit({
     type: 'person.offboarded',
     actorId,
     subjectType: 'account',
     subjectId: personId,
-    data: { name, source: input.source, reason: input.reason, fallbackId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned: reassigned.length, run: record.runs, ...(input.detail ?? {}) },
+    data: { name, source: input.source, reason: input.reason, fallbackId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned: reassigned.length, identityGrants: leaverDuties.identityGrants, followUps: followUps.map((f) => ({ kind: f.kind, subjectId: f.subjectId, taskId: f.taskId })), run: record.runs, ...(input.detail ?? {}) },
     at,
   });
   const parts = [
@@ -172,6 +178,8 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
     `${grantsRevoked.length} grant${grantsRevoked.length === 1 ? '' : 's'} being revoked`,
     `${requestsCancelled.length} pending request${requestsCancelled.length === 1 ? '' : 's'} cancelled`,
     `${reassigned.length} dut${reassigned.length === 1 ? 'y' : 'ies'} moved${fallbackId && reassigned.length > 0 ? ` to ${store.get('users', fallbackId)?.displayName ?? fallbackId}` : ''}`,
+    leaverDuties.identityGrants.length > 0 ? `of the grants, ${leaverDuties.identityGrants.length} asked for on behalf of service identities` : null,
+    followUps.length > 0 ? `${followUps.length} left to nobody (${followUps.map((f) => f.kind === 'service_no_owner' ? `${f.name} has no owner` : `review item ${f.subjectId} has no reviewer`).join('; ')}): alerts raised for admins` : null,
     proposalOf.size > 0 ? `${proposalOf.size} configuration change${proposalOf.size === 1 ? '' : 's'} proposed for a second admin (${[...proposalOf.values()].join(', ')}), since naming the fallback there widens access` : null,
   ].filter(Boolean);
   return ok({ personId, accountDisabled, sessionsEnded, grantsRevoked, requestsCancelled, reassigned, nothingLeft, message: `${name} offboarded: ${parts.join(', ')}${grantsRevoked.length > 0 ? '; each grant is verified gone by its connector next' : ''}` });
@@ -184,7 +192,7 @@ function configKey(duty: DutyReassignment): string {
   return '';
 }
 
-function dutySubject(duty: DutyReassignment): { type: 'policy' | 'request' | 'task' | 'resource'; id: string } {
+function dutySubject(duty: DutyReassignment): { type: 'policy' | 'request' | 'task' | 'resource' | 'review'; id: string } {
   switch (duty.kind) {
     case 'policy_step':
       return { type: 'policy', id: duty.policyId };
@@ -194,6 +202,8 @@ function dutySubject(duty: DutyReassignment): { type: 'policy' | 'request' | 'ta
       return { type: 'task', id: duty.taskId };
     case 'resource_owner':
       return { type: 'resource', id: duty.resourceId };
+    case 'review_item':
+      return { type: 'review', id: duty.itemId };
   }
 }
 

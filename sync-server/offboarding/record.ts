@@ -7,6 +7,9 @@ import { offboardingProgress, type DutyReassignment, type Grant, type Offboardin
 import type { Store } from '../store/types.js';
 import { ensureOffboardingTables } from './migrations.js';
 
+/** Something offboarding could hand to nobody, with the alert it raised for admins. */
+export type OffboardingFollowUp = { kind: 'service_no_owner' | 'review_unassigned'; subjectId: string; name: string; taskId: string; message: string };
+
 export type OffboardingRecord = {
   personId: string;
   source: string;
@@ -20,6 +23,7 @@ export type OffboardingRecord = {
   runs: number;
   startedAt: string;
   updatedAt: string;
+  followUps: OffboardingFollowUp[];
 };
 
 type Row = {
@@ -35,6 +39,7 @@ type Row = {
   runs: number;
   started_at: string;
   updated_at: string;
+  follow_ups: string;
 };
 
 const fromRow = (r: Row): OffboardingRecord => ({
@@ -50,6 +55,7 @@ const fromRow = (r: Row): OffboardingRecord => ({
   runs: r.runs,
   startedAt: r.started_at,
   updatedAt: r.updated_at,
+  followUps: JSON.parse(r.follow_ups) as OffboardingFollowUp[],
 });
 
 /**
@@ -71,11 +77,14 @@ export function readOffboardingRecord(store: Store, personId: string): Offboardi
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+const key = (f: OffboardingFollowUp) => `${f.kind}\u0000${f.subjectId}`;
+/** The follow-ups of the run not already on the record. */
+export const newFollowUps = (before: OffboardingRecord | null, run: readonly OffboardingFollowUp[]) => run.filter((f) => !(before?.followUps ?? []).some((b) => key(b) === key(f)));
 
 /** Adds a run to the person's record (first run: creates it). The first run's source and actor stay. */
 export function writeOffboardingRecord(
   store: Store,
-  run: { personId: string; source: string; actorId: string; fallbackId: string | null; reason: string; grantIds: string[]; requestsCancelled: string[]; reassigned: DutyReassignment[]; sessionsEnded: number; at: string },
+  run: { personId: string; source: string; actorId: string; fallbackId: string | null; reason: string; grantIds: string[]; requestsCancelled: string[]; reassigned: DutyReassignment[]; sessionsEnded: number; at: string; followUps?: OffboardingFollowUp[] },
 ): OffboardingRecord {
   const before = readOffboardingRecord(store, run.personId);
   const next: OffboardingRecord = before
@@ -88,16 +97,17 @@ export function writeOffboardingRecord(
         sessionsEnded: before.sessionsEnded + run.sessionsEnded,
         runs: before.runs + 1,
         updatedAt: run.at,
+        followUps: [...before.followUps, ...newFollowUps(before, run.followUps ?? [])],
       }
-    : { personId: run.personId, source: run.source, actorId: run.actorId, fallbackId: run.fallbackId, reason: run.reason, grantIds: union([], run.grantIds), requestsCancelled: run.requestsCancelled, reassigned: run.reassigned, sessionsEnded: run.sessionsEnded, runs: 1, startedAt: run.at, updatedAt: run.at };
+    : { personId: run.personId, source: run.source, actorId: run.actorId, fallbackId: run.fallbackId, reason: run.reason, grantIds: union([], run.grantIds), requestsCancelled: run.requestsCancelled, reassigned: run.reassigned, sessionsEnded: run.sessionsEnded, runs: 1, startedAt: run.at, updatedAt: run.at, followUps: newFollowUps(null, run.followUps ?? []) };
   store.db
     .prepare(
-      `INSERT INTO offboardings (person_id, source, actor_id, fallback_id, reason, grant_ids, requests_cancelled, reassigned, sessions_ended, runs, started_at, updated_at)
-       VALUES (@personId, @source, @actorId, @fallbackId, @reason, @grantIds, @requestsCancelled, @reassigned, @sessionsEnded, @runs, @startedAt, @updatedAt)
+      `INSERT INTO offboardings (person_id, source, actor_id, fallback_id, reason, grant_ids, requests_cancelled, reassigned, sessions_ended, runs, started_at, updated_at, follow_ups)
+       VALUES (@personId, @source, @actorId, @fallbackId, @reason, @grantIds, @requestsCancelled, @reassigned, @sessionsEnded, @runs, @startedAt, @updatedAt, @followUps)
        ON CONFLICT (person_id) DO UPDATE SET fallback_id = excluded.fallback_id, grant_ids = excluded.grant_ids, requests_cancelled = excluded.requests_cancelled,
-         reassigned = excluded.reassigned, sessions_ended = excluded.sessions_ended, runs = excluded.runs, updated_at = excluded.updated_at`,
+         reassigned = excluded.reassigned, sessions_ended = excluded.sessions_ended, runs = excluded.runs, updated_at = excluded.updated_at, follow_ups = excluded.follow_ups`,
     )
-    .run({ ...next, grantIds: JSON.stringify(next.grantIds), requestsCancelled: JSON.stringify(next.requestsCancelled), reassigned: JSON.stringify(next.reassigned) });
+    .run({ ...next, grantIds: JSON.stringify(next.grantIds), requestsCancelled: JSON.stringify(next.requestsCancelled), reassigned: JSON.stringify(next.reassigned), followUps: JSON.stringify(next.followUps) });
   return next;
 }
 

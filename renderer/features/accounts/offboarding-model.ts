@@ -85,6 +85,8 @@ export function dutyWords(duty: DutyReassignment): string {
       return `task "${duty.title}"`;
     case 'resource_owner':
       return `owner of ${duty.name}`;
+    case 'review_item':
+      return `reviewing item ${duty.itemId} of campaign ${duty.name}`;
   }
 }
 
