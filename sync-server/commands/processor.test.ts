@@ -35,7 +35,8 @@ afterAll(() => {
 
 describe('demo seed', () => {
   it('creates the organisation through commands, leaving pending and approved requests and a valid chain', async () => {
-    expect(store.count('users')).toBe(13);
+    // Twelve people, the admin, and the nightly report job's service principal (owned by Bob).
+    expect(store.count('users')).toBe(14);
     expect(store.count('requests', { status: 'pending_approval' })).toBe(8);
     expect(store.count('requests', { status: 'approved' })).toBe(3);
     expect(store.count('grants', { status: 'provisioning' })).toBe(3);
