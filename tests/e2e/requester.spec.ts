@@ -165,10 +165,11 @@ test('bob asks for the service identity he owns, alice approves, bob sees the gr
   await saveScreenshot(page, testInfo, 'requester-08-identity-held');
 
   await held.getByRole('button', { name: 'Give back' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Revoke access now' });
+  // The owner gives the identity's access back, as the holder would: no revocation category to pick.
+  const dialog = page.getByRole('dialog', { name: 'Give back access' });
   await expect(dialog).toContainText(`${job} loses ${bob.resourceName} now`);
   await dialog.getByLabel('Reason').fill('Report moved to the new pipeline');
-  await dialog.getByRole('button', { name: /^Revoke/ }).click();
+  await dialog.getByRole('button', { name: /^Give back/ }).click();
   await console.expectNothingWaiting();
   await expect(held).toHaveCount(0, { timeout: 30_000 });
   await expect(section.getByText(`It holds no access now.`)).toBeVisible();

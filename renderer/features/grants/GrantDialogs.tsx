@@ -45,8 +45,8 @@ export function useGrantActions(): { openRevoke(grant: Grant): void; openMoreTim
     <>
       <ReasonDialog
         open={revoking !== null}
-        title={revoking?.userId === user.id ? 'Give back access' : 'Revoke access now'}
-        confirmLabel={revoking?.userId === user.id ? 'Give back' : 'Revoke'}
+        title={givingBack ? 'Give back access' : 'Revoke access now'}
+        confirmLabel={givingBack ? 'Give back' : 'Revoke'}
         optional
         placeholder={givingBack ? 'Recorded in the audit log' : 'Recorded in the audit log and shown to the holder'}
         intro={
