@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessPolicy, AccessRequest, Resource, Task } from '../index.js';
-import { hasDuties, offboardingProgress, planDutyReassignment } from './offboarding.js';
+import type { AccessPolicy, AccessRequest, Resource, ReviewCampaign, ReviewItem, Task } from '../index.js';
+import { hasDuties, offboardingProgress, planDutyReassignment, planReviewReassignment } from './offboarding.js';
 
 const at = '2026-11-02T09:00:00.000Z';
 const step = (approverIds: string[], escalateToIds: string[] = []) => ({ name: 'Lead', mode: 'any' as const, approverIds, approverRoles: [], approverGroupIds: [], includeResourceOwner: false, includeManager: false, timeoutMinutes: 60, escalateToIds, escalateToGroupIds: [], escalateToResourceOwner: false, escalateToManagersManager: false });
@@ -59,5 +59,40 @@ describe('offboarding progress', () => {
     expect(offboardingProgress([{ status: 'revoking' }, { status: 'revoked' }, { status: 'verified' }, { status: 'revoke_failed' }])).toEqual({ total: 4, revoked: 2, verified: 1, waiting: 1, failed: 1, done: false });
     expect(offboardingProgress([{ status: 'verified' }, { status: 'verified' }])).toMatchObject({ done: true, verified: 2 });
     expect(offboardingProgress([])).toMatchObject({ total: 0, done: true });
+  });
+});
+
+describe('a departing reviewer\u2019s review items', () => {
+  const user = (id: string, extra: Record<string, unknown> = {}) => [id, { id, displayName: id, managerId: null, roles: ['approver'], disabled: false, ...extra }] as const;
+  const world = { users: new Map([user('dana'), user('fred'), user('ann'), user('zoe', { disabled: true })]), groups: new Map() } as never;
+  const sd = (stage: number, reviewerIds: string[], decision: 'keep' | null = null) => ({ stage, reviewerIds, fallbackReason: null, decision, reason: '', decidedBy: null, decidedAt: null });
+  const campaign = (id: string, fallback: string, status = 'open') =>
+    ({ id, name: id, status, run: 1, stages: [{ name: 'One', reviewer: { type: 'person', userId: 'dana' }, fallback: { type: 'person', userId: fallback } }, { name: 'Two', reviewer: { type: 'person', userId: 'dana' }, fallback: { type: 'person', userId: fallback } }] }) as unknown as ReviewCampaign;
+  const item = (id: string, campaignId: string, stage: number, stages: ReturnType<typeof sd>[], userId = 'carl') =>
+    ({ id, campaignId, run: 1, stage, stageCount: 2, reviewerIds: stages[stage - 1]?.reviewerIds ?? [], stageDecisions: stages, decision: null, subject: { userId, resourceId: 'res-1' } }) as unknown as ReviewItem;
+
+  it('gives each undecided stage naming them to the stage fallback, beside its other reviewers; a stage the fallback cannot take is unassigned', () => {
+    const plan = planReviewReassignment({
+      personId: 'dana',
+      campaigns: [campaign('c-fred', 'fred'), campaign('c-zoe', 'zoe'), campaign('c-closed', 'fred', 'closed')],
+      items: [
+        item('i-1', 'c-fred', 1, [sd(1, ['dana', 'ann']), sd(2, ['dana'])]),
+        item('i-2', 'c-fred', 2, [sd(1, ['dana'], 'keep'), sd(2, ['ann'])]),
+        item('i-3', 'c-zoe', 1, [sd(1, ['dana']), sd(2, ['ann'])]),
+        item('i-4', 'c-closed', 1, [sd(1, ['dana']), sd(2, ['dana'])]),
+        // Fred is the reviewed person here: he never reviews his own access.
+        item('i-5', 'c-fred', 1, [sd(1, ['dana']), sd(2, ['ann'])], 'fred'),
+      ],
+      world,
+      resourceOwnerOf: () => null,
+    });
+    expect(plan.items.map((i) => i.id)).toEqual(['i-1', 'i-3', 'i-5']);
+    expect(plan.items[0]).toMatchObject({ reviewerIds: ['ann', 'fred'], stageDecisions: [{ reviewerIds: ['ann', 'fred'] }, { reviewerIds: ['fred'] }] });
+    expect(plan.reassigned).toEqual([{ kind: 'review_item', itemId: 'i-1', campaignId: 'c-fred', name: 'c-fred', stages: [1, 2], reviewerIds: ['ann', 'fred'] }]);
+    expect(plan.unassigned).toEqual([
+      { itemId: 'i-3', campaignId: 'c-zoe', name: 'c-zoe', stages: [1] },
+      { itemId: 'i-5', campaignId: 'c-fred', name: 'c-fred', stages: [1] },
+    ]);
+    expect(plan.items[1]?.stageDecisions[0]?.fallbackReason).toMatch(/^dana left, and the fallback/);
   });
 });

@@ -95,7 +95,7 @@ describe('offboarding hands over review items and service identities', () => {
     expect(srv.store.get('tasks', 't-review-unassigned-u-rita')).toMatchObject({ kind: 'review_unassigned_alert', status: 'open', assigneeId: null });
 
     // (b) The grant Rita asked for on the bot's behalf is revoked through the connector and verified gone.
-    expect(srv.store.get('grants', 'g-duty-bot')).toMatchObject({ status: 'revoking', endedReason: 'offboarding' });
+    expect(srv.store.get('grants', 'g-duty-bot')).toMatchObject({ status: 'revoking', endedReason: 'offboarding', endedCategory: 'offboarding', endedBy: 'u-admin' });
     await runScheduler();
     expect(srv.store.get('grants', 'g-duty-bot')).toMatchObject({ status: 'verified', verification: 'gone' });
     expect(graph.state.isMember(group.id, bot.externalIds.entra as string)).toBe(false);
