@@ -75,12 +75,29 @@ export function snapshotCampaign(campaign: ReviewCampaign, run: number, world: S
   const at = now.toISOString();
   const items: ReviewItem[] = [];
   const seen = new Set<string>();
+  // Unless a rule names the person's manager, a stage's reviewers depend only on the resource's
+  // owner and on whether the person is among them: resolved once per owner, and again only for an
+  // item whose person that answer names (a group of 300 reviewers was otherwise read for every item).
+  const shared = new Map<string, { found: ReturnType<typeof resolveReviewers>; ids: Set<string> }>();
+  const reviewersOf = (index: number, stage: ReviewCampaign['stages'][number], userId: string | null, ownerId: string | null) => {
+    const target = { reviewedUserId: userId, resourceOwnerId: ownerId };
+    if (stage.reviewer.type === 'manager' || stage.fallback.type === 'manager') return resolveReviewers(stage, target, world);
+    const cacheKey = `${index}\u0000${ownerId ?? ''}`;
+    let entry = shared.get(cacheKey);
+    if (!entry) {
+      const found = resolveReviewers(stage, { reviewedUserId: null, resourceOwnerId: ownerId }, world);
+      entry = { found, ids: new Set(found.reviewerIds) };
+      shared.set(cacheKey, entry);
+    }
+    if (userId === null || !entry.ids.has(userId)) return { reviewerIds: [...entry.found.reviewerIds], fallbackReason: entry.found.fallbackReason };
+    return resolveReviewers(stage, target, world);
+  };
   const add = (key: string, subject: ReviewSubject, resource: Resource) => {
     const id = reviewItemId(campaign.id, run, key);
     if (seen.has(id)) return;
     seen.add(id);
     const stageDecisions: StageDecision[] = campaign.stages.map((stage, index) => {
-      const found = resolveReviewers(stage, { reviewedUserId: subject.userId, resourceOwnerId: resource.ownerId }, world);
+      const found = reviewersOf(index, stage, subject.userId, resource.ownerId);
       // Nobody at all: the campaign's owner reviews (never their own access: then nobody, and the default applies).
       const ids = found.reviewerIds.length > 0 ? found.reviewerIds : campaign.ownerId !== subject.userId ? [campaign.ownerId] : [];
       const fallbackReason = found.reviewerIds.length > 0 ? found.fallbackReason : `${found.fallbackReason}: the campaign owner reviews`;
