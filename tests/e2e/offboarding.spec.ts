@@ -63,6 +63,8 @@ test('an admin offboards a person from Accounts: the confirmation says what will
   await expect(progress).toBeVisible();
   await expect(progress).toContainText('They held no grant: nothing to revoke.');
   await expect(progress.getByTestId('offboard-duties')).toHaveText(`Shift lead in policy Night shift ${id}`);
+  // Nothing is left for an admin: the leaver owned no service identity and decided no review item.
+  await expect(progress.getByTestId('offboard-follow-ups')).toHaveText('nothing');
   await expect(progress.getByRole('progressbar', { name: 'Grants verified gone' })).toHaveAttribute('aria-valuenow', '1');
   await saveScreenshot(session.page, testInfo, '40-offboard-progress');
   await session.page.getByRole('dialog', { name: `Offboarding ${leaver.displayName}` }).getByRole('button', { name: 'Close', exact: true }).last().click();

@@ -8,7 +8,7 @@ import { useSession } from '../../session/session.js';
 import { Dialog, Icon, sentence } from '../../ui/ui.js';
 import '../../ui/load-progress.css';
 import type { AccountRow } from './accounts-model.js';
-import { dutyWords, fetchOffboarding, liveProgress, offboardPreview, progressWords, sendOffboard } from './offboarding-model.js';
+import { dutyWords, fetchOffboarding, followUpWords, liveProgress, offboardPreview, progressWords, sendOffboard } from './offboarding-model.js';
 
 type Docs = { find(query?: { selector: Record<string, unknown> }): { $: Observable<ReadonlyArray<{ toJSON(): unknown }>> } };
 
@@ -117,6 +117,21 @@ export function OffboardDialog({ account, accounts, onClose }: { account: Accoun
             <dd data-testid="offboard-duties">{current.record?.reassigned.length ? current.record.reassigned.map(dutyWords).join('; ') : 'none'}</dd>
             <dt>Sessions left</dt>
             <dd>{current.sessions}</dd>
+            <dt>Left for an admin</dt>
+            <dd data-testid="offboard-follow-ups">
+              {current.record?.followUps?.length ? (
+                <>
+                  <ul>
+                    {current.record.followUps.map((f) => (
+                      <li key={`${f.kind}:${f.subjectId}`}>{sentence(followUpWords(f))}</li>
+                    ))}
+                  </ul>
+                  <span className="small muted">Each is an alert on admins&apos; My tasks.</span>
+                </>
+              ) : (
+                'nothing'
+              )}
+            </dd>
           </dl>
         </section>
       ) : (

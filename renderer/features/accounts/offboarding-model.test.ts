@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessPolicy, AccessRequest, Resource, Task } from '../../../core/index.js';
-import { liveProgress, offboardPreview, progressWords, type OffboardingView } from './offboarding-model.js';
+import { followUpWords, liveProgress, offboardPreview, progressWords, type OffboardingView } from './offboarding-model.js';
 
 const policy = { id: 'p-1', name: 'Finance', approvalSteps: [{ name: 'Lead', mode: 'any', approverIds: ['u-dana'], approverRoles: [], approverGroupIds: [], escalateToIds: [] }] } as unknown as AccessPolicy;
 const request = (id: string, requesterId: string) => ({ id, requesterId, status: 'pending_approval', policy: { approvalSteps: [{ name: 'Lead', approverIds: ['u-dana'], escalateToIds: [] }] } }) as unknown as AccessRequest;
@@ -44,5 +44,12 @@ describe('the progress bar', () => {
     expect(live).toMatchObject({ state: 'in_progress', progress: { verified: 1, waiting: 1 } });
     expect(progressWords(live.progress)).toBe('1 of 2 grants verified gone, 1 waiting for the connector.');
     expect(liveProgress(view, new Map([['g-1', { status: 'verified' as const }], ['g-2', { status: 'verified' as const }]])).state).toBe('done');
+  });
+});
+
+describe('what offboarding leaves for an admin', () => {
+  it('names the identity left with no owner, and the review item nobody is left to decide', () => {
+    expect(followUpWords({ kind: 'service_no_owner', subjectId: 'sp-job', name: 'Nightly report job', taskId: 't-1', message: 'Nightly report job has no owner left: Bob was its last' })).toBe('Nightly report job has no owner left: Bob was its last');
+    expect(followUpWords({ kind: 'review_unassigned', subjectId: 'ri-7', name: 'Quarterly admins', taskId: 't-2', message: 'stage 2 has nobody to decide it' })).toBe('Review item ri-7 of Quarterly admins: stage 2 has nobody to decide it');
   });
 });

@@ -22,11 +22,19 @@ import { requestJson } from '../../session/api-client.js';
 export type OffboardingView = {
   personId: string;
   state: 'none' | 'in_progress' | 'done';
-  record: { startedAt: string; source: string; actorId: string; fallbackId: string | null; requestsCancelled: string[]; reassigned: DutyReassignment[]; sessionsEnded: number; runs: number; grantIds: string[] } | null;
+  record: { startedAt: string; source: string; actorId: string; fallbackId: string | null; requestsCancelled: string[]; reassigned: DutyReassignment[]; sessionsEnded: number; runs: number; grantIds: string[]; followUps?: OffboardingFollowUp[] } | null;
   progress: OffboardingProgress;
   grants: Array<Pick<Grant, 'id' | 'resourceId' | 'connector' | 'status' | 'verification' | 'lastError'>>;
   sessions: number;
 };
+
+/** What offboarding could not hand on by itself: each an alert task for admins (sync-server/offboarding/leaver-duties.ts). */
+export type OffboardingFollowUp = { kind: 'service_no_owner' | 'review_unassigned'; subjectId: string; name: string; taskId: string; message: string };
+
+/** A follow-up in one sentence: the identity with no owner left, or the review item nobody is left to decide. */
+export function followUpWords(followUp: OffboardingFollowUp): string {
+  return followUp.kind === 'review_unassigned' ? `Review item ${followUp.subjectId} of ${followUp.name}: ${followUp.message}` : followUp.message;
+}
 
 export async function fetchOffboarding(serverUrl: string, token: string, personId: string): Promise<OffboardingView> {
   const { body } = await requestJson(serverUrl, `/api/v1/people/${encodeURIComponent(personId)}/offboarding`, { token, unreachable: `Could not reach ${serverUrl}: offboarding runs on the server.` });
