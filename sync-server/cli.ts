@@ -19,6 +19,8 @@
  *                           JIT_AUDIT_STRICT=1 refuses to start when the start check finds anything;
  *                           JIT_AUDIT_CHECKPOINT_EVERY_EVENTS / _MINUTES (default 1000 / 5). See
  *                           sync-server/audit/env.ts and docs/decisions/signed-checkpoints.md
+ *   JIT_AUDIT_RECENT_BLOCKS the recent sealed audit blocks (default 20) a console that does not hold the whole
+ *                           log pulls; older ones on demand (docs/decisions/older-audit-history.md)
  *   JIT_SIEM_SYSLOG_URL     tls://host:port: forward every audit event as RFC 5424 syslog over TLS (RFC 5425),
  *                           resuming after the last acknowledged seq; JIT_SIEM_HTTPS_URL: or as JSON
  *                           batches POSTed there (2xx acknowledges). CA files, pins and the rest in
@@ -75,6 +77,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_SEPARATION } from '../core/index.js';
 import { auditSettingsFromEnv } from './audit/env.js';
 import { siemSettingsFromEnv } from './audit/siem/settings.js';
+import { recentBlocksSetting } from './audit/blocks-pull.js';
 import { createServer, DEFAULT_HOST, DEFAULT_PORT, type JitServer } from './app.js';
 import { DEMO_CONNECTOR_IDS, startDemoTenant, type DemoTenant } from './demo/graph-tenant.js';
 import { DEMO_PASSWORD, DEMO_USERS } from './demo/seed.js';
@@ -201,6 +204,8 @@ async function main(): Promise<void> {
   const sso = ssoFromEnv(env);
   const offboarding = offboardingSettingsFromEnv(env);
   const siem = siemSettingsFromEnv(env);
+  // Read at every filtered audit pull; checked here so a bad value stops the start, not every pull.
+  recentBlocksSetting(env);
   // Secrets: the key decrypts the stored connector configs; the file's configs are stored (encrypted) first.
   const demoKey = demo ? demoSecretKey(dataDir, env) : undefined;
   const secretKey = demoKey?.key ?? secretKeyFromEnv(env);
