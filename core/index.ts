@@ -19,6 +19,7 @@ export * from './audit/checkpoint.js';
 export * from './audit/archive.js';
 export * from './audit/blocks.js';
 export * from './audit/reconcile.js';
+export * from './audit/siem-status.js';
 export * from './engine/result.js';
 export * from './engine/lifecycle.js';
 export * from './engine/eligibility.js';

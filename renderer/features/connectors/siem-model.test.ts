@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fetchSiem, sinkState, type SiemSink } from './siem-model.js';
+import type { SiemSinkStatus } from '../../../core/index.js';
+import { fetchSiem, sinkState } from './siem-model.js';
 
 const NOW = Date.parse('2026-12-02T10:00:00.000Z');
-const sink = (over: Partial<SiemSink> = {}): SiemSink => ({
+const sink = (over: Partial<SiemSinkStatus> = {}): SiemSinkStatus => ({
   id: 'https', kind: 'https', target: 'https://siem.example/ingest', ackedSeq: 1200, ackedAt: '2026-12-02T09:59:50.000Z', headSeq: 1200, lag: 0,
   lastError: null, lastErrorAt: null, retryAt: null, ...over,
 });

@@ -5,7 +5,7 @@
  * skipped. A failed batch is retried with exponential backoff (1 s doubling, with jitter, up to the
  * maximum; Retry-After honoured) and the error is shown in the status until a batch goes through.
  */
-import type { AuditEvent } from '../../../core/index.js';
+import type { AuditEvent, SiemSinkStatus } from '../../../core/index.js';
 import { readAuditEvents } from '../../store/sqlite-store.js';
 import type { MigrationSet, Store } from '../../store/types.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_BACKOFF_MS, type SiemSettings } from './settings.js';
@@ -24,21 +24,8 @@ export const SIEM_MIGRATIONS: MigrationSet = {
   ],
 };
 
-export type SinkStatus = {
-  id: string;
-  kind: Sink['kind'];
-  target: string;
-  /** The last seq the sink acknowledged: forwarding resumes after it. */
-  ackedSeq: number;
-  ackedAt: string | null;
-  headSeq: number;
-  /** Events not yet acknowledged. */
-  lag: number;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  /** When the next attempt is due after a failure. */
-  retryAt: string | null;
-};
+/** What GET /api/v1/audit/siem reports per sink (core's one schema). */
+export type SinkStatus = SiemSinkStatus;
 
 export type SiemForwarder = {
   status(): SinkStatus[];

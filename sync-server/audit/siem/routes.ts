@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { SiemStatusAnswer } from '../../../core/index.js';
 import { readAuditEvents } from '../../store/sqlite-store.js';
 import type { Store } from '../../store/types.js';
 import { requireEndpoint } from '../../http/auth.js';
@@ -55,23 +56,7 @@ export function registerSiemRoutes(root: FastifyInstance, deps: { store: Store; 
       summary: 'Forwarding to a SIEM: each sink with its last acknowledged seq, its lag and its last error (admin)',
       security: secured,
       response: {
-        200: z.object({
-          configured: z.boolean(),
-          sinks: z.array(
-            z.object({
-              id: z.string(),
-              kind: z.enum(['syslog', 'https']),
-              target: z.string(),
-              ackedSeq: z.number(),
-              ackedAt: z.string().nullable(),
-              headSeq: z.number(),
-              lag: z.number(),
-              lastError: z.string().nullable(),
-              lastErrorAt: z.string().nullable(),
-              retryAt: z.string().nullable(),
-            }),
-          ),
-        }),
+        200: SiemStatusAnswer,
       },
     },
     handler: async (request) => {
