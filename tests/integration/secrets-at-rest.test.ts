@@ -149,7 +149,7 @@ describe('connector secrets at rest', () => {
     expect(everything).toMatch(/incoming request/);
     expect(everything).not.toContain(SECRET);
     for (const file of [oldKeyFile, newKeyFile]) expect(everything).not.toContain(readFileSync(file, 'utf8').trim());
-  });
+  }, 90_000); // several server and CLI processes started one after another: about 20 s alone, more beside the rest of the suite
 
   it('an in-process server registers the stored connector with the key it is given', async () => {
     const dataDir = makeTempDataDir('jit-secrets-inproc-');
