@@ -42,23 +42,23 @@ export type OlderBlocksPage = z.infer<typeof OlderBlocksPage>;
 /** Blocks a console without the whole log keeps by default: the recent ones, plus the open tail. */
 export const DEFAULT_RECENT_BLOCKS = 20;
 
-/** The last seq of the older history of a log whose head is at `head`: whole blocks before the recent ones. */
-export function historyHorizon(head: number, recentBlocks: number, size = AUDIT_BLOCK_SIZE): number {
-  const sealed = head - (head % size);
-  return Math.max(0, sealed - recentBlocks * size);
-}
+/** A position in the chain: the event at `seq` and the chain's hash there (seq 0: the genesis). */
+export type ChainPoint = { seq: number; hash: string };
 
-export type OlderBlockCheck = { ok: true; anchor: string } | { ok: false; message: string };
+export type OlderBlockCheck = { ok: true; anchor: ChainPoint } | { ok: false; message: string };
 
 /**
- * Checks one fetched block against `anchor`, the chain's hash at its last event as the history
- * after it says (the previous-block hash of the block after it). Answers the next anchor (this
+ * Checks one fetched block against `anchor`, the point where the history after it begins: the
+ * block must end at the anchor's seq, and its hash must be the chain's hash there (the previous-block
+ * hash of the block after it). Answers the next anchor (the event before this block, with this
  * block's previous-block hash) or, in words, why the block cannot be used.
  */
-export function checkOlderBlock(block: OlderBlock, anchor: string, size = AUDIT_BLOCK_SIZE): OlderBlockCheck {
+export function checkOlderBlock(block: OlderBlock, anchor: ChainPoint): OlderBlockCheck {
   const fail = (message: string): OlderBlockCheck => ({ ok: false, message: `block ${block.id} (events ${block.firstSeq} to ${block.lastSeq}): ${message}` });
-  if (block.lastSeq - block.firstSeq + 1 !== size || block.lastSeq % size !== 0) return fail(`a sealed block holds events k*${size}+1 to (k+1)*${size}`);
-  if (block.hash !== anchor) return fail('its hash is not the previous-block hash of the history after it: the log was altered');
+  const size = block.lastSeq - block.firstSeq + 1;
+  if (size < 1 || size > AUDIT_BLOCK_SIZE) return fail(`a sealed block holds 1 to ${AUDIT_BLOCK_SIZE} consecutive events`);
+  if (block.lastSeq !== anchor.seq) return fail(`the history after it begins at event ${anchor.seq + 1}, so the block before it must end at event ${anchor.seq}`);
+  if (block.hash !== anchor.hash) return fail('its hash is not the previous-block hash of the history after it: the log was altered');
   if (block.events.length + block.withheld !== size) return fail(`it says ${block.withheld} event(s) are withheld but carries ${block.events.length} of ${size}`);
   let before: AuditEvent | null = null;
   for (const event of block.events) {
@@ -70,5 +70,5 @@ export function checkOlderBlock(block: OlderBlock, anchor: string, size = AUDIT_
     if (before && before.seq === event.seq - 1 && event.prevHash !== before.hash) return fail(`event ${event.seq} does not link to event ${before.seq}`);
     before = event;
   }
-  return { ok: true, anchor: block.prevHash };
+  return { ok: true, anchor: { seq: block.firstSeq - 1, hash: block.prevHash } };
 }

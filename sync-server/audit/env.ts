@@ -5,6 +5,7 @@
  *   JIT_AUDIT_STRICT=1                   refuse to start when the start check finds anything
  *   JIT_AUDIT_CHECKPOINT_EVERY_EVENTS    sign the head once this many events are unsigned (default 1000)
  *   JIT_AUDIT_CHECKPOINT_EVERY_MINUTES   ... or once the oldest unsigned one is this old (default 5)
+ *   JIT_AUDIT_BLOCK_SEAL_MINUTES         seal the log's open tail as a block once its first event is this old (default 5)
  */
 import type { AuditSettings } from './index.js';
 import { auditKeyPath } from './signing-key.js';
@@ -22,10 +23,12 @@ export function auditSettingsFromEnv(env: NodeJS.ProcessEnv, dataDir: string): A
   if (strict !== undefined && strict !== '' && strict !== '0' && strict !== '1') throw new Error(`JIT_AUDIT_STRICT must be 1 or 0, got "${strict}"`);
   const everyEvents = positive(env, 'JIT_AUDIT_CHECKPOINT_EVERY_EVENTS', true);
   const everyMinutes = positive(env, 'JIT_AUDIT_CHECKPOINT_EVERY_MINUTES', false);
+  const sealMinutes = positive(env, 'JIT_AUDIT_BLOCK_SEAL_MINUTES', false);
   return {
     keyFile: auditKeyPath(dataDir, env),
     strict: strict === '1',
     ...(everyEvents ? { checkpointEveryEvents: everyEvents } : {}),
     ...(everyMinutes ? { checkpointEveryMinutes: everyMinutes } : {}),
+    ...(sealMinutes ? { blockSealMinutes: sealMinutes } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { GENESIS_HASH } from '../../core/index.js';
 import { CHECKPOINT_LEDGER_TRIGGERS } from './checkpoint-ledger.js';
 import { CHECKPOINT_TRIGGERS } from './checkpoint-store.js';
+import { AUDIT_BLOCK_TRIGGERS } from '../store/audit-blocks.js';
 import { ARCHIVE_TRIGGERS } from './retention-guards.js';
 
 /** The audit log's guards, exactly as sync-server/store/migrations.ts (core steps 2 and 4) creates them. */
@@ -22,11 +23,11 @@ export const AUDIT_EVENT_TRIGGERS: Record<string, string> = {
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: each is appended at the head of the chain, linked to it'); END`,
 };
 
-export const AUDIT_GUARDS: Record<string, string> = { ...AUDIT_EVENT_TRIGGERS, ...CHECKPOINT_TRIGGERS, ...CHECKPOINT_LEDGER_TRIGGERS, ...ARCHIVE_TRIGGERS };
+export const AUDIT_GUARDS: Record<string, string> = { ...AUDIT_EVENT_TRIGGERS, ...AUDIT_BLOCK_TRIGGERS, ...CHECKPOINT_TRIGGERS, ...CHECKPOINT_LEDGER_TRIGGERS, ...ARCHIVE_TRIGGERS };
 
 /** The table a guard needs: on a file from before it, there is nothing to guard yet. */
 const guardTable = (name: string) =>
-  name in CHECKPOINT_LEDGER_TRIGGERS ? 'audit_checkpoint_ledger' : name in ARCHIVE_TRIGGERS ? 'audit_archives' : name.startsWith('audit_checkpoints') ? 'audit_checkpoints' : 'audit_events';
+  name in CHECKPOINT_LEDGER_TRIGGERS ? 'audit_checkpoint_ledger' : name in AUDIT_BLOCK_TRIGGERS ? 'audit_blocks' : name in ARCHIVE_TRIGGERS ? 'audit_archives' : name.startsWith('audit_checkpoints') ? 'audit_checkpoints' : 'audit_events';
 
 const normalise = (sql: string) => sql.replace(/\s+/g, ' ').replace(/;\s*$/, '').trim();
 

@@ -1,12 +1,14 @@
 /**
  * The server's audit trail beyond the chain itself (docs/decisions/signed-checkpoints.md): the
- * signing key, the start-up integrity check with its alerts, and the checkpointer.
+ * signing key, the start-up integrity check with its alerts, the checkpointer, and the time rule
+ * that seals the open tail of the log as a block.
  *
  *   const audit = await openAuditTrail({ store, now, dataDir, settings });   // before anything appends
  *   audit.alerts      // what the start check found (each also an audit.integrity_alert event)
  *   audit.close()     // signs the head one last time, stops the timer
  */
 import { existsSync } from 'node:fs';
+import { DEFAULT_BLOCK_SEAL_MINUTES, startBlockSealer, type BlockSealer } from './block-sealer.js';
 import type { AuditCheckpoint } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import { AUDIT_CHECKPOINT_MIGRATIONS, headFilePath, lastCheckpoint, readCheckpoints, writeHeadFile } from './checkpoint-store.js';
@@ -30,7 +32,9 @@ export type AuditSettings = {
   checkpointEveryEvents?: number;
   /** Sign the head once its oldest unsigned event is this many minutes old (default 5). */
   checkpointEveryMinutes?: number;
-  /** How often the time rule is looked at; 0: only on tick() (tests). Default 30 s. */
+  /** Seal the open tail as a block once its first event is this many minutes old (default 5); a full block seals as it fills. */
+  blockSealMinutes?: number;
+  /** How often the time rules are looked at; 0: only on tick() (tests). Default 30 s. */
   tickMs?: number;
 };
 
@@ -59,6 +63,7 @@ export type AuditTrail = {
   generatedKey: boolean;
   alerts: readonly AuditAlert[];
   checkpointer: Checkpointer;
+  sealer: BlockSealer;
   status(): AuditStatus;
   /** The chain, every signature and the stored state against the log, as GET /api/v1/audit/verify reports it. */
   verify(): Promise<IntegrityReport>;
@@ -77,6 +82,8 @@ export async function openAuditTrail(opts: { store: Store; now: () => Date; data
   };
   if (!Number.isInteger(rules.everyEvents) || rules.everyEvents < 1) throw new Error(`checkpointEveryEvents must be a whole number of at least 1, got ${rules.everyEvents}`);
   if (!(rules.everyMinutes > 0)) throw new Error(`checkpointEveryMinutes must be more than 0, got ${rules.everyMinutes}`);
+  const sealMinutes = settings.blockSealMinutes ?? DEFAULT_BLOCK_SEAL_MINUTES;
+  if (!(sealMinutes > 0)) throw new Error(`blockSealMinutes must be more than 0, got ${sealMinutes}`);
   const { signer, generated } = loadOrCreateAuditKey(settings.keyFile ?? auditKeyPath(opts.dataDir));
   const checkpointTableExisted = checkpointsMigrated(store.db);
   store.applyMigrations(AUDIT_CHECKPOINT_MIGRATIONS);
@@ -108,7 +115,10 @@ export async function openAuditTrail(opts: { store: Store; now: () => Date; data
       }
     });
   }
-  const checkpointer = startCheckpointer({ store, signer, now, rules, tickMs: settings.tickMs ?? 30_000, onError: opts.onError ?? (() => undefined) });
+  const onError = opts.onError ?? (() => undefined);
+  // The sealer first: on a tick where both rules apply, the checkpoint then signs the new block's end.
+  const sealer = startBlockSealer({ store, now, sealMinutes, tickMs: settings.tickMs ?? 30_000, onError });
+  const checkpointer = startCheckpointer({ store, signer, now, rules, tickMs: settings.tickMs ?? 30_000, onError });
   // Events appended since the last checkpoint (an unclean stop, or the alerts just written) are signed now.
   checkpointer.checkpointNow();
   const last = lastCheckpoint(store.db);
@@ -121,6 +131,7 @@ export async function openAuditTrail(opts: { store: Store; now: () => Date; data
     generatedKey: generated,
     alerts,
     checkpointer,
+    sealer,
     status: () => ({
       publicKey: { algorithm: signer.algorithm, keyId: signer.keyId, publicKey: signer.publicKey, publicKeyPem: signer.publicKeyPem },
       strict: settings.strict === true,
@@ -135,6 +146,7 @@ export async function openAuditTrail(opts: { store: Store; now: () => Date; data
         if (store.db.open) checkpointer.checkpointNow();
       } finally {
         checkpointer.stop();
+        sealer.stop();
       }
     },
   };

@@ -29,7 +29,7 @@ export function registerOlderBlocksRoute(root: FastifyInstance, deps: { store: S
     schema: {
       tags: ['sync'],
       summary: 'Older sealed audit blocks, newest first, with only the events this reader may see',
-      description: `through: the last event of the newest block wanted (a multiple of the block size; default: the horizon, the last event before what a fresh replica pulls). limit: blocks, at most ${MAX_OLDER_BLOCKS} (0: only the horizon and how many blocks are older).`,
+      description: `through: the last event of the newest block wanted (a sealed block's lastSeq; default: the horizon, the last event before what a fresh replica pulls). limit: blocks, at most ${MAX_OLDER_BLOCKS} (0: only the horizon and how many blocks are older).`,
       security: [{ bearerAuth: [] as string[] }],
       querystring: Query,
     },

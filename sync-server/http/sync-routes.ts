@@ -39,7 +39,7 @@ import { countAfter, filteredPull } from '../store/filtered-pull.js';
 import { principalOf, requireSync, type Principal } from './auth.js';
 import { ApiError, notFound } from './errors.js';
 import type { Metrics } from './metrics.js';
-import { auditHorizon, blocksCompletedBy, pullAuditBlocksJson } from '../audit/blocks-pull.js';
+import { auditHorizon, pullAuditBlocksJson, sealedBlockDocs } from '../audit/blocks-pull.js';
 import { syncViewOf, type SyncView } from './sync-view.js';
 
 export const HEARTBEAT_MS = 15_000;
@@ -286,8 +286,8 @@ export function registerSyncRoutes(root: FastifyInstance, deps: SyncDeps, stream
         if (!wanted.has(change.collection)) continue;
         const whole = view.whole(change.collection);
         const documents = whole ? [...change.docs] : change.docs.map((doc) => view.show(change.collection, doc)).filter((doc) => doc !== null);
-        // A commit that completes a block also sends the block, replacing its events one by one.
-        if (whole && change.collection === 'audit') documents.push(...(blocksCompletedBy(store.db, change.docs.map((doc) => (doc as { seq: number }).seq)) as typeof documents));
+        // A commit that seals a block (full, or its tail grown old) also sends it, replacing its events one by one.
+        if (whole && change.sealed) documents.push(...(sealedBlockDocs(store.db, change.sealed) as typeof documents));
         // Hidden documents are not announced; the next pull's checkpoint moves past them.
         if (documents.length === 0) continue;
         const message: MultiplexedStreamMessage | StreamMessage = tagged

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH } from '../../core/index.js';
+import { AUDIT_BLOCKS_MIGRATION } from './audit-blocks.js';
 import type { MigrationSet } from './types.js';
 
 /**
@@ -101,6 +102,8 @@ export const CORE_MIGRATIONS: MigrationSet = {
      CREATE INDEX documents_grant ON documents (collection, json_extract(doc, '$.grantId'));
      CREATE INDEX documents_resource ON documents (collection, json_extract(doc, '$.resourceId'));
      CREATE INDEX documents_step_due ON documents (collection, status, json_extract(doc, '$.stepDueAt'));`,
+    // 7: where the audit log's sealed blocks begin and end (./audit-blocks.ts), append-only like the log.
+    AUDIT_BLOCKS_MIGRATION,
   ],
 };
 

@@ -11,6 +11,7 @@ import {
   type CollectionName,
   type PullResponse,
 } from '../../core/index.js';
+import { sealIfFull, sealStaleTail, type SealedBlockRange } from './audit-blocks.js';
 import { auditEventFromRow, auditEventJsonFromRow, readAuditEvents, type AuditRow } from './audit-rows.js';
 import { writeMany, type PendingChange } from './bulk-write.js';
 import { filterSql, fromClause } from './list-filter.js';
@@ -89,6 +90,7 @@ export function openStore(options: OpenStoreOptions): Store {
 class SqliteStore implements Store {
   private depth = 0;
   private pending: PendingChange[] = [];
+  private pendingSealed: SealedBlockRange[] = [];
   private readonly listeners = new Set<CommitListener>();
   private readonly stmts;
 
@@ -130,6 +132,7 @@ class SqliteStore implements Store {
   tx<T>(fn: () => T): T {
     const outermost = this.depth === 0;
     const mark = this.pending.length;
+    const sealedMark = this.pendingSealed.length;
     this.depth++;
     let result: T;
     try {
@@ -141,6 +144,7 @@ class SqliteStore implements Store {
       result = outermost ? run.immediate() : run();
     } catch (error) {
       this.pending.length = mark;
+      this.pendingSealed.length = sealedMark;
       throw error;
     } finally {
       this.depth--;
@@ -150,9 +154,11 @@ class SqliteStore implements Store {
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && this.pendingSealed.length === 0) return;
     const pending = this.pending;
+    const sealed = this.pendingSealed;
     this.pending = [];
+    this.pendingSealed = [];
     // Keep only the last write of each document, grouped by collection in seq order.
     const latest = new Map<string, PendingChange>();
     for (const change of pending) latest.set(`${change.collection}\u0000${change.id}`, change);
@@ -166,6 +172,12 @@ class SqliteStore implements Store {
       const last = list[list.length - 1] as PendingChange;
       return { collection, docs: list.map((c) => c.doc) as CommitChange['docs'], checkpoint: { seq: last.seq, id: last.id } };
     });
+    if (sealed.length > 0) {
+      const audit = changes.find((c) => c.collection === 'audit');
+      const end = sealed[sealed.length - 1] as SealedBlockRange;
+      if (audit) audit.sealed = sealed;
+      else changes.push({ collection: 'audit', docs: [], checkpoint: { seq: end.lastSeq, id: `ae-${end.lastSeq}` }, sealed });
+    }
     for (const listener of [...this.listeners]) {
       try {
         listener(changes);
@@ -291,7 +303,17 @@ class SqliteStore implements Store {
       const event = sealEvent(candidate, head.hash);
       this.stmts.auditInsert.run({ ...event, data: JSON.stringify(event.data) });
       this.pending.push({ collection: 'audit', id: event.id, seq: event.seq, doc: { ...event, _deleted: false } });
+      const block = sealIfFull(this.db, event.seq, event.at);
+      if (block) this.pendingSealed.push(block);
       return event;
+    });
+  }
+
+  sealAuditTail(now: Date, maxAgeMs: number): SealedBlockRange | null {
+    return this.tx(() => {
+      const block = sealStaleTail(this.db, this.auditHead().seq, now, maxAgeMs);
+      if (block) this.pendingSealed.push(block);
+      return block;
     });
   }
 

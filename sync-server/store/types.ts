@@ -16,6 +16,7 @@
  * and queried through `store.db` (the raw better-sqlite3 handle) inside `store.tx(...)`.
  */
 import type Database from 'better-sqlite3';
+import type { SealedBlockRange } from './audit-blocks.js';
 import type { z } from 'zod';
 import type {
   AccountRole,
@@ -60,6 +61,11 @@ export type CommitChange<C extends CollectionName = CollectionName> = {
   docs: WireDoc<CollectionDoc<C>>[];
   /** The checkpoint of the last doc: a client that applied these is at this checkpoint. */
   checkpoint: Checkpoint;
+  /**
+   * Audit only: the blocks this commit sealed (sync-server/store/audit-blocks.ts), oldest first. A
+   * commit that only seals (the tail grew old) has no docs, and its checkpoint is the last block's end.
+   */
+  sealed?: readonly SealedBlockRange[];
 };
 
 export type CommitListener = (changes: readonly CommitChange[]) => void;
@@ -127,6 +133,8 @@ export interface Store {
   /** Every audit event in seq order (lazy; do not write on this store while iterating). */
   auditEvents(fromSeq?: number): IterableIterator<AuditEvent>;
   auditHead(): { seq: number; hash: string };
+  /** Seals the open tail as a block when its first event is `maxAgeMs` old at `now` (a full block seals as it fills). */
+  sealAuditTail(now: Date, maxAgeMs: number): SealedBlockRange | null;
 
   /** Fired after each commit that changed replicated documents. Returns an unsubscribe function. */
   onCommit(listener: CommitListener): () => void;

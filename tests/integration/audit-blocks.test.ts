@@ -2,7 +2,8 @@
  * The audit log replicates to readers of every event as sealed blocks plus the open tail: a fresh
  * replica (RxDB, dev-mode schema checks) holds a few documents for thousands of events, reads them
  * all back through the one reader, verifies their chain block by block, and finds an event edited in
- * its own copy. Live, a block completed while the replica is connected replaces its events.
+ * its own copy. Live, a block completed while the replica is connected replaces its events. A
+ * quiet log's tail is sealed as a shorter block once its first event is five minutes old.
  */
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +14,10 @@ import { startReplication } from '../../renderer/db/replication.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 let srv: TestServer;
+// The server's clock runs this far ahead of the events' own times once the test moves it.
+let aheadMs = 0;
 beforeAll(async () => {
-  srv = await startTestServer({ audit: { tickMs: 0 } });
+  srv = await startTestServer({ audit: { tickMs: 0 }, now: () => new Date(Date.now() + aheadMs) });
 });
 afterAll(async () => {
   await srv.close();
@@ -76,5 +79,62 @@ describe('the audit collection as sealed blocks', () => {
       await replication.cancel();
       await db.remove();
     }
+  });
+
+  it('a tail whose first event is five minutes old is sealed as a shorter block: live, on a fresh pull, and the next full block follows it', async () => {
+    const live = await createJitDatabase({ name: 'audit-blocks-quiet', storage: 'memory', devMode: true, collections: ['audit'] });
+    const replication = startReplication(live, { serverUrl: srv.url, token: srv.adminToken, retryTimeMs: 300 });
+    try {
+      await replication.awaitInSync();
+      append(7);
+      const head = srv.store.auditHead().seq;
+      // Not yet old: nothing is sealed.
+      expect(srv.server.audit.sealer.tick()).toBeNull();
+      aheadMs = 5 * 60_000 + 1_000;
+      const sealed = srv.server.audit.sealer.tick();
+      expect(sealed).toMatchObject({ lastSeq: head });
+      expect(sealed!.lastSeq - sealed!.firstSeq + 1).toBeLessThan(AUDIT_BLOCK_SIZE);
+      expect(srv.server.audit.sealer.tick()).toBeNull();
+      // The connected replica receives the block in place of the tail's events.
+      const shortId = `ab-${sealed!.firstSeq}`;
+      const doc = await firstValueFrom(live.audit.findOne(shortId).$.pipe(filter((d) => d !== null), timeout(20_000)));
+      expect((JSON.parse(JSON.stringify(doc!.toJSON())) as { block: AuditBlock }).block).toMatchObject({ firstSeq: sealed!.firstSeq, lastSeq: head, sealedAt: sealed!.sealedAt });
+      await firstValueFrom(live.audit.find({ selector: { seq: { $gt: sealed!.firstSeq - 1 } } }).$.pipe(filter((d) => d.length === 1), timeout(20_000)));
+
+      // A full block fills from the event after it, not from a multiple of the block size.
+      append(AUDIT_BLOCK_SIZE + 3);
+      const fresh = await createJitDatabase({ name: 'audit-blocks-quiet-fresh', storage: 'memory', devMode: true, collections: ['audit'] });
+      const second = startReplication(fresh, { serverUrl: srv.url, token: srv.adminToken, retryTimeMs: 300 });
+      try {
+        await second.awaitInSync();
+        const docs = (await fresh.audit.find({ sort: [{ seq: 'asc' }] }).exec()).map((d) => JSON.parse(JSON.stringify(d.toJSON())) as AuditEvent & { block?: AuditBlock });
+        const ranges = docs.filter((d) => d.block).map((d) => [d.block!.firstSeq, d.block!.lastSeq]);
+        expect(ranges.slice(-2)).toEqual([
+          [sealed!.firstSeq, head],
+          [head + 1, head + AUDIT_BLOCK_SIZE],
+        ]);
+        expect(docs.filter((d) => !d.block).map((d) => d.seq)).toEqual([head + AUDIT_BLOCK_SIZE + 1, head + AUDIT_BLOCK_SIZE + 2, head + AUDIT_BLOCK_SIZE + 3]);
+        expect(verifyBlocks(docs.map((d) => d.block ?? sealBlock([d], d.at)))).toMatchObject({ ok: true, verifiedUpTo: { seq: srv.store.auditHead().seq } });
+        expect(await readAuditEvents(fresh)).toEqual([...srv.store.auditEvents()]);
+      } finally {
+        await second.cancel();
+        await fresh.remove();
+      }
+      expect((await readAuditEvents(live)).map((e) => e.seq)).toEqual([...srv.store.auditEvents()].map((e) => e.seq));
+    } finally {
+      aheadMs = 0;
+      await replication.cancel();
+      await live.remove();
+    }
+  });
+
+  it('the stored boundaries are append-only: a block cannot be changed, removed, or sealed out of order', () => {
+    const db = srv.store.db;
+    const last = db.prepare('SELECT first_seq, last_seq FROM audit_blocks ORDER BY first_seq DESC LIMIT 1').get() as { first_seq: number; last_seq: number };
+    expect(() => db.prepare('UPDATE audit_blocks SET last_seq = last_seq - 1 WHERE first_seq = ?').run(last.first_seq)).toThrow('append-only');
+    expect(() => db.prepare('DELETE FROM audit_blocks WHERE first_seq = ?').run(last.first_seq)).toThrow('append-only');
+    expect(() => db.prepare('INSERT INTO audit_blocks VALUES (?, ?, ?)').run(last.last_seq + 2, last.last_seq + 2, 'x')).toThrow('sealed in order');
+    expect(() => db.prepare('INSERT INTO audit_blocks VALUES (?, ?, ?)').run(last.last_seq + 1, last.last_seq + AUDIT_BLOCK_SIZE + 1, 'x')).toThrow('sealed in order');
+    expect(() => db.prepare('INSERT INTO audit_blocks VALUES (?, ?, ?)').run(last.last_seq + 1, srv.store.auditHead().seq + 1, 'x')).toThrow('sealed in order');
   });
 });

@@ -55,13 +55,13 @@ const HORIZON = 2 * AUDIT_BLOCK_SIZE;
 
 /** Every block of a page checked against the chain, newest first, from the page's anchor. */
 function checkPage(page: OlderBlocksPage): string {
-  let anchor = page.anchor.hash;
+  let anchor = page.anchor;
   for (const block of page.blocks) {
     const check = checkOlderBlock(block, anchor);
     if (!check.ok) throw new Error(check.message);
     anchor = check.anchor;
   }
-  return anchor;
+  return anchor.hash;
 }
 
 describe('older audit blocks on demand', () => {
@@ -110,10 +110,12 @@ describe('older audit blocks on demand', () => {
     const page = (await http<OlderBlocksPage>('GET', blocksUrl('?limit=2'), { token: await srv.login('heidi') })).body;
     const [newer, older] = page.blocks;
     const edited = { ...newer!, events: newer!.events.map((e) => (e.seq === newer!.firstSeq + 5 ? { ...e, data: { i: 'changed' } } : e)) };
-    expect(checkOlderBlock(edited, page.anchor.hash)).toMatchObject({ ok: false, message: expect.stringContaining(`event ${newer!.firstSeq + 5} was edited`) });
-    expect(checkOlderBlock(older!, page.anchor.hash)).toMatchObject({ ok: false, message: expect.stringContaining('is not the previous-block hash of the history after it') });
+    expect(checkOlderBlock(edited, page.anchor)).toMatchObject({ ok: false, message: expect.stringContaining(`event ${newer!.firstSeq + 5} was edited`) });
+    // The older block where the newer one belongs: it ends elsewhere, and its hash is not the anchor's.
+    expect(checkOlderBlock(older!, page.anchor)).toMatchObject({ ok: false, message: expect.stringContaining(`must end at event ${page.anchor.seq}`) });
+    expect(checkOlderBlock(older!, { seq: older!.lastSeq, hash: page.anchor.hash })).toMatchObject({ ok: false, message: expect.stringContaining('is not the previous-block hash of the history after it') });
     const dropped = { ...newer!, events: newer!.events.filter((e) => e.seq !== newer!.firstSeq + 9) };
-    expect(checkOlderBlock(dropped, page.anchor.hash)).toMatchObject({ ok: false });
+    expect(checkOlderBlock(dropped, page.anchor)).toMatchObject({ ok: false });
   });
 
   it('denies by default: no token, a through that ends no sealed block or lies beyond the sealed ones, too many blocks', async () => {

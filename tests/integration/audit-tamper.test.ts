@@ -34,7 +34,7 @@ async function alertsOf(srv: TestServer) {
 describe('the audit log rewritten on the file, without the key', () => {
   it('a dropped guard trigger is restored at start, with an alert, and guards again', async () => {
     const { dataDir } = await seededDataDir();
-    withFile(dataDir, (db) => db.exec('DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_checkpoints_no_delete'));
+    withFile(dataDir, (db) => db.exec('DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_blocks_no_delete; DROP TRIGGER audit_checkpoints_no_delete'));
     expect(auditVerifyCli([dataDir]).out).toMatch(/FAILED at guard audit_events_no_update: missing/);
     const srv = await restart(dataDir);
     try {
@@ -42,16 +42,19 @@ describe('the audit log rewritten on the file, without the key', () => {
       expect(status.alert).toBe(true);
       expect(status.alerts.map((a) => [a.kind, a.subject.id])).toEqual([
         ['guard_restored', 'audit_events_no_update'],
+        ['guard_restored', 'audit_blocks_no_delete'],
         ['guard_restored', 'audit_checkpoints_no_delete'],
       ]);
       const events = [...srv.store.auditEvents()].filter((e) => e.type === 'audit.integrity_alert');
-      expect(events.map((e) => e.subjectId)).toEqual(['audit_events_no_update', 'audit_checkpoints_no_delete']);
+      expect(events.map((e) => e.subjectId)).toEqual(['audit_events_no_update', 'audit_blocks_no_delete', 'audit_checkpoints_no_delete']);
       // A monitor sees it too.
       const metrics = await http('GET', `${srv.url}/metrics`, { token: srv.adminToken });
-      expect(metrics.text).toMatch(/^jit_audit_integrity_alerts 2$/m);
+      expect(metrics.text).toMatch(/^jit_audit_integrity_alerts 3$/m);
       expect(metrics.text).toMatch(/^jit_audit_unsigned_events \d+$/m);
       expect(() => srv.store.db.prepare("UPDATE audit_events SET data = '{}' WHERE seq = 3").run()).toThrow(/append-only/);
       expect(() => srv.store.db.prepare('DELETE FROM audit_checkpoints').run()).toThrow(/append-only/);
+      expect(srv.store.sealAuditTail(new Date(), 0)).not.toBeNull();
+      expect(() => srv.store.db.prepare('DELETE FROM audit_blocks').run()).toThrow(/append-only/);
     } finally {
       await srv.close();
     }

@@ -41,7 +41,7 @@ export async function loadOlderHistory(opts: {
   const after = await opts.held(page.anchor.seq + 1);
   if (after && after.prevHash !== page.anchor.hash) throw new Error(`the server's history before event ${after.seq} does not link to the event this device holds: the log was altered`);
   const progress: OlderProgress = { blocks: 0, of: page.blocks.length + page.remaining, events: 0 };
-  let anchor = page.anchor.hash;
+  let anchor = page.anchor;
   opts.onProgress({ ...progress });
   for (;;) {
     for (const block of page.blocks) {
@@ -58,6 +58,6 @@ export async function loadOlderHistory(opts: {
     if (page.remaining === 0 || !oldest) return progress;
     opts.signal?.throwIfAborted();
     page = await opts.fetchPage(oldest.firstSeq - 1, BLOCKS_PER_PAGE);
-    if (page.anchor.hash !== anchor) throw new Error(`the server's hash at event ${page.anchor.seq} is not the previous-block hash of block ${oldest.id}: the log was altered`);
+    if (page.anchor.seq !== anchor.seq || page.anchor.hash !== anchor.hash) throw new Error(`the server's hash at event ${page.anchor.seq} is not the previous-block hash of block ${oldest.id}: the log was altered`);
   }
 }
