@@ -1,6 +1,7 @@
-import { parseDurationSpan } from '../core/index.js';
+// From its own module, not the core barrel: the barrel loads every schema (zod) at each `jit` start.
+import { parseDurationSpan } from '../core/engine/duration-input.js';
 
-export { parseDuration } from '../core/index.js';
+export { parseDuration } from '../core/engine/duration-input.js';
 
 /** Milliseconds for waiting and polling (seconds allowed: 500ms is not, 0.5s is). */
 export function parseWait(text: string): { ok: true; ms: number } | { ok: false; message: string } {

@@ -5,13 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { login, logout, stepUp } from './commands/auth.js';
-import { decide } from './commands/decide.js';
-import { extend, giveBack, grants } from './commands/grants.js';
-import { catalog, request, status, type RequestOptions, type WaitOptions } from './commands/requests.js';
+import type { RequestOptions, WaitOptions } from './commands/requests.js';
 import { CliError, EXIT } from './errors.js';
 import { output, printJson } from './output.js';
 import { DEFAULT_SERVER } from './session.js';
+
+// Each command's module is loaded when that command runs, not at every start: `jit --help` or
+// `jit status` does not wait for the sign-in, request and grant code of the others.
+const auth = () => import('./commands/auth.js');
+const requests = () => import('./commands/requests.js');
+const grantCommands = () => import('./commands/grants.js');
+const decisions = () => import('./commands/decide.js');
 
 const EXIT_HELP = `
 Exit codes:
@@ -67,11 +71,11 @@ export function buildProgram(): Command {
     .option('--sso', 'sign in through the server’s single sign-on provider, in your browser')
     .addOption(json())
     .addHelpText('after', '\nThe password is read from the terminal without echo, or from JIT_PASSWORD. With --sso the browser opens ($BROWSER, or the system’s) and comes back to this machine.')
-    .action(run((options: { server?: string; user?: string; sso?: boolean }) => login(options)));
+    .action(run(async (options: { server?: string; user?: string; sso?: boolean }) => (await auth()).login(options)));
 
-  program.command('logout').description('end the session on the server and remove the token file').addOption(json()).action(run(() => logout()));
+  program.command('logout').description('end the session on the server and remove the token file').addOption(json()).action(run(async () => (await auth()).logout()));
 
-  program.command('catalog').description('the resources you may request, with their policy bounds').addOption(json()).action(run(() => catalog()));
+  program.command('catalog').description('the resources you may request, with their policy bounds').addOption(json()).action(run(async () => (await requests()).catalog()));
 
   waitOptions(
     program
@@ -86,7 +90,7 @@ export function buildProgram(): Command {
   )
     .addOption(json())
     .addHelpText('after', '\nWith --wait the exit code says the outcome: 0 approved, 6 denied/expired/cancelled, 7 no decision in time.')
-    .action(run((resource: string, options: RequestOptions) => request(resource, options)));
+    .action(run(async (resource: string, options: RequestOptions) => (await requests()).request(resource, options)));
 
   program
     .command('status')
@@ -94,14 +98,14 @@ export function buildProgram(): Command {
     .argument('[request-id]', 'a request id')
     .option('--limit <n>', 'how many requests to list', '20')
     .addOption(json())
-    .action(run((requestId: string | undefined, options: { limit: string }) => status(requestId, options)));
+    .action(run(async (requestId: string | undefined, options: { limit: string }) => (await requests()).status(requestId, options)));
 
   program
     .command('grants')
     .description('your active grants, and those of service identities you own: time left and verification state')
     .option('--all', 'include ended grants')
     .addOption(json())
-    .action(run((options: { all?: boolean }) => grants(options)));
+    .action(run(async (options: { all?: boolean }) => (await grantCommands()).grants(options)));
 
   waitOptions(
     program
@@ -112,7 +116,7 @@ export function buildProgram(): Command {
       .option('--why <text>', 'why more time is needed (required by the server)'),
   )
     .addOption(json())
-    .action(run((grant: string, options: WaitOptions & { by: string; why?: string }) => extend(grant, options)));
+    .action(run(async (grant: string, options: WaitOptions & { by: string; why?: string }) => (await grantCommands()).extend(grant, options)));
 
   program
     .command('give-back')
@@ -120,7 +124,7 @@ export function buildProgram(): Command {
     .argument('<grant>', 'grant id, as jit grants lists it')
     .option('--why <text>', 'reason (default: "given back early")')
     .addOption(json())
-    .action(run((grant: string, options: { why?: string }) => giveBack(grant, options)));
+    .action(run(async (grant: string, options: { why?: string }) => (await grantCommands()).giveBack(grant, options)));
 
   program
     .command('step-up')
@@ -128,7 +132,7 @@ export function buildProgram(): Command {
     .option('--code <code>', 'the code from your authenticator app, or a recovery code (default: asked, or read from standard input)')
     .addOption(json())
     .addHelpText('after', '\nThe code counts for as long as each policy allows (15 minutes by default); then send the request or approval again.')
-    .action(run((options: { code?: string }) => stepUp(options)));
+    .action(run(async (options: { code?: string }) => (await auth()).stepUp(options)));
 
   program
     .command('approve')
@@ -136,7 +140,7 @@ export function buildProgram(): Command {
     .argument('<request-id>', 'a request id')
     .option('--why <text>', 'a note kept with the decision')
     .addOption(json())
-    .action(run((requestId: string, options: { why?: string }) => decide('approve', requestId, options)));
+    .action(run(async (requestId: string, options: { why?: string }) => (await decisions()).decide('approve', requestId, options)));
 
   program
     .command('deny')
@@ -144,7 +148,7 @@ export function buildProgram(): Command {
     .argument('<request-id>', 'a request id')
     .requiredOption('--why <text>', 'why it is denied (the requester reads it)')
     .addOption(json())
-    .action(run((requestId: string, options: { why: string }) => decide('deny', requestId, options)));
+    .action(run(async (requestId: string, options: { why: string }) => (await decisions()).decide('deny', requestId, options)));
 
   return program;
 }

@@ -1,4 +1,5 @@
-import { parseDurationSpan, startProblem } from '../core/index.js';
+import { parseDurationSpan } from '../core/engine/duration-input.js';
+import { startProblem } from '../core/engine/scheduled-start.js';
 
 /**
  * `--start`: when the access should begin, as an ISO time ("2026-03-07T22:00Z", an offset allowed:
