@@ -8,7 +8,7 @@
  * server's filter (sync-server/http/sync-view.ts).
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ALL_ROLES,
   checkEligibility,
@@ -32,10 +32,6 @@ const READER_OF: Record<AccountRole, string> = { requester: 'bob', approver: 'al
 
 let srv: TestServer;
 const cleanups: (() => Promise<unknown>)[] = [];
-beforeEach(async () => {
-  srv = await startTestServer({ seedDemo: true });
-  cleanups.push(() => srv.close());
-});
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.().catch(() => undefined);
 });
@@ -166,93 +162,110 @@ async function expectExactly(replica: Replica, reader: Reader, token: string): P
 }
 
 describe('per-role replicas', () => {
-  for (const role of ALL_ROLES) {
-    it(`a fresh ${role} replica holds exactly what the table lets a ${role} see`, async () => {
-      const reader = setRoles(READER_OF[role], [role]);
-      const token = await srv.login(reader.username);
-      const replica = await openReplica(token, pulledBy([role]));
-      await replica.replication.awaitInSync();
-      await expectExactly(replica, reader, token);
+  describe('one demo organisation for the fresh replicas of every role', () => {
+    // Each role's test reads with its own person (READER_OF) and changes nobody's roles but theirs,
+    // and what it expects is worked out from the store at that moment: one seeded server serves all
+    // six, instead of seeding the demo organisation (twelve password hashes) again for each.
+    beforeAll(async () => {
+      srv = await startTestServer({ seedDemo: true });
     });
-  }
+    afterAll(() => srv?.close());
 
-  it('a role change takes effect on the next pull: what is no longer visible leaves the replica, what now is arrives', async () => {
-    // An approver becomes a requester: everyone else's requests, grants, audit and e-mail addresses must go.
-    const alice = setRoles('alice', ['approver']);
-    const aliceToken = await srv.login('alice');
-    const aliceReplica = await openReplica(aliceToken, pulledBy(['approver']));
-    await aliceReplica.replication.awaitInSync();
-    await expectExactly(aliceReplica, alice, aliceToken);
-    const before = await aliceReplica.db.requests.count().exec();
-
-    const demoted = setRoles('alice', ['requester']);
-    aliceReplica.replication.reSync();
-    await expectExactly(aliceReplica, demoted, aliceToken);
-    expect(await aliceReplica.db.requests.count().exec()).toBeLessThan(before);
+    for (const role of ALL_ROLES) {
+      it(`a fresh ${role} replica holds exactly what the table lets a ${role} see`, async () => {
+        const reader = setRoles(READER_OF[role], [role]);
+        const token = await srv.login(reader.username);
+        const replica = await openReplica(token, pulledBy([role]));
+        await replica.replication.awaitInSync();
+        await expectExactly(replica, reader, token);
+      });
+    }
   });
 
-  it('a resource owner who holds only the requester role sees the request their step names, live, and decides it', async () => {
-    // Judy (requester only) owns Server-Admins: the owner step of its policy names her on each new request.
-    const owner = setRoles('judy', ['requester']);
-    const resource = srv.store.get('resources', 'res-ad-server-admins')!;
-    srv.store.put('resources', { ...resource, ownerId: owner.id });
-    const judyToken = await srv.login('judy');
-    const replica = await openReplica(judyToken, pulledBy(['requester']));
-    await replica.replication.awaitInSync();
-    const dave = await srv.login('dave');
-    const created = await http<{ id: string; status: string }>('POST', `${srv.url}/api/v1/requests`, { token: dave, body: { resourceId: 'res-ad-server-admins', durationMinutes: 30, justification: 'Patch the build servers', ticket: 'CHG-1234' } });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    // The naming request arrives in her replica, with Dave's name beside it (the view changed: a fresh pull).
-    replica.replication.reSync();
-    await expectExactly(replica, owner, judyToken);
-    expect(await replica.db.requests.findOne(created.body.id).exec()).not.toBeNull();
-    expect(await replica.db.users.findOne('u-dave').exec()).not.toBeNull();
-    // Nobody else's requests came with it.
-    const others = (await replica.db.requests.find().exec()).filter((r) => r.requesterId !== owner.id);
-    for (const r of others) expect((r.policy?.approvalSteps ?? []).some((step) => step.approverIds.includes(owner.id)), r.id).toBe(true);
-    const approved = await http<{ status: string; message: string }>('POST', `${srv.url}/api/v1/commands`, { token: judyToken, body: { type: 'request.approve', payload: { requestId: created.body.id } } });
-    expect(approved.body.status, approved.body.message).toBe('applied');
-  });
+  describe('a fresh demo organisation for each change of roles, resources or policies', () => {
+    beforeEach(async () => {
+      srv = await startTestServer({ seedDemo: true });
+      cleanups.unshift(() => srv.close());
+    });
 
-  it('a member of a directory group a step names, holding only the requester role, sees the request in their replica and decides it', async () => {
-    const member = setRoles('oscar', ['requester']);
-    srv.store.put('groups', { id: 'grp-dba', displayName: 'DBA on-call', connector: 'entra', externalId: 'dba-oncall', memberUserIds: [member.id], updatedAt: new Date().toISOString() });
-    const policy = srv.store.get('policies', srv.store.get('resources', 'res-ad-server-admins')!.policyIds[0]!)!;
-    srv.store.put('policies', { ...policy, approvalSteps: [{ name: 'DBA on-call', mode: 'any', approverIds: [], approverRoles: [], approverGroupIds: ['grp-dba'], includeResourceOwner: false, includeManager: false, timeoutMinutes: 60, escalateToIds: [], escalateToGroupIds: [], escalateToResourceOwner: false, escalateToManagersManager: false }] });
-    const token = await srv.login('oscar');
-    const replica = await openReplica(token, pulledBy(['requester']));
-    await replica.replication.awaitInSync();
-    const dave = await srv.login('dave');
-    const created = await http<{ id: string }>('POST', `${srv.url}/api/v1/requests`, { token: dave, body: { resourceId: 'res-ad-server-admins', durationMinutes: 30, justification: 'Patch the build servers', ticket: 'CHG-1234' } });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    replica.replication.reSync();
-    await expectExactly(replica, member, token);
-    expect(await replica.db.requests.findOne(created.body.id).exec()).not.toBeNull();
-    expect(await replica.db.users.findOne('u-dave').exec()).not.toBeNull();
-    const approved = await http<{ status: string; message: string }>('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'request.approve', payload: { requestId: created.body.id } } });
-    expect(approved.body.status, approved.body.message).toBe('applied');
-  });
+    it('a role change takes effect on the next pull: what is no longer visible leaves the replica, what now is arrives', async () => {
+      // An approver becomes a requester: everyone else's requests, grants, audit and e-mail addresses must go.
+      const alice = setRoles('alice', ['approver']);
+      const aliceToken = await srv.login('alice');
+      const aliceReplica = await openReplica(aliceToken, pulledBy(['approver']));
+      await aliceReplica.replication.awaitInSync();
+      await expectExactly(aliceReplica, alice, aliceToken);
+      const before = await aliceReplica.db.requests.count().exec();
 
-  it('a policy admin who becomes a requester loses proposals and profiles, which that role does not replicate at all', async () => {
-    const mallory = setRoles('mallory', ['policy_admin']);
-    const malloryToken = await srv.login('mallory');
-    const malloryReplica = await openReplica(malloryToken, pulledBy(['policy_admin']));
-    await malloryReplica.replication.awaitInSync();
-    await expectExactly(malloryReplica, mallory, malloryToken);
-    expect(await malloryReplica.db.profiles.count().exec()).toBeGreaterThan(0);
-    const requester = setRoles('mallory', ['requester']);
-    malloryReplica.replication.reSync();
-    await expectExactly(malloryReplica, requester, malloryToken);
-  });
+      const demoted = setRoles('alice', ['requester']);
+      aliceReplica.replication.reSync();
+      await expectExactly(aliceReplica, demoted, aliceToken);
+      expect(await aliceReplica.db.requests.count().exec()).toBeLessThan(before);
+    });
 
-  it('a requester who becomes an auditor gets everything on the next pull', async () => {
-    const bob = setRoles('bob', ['requester']);
-    const token = await srv.login('bob');
-    const replica = await openReplica(token, pulledBy(['auditor']));
-    await replica.replication.awaitInSync();
-    await expectExactly(replica, bob, token);
-    const auditor = setRoles('bob', ['auditor']);
-    replica.replication.reSync();
-    await expectExactly(replica, auditor, token);
+    it('a resource owner who holds only the requester role sees the request their step names, live, and decides it', async () => {
+      // Judy (requester only) owns Server-Admins: the owner step of its policy names her on each new request.
+      const owner = setRoles('judy', ['requester']);
+      const resource = srv.store.get('resources', 'res-ad-server-admins')!;
+      srv.store.put('resources', { ...resource, ownerId: owner.id });
+      const judyToken = await srv.login('judy');
+      const replica = await openReplica(judyToken, pulledBy(['requester']));
+      await replica.replication.awaitInSync();
+      const dave = await srv.login('dave');
+      const created = await http<{ id: string; status: string }>('POST', `${srv.url}/api/v1/requests`, { token: dave, body: { resourceId: 'res-ad-server-admins', durationMinutes: 30, justification: 'Patch the build servers', ticket: 'CHG-1234' } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      // The naming request arrives in her replica, with Dave's name beside it (the view changed: a fresh pull).
+      replica.replication.reSync();
+      await expectExactly(replica, owner, judyToken);
+      expect(await replica.db.requests.findOne(created.body.id).exec()).not.toBeNull();
+      expect(await replica.db.users.findOne('u-dave').exec()).not.toBeNull();
+      // Nobody else's requests came with it.
+      const others = (await replica.db.requests.find().exec()).filter((r) => r.requesterId !== owner.id);
+      for (const r of others) expect((r.policy?.approvalSteps ?? []).some((step) => step.approverIds.includes(owner.id)), r.id).toBe(true);
+      const approved = await http<{ status: string; message: string }>('POST', `${srv.url}/api/v1/commands`, { token: judyToken, body: { type: 'request.approve', payload: { requestId: created.body.id } } });
+      expect(approved.body.status, approved.body.message).toBe('applied');
+    });
+
+    it('a member of a directory group a step names, holding only the requester role, sees the request in their replica and decides it', async () => {
+      const member = setRoles('oscar', ['requester']);
+      srv.store.put('groups', { id: 'grp-dba', displayName: 'DBA on-call', connector: 'entra', externalId: 'dba-oncall', memberUserIds: [member.id], updatedAt: new Date().toISOString() });
+      const policy = srv.store.get('policies', srv.store.get('resources', 'res-ad-server-admins')!.policyIds[0]!)!;
+      srv.store.put('policies', { ...policy, approvalSteps: [{ name: 'DBA on-call', mode: 'any', approverIds: [], approverRoles: [], approverGroupIds: ['grp-dba'], includeResourceOwner: false, includeManager: false, timeoutMinutes: 60, escalateToIds: [], escalateToGroupIds: [], escalateToResourceOwner: false, escalateToManagersManager: false }] });
+      const token = await srv.login('oscar');
+      const replica = await openReplica(token, pulledBy(['requester']));
+      await replica.replication.awaitInSync();
+      const dave = await srv.login('dave');
+      const created = await http<{ id: string }>('POST', `${srv.url}/api/v1/requests`, { token: dave, body: { resourceId: 'res-ad-server-admins', durationMinutes: 30, justification: 'Patch the build servers', ticket: 'CHG-1234' } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      replica.replication.reSync();
+      await expectExactly(replica, member, token);
+      expect(await replica.db.requests.findOne(created.body.id).exec()).not.toBeNull();
+      expect(await replica.db.users.findOne('u-dave').exec()).not.toBeNull();
+      const approved = await http<{ status: string; message: string }>('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'request.approve', payload: { requestId: created.body.id } } });
+      expect(approved.body.status, approved.body.message).toBe('applied');
+    });
+
+    it('a policy admin who becomes a requester loses proposals and profiles, which that role does not replicate at all', async () => {
+      const mallory = setRoles('mallory', ['policy_admin']);
+      const malloryToken = await srv.login('mallory');
+      const malloryReplica = await openReplica(malloryToken, pulledBy(['policy_admin']));
+      await malloryReplica.replication.awaitInSync();
+      await expectExactly(malloryReplica, mallory, malloryToken);
+      expect(await malloryReplica.db.profiles.count().exec()).toBeGreaterThan(0);
+      const requester = setRoles('mallory', ['requester']);
+      malloryReplica.replication.reSync();
+      await expectExactly(malloryReplica, requester, malloryToken);
+    });
+
+    it('a requester who becomes an auditor gets everything on the next pull', async () => {
+      const bob = setRoles('bob', ['requester']);
+      const token = await srv.login('bob');
+      const replica = await openReplica(token, pulledBy(['auditor']));
+      await replica.replication.awaitInSync();
+      await expectExactly(replica, bob, token);
+      const auditor = setRoles('bob', ['auditor']);
+      replica.replication.reSync();
+      await expectExactly(replica, auditor, token);
+    });
   });
 });
