@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { filter, firstValueFrom, timeout, type Observable } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AccessRequest, CollectionName } from '../../core/index.js';
 import { awaitCommandResult, sendCommand } from '../../renderer/db/commands.js';
 import { createJitDatabase, type JitDatabase } from '../../renderer/db/database.js';
@@ -97,20 +97,29 @@ async function approve(db: JitDatabase, actorId: string, request: AccessRequest,
   return sendCommand(db, { type: 'request.approve', payload: { requestId: request.id, reason }, actorId, baseRevision: request.revision });
 }
 
-// The in-process server of the current test and its organisation's tokens (see startServer).
-let server: TestServer;
+// The in-process server and its organisation's tokens (see startServer).
+let server: TestServer | undefined;
 let tokens: Awaited<ReturnType<typeof setUpOrganisation>>;
+afterAll(() => server?.close());
 
-/** A fresh in-process server with the test organisation, closed after the test. */
-async function startServer(): Promise<void> {
-  server = await startTestServer();
-  cleanups.unshift(() => server.close());
-  tokens = await setUpOrganisation(server.url, server.adminToken);
+/**
+ * The in-process server with the test organisation, started by the first test that needs it and
+ * shared by the rest: each test creates its own request and opens its own replicas (closed after
+ * it), and reads nothing but those and what they did; the HTTP counters of watchRequests start
+ * with the test that calls it. Setting the organisation up again for each test cost three account
+ * creations and four sign-ins (scrypt each) and a server start, about a second and a half apiece.
+ */
+async function startServer(): Promise<TestServer> {
+  if (!server) {
+    server = await startTestServer();
+    tokens = await setUpOrganisation(server.url, server.adminToken);
+  }
+  return server;
 }
 
 describe('replication with the real sync server', () => {
   it('applies a command written before replication started, and its result arrives', async () => {
-    await startServer();
+    const server = await startServer();
     const request = await createRequest(server.url, tokens.rita, 'nightly payroll fix');
     const alice = await replica(server.url, tokens.alice, ['requests', 'commands', 'commandResults'], {}, false);
 
@@ -126,7 +135,7 @@ describe('replication with the real sync server', () => {
   });
 
   it('queues a command while the network fails, reports it pending and offline, and applies it on reconnect', async () => {
-    await startServer();
+    const server = await startServer();
     const request = await createRequest(server.url, tokens.rita, 'disk full on payroll');
     let networkUp = true;
     const flakyFetch: typeof fetch = (input, init) => (networkUp ? fetch(input, init) : Promise.reject(new TypeError('fetch failed (network down)')));
@@ -149,7 +158,7 @@ describe('replication with the real sync server', () => {
   });
 
   it('a 5xx in front of the server (a proxy whose server stopped) reads as the server not answering, and a decision waits for it', async () => {
-    await startServer();
+    const server = await startServer();
     const request = await createRequest(server.url, tokens.rita, 'proxy in front');
     let serverUp = true;
     const proxied: typeof fetch = (input, init) => (serverUp ? fetch(input, init) : Promise.resolve(new Response('upstream unavailable', { status: 503 })));
@@ -168,7 +177,7 @@ describe('replication with the real sync server', () => {
   });
 
   it('two approvers decide the same request: exactly one applies, the other is rejected naming the first, and both replicas converge', async () => {
-    await startServer();
+    const server = await startServer();
     const request = await createRequest(server.url, tokens.rita, 'quarter close');
     const collections: CollectionName[] = ['requests', 'commands', 'commandResults'];
     const [alice, bob] = await Promise.all([replica(server.url, tokens.alice, collections), replica(server.url, tokens.bob, collections)]);
@@ -195,7 +204,7 @@ describe('replication with the real sync server', () => {
   });
 
   it('an outdated protocol version gets the "upgrade" answer and replication stops', async () => {
-    await startServer();
+    const server = await startServer();
     // A client built for protocol v0 talking to this server.
     const oldClientFetch: typeof fetch = (input, init) => fetch(String(input).replace('/sync/v1/', '/sync/v0/'), init);
     const old = await replica(server.url, tokens.alice, ['requests'], { fetch: oldClientFetch });
@@ -205,7 +214,7 @@ describe('replication with the real sync server', () => {
   });
 
   it('a rejected token shows as unauthenticated', async () => {
-    await startServer();
+    const server = await startServer();
     const stranger = await replica(server.url, 'not-a-valid-token', ['requests']);
     await until(stranger.replication.status$, (s) => s.lastError === 'unauthenticated', 'unauthenticated');
   });
@@ -236,7 +245,7 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string)
 
 describe('one live connection for all collections', () => {
   it('a change in two collections arrives over the one connection, without a pull', async () => {
-    await startServer();
+    const server = await startServer();
     const seen = watchRequests(server);
     const alice = await replica(server.url, tokens.alice, ['requests', 'audit', 'grants', 'commands', 'commandResults']);
     await alice.replication.awaitInSync();
@@ -258,7 +267,7 @@ describe('one live connection for all collections', () => {
   });
 
   it('against a server without the multiplexed stream (404), falls back to a stream per collection', async () => {
-    await startServer();
+    const server = await startServer();
     const seen = watchRequests(server);
     const olderServer: typeof fetch = (input, init) => (new URL(String(input)).pathname === '/sync/v1/stream' ? Promise.resolve(new Response('{"error":{"code":"not_found","message":"no route"}}', { status: 404 })) : fetch(input, init));
     const alice = await replica(server.url, tokens.alice, ['requests', 'grants'], { fetch: olderServer });
@@ -273,7 +282,7 @@ describe('one live connection for all collections', () => {
   });
 
   it('a silent connection is dropped and replaced, and changes keep arriving', async () => {
-    await startServer();
+    const server = await startServer();
     const seen = watchRequests(server);
     // The server beats every 15 s: a 150 ms limit makes every connection look dead.
     const alice = await replica(server.url, tokens.alice, ['requests'], { streamIdleTimeoutMs: 150, reconnectMaxMs: 100 });
