@@ -49,15 +49,31 @@ function postFrom(url: string, path: string, body: unknown, options: { from?: st
 const login = (srv: { url: string }, username: string, password: string, from?: string, headers?: Record<string, string>) =>
   postFrom(srv.url, '/api/v1/auth/login', { username, password }, { ...(from ? { from } : {}), ...(headers ? { headers } : {}) });
 
+/**
+ * One server per set of settings for the describes below that can share one: each reads as its own
+ * people from its own client addresses (127.0.0.x, a different x in every test) and checks only the
+ * throttle counters and audit events of those, so seeding the demo organisation (twelve scrypt
+ * password hashes) and starting a server again for each bought nothing. Closed after the file.
+ */
+const sharedServers = new Map<string, Promise<TestServer>>();
+function sharedServer(options: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
+  const key = JSON.stringify(options);
+  let server = sharedServers.get(key);
+  if (!server) sharedServers.set(key, (server = startTestServer(options)));
+  return server;
+}
+afterAll(async () => {
+  for (const server of sharedServers.values()) await (await server).close();
+});
+
 const lastFailure = (srv: TestServer) => srv.store.list('audit', { order: 'desc' }).find((e) => e.type === 'auth.login_failed');
 
 describe('lock-out an outsider cannot turn against the admin', () => {
   let srv: TestServer;
   beforeAll(async () => {
     // The default settings: three free failures per (username, address), then 1 s, 2 s, 4 s ...
-    srv = await startTestServer({ seedDemo: true });
+    srv = await sharedServer({ seedDemo: true });
   });
-  afterAll(() => srv?.close());
 
   it('failures for admin from many other addresses do not stop the admin at their own address', async () => {
     for (let i = 0; i < 12; i++) expect((await login(srv, 'admin', `guess-${i}`, `127.0.0.${10 + i}`)).status).toBe(401);
@@ -87,9 +103,8 @@ describe('lock-out an outsider cannot turn against the admin', () => {
 describe('an address that keeps failing for one username', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startTestServer({ seedDemo: true, loginThrottle: { baseDelayMs: MINUTE } });
+    srv = await sharedServer({ seedDemo: true, loginThrottle: { baseDelayMs: MINUTE } });
   });
-  afterAll(() => srv?.close());
 
   it('waits after three free failures, even with the right password, audited once; the admin elsewhere is not affected', async () => {
     for (let i = 0; i < 4; i++) expect((await login(srv, 'admin', `more-${i}`, '127.0.0.10')).status).toBe(401);
@@ -274,10 +289,9 @@ describe('password policy wherever a password is set', () => {
 describe('a disabled account', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startTestServer({ seedDemo: true });
+    srv = await sharedServer({ seedDemo: true });
     srv.store.updateAccount('u-mallory', { disabledAt: new Date().toISOString() });
   });
-  afterAll(() => srv?.close());
 
   const timed = async (username: string, password: string, from: string) => {
     const started = performance.now();
@@ -307,15 +321,11 @@ describe('trustProxy and X-Forwarded-For', () => {
   const spoof = { 'x-forwarded-for': '203.0.113.77' };
 
   it('off (the default): the header is ignored, so it neither names the client nor escapes the throttle', async () => {
-    const srv = await startTestServer({ seedDemo: true, loginThrottle: { baseDelayMs: MINUTE } });
-    try {
-      await login(srv, 'alice', 'wrong', '127.0.0.110', spoof);
-      expect(lastFailure(srv)?.data.ip).toBe('127.0.0.110');
-      for (let i = 0; i < 3; i++) await login(srv, 'alice', 'wrong', '127.0.0.110', { 'x-forwarded-for': `198.51.100.${i}` });
-      expect((await login(srv, 'alice', DEMO_PASSWORD, '127.0.0.110', { 'x-forwarded-for': '198.51.100.99' })).status).toBe(429);
-    } finally {
-      await srv.close();
-    }
+    const srv = await sharedServer({ seedDemo: true, loginThrottle: { baseDelayMs: MINUTE } });
+    await login(srv, 'alice', 'wrong', '127.0.0.110', spoof);
+    expect(lastFailure(srv)?.data.ip).toBe('127.0.0.110');
+    for (let i = 0; i < 3; i++) await login(srv, 'alice', 'wrong', '127.0.0.110', { 'x-forwarded-for': `198.51.100.${i}` });
+    expect((await login(srv, 'alice', DEMO_PASSWORD, '127.0.0.110', { 'x-forwarded-for': '198.51.100.99' })).status).toBe(429);
   });
 
   it('a proxy address list: the client is the last untrusted hop, and only the proxy is believed', async () => {
