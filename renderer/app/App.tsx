@@ -1,18 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ThemePreference } from '../../preload/api.js';
-import { AccountsPage } from '../features/accounts/AccountsPage.js';
-import { AuditPage } from '../features/audit/AuditPage.js';
-import { EvidencePage } from '../features/evidence/EvidencePage.js';
 import { PoliciesPage, ResourcesPage } from '../features/catalog/CatalogPages.js';
 import { ProfilesPage } from '../features/catalog/ProfilesPage.js';
-import { ConnectorsPage } from '../features/connectors/ConnectorsPage.js';
-import { PolicyEditor } from '../features/editor/PolicyEditor.js';
-import { ProfileEditor } from '../features/editor/ProfileEditor.js';
-import { ResourceEditor } from '../features/editor/ResourceEditor.js';
 import { GrantsPage } from '../features/grants/GrantsPage.js';
 import { MyAccessPage } from '../features/my-access/MyAccessPage.js';
 import { ComingScreen } from '../features/placeholder/ComingScreens.js';
-import { ProposalsPage } from '../features/proposals/ProposalsPage.js';
 import { QueuePage } from '../features/queue/QueuePage.js';
 import { isMine } from '../features/queue/queue-views.js';
 import { RejectedPage } from '../features/rejected/RejectedPage.js';
@@ -20,11 +12,7 @@ import { describeRejection } from '../features/rejected/rejection-model.js';
 import { useRejectionLookup } from '../features/rejected/use-rejection-lookup.js';
 import { RequestAccessPage } from '../features/request-access/RequestAccessPage.js';
 import { RequestsPage } from '../features/requests/RequestsPage.js';
-import { RevocationsPage } from '../features/revocations/RevocationsPage.js';
-import { ReviewsPage } from '../features/reviews/ReviewsPage.js';
 import { SearchPage } from '../features/search/SearchPage.js';
-import { SettingsPage } from '../features/settings/SettingsPage.js';
-import { StandingAccessPage } from '../features/standing-access/StandingAccessPage.js';
 import { TasksPage } from '../features/tasks/TasksPage.js';
 import { SignInPage } from '../features/signin/SignInPage.js';
 import { LoadProgressBar } from '../ui/load-progress.js';
@@ -38,6 +26,34 @@ import { href, navigate, useRoute } from './router.js';
 import { SearchProvider } from './search.js';
 import { ShortcutsDialog } from './ShortcutsDialog.js';
 import { useTheme } from './theme.js';
+
+/**
+ * Screens most people open now and then, loaded on demand: the console starts on the bundle of the
+ * screens people land on (queue, my access, requests), and the rest, the PDF and chart code among
+ * them, comes in chunks of its own. Once the console is open they are all fetched in the
+ * background (preloadScreens), so a screen opened offline later has its code, whether or not the
+ * offline worker has finished its precache.
+ */
+const screenLoaders: Array<() => Promise<unknown>> = [];
+function onDemand<P extends object>(load: () => Promise<React.ComponentType<P>>) {
+  screenLoaders.push(load);
+  return lazy(() => load().then((component) => ({ default: component })));
+}
+function preloadScreens(): void {
+  for (const load of screenLoaders) void load().catch(() => undefined);
+}
+const AuditPage = onDemand(() => import('../features/audit/AuditPage.js').then((m) => m.AuditPage));
+const EvidencePage = onDemand(() => import('../features/evidence/EvidencePage.js').then((m) => m.EvidencePage));
+const ConnectorsPage = onDemand(() => import('../features/connectors/ConnectorsPage.js').then((m) => m.ConnectorsPage));
+const PolicyEditor = onDemand(() => import('../features/editor/PolicyEditor.js').then((m) => m.PolicyEditor));
+const ProfileEditor = onDemand(() => import('../features/editor/ProfileEditor.js').then((m) => m.ProfileEditor));
+const ResourceEditor = onDemand(() => import('../features/editor/ResourceEditor.js').then((m) => m.ResourceEditor));
+const AccountsPage = onDemand(() => import('../features/accounts/AccountsPage.js').then((m) => m.AccountsPage));
+const ReviewsPage = onDemand(() => import('../features/reviews/ReviewsPage.js').then((m) => m.ReviewsPage));
+const RevocationsPage = onDemand(() => import('../features/revocations/RevocationsPage.js').then((m) => m.RevocationsPage));
+const StandingAccessPage = onDemand(() => import('../features/standing-access/StandingAccessPage.js').then((m) => m.StandingAccessPage));
+const ProposalsPage = onDemand(() => import('../features/proposals/ProposalsPage.js').then((m) => m.ProposalsPage));
+const SettingsPage = onDemand(() => import('../features/settings/SettingsPage.js').then((m) => m.SettingsPage));
 
 /** Host side effects of the queue: badge count, and an OS notification when new requests wait. */
 function QueueSignals() {
@@ -146,7 +162,7 @@ function Screens({ theme, onTheme }: { theme: ThemePreference; onTheme(t: ThemeP
   return (
     <Layout screen={route.screen}>
       <div key={route.screen} className="screen">
-        {screen}
+        <Suspense fallback={<div className="boot" aria-busy="true" aria-label="Opening the screen" />}>{screen}</Suspense>
       </div>
     </Layout>
   );
@@ -166,6 +182,14 @@ export function App() {
     },
     [host],
   );
+
+  const open = state.status === 'signed-in';
+  useEffect(() => {
+    if (!open) return;
+    // After the first screen has drawn, while the person reads it.
+    const timer = setTimeout(preloadScreens, 1_500);
+    return () => clearTimeout(timer);
+  }, [open]);
 
   if (state.status === 'loading') return <div className="boot" aria-busy="true" aria-label="Loading the console" />;
   if (state.status === 'reloading') {
