@@ -17,7 +17,9 @@ import { saveScreenshot } from './support/screenshot.js';
 
 /** Waits until the console's service worker is active and controls the page (its precache is complete by then). */
 async function waitForWorker(page: Page): Promise<void> {
-  await page.waitForFunction(`navigator.serviceWorker?.controller?.state === 'activated'`, undefined, { timeout: 30_000 });
+  // Polled from the test (page.evaluate is not subject to the page's CSP, which refuses the string
+  // evaluation waitForFunction falls back to when the first look is not yet true).
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker?.controller?.state === 'activated'), { timeout: 30_000 }).toBe(true);
 }
 
 /** Whether a new version of the worker is installed and waiting. */
