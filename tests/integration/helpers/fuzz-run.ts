@@ -74,9 +74,17 @@ function fail(c: FuzzCase, step: Step, answer: Answer | null, why: string): neve
   throw new FuzzFailure(`${why}\n  case: ${c.kind} (${c.endpoint})\n  request: ${JSON.stringify(req)}\n  answer: ${answer ? `${answer.status} ${answer.text.slice(0, 600)}` : '-'}`);
 }
 
+/** Each template's pattern, built once: a run looks one up for each of its ten thousand or so requests. */
+const PATTERNS = new Map<string, RegExp>();
+const patternOf = (template: string): RegExp => {
+  let pattern = PATTERNS.get(template);
+  if (!pattern) PATTERNS.set(template, (pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+').replace(/\./g, '\\.')}$`)));
+  return pattern;
+};
+
 function endpointOf(endpoints: Endpoint[], path: string, method: string): Endpoint | undefined {
   const bare = path.split('?')[0] as string;
-  const matches = endpoints.filter((e) => e.method === method && new RegExp(`^${e.path.replace(/\{[^}]+\}/g, '[^/]+').replace(/\./g, '\\.')}$`).test(bare));
+  const matches = endpoints.filter((e) => e.method === method && patternOf(e.path).test(bare));
   return matches.find((e) => !e.path.includes('{version}')) ?? matches[0];
 }
 
