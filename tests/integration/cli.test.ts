@@ -18,8 +18,16 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 
 const { start, jit } = jitIn(() => configHome);
 
+// One REST session per person for the whole file: a sign-in is a scrypt check, and the sessions are
+// not what these tests look at (the CLI's own session is).
+const sessions = new Map<string, Promise<string>>();
+const tokenOf = (username: string) => {
+  if (!sessions.has(username)) sessions.set(username, srv.login(username));
+  return sessions.get(username) as Promise<string>;
+};
+
 async function decide(username: string, type: 'request.approve' | 'request.deny', requestId: string, reason = 'ok') {
-  const res = await http('POST', `${srv.url}/api/v1/commands`, { token: await srv.login(username), body: { type, payload: { requestId, reason } } });
+  const res = await http('POST', `${srv.url}/api/v1/commands`, { token: await tokenOf(username), body: { type, payload: { requestId, reason } } });
   expect(res.status, res.text).toBe(200);
 }
 
@@ -133,7 +141,7 @@ describe('jit against a real server, as bob', { timeout: 60_000 }, () => {
     const id = /: (\S+)\n/.exec(run.stdout)?.[1] ?? '';
     expect(srv.store.get('requests', id)).toMatchObject({ durationMinutes: 120, status: 'pending_approval' });
     // Withdrawn again, so the lists the next tests read are as they were.
-    const token = await srv.login('bob');
+    const token = await tokenOf('bob');
     expect((await http('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'request.cancel', payload: { requestId: id } } })).status).toBe(200);
   });
 
@@ -155,7 +163,7 @@ describe('jit against a real server, as bob', { timeout: 60_000 }, () => {
     const noZone = await jit(['request', 'res-entra-global-reader', '--why', 'x', '--start', '2030-01-01T22:00']);
     expect(noZone.stderr).toMatch(/^jit: --start: "2030-01-01T22:00" is not a time: give one with its zone/);
     // Withdrawn again, so the lists the next tests read are as they were.
-    const token = await srv.login('bob');
+    const token = await tokenOf('bob');
     expect((await http('POST', `${srv.url}/api/v1/commands`, { token, body: { type: 'request.cancel', payload: { requestId: id } } })).status).toBe(200);
   });
 
