@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createRevision, now, type BulkWriteRow, type RxStorageInstance } from 'rxdb';
-import { filter, firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import type { AccessRequest } from '../../../core/index.js';
 import { auditEventPages } from '../../../renderer/db/audit-reader.js';
 import { createJitDatabase, type JitDatabase } from '../../../renderer/db/database.js';
@@ -76,6 +76,10 @@ function seed(server: JitServer, audits: number, requests: number): void {
     store.put('policies', { id: 'p-bench', name: 'Bench policy', maxDurationMinutes: 480, defaultDurationMinutes: 60, requireJustification: false, approvalSteps: [{ name: 'approvers', mode: 'any', approverRoles: ['approver'] }], updatedAt: at });
     store.put('resources', { id: 'res-bench', name: 'Bench group', kind: 'entra_group', connector: 'entra', connectorId: 'entra-bench', target: { externalId: 'g-bench' }, ownerId: ADMIN_USER_ID, sensitivity: 'low', policyIds: ['p-bench'], updatedAt: at });
     store.put('profiles', { id: 'prof-bench', name: 'Admins', resourceIds: ['res-bench'], roles: ['admin'], updatedAt: at });
+    // Requests are refused for a person with no object in the resource's directory.
+    const admin = store.get('users', ADMIN_USER_ID);
+    if (!admin) throw new Error(`the server has no user ${ADMIN_USER_ID}`);
+    store.put('users', { ...admin, externalIds: { ...admin.externalIds, 'entra-bench': 'oid-bench-admin' }, updatedAt: at });
   });
 }
 
@@ -286,7 +290,12 @@ async function benchCommands(ctx: BenchContext, url: string, token: string, coun
         ),
       );
     }
-    await firstValueFrom(db.commandResults.findByIds(ids).$.pipe(filter((found) => found.size === ids.length)));
+    // A bench that cannot finish says why instead of waiting for ever (refused commands beyond the rejection budget get no result).
+    await firstValueFrom(db.commandResults.findByIds(ids).$.pipe(filter((found) => found.size === ids.length), timeout(180_000))).catch(async (error: unknown) => {
+      const results = [...(await db.commandResults.findByIds(ids).exec()).values()].map((d) => d.toJSON());
+      const refused = results.find((r) => r.status !== 'applied');
+      throw new Error(`${results.length} of ${count} commands have a result after 180 s${refused ? `; e.g. ${refused.code}: ${refused.message}` : ''} (${String(error)})`);
+    });
     const seconds = (performance.now() - start) / 1000;
     const results = [...(await db.commandResults.findByIds(ids).exec()).values()].map((d) => d.toJSON());
     const rejected = results.filter((r) => r.status !== 'applied');
