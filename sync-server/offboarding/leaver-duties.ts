@@ -70,10 +70,10 @@ function endServiceDuties(store: Store, personId: string, name: string, actorId:
   for (const grant of store.list('grants', { status: [...LIVE_GRANT_STATES] })) {
     if (grant.requestedBy !== personId || grant.userId === personId || !identities.has(grant.userId)) continue;
     if (grant.status === 'revoking' || grant.status === 'revoke_failed') continue;
-    const revoking = requestRevocation(grant, actorId, OFFBOARDING_REASON, { now });
+    const revoking = requestRevocation(grant, actorId, OFFBOARDING_REASON, { now }, 'offboarding');
     if (!revoking.ok) continue;
     store.put('grants', revoking.value);
-    store.appendAudit({ type: 'grant.revoke_requested', actorId, subjectType: 'grant', subjectId: grant.id, data: { reason: OFFBOARDING_REASON, expiresAt: grant.expiresAt, offboarding: personId, onBehalfOf: grant.userId, requestedBy: personId }, at });
+    store.appendAudit({ type: 'grant.revoke_requested', actorId, subjectType: 'grant', subjectId: grant.id, data: { category: revoking.value.endedCategory, reason: OFFBOARDING_REASON, expiresAt: grant.expiresAt, offboarding: personId, onBehalfOf: grant.userId, requestedBy: personId }, at });
     identityGrants.push(grant.id);
   }
   const followUps: OffboardingFollowUp[] = [];

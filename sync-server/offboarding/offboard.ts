@@ -109,10 +109,10 @@ export function offboardPerson(store: Store, input: OffboardInput): Result<Offbo
   const actor = store.getAccount(actorId);
   for (const grant of store.list('grants', { status: [...LIVE_GRANT_STATES], where: { userId: personId } })) {
     if (grant.status === 'revoking' || grant.status === 'revoke_failed') continue;
-    const revoking = requestRevocation(grant, actorId, OFFBOARDING_REASON, { now });
+    const revoking = requestRevocation(grant, actorId, OFFBOARDING_REASON, { now }, 'offboarding');
     if (!revoking.ok) continue;
     store.put('grants', revoking.value);
-    store.appendAudit({ type: 'grant.revoke_requested', actorId, subjectType: 'grant', subjectId: grant.id, data: { reason: OFFBOARDING_REASON, expiresAt: grant.expiresAt, offboarding: personId }, at });
+    store.appendAudit({ type: 'grant.revoke_requested', actorId, subjectType: 'grant', subjectId: grant.id, data: { category: revoking.value.endedCategory, reason: OFFBOARDING_REASON, expiresAt: grant.expiresAt, offboarding: personId }, at });
     grantsRevoked.push(grant.id);
   }
   for (const request of store.list('requests', { status: [...PENDING_REQUEST_STATES], where: { requesterId: personId } })) {

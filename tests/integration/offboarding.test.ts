@@ -94,7 +94,11 @@ describe('offboarding a person by command', () => {
     const offboarded = events(s, 'person.offboarded');
     expect(offboarded).toHaveLength(1);
     expect(offboarded[0]).toMatchObject({ actorId: 'u-admin', subjectId: 'u-dana', data: { source: 'command', fallbackId: FALLBACK, accountDisabled: true, sessionsEnded: 1, reassigned: 4 } });
-    expect(events(s, 'grant.revoke_requested').filter((e) => e.data.reason === 'offboarding')).toHaveLength(4);
+    const revoked = events(s, 'grant.revoke_requested').filter((e) => e.data.reason === 'offboarding');
+    expect(revoked).toHaveLength(4);
+    // Each carries its category, as every other revocation does, for the evidence pack's counts.
+    expect(revoked.map((e) => e.data.category)).toEqual(['offboarding', 'offboarding', 'offboarding', 'offboarding']);
+    expect(events(s, 'grant.revoked').filter((e) => revoked.some((r) => r.subjectId === e.subjectId)).map((e) => e.data.category)).toEqual(['offboarding', 'offboarding', 'offboarding', 'offboarding']);
     expect(events(s, 'grant.revocation_verified').map((e) => e.subjectId).sort()).toEqual([...leaver.grantIds, leaver.manualGrantId].sort());
     expect(events(s, 'request.cancelled').find((e) => e.subjectId === leaver.ownRequestId)?.data.reason).toBe('offboarding');
     expect(events(s, 'person.duty_reassigned').map((e) => e.data.kind).sort()).toEqual(['policy_step', 'request_step', 'resource_owner', 'task']);
