@@ -19,7 +19,7 @@ import { saveScreenshot } from './support/screenshot.js';
 async function waitForWorker(page: Page): Promise<void> {
   // Polled from the test (page.evaluate is not subject to the page's CSP, which refuses the string
   // evaluation waitForFunction falls back to when the first look is not yet true).
-  await expect.poll(() => page.evaluate(() => navigator.serviceWorker?.controller?.state === 'activated'), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => page.evaluate(`navigator.serviceWorker?.controller?.state === 'activated'`), { timeout: 30_000 }).toBe(true);
 }
 
 /** Whether a new version of the worker is installed and waiting. */
