@@ -6,6 +6,7 @@
  */
 import type { SealedBlockRange } from '../store/audit-blocks.js';
 import type { Store } from '../store/types.js';
+import { everyTick } from './audit-timer.js';
 
 export const DEFAULT_BLOCK_SEAL_MINUTES = 5;
 
@@ -19,20 +20,6 @@ export function startBlockSealer(opts: { store: Store; now: () => Date; sealMinu
   const { store, now } = opts;
   const maxAgeMs = opts.sealMinutes * 60_000;
   const tick = () => store.sealAuditTail(now(), maxAgeMs);
-  const timer =
-    opts.tickMs > 0
-      ? setInterval(() => {
-          if (!store.db.open) return stop();
-          try {
-            tick();
-          } catch (error) {
-            opts.onError(error);
-          }
-        }, opts.tickMs)
-      : undefined;
-  timer?.unref();
-  function stop(): void {
-    if (timer) clearInterval(timer);
-  }
+  const stop = everyTick(store, opts.tickMs, tick, opts.onError);
   return { tick, stop };
 }

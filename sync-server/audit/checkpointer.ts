@@ -6,6 +6,7 @@
 import type { AuditCheckpoint } from '../../core/index.js';
 import type { Store } from '../store/types.js';
 import { headFilePath, insertCheckpoint, lastCheckpoint, writeHeadFile } from './checkpoint-store.js';
+import { everyTick } from './audit-timer.js';
 import type { AuditSigner } from './signing-key.js';
 
 export const DEFAULT_CHECKPOINT_EVERY_EVENTS = 1_000;
@@ -57,23 +58,11 @@ export function startCheckpointer(opts: { store: Store; signer: AuditSigner; now
       opts.onError(error);
     }
   });
-  const timer =
-    opts.tickMs > 0
-      ? setInterval(() => {
-          // A server whose start failed after this began closes the store without stopping it.
-          if (!store.db.open) return stop();
-          try {
-            tick();
-          } catch (error) {
-            opts.onError(error);
-          }
-        }, opts.tickMs)
-      : undefined;
-  timer?.unref();
+  const stopTimer = everyTick(store, opts.tickMs, tick, opts.onError);
 
   function stop(): void {
     unsubscribe();
-    if (timer) clearInterval(timer);
+    stopTimer();
   }
   return { checkpointNow, tick, last: () => last, stop };
 }
